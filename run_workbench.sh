@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# One command for everything.
+#   ./run_workbench.sh          set up (system packages, .venv, db with samples) and start the app
+#   ./run_workbench.sh test     same setup, then run the full test suite (real browser included)
+# Re-running is fast: each step is skipped when it is already done.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+MODE="${1:-app}"
+case "$MODE" in app|test|setup) ;; *)
+  echo "usage: ./run_workbench.sh [test|setup]" >&2; exit 64 ;;
+esac
+shift || true
+
+say() { printf '\033[1m[workbench]\033[0m %s\n' "$*"; }
+
+# ---------------------------------------------------------------- system packages
+need_pkgs=()
+command -v tesseract >/dev/null 2>&1 || need_pkgs+=(tesseract-ocr)
+if ! command -v tesseract >/dev/null 2>&1 || ! tesseract --list-langs 2>/dev/null | grep -qx chi_sim; then
+  need_pkgs+=(tesseract-ocr-chi-sim)
+fi
+[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need_pkgs+=(fonts-wqy-microhei)
+if [ "$MODE" = test ] && [ ! -x /usr/bin/chromium ]; then need_pkgs+=(chromium); fi
+if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then need_pkgs+=(python3-venv); fi
+
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing system packages: ${need_pkgs[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q "${need_pkgs[@]}" >/dev/null 2>&1 \
+      || { apt-get update -q >/dev/null && apt-get install -y -q "${need_pkgs[@]}" >/dev/null; }
+  else
+    say "missing system packages: ${need_pkgs[*]}"
+    say "install them with:  sudo apt-get install -y ${need_pkgs[*]}"
+    say "continuing: OCR (and the browser test) stay unavailable until they are installed"
+  fi
+fi
+
+# ---------------------------------------------------------------- python environment
+PY="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  say "creating .venv"
+  "$PY" -m venv .venv
+fi
+stamp=".venv/.installed-$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)"
+if [ ! -e "$stamp" ]; then
+  say "installing the workbench into .venv (torch pinned by constraints.txt)"
+  PIP_CONSTRAINT="$PWD/constraints.txt" .venv/bin/python -m pip install -q --disable-pip-version-check \
+    -e ".[test]"
+  rm -f .venv/.installed-*; touch "$stamp"
+fi
+
+# ---------------------------------------------------------------- database with the sample sets
+.venv/bin/workbench db init --samples
+
+if [ "$MODE" = setup ]; then say "setup done"; exit 0; fi
+
+# ---------------------------------------------------------------- tests
+if [ "$MODE" = test ]; then
+  say "running the test suite"
+  exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+fi
+
+# ---------------------------------------------------------------- app
+PORT="$(.venv/bin/python - <<'PY'
+import socket
+for port in range(8501, 8600):
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        print(port); break
+PY
+)"
+[ "$PORT" = 8501 ] || say "port 8501 is busy; using $PORT instead"
+say "starting the workbench at http://127.0.0.1:$PORT  (Ctrl+C to stop)"
+exec .venv/bin/streamlit run app.py --server.address 127.0.0.1 --server.port "$PORT" \
+  --server.headless true --browser.gatherUsageStats false "$@"

@@ -1,0 +1,93 @@
+"""The one user-facing error family.
+
+Every WorkbenchError carries a message that says what went wrong *and* a `fix`
+that tells the analyst what to do about it. Pages and the CLI print
+`str(err)`, which combines both. Anything that is not a WorkbenchError is a bug.
+"""
+
+from __future__ import annotations
+
+
+class WorkbenchError(Exception):
+    """Base class: `message` says what is wrong, `fix` says how to fix it."""
+
+    def __init__(self, message: str, fix: str | None = None):
+        self.message = message
+        self.fix = fix
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        if self.fix:
+            return f"{self.message}\nHow to fix: {self.fix}"
+        return self.message
+
+
+class InputError(WorkbenchError):
+    """Bad input file or value supplied by the analyst."""
+
+
+class RowError(InputError):
+    """One rejected row of an imported file, with where it is and why."""
+
+    def __init__(self, message: str, fix: str | None = None, *, line: int | None = None,
+                 column: str | None = None, source: str | None = None):
+        self.line = line
+        self.column = column
+        self.source = source
+        super().__init__(message, fix)
+
+    def __str__(self) -> str:
+        where = []
+        if self.source:
+            where.append(str(self.source))
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        if self.column:
+            where.append(f"column '{self.column}'")
+        prefix = (", ".join(where) + ": ") if where else ""
+        text = prefix + self.message
+        if self.fix:
+            text += f"\nHow to fix: {self.fix}"
+        return text
+
+
+class EncodingError(InputError):
+    """A text file could not be decoded."""
+
+
+class ImageError(InputError):
+    """An image could not be read or decoded."""
+
+
+class NothingImported(InputError):
+    """An import found no valid row at all."""
+
+
+class BackendUnavailable(WorkbenchError):
+    """A backend's optional dependency is missing; `fix` names the pip install."""
+
+
+class ModelNotFound(WorkbenchError):
+    """The configured model path / id could not be loaded."""
+
+
+class OCRError(WorkbenchError):
+    """OCR engine problem (tesseract missing, language missing, timeout)."""
+
+
+class StoreError(WorkbenchError):
+    """Database problem (unknown session, run, locked file, newer schema)."""
+
+
+class NotFound(StoreError):
+    """A named session, set or run does not exist."""
+
+
+class Cancelled(WorkbenchError):
+    """Long work was cancelled by the analyst; partial results are kept."""
+
+    def __init__(self, message: str = "Cancelled by the analyst.", fix: str | None = None,
+                 *, done: int = 0, total: int = 0):
+        self.done = done
+        self.total = total
+        super().__init__(message, fix)

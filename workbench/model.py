@@ -1,0 +1,163 @@
+"""Domain objects: plain typed dataclasses shared by io, store, engine, compare and pages.
+
+Images are referenced by a local file path (`image`) plus the sha256 of the file's
+bytes (`image_hash`). The store keeps each image once by that hash and
+materialises it to a file when a set is loaded, so every consumer (engine, OCR,
+thumbnails) only ever deals with paths.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .config import with_precise
+
+LABEL_GRADES = (0, 1, 2)  # 0 = not relevant, 1 = partly relevant, 2 = relevant
+
+
+def _hash(parts: list[Any]) -> str:
+    blob = json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Query:
+    id: str
+    text: str = ""
+    image: str | None = None
+    image_hash: str | None = None
+
+    @property
+    def modality(self) -> str:
+        return _modality(self.text, self.image)
+
+    def content_hash(self) -> str:
+        """What the model sees of the query: its text and its image bytes."""
+        return _hash(["q", self.text or "", self.image_hash or self.image or ""])
+
+
+@dataclass
+class Document:
+    id: str
+    text: str = ""
+    image: str | None = None
+    image_hash: str | None = None
+    ocr_text: str | None = None          # raw OCR output, as the engine read it
+    ocr_edited: str | None = None        # the analyst's correction of ocr_text, if any
+    description: str | None = None       # "[OCR] … [TEXT] …"; used for ranking when set
+    metadata: dict[str, Any] = field(default_factory=dict)
+    first_stage_score: float | None = None
+    label: int | None = None
+
+    @property
+    def ranking_text(self) -> str:
+        """The text the rerankers see: the description when built, else the text."""
+        return (self.description or self.text or "").strip()
+
+    @property
+    def ocr_final(self) -> str | None:
+        """The OCR text in force: the analyst's edit wins over the raw OCR."""
+        return self.ocr_edited if self.ocr_edited is not None else self.ocr_text
+
+    @property
+    def modality(self) -> str:
+        return _modality(self.ranking_text, self.image)
+
+    def content_hash(self) -> str:
+        """What the model sees of the document: ranking text and image bytes."""
+        return _hash(["d", self.ranking_text, self.image_hash or self.image or ""])
+
+
+def _modality(text: str | None, image: str | None) -> str:
+    if text and image:
+        return "image+text"
+    if image:
+        return "image"
+    return "text"
+
+
+@dataclass
+class CandidateSet:
+    """One query with its candidate documents (the unit of reranking)."""
+
+    query: Query
+    documents: list[Document]
+    name: str = ""
+    id: int | None = None                # database id once stored
+    source: str | None = None            # file it came from
+
+    def doc(self, doc_id: str) -> Document:
+        for d in self.documents:
+            if d.id == doc_id:
+                return d
+        raise KeyError(doc_id)
+
+    @property
+    def labels(self) -> dict[str, int]:
+        return {d.id: d.label for d in self.documents if d.label is not None}
+
+
+@dataclass(frozen=True)
+class Instruction:
+    text: str
+    template: str | None = None          # key in config.INSTRUCTION_TEMPLATES, if from one
+    precise: bool = False                # append "Be precise and avoid vague terms"
+
+    @property
+    def full(self) -> str:
+        return with_precise(self.text, self.precise)
+
+    def __str__(self) -> str:
+        return self.full
+
+
+@dataclass
+class Score:
+    doc_id: str
+    score: float
+    rank: int                            # 1-based, 1 = best
+    index: int | None = None             # position of the doc in the input list
+
+
+@dataclass
+class Label:
+    query_id: str
+    doc_id: str
+    grade: int
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if self.grade not in LABEL_GRADES:
+            from .errors import InputError
+
+            raise InputError(
+                f"Label {self.grade!r} for document '{self.doc_id}' is not a relevance grade.",
+                "Use 0 (not relevant), 1 (partly relevant) or 2 (relevant).",
+            )
+
+
+@dataclass
+class Run:
+    """One scoring pass of one instruction + backend over one candidate set."""
+
+    instruction: str
+    backend: str
+    model_id: str
+    set_id: int | None = None
+    id: int | None = None
+    query_id: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    status: str = "pending"              # pending | running | done | cancelled | failed | imported
+    started_at: str | None = None
+    finished_at: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    cache_hits: int = 0
+    cache_misses: int = 0
+    scores: list[Score] = field(default_factory=list)
+    name: str = ""                       # display name, e.g. the template key
+
+    def ranking(self) -> list[str]:
+        return [s.doc_id for s in sorted(self.scores, key=lambda s: s.rank)]
