@@ -161,3 +161,14 @@ class Run:
 
     def ranking(self) -> list[str]:
         return [s.doc_id for s in sorted(self.scores, key=lambda s: s.rank)]
+
+
+@dataclass(frozen=True)
+class CacheKey:
+    """Key of one cached score: everything that can change P(yes) for a pair."""
+
+    model_id: str          # model id + revision / weights hash (or "bm25")
+    instruction: str       # the full instruction text as sent to the model
+    query_hash: str        # Query.content_hash()
+    doc_hash: str          # Document.content_hash()
+    params: str            # canonical JSON of the scoring parameters (pixels, max_length, dtype…)
