@@ -1,0 +1,121 @@
+"""Orchestration shared by the pages and the CLI: the only place that wires the
+store, the engine and the score cache together.
+
+    file → io → domain objects → store → engine (asks the store's cache first) → store
+
+Long work reports `progress(done, total)` and stops between batches when `cancel`
+(a threading.Event) is set. Scores are saved batch by batch, so a closed tab or a
+crash loses at most the batch in flight; a cancelled run is kept with status
+"cancelled" and whatever scores were finished.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+
+from .errors import Cancelled
+from .model import Document, Instruction, Query, Run, Score
+
+Progress = Callable[[int, int], None]
+
+
+def instruction_text(instruction: Instruction | str) -> str:
+    return instruction.full if isinstance(instruction, Instruction) else str(instruction).strip()
+
+
+def provisional_scores(scores_by_doc: dict[str, float], order: Sequence[str]) -> list[Score]:
+    """Rank what is scored so far (best first, ties by input order)."""
+    position = {doc_id: i for i, doc_id in enumerate(order)}
+    ranked = sorted(scores_by_doc.items(), key=lambda kv: (-kv[1], position.get(kv[0], 0)))
+    return [Score(doc_id=d, score=float(s), rank=r, index=position.get(d))
+            for r, (d, s) in enumerate(ranked, start=1)]
+
+
+def rerank_set(store, set_id: int, instruction: Instruction | str, reranker, *,
+               progress: Progress | None = None, cancel=None, name: str = "",
+               top_k: int | None = None) -> Run:
+    """Score one stored candidate set with one instruction; returns the saved Run.
+
+    The run row is created first (status "running") and scores are written after
+    every batch. Cancelling returns the partial run with status "cancelled".
+    """
+    cset = store.load_candidate_set(set_id)
+    text = instruction_text(instruction)
+    if not name and isinstance(instruction, Instruction) and instruction.template:
+        name = instruction.template + (" + precise" if instruction.precise else "")
+    run = Run(instruction=text, backend=reranker.backend, model_id=reranker.model_id,
+              set_id=set_id, query_id=cset.query.id, params=dict(reranker.params()),
+              status="running", name=name,
+              started_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    run_id = store.create_run(set_id, run)
+    order = [d.id for d in cset.documents]
+    done: dict[str, float] = {}
+
+    def on_scores(partial: dict[int, float]) -> None:
+        for index, score in partial.items():
+            done[order[index]] = float(score)
+        store.add_scores(run_id, provisional_scores(done, order))
+
+    started = time.perf_counter()
+    try:
+        results = reranker.rank(text, cset.query, cset.documents, progress=progress,
+                                cancel=cancel, cache=store, on_scores=on_scores)
+    except Cancelled:
+        store.finish_run(run_id, "cancelled",
+                         timings={"total_s": time.perf_counter() - started})
+        return store.load_run(run_id)
+    except BaseException:
+        store.finish_run(run_id, "failed", timings={"total_s": time.perf_counter() - started})
+        raise
+    final = {r.doc_id: float(r.score) for r in results}
+    store.add_scores(run_id, provisional_scores(final, order))
+    timings = dict(getattr(results, "timings", {}) or {})
+    timings["total_s"] = time.perf_counter() - started
+    store.finish_run(run_id, "done", timings=timings,
+                     cache_hits=int(getattr(results, "cache_hits", 0)),
+                     cache_misses=int(getattr(results, "cache_misses", 0)))
+    return store.load_run(run_id)
+
+
+def rerank_many(store, set_ids: Sequence[int], instructions: Sequence[Instruction | str],
+                reranker, *, progress: Progress | None = None, cancel=None,
+                names: Sequence[str] | None = None) -> list[Run]:
+    """Every (set, instruction) pair, e.g. a comparison or a whole session.
+
+    Cached triples are not recomputed, so adding one instruction to a comparison
+    only scores the new one. Progress counts documents across all pairs.
+    """
+    sizes = {sid: len(store.load_candidate_set(sid).documents) for sid in set_ids}
+    total = sum(sizes.values()) * len(instructions)
+    offset = 0
+    runs: list[Run] = []
+    for i, instruction in enumerate(instructions):
+        for sid in set_ids:
+            base = offset
+
+            def sub_progress(done: int, _total: int, base=base) -> None:
+                if progress:
+                    progress(base + done, total)
+
+            run = rerank_set(store, sid, instruction, reranker, progress=sub_progress,
+                             cancel=cancel, name=(names[i] if names else ""))
+            runs.append(run)
+            offset += sizes[sid]
+            if run.status == "cancelled":
+                return runs
+    return runs
+
+
+def rerank_adhoc(instruction: Instruction | str, query: Query, docs: list[Document], reranker,
+                 **kwargs):
+    """Rank documents that are not stored (pasted lines, single mode)."""
+    return reranker.rank(instruction_text(instruction), query, docs, **kwargs)
+
+
+def docs_from_lines(text: str, prefix: str = "doc") -> list[Document]:
+    """The guide's batch mode: one document per non-empty line."""
+    lines = [line.strip() for line in text.splitlines()]
+    return [Document(id=f"{prefix}{i}", text=line) for i, line in
+            enumerate((ln for ln in lines if ln), start=1)]
