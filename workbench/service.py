@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 
-from .errors import Cancelled
+from .errors import Cancelled, InputError
 from .model import Document, Instruction, Query, Run, Score
 
 Progress = Callable[[int, int], None]
@@ -116,6 +116,10 @@ def rerank_adhoc(instruction: Instruction | str, query: Query, docs: list[Docume
 
 def docs_from_lines(text: str, prefix: str = "doc") -> list[Document]:
     """The guide's batch mode: one document per non-empty line."""
-    lines = [line.strip() for line in text.splitlines()]
-    return [Document(id=f"{prefix}{i}", text=line) for i, line in
+    lines = [line.strip() for line in (text or "").splitlines()]
+    docs = [Document(id=f"{prefix}{i}", text=line) for i, line in
             enumerate((ln for ln in lines if ln), start=1)]
+    if not docs:
+        raise InputError("No documents were given: the pasted text is empty.",
+                         "Paste one document per line, or pick a stored candidate set.")
+    return docs
