@@ -1,0 +1,563 @@
+"""The Store: sessions, candidate sets, runs, labels and the score cache in one SQLite file."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from PIL import Image
+from sqlalchemy import Connection, delete, exc, func, insert, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from .. import config
+from ..errors import ImageError, InputError, NotFound, StoreError
+from ..images import file_hash
+from ..model import CacheKey, CandidateSet, Document, Label, Query, Run, Score
+from . import schema as t
+from .engine import DEFAULT_TIMEOUT_S, guarded, make_engine
+from .migrations import migrate
+
+RUN_STATUSES = ("pending", "running", "done", "cancelled", "failed", "imported")
+_CHUNK = 500          # keys per IN (...) query; far below SQLite's variable limit
+_UNSET: Any = object()
+_EXT = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "BMP": "bmp",
+        "TIFF": "tif", "HEIF": "heic", "AVIF": "avif"}
+
+
+@dataclass
+class SessionInfo:
+    id: int
+    name: str
+    description: str
+    created_at: str
+    n_sets: int = 0
+    n_runs: int = 0
+
+
+@dataclass
+class SetInfo:
+    id: int
+    session_id: int
+    name: str
+    query_id: str
+    query_text: str
+    n_docs: int = 0
+    n_labels: int = 0
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _chunks(items: list, n: int = _CHUNK) -> Iterator[list]:
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
+
+
+def _finite(value: Any, what: str) -> float:
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        out = math.nan
+    if not math.isfinite(out):
+        raise InputError(f"{what} is {value!r}, not a finite number.",
+                         "Scores must be real numbers; re-run the scoring or fix the imported file.")
+    return out
+
+
+class Store:
+    """One SQLite workbench database. Thread-safe (one engine, pooled connections)."""
+
+    def __init__(self, path: str | Path | None = None, *, timeout: float = DEFAULT_TIMEOUT_S):
+        self.path = Path(path).expanduser() if path is not None else config.db_path()
+        if self.path.is_dir():
+            raise StoreError(f"The database path '{self.path}' is a folder, not a file.",
+                             "Set WORKBENCH_DB to a file path such as data/workbench.db.")
+        self.engine = make_engine(self.path, timeout)
+        with guarded(self.path):
+            self.migrations_applied = migrate(self.engine, str(self.path))
+
+    # ------------------------------------------------------------------ plumbing
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r})"
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with guarded(self.path):
+            with self.engine.connect().execution_options(wb_write=True) as conn:
+                with conn.begin():
+                    yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with guarded(self.path):
+            with self.engine.connect() as conn:
+                yield conn
+
+    def pragma(self, name: str) -> Any:
+        with self._read() as conn:
+            return conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+
+    # ------------------------------------------------------------------ sessions
+    _SESSION_SQL = """
+        SELECT s.id, s.name, s.description, s.created_at,
+               (SELECT count(*) FROM candidate_sets c WHERE c.session_id = s.id),
+               (SELECT count(*) FROM runs r JOIN candidate_sets c ON r.set_id = c.id
+                 WHERE c.session_id = s.id)
+        FROM sessions s"""
+
+    def create_session(self, name: str, description: str = "") -> SessionInfo:
+        name = self._check_name(name)
+        try:
+            with self._write() as conn:
+                sid = conn.execute(insert(t.sessions).values(
+                    name=name, description=description or "", created_at=_now())).inserted_primary_key[0]
+        except exc.IntegrityError:
+            raise StoreError(f"A session named '{name}' already exists.",
+                             "Pick another name, or open the existing session instead.") from None
+        return self.get_session(int(sid))
+
+    def get_or_create_session(self, name: str, description: str = "") -> SessionInfo:
+        name = self._check_name(name)
+        found = self._find_session(name)
+        if found is not None:
+            return found
+        try:
+            return self.create_session(name, description)
+        except StoreError:
+            found = self._find_session(name)  # created concurrently
+            if found is None:
+                raise
+            return found
+
+    def get_session(self, id_or_name: int | str) -> SessionInfo:
+        found = self._find_session(id_or_name)
+        if found is None:
+            known = ", ".join(f"'{s.name}'" for s in self.list_sessions()[:10]) or "none yet"
+            raise NotFound(f"There is no session '{id_or_name}'.",
+                           f"Use an existing session name or id (known: {known}); "
+                           "`workbench sessions` lists them all.")
+        return found
+
+    def _find_session(self, id_or_name: int | str) -> SessionInfo | None:
+        with self._read() as conn:
+            if isinstance(id_or_name, int):
+                row = conn.exec_driver_sql(self._SESSION_SQL + " WHERE s.id = ?", (id_or_name,)).first()
+            else:
+                row = conn.exec_driver_sql(self._SESSION_SQL + " WHERE s.name = ?", (id_or_name,)).first()
+                if row is None and str(id_or_name).strip().isdigit():
+                    row = conn.exec_driver_sql(self._SESSION_SQL + " WHERE s.id = ?",
+                                               (int(id_or_name),)).first()
+        return SessionInfo(*row) if row else None
+
+    def list_sessions(self, filter: str | None = None) -> list[SessionInfo]:  # noqa: A002
+        sql, args = self._SESSION_SQL, ()
+        if filter:
+            sql += " WHERE instr(lower(s.name), lower(?)) > 0 OR instr(lower(s.description), lower(?)) > 0"
+            args = (filter, filter)
+        with self._read() as conn:
+            rows = conn.exec_driver_sql(sql + " ORDER BY s.id", args).all()
+        return [SessionInfo(*r) for r in rows]
+
+    def rename_session(self, id: int | str, new: str) -> SessionInfo:  # noqa: A002
+        sess = self.get_session(id)
+        new = self._check_name(new)
+        try:
+            with self._write() as conn:
+                conn.execute(update(t.sessions).where(t.sessions.c.id == sess.id).values(name=new))
+        except exc.IntegrityError:
+            raise StoreError(f"Cannot rename '{sess.name}': a session named '{new}' already exists.",
+                             "Pick another name, or delete the other session first.") from None
+        return self.get_session(sess.id)
+
+    def delete_session(self, id: int | str) -> None:  # noqa: A002
+        sess = self.get_session(id)
+        with self._write() as conn:
+            conn.execute(delete(t.sessions).where(t.sessions.c.id == sess.id))
+
+    @staticmethod
+    def _check_name(name: str) -> str:
+        name = (name or "").strip()
+        if not name:
+            raise InputError("The session name is empty.", "Give the session a name, e.g. 'denim query v2'.")
+        return name
+
+    # ------------------------------------------------------------------ candidate sets
+    def save_candidate_set(self, session_id: int | str, cset: CandidateSet) -> int:
+        """Store the query, documents (images once by hash) and labels; return the set id."""
+        sess = self.get_session(session_id)
+        seen: set[str] = set()
+        for doc in cset.documents:
+            if doc.id in seen:
+                raise InputError(f"Document id '{doc.id}' appears twice in the set for query '{cset.query.id}'.",
+                                 "Give every document of a query its own doc_id.")
+            seen.add(doc.id)
+        new_images = self._prepare_images([cset.query, *cset.documents])
+        now = _now()
+        with self._write() as conn:
+            if new_images:
+                conn.execute(sqlite_insert(t.images).on_conflict_do_nothing(), new_images)
+            set_id = conn.execute(insert(t.candidate_sets).values(
+                session_id=sess.id, name=cset.name or cset.query.id or "", source=cset.source,
+                created_at=now)).inserted_primary_key[0]
+            conn.execute(insert(t.queries).values(
+                set_id=set_id, query_id=str(cset.query.id), text=cset.query.text or "",
+                image_hash=cset.query.image_hash))
+            if cset.documents:
+                conn.execute(insert(t.documents), [
+                    dict(set_id=set_id, doc_id=str(d.id), position=i, text=d.text or "",
+                         image_hash=d.image_hash, ocr_text=d.ocr_text, ocr_edited=d.ocr_edited,
+                         description=d.description, metadata=d.metadata or {},
+                         first_stage_score=d.first_stage_score)
+                    for i, d in enumerate(cset.documents)])
+            labelled = [d for d in cset.documents if d.label is not None]
+            if labelled:
+                conn.execute(insert(t.labels), [
+                    dict(set_id=set_id, doc_id=str(d.id), grade=Label(cset.query.id, d.id, int(d.label)).grade,
+                         note="", updated_at=now) for d in labelled])
+        cset.id = int(set_id)
+        return cset.id
+
+    def _prepare_images(self, items: list[Query | Document]) -> list[dict]:
+        """Hash every referenced image; return rows for those not yet in the db."""
+        by_path: dict[str, str] = {}
+        data: dict[str, tuple[str, bytes]] = {}
+        for item in items:
+            if not item.image:
+                continue
+            path = str(item.image)
+            if path not in by_path:
+                if item.image_hash and item.image_hash in data:
+                    by_path[path] = item.image_hash
+                else:
+                    blob = self._read_image(path)
+                    digest = file_hash(blob)
+                    by_path[path] = digest
+                    data.setdefault(digest, (path, blob))
+            item.image_hash = by_path[path]
+        if not data:
+            return []
+        hashes = list(data)
+        present: set[str] = set()
+        with self._read() as conn:
+            for chunk in _chunks(hashes):
+                present.update(conn.execute(select(t.images.c.sha256).where(t.images.c.sha256.in_(chunk))).scalars())
+        rows = []
+        now = _now()
+        for digest in hashes:
+            if digest in present:
+                continue
+            path, blob = data[digest]
+            try:
+                with Image.open(path) as im:
+                    width, height, fmt = im.width, im.height, (im.format or "").upper()
+            except Exception as err:  # noqa: BLE001 - any decoder failure is the file's fault
+                raise ImageError(f"'{path}' is not a readable image ({err}).",
+                                 "Re-export the image as JPEG or PNG, or remove it from the set.") from None
+            rows.append(dict(sha256=digest, bytes=blob, width=width, height=height, format=fmt,
+                             created_at=now))
+        return rows
+
+    @staticmethod
+    def _read_image(path: str) -> bytes:
+        try:
+            return Path(path).read_bytes()
+        except OSError as err:
+            raise ImageError(f"Image file '{path}' cannot be read ({err.strerror or err}).",
+                             "Check that the file exists; image paths are relative to the imported file.") from None
+
+    _SET_SQL = """
+        SELECT c.id, c.session_id, c.name, q.query_id, q.text,
+               (SELECT count(*) FROM documents d WHERE d.set_id = c.id),
+               (SELECT count(*) FROM labels l WHERE l.set_id = c.id)
+        FROM candidate_sets c JOIN queries q ON q.set_id = c.id"""
+
+    def list_candidate_sets(self, session_id: int | str | None = None) -> list[SetInfo]:
+        sql, args = self._SET_SQL, ()
+        if session_id is not None:
+            sql += " WHERE c.session_id = ?"
+            args = (self.get_session(session_id).id,)
+        with self._read() as conn:
+            return [SetInfo(*r) for r in conn.exec_driver_sql(sql + " ORDER BY c.id", args)]
+
+    def get_set(self, set_id: int) -> SetInfo:
+        with self._read() as conn:
+            row = conn.exec_driver_sql(self._SET_SQL + " WHERE c.id = ?", (int(set_id),)).first()
+        if row is None:
+            raise self._no_set(set_id)
+        return SetInfo(*row)
+
+    def delete_candidate_set(self, set_id: int) -> None:
+        self.get_set(set_id)
+        with self._write() as conn:
+            conn.execute(delete(t.candidate_sets).where(t.candidate_sets.c.id == int(set_id)))
+
+    @staticmethod
+    def _no_set(set_id: Any) -> NotFound:
+        return NotFound(f"There is no candidate set with id {set_id}.",
+                        "Pick a set from the session's list (`workbench sessions` shows what is stored), "
+                        "or import the file again.")
+
+    def load_candidate_set(self, set_id: int) -> CandidateSet:
+        set_id = int(set_id)
+        with self._read() as conn:
+            srow = conn.execute(select(t.candidate_sets).where(t.candidate_sets.c.id == set_id)).first()
+            if srow is None:
+                raise self._no_set(set_id)
+            qrow = conn.execute(select(t.queries).where(t.queries.c.set_id == set_id)).first()
+            drows = conn.execute(select(t.documents).where(t.documents.c.set_id == set_id)
+                                 .order_by(t.documents.c.position)).all()
+            grades = dict(conn.execute(select(t.labels.c.doc_id, t.labels.c.grade)
+                                       .where(t.labels.c.set_id == set_id)).all())
+        hashes = {r.image_hash for r in drows if r.image_hash}
+        if qrow.image_hash:
+            hashes.add(qrow.image_hash)
+        paths = self.materialise_images(hashes)
+        query = Query(id=qrow.query_id, text=qrow.text, image=paths.get(qrow.image_hash),
+                      image_hash=qrow.image_hash)
+        docs = [Document(id=r.doc_id, text=r.text, image=paths.get(r.image_hash), image_hash=r.image_hash,
+                         ocr_text=r.ocr_text, ocr_edited=r.ocr_edited, description=r.description,
+                         metadata=dict(r.metadata or {}), first_stage_score=r.first_stage_score,
+                         label=grades.get(r.doc_id)) for r in drows]
+        return CandidateSet(query=query, documents=docs, name=srow.name, id=set_id, source=srow.source)
+
+    def materialise_images(self, hashes: Iterable[str]) -> dict[str, str]:
+        """Write stored images to home_dir()/images/<sha256>.<ext> (once); return hash -> path."""
+        hashes = [h for h in set(hashes) if h]
+        if not hashes:
+            return {}
+        folder = config.home_dir() / "images"
+        folder.mkdir(parents=True, exist_ok=True)
+        out: dict[str, str] = {}
+        missing: list[str] = []
+        with self._read() as conn:
+            for chunk in _chunks(hashes):
+                for sha, fmt in conn.execute(select(t.images.c.sha256, t.images.c.format)
+                                             .where(t.images.c.sha256.in_(chunk))):
+                    path = folder / f"{sha}.{_EXT.get((fmt or '').upper(), (fmt or 'img').lower())}"
+                    out[sha] = str(path)
+                    if not path.exists():
+                        missing.append(sha)
+            for chunk in _chunks(missing, 50):
+                for sha, blob in conn.execute(select(t.images.c.sha256, t.images.c.bytes)
+                                              .where(t.images.c.sha256.in_(chunk))):
+                    path = Path(out[sha])
+                    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+                    tmp.write_bytes(blob)
+                    os.replace(tmp, path)
+        return out
+
+    # ------------------------------------------------------------------ documents
+    def update_document_text(self, set_id: int, doc_id: str, *, ocr_text: Any = _UNSET,
+                             ocr_edited: Any = _UNSET, description: Any = _UNSET) -> None:
+        values = {k: v for k, v in dict(ocr_text=ocr_text, ocr_edited=ocr_edited,
+                                        description=description).items() if v is not _UNSET}
+        if not values:
+            return
+        with self._write() as conn:
+            res = conn.execute(update(t.documents).where(t.documents.c.set_id == int(set_id),
+                                                         t.documents.c.doc_id == str(doc_id)).values(**values))
+        if res.rowcount == 0:
+            self.get_set(set_id)
+            raise NotFound(f"Set {set_id} has no document '{doc_id}'.",
+                           "Use a doc_id from the set (they are listed on the set's page).")
+
+    # ------------------------------------------------------------------ runs
+    def create_run(self, set_id: int, run: Run) -> int:
+        info = self.get_set(set_id)
+        self._check_status(run.status)
+        with self._write() as conn:
+            run_id = conn.execute(insert(t.runs).values(
+                set_id=info.id, query_id=run.query_id or info.query_id, name=run.name or "",
+                instruction=str(run.instruction), backend=run.backend, model_id=run.model_id,
+                params=run.params or {}, status=run.status, started_at=run.started_at or _now(),
+                finished_at=run.finished_at, timings=run.timings or {}, cache_hits=int(run.cache_hits),
+                cache_misses=int(run.cache_misses))).inserted_primary_key[0]
+            if run.scores:
+                self._upsert_scores(conn, int(run_id), run.scores)
+        run.id, run.set_id = int(run_id), info.id
+        run.query_id = run.query_id or info.query_id
+        return run.id
+
+    def add_scores(self, run_id: int, scores: list[Score]) -> None:
+        """Save (part of) a run's scores; saving a doc again replaces its score."""
+        self._run_row(run_id)
+        if not scores:
+            return
+        with self._write() as conn:
+            self._upsert_scores(conn, int(run_id), scores)
+
+    @staticmethod
+    def _upsert_scores(conn: Connection, run_id: int, scores: list[Score]) -> None:
+        rows = [(run_id, str(s.doc_id), _finite(s.score, f"The score of document '{s.doc_id}'"),
+                 int(s.rank), s.index) for s in scores]
+        conn.exec_driver_sql(
+            "INSERT INTO scores (run_id, doc_id, score, rank, position) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (run_id, doc_id) DO UPDATE SET score = excluded.score, rank = excluded.rank, "
+            "position = excluded.position", rows)
+
+    def finish_run(self, run_id: int, status: str, timings: dict | None = None,
+                   cache_hits: int = 0, cache_misses: int = 0) -> None:
+        self._check_status(status)
+        values: dict[str, Any] = dict(status=status, finished_at=_now(), cache_hits=int(cache_hits),
+                                      cache_misses=int(cache_misses))
+        if timings is not None:
+            values["timings"] = {k: float(v) for k, v in timings.items()}
+        with self._write() as conn:
+            res = conn.execute(update(t.runs).where(t.runs.c.id == int(run_id)).values(**values))
+        if res.rowcount == 0:
+            raise self._no_run(run_id)
+
+    def list_runs(self, session_id: int | str | None = None, set_id: int | None = None) -> list[Run]:
+        stmt = select(t.runs).order_by(t.runs.c.id)
+        if set_id is not None:
+            stmt = stmt.where(t.runs.c.set_id == int(set_id))
+        if session_id is not None:
+            sid = self.get_session(session_id).id
+            stmt = stmt.where(t.runs.c.set_id.in_(
+                select(t.candidate_sets.c.id).where(t.candidate_sets.c.session_id == sid)))
+        with self._read() as conn:
+            return [self._to_run(r) for r in conn.execute(stmt)]
+
+    def load_run(self, run_id: int) -> Run:
+        row = self._run_row(run_id)
+        with self._read() as conn:
+            rows = conn.execute(select(t.scores).where(t.scores.c.run_id == int(run_id))
+                                .order_by(t.scores.c.rank, t.scores.c.doc_id)).all()
+        run = self._to_run(row)
+        run.scores = [Score(doc_id=r.doc_id, score=r.score, rank=r.rank, index=r.position) for r in rows]
+        return run
+
+    def delete_run(self, run_id: int) -> None:
+        with self._write() as conn:
+            res = conn.execute(delete(t.runs).where(t.runs.c.id == int(run_id)))
+        if res.rowcount == 0:
+            raise self._no_run(run_id)
+
+    def _run_row(self, run_id: int):
+        with self._read() as conn:
+            row = conn.execute(select(t.runs).where(t.runs.c.id == int(run_id))).first()
+        if row is None:
+            raise self._no_run(run_id)
+        return row
+
+    @staticmethod
+    def _to_run(r) -> Run:
+        return Run(instruction=r.instruction, backend=r.backend, model_id=r.model_id, set_id=r.set_id,
+                   id=r.id, query_id=r.query_id, params=dict(r.params or {}), status=r.status,
+                   started_at=r.started_at, finished_at=r.finished_at, timings=dict(r.timings or {}),
+                   cache_hits=r.cache_hits, cache_misses=r.cache_misses, name=r.name)
+
+    @staticmethod
+    def _no_run(run_id: Any) -> NotFound:
+        return NotFound(f"There is no run with id {run_id}.",
+                        "Pick a run from the session's run list (it may have been deleted).")
+
+    @staticmethod
+    def _check_status(status: str) -> None:
+        if status not in RUN_STATUSES:
+            raise InputError(f"Run status '{status}' is unknown.", f"Use one of: {', '.join(RUN_STATUSES)}.")
+
+    # ------------------------------------------------------------------ labels
+    def set_label(self, set_id: int, doc_id: str, grade: int, note: str = "") -> None:
+        self.set_labels(set_id, [Label(query_id="", doc_id=str(doc_id), grade=grade, note=note or "")])
+
+    def set_labels(self, set_id: int, labels: list[Label]) -> None:
+        if not labels:
+            return
+        now = _now()
+        rows = []
+        for lab in labels:
+            grade = Label(lab.query_id, lab.doc_id, lab.grade).grade  # validates 0/1/2
+            rows.append((int(set_id), str(lab.doc_id), int(grade), lab.note or "", now))
+        try:
+            with self._write() as conn:
+                conn.exec_driver_sql(
+                    "INSERT INTO labels (set_id, doc_id, grade, note, updated_at) VALUES (?, ?, ?, ?, ?) "
+                    "ON CONFLICT (set_id, doc_id) DO UPDATE SET grade = excluded.grade, "
+                    "note = excluded.note, updated_at = excluded.updated_at", rows)
+        except exc.IntegrityError:
+            self.get_set(set_id)
+            with self._read() as conn:
+                known = set(conn.execute(select(t.documents.c.doc_id).where(
+                    t.documents.c.set_id == int(set_id))).scalars())
+            unknown = sorted({r[1] for r in rows} - known)
+            raise NotFound(f"Set {set_id} has no document(s) {', '.join(repr(u) for u in unknown)} to label.",
+                           "Label documents that belong to the set (check the doc_id).") from None
+
+    def clear_label(self, set_id: int, doc_id: str) -> None:
+        with self._write() as conn:
+            conn.execute(delete(t.labels).where(t.labels.c.set_id == int(set_id),
+                                                t.labels.c.doc_id == str(doc_id)))
+
+    def get_labels(self, set_id: int) -> dict[str, Label]:
+        info = self.get_set(set_id)
+        with self._read() as conn:
+            rows = conn.execute(select(t.labels.c.doc_id, t.labels.c.grade, t.labels.c.note)
+                                .where(t.labels.c.set_id == info.id)).all()
+        return {r.doc_id: Label(info.query_id, r.doc_id, r.grade, r.note) for r in rows}
+
+    # ------------------------------------------------------------------ score cache
+    def get_many(self, keys: list[CacheKey]) -> dict[CacheKey, float]:
+        groups: dict[tuple[str, str, str, str], dict[str, CacheKey]] = defaultdict(dict)
+        for k in keys:
+            groups[(k.model_id, k.instruction, k.query_hash, k.params)][k.doc_hash] = k
+        out: dict[CacheKey, float] = {}
+        if not groups:
+            return out
+        with self._read() as conn:
+            for (model_id, instruction, query_hash, params), by_doc in groups.items():
+                docs = list(by_doc)
+                for chunk in _chunks(docs):
+                    marks = ",".join("?" * len(chunk))
+                    rows = conn.exec_driver_sql(
+                        "SELECT doc_hash, score FROM score_cache WHERE model_id = ? AND instruction = ? "
+                        f"AND query_hash = ? AND params = ? AND doc_hash IN ({marks})",
+                        (model_id, instruction, query_hash, params, *chunk))
+                    for doc_hash, score in rows:
+                        out[by_doc[doc_hash]] = score
+        return out
+
+    def put_many(self, items: dict[CacheKey, float]) -> None:
+        if not items:
+            return
+        now = _now()
+        rows = [(k.model_id, k.instruction, k.query_hash, k.doc_hash, k.params,
+                 _finite(v, f"The cached score for document hash {k.doc_hash[:12]}"), now)
+                for k, v in items.items()]
+        with self._write() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO score_cache (model_id, instruction, query_hash, doc_hash, params, score, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (model_id, instruction, query_hash, doc_hash, params) "
+                "DO UPDATE SET score = excluded.score, created_at = excluded.created_at", rows)
+
+    def cache_stats(self) -> dict[str, Any]:
+        with self._read() as conn:
+            by_model = dict(conn.execute(select(t.score_cache.c.model_id, func.count())
+                                         .group_by(t.score_cache.c.model_id)).all())
+            n_instr = conn.execute(select(func.count(func.distinct(t.score_cache.c.instruction)))).scalar()
+        return {"entries": int(sum(by_model.values())), "models": len(by_model),
+                "instructions": int(n_instr or 0), "by_model": by_model}
+
+    def clear_cache(self, model_id: str | None = None) -> int:
+        stmt = delete(t.score_cache)
+        if model_id is not None:
+            stmt = stmt.where(t.score_cache.c.model_id == model_id)
+        with self._write() as conn:
+            return conn.execute(stmt).rowcount
