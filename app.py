@@ -1,0 +1,28 @@
+"""Lychee rerank workbench — Streamlit entry point.
+
+    ./run_workbench.sh            (or: streamlit run app.py)
+
+st.navigation runs the chosen page inside this script, so the sidebar drawn here
+shows on every page. Pages are thin: set up state, call workbench.*, render.
+"""
+
+import streamlit as st
+
+import ui_common as ui
+
+st.set_page_config(page_title="Lychee rerank workbench", page_icon="🍒", layout="wide",
+                   initial_sidebar_state="expanded")
+
+PAGES = [
+    st.Page("pages/01_home.py", title="Home", icon=":material/home:", url_path="home", default=True),
+    st.Page("pages/02_import.py", title="Import", icon=":material/upload_file:", url_path="import"),
+    st.Page("pages/03_ocr.py", title="OCR", icon=":material/document_scanner:", url_path="ocr"),
+    st.Page("pages/04_rerank.py", title="Rerank", icon=":material/sort:", url_path="rerank"),
+    st.Page("pages/05_compare.py", title="Compare", icon=":material/compare_arrows:", url_path="compare"),
+    st.Page("pages/06_sessions.py", title="Sessions", icon=":material/folder_open:", url_path="sessions"),
+]
+
+page = st.navigation(PAGES)
+ui.init_state()
+ui.sidebar()
+page.run()

@@ -1,0 +1,63 @@
+"""Home: quick start with the sample sets, recent sessions, what the GPU model still needs."""
+
+import pandas as pd
+import streamlit as st
+
+import ui_common as ui
+
+ui.init_state()
+st.title("Lychee rerank workbench")
+st.caption("Import candidate sets · OCR images · rerank with Lychee-rerank-mm · compare instructions · "
+           "label · export")
+
+store = ui.get_store()
+sets = store.list_candidate_sets()
+
+left, right = st.columns([3, 2], gap="large")
+with left:
+    st.subheader("Quick start")
+    if not sets:
+        st.write("The database is empty. Load the bundled sample sets to try every page.")
+        samples = ui.optional("samples")
+        if samples is None:
+            st.info("Sample loader not available yet (`workbench.samples`). "
+                    "Use the Import page, or run `workbench db init --samples`.")
+        elif st.button("Load the sample sets", type="primary", icon=":material/download:"):
+            with ui.errors_shown():
+                samples.seed_samples(store)
+                st.rerun()
+    else:
+        st.write("Open a candidate set straight in the Rerank page:")
+        for info in sets[:8]:
+            c1, c2, c3 = st.columns([4, 1, 1])
+            c1.markdown(f"**{info.name or info.query_id}** — _{ui.short(info.query_text, 90)}_")
+            c2.caption(f"{info.n_docs} docs · {info.n_labels} labels")
+            if c3.button("Rerank", key=f"home_open_{info.id}", icon=":material/sort:"):
+                st.session_state.session_id = info.session_id
+                st.session_state.set_id = info.id
+                st.switch_page("pages/04_rerank.py")
+
+    st.subheader("Recent sessions")
+    sessions = store.list_sessions()
+    if sessions:
+        st.dataframe(pd.DataFrame([{"session": s.name, "sets": s.n_sets, "runs": s.n_runs,
+                                    "created": s.created_at, "description": s.description}
+                                   for s in sessions[:10]]),
+                     hide_index=True, width="stretch")
+    else:
+        st.caption("No sessions yet.")
+
+with right:
+    st.subheader("Running the GPU model")
+    checks = ui.doctor_summary()
+    if checks is None:
+        st.info("Environment checks are not available yet (`workbench.doctor`).")
+    else:
+        missing = [c for c in checks if not c["ok"]]
+        if not missing:
+            st.success("Everything the Qwen-VL model needs is in place.")
+        for c in missing:
+            st.warning(f"**{c['name']}** — {c['detail']}" + (f"\n\n**Fix:** {c['fix']}" if c["fix"] else ""))
+        with st.expander("All checks"):
+            st.dataframe(pd.DataFrame(checks), hide_index=True, width="stretch")
+    st.caption("Without a GPU you can still use every page with the lexical (BM25) backend.")

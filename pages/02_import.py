@@ -1,0 +1,88 @@
+"""Import: upload CSV/JSONL/ZIP or images (or pick a sample), preview, validate, save to a session."""
+
+import pandas as pd
+import streamlit as st
+
+import ui_common as ui
+from workbench import config
+
+ui.init_state()
+st.title("Import candidate sets")
+io = ui.require("io", "Importing")
+store = ui.get_store()
+
+src_file, src_images, src_sample = st.tabs(["CSV / JSONL / ZIP", "Images + query", "Sample sets"])
+with src_file:
+    st.caption("Columns: `query_id, query_text, query_image, doc_id, text, image, label, …`. "
+               "Image paths are relative to the file; a ZIP carries the file and its images.")
+    up = st.file_uploader("Candidate file", type=["csv", "jsonl", "json", "zip", "tsv"], key="import_file")
+    if up is not None and st.button("Read file", type="primary", key="import_read"):
+        with ui.errors_shown():
+            path, _ = ui.save_upload(up, "imports")
+            st.session_state.import_result = io.read_candidates(path)
+            st.session_state.import_source = up.name
+with src_images:
+    imgs = st.file_uploader("Document images", type=["png", "jpg", "jpeg", "webp", "heic", "avif", "gif", "bmp", "tif", "tiff"],
+                            accept_multiple_files=True, key="import_images")
+    qtext = st.text_input("Query text", key="import_qtext")
+    if imgs and st.button("Read images", type="primary", key="import_read_images"):
+        with ui.errors_shown():
+            folder = ui.uploads_folder(imgs)
+            st.session_state.import_result = io.import_folder(folder, qtext)
+            st.session_state.import_source = f"{len(imgs)} images"
+with src_sample:
+    samples = sorted(p for p in config.SAMPLES_DIR.glob("*")
+                     if p.suffix.lower() in (".csv", ".jsonl", ".zip") or p.is_dir())
+    if not samples:
+        st.caption(f"No sample files in `{config.SAMPLES_DIR}`.")
+    else:
+        pick = st.selectbox("Sample", samples, format_func=lambda p: p.name, key="import_sample")
+        if st.button("Read sample", type="primary", key="import_read_sample"):
+            with ui.errors_shown():
+                st.session_state.import_result = io.read_candidates(pick)
+                st.session_state.import_source = pick.name
+
+result = st.session_state.import_result
+if result is None:
+    st.stop()
+
+st.divider()
+st.subheader(f"Preview — {st.session_state.import_source}")
+st.write(result.summary())
+ok_col, bad_col = st.columns(2)
+ok_col.metric("Candidate sets", len(result.sets))
+ok_col.metric("Documents", sum(len(s.documents) for s in result.sets))
+bad_col.metric("Rejected rows", len(result.rejected))
+if result.rejected:
+    with st.expander(f"Validation report: {len(result.rejected)} rejected rows", expanded=True):
+        st.dataframe(pd.DataFrame([{"line": e.line, "column": e.column, "problem": e.message, "fix": e.fix}
+                                   for e in result.rejected]), hide_index=True, width="stretch")
+        st.download_button("Download rejected rows (CSV)", result.rejected_csv(), "rejected_rows.csv",
+                           "text/csv", icon=":material/download:")
+for cset in result.sets[:20]:
+    with st.expander(f"{cset.name or cset.query.id}: “{ui.short(cset.query.text, 80)}” — {len(cset.documents)} docs"):
+        st.dataframe(pd.DataFrame([{"doc_id": d.id, "text": ui.short(d.text, 200), "image": d.image,
+                                    "label": d.label} for d in cset.documents]),
+                     hide_index=True, width="stretch")
+
+st.subheader("Save into a session")
+sessions = store.list_sessions()
+options = ["➕ New session"] + [s.id for s in sessions]
+current = st.session_state.session_id
+target = st.selectbox("Session", options, index=options.index(current) if current in options else 0,
+                      format_func=lambda v: v if isinstance(v, str) else next(s.name for s in sessions if s.id == v),
+                      key="import_target")
+new_name = ""
+if target == options[0]:
+    new_name = st.text_input("New session name", value=(st.session_state.import_source or "import").rsplit(".", 1)[0],
+                             key="import_new_name")
+if st.button("Save to session", type="primary", icon=":material/save:", disabled=not result.sets,
+             key="import_save"):
+    with ui.errors_shown():
+        sid = store.get_or_create_session(new_name.strip()).id if target == options[0] else target
+        ids = [store.save_candidate_set(sid, cset) for cset in result.sets]
+        st.session_state.session_id = sid
+        st.session_state.set_id = ids[0]
+        st.session_state.import_result = None
+        st.toast(f"Saved {len(ids)} candidate sets.")
+        st.rerun()
