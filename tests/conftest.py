@@ -15,3 +15,11 @@ def isolated_workbench(tmp_path, monkeypatch):
     monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("WORKBENCH_MODEL", raising=False)
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(tmp_path_factory):
+    """Path (str) of a random tiny Qwen2.5-VL checkpoint, built once per test session."""
+    from workbench.rerank.tiny import build_tiny_checkpoint
+
+    return str(build_tiny_checkpoint(tmp_path_factory.mktemp("tiny-checkpoint") / "tiny"))

@@ -1,0 +1,218 @@
+"""The reranker interface every backend implements, and the one shared `rank()` loop.
+
+A backend subclasses `Reranker` and implements exactly one abstract method,
+`_score_batch(instruction, query, docs) -> list[float]`. Everything else lives
+here, once: cache lookups, batching (`plan_batches`), progress, cancellation,
+partial saves (`on_scores`), ranking and timings.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Protocol, Sequence
+
+from ..errors import Cancelled, InputError
+from ..model import CacheKey, Document, Query
+
+ProgressFn = Callable[[int, int], None]
+ScoresFn = Callable[[dict[int, float]], None]
+
+
+class ScoreCache(Protocol):
+    """What `rank(cache=...)` needs: the Store's score cache satisfies it."""
+
+    def get_many(self, keys: list[CacheKey]) -> dict[CacheKey, float]: ...
+
+    def put_many(self, items: dict[CacheKey, float]) -> None: ...
+
+
+@dataclass
+class Result:
+    doc_id: str
+    index: int            # position of the document in the input list
+    score: float
+    rank: int             # 1-based, 1 = best
+    document: Document
+
+
+@dataclass
+class RankedResults:
+    """Results best first. Iterable; `top_k(k)`, `get(doc_id)` / `results[doc_id]`."""
+
+    results: list[Result]
+    instruction: str = ""
+    query: Query | None = None
+    backend: str = ""
+    model_id: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    cache_hits: int = 0
+    cache_misses: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[Result]:
+        return iter(self.results)
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+    def __getitem__(self, key: str | int) -> Result:
+        if isinstance(key, int):
+            return self.results[key]
+        return self.get(key)
+
+    def get(self, doc_id: str) -> Result:
+        for r in self.results:
+            if r.doc_id == doc_id:
+                return r
+        raise KeyError(doc_id)
+
+    def top_k(self, k: int) -> list[Result]:
+        return self.results[: max(0, int(k))]
+
+    def scores_in_input_order(self) -> list[float]:
+        return [r.score for r in sorted(self.results, key=lambda r: r.index)]
+
+
+def plan_batches(lengths: Sequence[int], batch_size: int = 8, **_: Any) -> list[list[int]]:
+    """Group item positions into batches. THE batching policy, in one place.
+
+    `lengths` holds a cost estimate per item (unused by this fixed-size policy; a
+    token-budget policy sorted by length can replace it without touching callers).
+    Returns lists of positions into `lengths`; every position appears exactly once.
+    Callers put results back by position, so any grouping / order is allowed.
+    """
+    n = len(lengths)
+    size = max(1, int(batch_size))
+    return [list(range(i, min(i + size, n))) for i in range(0, n, size)]
+
+
+def canonical_params(params: dict[str, Any]) -> str:
+    return json.dumps(params, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def rank_order(scores: Sequence[float]) -> list[int]:
+    """Positions sorted best first; ties keep input order (stable)."""
+    return sorted(range(len(scores)), key=lambda i: -scores[i])
+
+
+class Reranker(ABC):
+    """Base of every backend. Subclasses set `backend`, `model_id` and implement `_score_batch`."""
+
+    backend: str = "base"
+    model_id: str = "base"
+    batch_size: int = 8
+
+    @abstractmethod
+    def _score_batch(self, instruction: str, query: Query, docs: list[Document]) -> list[float]:
+        """Score `docs` (one batch) against `query`; one float per doc, same order."""
+
+    # ---- hooks a backend may override (not abstract) ----
+    def params(self) -> dict[str, Any]:
+        """Scoring parameters that can change a score (part of the cache key)."""
+        return {}
+
+    def _cost(self, query: Query, doc: Document) -> int:
+        """Cheap size estimate of one pair, for `plan_batches`."""
+        return len(doc.ranking_text) + (1000 if doc.image else 0)
+
+    def _prepare(self, instruction: str, query: Query, docs: list[Document]) -> None:
+        """Called once per `rank()` before scoring (e.g. to fit a corpus). Default: nothing."""
+
+    def _take_warnings(self) -> list[str]:
+        """Warnings a backend collected while scoring (drained after each batch)."""
+        out = list(getattr(self, "_pending_warnings", []))
+        self._pending_warnings = []
+        return out
+
+    def _warn(self, message: str) -> None:
+        if not hasattr(self, "_pending_warnings"):
+            self._pending_warnings = []
+        self._pending_warnings.append(message)
+
+    # ---- the shared loop ----
+    def cache_key(self, instruction: str, query: Query, doc: Document) -> CacheKey:
+        return CacheKey(self.model_id, instruction, query.content_hash(), doc.content_hash(),
+                        canonical_params(self.params()))
+
+    def rank(self, instruction: str, query: Query, docs: list[Document], top_k: int | None = None,
+             progress: ProgressFn | None = None, cancel: threading.Event | None = None,
+             cache: ScoreCache | None = None, on_scores: ScoresFn | None = None) -> RankedResults:
+        """Score every doc against (instruction, query) and return them best first.
+
+        Cached scores are reused; only misses are scored, batch by batch. After
+        each batch the new scores go to `cache.put_many`, `on_scores({index: score})`
+        and `progress(done, total)`. `cancel` is checked between batches: when set,
+        `Cancelled(done, total)` is raised after what is done has been saved.
+        """
+        instruction = str(instruction)
+        if not isinstance(query, Query):
+            raise InputError("rank() needs a workbench.model.Query as the query.",
+                             "Build the query with Query(id=..., text=..., image=...).")
+        docs = list(docs)
+        total = len(docs)
+        t0 = time.perf_counter()
+        timings: dict[str, float] = {}
+        warnings: list[str] = []
+        scores: dict[int, float] = {}
+
+        keys = [self.cache_key(instruction, query, d) for d in docs] if cache is not None else []
+        hits = 0
+        if cache is not None and docs:
+            found = cache.get_many(keys)
+            for i, k in enumerate(keys):
+                if k in found and found[k] is not None:
+                    scores[i] = float(found[k])
+            hits = len(scores)
+            if scores and on_scores:
+                on_scores(dict(scores))
+        timings["cache_lookup_s"] = time.perf_counter() - t0
+
+        missing = [i for i in range(total) if i not in scores]
+        done = len(scores)
+        if progress:
+            progress(done, total)
+        t_score = time.perf_counter()
+        if missing:
+            if cancel is not None and cancel.is_set():
+                raise Cancelled(f"Cancelled before scoring: {done} of {total} documents scored.",
+                                "Start the run again; scores already computed are cached.",
+                                done=done, total=total)
+            self._prepare(instruction, query, docs)
+            plan = plan_batches([self._cost(query, docs[i]) for i in missing],
+                                batch_size=self.batch_size)
+            for b, batch in enumerate(plan):
+                idx = [missing[j] for j in batch]
+                batch_scores = self._score_batch(instruction, query, [docs[i] for i in idx])
+                if len(batch_scores) != len(idx):  # pragma: no cover - backend bug
+                    raise RuntimeError(f"{self.backend}: {len(batch_scores)} scores for {len(idx)} docs")
+                new = {i: float(s) for i, s in zip(idx, batch_scores)}
+                scores.update(new)
+                warnings.extend(self._take_warnings())
+                if cache is not None:
+                    cache.put_many({keys[i]: s for i, s in new.items()})
+                if on_scores:
+                    on_scores(new)
+                done += len(idx)
+                if progress:
+                    progress(done, total)
+                if cancel is not None and cancel.is_set() and b < len(plan) - 1:
+                    raise Cancelled(f"Cancelled after {done} of {total} documents.",
+                                    "Start the run again; the scores already computed are kept "
+                                    "and reused from the cache.", done=done, total=total)
+        timings["score_s"] = time.perf_counter() - t_score
+
+        ordered = [scores[i] for i in range(total)]
+        order = rank_order(ordered)
+        results = [Result(docs[i].id, i, ordered[i], r + 1, docs[i]) for r, i in enumerate(order)]
+        if top_k is not None:
+            results = results[: max(0, int(top_k))]
+        timings["total_s"] = time.perf_counter() - t0
+        return RankedResults(results=results, instruction=instruction, query=query,
+                             backend=self.backend, model_id=self.model_id, params=self.params(),
+                             cache_hits=hits, cache_misses=total - hits, timings=timings,
+                             warnings=warnings)

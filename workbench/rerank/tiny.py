@@ -1,0 +1,261 @@
+"""Build a randomly initialised Qwen2.5-VL checkpoint for tests, benchmarks and `doctor`.
+
+No download: the tokenizer is a byte-level BPE trained here with `tokenizers`
+on a small English + Chinese corpus (Qwen2's pre-tokenizer regex + ByteLevel),
+with the Qwen special tokens appended in the official order, wrapped as
+`Qwen2Tokenizer`. The config is a shrunken Qwen2.5-VL (same architecture, same
+token-id wiring), the processor carries Qwen2.5-VL's real chat template, and
+everything is written with `save_pretrained`, so `from_pretrained` loads it
+exactly like the real Lychee-rerank-mm weights.
+
+layout="v4" rewrites the files the way transformers 4.x saved them (and the
+published Lychee files look): a flat config.json with `rope_scaling`,
+`preprocessor_config.json` and `chat_template.json`, no video processor file.
+
+Sizes: "tiny" (~1M params, text hidden 64 x 2 layers) for tests, "small"
+(~19M params, text hidden 512 x 4 layers, head_dim 128) for CPU benchmarks.
+Building is deterministic (fixed corpus, fixed seed).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from ..errors import InputError
+
+# Qwen2/Qwen2.5-VL special tokens, in the official order (ids 151643.. in the real vocab).
+SPECIAL_TOKENS = [
+    "<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|object_ref_start|>", "<|object_ref_end|>",
+    "<|box_start|>", "<|box_end|>", "<|quad_start|>", "<|quad_end|>", "<|vision_start|>",
+    "<|vision_end|>", "<|vision_pad|>", "<|image_pad|>", "<|video_pad|>", "<tool_call>",
+    "</tool_call>", "<|fim_prefix|>", "<|fim_middle|>", "<|fim_suffix|>", "<|fim_pad|>",
+    "<|repo_name|>", "<|file_sep|>",
+]
+
+# Qwen2.5-VL's chat template (chat_template.json of Qwen/Qwen2.5-VL-7B-Instruct).
+CHAT_TEMPLATE = (
+    "{% set image_count = namespace(value=0) %}{% set video_count = namespace(value=0) %}"
+    "{% for message in messages %}{% if loop.first and message['role'] != 'system' %}"
+    "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n{% endif %}"
+    "<|im_start|>{{ message['role'] }}\n{% if message['content'] is string %}"
+    "{{ message['content'] }}<|im_end|>\n{% else %}{% for content in message['content'] %}"
+    "{% if content['type'] == 'image' or 'image' in content or 'image_url' in content %}"
+    "{% set image_count.value = image_count.value + 1 %}{% if add_vision_id %}Picture "
+    "{{ image_count.value }}: {% endif %}<|vision_start|><|image_pad|><|vision_end|>"
+    "{% elif content['type'] == 'video' or 'video' in content %}"
+    "{% set video_count.value = video_count.value + 1 %}{% if add_vision_id %}Video "
+    "{{ video_count.value }}: {% endif %}<|vision_start|><|video_pad|><|vision_end|>"
+    "{% elif 'text' in content %}{{ content['text'] }}{% endif %}{% endfor %}<|im_end|>\n"
+    "{% endif %}{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+QWEN2_PRETOKENIZE_REGEX = (
+    r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|"""
+    r"""\s*[\r\n]+|\s+(?!\S)|\s+"""
+)
+
+_EN = (
+    "Judge whether the Document meets the requirements based on the Query and the Instruct "
+    "provided. Note that the answer can only be \"yes\" or \"no\". yes no yes no Yes No. "
+    "<Instruct>: Given a web search query, retrieve relevant passages that answer the query\n"
+    "<Query>: red running shoes for women\n<Document>: Lightweight red running shoes, breathable mesh. "
+    "Given a user's search query, rank products by visual and textual relevance. "
+    "Given a research question, retrieve papers whose abstracts and figures best address the question. "
+    "Given a legal case description, retrieve precedent cases with similar facts and rulings. "
+    "Given a question, retrieve factual passages that answer it. Be precise and avoid vague terms. "
+    "Given a product image and description, retrieve similar products. The quick brown fox jumps over "
+    "the lazy dog. A cat sits on the mat. Coffee cup on a wooden table. Astronaut in space suit. "
+    "Rocket launch at dawn. Motorcycle parked on the street. Horse running in a field. Price 99.90 USD, "
+    "free shipping, 30-day returns. Stainless steel water bottle 750 ml keeps drinks cold for 24 hours. "
+    "Wireless bluetooth headphones with noise cancelling and 40 hours battery life. [OCR] [TEXT] "
+    "system user assistant image video picture photo description title brand color size material."
+)
+_ZH = (
+    "判断文档是否满足查询和指令的要求。答案只能是是或否。女士红色跑步鞋，轻便透气网面。"
+    "给定用户的搜索查询，按视觉和文本相关性对商品排序。不锈钢保温杯，保冷二十四小时。"
+    "无线蓝牙耳机，主动降噪，续航四十小时。价格九十九元，包邮，七天无理由退货。"
+    "一只猫坐在垫子上。木桌上的咖啡杯。宇航员穿着太空服。黎明时分火箭发射。街上停着一辆摩托车。"
+    "在田野里奔跑的马。给定一个问题，检索回答该问题的事实段落。法律案例描述，检索具有相似事实的先例。"
+    "新款连衣裙夏季女装，纯棉材质，多种颜色尺码可选。手机壳防摔硅胶，适用于多种型号。"
+)
+
+SIZES = {
+    # text: hidden, layers, heads, kv heads, intermediate, mrope; vision: hidden, depth, heads
+    "tiny": dict(hidden=64, layers=2, heads=4, kv=2, inter=128, mrope=[2, 3, 3],
+                 v_hidden=64, v_depth=2, v_heads=4, v_inter=128, vocab_target=3000),
+    "small": dict(hidden=512, layers=4, heads=4, kv=2, inter=1536, mrope=[16, 24, 24],
+                  v_hidden=64, v_depth=2, v_heads=4, v_inter=128, vocab_target=8000),
+}
+
+
+def _corpus() -> list[str]:
+    lines = []
+    for i in range(40):
+        lines.append(_EN)
+        lines.append(_ZH)
+        lines.append(f"yes no {i} {i * 7} {i * 13}")
+    return lines
+
+
+def build_tokenizer():
+    """Train the byte-level BPE and wrap it as a Qwen2Tokenizer (deterministic)."""
+    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import Qwen2Tokenizer
+
+    bpe = Tokenizer(models.BPE())
+    bpe.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Split(Regex(QWEN2_PRETOKENIZE_REGEX), behavior="isolated", invert=False),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+    ])
+    bpe.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=3000, min_frequency=2, show_progress=False,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), special_tokens=[],
+    )
+    bpe.train_from_iterator(_corpus(), trainer)
+    model = json.loads(bpe.to_str())["model"]
+    vocab, merges = model["vocab"], model["merges"]
+    merges = [tuple(m) if isinstance(m, list) else tuple(m.split(" ", 1)) for m in merges]
+    tok = Qwen2Tokenizer(vocab=vocab, merges=merges, unk_token=None, eos_token=None,
+                         pad_token=None, bos_token=None)
+    # specials first (they get the ids after the BPE vocab, in order), then eos / pad
+    tok.add_special_tokens({"additional_special_tokens": SPECIAL_TOKENS})
+    tok.eos_token = "<|im_end|>"
+    tok.pad_token = "<|endoftext|>"
+    tok.chat_template = CHAT_TEMPLATE
+    for word in ("yes", "no"):
+        ids = tok.encode(word, add_special_tokens=False)
+        if len(ids) != 1:  # pragma: no cover - corpus guarantees it
+            raise RuntimeError(f"tiny tokenizer: '{word}' is not a single token: {ids}")
+    return tok
+
+
+def _config(tok, size: str):
+    from transformers import Qwen2_5_VLConfig
+
+    s = SIZES[size]
+    ids = {t: tok.convert_tokens_to_ids(t) for t in SPECIAL_TOKENS}
+    vocab_size = len(tok)
+    head_dim = s["hidden"] // s["heads"]
+    assert sum(s["mrope"]) * 2 == head_dim, "mrope_section must sum to head_dim/2"
+    text = dict(
+        vocab_size=vocab_size, hidden_size=s["hidden"], intermediate_size=s["inter"],
+        num_hidden_layers=s["layers"], num_attention_heads=s["heads"],
+        num_key_value_heads=s["kv"], max_position_embeddings=4096, rms_norm_eps=1e-6,
+        rope_parameters={"rope_type": "default", "rope_theta": 1000000.0,
+                         "mrope_section": s["mrope"]},
+        bos_token_id=ids["<|endoftext|>"], eos_token_id=ids["<|im_end|>"],
+        pad_token_id=ids["<|endoftext|>"], initializer_range=0.02, use_cache=True,
+    )
+    vision = dict(
+        depth=s["v_depth"], hidden_size=s["v_hidden"], intermediate_size=s["v_inter"],
+        num_heads=s["v_heads"], in_channels=3, patch_size=14, spatial_merge_size=2,
+        temporal_patch_size=2, tokens_per_second=2, window_size=112,
+        out_hidden_size=s["hidden"], fullatt_block_indexes=[s["v_depth"] - 1],
+        initializer_range=0.02,
+    )
+    return Qwen2_5_VLConfig(
+        text_config=text, vision_config=vision,
+        image_token_id=ids["<|image_pad|>"], video_token_id=ids["<|video_pad|>"],
+        vision_start_token_id=ids["<|vision_start|>"], vision_end_token_id=ids["<|vision_end|>"],
+        tie_word_embeddings=False, architectures=["Qwen2_5_VLForConditionalGeneration"],
+    )
+
+
+def build_tiny_checkpoint(directory: str | os.PathLike, size: str = "tiny",
+                          layout: str = "current", seed: int = 0) -> Path:
+    """Write a random Qwen2.5-VL checkpoint (model + processor) to `directory`."""
+    if size not in SIZES:
+        raise InputError(f"Unknown tiny-checkpoint size '{size}'.", "Use --size tiny or --size small.")
+    if layout not in ("current", "v4"):
+        raise InputError(f"Unknown checkpoint layout '{layout}'.", "Use --layout current or --layout v4.")
+    from .compat import ensure_torchvision
+
+    ensure_torchvision()
+    import torch
+    from transformers import (Qwen2_5_VLForConditionalGeneration, Qwen2_5_VLProcessor,
+                              Qwen2VLImageProcessor, Qwen2VLVideoProcessor)
+
+    from ..config import MAX_PIXELS, MIN_PIXELS
+
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    tok = build_tokenizer()
+    config = _config(tok, size)
+    torch.manual_seed(seed)
+    model = Qwen2_5_VLForConditionalGeneration(config).eval()
+    with torch.no_grad():
+        # Spread the yes/no readout so scores vary visibly across inputs (a random
+        # model with std 0.02 would put every P(yes) within 1e-3 of 0.5).
+        yes, no = tok.convert_tokens_to_ids("yes"), tok.convert_tokens_to_ids("no")
+        gen = torch.Generator().manual_seed(seed + 1)
+        w = model.lm_head.weight
+        w[yes] = torch.randn(w.shape[1], generator=gen) * 0.5
+        w[no] = torch.randn(w.shape[1], generator=gen) * 0.5
+    model.save_pretrained(out, safe_serialization=True)
+    size_kw = {"shortest_edge": MIN_PIXELS, "longest_edge": MAX_PIXELS}
+    image_processor = Qwen2VLImageProcessor(size=size_kw, patch_size=14, merge_size=2,
+                                            temporal_patch_size=2)
+    video_processor = Qwen2VLVideoProcessor(patch_size=14, merge_size=2, temporal_patch_size=2)
+    processor = Qwen2_5_VLProcessor(image_processor=image_processor, tokenizer=tok,
+                                    video_processor=video_processor, chat_template=CHAT_TEMPLATE)
+    processor.save_pretrained(out)
+    if layout == "v4":
+        _rewrite_v4(out, config, image_processor)
+    (out / "TINY_CHECKPOINT.txt").write_text(
+        f"Random Qwen2.5-VL test checkpoint (size={size}, layout={layout}, seed={seed}).\n"
+        "Built by `workbench tiny-checkpoint`; scores are meaningless, the code path is real.\n",
+        encoding="utf-8")
+    return out
+
+
+def _rewrite_v4(out: Path, config, image_processor) -> None:
+    """Rewrite the saved files in the transformers 4.x layout of the published Lychee files."""
+    cfg = json.loads((out / "config.json").read_text(encoding="utf-8"))
+    text = cfg.pop("text_config", {})
+    vision = cfg.pop("vision_config", {})
+    rope = text.pop("rope_parameters", {}) or {}
+    flat = {k: v for k, v in cfg.items() if k not in ("transformers_version",)}
+    for k, v in text.items():
+        if k in ("model_type", "architectures", "id2label", "label2id", "layer_types",
+                 "output_hidden_states", "return_dict", "chunk_size_feed_forward",
+                 "is_encoder_decoder", "problem_type", "_name_or_path", "output_attentions"):
+            continue
+        flat.setdefault(k, v)
+    flat["rope_theta"] = rope.get("rope_theta", 1000000.0)
+    flat["rope_scaling"] = {"type": "mrope", "mrope_section": rope.get("mrope_section")}
+    flat["vision_config"] = {k: v for k, v in vision.items() if k not in ("rope_parameters",)}
+    flat["model_type"] = "qwen2_5_vl"
+    flat["torch_dtype"] = "float32"
+    flat.pop("dtype", None)
+    flat["transformers_version"] = "4.51.3"
+    (out / "config.json").write_text(json.dumps(flat, indent=2), encoding="utf-8")
+
+    # processor: preprocessor_config.json + chat_template.json instead of processor_config.json
+    proc_cfg_path = out / "processor_config.json"
+    proc_cfg = json.loads(proc_cfg_path.read_text(encoding="utf-8")) if proc_cfg_path.exists() else {}
+    image_cfg = proc_cfg.get("image_processor") or image_processor.to_dict()
+    from ..config import MAX_PIXELS, MIN_PIXELS
+
+    pre = {
+        "min_pixels": MIN_PIXELS, "max_pixels": MAX_PIXELS, "patch_size": 14,
+        "temporal_patch_size": 2, "merge_size": 2,
+        "image_mean": image_cfg.get("image_mean"), "image_std": image_cfg.get("image_std"),
+        "image_processor_type": "Qwen2VLImageProcessor", "processor_class": "Qwen2_5_VLProcessor",
+        "do_resize": True, "do_rescale": True, "do_normalize": True, "do_convert_rgb": True,
+        "rescale_factor": image_cfg.get("rescale_factor", 1 / 255), "resample": 3,
+    }
+    (out / "preprocessor_config.json").write_text(json.dumps(pre, indent=2), encoding="utf-8")
+    (out / "chat_template.json").write_text(json.dumps({"chat_template": CHAT_TEMPLATE}, indent=2),
+                                            encoding="utf-8")
+    for name in ("processor_config.json", "video_preprocessor_config.json", "chat_template.jinja"):
+        if (out / name).exists():
+            (out / name).unlink()
+    tc_path = out / "tokenizer_config.json"
+    if tc_path.exists():
+        tc = json.loads(tc_path.read_text(encoding="utf-8"))
+        tc.pop("chat_template", None)
+        tc["processor_class"] = "Qwen2_5_VLProcessor"
+        tc_path.write_text(json.dumps(tc, indent=2), encoding="utf-8")
