@@ -182,7 +182,8 @@ class _RawRow:
     error: RowError | None = None
 
 
-def _parse_csv(text: str, source: str, delimiter: str | None = None) -> tuple[list[str], list[_RawRow], list[str]]:
+def _parse_csv(text: str, source: str, delimiter: str | None = None, *,
+               check: bool = True) -> tuple[list[str], list[_RawRow], list[str]]:
     notes: list[str] = []
     if delimiter is None:
         first = text.split("\n", 1)[0]
@@ -198,7 +199,8 @@ def _parse_csv(text: str, source: str, delimiter: str | None = None) -> tuple[li
                          "Check the quotes in the first line.") from None
     header = [h.strip().lstrip("\ufeff") for h in header]
     names = [h or f"column_{i + 1}" for i, h in enumerate(header)]
-    _check_header(names, source)
+    if check:
+        _check_header(names, source)
     rows: list[_RawRow] = []
     blank = 0
     prev_end = reader.line_num
@@ -899,7 +901,7 @@ def read_ranked_csv(path: str | Path, encoding: str | None = None, *, name: str 
         raise InputError(f"'{path}' does not exist.", "Check the path of the ranked-results CSV.")
     source = path.name
     text, _ = decode_bytes(path.read_bytes(), encoding, source)
-    names, rows, _notes = _parse_csv(text, source)
+    names, rows, _notes = _parse_csv(text, source, check=False)
     lower = {n.lower(): n for n in names}
     missing = [c for c in ("query_id", "doc_id") if c not in lower]
     if missing or ("score" not in lower and "rank" not in lower):
