@@ -122,3 +122,39 @@ def test_bundled_sample_imports_cleanly_with_labels(sample):
 
 def test_bundled_samples_exist():
     assert {s.name for s in BUNDLED} >= {"ecommerce", "photos", "kb"}
+
+
+# ----------------------------------------------------------------------------- CLI: db init / sessions
+
+
+def test_cli_db_init_samples_and_sessions(capsys, isolated_workbench):
+    from workbench.cli import main
+
+    assert main(["db", "init"]) == 0
+    out = capsys.readouterr().out
+    assert f"database: {isolated_workbench / 'workbench.db'} (created)" in out
+    assert main(["db", "init", "--samples"]) == 0
+    out = capsys.readouterr().out
+    assert "(up to date)" in out
+    assert out.count("samples: added") == len(BUNDLED)
+    assert main(["db", "init", "--samples"]) == 0
+    assert f"samples: all {len(BUNDLED)} already stored" in capsys.readouterr().out
+    assert len(Store().list_sessions()) == len(BUNDLED)
+
+    assert main(["sessions"]) == 0
+    out = capsys.readouterr().out
+    for s in BUNDLED:
+        assert session_name(s.title) in out
+    assert main(["sessions", "--filter", "no-such-thing"]) == 0
+    assert "no sessions matching 'no-such-thing'" in capsys.readouterr().out
+    assert main(["db", "info"]) == 0
+    assert "m002_score_cache_ocr_edits" in capsys.readouterr().out
+
+
+def test_cli_db_init_reports_store_errors(capsys, isolated_workbench):
+    from workbench.cli import main
+
+    (isolated_workbench / "workbench.db").write_bytes(b"garbage, not sqlite" * 200)
+    assert main(["db", "init"]) == 2
+    err = capsys.readouterr().err
+    assert "workbench.db" in err and "WORKBENCH_DB" in err
