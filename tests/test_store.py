@@ -540,3 +540,18 @@ def test_cache_many_keys_fast(store):
     get_s = time.perf_counter() - t0
     assert got == items
     assert put_s < 3 and get_s < 3, (put_s, get_s)
+
+
+def test_image_hash_from_importer_trusted_only_for_stored_images(store, tmp_path):
+    sess = store.create_session("s")
+    png = make_png(tmp_path / "a.png", (5, 6, 7))
+    wrong = CandidateSet(Query("q", "x"), [Document("a", "t", image=str(png), image_hash="not-the-hash")])
+    set_id = store.save_candidate_set(sess.id, wrong)
+    assert wrong.documents[0].image_hash == file_hash(png)  # new image: hashed from its bytes
+    assert store.load_candidate_set(set_id).documents[0].image_hash == file_hash(png)
+    # already stored: the importer's hash is enough, the file is not read again
+    moved = tmp_path / "moved.png"
+    png.rename(moved)
+    again = CandidateSet(Query("q2", "x"), [Document("a", "t", image=str(png), image_hash=file_hash(moved))])
+    set2 = store.save_candidate_set(sess.id, again)
+    assert Path(store.load_candidate_set(set2).documents[0].image).read_bytes() == moved.read_bytes()

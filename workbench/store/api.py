@@ -234,35 +234,47 @@ class Store:
         return cset.id
 
     def _prepare_images(self, items: list[Query | Document]) -> list[dict]:
-        """Hash every referenced image; return rows for those not yet in the db."""
-        by_path: dict[str, str] = {}
-        data: dict[str, tuple[str, bytes]] = {}
+        """Give every referenced image its content hash; return rows for images not yet stored.
+
+        A hash set by the importer (io hashes each file once) is trusted when that image is
+        already stored; files are only read for images the db does not hold yet, and then
+        their hash is recomputed from the bytes actually stored.
+        """
+        by_path: dict[str, str | None] = {}
         for item in items:
-            if not item.image:
-                continue
-            path = str(item.image)
-            if path not in by_path:
-                if item.image_hash and item.image_hash in data:
-                    by_path[path] = item.image_hash
-                else:
-                    blob = self._read_image(path)
-                    digest = file_hash(blob)
-                    by_path[path] = digest
-                    data.setdefault(digest, (path, blob))
-            item.image_hash = by_path[path]
-        if not data:
+            if item.image and str(item.image) not in by_path:
+                by_path[str(item.image)] = item.image_hash or None
+        if not by_path:
             return []
-        hashes = list(data)
+        claimed = {h for h in by_path.values() if h}
         present: set[str] = set()
-        with self._read() as conn:
-            for chunk in _chunks(hashes):
-                present.update(conn.execute(select(t.images.c.sha256).where(t.images.c.sha256.in_(chunk))).scalars())
+        if claimed:
+            with self._read() as conn:
+                for chunk in _chunks(sorted(claimed)):
+                    present.update(conn.execute(select(t.images.c.sha256)
+                                                .where(t.images.c.sha256.in_(chunk))).scalars())
+        blobs: dict[str, tuple[str, bytes]] = {}
+        for path, claimed_hash in by_path.items():
+            if claimed_hash in present:
+                continue
+            blob = self._read_image(path)
+            by_path[path] = digest = file_hash(blob)
+            blobs.setdefault(digest, (path, blob))
+        for item in items:
+            if item.image:
+                item.image_hash = by_path[str(item.image)]
+        new = [h for h in blobs if h not in present]
+        if new:
+            with self._read() as conn:
+                for chunk in _chunks(new):
+                    present.update(conn.execute(select(t.images.c.sha256)
+                                                .where(t.images.c.sha256.in_(chunk))).scalars())
         rows = []
         now = _now()
-        for digest in hashes:
+        for digest in new:
             if digest in present:
                 continue
-            path, blob = data[digest]
+            path, blob = blobs[digest]
             try:
                 with Image.open(path) as im:
                     width, height, fmt = im.width, im.height, (im.format or "").upper()
