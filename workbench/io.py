@@ -130,7 +130,8 @@ def decode_bytes(data: bytes, encoding: str | None = None, source: str = "") -> 
             line = data[: exc.start].count(b"\n") + 1
             raise EncodingError(f"{name} is not valid {encoding}: byte 0x{data[exc.start]:02x} on line {line} "
                                 "cannot be decoded.",
-                                "Leave out --encoding to detect it, or re-save the file as UTF-8.") from None
+                                "Pass the file's real encoding (e.g. --encoding gbk), leave out --encoding to detect it, "
+                                "or re-save the file as UTF-8.") from None
     if data.startswith(codecs.BOM_UTF8):
         cands = ["utf-8-sig"]
     elif data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
