@@ -106,6 +106,7 @@ class Reranker(ABC):
     backend: str = "base"
     model_id: str = "base"
     batch_size: int = 8
+    cacheable: bool = True      # False: scores depend on more than the pair (e.g. BM25's IDF)
 
     @abstractmethod
     def _score_batch(self, instruction: str, query: Query, docs: list[Document]) -> list[float]:
@@ -155,6 +156,8 @@ class Reranker(ABC):
                              "Build the query with Query(id=..., text=..., image=...).")
         docs = list(docs)
         total = len(docs)
+        if not self.cacheable:
+            cache = None
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
         warnings: list[str] = []

@@ -192,8 +192,8 @@ def build_tiny_checkpoint(directory: str | os.PathLike, size: str = "tiny",
         yes, no = tok.convert_tokens_to_ids("yes"), tok.convert_tokens_to_ids("no")
         gen = torch.Generator().manual_seed(seed + 1)
         w = model.lm_head.weight
-        w[yes] = torch.randn(w.shape[1], generator=gen) * 0.5
-        w[no] = torch.randn(w.shape[1], generator=gen) * 0.5
+        w[yes] = torch.randn(w.shape[1], generator=gen) * 0.1
+        w[no] = torch.randn(w.shape[1], generator=gen) * 0.1
     model.save_pretrained(out, safe_serialization=True)
     size_kw = {"shortest_edge": MIN_PIXELS, "longest_edge": MAX_PIXELS}
     image_processor = Qwen2VLImageProcessor(size=size_kw, patch_size=14, merge_size=2,

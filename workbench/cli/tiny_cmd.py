@@ -1,0 +1,27 @@
+"""`workbench tiny-checkpoint DIR`: build a random Qwen2.5-VL checkpoint (no download)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("tiny-checkpoint", help="build a tiny random Qwen2.5-VL checkpoint for tests",
+                       description="Build a randomly initialised Qwen2.5-VL checkpoint (tokenizer trained "
+                                   "locally, real chat template, processor) that loads through the same "
+                                   "from_pretrained path as Lychee-rerank-mm. Scores are meaningless.")
+    p.add_argument("dir", help="output folder")
+    p.add_argument("--size", choices=("tiny", "small"), default="tiny",
+                   help="tiny (~1M params, tests) or small (~19M params, CPU benchmarks)")
+    p.add_argument("--layout", choices=("current", "v4"), default="current",
+                   help="file layout: current transformers, or the older 4.x layout of the published files")
+    p.set_defaults(func=cmd_tiny)
+
+
+def cmd_tiny(args: argparse.Namespace) -> int:
+    from ..rerank.tiny import build_tiny_checkpoint
+
+    out = build_tiny_checkpoint(args.dir, size=args.size, layout=args.layout)
+    print(f"tiny checkpoint written to {out}\nuse it with: WORKBENCH_MODEL={out}", file=sys.stderr)
+    return 0
