@@ -398,3 +398,17 @@ def test_load_samples_is_idempotent():
         assert wio.load_samples(store) == {}
         n = sum(len(store.list_candidate_sets(s.id)) for s in store.list_sessions())
         assert n == 6
+
+
+def test_semicolon_delimiter_and_repeated_extra_columns_keep_every_value(tmp_path):
+    path = tmp_path / "semi.csv"
+    path.write_text("query_id;query_text;query_image;doc_id;doc_text;doc_image;brand;brand;\n"
+                    "q1;hi;;d1;x, y;;a;b;c\n", encoding="utf-8")
+    doc = wio.read_candidates(path).sets[0].documents[0]
+    assert doc.text == "x, y"
+    assert doc.metadata == {"brand": "a", "brand.2": "b", "column_9": "c"}
+    dup = tmp_path / "dup.csv"
+    dup.write_text("query_id,query_text,query_image,doc_id,doc_text,doc_image,Doc_Text\nq1,hi,,d1,x,,y\n",
+                   encoding="utf-8")
+    with pytest.raises(InputError, match="doc_text more than once"):
+        wio.read_candidates(dup)

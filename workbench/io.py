@@ -186,9 +186,9 @@ class _RawRow:
 def _parse_csv(text: str, source: str, delimiter: str | None = None, *,
                check: bool = True) -> tuple[list[str], list[_RawRow], list[str]]:
     notes: list[str] = []
-    if delimiter is None:
+    if delimiter is None:   # comma, or tab / semicolon when the header clearly uses those
         first = text.split("\n", 1)[0]
-        delimiter = "\t" if first.count("\t") > first.count(",") else ","
+        delimiter = max((",", "\t", ";"), key=lambda d: (first.count(d), d == ","))
     reader = csv.reader(_io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
@@ -199,9 +199,15 @@ def _parse_csv(text: str, source: str, delimiter: str | None = None, *,
         raise InputError(f"{source}: the header row cannot be read as CSV ({exc}).",
                          "Check the quotes in the first line.") from None
     header = [h.strip().lstrip("\ufeff") for h in header]
-    names = [h or f"column_{i + 1}" for i, h in enumerate(header)]
     if check:
-        _check_header(names, source)
+        _check_header(header, source)
+    names: list[str] = []
+    for i, h in enumerate(header):   # unnamed and repeated columns get unique names (no value is lost)
+        h = h or f"column_{i + 1}"
+        base, n = h, 2
+        while h in names:
+            h, n = f"{base}.{n}", n + 1
+        names.append(h)
     rows: list[_RawRow] = []
     blank = 0
     prev_end = reader.line_num
@@ -303,10 +309,13 @@ class _Images:
     def __init__(self, base: Path):
         self.base = base.resolve()
         self._seen: dict[Path, Any] = {}
+        self._by_value: dict[str, Path] = {}   # cell value -> resolved path (skips re-resolving)
 
     def resolve(self, value: str, column: str) -> tuple[str, str]:
         """-> (absolute path, sha256). Raises (message, fix) as ValueError args."""
         raw = value.strip()
+        if raw in self._by_value:
+            return self._result(self._by_value[raw], raw)
         norm = raw.replace("\\", "/")
         if re.match(r"^[a-z][a-z0-9+.-]*://", norm, re.I):
             raise _Bad(f"'{raw}' is a URL; images are not downloaded.",
@@ -333,6 +342,10 @@ class _Images:
                 self._seen[path] = (str(path), meta.sha256)
             except ImageError as exc:
                 self._seen[path] = exc
+        self._by_value[raw] = path
+        return self._result(path, raw)
+
+    def _result(self, path: Path, raw: str) -> tuple[str, str]:
         got = self._seen[path]
         if isinstance(got, ImageError):
             msg = got.message
