@@ -14,12 +14,12 @@ st.set_page_config(page_title="Lychee rerank workbench", page_icon="🍒", layou
                    initial_sidebar_state="expanded")
 
 PAGES = [
-    st.Page("pages/01_home.py", title="Home", icon=":material/home:", url_path="home", default=True),
-    st.Page("pages/02_import.py", title="Import", icon=":material/upload_file:", url_path="import"),
-    st.Page("pages/03_ocr.py", title="OCR", icon=":material/document_scanner:", url_path="ocr"),
-    st.Page("pages/04_rerank.py", title="Rerank", icon=":material/sort:", url_path="rerank"),
-    st.Page("pages/05_compare.py", title="Compare", icon=":material/compare_arrows:", url_path="compare"),
-    st.Page("pages/06_sessions.py", title="Sessions", icon=":material/folder_open:", url_path="sessions"),
+    st.Page("pages/home_page.py", title="Home", icon=":material/home:", url_path="home", default=True),
+    st.Page("pages/import_page.py", title="Import", icon=":material/upload_file:", url_path="import"),
+    st.Page("pages/ocr_page.py", title="OCR", icon=":material/document_scanner:", url_path="ocr"),
+    st.Page("pages/rerank_page.py", title="Rerank", icon=":material/sort:", url_path="rerank"),
+    st.Page("pages/compare_page.py", title="Compare", icon=":material/compare_arrows:", url_path="compare"),
+    st.Page("pages/sessions_page.py", title="Sessions", icon=":material/folder_open:", url_path="sessions"),
 ]
 
 page = st.navigation(PAGES)

@@ -280,6 +280,18 @@ def recover_interrupted_run(state_key: str, run_key: str | None = None) -> None:
                "(status *cancelled*).", icon=":material/stop_circle:")
 
 
+def edited_labels(frame) -> dict:
+    return {r.doc_id: int(r.label) for r in frame.itertuples() if r.label is not None and r.label == r.label}
+
+
+def seed_samples(store):
+    """Load the bundled sample sets (workbench.samples when built, else io.load_samples)."""
+    samples = optional("samples")
+    if samples is not None and hasattr(samples, "seed_samples"):
+        return samples.seed_samples(store)
+    return require("io", "Sample sets").load_samples(store)
+
+
 def export_bytes(fn, *args, **kwargs) -> bytes:
     """Call an io exporter that writes to a buffer and return the bytes."""
     import io as _io
@@ -349,7 +361,7 @@ def run_results(store, run_id: int, key: str) -> None:
             st.success(f"Saved {len(labels)} labels for “{cset.name or cset.query.id}”.")
         io = optional("io")
         if io is not None:
-            c2.download_button("Export CSV", export_bytes(io.export_long, [run]),
+            c2.download_button("Export CSV", io.export_long([run], labels={run.set_id: edited_labels(edited)}),
                                f"run-{run.id}.csv", "text/csv", icon=":material/download:",
                                key=f"{key}_dl_{run_id}")
         if len(frame):
@@ -368,3 +380,193 @@ def adhoc_results(cset, results, instruction: str, backend: str) -> None:
                  width="stretch", row_height=64)
     st.download_button("Export CSV", frame.drop(columns=["thumbnail"]).to_csv(index=False).encode("utf-8"),
                        "adhoc-results.csv", "text/csv", icon=":material/download:")
+
+
+def thumbnail_uri(path, size: int = 160):
+    from workbench.ui_helpers import thumbnail_data_uri
+
+    return thumbnail_data_uri(path, size)
+
+
+def run_ocr(store, set_id: int, *, langs: str, only_missing: bool, progress) -> int:
+    """OCR a stored set and save raw OCR text + descriptions; returns images read.
+
+    TODO(lead): move into workbench.service as ocr_set(store, set_id, langs=, progress=, cancel=)
+    so the CLI shares it; this uses it as soon as it exists.
+    """
+    service = optional("service")
+    if service is not None and hasattr(service, "ocr_set"):
+        result = service.ocr_set(store, set_id, langs=langs, only_missing=only_missing, progress=progress)
+        return result if isinstance(result, int) else len(result or [])
+    ocr = require("ocr", "OCR")
+    cset = store.load_candidate_set(set_id)
+    docs = [d for d in cset.documents if d.image and not (only_missing and d.ocr_final is not None)]
+    for i, doc in enumerate(docs):      # saved one by one: a stop keeps what is read
+        res = ocr.ocr_image(doc.image, langs=langs)
+        store.update_document_text(set_id, doc.id, ocr_text=res.text,
+                                   description=ocr.build_description(res.text, doc.text))
+        progress(i + 1, len(docs))
+    return len(docs)
+
+
+# ----------------------------------------------------------------- comparison
+def run_name(run) -> str:
+    from workbench.ui_helpers import run_label
+
+    return run_label(run)
+
+
+def labels_by_query(store, set_ids) -> dict:
+    """{query_id: {doc_id: grade}} of the given sets (what workbench.compare takes)."""
+    out: dict = {}
+    for sid in set_ids:
+        info = store.get_set(sid)
+        grades = {d: lab.grade for d, lab in store.get_labels(sid).items()}
+        if grades:
+            out.setdefault(info.query_id, {}).update(grades)
+    return out
+
+
+def _shift_style(value):
+    if value is None or value != value or value == 0:
+        return ""
+    return "background-color: #d8f0dc; color: #14532d" if value > 0 else "background-color: #fadadd; color: #7f1d1d"
+
+
+def render_comparison(compare, result) -> None:
+    import altair as alt
+
+    for note in result.notes:
+        st.caption(f"ℹ️ {note}")
+    summary = result.discrimination_summary
+    for row in summary.itertuples(index=False):
+        if row.n_flagged:
+            sub = result.discrimination[(result.discrimination["run"] == row.run) & result.discrimination["flagged"]]
+            st.warning(f"**{row.run}**: scores barely discriminate on {row.n_flagged} of {row.n_queries} "
+                       f"quer{'y' if row.n_queries == 1 else 'ies'} ({sub['reasons'].iloc[0]}). "
+                       "This is the guide's “all scores about 0.5” symptom.\n\n**Try:** "
+                       + " ".join(f"({i}) {r}" for i, r in enumerate(compare.REMEDIES, 1)),
+                       icon=":material/warning:")
+
+    t_metrics, t_shift, t_scores, t_agree = st.tabs(["Metrics", "Rank shifts", "Score distribution", "Agreement"])
+    with t_metrics:
+        if result.metrics is None:
+            st.info("Label documents (Rerank or Sessions page: 0/1/2) to see NDCG, MRR, P@k, Recall@k and MAP.")
+        else:
+            st.markdown("**Runs × metrics** (mean over labelled queries)")
+            table = result.metrics.table
+            num = [c for c in table.columns if c != "n_queries"]
+            st.dataframe(table.style.format("{:.3f}", subset=num).highlight_max(subset=num, color="#d8f0dc"),
+                         width="stretch")
+            if result.significance is not None and len(result.significance):
+                for row in result.significance.itertuples(index=False):
+                    (st.success if row.winner else st.info)(row.verdict)
+                with st.expander("Paired tests"):
+                    st.dataframe(result.significance, hide_index=True, width="stretch")
+            for (a, b), frame in result.win_loss.items():
+                if frame.empty:
+                    continue
+                st.markdown(f"**Per-query win/loss** — _{b}_ vs baseline _{a}_ on {frame['metric'].iloc[0]}")
+                chart = alt.Chart(frame).mark_bar().encode(
+                    x=alt.X("query_id:N", sort=None, title="query"),
+                    y=alt.Y("diff:Q", title="challenger − baseline"),
+                    color=alt.Color("outcome:N", scale=alt.Scale(domain=["win", "tie", "loss"],
+                                                                 range=["#2e7d32", "#9e9e9e", "#c62828"])),
+                    tooltip=["query_id", alt.Tooltip("value_a:Q", format=".3f"),
+                             alt.Tooltip("value_b:Q", format=".3f"), alt.Tooltip("diff:Q", format="+.3f")],
+                ).properties(height=220)
+                st.altair_chart(chart, width="stretch")
+    with t_shift:
+        qids = list(result.rank_tables)
+        q = st.selectbox("Query", qids, key="cmp_query") if len(qids) > 1 else qids[0]
+        table = result.rank_tables[q]
+        only = st.toggle("Show only changed", key="cmp_only_changed")
+        shown = table[table["changed"]] if only else table
+        shift_cols = [c for c in shown.columns if c.endswith(" shift") or c == "max |shift|"]
+        score_cols = [c for c in shown.columns if c.endswith(" score")]
+        st.dataframe(shown.style.map(_shift_style, subset=[c for c in shift_cols if c != "max |shift|"])
+                     .format("{:.3f}", subset=score_cols, na_rep="—"),
+                     hide_index=True, width="stretch")
+        st.caption("shift = baseline rank − rank in that run: green moved up, red moved down.")
+        runs_q = result.groups.for_query(q)
+        if len(runs_q) >= 2:
+            long = compare.rank_shift_long(runs_q)
+            long["rank"] = long["rank"].astype(float)
+            slope = alt.Chart(long).mark_line(point=True).encode(
+                x=alt.X("run:N", sort=None, title=None), y=alt.Y("rank:Q", scale=alt.Scale(reverse=True)),
+                detail="doc_id:N", color=alt.Color("changed:N", scale=alt.Scale(domain=[False, True],
+                                                                               range=["#bdbdbd", "#c2185b"])),
+                tooltip=["doc_id", "run", "rank", alt.Tooltip("score:Q", format=".3f")],
+            ).properties(height=320)
+            st.altair_chart(slope, width="stretch")
+    with t_scores:
+        scores = result.scores
+        band = alt.Chart().mark_rect(opacity=0.12, color="#f9a825").encode(y=alt.datum(0.4), y2=alt.datum(0.6))
+        box = alt.Chart().mark_boxplot(extent="min-max", size=40).encode(
+            x=alt.X("run:N", title=None), y=alt.Y("score:Q", title="P(yes)"))
+        dots = alt.Chart().mark_tick(opacity=0.6, thickness=2).encode(
+            x="run:N", y="score:Q", tooltip=["run", "query_id", "doc_id", alt.Tooltip("score:Q", format=".3f")])
+        st.altair_chart(alt.layer(band, box, dots, data=scores).properties(height=320), width="stretch")
+        st.caption("Shaded band: 0.4–0.6. Most scores inside it means the instruction barely discriminates.")
+        st.dataframe(summary.style.format("{:.3f}", subset=["share_flagged", "mean_std", "mean_iqr",
+                                                             "mean_share_mid"], na_rep="—"),
+                     hide_index=True, width="stretch")
+    with t_agree:
+        pairs = result.correlations.pairs
+        if pairs is None or pairs.empty:
+            st.info("Agreement needs two runs over the same documents.")
+        else:
+            st.dataframe(pairs.style.format(precision=3), hide_index=True, width="stretch")
+            heat = result.correlations.long("kendall_tau")
+            chart = alt.Chart(heat).mark_rect().encode(
+                x=alt.X("run_a:N", title=None), y=alt.Y("run_b:N", title=None),
+                color=alt.Color("value:Q", scale=alt.Scale(domain=[-1, 1], scheme="redblue"), title="Kendall τ-b"),
+                tooltip=["run_a", "run_b", alt.Tooltip("value:Q", format=".3f")])
+            st.altair_chart(chart.properties(height=260), width="stretch")
+
+
+def labels_editor(store, set_id: int) -> None:
+    """Grades and notes of one set, editable (notes are kept with the label)."""
+    from workbench.model import Label
+
+    cset = store.load_candidate_set(set_id)
+    labels = store.get_labels(set_id)
+    import pandas as pd
+
+    frame = pd.DataFrame([{"doc_id": d.id, "description": short(d.ranking_text, 200),
+                           "label": labels[d.id].grade if d.id in labels else None,
+                           "note": labels[d.id].note if d.id in labels else ""} for d in cset.documents])
+    edited = st.data_editor(frame, key=f"labels_editor_{set_id}", hide_index=True, width="stretch",
+                            disabled=["doc_id", "description"],
+                            column_config={"label": RESULT_COLUMNS["label"],
+                                           "description": st.column_config.TextColumn(width="large"),
+                                           "note": st.column_config.TextColumn("Note", width="medium")})
+    if st.button("Save labels and notes", type="primary", key=f"labels_save_{set_id}"):
+        with errors_shown():
+            items = [Label(cset.query.id, r.doc_id, int(r.label), r.note or "")
+                     for r in edited.itertuples() if r.label is not None and r.label == r.label]
+            store.set_labels(set_id, items)
+            st.success(f"Saved {len(items)} labels.")
+
+
+def import_ranked_runs(store, session_id: int, runs) -> list[int]:
+    """Attach imported runs to the session's sets by query id and save them.
+
+    TODO(lead): belongs in workbench.service (import_runs(store, session_id, runs)) for CLI reuse.
+    """
+    from workbench.errors import InputError
+
+    by_query = {s.query_id: s.id for s in store.list_candidate_sets(session_id)}
+    missing = sorted({r.query_id for r in runs if r.query_id not in by_query})
+    if missing:
+        raise InputError(f"The CSV ranks queries this session does not hold: {', '.join(missing[:5])}.",
+                         "Import the candidate sets of those queries first, or fix the query_id column "
+                         f"to one of: {', '.join(sorted(by_query)[:5])}.")
+    saved = []
+    for run in runs:
+        run.set_id = by_query[run.query_id]
+        run_id = store.create_run(run.set_id, run)
+        store.add_scores(run_id, run.scores)
+        store.finish_run(run_id, "imported", timings=run.timings or None)
+        saved.append(run_id)
+    return saved

@@ -18,13 +18,9 @@ with left:
     st.subheader("Quick start")
     if not sets:
         st.write("The database is empty. Load the bundled sample sets to try every page.")
-        samples = ui.optional("samples")
-        if samples is None:
-            st.info("Sample loader not available yet (`workbench.samples`). "
-                    "Use the Import page, or run `workbench db init --samples`.")
-        elif st.button("Load the sample sets", type="primary", icon=":material/download:"):
+        if st.button("Load the sample sets", type="primary", icon=":material/download:"):
             with ui.errors_shown():
-                samples.seed_samples(store)
+                ui.seed_samples(store)
                 st.rerun()
     else:
         st.write("Open a candidate set straight in the Rerank page:")
@@ -35,7 +31,7 @@ with left:
             if c3.button("Rerank", key=f"home_open_{info.id}", icon=":material/sort:"):
                 st.session_state.session_id = info.session_id
                 st.session_state.set_id = info.id
-                st.switch_page("pages/04_rerank.py")
+                st.switch_page("pages/rerank_page.py")
 
     st.subheader("Recent sessions")
     sessions = store.list_sessions()

@@ -31,16 +31,15 @@ with src_images:
             st.session_state.import_result = io.import_folder(folder, qtext)
             st.session_state.import_source = f"{len(imgs)} images"
 with src_sample:
-    samples = sorted(p for p in config.SAMPLES_DIR.glob("*")
-                     if p.suffix.lower() in (".csv", ".jsonl", ".zip") or p.is_dir())
+    samples = io.list_samples()
     if not samples:
-        st.caption(f"No sample files in `{config.SAMPLES_DIR}`.")
+        st.caption(f"No sample sets in `{config.SAMPLES_DIR}`.")
     else:
-        pick = st.selectbox("Sample", samples, format_func=lambda p: p.name, key="import_sample")
+        pick = st.selectbox("Sample", samples, format_func=lambda s: f"{s.title} ({s.name})", key="import_sample")
         if st.button("Read sample", type="primary", key="import_read_sample"):
             with ui.errors_shown():
-                st.session_state.import_result = io.read_candidates(pick)
-                st.session_state.import_source = pick.name
+                st.session_state.import_result = io.read_candidates(pick.path)
+                st.session_state.import_source = pick.title
 
 result = st.session_state.import_result
 if result is None:
@@ -48,15 +47,16 @@ if result is None:
 
 st.divider()
 st.subheader(f"Preview — {st.session_state.import_source}")
-st.write(result.summary())
+st.text(result.summary().splitlines()[0])
+for note in result.notes:
+    st.caption(note)
 ok_col, bad_col = st.columns(2)
 ok_col.metric("Candidate sets", len(result.sets))
 ok_col.metric("Documents", sum(len(s.documents) for s in result.sets))
 bad_col.metric("Rejected rows", len(result.rejected))
 if result.rejected:
     with st.expander(f"Validation report: {len(result.rejected)} rejected rows", expanded=True):
-        st.dataframe(pd.DataFrame([{"line": e.line, "column": e.column, "problem": e.message, "fix": e.fix}
-                                   for e in result.rejected]), hide_index=True, width="stretch")
+        st.dataframe(result.rejected_frame(), hide_index=True, width="stretch")
         st.download_button("Download rejected rows (CSV)", result.rejected_csv(), "rejected_rows.csv",
                            "text/csv", icon=":material/download:")
 for cset in result.sets[:20]:

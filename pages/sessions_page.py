@@ -1,0 +1,115 @@
+"""Sessions: list, filter, rename, delete; review runs, labels and notes; re-run; export/import CSV."""
+
+import pandas as pd
+import streamlit as st
+
+import ui_common as ui
+from workbench.config import INSTRUCTION_TEMPLATES
+from workbench.model import Instruction
+
+ui.init_state()
+st.title("Sessions")
+io = ui.require("io", "Sessions")
+service = ui.require("service", "Sessions")
+store = ui.get_store()
+
+flt = st.text_input("Filter by name", key="ss_filter", placeholder="type part of a session name")
+sessions = store.list_sessions(filter=flt.strip() or None)
+if not sessions:
+    st.info("No sessions match." if flt else "No sessions yet: import a candidate set first.")
+    st.stop()
+st.dataframe(pd.DataFrame([{"id": s.id, "session": s.name, "sets": s.n_sets, "runs": s.n_runs,
+                            "created": s.created_at, "description": s.description} for s in sessions]),
+             hide_index=True, width="stretch")
+ids = [s.id for s in sessions]
+current = st.session_state.session_id
+sid = st.selectbox("Open session", ids, index=ids.index(current) if current in ids else 0,
+                   format_func=lambda i: next(s.name for s in sessions if s.id == i), key="ss_open")
+session = next(s for s in sessions if s.id == sid)
+if sid != st.session_state.session_id:
+    st.session_state.session_id = sid
+
+with st.expander("Rename or delete"):
+    c1, c2 = st.columns(2)
+    new = c1.text_input("New name", value=session.name, key=f"ss_rename_{sid}")
+    if c1.button("Rename", key="ss_rename_btn"):
+        with ui.errors_shown():
+            store.rename_session(sid, new)
+            st.rerun()
+    if st.session_state.confirm_delete == sid:
+        c2.warning(f"Delete “{session.name}” with its {session.n_sets} sets and {session.n_runs} runs? "
+                   "This cannot be undone.")
+        if c2.button("Yes, delete", type="primary", key="ss_delete_yes"):
+            store.delete_session(sid)
+            st.session_state.confirm_delete = None
+            st.session_state.session_id = None
+            st.rerun()
+        if c2.button("Keep it", key="ss_delete_no"):
+            st.session_state.confirm_delete = None
+            st.rerun()
+    elif c2.button("Delete session…", icon=":material/delete:", key="ss_delete"):
+        st.session_state.confirm_delete = sid
+        st.rerun()
+
+st.header(session.name)
+sets = store.list_candidate_sets(sid)
+runs = store.list_runs(session_id=sid)
+tab_runs, tab_labels, tab_rerun, tab_io = st.tabs(["Runs", "Labels & notes", "Re-run", "Export / import"])
+
+with tab_runs:
+    if not runs:
+        st.info("No runs yet in this session.")
+    else:
+        st.dataframe(pd.DataFrame([{"run": r.id, "name": r.name, "set": r.set_id, "backend": r.backend,
+                                    "status": r.status, "instruction": r.instruction, "started": r.started_at}
+                                   for r in runs]), hide_index=True, width="stretch")
+        rid = st.selectbox("Review run", [r.id for r in runs], format_func=lambda i: ui.run_name(
+            next(r for r in runs if r.id == i)), key="ss_run")
+        ui.run_results(store, rid, key="ss")
+
+with tab_labels:
+    if sets:
+        set_id = st.selectbox("Candidate set", [s.id for s in sets], key="ss_label_set",
+                              format_func=lambda i: next(s.name or s.query_id for s in sets if s.id == i))
+        ui.labels_editor(store, set_id)
+
+with tab_rerun:
+    st.caption("Score every set of this session again with another instruction (cached scores are reused).")
+    tpl = st.selectbox("Template", [*INSTRUCTION_TEMPLATES, "custom"], key="ss_tpl")
+    text = st.text_area("Instruction", value=INSTRUCTION_TEMPLATES.get(tpl, ""), key=f"ss_instr_{tpl}")
+    precise = st.toggle("Be precise and avoid vague terms", key="ss_precise")
+    backend, model_path = ui.backend_picker("ss")
+    if st.button("Re-run session", type="primary", icon=":material/replay:", disabled=not sets, key="ss_rerun"):
+        with ui.errors_shown():
+            reranker, lock = ui.load_reranker(backend, model_path)
+            bar = ui.StreamlitProgress("Re-running")
+            with lock:
+                new_runs = service.rerank_many(store, [s.id for s in sets],
+                                               [Instruction(text, None if tpl == "custom" else tpl, precise)],
+                                               reranker, progress=bar)
+            st.success(f"{len(new_runs)} runs saved. Compare them on the Compare page.")
+            st.session_state.compare_run_ids = [r.id for r in new_runs]
+
+with tab_io:
+    st.subheader("Export ranked results")
+    shape = st.radio("Shape", ["long (one row per run × document)", "wide (one row per document)"],
+                     horizontal=True, key="ss_shape")
+    bom = st.checkbox("Excel-friendly (UTF-8 with BOM)", key="ss_bom")
+    if runs:
+        full = [store.load_run(r.id) for r in runs]
+        labels = {s.id: {d: lab.grade for d, lab in store.get_labels(s.id).items()} for s in sets}
+        fn = io.export_long if shape.startswith("long") else io.export_wide
+        data = fn(full, bom=bom, labels=labels)
+        st.download_button("Download CSV", data, f"{session.name}-{shape.split()[0]}.csv", "text/csv",
+                           type="primary", icon=":material/download:", key="ss_download")
+        st.caption(f"{len(full)} runs, {sum(len(r.scores) for r in full)} ranked rows.")
+    else:
+        st.caption("Nothing to export yet.")
+    st.subheader("Import ranked results (CSV from another system)")
+    up = st.file_uploader("Ranked-results CSV: query_id, doc_id, score and/or rank", type=["csv", "tsv"],
+                          key="ss_ranked")
+    if up is not None and st.button("Import as runs", key="ss_import_runs"):
+        with ui.errors_shown():
+            path, _ = ui.save_upload(up, "imports")
+            saved = ui.import_ranked_runs(store, sid, io.read_ranked_csv(path))
+            st.success(f"Imported {len(saved)} runs.")
