@@ -344,7 +344,16 @@ def test_save_set_errors(store, tmp_path):
         store.save_candidate_set(sess.id, missing)
     with pytest.raises(NotFound):
         store.save_candidate_set(12345, CandidateSet(Query("q", "x"), [Document("a", "1")]))
+    bad_label = CandidateSet(Query("q", "x"), [Document("a", "1", label=1), Document("b", "2", label=7)])
+    with pytest.raises(InputError, match="relevance grade"):
+        store.save_candidate_set(sess.id, bad_label)
+    dangling = CandidateSet(Query("q", "x"), [Document("a", "1", image_hash="f" * 64)])
+    with pytest.raises(StoreError) as err:
+        store.save_candidate_set(sess.id, dangling)
+    assert "Nothing of this set was saved" in err.value.fix
     assert store.list_candidate_sets() == []  # nothing half-written
+    with sqlite3.connect(store.path) as con:
+        assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == 0
     with pytest.raises(NotFound):
         store.load_candidate_set(777)
 

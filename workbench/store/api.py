@@ -209,11 +209,22 @@ class Store:
             seen.add(doc.id)
         new_images = self._prepare_images([cset.query, *cset.documents])
         now = _now()
+        try:
+            set_id = self._insert_set(sess.id, cset, new_images, now)
+        except exc.IntegrityError as err:
+            raise StoreError(
+                f"The set for query '{cset.query.id}' could not be saved: {getattr(err, 'orig', err)}.",
+                "The session may have been deleted meanwhile, or a document refers to an image hash "
+                "that is not stored (give its image path instead). Nothing of this set was saved.") from None
+        cset.id = int(set_id)
+        return cset.id
+
+    def _insert_set(self, sess_id: int, cset: CandidateSet, new_images: list[dict], now: str) -> int:
         with self._write() as conn:
             if new_images:
                 conn.execute(sqlite_insert(t.images).on_conflict_do_nothing(), new_images)
             set_id = conn.execute(insert(t.candidate_sets).values(
-                session_id=sess.id, name=cset.name or cset.query.id or "", source=cset.source,
+                session_id=sess_id, name=cset.name or cset.query.id or "", source=cset.source,
                 created_at=now)).inserted_primary_key[0]
             conn.execute(insert(t.queries).values(
                 set_id=set_id, query_id=str(cset.query.id), text=cset.query.text or "",
@@ -230,8 +241,7 @@ class Store:
                 conn.execute(insert(t.labels), [
                     dict(set_id=set_id, doc_id=str(d.id), grade=Label(cset.query.id, d.id, int(d.label)).grade,
                          note="", updated_at=now) for d in labelled])
-        cset.id = int(set_id)
-        return cset.id
+        return int(set_id)
 
     def _prepare_images(self, items: list[Query | Document]) -> list[dict]:
         """Give every referenced image its content hash; return rows for images not yet stored.
