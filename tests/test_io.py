@@ -412,3 +412,21 @@ def test_semicolon_delimiter_and_repeated_extra_columns_keep_every_value(tmp_pat
                    encoding="utf-8")
     with pytest.raises(InputError, match="doc_text more than once"):
         wio.read_candidates(dup)
+
+
+def test_json_array_file_keeps_line_numbers(tmp_path):
+    path = tmp_path / "rows.json"
+    path.write_text('[\n  {"query_id": "q1", "query_text": "猫", "query_image": "", "doc_id": "d1",\n'
+                    '   "doc_text": "一只猫", "doc_image": ""},\n'
+                    '  {"query_id": "q1", "query_text": "猫", "query_image": "", "doc_id": "d2",\n'
+                    '   "doc_text": "", "doc_image": "", "label": 1}\n]\n', encoding="utf-8")
+    res = wio.read_candidates(path)
+    assert ids(res) == {"q1": ["d1"]}
+    assert [(e.line, e.column) for e in res.rejected] == [(4, "doc_text")]
+
+
+def test_labels_keyed_by_query_id_for_runs_without_a_set():
+    run = Run(instruction="i", backend="lexical", model_id="bm25", query_id="q1",
+              scores=[Score("d1", 0.5, 1), Score("d2", 0.1, 2)])
+    df = wio.long_frame([run], {"q1": {"d1": 2}, "q2": {"d2": 1}})
+    assert df.label.tolist()[0] == 2 and pd.isna(df.label.tolist()[1])

@@ -28,7 +28,7 @@ import re
 import shutil
 import stat
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -43,7 +43,7 @@ from .model import LABEL_GRADES, CandidateSet, Document, Label, Query, Run, Scor
 REQUIRED_COLUMNS = ("query_id", "query_text", "query_image", "doc_id", "doc_text", "doc_image")
 OPTIONAL_COLUMNS = ("label", "first_stage_score")
 LONG_COLUMNS = ["query_id", "doc_id", "rank", "score", "instruction", "backend", "model", "label"]
-TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson")
+TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff",
                   ".heic", ".heif", ".avif")
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -248,12 +248,38 @@ def _parse_csv(text: str, source: str, delimiter: str | None = None, *,
     return names, rows, notes
 
 
+def _json_array_lines(text: str, source: str) -> Iterator[tuple[int, str]]:
+    """(line, JSON text) for each element of a top-level JSON array, keeping line numbers."""
+    dec = json.JSONDecoder()
+    idx = text.index("[") + 1
+    ws = re.compile(r"[\s,]*")
+    while True:
+        idx = ws.match(text, idx).end()
+        if idx >= len(text):
+            raise InputError(f"{source}: the JSON array is not closed.", "End the file with ']'.")
+        if text[idx] == "]":
+            return
+        line = text.count("\n", 0, idx) + 1
+        try:
+            _, end = dec.raw_decode(text, idx)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{source}, line {exc.lineno}: invalid JSON ({exc.msg}).",
+                             "Fix the JSON syntax there, or save the rows as JSONL (one object per line).") from None
+        yield line, text[idx:end]
+        idx = end
+
+
 def _parse_jsonl(text: str, source: str) -> tuple[list[str], list[_RawRow], list[str]]:
     rows: list[_RawRow] = []
     names: list[str] = []
     notes: list[str] = []
     blank = 0
-    for i, raw in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
+    text = text.lstrip("\ufeff")
+    if text.lstrip().startswith("["):      # a .json file holding an array of row objects
+        items: Iterable[tuple[int, str]] = list(_json_array_lines(text, source))
+    else:
+        items = enumerate(text.splitlines(), start=1)
+    for i, raw in items:
         if not raw.strip():
             blank += 1
             continue
@@ -545,7 +571,7 @@ def _tables_in(folder: Path) -> list[Path]:
 def _read_table(path: Path, base: Path, encoding: str | None, *, source: str,
                 name: str | None = None, result: ImportResult | None = None) -> ImportResult:
     text, used = decode_bytes(path.read_bytes(), encoding, source)
-    if path.suffix.lower() in (".jsonl", ".ndjson"):
+    if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
         names, rows, notes = _parse_jsonl(text, source)
     else:
         names, rows, notes = _parse_csv(text, source, "\t" if path.suffix.lower() == ".tsv" else None)
@@ -757,7 +783,7 @@ def _run_query_id(run: Run, query_ids: Mapping[int, str] | None) -> str:
 
 
 def _grade(lookup: dict, run: Run, qid: str, doc_id: str) -> Any:
-    for key in (run.set_id, qid, None):
+    for key in ((run.set_id, qid, None) if run.set_id is not None else (qid, None)):
         if (key, doc_id) in lookup:
             return lookup[(key, doc_id)]
     return pd.NA
