@@ -1,0 +1,245 @@
+"""Engine tests on the tiny random Qwen2.5-VL checkpoint: the real code path, no mocks."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from workbench import config
+from workbench.errors import Cancelled, ModelNotFound
+from workbench.model import CacheKey, Document, Query
+from workbench.rerank import get_reranker, plan_batches
+from workbench.rerank.base import rank_order
+from workbench.rerank.qwen_vl import select_runtime
+
+INSTR = "Given a web search query, retrieve relevant passages that answer the query"
+
+
+def _image(path, w, h, seed):
+    arr = (np.random.RandomState(seed).rand(h, w, 3) * 255).astype("uint8")
+    Image.fromarray(arr).save(path)
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def images(tmp_path_factory):
+    d = tmp_path_factory.mktemp("imgs")
+    return {
+        "a": _image(d / "a.png", 56, 56, 1),
+        "b": _image(d / "b.png", 112, 84, 2),
+        "c": _image(d / "c.jpg", 84, 112, 3),
+    }
+
+
+@pytest.fixture(scope="module")
+def reranker(tiny_checkpoint):
+    return get_reranker("qwen-vl", model_path=tiny_checkpoint, batch_size=4)
+
+
+@pytest.fixture(scope="module")
+def docs(images):
+    return [
+        Document("t-short", text="red running shoes"),
+        Document("img", image=images["a"]),
+        Document("t-long", text="Lightweight breathable mesh running shoes in red, " * 6 + "size 38"),
+        Document("mixed", text="无线蓝牙耳机 coffee cup", image=images["b"]),
+        Document("img2", image=images["c"]),
+    ]
+
+
+class MemCache:
+    def __init__(self):
+        self.data: dict[CacheKey, float] = {}
+        self.gets = 0
+
+    def get_many(self, keys):
+        self.gets += 1
+        return {k: self.data[k] for k in keys if k in self.data}
+
+    def put_many(self, items):
+        self.data.update(items)
+
+
+def reference_scores(path, instruction, query, docs):
+    """Independent implementation of the model-card recipe: messages by hand, processor,
+    a full forward (all positions), softmax over [no, yes] at the last position."""
+    from workbench.rerank.compat import ensure_torchvision
+
+    ensure_torchvision()
+    import torch
+    from qwen_vl_utils import process_vision_info
+    from transformers import AutoProcessor, Qwen2_5_VLForConditionalGeneration
+
+    processor = AutoProcessor.from_pretrained(path)
+    model = Qwen2_5_VLForConditionalGeneration.from_pretrained(path, dtype=torch.float32).eval()
+    tok = processor.tokenizer
+    yes, no = tok.get_vocab()["yes"], tok.get_vocab()["no"]
+    out = []
+    for doc in docs:
+        def img(p):
+            return {"type": "image", "image": p, "min_pixels": config.MIN_PIXELS,
+                    "max_pixels": config.MAX_PIXELS}
+        user = [{"type": "text", "text": "<Instruct>: " + instruction + "\n<Query>:"}]
+        if query.image:
+            user.append(img(query.image))
+        if query.text:
+            user.append({"type": "text", "text": query.text})
+        user.append({"type": "text", "text": "\n<Document>:"})
+        if doc.image:
+            user.append(img(doc.image))
+        if doc.ranking_text:  # the contract: the engine sees ranking_text (description or text)
+            user.append({"type": "text", "text": doc.ranking_text})
+        messages = [{"role": "system", "content": [{"type": "text", "text": config.SYSTEM_PROMPT}]},
+                    {"role": "user", "content": user}]
+        text = processor.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        ims, vids = process_vision_info(messages)
+        inputs = processor(text=[text], images=ims, videos=vids, return_tensors="pt")
+        with torch.no_grad():
+            logits = model(**inputs).logits[0, -1]
+        out.append(torch.softmax(torch.stack([logits[no], logits[yes]]), 0)[1].item())
+    return out
+
+
+def test_select_runtime_pure():
+    assert select_runtime(False, False) == ("cpu", "float32", "sdpa")
+    assert select_runtime(False, True) == ("cpu", "float32", "sdpa")
+    assert select_runtime(True, False) == ("cuda", "bfloat16", "sdpa")
+    assert select_runtime(True, True) == ("cuda", "bfloat16", "flash_attention_2")
+
+
+def test_loaded_backend_uses_sdpa_without_flash_attn(reranker):
+    import importlib.util
+
+    assert importlib.util.find_spec("flash_attn") is None  # this machine
+    assert reranker.attn_implementation == "sdpa"
+    assert reranker.model.config._attn_implementation == "sdpa"
+    assert reranker.dtype_name == "float32" and reranker.device == "cpu"
+
+
+@pytest.mark.parametrize("query_kind,doc_kind", [
+    ("text", "text"), ("text", "image"), ("image", "text"), ("image+text", "image+text")])
+def test_four_modality_pairs(reranker, images, query_kind, doc_kind):
+    q = Query("q", text="red shoes" if "text" in query_kind else "",
+              image=images["a"] if "image" in query_kind else None)
+    d = Document("d", text="a pair of red shoes" if "text" in doc_kind else "",
+                 image=images["b"] if "image" in doc_kind else None)
+    assert q.modality == query_kind and d.modality == doc_kind
+    res = reranker.rank(INSTR, q, [d])
+    s = res[0].score
+    assert np.isfinite(s) and 0.0 < s < 1.0
+
+
+def test_matches_independent_recipe(reranker, tiny_checkpoint, images, docs):
+    q = Query("q", text="red running shoes", image=images["c"])
+    got = reranker.rank(INSTR, q, docs).scores_in_input_order()
+    ref = reference_scores(tiny_checkpoint, INSTR, q, docs)
+    np.testing.assert_allclose(got, ref, atol=1e-5, rtol=0)
+    assert max(ref) - min(ref) > 1e-4  # the checkpoint really discriminates inputs
+
+
+def test_alone_equals_padded_mixed_batch(tiny_checkpoint, docs):
+    rr = get_reranker("qwen-vl", model_path=tiny_checkpoint, batch_size=len(docs))
+    q = Query("q", text="red running shoes")
+    batched = rr.rank(INSTR, q, docs).scores_in_input_order()
+    alone = [rr.rank(INSTR, q, [d]).scores_in_input_order()[0] for d in docs]
+    np.testing.assert_allclose(batched, alone, atol=1e-5, rtol=0)
+    # the batch really was padded: lengths differ
+    enc = rr.encode([rr.messages_for(INSTR, q, d) for d in docs])
+    lengths = enc["attention_mask"].sum(1).tolist()
+    assert len(set(lengths)) > 1 and enc["attention_mask"][:, -1].all()  # left padding
+
+
+def test_overlong_document_truncated_with_prompt_intact(tiny_checkpoint, images):
+    rr = get_reranker("qwen-vl", model_path=tiny_checkpoint, max_length=160)
+    q = Query("q", text="red running shoes")
+    long_doc = Document("too-long", text="breathable mesh running shoes, red. " * 200, image=images["a"])
+    short = Document("short", text="red shoes")
+    res = rr.rank(INSTR, q, [short, long_doc])
+    assert any("too-long" in w and "truncated" in w for w in res.warnings)
+    assert not any("'short'" in w for w in res.warnings)
+    msgs = rr._fit(INSTR, q, long_doc)
+    enc = rr.encode([msgs])
+    ids = enc["input_ids"][0].tolist()
+    assert len(ids) <= 160
+    tail = rr.processor.tokenizer.decode(ids[-5:])
+    assert tail.endswith("<|im_start|>assistant\n")
+    assert 0 < res.get("too-long").score < 1
+
+
+def test_v4_layout_gives_same_scores(tmp_path, reranker, docs):
+    from workbench.rerank.tiny import build_tiny_checkpoint
+
+    v4 = build_tiny_checkpoint(tmp_path / "v4", layout="v4")
+    assert (v4 / "preprocessor_config.json").exists() and (v4 / "chat_template.json").exists()
+    import json
+
+    assert "text_config" not in json.loads((v4 / "config.json").read_text())
+    rr4 = get_reranker("qwen-vl", model_path=str(v4))
+    q = Query("q", text="red running shoes")
+    np.testing.assert_allclose(rr4.rank(INSTR, q, docs).scores_in_input_order(),
+                               reranker.rank(INSTR, q, docs).scores_in_input_order(), atol=1e-6)
+
+
+def test_cache_second_call_all_hits(reranker, docs):
+    cache = MemCache()
+    q = Query("q", text="shoes")
+    first = reranker.rank(INSTR, q, docs, cache=cache)
+    assert first.cache_hits == 0 and first.cache_misses == len(docs)
+    assert len(cache.data) == len(docs)
+    second = reranker.rank(INSTR, q, docs, cache=cache)
+    assert second.cache_hits == len(docs) and second.cache_misses == 0
+    assert [r.score for r in second] == [r.score for r in first]
+    # a different instruction is a different key
+    third = reranker.rank("other instruction", q, docs, cache=cache)
+    assert third.cache_hits == 0
+
+
+def test_cancel_between_batches_keeps_partial(tiny_checkpoint, docs):
+    rr = get_reranker("qwen-vl", model_path=tiny_checkpoint, batch_size=2)
+    cancel = threading.Event()
+    seen: dict[int, float] = {}
+    progress = []
+
+    def on_scores(part):
+        seen.update(part)
+        cancel.set()  # cancel as soon as the first batch is in
+
+    cache = MemCache()
+    with pytest.raises(Cancelled) as info:
+        rr.rank(INSTR, Query("q", text="shoes"), docs, cancel=cancel, on_scores=on_scores,
+                cache=cache, progress=lambda d, t: progress.append((d, t)))
+    assert info.value.done == 2 and info.value.total == len(docs)
+    assert sorted(seen) == [0, 1] and len(cache.data) == 2
+    assert progress[-1] == (2, len(docs))
+
+
+def test_results_api_and_top_k(reranker, docs):
+    res = reranker.rank(INSTR, Query("q", text="shoes"), docs, top_k=3)
+    assert len(res) == 3 and [r.rank for r in res] == [1, 2, 3]
+    assert res.top_k(2) == res.results[:2]
+    assert res[res[0].doc_id] is res[0] and res.get(res[1].doc_id).rank == 2
+    assert res[0].score >= res[1].score >= res[2].score
+    assert res[0].document is docs[res[0].index]
+    with pytest.raises(KeyError):
+        res.get("nope")
+
+
+def test_missing_model_path_error(monkeypatch, tmp_path):
+    monkeypatch.delenv("WORKBENCH_MODEL", raising=False)
+    with pytest.raises(ModelNotFound) as info:
+        get_reranker("qwen-vl")
+    text = str(info.value)
+    assert "WORKBENCH_MODEL" in text and "huggingface-cli download vec-ai/lychee-rerank-mm" in text
+    with pytest.raises(ModelNotFound) as info:
+        get_reranker("qwen-vl", model_path=str(tmp_path / "nowhere"))
+    assert "nowhere" in str(info.value) and info.value.fix
+
+
+def test_plan_batches_and_stable_ties():
+    plan = plan_batches([5, 1, 9, 3, 7], batch_size=2)
+    assert sorted(i for b in plan for i in b) == [0, 1, 2, 3, 4]
+    assert all(len(b) <= 2 for b in plan)
+    assert rank_order([0.5, 0.9, 0.5, 0.9]) == [1, 3, 0, 2]
