@@ -430,3 +430,21 @@ def test_labels_keyed_by_query_id_for_runs_without_a_set():
               scores=[Score("d1", 0.5, 1), Score("d2", 0.1, 2)])
     df = wio.long_frame([run], {"q1": {"d1": 2}, "q2": {"d2": 1}})
     assert df.label.tolist()[0] == 2 and pd.isna(df.label.tolist()[1])
+
+
+def test_line_numbers_count_multiline_cells_and_crlf(tmp_path):
+    path = tmp_path / "multi.csv"
+    path.write_bytes(("query_id,query_text,query_image,doc_id,doc_text,doc_image,label\r\n"
+                      'q1,hi,,d1,"two\r\nlines",,2\r\n'
+                      "q1,hi,,d2,ok,,9\r\n").encode("utf-8"))
+    res = wio.read_candidates(path)
+    assert res.sets[0].doc("d1").text == "two\r\nlines"
+    assert [(e.line, e.column) for e in res.rejected] == [(4, "label")]
+
+
+def test_utf16_without_bom_is_detected(tmp_path):
+    text = (DATA / "good_utf8.csv").read_text(encoding="utf-8")
+    path = tmp_path / "le.csv"
+    path.write_bytes(text.encode("utf-16-le"))
+    res = wio.read_candidates(path)
+    assert res.encoding == "utf-16-le" and res.sets[0].query.text == "牛仔夹克 男款"
