@@ -109,7 +109,9 @@ def photos() -> None:
     write("photos", "Photos: text queries against images",
           "Text queries ('a cat resting', 'a cup of coffee', 'a rocket launch') against real photos "
           "from the scikit-image data set (downscaled to 512 px). Some documents are image-only, "
-          "others have a short caption.", rows, extra=["source"])
+          "others have a short caption. The photos come from scikit-image's bundled data set "
+          "(see skimage/data/README.txt in the scikit-image wheel for their public-domain / CC0 sources).",
+          rows, extra=["source"])
 
 
 def kb() -> None:
