@@ -404,7 +404,7 @@ def run_ocr(store, set_id: int, *, langs: str, only_missing: bool, progress) -> 
     for i, doc in enumerate(docs):      # saved one by one: a stop keeps what is read
         res = ocr.ocr_image(doc.image, langs=langs)
         store.update_document_text(set_id, doc.id, ocr_text=res.text,
-                                   description=ocr.build_description(res.text, doc.text))
+                                   description=ocr.build_description(res.text, doc.text, doc.metadata))
         progress(i + 1, len(docs))
     return len(docs)
 

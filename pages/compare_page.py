@@ -57,7 +57,7 @@ with st.expander("Run a new comparison", expanded=not st.session_state.compare_r
                     runs += service.rerank_many(store, set_ids, instructions[:1], lex, progress=bar,
                                                 names=[names[0] + " [lexical]"])
             st.session_state.compare_running = None
-            st.session_state.compare_run_ids = [r.id for r in runs]
+            st.session_state.compare_run_ids = st.session_state.cmp_runs = [r.id for r in runs]
             st.rerun()
         st.session_state.compare_running = None
 

@@ -58,7 +58,7 @@ for doc in with_images[(page_no - 1) * per_page: page_no * per_page]:
     c_img.caption(doc.id)
     text = c_txt.text_area("OCR text (editable)", value=doc.ocr_final or "", height=130,
                            key=f"ocr_{set_id}_{doc.id}_{version}")
-    desc = ocr.build_description(text, doc.text)
+    desc = ocr.build_description(text, doc.text, doc.metadata)
     c_desc.markdown("**Description used for ranking**")
     c_desc.code(desc or "(empty)", language=None, wrap_lines=True)
     if text != (doc.ocr_final or "") or desc != (doc.description or ""):
