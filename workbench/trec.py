@@ -1,0 +1,333 @@
+"""TREC interop: qrels ("qid 0 docid rel") and runs ("qid Q0 docid rank score tag").
+
+The formats trec_eval, ranx, ir-measures and pyserini read and write, so labels and
+runs move between the workbench and IR tooling. Fields are whitespace separated;
+blank lines and lines starting with ``#`` are skipped.
+
+* Qrels ⇄ ``dict[query_id, dict[doc_id, grade]]`` (the labels dict used by
+  ``workbench.compare``) or ``list[Label]``. Grades must be 0, 1 or 2 (the
+  workbench's scale); other values are rejected unless ``clip=True`` maps
+  negatives to 0 and grades above 2 to 2 (the result says how many were mapped).
+* Runs ⇄ ``list[Run]``: one Run per (qid, tag). On reading, ranks are re-derived
+  from the order trec_eval uses — higher score first — with the file's rank, then
+  line order breaking ties, so a file whose rank column disagrees with its scores
+  ranks the same way here as in trec_eval. Writing emits ranks 1..n in the run's order.
+
+Malformed lines raise :class:`TrecFormatError` (a RowError): it names the first bad
+line and carries every bad line in ``.errors`` with its line number and a fix.
+Nothing is imported from a file with bad lines: fix the file, import again.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Union
+
+from .errors import EncodingError, InputError, NothingImported, RowError
+from .model import LABEL_GRADES, Label, Run, Score
+
+Source = Union[str, Path, bytes, IO]
+
+QRELS_FORMAT = "qid 0 docid relevance   (e.g. 'q1 0 doc7 2')"
+RUN_FORMAT = "qid Q0 docid rank score tag   (e.g. 'q1 Q0 doc7 1 0.93 my-run')"
+MAX_REPORTED = 20
+
+
+class TrecFormatError(RowError):
+    """Malformed TREC file: ``line`` is the first bad line, ``errors`` lists them all."""
+
+    def __init__(self, errors: list[RowError], kind: str, source: str | None = None):
+        self.errors = errors
+        first = errors[0]
+        more = f" ({len(errors)} bad lines in all: " + ", ".join(
+            str(e.line) for e in errors[:MAX_REPORTED]) + ("…" if len(errors) > MAX_REPORTED else "") + ")"
+        super().__init__(
+            f"Not a valid TREC {kind} file: {first.message}" + (more if len(errors) > 1 else ""),
+            first.fix, line=first.line, source=source)
+
+
+# --------------------------------------------------------------------------- reading helpers
+
+
+def _read_text(src: Source) -> tuple[str, str | None]:
+    """Text and a display name of a path, bytes, or a (binary/text) file object."""
+    name = None
+    if isinstance(src, (str, Path)):
+        path = Path(src)
+        name = str(path)
+        if not path.is_file():
+            raise InputError(f"TREC file '{path}' does not exist.",
+                             "Check the path, or pass the file's contents as bytes.")
+        data: bytes | str = path.read_bytes()
+    elif isinstance(src, (bytes, bytearray)):
+        data = bytes(src)
+    else:
+        name = getattr(src, "name", None)
+        data = src.read()
+    if isinstance(data, str):
+        return data, name
+    try:
+        return data.decode("utf-8-sig"), name
+    except UnicodeDecodeError as exc:
+        raise EncodingError(
+            f"TREC file {name or ''} is not UTF-8 (byte {exc.start} cannot be decoded).".replace("  ", " "),
+            "Save the file as UTF-8 (query and document ids must be UTF-8 text).") from exc
+
+
+def _lines(text: str):
+    for no, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        yield no, line.split()
+
+
+# --------------------------------------------------------------------------- qrels
+
+
+@dataclass
+class QrelsResult:
+    """Labels read from a qrels file: ``labels[qid][docid] = grade``."""
+
+    labels: dict[str, dict[str, int]]
+    n_judgments: int
+    clipped: int = 0               # grades mapped into 0..2 (clip=True)
+    source: str | None = None
+
+    def to_labels(self) -> list[Label]:
+        return qrels_to_labels(self.labels)
+
+    def summary(self) -> str:
+        s = f"{self.n_judgments} judgments for {len(self.labels)} queries"
+        if self.clipped:
+            s += f"; {self.clipped} grades outside 0–2 were clipped into 0–2"
+        return s
+
+
+def read_qrels(src: Source, *, clip: bool = False) -> QrelsResult:
+    """Read a TREC qrels file (``qid iter docid rel``; the iter column is ignored).
+
+    Raises TrecFormatError on malformed lines, NothingImported when no judgment is found.
+    A (qid, docid) judged twice with different grades is an error; twice the same is fine.
+    """
+    text, name = _read_text(src)
+    labels: dict[str, dict[str, int]] = {}
+    line_of: dict[tuple[str, str], int] = {}
+    errors: list[RowError] = []
+    clipped = n = 0
+    for no, parts in _lines(text):
+        if len(parts) != 4:
+            errors.append(RowError(
+                f"expected 4 fields, found {len(parts)}: '{' '.join(parts)[:80]}'",
+                f"Each qrels line must read: {QRELS_FORMAT}. Doc ids cannot contain spaces.",
+                line=no, source=name))
+            continue
+        qid, _iter, doc, rel = parts
+        try:
+            grade = int(rel)
+        except ValueError:
+            try:
+                as_float = float(rel)
+            except ValueError:
+                as_float = math.nan
+            if as_float.is_integer():
+                grade = int(as_float)
+            else:
+                errors.append(RowError(
+                    f"relevance '{rel}' is not a whole number", "Use 0 (not relevant), "
+                    "1 (partly relevant) or 2 (relevant) in the 4th column.", line=no, column="relevance",
+                    source=name))
+                continue
+        if grade not in LABEL_GRADES:
+            if clip:
+                grade = min(max(grade, 0), 2)
+                clipped += 1
+            else:
+                errors.append(RowError(
+                    f"relevance {grade} is outside the workbench's grades 0, 1, 2",
+                    "Rescale the grades to 0/1/2, or import with clip=True (--clip) to map "
+                    "negatives to 0 and grades above 2 to 2.", line=no, column="relevance", source=name))
+                continue
+        key = (qid, doc)
+        if key in line_of and labels[qid][doc] != grade:
+            errors.append(RowError(
+                f"document '{doc}' of query '{qid}' is judged {labels[qid][doc]} on line "
+                f"{line_of[key]} and {grade} here",
+                "Keep one judgment per query and document.", line=no, source=name))
+            continue
+        if key not in line_of:
+            n += 1
+        line_of[key] = no
+        labels.setdefault(qid, {})[doc] = grade
+    if errors:
+        raise TrecFormatError(errors, "qrels", name)
+    if not labels:
+        raise NothingImported(f"No judgments found in qrels file {name or ''}.".replace("  ", " "),
+                              f"Each line must read: {QRELS_FORMAT}.")
+    return QrelsResult(labels, n, clipped, name)
+
+
+def qrels_to_labels(labels: Mapping[str, Mapping[str, int]]) -> list[Label]:
+    return [Label(str(q), str(d), int(g)) for q, per in labels.items() for d, g in per.items()]
+
+
+def labels_to_qrels(labels: Iterable[Label] | Mapping[str, Mapping[str, int]]) -> dict[str, dict[str, int]]:
+    """``list[Label]`` (or a labels dict) → ``{qid: {docid: grade}}``."""
+    if isinstance(labels, Mapping):
+        return {str(q): {str(d): int(getattr(g, "grade", g)) for d, g in per.items() if g is not None}
+                for q, per in labels.items()}
+    out: dict[str, dict[str, int]] = {}
+    for lab in labels:
+        out.setdefault(str(lab.query_id), {})[str(lab.doc_id)] = int(lab.grade)
+    return out
+
+
+def format_qrels(labels: Iterable[Label] | Mapping[str, Mapping[str, int]]) -> str:
+    """Qrels text (one ``qid 0 docid grade`` line per judgment)."""
+    q = labels_to_qrels(labels)
+    lines = []
+    for qid, per in q.items():
+        for doc, grade in per.items():
+            _check_id(qid, "query id")
+            _check_id(doc, "document id")
+            lines.append(f"{qid} 0 {doc} {grade}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def write_qrels(labels, dest: str | Path | IO | None = None) -> str:
+    """Write qrels to a path or text/binary file object; returns the text either way."""
+    text = format_qrels(labels)
+    _write(text, dest)
+    return text
+
+
+# --------------------------------------------------------------------------- runs
+
+
+def read_run(src: Source, *, instruction: str = "", backend: str = "trec") -> list[Run]:
+    """Read a TREC run file into one ``Run`` per (qid, tag), in first-seen order.
+
+    Each Run has ``name = model_id = tag``, ``query_id = qid``, ``status = "imported"``.
+    Ranks follow score (high first), then the file's rank, then line order.
+    """
+    text, name = _read_text(src)
+    rows: dict[tuple[str, str], list[tuple[float, int, int, str]]] = {}
+    seen: dict[tuple[str, str, str], int] = {}
+    errors: list[RowError] = []
+    for no, parts in _lines(text):
+        if len(parts) != 6:
+            errors.append(RowError(
+                f"expected 6 fields, found {len(parts)}: '{' '.join(parts)[:80]}'",
+                f"Each run line must read: {RUN_FORMAT}. Ids and the tag cannot contain spaces.",
+                line=no, source=name))
+            continue
+        qid, _q0, doc, rank_s, score_s, tag = parts
+        try:
+            rank = int(rank_s)
+        except ValueError:
+            try:
+                rank = int(float(rank_s)) if float(rank_s).is_integer() else None
+            except ValueError:
+                rank = None
+        if rank is None:
+            errors.append(RowError(f"rank '{rank_s}' is not a whole number",
+                                   "Put the 1-based rank in the 4th column.", line=no, column="rank",
+                                   source=name))
+            continue
+        try:
+            score = float(score_s)
+        except ValueError:
+            score = math.nan
+        if not math.isfinite(score):
+            errors.append(RowError(f"score '{score_s}' is not a finite number",
+                                   "Put the numeric score in the 5th column (higher = better).",
+                                   line=no, column="score", source=name))
+            continue
+        key = (qid, tag, doc)
+        if key in seen:
+            errors.append(RowError(
+                f"document '{doc}' appears twice for query '{qid}' in run '{tag}' (first on line {seen[key]})",
+                "Keep one line per query, document and run tag.", line=no, source=name))
+            continue
+        seen[key] = no
+        rows.setdefault((qid, tag), []).append((score, rank, no, doc))
+    if errors:
+        raise TrecFormatError(errors, "run", name)
+    if not rows:
+        raise NothingImported(f"No ranked documents found in run file {name or ''}.".replace("  ", " "),
+                              f"Each line must read: {RUN_FORMAT}.")
+    runs = []
+    for (qid, tag), items in rows.items():
+        items.sort(key=lambda t: (-t[0], t[1], t[2]))
+        scores = [Score(doc_id=doc, score=score, rank=i) for i, (score, _r, _no, doc) in enumerate(items, 1)]
+        runs.append(Run(instruction=instruction, backend=backend, model_id=tag, query_id=qid,
+                        status="imported", scores=scores, name=tag,
+                        params={"source": name} if name else {}))
+    return runs
+
+
+def format_run(runs: Iterable[Run], tag: str | None = None) -> str:
+    """TREC run text. The tag is ``tag``, else the run's label (``compare.run_label``)
+    with spaces turned into ``_``. Every run needs a query id."""
+    from .compare import ordered_scores
+
+    lines = []
+    for run in runs:
+        if run.query_id is None:
+            raise InputError(
+                f"Run {run.id or ''} has no query id, which the TREC run format needs.".replace("  ", " "),
+                "Export runs loaded from the store (they carry their candidate set's query id), "
+                "or set Run.query_id.")
+        t = tag or _safe_tag(run)
+        qid = str(run.query_id)
+        _check_id(qid, "query id")
+        for i, s in enumerate(ordered_scores(run), start=1):
+            _check_id(str(s.doc_id), "document id")
+            lines.append(f"{qid} Q0 {s.doc_id} {i} {_fmt_score(s.score)} {t}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def write_run(runs: Iterable[Run], dest: str | Path | IO | None = None, tag: str | None = None) -> str:
+    """Write runs in TREC run format to a path or file object; returns the text either way."""
+    text = format_run(runs, tag)
+    _write(text, dest)
+    return text
+
+
+def _safe_tag(run: Run) -> str:
+    from .compare import run_label
+
+    tag = re.sub(r"\s+", "_", run_label(run).strip()) or "run"
+    return tag
+
+
+def _fmt_score(x: float) -> str:
+    return repr(float(x))  # shortest text that reads back to the same float
+
+
+def _check_id(value: str, what: str) -> None:
+    if not value or re.search(r"\s", value):
+        raise InputError(f"The {what} '{value}' is empty or contains whitespace, which TREC files cannot hold.",
+                         f"Rename the {what} without spaces (e.g. replace them with '_') before exporting.")
+
+
+def _write(text: str, dest) -> None:
+    if dest is None:
+        return
+    if isinstance(dest, (str, Path)):
+        Path(dest).write_text(text, encoding="utf-8")
+        return
+    try:
+        dest.write(text)
+    except TypeError:
+        dest.write(text.encode("utf-8"))
+
+
+__all__ = [
+    "TrecFormatError", "QrelsResult", "read_qrels", "write_qrels", "format_qrels",
+    "qrels_to_labels", "labels_to_qrels", "read_run", "write_run", "format_run",
+]
