@@ -84,9 +84,9 @@ _ZH = (
 SIZES = {
     # text: hidden, layers, heads, kv heads, intermediate, mrope; vision: hidden, depth, heads
     "tiny": dict(hidden=64, layers=2, heads=4, kv=2, inter=128, mrope=[2, 3, 3],
-                 v_hidden=64, v_depth=2, v_heads=4, v_inter=128, vocab_target=3000),
-    "small": dict(hidden=512, layers=4, heads=4, kv=2, inter=1536, mrope=[16, 24, 24],
-                  v_hidden=64, v_depth=2, v_heads=4, v_inter=128, vocab_target=8000),
+                 v_hidden=64, v_depth=2, v_heads=4, v_inter=128),
+    "small": dict(hidden=512, layers=4, heads=4, kv=2, inter=2048, mrope=[16, 24, 24],
+                  v_hidden=64, v_depth=2, v_heads=4, v_inter=128),
 }
 
 

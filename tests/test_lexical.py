@@ -1,0 +1,80 @@
+"""BM25 baseline: real scores, Chinese tokenisation, sample sets."""
+
+from __future__ import annotations
+
+import pytest
+
+from workbench import io
+from workbench.errors import BackendUnavailable, InputError
+from workbench.model import CacheKey, Document, Query
+from workbench.rerank import available_backends, get_reranker
+from workbench.rerank.lexical import document_text, tokenize
+
+
+def test_tokenize_chinese_and_latin():
+    toks = tokenize("女士红色跑步鞋 Running SHOES, size 38")
+    assert "running" in toks and "shoes" in toks and "38" in toks
+    assert "跑步" in toks or "跑步鞋" in toks
+    assert "," not in toks and "the" not in tokenize("the shoes")
+
+
+def test_bm25_ranks_relevant_first_and_scores_are_bm25():
+    q = Query("q", text="红色跑步鞋")
+    docs = [Document("bottle", text="不锈钢保温杯"), Document("shoes", text="女士红色跑步鞋，轻便透气"),
+            Document("empty", text="")]
+    res = get_reranker("bm25").rank("ignored instruction", q, docs)
+    assert res[0].doc_id == "shoes"
+    assert res[0].score > 1.0 or res[0].score > res[1].score  # unbounded BM25, not a probability
+    assert res.get("bottle").score == 0.0 and res.get("empty").score == 0.0
+    assert res.backend == "lexical" and res.model_id == "bm25"
+
+
+def test_instruction_is_ignored_and_ocr_text_counts():
+    docs = [Document("a", text="photo"), Document("b", text="photo", ocr_text="SALE 50% red sneakers")]
+    q = Query("q", text="red sneakers")
+    r1 = get_reranker("lexical").rank("one", q, docs)
+    r2 = get_reranker("lexical").rank("completely different", q, docs)
+    assert r1[0].doc_id == "b" and [x.score for x in r1] == [x.score for x in r2]
+    assert "sneakers" in document_text(docs[1])
+
+
+def test_no_overlap_keeps_input_order():
+    docs = [Document(str(i), text="alpha beta") for i in range(4)]
+    res = get_reranker("bm25").rank("", Query("q", text="gamma"), docs)
+    assert [r.doc_id for r in res] == ["0", "1", "2", "3"] and all(r.score == 0 for r in res)
+
+
+def test_lexical_does_not_use_pair_cache():
+    class Cache:
+        def get_many(self, keys):
+            raise AssertionError("BM25 scores depend on the whole set; no per-pair cache")
+
+        def put_many(self, items):
+            raise AssertionError("no put")
+
+    res = get_reranker("bm25").rank("", Query("q", text="x"), [Document("a", text="x")], cache=Cache())
+    assert res.cache_hits == 0
+
+
+# sets where the words overlap; the cross-lingual / image-only sets are what BM25 cannot do
+@pytest.mark.parametrize("query_id", ["denim-jacket", "travel-en", "cat", "coffee"])
+def test_sample_sets_relevant_first(query_id):
+    sets = {cs.query.id: cs for s in io.list_samples() for cs in io.read_candidates(s.path).sets}
+    cset = sets[query_id]
+    res = get_reranker("bm25").rank("", cset.query, cset.documents)
+    assert cset.labels.get(res[0].doc_id) == max(cset.labels.values())
+
+
+def test_registry_errors(monkeypatch):
+    with pytest.raises(InputError) as info:
+        get_reranker("nope")
+    assert "lexical" in info.value.fix
+    assert available_backends() == {"qwen-vl": True, "lexical": True}
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "bm25s" else real(name, *a))
+    with pytest.raises(BackendUnavailable) as info:
+        get_reranker("bm25")
+    assert "pip install bm25s" in info.value.fix
