@@ -243,3 +243,42 @@ def test_plan_batches_and_stable_ties():
     assert sorted(i for b in plan for i in b) == [0, 1, 2, 3, 4]
     assert all(len(b) <= 2 for b in plan)
     assert rank_order([0.5, 0.9, 0.5, 0.9]) == [1, 3, 0, 2]
+
+
+def test_length_estimate_matches_processor(reranker, images):
+    q = Query("q", text="red running shoes", image=images["c"])
+    d = Document("d", text="无线蓝牙耳机 coffee cup", image=images["b"])
+    msgs = reranker.messages_for(INSTR, q, d)
+    n = reranker.encode([msgs])["input_ids"].shape[1]
+    assert reranker._pair_length(msgs, reranker._image_tokens(msgs)) == n
+
+
+def test_empty_instruction_uses_default_and_keys_on_it(reranker):
+    cache = MemCache()
+    res = reranker.rank("", Query("q", text="shoes"), [Document("d", text="shoes")], cache=cache)
+    assert res.instruction == config.DEFAULT_INSTRUCTION
+    assert next(iter(cache.data)).instruction == config.DEFAULT_INSTRUCTION
+    again = reranker.rank(config.DEFAULT_INSTRUCTION, Query("q", text="shoes"),
+                          [Document("d", text="shoes")], cache=cache)
+    assert again.cache_hits == 1
+
+
+def test_qwen3_family_defaults_and_prompt():
+    from workbench.rerank.qwen_vl import (QWEN3_DEFAULTS, QWEN3_PROMPT, LYCHEE_PROMPT, build_messages,
+                                          detect_family)
+
+    assert detect_family("/m/x", {"model_type": "qwen3_vl"}) == QWEN3_PROMPT
+    assert detect_family("/m/Qwen3-VL-Reranker-8B", {"model_type": "whatever"}) == QWEN3_PROMPT
+    assert detect_family("/m/lychee-rerank-mm", {"model_type": "qwen2_5_vl"}) == LYCHEE_PROMPT
+    assert QWEN3_DEFAULTS["max_length"] == 8192 and QWEN3_DEFAULTS["max_pixels"] == 1800 * 32 * 32
+    m = build_messages("I", Query("q", text=""), "", "/x.png", min_pixels=1, max_pixels=2,
+                       prompt=QWEN3_PROMPT)
+    texts = [p.get("text") for p in m[1]["content"]]
+    assert texts[:3] == ["<Instruct>: I", "<Query>:", "NULL"] and texts[3] == "\n<Document>:"
+    assert m[1]["content"][4] == {"type": "image", "image": "/x.png", "min_pixels": 1, "max_pixels": 2}
+    lm = build_messages("I", Query("q", text="t", image="/q.png"), "d", "/d.png", min_pixels=1,
+                        max_pixels=2)
+    kinds = [(p["type"], p.get("text", p.get("image"))) for p in lm[1]["content"]]
+    assert kinds == [("text", "<Instruct>: I\n<Query>:"), ("image", "/q.png"), ("text", "t"),
+                     ("text", "\n<Document>:"), ("image", "/d.png"), ("text", "d")]
+    assert lm[0]["content"][0]["text"] == config.SYSTEM_PROMPT

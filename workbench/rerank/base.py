@@ -117,6 +117,10 @@ class Reranker(ABC):
         """Scoring parameters that can change a score (part of the cache key)."""
         return {}
 
+    def resolve_instruction(self, instruction: str) -> str:
+        """The instruction text actually sent (e.g. the model's default when empty)."""
+        return instruction
+
     def _cost(self, query: Query, doc: Document) -> int:
         """Cheap size estimate of one pair, for `plan_batches`."""
         return len(doc.ranking_text) + (1000 if doc.image else 0)
@@ -150,7 +154,7 @@ class Reranker(ABC):
         and `progress(done, total)`. `cancel` is checked between batches: when set,
         `Cancelled(done, total)` is raised after what is done has been saved.
         """
-        instruction = str(instruction)
+        instruction = self.resolve_instruction(str(instruction if instruction is not None else ""))
         if not isinstance(query, Query):
             raise InputError("rank() needs a workbench.model.Query as the query.",
                              "Build the query with Query(id=..., text=..., image=...).")

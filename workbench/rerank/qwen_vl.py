@@ -206,8 +206,10 @@ class QwenVLReranker(Reranker):
         try:
             self.processor = AutoProcessor.from_pretrained(
                 path, size={"shortest_edge": self.min_pixels, "longest_edge": self.max_pixels})
+            # on CUDA load straight onto the GPU (an 8B bf16 model must not go through CPU RAM)
             self.model = AutoModelForImageTextToText.from_pretrained(
-                path, dtype=torch_dtype, attn_implementation=self.attn_implementation)
+                path, dtype=torch_dtype, attn_implementation=self.attn_implementation,
+                device_map=self.device if cuda else None)
         except (OSError, EnvironmentError) as exc:
             raise missing_model_error(path, str(exc).splitlines()[0][:200]) from None
         except ValueError as exc:
@@ -216,7 +218,9 @@ class QwenVLReranker(Reranker):
                     f"This transformers ({transformers.__version__}) cannot load '{path}': {exc}",
                     "pip install -U transformers") from None
             raise
-        self.model.to(self.device).eval()
+        if not cuda:
+            self.model.to(self.device)
+        self.model.eval()
         tok = self.processor.tokenizer
         tok.padding_side = "left"
         self.processor.tokenizer.padding_side = "left"
@@ -232,6 +236,9 @@ class QwenVLReranker(Reranker):
 
     def _cost(self, query: Query, doc: Document) -> int:
         return len(doc.ranking_text) // 3 + (self.max_pixels // (28 * 28) if doc.image else 0)
+
+    def resolve_instruction(self, instruction: str) -> str:
+        return (instruction or "").strip() or self.default_instruction
 
     def messages_for(self, instruction: str, query: Query, doc: Document,
                      doc_text: str | None = None) -> list[dict[str, Any]]:
@@ -273,7 +280,12 @@ class QwenVLReranker(Reranker):
         """Messages for one pair, with the document text cut so the pair fits max_length."""
         messages = self.messages_for(instruction, query, doc)
         text = doc.ranking_text
-        img_tokens = self._image_tokens(messages) if (query.image or doc.image) else 0
+        n_images = int(bool(query.image)) + int(bool(doc.image))
+        factor = self.image_patch_size * 2
+        upper = self._pair_length(messages, n_images * (self.max_pixels // (factor * factor) + 1))
+        if upper <= self.max_length:  # fits even at the largest image size: skip decoding images
+            return messages
+        img_tokens = self._image_tokens(messages) if n_images else 0
         length = self._pair_length(messages, img_tokens)
         if length <= self.max_length:
             return messages
