@@ -333,3 +333,19 @@ def test_compare_session_builds_all_tables():
     assert len(s.correlations.pairs) == 1
     s2 = compare.compare_session(runs, None)
     assert s2.metrics is None and any("No labels" in n for n in s2.notes)
+
+
+def test_lists_of_runs_one_query_vs_many_queries():
+    # one query, two unnamed runs with the same label: both kept, labels made unique
+    a = make_run("q", {"a": .9, "b": .1}, name="", id=1)
+    b = make_run("q", {"a": .1, "b": .9}, name="", id=2)
+    res = compare.metrics([a, b], {"q": {"b": 2}})
+    assert len(res.labels) == 2 and all(lab.endswith(("#1", "#2")) for lab in res.labels)
+    assert sorted(res.table["MRR"]) == [0.5, 1.0]
+    # a list spanning queries is grouped per label; a rank table refuses it with a fix
+    many = [make_run(f"q{i}", {"a": 1, "b": 2, "c": 3}, n) for i in range(3) for n in ("A", "B")]
+    c = compare.correlations(many)
+    assert c.pairs.iloc[0].n_queries == 3 and c.pairs.iloc[0].kendall_tau == pytest.approx(1.0)
+    with pytest.raises(InputError) as e:
+        compare.rank_table(many)
+    assert "for_query" in e.value.fix

@@ -36,10 +36,13 @@ labelled at all, so a high metric on thin labels is visible as such. Queries wit
 no relevant document have undefined recall/NDCG; they are left out of the
 metrics and listed in ``MetricsResult.skipped``.
 
-ranx compiles its metrics with numba: the first call in a process costs ~1.5 s
-of import + ~1.7 s of compilation from numba's on-disk cache (~13 s the very
-first time on a fresh venv). Call :func:`warm_up` once at app start (e.g. in a
-background thread) so the Compare page never pays it.
+ranx compiles its metrics with numba. Measured on the 2-core build machine: the
+first call in a process costs ~1.5 s of import + ~1.7 s loading numba's on-disk
+cache (3-7 s when the machine is busy), and ~13-17 s the very first time in a
+fresh venv, when the cache is written. After that a 50-query session evaluates in
+~20 ms. Call :func:`warm_up` once at app start (e.g. in a background thread) so
+the Compare page never pays it. ``import workbench.compare`` itself does not
+import ranx.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 import math
+import threading
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -181,11 +185,26 @@ def group_runs(runs: Iterable[Run], key=run_label) -> RunGroups:
 
 
 def _as_groups(runs) -> RunGroups:
+    """RunGroups from RunGroups, a ``{label: {query_id: Run}}`` dict, or a list of runs.
+
+    A list of runs of ONE query keeps every run (labels made unique, like the rank
+    table); a list spanning several queries is grouped with :func:`group_runs`.
+    """
     if isinstance(runs, RunGroups):
         return runs
     if isinstance(runs, Mapping):
         return RunGroups({str(k): dict(v) for k, v in runs.items()})
+    runs = list(runs)
+    qids = {query_key(r) for r in runs}
+    if len(qids) == 1:
+        return RunGroups({lab: {query_key(r): r} for lab, r in zip(unique_labels(runs), runs)})
     return group_runs(runs)
+
+
+def _is_session(runs) -> bool:
+    if isinstance(runs, (RunGroups, Mapping)):
+        return True
+    return len({query_key(r) for r in runs}) > 1
 
 
 def _check_runs(runs: Sequence[Run], least: int = 1) -> None:
@@ -210,7 +229,13 @@ def rank_table(runs: Sequence[Run], baseline: int | str = 0) -> pd.DataFrame:
     ``runs`` or a label; default the first run. Ranks are positions in the run's order
     (see the module doc), so ties are broken the same way everywhere.
     """
+    runs = list(runs)
     _check_runs(runs)
+    if len({query_key(r) for r in runs}) > 1:
+        raise InputError(
+            "A rank table compares runs of one query, but these runs belong to "
+            f"{len({query_key(r) for r in runs})} different queries.",
+            "Pick one query first, e.g. group_runs(runs).for_query(query_id).")
     labels = unique_labels(runs)
     b = _baseline_index(labels, baseline)
     order = [b] + [i for i in range(len(runs)) if i != b]
@@ -329,7 +354,8 @@ def _pair_stats(a: Run, b: Run, k: int, pvalues: bool = True) -> dict:
     y = np.array([sb[d] for d in common], dtype=float)
     tau = tau_p = rho = rho_p = float("nan")
     if len(common) >= 2 and np.ptp(x) > 0 and np.ptp(y) > 0:
-        t = stats.kendalltau(x, y, variant="b")
+        # the exact p-value is costly and unused when averaging over a session
+        t = stats.kendalltau(x, y, variant="b", method="auto" if pvalues else "asymptotic")
         tau, tau_p = float(t.statistic), float(t.pvalue)
         if pvalues:
             r = stats.spearmanr(x, y)
@@ -367,9 +393,10 @@ def correlations(runs, k: int = DEFAULT_K) -> Correlations:
     per-query values are averaged per pair. τ/ρ are NaN when fewer than 2 common
     documents or one run gives all of them the same score (no order to correlate).
     """
-    if isinstance(runs, (RunGroups, Mapping)):
+    if not isinstance(runs, (RunGroups, Mapping)):
+        runs = list(runs)
+    if _is_session(runs):
         return _session_correlations(_as_groups(runs), k)
-    runs = list(runs)
     _check_runs(runs, 2)
     labels = unique_labels(runs)
     rows = []
@@ -496,15 +523,15 @@ def discrimination(run: Run, label: str | None = None) -> Discrimination:
                           probabilistic, bool(reasons), reasons)
 
 
+def _labelled_runs(runs) -> list[tuple[str, Run]]:
+    groups = _as_groups(runs)
+    return [(lab, r) for lab, per_q in groups.runs.items() for r in per_q.values()]
+
+
 def discrimination_table(runs) -> pd.DataFrame:
     """One row per run (per query for a session): the statistics, ``flagged``,
     ``reasons`` and ``remedies`` as text. Accepts a list of runs or a session."""
-    if isinstance(runs, (RunGroups, Mapping)):
-        groups = _as_groups(runs)
-        items = [(lab, r) for lab, per_q in groups.runs.items() for r in per_q.values()]
-    else:
-        runs = list(runs)
-        items = list(zip(unique_labels(runs), runs))
+    items = _labelled_runs(runs)
     rows = []
     for lab, run in items:
         d = discrimination(run, lab)
@@ -537,12 +564,7 @@ def discrimination_summary(table: pd.DataFrame) -> pd.DataFrame:
 def score_distribution(runs) -> pd.DataFrame:
     """Altair-ready long frame of all scores: ``run, query_id, doc_id, score, rank``
     (e.g. ``alt.Chart(df).mark_boxplot().encode(x="run", y="score")``)."""
-    if isinstance(runs, (RunGroups, Mapping)):
-        groups = _as_groups(runs)
-        items = [(lab, r) for lab, per_q in groups.runs.items() for r in per_q.values()]
-    else:
-        runs = list(runs)
-        items = list(zip(unique_labels(runs), runs))
+    items = _labelled_runs(runs)
     rows = [(lab, query_key(r), str(s.doc_id), s.score, pos)
             for lab, r in items for pos, s in enumerate(ordered_scores(r), start=1)]
     return pd.DataFrame(rows, columns=["run", "query_id", "doc_id", "score", "rank"])
@@ -590,6 +612,9 @@ class MetricsResult:
 
 
 _ranx = None
+# numba's fallback "workqueue" threading layer aborts the process when two threads run a
+# parallel kernel at once (Streamlit serves each browser session from its own thread).
+_RANX_LOCK = threading.Lock()
 
 
 def _import_ranx():
@@ -607,7 +632,9 @@ def warm_up() -> float:
     ranx = _import_ranx()
     q = ranx.Qrels({"q": {"a": 2, "b": 1}})
     r = ranx.Run({"q": {"a": 2.0, "b": 1.0, "c": 0.0}})
-    ranx.evaluate(q, r, list(_ranx_names(DEFAULT_K)), return_mean=False, save_results_in_run=True)
+    with _RANX_LOCK, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ranx.evaluate(q, r, list(_ranx_names(DEFAULT_K)), return_mean=False, save_results_in_run=True)
     return time.perf_counter() - t0
 
 
@@ -659,7 +686,7 @@ def metrics(runs, labels: Labels, k: int = DEFAULT_K) -> MetricsResult:
             judged[q] = (sum(d in grades.get(q, {}) for d in top) / len(top)) if top else float("nan")
         qrels = ranx.Qrels({q: qrels_all[q] for q in qids})
         rrun = ranx.Run(run_dict)
-        with warnings.catch_warnings():
+        with _RANX_LOCK, warnings.catch_warnings():
             warnings.simplefilter("ignore")
             ranx.evaluate(qrels, rrun, list(names), return_mean=False, save_results_in_run=True)
         means = {}
