@@ -349,3 +349,13 @@ def test_lists_of_runs_one_query_vs_many_queries():
     with pytest.raises(InputError) as e:
         compare.rank_table(many)
     assert "for_query" in e.value.fix
+
+
+def test_winner_counts_are_from_the_winners_side():
+    # B vs A: B better on 3 queries, worse on 9, mean diff -0.1, significant -> A wins 9-3
+    t = compare.PairedTest("A", "B", "MAP", n=12, mean_a=.6, mean_b=.5, mean_diff=-.1, t_stat=-3.0,
+                           p_ttest=.01, p_permutation=.01, wins=3, losses=9, ties=0)
+    v = compare.winner(t)
+    assert v.winner == "A" and "'A' beats 'B' on MAP by 0.100" in v.text
+    assert "better on 9, worse on 3, tied on 0" in v.text
+    assert compare.winner(t, alpha=0.005).winner is None       # stricter alpha: no call

@@ -858,11 +858,14 @@ def winner(test: PairedTest, alpha: float = ALPHA,
         return Verdict(None, "not_significant",
                        f"No significant difference on {m} between '{test.run_a}' and '{test.run_b}' "
                        f"(mean diff {test.mean_diff:+.3f}, p = {p:.3f}, n = {test.n} queries).")
-    win, lose = (test.run_b, test.run_a) if test.mean_diff > 0 else (test.run_a, test.run_b)
+    if test.mean_diff > 0:
+        win, lose, wins, losses = test.run_b, test.run_a, test.wins, test.losses
+    else:
+        win, lose, wins, losses = test.run_a, test.run_b, test.losses, test.wins
     return Verdict(win, "significant",
                    f"'{win}' beats '{lose}' on {m} by {abs(test.mean_diff):.3f} "
-                   f"(p = {p:.3g}, n = {test.n} queries; wins {max(test.wins, test.losses)}, "
-                   f"losses {min(test.wins, test.losses)}, ties {test.ties}).")
+                   f"(p = {p:.3g}, n = {test.n} queries; better on {wins}, worse on {losses}, "
+                   f"tied on {test.ties}).")
 
 
 def win_loss(result: MetricsResult, run_a: str, run_b: str, metric: str | None = None) -> pd.DataFrame:
