@@ -1,0 +1,95 @@
+"""workbench.service: the orchestration pages and CLI share, on the real store and BM25."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from workbench import service
+from workbench.errors import InputError
+from workbench.model import CandidateSet, Document, Instruction, Query
+from workbench.rerank.registry import get_reranker
+from workbench.store import Store
+
+DOCS = [
+    ("d1", "khaki cargo jacket with many pockets"),
+    ("d2", "dark blue slim denim jacket, washed finish"),
+    ("d3", "light blue loose denim shirt"),
+    ("d4", "red wool scarf"),
+    ("d5", "denim jeans, straight leg"),
+]
+
+
+@pytest.fixture()
+def stored():
+    store = Store()
+    sess = store.create_session("svc")
+    cset = CandidateSet(Query("q1", text="denim jacket"),
+                        [Document(i, text=t) for i, t in DOCS], name="jackets")
+    return store, store.save_candidate_set(sess.id, cset)
+
+
+def test_rerank_set_saves_a_finished_run(stored):
+    store, set_id = stored
+    progress: list[tuple[int, int]] = []
+    run = service.rerank_set(store, set_id, Instruction("Find denim jackets", template="web",
+                                                        precise=True),
+                             get_reranker("lexical"), progress=lambda d, t: progress.append((d, t)))
+    assert run.status == "done"
+    assert run.instruction == "Find denim jackets. Be precise and avoid vague terms"
+    assert run.name == "web + precise"
+    assert [s.rank for s in sorted(run.scores, key=lambda s: s.rank)] == [1, 2, 3, 4, 5]
+    assert run.ranking()[0] == "d2"
+    assert progress[-1] == (5, 5)
+    assert "total_s" in run.timings
+    again = store.list_runs(set_id=set_id)
+    assert [r.id for r in again] == [run.id]
+
+
+def test_rerank_set_keeps_partial_scores_when_cancelled(stored):
+    store, set_id = stored
+    cancel = threading.Event()
+    reranker = get_reranker("lexical", batch_size=2)
+
+    def progress(done, total):
+        if done >= 2:
+            cancel.set()
+
+    run = service.rerank_set(store, set_id, "denim", reranker, progress=progress, cancel=cancel)
+    assert run.status == "cancelled"
+    assert 0 < len(run.scores) < len(DOCS)
+    ranks = sorted(s.rank for s in run.scores)
+    assert ranks == list(range(1, len(run.scores) + 1))
+
+
+def test_rerank_set_marks_failed_runs(stored, monkeypatch):
+    store, set_id = stored
+    reranker = get_reranker("lexical")
+
+    def boom(*a, **k):
+        raise RuntimeError("backend crashed")
+
+    monkeypatch.setattr(reranker, "_score_batch", boom)
+    with pytest.raises(RuntimeError):
+        service.rerank_set(store, set_id, "denim", reranker)
+    (run,) = store.list_runs(set_id=set_id)
+    assert run.status == "failed"
+
+
+def test_rerank_many_runs_every_instruction(stored):
+    store, set_id = stored
+    seen = []
+    runs = service.rerank_many(store, [set_id], ["denim jacket", "scarf"], get_reranker("bm25"),
+                               progress=lambda d, t: seen.append((d, t)))
+    assert [r.instruction for r in runs] == ["denim jacket", "scarf"]
+    assert all(r.status == "done" for r in runs)
+    assert seen[-1] == (10, 10)
+
+
+def test_docs_from_lines_skips_blank_lines_and_rejects_empty():
+    docs = service.docs_from_lines("first doc\n\n  second doc  \n")
+    assert [(d.id, d.text) for d in docs] == [("doc1", "first doc"), ("doc2", "second doc")]
+    with pytest.raises(InputError) as err:
+        service.docs_from_lines(" \n ")
+    assert "one document per line" in err.value.fix
