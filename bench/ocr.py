@@ -58,14 +58,17 @@ def scanned_page() -> Path | None:
 # ------------------------------------------------------------------ accuracy
 
 VARIANTS = {
-    "raw (tesseract defaults, psm 3)": dict(grayscale=False, border=0, min_line_height=0, binarize="off", psm=3),
-    "gray, psm 3": dict(border=0, min_line_height=0, binarize="off", psm=3),
-    "gray, psm 6": dict(border=0, min_line_height=0, binarize="off", psm=6),
-    "gray, psm 7": dict(border=0, min_line_height=0, binarize="off", psm=7),
-    "gray+border+upscale, psm 6": dict(binarize="off", psm=6),
-    "gray+border+upscale+otsu always, psm 6": dict(binarize="otsu", psm=6),
-    "gray+border+upscale+otsu if noisy, psm 6 (default)": dict(binarize="auto", psm=6),
-    "gray+border+upscale+otsu if noisy, psm 11": dict(binarize="auto", psm=11),
+    "colour, psm 3 (tesseract defaults)": dict(grayscale=False, psm=3),
+    "gray, psm 3": dict(psm=3),
+    "gray, psm 6 (default)": dict(psm=6),
+    "gray, psm 7 (single line only)": dict(psm=7),
+    "gray, psm 6, 12 px white border": dict(border=12),
+    "gray, psm 6, upscale lines < 24 px": dict(min_line_height=24),
+    "gray, psm 6, Otsu if noisy (median 3)": dict(binarize="auto"),
+    "gray, psm 6, Otsu if noisy (no median)": dict(binarize="auto", median=1),
+    "gray, psm 6, Otsu always": dict(binarize="otsu", median=1),
+    "gray, psm 6, tesseract Sauvola": dict(thresholding=2),
+    "gray, psm 11 (sparse text)": dict(psm=11),
 }
 
 

@@ -215,3 +215,73 @@ def test_describe_set_fills_docs_and_keeps_going(rendered, tmp_path):
     assert by_id["d3"].status == "no_image" and docs[2].description is None
     assert by_id["d4"].status == "error" and by_id["d4"].error.kind == "empty" and docs[3].description is None
     assert sorted(seen) == ["d1", "d2", "d4"]
+
+
+# ------------------------------------------------------------------ CLI
+
+def _candidate_csv(folder: Path, image: Path) -> Path:
+    import pandas as pd
+
+    (folder / "imgs").mkdir()
+    shutil.copy(image, folder / "imgs" / "tea.png")
+    rows = [
+        dict(query_id="q1", query_text="green tea", query_image="", doc_id="d1", doc_text="loose leaf",
+             doc_image="imgs/tea.png", brand="Acme"),
+        dict(query_id="q1", query_text="green tea", query_image="", doc_id="d2", doc_text="text only",
+             doc_image="", brand=""),
+    ]
+    path = folder / "cands.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+@needs_font
+def test_cli_input_writes_descriptions(tmp_path, capsys):
+    import pandas as pd
+
+    from workbench.cli import main
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    image = tmp_path / "tea.png"
+    ocr.render_sample("Organic Green Tea 100 Bags", 28).save(image)
+    src = _candidate_csv(folder, image)
+    out = tmp_path / "out.csv"
+    assert main(["ocr", "--input", str(src), "--output", str(out), "--langs", "eng", "--cap", "120"]) == 0
+    df = pd.read_csv(out, keep_default_na=False)
+    d1 = df[df.doc_id == "d1"].iloc[0]
+    assert "Organic Green Tea" in d1.ocr_text
+    assert d1.description.startswith("[OCR] Organic Green Tea") and "[TEXT] loose leaf brand: Acme" in d1.description
+    assert df[df.doc_id == "d2"].iloc[0].description == ""
+    assert "1 described" in capsys.readouterr().out
+
+
+def test_cli_missing_language_is_analyst_error(tmp_path, capsys):
+    from workbench.cli import main
+
+    assert main(["ocr", "--input", str(tmp_path / "x.csv"), "--langs", "eng+xyz"]) == 2
+    err = capsys.readouterr().err
+    assert "xyz" in err and "How to fix" in err
+
+
+@needs_font
+def test_cli_session_saves_to_store(tmp_path, capsys):
+    store_mod = pytest.importorskip("workbench.store")
+    from workbench.cli import main
+
+    image = tmp_path / "zh.png"
+    ocr.render_sample("不锈钢保温杯大容量", 28).save(image)
+    docs = [Document("d1", text="保温杯", image=str(image), image_hash=file_hash(image)),
+            Document("d2", text="plain")]
+    store = store_mod.Store()
+    session = store.create_session("ocr-test")
+    set_id = store.save_candidate_set(session.id, CandidateSet(Query("q1", "杯子"), docs))
+    store.close()
+    assert main(["ocr", "--session", "ocr-test"]) == 0
+    store = store_mod.Store()
+    loaded = store.load_candidate_set(set_id)
+    store.close()
+    d1 = loaded.doc("d1")
+    assert ocr.char_accuracy(d1.ocr_text, "不锈钢保温杯大容量") >= 0.85
+    assert d1.description.startswith("[OCR] ") and d1.description.endswith("[TEXT] 保温杯")
+    assert loaded.doc("d2").description is None

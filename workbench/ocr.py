@@ -655,12 +655,14 @@ def describe_set(cset, langs: str = DEFAULT_LANGS, *, cap: int | None = 200,
 
     Sets `doc.ocr_text` (raw OCR) and `doc.description = build_description(doc.ocr_final,
     doc.text, metadata, cap)`, so an analyst's `ocr_edited` wins over the raw text.
+    `metadata_keys`: which `doc.metadata` entries go into [TEXT] (None = all, as the
+    OCR page does; [] = none).
     Documents without an image are left as they are (status "no_image"). A failing
     image is reported in its DocOcr (status "error") and never stops the others;
     `on_doc(document, result)` runs as each document is done (e.g. to save it).
     On cancel, finished documents are already updated and Cancelled is raised.
     """
-    keys = list(metadata_keys) if metadata_keys else []
+    keys = None if metadata_keys is None else list(metadata_keys)
     report: dict[str, DocOcr] = {}
     with_image = [d for d in cset.documents if d.image]
     for d in cset.documents:
@@ -673,7 +675,7 @@ def describe_set(cset, langs: str = DEFAULT_LANGS, *, cap: int | None = 200,
             item = DocOcr(doc.id, doc.image, error=res.error, status="error", description=doc.description)
         else:
             doc.ocr_text = res.text
-            meta = {k: doc.metadata.get(k) for k in keys if k in doc.metadata}
+            meta = dict(doc.metadata) if keys is None else {k: doc.metadata[k] for k in keys if k in doc.metadata}
             doc.description = build_description(doc.ocr_final, doc.text, meta, cap) or None
             item = DocOcr(doc.id, doc.image, res.text, res.empty, res.cached, res.seconds, doc.description,
                           status="empty" if res.empty else "ok")

@@ -1,0 +1,128 @@
+"""`workbench ocr`: fill in [OCR]/[TEXT] descriptions for a session's sets or a candidate file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from pathlib import Path
+
+from .. import ocr
+from ..errors import Cancelled, InputError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "ocr", help="OCR document images into [OCR] … [TEXT] … descriptions",
+        description="Read the text in every document image with tesseract and build the description the "
+                    "rerankers use: '[OCR] <image text> [TEXT] <document text>'. An analyst's edited OCR "
+                    "text is kept and wins over the new OCR. Results are cached by image content.")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--session", help="session (name or id) whose candidate sets are updated in the database")
+    src.add_argument("--input", metavar="FILE", help="candidate file (CSV/JSONL/ZIP/folder) to read")
+    p.add_argument("--output", metavar="FILE",
+                   help="CSV to write with --input (default: <input>.ocr.csv next to the input)")
+    p.add_argument("--langs", default=ocr.DEFAULT_LANGS,
+                   help=f"tesseract languages joined by '+' (default {ocr.DEFAULT_LANGS}); see --list-langs")
+    p.add_argument("--cap", type=int, default=200,
+                   help="soft length cap of a description in characters, 0 = none (default 200)")
+    p.add_argument("--psm", type=int, default=ocr.OcrSettings().psm, help="tesseract page segmentation mode")
+    p.add_argument("--workers", type=int, default=None, help="parallel OCR processes (default: CPU cores)")
+    p.add_argument("--timeout", type=float, default=ocr.OcrSettings().timeout, help="seconds per image")
+    p.add_argument("--no-cache", action="store_true", help="ignore and do not write the OCR cache")
+    p.add_argument("--encoding", help="text encoding of --input, e.g. gbk (default: detected)")
+    p.add_argument("--bom", action="store_true", help="write the CSV with a UTF-8 BOM (Excel and Chinese)")
+    p.set_defaults(func=cmd_ocr)
+    lp = sub.add_parser("ocr-langs", help="list the installed tesseract languages")
+    lp.set_defaults(func=lambda args: print("\n".join(ocr.list_languages())) or 0)
+
+
+def _progress(label: str):
+    def show(done: int, total: int) -> None:
+        if sys.stderr.isatty() or done == total:
+            print(f"\r  {label}: {done}/{total} images", end="\n" if done == total else "", file=sys.stderr)
+    return show
+
+
+def _report(name: str, results: list[ocr.DocOcr]) -> tuple[int, int, int]:
+    n_ok = sum(r.status == "ok" for r in results)
+    empty = [r for r in results if r.status == "empty"]
+    errors = [r for r in results if r.status == "error"]
+    cached = sum(r.cached for r in results if r.status in ("ok", "empty"))
+    print(f"  {name}: {n_ok} described, {len(empty)} empty, {len(errors)} failed, "
+          f"{sum(r.status == 'no_image' for r in results)} without image ({cached} from cache)")
+    for r in empty:
+        print(f"    empty: document '{r.doc_id}' ({r.image}): no text found; check the image or type the "
+              "text on the OCR page")
+    for r in errors:
+        print(f"    failed: document '{r.doc_id}': " + str(r.error).replace("\n", "\n      "))
+    return n_ok, len(empty), len(errors)
+
+
+def cmd_ocr(args: argparse.Namespace) -> int:
+    if args.cap is not None and args.cap < 0:
+        raise InputError(f"--cap {args.cap} is negative.", "Give a length in characters, or 0 for no cap.")
+    settings = ocr.OcrSettings(psm=args.psm, timeout=args.timeout)
+    engine = ocr.TesseractEngine(args.langs, settings)
+    engine.check()  # tesseract / languages missing: fail before reading anything
+    kw = dict(engine=engine, cap=args.cap or None, workers=args.workers,
+              cache=False if args.no_cache else None, cancel=threading.Event())
+    if args.session:
+        return _ocr_session(args, kw)
+    return _ocr_file(args, kw)
+
+
+def _ocr_session(args: argparse.Namespace, kw: dict) -> int:
+    from ..store import Store
+
+    store = Store()
+    failed = 0
+    try:
+        session = store.get_session(args.session)
+        sets = store.list_candidate_sets(session.id)
+        if not sets:
+            raise InputError(f"Session '{session.name}' has no candidate sets.",
+                             f"Import one first: workbench import FILE --session {session.name}")
+        for info in sets:
+            cset = store.load_candidate_set(info.id)
+
+            def save(doc, item, set_id=info.id):  # saved as each image finishes: nothing is lost on cancel
+                store.update_document_text(set_id, doc.id, ocr_text=doc.ocr_text, description=doc.description)
+
+            try:
+                results = ocr.describe_set(cset, progress=_progress(f"set {info.id}"), on_doc=save, **kw)
+            except (Cancelled, KeyboardInterrupt):
+                print("Cancelled: the images done so far are saved.", file=sys.stderr)
+                return 130
+            failed += _report(f"set {info.id} '{info.name or info.query_id}'", results)[2]
+        print(f"OCR descriptions saved in session '{session.name}'.")
+    finally:
+        store.close()
+    return 1 if failed else 0
+
+
+def _ocr_file(args: argparse.Namespace, kw: dict) -> int:
+    import pandas as pd
+
+    from .. import io as wio
+
+    src = Path(args.input)
+    result = wio.read_candidates(src, args.encoding)
+    for err in result.rejected:
+        print("  rejected: " + str(err).replace("\n", "\n    "), file=sys.stderr)
+    out = Path(args.output) if args.output else src.with_name(f"{src.stem}.ocr.csv")
+    records, failed = [], 0
+    for cset in result.sets:
+        results = ocr.describe_set(cset, progress=_progress(f"query {cset.query.id}"), **kw)
+        failed += _report(f"query '{cset.query.id}'", results)[2]
+        for doc in cset.documents:
+            rec = {"query_id": cset.query.id, "query_text": cset.query.text, "query_image": cset.query.image or "",
+                   "doc_id": doc.id, "doc_text": doc.text, "doc_image": doc.image or "",
+                   "label": doc.label, "first_stage_score": doc.first_stage_score,
+                   "ocr_text": doc.ocr_text or "", "description": doc.description or ""}
+            for key, value in doc.metadata.items():
+                rec.setdefault(key, value)
+            records.append(rec)
+    wio.write_csv(pd.DataFrame.from_records(records), out, bom=args.bom)
+    print(f"Wrote {len(records)} document(s) with descriptions to {out}.")
+    return 1 if failed else 0
