@@ -58,17 +58,17 @@ def scanned_page() -> Path | None:
 # ------------------------------------------------------------------ accuracy
 
 VARIANTS = {
-    "colour, psm 3 (tesseract defaults)": dict(grayscale=False, psm=3),
-    "gray, psm 3": dict(psm=3),
-    "gray, psm 6 (default)": dict(psm=6),
-    "gray, psm 7 (single line only)": dict(psm=7),
-    "gray, psm 6, 12 px white border": dict(border=12),
-    "gray, psm 6, upscale lines < 24 px": dict(min_line_height=24),
-    "gray, psm 6, Otsu if noisy (median 3)": dict(binarize="auto"),
-    "gray, psm 6, Otsu if noisy (no median)": dict(binarize="auto", median=1),
-    "gray, psm 6, Otsu always": dict(binarize="otsu", median=1),
-    "gray, psm 6, tesseract Sauvola": dict(thresholding=2),
-    "gray, psm 11 (sparse text)": dict(psm=11),
+    "colour, psm 3 (tesseract defaults)": dict(grayscale=False, psm=3, thresholding=0),
+    "gray, psm 3": dict(psm=3, thresholding=0),
+    "gray, psm 6": dict(psm=6, thresholding=0),
+    "gray, psm 7 (single line only)": dict(psm=7, thresholding=0),
+    "gray, psm 6, 12 px white border": dict(border=12, thresholding=0),
+    "gray, psm 6, upscale lines < 24 px": dict(min_line_height=24, thresholding=0),
+    "gray, psm 6, Otsu if noisy (median 3)": dict(binarize="auto", thresholding=0),
+    "gray, psm 6, Otsu if noisy (no median)": dict(binarize="auto", median=1, thresholding=0),
+    "gray, psm 6, Otsu always": dict(binarize="otsu", median=1, thresholding=0),
+    "gray, psm 6, tesseract Sauvola (default)": dict(thresholding=2),
+    "gray, psm 11 (sparse text)": dict(psm=11, thresholding=0),
 }
 
 
@@ -105,7 +105,7 @@ def cost(langs: str, repeat: int) -> bool:
     import pytesseract
 
     settings = ocr.OcrSettings()
-    cfg = f"--oem {settings.oem} --psm {settings.psm}"
+    cfg = ocr.tesseract_config(settings)  # raw tesseract gets the same engine options
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         paths = [s[0] for s in sample_set(folder)]

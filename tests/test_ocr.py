@@ -216,6 +216,11 @@ def test_describe_set_fills_docs_and_keeps_going(rendered, tmp_path):
     assert by_id["d4"].status == "error" and by_id["d4"].error.kind == "empty" and docs[3].description is None
     assert sorted(seen) == ["d1", "d2", "d4"]
 
+    docs[0].ocr_text = "kept as is"
+    again = ocr.describe_set(cset, cache=ocr.MemoryOcrCache(), only_missing=True)
+    assert {r.doc_id: r.status for r in again} == {"d1": "skipped", "d2": "skipped", "d3": "no_image", "d4": "error"}
+    assert docs[0].ocr_text == "kept as is"
+
 
 # ------------------------------------------------------------------ CLI
 
