@@ -78,17 +78,50 @@ class RankedResults:
         return [r.score for r in sorted(self.results, key=lambda r: r.index)]
 
 
-def plan_batches(lengths: Sequence[int], batch_size: int = 8, **_: Any) -> list[list[int]]:
+def plan_batches(lengths: Sequence[int], batch_size: int = 8, token_budget: int | None = None,
+                 **_: Any) -> list[list[int]]:
     """Group item positions into batches. THE batching policy, in one place.
 
-    `lengths` holds a cost estimate per item (unused by this fixed-size policy; a
-    token-budget policy sorted by length can replace it without touching callers).
+    `lengths` holds each item's estimated token length (prompt + text + image tokens).
+
+    * ``token_budget=None``: fixed batches of `batch_size` in input order (the naive policy,
+      kept for backends whose cost does not depend on length, e.g. BM25).
+    * ``token_budget=N``: items sorted by length, longest first (a batch that does not fit
+      fails on the first batch, not the last), then packed greedily so that the *padded*
+      size of every batch, ``len(batch) * max(length in batch) <= N``, with at most
+      `batch_size` items per batch. An item longer than the budget gets a batch of its own.
+
     Returns lists of positions into `lengths`; every position appears exactly once.
-    Callers put results back by position, so any grouping / order is allowed.
+    Callers put results back by position, so any grouping / order is allowed. Ties in
+    length keep input order (stable sort), so the plan is deterministic.
     """
     n = len(lengths)
     size = max(1, int(batch_size))
-    return [list(range(i, min(i + size, n))) for i in range(0, n, size)]
+    if token_budget is None:
+        return [list(range(i, min(i + size, n))) for i in range(0, n, size)]
+    budget = max(1, int(token_budget))
+    order = sorted(range(n), key=lambda i: -int(lengths[i]))
+    plan: list[list[int]] = []
+    current: list[int] = []
+    longest = 0
+    for i in order:
+        length = max(1, int(lengths[i]))
+        new_longest = max(longest, length)
+        if current and (len(current) + 1 > size or (len(current) + 1) * new_longest > budget):
+            plan.append(current)
+            current, new_longest = [], length
+        current.append(i)
+        longest = new_longest
+    if current:
+        plan.append(current)
+    return plan
+
+
+def padding_waste(lengths: Sequence[int], plan: Sequence[Sequence[int]]) -> float:
+    """Share of padded token slots that are padding: 1 - real / (sum of batch_len x max_len)."""
+    real = sum(int(lengths[i]) for b in plan for i in b)
+    padded = sum(len(b) * max(int(lengths[i]) for i in b) for b in plan if b)
+    return 0.0 if padded == 0 else 1.0 - real / padded
 
 
 def canonical_params(params: dict[str, Any]) -> str:
@@ -105,7 +138,8 @@ class Reranker(ABC):
 
     backend: str = "base"
     model_id: str = "base"
-    batch_size: int = 8
+    batch_size: int = 8                # max documents per batch (a fixed cap)
+    token_budget: int | None = None    # max padded tokens per batch; None = fixed batches
     cacheable: bool = True      # False: scores depend on more than the pair (e.g. BM25's IDF)
 
     @abstractmethod
@@ -124,6 +158,10 @@ class Reranker(ABC):
     def _cost(self, query: Query, doc: Document) -> int:
         """Cheap size estimate of one pair, for `plan_batches`."""
         return len(doc.ranking_text) + (1000 if doc.image else 0)
+
+    def _costs(self, instruction: str, query: Query, docs: list[Document]) -> list[int]:
+        """Size estimates (tokens) of many pairs at once; default: `_cost` per doc."""
+        return [self._cost(query, d) for d in docs]
 
     def _prepare(self, instruction: str, query: Query, docs: list[Document]) -> None:
         """Called once per `rank()` before scoring (e.g. to fit a corpus). Default: nothing."""
@@ -190,8 +228,13 @@ class Reranker(ABC):
                                 "Start the run again; scores already computed are cached.",
                                 done=done, total=total)
             self._prepare(instruction, query, docs)
-            plan = plan_batches([self._cost(query, docs[i]) for i in missing],
-                                batch_size=self.batch_size)
+            t_plan = time.perf_counter()
+            costs = self._costs(instruction, query, [docs[i] for i in missing])
+            plan = plan_batches(costs, batch_size=self.batch_size, token_budget=self.token_budget)
+            timings["plan_s"] = time.perf_counter() - t_plan
+            timings["n_batches"] = float(len(plan))
+            timings["padding_waste_est"] = padding_waste(costs, plan)
+            del costs
             for b, batch in enumerate(plan):
                 idx = [missing[j] for j in batch]
                 batch_scores = self._score_batch(instruction, query, [docs[i] for i in idx])

@@ -55,6 +55,67 @@ LYCHEE_DEFAULTS = {
 
 DEFAULT_BATCH_SIZE = 8
 
+# ---- batching defaults (see default_batching) ----
+# CPU: a 2-16 core machine gains nothing from batches beyond a few thousand tokens.
+CPU_TOKEN_BUDGET = 4096
+CPU_MAX_BATCH = 8
+# GPU: transient activation memory per padded token of the 7B model in bf16, with margin
+# for the allocator: LLM MLP (2 x 18944 x 2 B x ~3 live tensors ~ 0.11 MB) + hidden-state copies
+# (~0.03 MB) + the vision tower's share per image token (4 patches x 1280/3420 wide ~ 0.1 MB),
+# times ~2 for fragmentation -> 0.5 MiB. Half of the memory free after loading goes to it.
+GPU_BYTES_PER_TOKEN = 512 * 1024
+GPU_MIN_BUDGET = 2048
+GPU_MAX_BUDGET = 32768
+GPU_MAX_BATCH = 64
+
+# Shared-prefix reuse pays off above this many common prefix tokens (the crossover
+# measured with bench/engine.py --crossover on the ~19M "small" checkpoint, 2 CPU cores:
+# see README "Performance").
+PREFIX_MIN_TOKENS = 64
+
+
+def default_batching(device: str, free_bytes: int | None = None) -> tuple[int, int]:
+    """(token_budget, max_batch) for a device; GPU budgets scale with memory free after loading.
+
+    7B bf16 (16.6 GB of weights): a 24 GB card leaves ~6-7 GB -> 4096 tokens (a 16 GB card
+    cannot hold the bf16 weights at all; it gets the 2048 floor); an 80 GB card leaves
+    ~62 GB -> 32768 tokens, 64 docs per batch. CPU: 4096 tokens, 8 docs.
+    """
+    if not str(device).startswith("cuda"):
+        return CPU_TOKEN_BUDGET, CPU_MAX_BATCH
+    if not free_bytes or free_bytes <= 0:
+        return GPU_MIN_BUDGET, GPU_MAX_BATCH
+    raw = int(free_bytes * 0.5 // GPU_BYTES_PER_TOKEN)
+    budget = GPU_MIN_BUDGET
+    while budget * 2 <= min(raw, GPU_MAX_BUDGET):
+        budget *= 2
+    return budget, GPU_MAX_BATCH
+
+
+def image_tokens_from_size(width: int, height: int, *, min_pixels: int, max_pixels: int,
+                           patch: int = 14, merge: int = 2) -> int:
+    """LLM tokens of one image: the smart_resize'd grid, (h/28) x (w/28) for Qwen2.5-VL."""
+    from qwen_vl_utils import smart_resize
+
+    factor = patch * merge
+    h, w = smart_resize(height, width, factor=factor, min_pixels=min_pixels, max_pixels=max_pixels)
+    return (h // factor) * (w // factor)
+
+
+def image_header_size(path: str) -> tuple[int, int] | None:
+    """(width, height) from the file header, without decoding pixels; None if unreadable."""
+    from PIL import Image
+
+    try:
+        from .. import images as _images  # noqa: F401  (registers the HEIC opener)
+    except ImportError:  # pragma: no cover
+        pass
+    try:
+        with Image.open(path) as im:
+            return im.size
+    except Exception:  # noqa: BLE001 - scoring reports the real error with a fix
+        return None
+
 
 def select_runtime(cuda_available: bool, flash_available: bool) -> tuple[str, str, str]:
     """(device, dtype, attn_implementation) for the machine.
@@ -148,10 +209,11 @@ class QwenVLReranker(Reranker):
     backend = "qwen-vl"
 
     def __init__(self, model_path: str | None = None, device: str | None = None,
-                 dtype: str | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
+                 dtype: str | None = None, batch_size: int | None = None,
                  min_pixels: int | None = None, max_pixels: int | None = None,
                  max_length: int | None = None, attn_implementation: str | None = None,
-                 default_instruction: str | None = None):
+                 default_instruction: str | None = None, token_budget: int | None = None,
+                 prefix_reuse: str | bool = "auto", prefix_min_tokens: int | None = None):
         path = model_path or config.model_path()
         if not path:
             raise missing_model_error()
@@ -186,7 +248,13 @@ class QwenVLReranker(Reranker):
         self.max_pixels = int(max_pixels or defaults["max_pixels"])
         self.max_length = int(max_length or defaults["max_length"])
         self.image_patch_size = defaults["image_patch_size"]
-        self.batch_size = max(1, int(batch_size or DEFAULT_BATCH_SIZE))
+        if prefix_reuse not in ("auto", True, False):
+            raise WorkbenchError(f"prefix_reuse={prefix_reuse!r} is not a valid choice.",
+                                 'Use prefix_reuse="auto", True or False.')
+        self.prefix_reuse = prefix_reuse
+        self.prefix_min_tokens = int(PREFIX_MIN_TOKENS if prefix_min_tokens is None else prefix_min_tokens)
+        self._batch_size_opt = batch_size
+        self._token_budget_opt = token_budget
 
         want_cuda = device in (None, "auto", "cuda") or str(device).startswith("cuda")
         cuda = bool(want_cuda and torch.cuda.is_available())
@@ -228,6 +296,31 @@ class QwenVLReranker(Reranker):
         self.no_id = _single_token_id(tok, "no", path)
         self.model_id = f"{Path(path).name or path}@{weights_fingerprint(local) if looks_local else 'hub'}"
         self._lock = threading.Lock()
+        self._setup_runtime()
+
+    def _setup_runtime(self) -> None:
+        """Batching defaults by free memory, pad id, the model's cache kwarg name."""
+        import inspect
+
+        torch = self._torch
+        free = None
+        if str(self.device).startswith("cuda"):
+            try:
+                free = torch.cuda.mem_get_info(torch.device(self.device))[0]
+            except Exception:  # noqa: BLE001 - fall back to the floor
+                free = None
+        budget, cap = default_batching(self.device, free)
+        self.token_budget = int(self._token_budget_opt) if self._token_budget_opt else budget
+        self.batch_size = max(1, int(self._batch_size_opt)) if self._batch_size_opt else cap
+        tok = self.processor.tokenizer
+        self.pad_id = tok.pad_token_id if tok.pad_token_id is not None else 0
+        cfg = self.model.config
+        self.vision_start_id = getattr(cfg, "vision_start_token_id", None)
+        self.image_token_id = getattr(cfg, "image_token_id", None)
+        params = inspect.signature(self.model.forward).parameters
+        self._cache_kw = "cache" if "cache" in params else "past_key_values"
+        self._prefix_store: dict[str, Any] | None = None   # one shared-prefix KV, guarded by _lock
+        self.stats = {"prefix_batches": 0, "full_batches": 0, "prefix_computed": 0}
 
     # ---- Reranker API ----
     def params(self) -> dict[str, Any]:
@@ -235,7 +328,38 @@ class QwenVLReranker(Reranker):
                 "max_length": self.max_length, "dtype": self.dtype_name}
 
     def _cost(self, query: Query, doc: Document) -> int:
-        return len(doc.ranking_text) // 3 + (self.max_pixels // (28 * 28) if doc.image else 0)
+        return self._costs(self.default_instruction, query, [doc])[0]
+
+    def image_tokens(self, path: str | None) -> int:
+        """Estimated LLM tokens of one image, from its header size (no pixel decoding)."""
+        if not path:
+            return 0
+        factor = self.image_patch_size * 2
+        size = image_header_size(path)
+        if size is None:
+            return self.max_pixels // (factor * factor)
+        return image_tokens_from_size(size[0], size[1], min_pixels=self.min_pixels,
+                                      max_pixels=self.max_pixels, patch=self.image_patch_size)
+
+    def _costs(self, instruction: str, query: Query, docs: list[Document]) -> list[int]:
+        """Token length of each pair: prompt + query (once) + doc text tokens + image grid tokens.
+
+        The prompt with an empty document is templated and tokenized once; document texts are
+        tokenized in chunks with the fast tokenizer; image sizes come from file headers.
+        Exact up to a BPE merge at the document boundary; capped at max_length.
+        """
+        base = self._pair_length(self.messages_for(instruction, query, Document("_", text="")),
+                                 self.image_tokens(query.image))
+        tok = self.processor.tokenizer
+        out: list[int] = []
+        for start in range(0, len(docs), 256):
+            chunk = docs[start:start + 256]
+            texts = [d.ranking_text for d in chunk]
+            ids = tok(texts, add_special_tokens=False)["input_ids"] if any(texts) else [[] for _ in chunk]
+            for d, t in zip(chunk, ids):
+                extra = (self.image_tokens(d.image) + 2) if d.image else 0
+                out.append(min(self.max_length, base + len(t) + extra))
+        return out
 
     def resolve_instruction(self, instruction: str) -> str:
         return (instruction or "").strip() or self.default_instruction
@@ -257,6 +381,7 @@ class QwenVLReranker(Reranker):
     def _vision(self, messages: list[list[dict[str, Any]]]):
         from qwen_vl_utils import process_vision_info
 
+        messages = _decoded(messages)
         try:
             images, videos = process_vision_info(messages, image_patch_size=self.image_patch_size)
         except (OSError, ValueError) as exc:
@@ -265,10 +390,10 @@ class QwenVLReranker(Reranker):
         return images, videos
 
     def _image_tokens(self, messages: list[dict[str, Any]]) -> int:
-        images, _ = self._vision([messages])
-        merge = getattr(self.processor.image_processor, "merge_size", 2)
-        patch = getattr(self.processor.image_processor, "patch_size", self.image_patch_size)
-        return sum((im.width // patch) * (im.height // patch) // (merge * merge) for im in images or [])
+        """Image tokens of one message list, from header sizes (same smart_resize rule)."""
+        return sum(self.image_tokens(part["image"]) for m in messages for part in m["content"]
+                   if isinstance(part, dict) and part.get("type") == "image"
+                   and isinstance(part.get("image"), str))
 
     def _pair_length(self, messages: list[dict[str, Any]], image_tokens: int) -> int:
         text = self.processor.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
@@ -326,11 +451,161 @@ class QwenVLReranker(Reranker):
     def _forward(self, messages: list[list[dict[str, Any]]]) -> list[float]:
         torch = self._torch
         inputs = self.encode(messages).to(self.model.device)
+        n_query_images = _query_images(messages[0])
         with torch.inference_mode():
-            out = self.model(**inputs, logits_to_keep=1)
-            last = out.logits[:, -1, :].float()
-            pair = torch.stack([last[:, self.no_id], last[:, self.yes_id]], dim=-1)
-            return torch.softmax(pair, dim=-1)[:, 1].cpu().tolist()
+            plan = self.prefix_plan(inputs, n_query_images)
+            if plan is not None:
+                self.stats["prefix_batches"] += 1
+                logits = self._forward_with_prefix(inputs, *plan)
+            else:
+                self.stats["full_batches"] += 1
+                logits = self.model(**inputs, logits_to_keep=1).logits[:, -1, :]
+            return self._p_yes(logits)
+
+    def _p_yes(self, last) -> list[float]:
+        torch = self._torch
+        last = last.float()
+        pair = torch.stack([last[:, self.no_id], last[:, self.yes_id]], dim=-1)
+        return torch.softmax(pair, dim=-1)[:, 1].cpu().tolist()
+
+    # ---- shared-prefix reuse ----
+    def common_prefix_length(self, inputs, n_query_images: int) -> int:
+        """Longest common *token* prefix of the batch's rows (left padding skipped), capped
+        before each row's first document <|vision_start|> and so that >= 1 token is left."""
+        ids = inputs["input_ids"]
+        mask = inputs["attention_mask"]
+        lengths = mask.sum(1).tolist()
+        L = ids.shape[1]
+        rows = [ids[i, L - n:] for i, n in enumerate(lengths)]
+        limit = min(lengths) - 1
+        for row in rows:
+            starts = (row == self.vision_start_id).nonzero().flatten().tolist() \
+                if self.vision_start_id is not None else []
+            if len(starts) > n_query_images:
+                limit = min(limit, starts[n_query_images])
+        if limit <= 0:
+            return 0
+        first = rows[0][:limit]
+        same = self._torch.ones(limit, dtype=self._torch.bool, device=first.device)
+        for row in rows[1:]:
+            same &= row[:limit] == first
+        diff = (~same).nonzero()
+        return int(diff[0].item()) if diff.numel() else limit
+
+    def prefix_plan(self, inputs, n_query_images: int) -> tuple[int, int] | None:
+        """(prefix length, query images) when shared-prefix reuse is used for this batch, else None.
+
+        prefix_reuse=True: whenever the batch has >= 2 rows and a usable prefix; "auto": also
+        needs >= prefix_min_tokens common tokens (below that it does not pay); False: never.
+        """
+        if self.prefix_reuse is False or "mm_token_type_ids" not in inputs:
+            return None
+        if inputs.get("pixel_values_videos") is not None or self.family != LYCHEE_PROMPT:
+            return None  # Qwen3-VL position ids differ; keep the plain path there
+        B = inputs["input_ids"].shape[0]
+        if B < 2:
+            return None
+        P = self.common_prefix_length(inputs, n_query_images)
+        if P <= 0 or (self.prefix_reuse == "auto" and P < self.prefix_min_tokens):
+            return None
+        if n_query_images:
+            # the query image must lie wholly inside the prefix
+            row0 = inputs["input_ids"][0, inputs["input_ids"].shape[1] - int(inputs["attention_mask"][0].sum()):]
+            q_tokens = int(inputs["image_grid_thw"][:n_query_images].prod(-1).sum()) // 4
+            if int((row0[:P] == self.image_token_id).sum()) != q_tokens:
+                return None
+        return P, n_query_images
+
+    def _forward_with_prefix(self, inputs, P: int, n_q: int):
+        """Logits at the last position, computing the shared prefix once.
+
+        Position ids are the explicit 3D mRoPE ids of each FULL sequence (get_rope_index with
+        the attention mask), then sliced. The prefix (system + instruction + query, with the
+        query image's pixels) runs once at batch 1; its KV cache is expanded over the batch.
+        Suffixes are left padded *between* prefix and suffix: the attention mask is
+        [prefix ones | pad zeros | suffix ones], so every real token sees exactly the
+        prefix and its own earlier tokens, as in the full sequence.
+        """
+        torch = self._torch
+        ids, mask = inputs["input_ids"], inputs["attention_mask"]
+        types = inputs["mm_token_type_ids"]
+        grid = inputs.get("image_grid_thw")
+        pixels = inputs.get("pixel_values")
+        B, L = ids.shape
+        lengths = mask.sum(1).tolist()
+        position_ids, _ = self.model.model.get_rope_index(
+            ids, mm_token_type_ids=types, image_grid_thw=grid, attention_mask=mask)
+
+        # images per row, in order: the first n_q of each row are the query's
+        per_row = [int((ids[i] == self.vision_start_id).sum()) for i in range(B)] \
+            if grid is not None else [0] * B
+        q_pix = q_grid = d_pix = d_grid = None
+        if grid is not None and len(grid):
+            sizes = grid.prod(-1).tolist()
+            offsets = [0]
+            for n in sizes:
+                offsets.append(offsets[-1] + n)
+            img, q_idx, d_idx = 0, [], []
+            for i in range(B):
+                for j in range(per_row[i]):
+                    (q_idx if j < n_q else d_idx).append(img)
+                    img += 1
+            q_first = q_idx[:n_q] if n_q else []
+            if q_first:
+                q_pix = torch.cat([pixels[offsets[k]:offsets[k + 1]] for k in q_first])
+                q_grid = grid[q_first]
+            if d_idx:
+                d_pix = torch.cat([pixels[offsets[k]:offsets[k + 1]] for k in d_idx])
+                d_grid = grid[d_idx]
+
+        start0 = L - lengths[0]
+        p_ids = ids[0:1, start0:start0 + P]
+        layers = self._prefix_kv(p_ids, position_ids[:, 0:1, start0:start0 + P],
+                                 types[0:1, start0:start0 + P], q_pix, q_grid)
+        P = layers[0][0].shape[2]
+
+        S = [n - P for n in lengths]
+        W = max(S)
+        s_ids = torch.full((B, W), self.pad_id, dtype=ids.dtype, device=ids.device)
+        s_types = torch.zeros((B, W), dtype=types.dtype, device=ids.device)
+        s_pos = torch.ones((3, B, W), dtype=position_ids.dtype, device=ids.device)
+        s_mask = torch.zeros((B, P + W), dtype=mask.dtype, device=ids.device)
+        s_mask[:, :P] = 1
+        for i, n in enumerate(S):
+            s_ids[i, W - n:] = ids[i, L - n:]
+            s_types[i, W - n:] = types[i, L - n:]
+            s_pos[:, i, W - n:] = position_ids[:, i, L - n:]
+            s_mask[i, P + W - n:] = 1
+        cache = _make_cache([(k.expand(B, -1, -1, -1), v.expand(B, -1, -1, -1)) for k, v in layers])
+        kwargs = {self._cache_kw: cache}
+        out = self.model(input_ids=s_ids, attention_mask=s_mask, position_ids=s_pos,
+                         mm_token_type_ids=s_types, pixel_values=d_pix, image_grid_thw=d_grid,
+                         use_cache=True, logits_to_keep=1, **kwargs)
+        return out.logits[:, -1, :]
+
+    def _prefix_kv(self, p_ids, p_pos, p_types, q_pix, q_grid):
+        """KV tensors of the prefix per layer (batch 1). Kept for the next batches of the same
+        query: a stored prefix is reused when its tokens (and query-image pixels) match the
+        batch's (possibly shorter or longer) common prefix, so it is computed once per query."""
+        torch = self._torch
+        st = self._prefix_store
+        P = p_ids.shape[1]
+        if st is not None and _same(torch, st["pix"], q_pix):
+            n = st["ids"].shape[1]
+            if n >= P and torch.equal(st["ids"][:, :P], p_ids):
+                return [(k[:, :, :P], v[:, :, :P]) for k, v in st["layers"]]
+            if n < P and torch.equal(p_ids[:, :n], st["ids"]):
+                return st["layers"]  # a shorter stored prefix still fits this batch
+        cache = _make_cache([])
+        kwargs = {self._cache_kw: cache}
+        self.model.model(input_ids=p_ids, attention_mask=torch.ones_like(p_ids), position_ids=p_pos,
+                         mm_token_type_ids=p_types, pixel_values=q_pix, image_grid_thw=q_grid,
+                         use_cache=True, **kwargs)
+        layers = [(layer.keys, layer.values) for layer in cache.layers] if hasattr(cache, "layers") \
+            else [(cache.key_cache[i], cache.value_cache[i]) for i in range(len(cache.key_cache))]
+        self._prefix_store = {"ids": p_ids.clone(), "pix": q_pix, "layers": layers}
+        self.stats["prefix_computed"] += 1
+        return layers
 
     def _forward_safe(self, messages: list[list[dict[str, Any]]], docs: list[Document]) -> list[float]:
         torch = self._torch
@@ -348,6 +623,54 @@ class QwenVLReranker(Reranker):
                        f"{half} + {len(messages) - half}.")
             return (self._forward_safe(messages[:half], docs[:half])
                     + self._forward_safe(messages[half:], docs[half:]))
+
+
+def _query_images(messages: list[dict[str, Any]]) -> int:
+    """Images before the "\n<Document>:" marker of a user turn (the query's images)."""
+    n = 0
+    for part in messages[-1]["content"]:
+        if part.get("type") == "text" and "<Document>:" in part.get("text", ""):
+            return n
+        n += part.get("type") == "image"
+    return 0
+
+
+def _make_cache(layers):
+    """A DynamicCache holding the given per-layer (key, value) tensors (transformers 4.5x and 5.x)."""
+    from transformers import DynamicCache
+
+    cache = DynamicCache()
+    for i, (k, v) in enumerate(layers):
+        cache.update(k, v, i)
+    return cache
+
+
+def _same(torch, a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return a.shape == b.shape and bool(torch.equal(a, b))
+
+
+def _decoded(messages: list[list[dict[str, Any]]]) -> list[list[dict[str, Any]]]:
+    """Copies of the messages with image paths replaced by images decoded through
+    workbench.images.open_rgb (HEIC, CMYK, 16-bit, EXIF orientation handled there).
+    Without workbench.images the paths are kept (qwen_vl_utils opens them)."""
+    try:
+        from ..images import open_rgb
+    except ImportError:  # pragma: no cover - images module missing
+        return messages
+    out = []
+    for m in messages:
+        conv = []
+        for turn in m:
+            content = turn.get("content")
+            if isinstance(content, list):
+                content = [dict(part, image=open_rgb(part["image"]))
+                           if isinstance(part, dict) and part.get("type") == "image"
+                           and isinstance(part.get("image"), str) else part for part in content]
+            conv.append(dict(turn, content=content))
+        out.append(conv)
+    return out
 
 
 def _looks_like_hub_id(path: str) -> bool:
