@@ -196,7 +196,7 @@ def doctor_summary() -> list[dict] | None:
 
 def sidebar() -> None:
     with st.sidebar:
-        st.markdown("### 🍒 Lychee workbench")
+        st.markdown("### :material/filter_vintage: Lychee workbench")
         store = None
         if optional("store") is not None:
             try:
@@ -223,10 +223,13 @@ def sidebar() -> None:
         if checks is None:
             st.caption("Status checks not available yet (workbench.doctor missing).")
         else:
+            good = [c for c in checks if c["ok"]]
+            st.caption(f":material/check_circle: {len(good)} of {len(checks)} checks pass: "
+                       + ", ".join(c["name"] for c in good))
             for c in checks:
-                mark = "✅" if c["ok"] else "⚠️"
-                st.caption(f"{mark} **{c['name']}** — {c['detail']}",
-                           help=None if c["ok"] or not c["fix"] else f"Fix: {c['fix']}")
+                if not c["ok"]:
+                    st.caption(f":material/warning: **{c['name']}** — {c['detail']}",
+                               help=f"Fix: {c['fix']}" if c["fix"] else None)
         model = config.model_path()
         st.caption(f"Model: `{model}`" if model else "Model: not set (WORKBENCH_MODEL)")
 
@@ -350,6 +353,8 @@ def run_results(store, run_id: int, key: str) -> None:
         if run.status == "cancelled":
             st.warning(f"Cancelled run: {len(run.scores)} of {len(cset.documents)} documents were scored "
                        "before the stop; they are saved.")
+        if frame["thumbnail"].isna().all():
+            frame = frame.drop(columns=["thumbnail"])
         edited = st.data_editor(frame, key=f"{key}_editor_{run_id}", column_config=RESULT_COLUMNS,
                                 disabled=["rank", "score", "thumbnail", "doc_id", "description"],
                                 hide_index=True, width="stretch", row_height=64,
@@ -376,9 +381,11 @@ def adhoc_results(cset, results, instruction: str, backend: str) -> None:
     st.caption(f"{backend} · _{short(instruction, 140)}_ — tick “Save as a new candidate set” to keep "
                "labels and the run.")
     frame = results_frame(list(results), cset, {})
+    if frame["thumbnail"].isna().all():
+        frame = frame.drop(columns=["thumbnail"])
     st.dataframe(frame.drop(columns=["label"]), column_config=RESULT_COLUMNS, hide_index=True,
                  width="stretch", row_height=64)
-    st.download_button("Export CSV", frame.drop(columns=["thumbnail"]).to_csv(index=False).encode("utf-8"),
+    st.download_button("Export CSV", frame.drop(columns=["thumbnail"], errors="ignore").to_csv(index=False).encode("utf-8"),
                        "adhoc-results.csv", "text/csv", icon=":material/download:")
 
 
