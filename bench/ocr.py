@@ -6,12 +6,13 @@
 Cost: the same images (rendered English/Chinese product labels, clean and
 noisy, 4 font sizes, plus scikit-image's scanned page.png) go through
   raw      pytesseract.image_to_string(<file path>, lang, same --oem/--psm), one at a time
-  pipeline workbench.ocr.ocr_many(..., workers=1) with a cold on-disk cache: hash, decode,
+  pipeline workbench.ocr.ocr_image(...) with a cold on-disk cache: hash, decode,
            EXIF/RGB, preprocessing, tesseract, cache write
   cached   the same ocr_many call again (every image a cache hit)
 Both runs are serial so the ratio measures our overhead, not parallelism; the
-parallel run (workers = cores) is printed for information. Each timing is the
-best of --repeat runs, alternating raw and pipeline.
+parallel run (workers = cores) is printed for information. Raw and pipeline
+alternate image by image; each image counts with its best time over --repeat
+rounds (the build machines are shared, so load drifts during a pass).
 """
 
 from __future__ import annotations
@@ -113,16 +114,25 @@ def cost(langs: str, repeat: int) -> bool:
         if page:
             paths.append(page)
         ocr.tesseract_version()
-        raw_times, pipe_times = [], []
+        engine = ocr.TesseractEngine(langs, settings)
+        # Interleave raw and pipeline image by image and keep each image's best time over the
+        # repeats: the machine is shared, and load drifting between two long passes would
+        # otherwise decide the ratio. Each repeat uses a fresh (cold) cache.
+        raw_best = [float("inf")] * len(paths)
+        pipe_best = [float("inf")] * len(paths)
         for r in range(repeat):
-            t0 = time.perf_counter()
-            for p in paths:
-                pytesseract.image_to_string(str(p), lang=langs, config=cfg)
-            raw_times.append(time.perf_counter() - t0)
             cache = ocr.OcrCache(folder / f"cache{r}")
-            t0 = time.perf_counter()
-            results = ocr.ocr_many(paths, langs, settings=settings, cache=cache, workers=1)
-            pipe_times.append(time.perf_counter() - t0)
+            for i, p in enumerate(paths):
+                t0 = time.perf_counter()
+                pytesseract.image_to_string(str(p), lang=langs, config=cfg)
+                t1 = time.perf_counter()
+                ocr.ocr_image(p, engine=engine, cache=cache)
+                t2 = time.perf_counter()
+                raw_best[i] = min(raw_best[i], t1 - t0)
+                pipe_best[i] = min(pipe_best[i], t2 - t1)
+        results = ocr.ocr_many(paths, engine=engine, cache=cache, workers=1)
+        assert all(x.cached for x in results)
+        raw_times, pipe_times = [sum(raw_best)], [sum(pipe_best)]
         assert all(x.ok for x in results)
         t0 = time.perf_counter()
         cached = ocr.ocr_many(paths, langs, settings=settings, cache=cache, workers=1)
@@ -139,14 +149,14 @@ def cost(langs: str, repeat: int) -> bool:
         ("raw pytesseract (serial)", raw_t, "", "", ""),
         ("our pipeline, cold cache (serial)", pipe_t, f"{ratio:.2f}× raw", f"≤ {PIPELINE_MAX_RATIO:.2f}×",
          "PASS" if ratio <= PIPELINE_MAX_RATIO else "FAIL"),
-        ("our pipeline, cached re-run", cached_t, f"{speedup:,.0f}× faster", f"≥ {CACHE_MIN_SPEEDUP:.0f}×",
+        ("our pipeline, cached re-run (ocr_many)", cached_t, f"{speedup:,.0f}× faster", f"≥ {CACHE_MIN_SPEEDUP:.0f}×",
          "PASS" if speedup >= CACHE_MIN_SPEEDUP else "FAIL"),
         ("our pipeline, parallel (info)", par_t, f"{pipe_t / par_t:.2f}× serial", "", ""),
     ]
-    print(f"{n} images, langs={langs}, {cfg}, best of {repeat}")
-    print(f"{'run':36} {'total s':>8} {'ms/img':>8} {'ratio':>16} {'threshold':>10} {'result':>6}")
+    print(f"{n} images, langs={langs}, {cfg}, per-image best of {repeat}")
+    print(f"{'run':40} {'total s':>8} {'ms/img':>8} {'ratio':>16} {'threshold':>10} {'result':>6}")
     for name, t, rat, thr, res in rows:
-        print(f"{name:36} {t:8.2f} {1000 * t / n:8.1f} {rat:>16} {thr:>10} {res:>6}")
+        print(f"{name:40} {t:8.2f} {1000 * t / n:8.1f} {rat:>16} {thr:>10} {res:>6}")
     return ratio <= PIPELINE_MAX_RATIO and speedup >= CACHE_MIN_SPEEDUP
 
 
@@ -154,7 +164,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--langs", default=ocr.DEFAULT_LANGS)
     ap.add_argument("--measure", action="store_true", help="accuracy of preprocessing variants")
-    ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     if args.measure:
         measure(args.langs)

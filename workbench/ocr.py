@@ -300,14 +300,20 @@ def tesseract_version() -> str:
         return _VERSION_CACHE[cmd]
 
 
-def list_languages() -> list[str]:
-    """Installed tesseract languages, e.g. ['chi_sim', 'eng', 'osd']."""
+_LANGS_CACHE: dict[str, list[str]] = {}
+
+
+def list_languages(refresh: bool = False) -> list[str]:
+    """Installed tesseract languages, e.g. ['chi_sim', 'eng', 'osd'] (asked once per process)."""
     tesseract_version()
-    try:
-        return sorted(_tesseract().get_languages(config=""))
-    except Exception as exc:  # noqa: BLE001 - pytesseract raises assorted errors here
-        raise OCRError(f"Could not list the installed tesseract languages ({exc}).",
-                       f"Reinstall tesseract: {APT_INSTALL}") from None
+    cmd = str(_tesseract().pytesseract.tesseract_cmd)
+    if refresh or cmd not in _LANGS_CACHE:
+        try:
+            _LANGS_CACHE[cmd] = sorted(_tesseract().get_languages(config=""))
+        except Exception as exc:  # noqa: BLE001 - pytesseract raises assorted errors here
+            raise OCRError(f"Could not list the installed tesseract languages ({exc}).",
+                           f"Reinstall tesseract: {APT_INSTALL}") from None
+    return list(_LANGS_CACHE[cmd])
 
 
 def _apt_package(lang: str) -> str:
@@ -322,6 +328,9 @@ def check_languages(langs: str) -> list[str]:
                               f"Use e.g. --langs {DEFAULT_LANGS} (installed: {', '.join(list_languages())}).")
     installed = list_languages()
     missing = [x for x in wanted if x not in installed]
+    if missing:  # installed since we last asked?
+        installed = list_languages(refresh=True)
+        missing = [x for x in wanted if x not in installed]
     if missing:
         raise LanguageMissing(
             f"OCR language(s) {', '.join(missing)} not installed. Installed: {', '.join(installed) or 'none'}.",
