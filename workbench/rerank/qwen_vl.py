@@ -449,9 +449,13 @@ class QwenVLReranker(Reranker):
         return inputs
 
     def _forward(self, messages: list[list[dict[str, Any]]]) -> list[float]:
-        torch = self._torch
         inputs = self.encode(messages).to(self.model.device)
-        n_query_images = _query_images(messages[0])
+        return self.forward_inputs(inputs, _query_images(messages[0]))
+
+    def forward_inputs(self, inputs, n_query_images: int) -> list[float]:
+        """P(yes) per row of encoded processor inputs: the model forward alone (shared-prefix
+        reuse where `prefix_plan` says so). Inputs are built and dropped per batch."""
+        torch = self._torch
         with torch.inference_mode():
             plan = self.prefix_plan(inputs, n_query_images)
             if plan is not None:
