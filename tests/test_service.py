@@ -93,3 +93,42 @@ def test_docs_from_lines_skips_blank_lines_and_rejects_empty():
     with pytest.raises(InputError) as err:
         service.docs_from_lines(" \n ")
     assert "one document per line" in err.value.fix
+
+
+def test_import_runs_checks_everything_before_saving(stored):
+    from workbench.model import Run, Score
+
+    store, set_id = stored
+    good = Run("ext", "imported", "other-system", query_id="q1",
+               scores=[Score("d2", 0.9, 1), Score("d1", 0.1, 2)])
+    bad = Run("ext", "imported", "other-system", query_id="q1", scores=[Score("nope", 0.5, 1)])
+    with pytest.raises(InputError) as err:
+        service.import_runs(store, "svc", [good, bad])
+    assert "nope" in err.value.message and "doc_id" in err.value.fix
+    assert store.list_runs(set_id=set_id) == []          # nothing half-imported
+    with pytest.raises(InputError) as err:
+        service.import_runs(store, "svc", [Run("ext", "imported", "x", query_id="q9")])
+    assert "q9" in err.value.message and "q1" in err.value.fix
+    (run_id,) = service.import_runs(store, "svc", [good])
+    assert store.load_run(run_id).status == "imported"
+    assert store.load_run(run_id).ranking() == ["d2", "d1"]
+
+
+def test_export_runs_long_and_wide_with_labels(stored):
+    import io
+
+    import pandas as pd
+
+    store, set_id = stored
+    store.set_label(set_id, "d2", 2)
+    service.rerank_many(store, [set_id], ["a", "b"], get_reranker("lexical"), names=["A", "B"])
+    data, n = service.export_runs(store, session="svc", fmt="long", bom=True)
+    assert data.startswith(b"\xef\xbb\xbf") and n == 10
+    long = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
+    assert list(long.columns) == ["query_id", "doc_id", "rank", "score", "instruction",
+                                  "backend", "model", "label"]
+    assert long.loc[long.doc_id == "d2", "label"].tolist() == [2, 2]
+    data, n = service.export_runs(store, session="svc", fmt="wide")
+    assert n == 5
+    with pytest.raises(InputError):
+        service.export_runs(store, session="svc", fmt="xml")

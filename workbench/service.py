@@ -35,11 +35,13 @@ def provisional_scores(scores_by_doc: dict[str, float], order: Sequence[str]) ->
 
 def rerank_set(store, set_id: int, instruction: Instruction | str, reranker, *,
                progress: Progress | None = None, cancel=None, name: str = "",
-               top_k: int | None = None) -> Run:
+               on_run_created: Callable[[int], None] | None = None) -> Run:
     """Score one stored candidate set with one instruction; returns the saved Run.
 
     The run row is created first (status "running") and scores are written after
     every batch. Cancelling returns the partial run with status "cancelled".
+    `on_run_created(run_id)` is called as soon as the run row exists, so a caller
+    that may be interrupted (a Streamlit rerun) knows which run to recover.
     """
     cset = store.load_candidate_set(set_id)
     text = instruction_text(instruction)
@@ -50,6 +52,8 @@ def rerank_set(store, set_id: int, instruction: Instruction | str, reranker, *,
               status="running", name=name,
               started_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
     run_id = store.create_run(set_id, run)
+    if on_run_created:
+        on_run_created(run_id)
     order = [d.id for d in cset.documents]
     done: dict[str, float] = {}
 
@@ -81,7 +85,8 @@ def rerank_set(store, set_id: int, instruction: Instruction | str, reranker, *,
 
 def rerank_many(store, set_ids: Sequence[int], instructions: Sequence[Instruction | str],
                 reranker, *, progress: Progress | None = None, cancel=None,
-                names: Sequence[str] | None = None) -> list[Run]:
+                names: Sequence[str] | None = None,
+                on_run_created: Callable[[int], None] | None = None) -> list[Run]:
     """Every (set, instruction) pair, e.g. a comparison or a whole session.
 
     Cached triples are not recomputed, so adding one instruction to a comparison
@@ -100,7 +105,8 @@ def rerank_many(store, set_ids: Sequence[int], instructions: Sequence[Instructio
                     progress(base + done, total)
 
             run = rerank_set(store, sid, instruction, reranker, progress=sub_progress,
-                             cancel=cancel, name=(names[i] if names else ""))
+                             cancel=cancel, name=(names[i] if names else ""),
+                             on_run_created=on_run_created)
             runs.append(run)
             offset += sizes[sid]
             if run.status == "cancelled":
@@ -123,3 +129,65 @@ def docs_from_lines(text: str, prefix: str = "doc") -> list[Document]:
         raise InputError("No documents were given: the pasted text is empty.",
                          "Paste one document per line, or pick a stored candidate set.")
     return docs
+
+
+# ---------------------------------------------------------------- ranked results in and out
+def export_runs(store, *, session=None, run_ids: Sequence[int] | None = None,
+                fmt: str = "long", bom: bool = False) -> tuple[bytes, int]:
+    """CSV bytes (long or wide) for a session's runs or the given runs, with labels.
+
+    Returns (data, number of rows). Raises NotFound when there is nothing to export.
+    """
+    from . import io as wio
+    from .errors import InputError, NotFound
+
+    if fmt not in ("long", "wide"):
+        raise InputError(f"Unknown export format '{fmt}'.", "Use 'long' or 'wide'.")
+    if run_ids:
+        runs = [store.load_run(int(r)) for r in run_ids]
+    elif session is not None:
+        info = store.get_session(session)
+        runs = [store.load_run(r.id) for r in store.list_runs(session_id=info.id)]
+        if not runs:
+            raise NotFound(f"Session '{info.name}' has no runs to export.",
+                           "Rerank one of its sets first (Rerank page, or `workbench rerank`).")
+    else:
+        raise InputError("Nothing to export was named.", "Pick a session or one or more runs.")
+    set_ids = sorted({r.set_id for r in runs if r.set_id is not None})
+    labels = {i: store.get_labels(i) for i in set_ids}
+    query_ids = {i: store.get_set(i).query_id for i in set_ids}
+    frame = (wio.long_frame if fmt == "long" else wio.wide_frame)(runs, labels, query_ids)
+    return wio.to_csv_bytes(frame, bom=bom), len(frame)
+
+
+def import_runs(store, session, runs: Sequence[Run]) -> list[int]:
+    """Save ranked results from another system as runs of a session's sets.
+
+    Every run is checked before anything is saved: its query id must match a set of
+    the session and its doc ids must be documents of that set.
+    """
+    from .errors import InputError
+
+    info = store.get_session(session)
+    sets = {s.query_id: s for s in store.list_candidate_sets(info.id)}
+    unknown = sorted({r.query_id for r in runs} - set(sets))
+    if unknown:
+        raise InputError(
+            f"Session '{info.name}' has no candidate set for query id(s) {', '.join(unknown[:5])}.",
+            "Import the candidate sets of those queries first, or fix the query_id column to one of: "
+            f"{', '.join(sorted(sets)[:5])}.")
+    doc_ids = {qid: {d.id for d in store.load_candidate_set(s.id).documents} for qid, s in sets.items()}
+    for run in runs:
+        extra = [s.doc_id for s in run.scores if s.doc_id not in doc_ids[run.query_id]]
+        if extra:
+            raise InputError(
+                f"Query '{run.query_id}' of session '{info.name}' has no document(s) "
+                f"{', '.join(extra[:5])}{' …' if len(extra) > 5 else ''}.",
+                "Check the doc_id column: a ranking must use the ids of the imported candidate set.")
+    saved = []
+    for run in runs:
+        run.status = "imported"
+        run_id = store.create_run(sets[run.query_id].id, run)
+        store.finish_run(run_id, "imported", timings=run.timings or None)
+        saved.append(run_id)
+    return saved

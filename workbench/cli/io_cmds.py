@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from .. import io as wio
-from ..errors import InputError, NothingImported, NotFound
+from ..errors import NothingImported
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -85,59 +85,37 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_import_run(args: argparse.Namespace) -> int:
+    from ..service import import_runs
+
     runs = wio.read_ranked_csv(args.file, args.encoding, name=args.name)
     store = _store()
     try:
-        session = store.get_session(args.session)
-        sets = {s.query_id: s for s in store.list_candidate_sets(session.id)}
-        unknown = sorted({r.query_id for r in runs} - set(sets))
-        if unknown:
-            raise InputError(f"Session '{session.name}' has no candidate set for query id(s) "
-                             f"{', '.join(unknown)}.", "Import the candidate sets first, or fix the query ids.")
-        for run in runs:
-            info = sets[run.query_id]
-            known = set(store.get_labels(info.id)) | {d.id for d in store.load_candidate_set(info.id).documents}
-            extra = [s.doc_id for s in run.scores if s.doc_id not in known]
-            if extra:
-                raise InputError(f"Query '{run.query_id}' in session '{session.name}' has no document(s) "
-                                 f"{', '.join(extra[:5])}{' …' if len(extra) > 5 else ''}.",
-                                 "Check the doc ids: the ranking must use the ids of the imported candidate set.")
-            run_id = store.create_run(info.id, run)
-            store.finish_run(run_id, "imported")
+        saved = import_runs(store, args.session, runs)
+        for run_id, run in zip(saved, runs):
             print(f"  run {run_id}: query '{run.query_id}', {len(run.scores)} ranked document(s), "
                   f"model {run.model_id}")
     finally:
         store.close()
-    print(f"Imported {len(runs)} run(s) into session '{session.name}'.")
+    print(f"Imported {len(saved)} run(s) into session '{args.session}'.")
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from ..service import export_runs
+
     store = _store()
     try:
-        if args.run is not None:
-            runs = [store.load_run(args.run)]
-            what = f"run {args.run}"
-        else:
-            session = store.get_session(args.session)
-            runs = [store.load_run(r.id) for r in store.list_runs(session_id=session.id)]
-            what = f"session '{session.name}'"
-            if not runs:
-                raise NotFound(f"Session '{session.name}' has no runs to export.",
-                               "Rerank one of its sets first (workbench rerank …).")
-        set_ids = sorted({r.set_id for r in runs if r.set_id is not None})
-        infos = {i: store.get_set(i) for i in set_ids}
-        labels = {i: store.get_labels(i) for i in set_ids}
+        data, n_rows = export_runs(store, session=args.session,
+                                   run_ids=[args.run] if args.run is not None else None,
+                                   fmt=args.format, bom=args.bom)
     finally:
         store.close()
-    query_ids = {i: info.query_id for i, info in infos.items()}
-    frame = (wio.long_frame if args.format == "long" else wio.wide_frame)(runs, labels, query_ids)
-    data = wio.to_csv_bytes(frame, bom=args.bom)
+    what = f"run {args.run}" if args.run is not None else f"session '{args.session}'"
     if args.output == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     else:
         Path(args.output).parent.mkdir(parents=True, exist_ok=True)
         Path(args.output).write_bytes(data)
-        print(f"Wrote {len(frame)} row(s) of {what} ({args.format}) to {args.output}.")
+        print(f"Wrote {n_rows} row(s) of {what} ({args.format}) to {args.output}.")
     return 0
