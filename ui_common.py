@@ -10,8 +10,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import hashlib
-import importlib
-import inspect
 import threading
 from pathlib import Path
 
@@ -33,6 +31,8 @@ STATE_DEFAULTS: dict = {
     "compare_running": None,
     "ocr_running": None,
     "ocr_set_id": None,
+    "ocr_report": None,          # per-document OCR outcome of the last run (ok / empty / error)
+    "ocr_version": 0,            # bumped after OCR so the editable text areas reload
     "open_session_id": None,     # session opened on the Sessions page
     "confirm_delete": None,      # session id awaiting delete confirmation
 }
@@ -42,27 +42,6 @@ def init_state() -> None:
     for key, value in STATE_DEFAULTS.items():
         if key not in st.session_state:
             st.session_state[key] = copy.deepcopy(value)
-
-
-# ----------------------------------------------------------------- optional modules
-def optional(module: str):
-    """Import workbench.<module>, or None while it is not built yet."""
-    name = f"workbench.{module}"
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
-            return None
-        raise
-
-
-def require(module: str, what: str):
-    mod = optional(module)
-    if mod is None:
-        st.info(f"{what} is not available yet: `workbench.{module}` is missing from this build.",
-                icon=":material/construction:")
-        st.stop()
-    return mod
 
 
 # ----------------------------------------------------------------- errors
@@ -95,7 +74,6 @@ def _store(path: str):
 
 def get_store():
     """The Store for the configured db (one per db path, shared by sessions)."""
-    require("store", "The database")
     return _store(str(config.db_path()))
 
 
@@ -118,7 +96,8 @@ def current_session(required: bool = True):
 def load_reranker(backend: str, model_path: str | None = None, dtype: str | None = None,
                   device: str | None = None):
     """(reranker, lock) shared by every browser session; hold the lock while scoring."""
-    registry = require("rerank.registry", "Reranking")
+    from workbench.rerank import registry
+
     opts = {}
     if backend not in ("lexical", "bm25"):
         opts = {k: v for k, v in {"model_path": model_path, "dtype": dtype, "device": device}.items()
@@ -175,34 +154,24 @@ def save_upload(uploaded, folder: str = "uploads") -> tuple[str, str]:
 @st.cache_data(ttl=120, show_spinner=False)
 def doctor_summary() -> list[dict] | None:
     """Cheap doctor checks (no smoke scoring pass), cached two minutes."""
-    doctor = optional("doctor")
-    if doctor is None:
-        return None
-    fn = doctor.run_checks
-    params = inspect.signature(fn).parameters
-    kwargs = {}
-    for name in ("smoke", "run_smoke", "score"):
-        if name in params:
-            kwargs[name] = False
-    if "model_path" in params:
-        kwargs["model_path"] = config.model_path()
+    from workbench import doctor
+
     try:
-        checks = fn(**kwargs)
+        checks = doctor.run_checks(smoke=False)
     except WorkbenchError as err:
         return [{"name": "doctor", "ok": False, "detail": err.message, "fix": err.fix or ""}]
-    return [{"name": c.name, "ok": bool(c.ok), "detail": str(getattr(c, "detail", "") or ""),
-             "fix": str(getattr(c, "fix", "") or "")} for c in checks]
+    return [{"name": c.name, "ok": bool(c.ok), "detail": str(c.detail or ""), "fix": str(c.fix or "")}
+            for c in checks]
 
 
 def sidebar() -> None:
     with st.sidebar:
         st.markdown("### :material/filter_vintage: Lychee workbench")
         store = None
-        if optional("store") is not None:
-            try:
-                store = get_store()
-            except WorkbenchError as err:
-                show_error(err)
+        try:
+            store = get_store()
+        except WorkbenchError as err:
+            show_error(err)
         if store is not None:
             sessions = store.list_sessions()
             ids = [s.id for s in sessions]
@@ -220,9 +189,7 @@ def sidebar() -> None:
 
         st.markdown("**Backend & device**")
         checks = doctor_summary()
-        if checks is None:
-            st.caption("Status checks not available yet (workbench.doctor missing).")
-        else:
+        if checks:
             good = [c for c in checks if c["ok"]]
             st.caption(f":material/check_circle: {len(good)} of {len(checks)} checks pass: "
                        + ", ".join(c["name"] for c in good))
@@ -233,7 +200,7 @@ def sidebar() -> None:
         model = config.model_path()
         st.caption(f"Model: `{model}`" if model else "Model: not set (WORKBENCH_MODEL)")
 
-        if store is not None and hasattr(store, "cache_stats"):
+        if store is not None:
             stats = store.cache_stats() or {}
             st.markdown("**Score cache**")
             st.caption(f"{stats.get('entries', 0)} cached scores · {stats.get('models', 0)} models · "
@@ -288,25 +255,10 @@ def edited_labels(frame) -> dict:
 
 
 def seed_samples(store):
-    """Load the bundled sample sets (workbench.samples when built, else io.load_samples)."""
-    samples = optional("samples")
-    if samples is not None and hasattr(samples, "seed_samples"):
-        return samples.seed_samples(store)
-    return require("io", "Sample sets").load_samples(store)
+    """Load the bundled sample sets (idempotent)."""
+    from workbench.samples import seed_samples as seed
 
-
-def export_bytes(fn, *args, **kwargs) -> bytes:
-    """Call an io exporter that writes to a buffer and return the bytes."""
-    import io as _io
-
-    buf = _io.BytesIO()
-    try:
-        fn(*args, buf, **kwargs)
-        return buf.getvalue()
-    except TypeError:
-        sbuf = _io.StringIO()
-        fn(*args, sbuf, **kwargs)
-        return sbuf.getvalue().encode("utf-8")
+    return seed(store)
 
 
 RESULT_COLUMNS = {
@@ -364,11 +316,11 @@ def run_results(store, run_id: int, key: str) -> None:
             labels = labels_from_frame(edited, cset.query.id)
             store.set_labels(run.set_id, labels)
             st.success(f"Saved {len(labels)} labels for “{cset.name or cset.query.id}”.")
-        io = optional("io")
-        if io is not None:
-            c2.download_button("Export CSV", io.export_long([run], labels={run.set_id: edited_labels(edited)}),
-                               f"run-{run.id}.csv", "text/csv", icon=":material/download:",
-                               key=f"{key}_dl_{run_id}")
+        from workbench import io
+
+        c2.download_button("Export CSV", io.export_long([run], labels={run.set_id: edited_labels(edited)}),
+                           f"run-{run.id}.csv", "text/csv", icon=":material/download:",
+                           key=f"{key}_dl_{run_id}")
         if len(frame):
             with c3.expander("Score chart", expanded=False):
                 st.altair_chart(score_chart(edited), width="stretch")
@@ -385,7 +337,9 @@ def adhoc_results(cset, results, instruction: str, backend: str) -> None:
         frame = frame.drop(columns=["thumbnail"])
     st.dataframe(frame.drop(columns=["label"]), column_config=RESULT_COLUMNS, hide_index=True,
                  width="stretch", row_height=64)
-    st.download_button("Export CSV", frame.drop(columns=["thumbnail"], errors="ignore").to_csv(index=False).encode("utf-8"),
+    from workbench.io import to_csv_bytes
+
+    st.download_button("Export CSV", to_csv_bytes(frame.drop(columns=["thumbnail"], errors="ignore")),
                        "adhoc-results.csv", "text/csv", icon=":material/download:")
 
 
@@ -393,27 +347,6 @@ def thumbnail_uri(path, size: int = 160):
     from workbench.ui_helpers import thumbnail_data_uri
 
     return thumbnail_data_uri(path, size)
-
-
-def run_ocr(store, set_id: int, *, langs: str, only_missing: bool, progress) -> int:
-    """OCR a stored set and save raw OCR text + descriptions; returns images read.
-
-    TODO(lead): move into workbench.service as ocr_set(store, set_id, langs=, progress=, cancel=)
-    so the CLI shares it; this uses it as soon as it exists.
-    """
-    service = optional("service")
-    if service is not None and hasattr(service, "ocr_set"):
-        result = service.ocr_set(store, set_id, langs=langs, only_missing=only_missing, progress=progress)
-        return result if isinstance(result, int) else len(result or [])
-    ocr = require("ocr", "OCR")
-    cset = store.load_candidate_set(set_id)
-    docs = [d for d in cset.documents if d.image and not (only_missing and d.ocr_final is not None)]
-    for i, doc in enumerate(docs):      # saved one by one: a stop keeps what is read
-        res = ocr.ocr_image(doc.image, langs=langs)
-        store.update_document_text(set_id, doc.id, ocr_text=res.text,
-                                   description=ocr.build_description(res.text, doc.text, doc.metadata))
-        progress(i + 1, len(docs))
-    return len(docs)
 
 
 # ----------------------------------------------------------------- comparison
@@ -554,26 +487,3 @@ def labels_editor(store, set_id: int) -> None:
                      for r in edited.itertuples() if r.label is not None and r.label == r.label]
             store.set_labels(set_id, items)
             st.success(f"Saved {len(items)} labels.")
-
-
-def import_ranked_runs(store, session_id: int, runs) -> list[int]:
-    """Attach imported runs to the session's sets by query id and save them.
-
-    TODO(lead): belongs in workbench.service (import_runs(store, session_id, runs)) for CLI reuse.
-    """
-    from workbench.errors import InputError
-
-    by_query = {s.query_id: s.id for s in store.list_candidate_sets(session_id)}
-    missing = sorted({r.query_id for r in runs if r.query_id not in by_query})
-    if missing:
-        raise InputError(f"The CSV ranks queries this session does not hold: {', '.join(missing[:5])}.",
-                         "Import the candidate sets of those queries first, or fix the query_id column "
-                         f"to one of: {', '.join(sorted(by_query)[:5])}.")
-    saved = []
-    for run in runs:
-        run.set_id = by_query[run.query_id]
-        run_id = store.create_run(run.set_id, run)
-        store.add_scores(run_id, run.scores)
-        store.finish_run(run_id, "imported", timings=run.timings or None)
-        saved.append(run_id)
-    return saved

@@ -3,13 +3,13 @@
 import streamlit as st
 
 import ui_common as ui
+from workbench import compare
+from workbench import service
 from workbench.config import INSTRUCTION_TEMPLATES
 from workbench.model import Instruction
 
 ui.init_state()
 st.title("Compare instructions and backends")
-compare = ui.require("compare", "Comparison")
-service = ui.require("service", "Comparison")
 store = ui.get_store()
 session = ui.current_session()
 ui.recover_interrupted_run("compare_running", "compare_run_ids")

@@ -5,10 +5,10 @@ import streamlit as st
 
 import ui_common as ui
 from workbench import config
+from workbench import io
 
 ui.init_state()
 st.title("Import candidate sets")
-io = ui.require("io", "Importing")
 store = ui.get_store()
 
 src_file, src_images, src_sample = st.tabs(["CSV / JSONL / ZIP", "Images + query", "Sample sets"])

@@ -3,13 +3,13 @@
 import streamlit as st
 
 import ui_common as ui
+from workbench import ocr
+from workbench import service
 
 ui.init_state()
 st.title("OCR")
 st.caption("Text in product shots and scans helps both the model and the lexical baseline. "
            "Run OCR, correct what it misread, save: rankings then use the `[OCR] … [TEXT] …` description.")
-ocr = ui.require("ocr", "OCR")
-service = ui.require("service", "OCR")
 store = ui.get_store()
 session = ui.current_session()
 ui.recover_interrupted_run("ocr_running")
@@ -35,12 +35,22 @@ if c_run.button("Run OCR", type="primary", icon=":material/document_scanner:", d
     c_cancel.button("Cancel", icon=":material/stop:", key="ocr_cancel")
     bar = ui.StreamlitProgress("Reading images")
     with ui.errors_shown():
-        done = ui.run_ocr(store, set_id, langs=langs, only_missing=only_missing, progress=bar)
-        st.session_state.ocr_version = st.session_state.get("ocr_version", 0) + 1
-        st.toast(f"OCR saved for {done} images.")
+        report = service.ocr_set(store, set_id, langs=langs, only_missing=only_missing, progress=bar)
+        st.session_state.ocr_version = st.session_state.ocr_version + 1
+        st.session_state.ocr_report = [r for r in report if r.status in ("ok", "empty", "error")]
     st.session_state.ocr_running = None
     bar.done()
     st.rerun()
+
+report = st.session_state.get("ocr_report")
+if report:
+    ok = sum(r.status == "ok" for r in report)
+    st.success(f"OCR read {ok} of {len(report)} images; descriptions saved.")
+    for r in report:
+        if r.status == "empty":
+            st.warning(f"**{r.doc_id}**: no text found in the image. Type the text below if it has any.")
+        elif r.status == "error":
+            st.error(f"**{r.doc_id}**: {r.error}")
 
 if not with_images:
     st.stop()
@@ -48,7 +58,7 @@ st.divider()
 per_page = 12
 pages = (len(with_images) - 1) // per_page + 1
 page_no = st.number_input("Page", 1, pages, 1, key="ocr_page") if pages > 1 else 1
-version = st.session_state.get("ocr_version", 0)
+version = st.session_state.ocr_version
 edits = {}
 for doc in with_images[(page_no - 1) * per_page: page_no * per_page]:
     c_img, c_txt, c_desc = st.columns([1, 2, 2], gap="medium")

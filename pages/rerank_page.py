@@ -5,13 +5,13 @@ import datetime as dt
 import streamlit as st
 
 import ui_common as ui
+from workbench import service
 from workbench.config import INSTRUCTION_TEMPLATES
 from workbench.model import Document, Instruction, Query
 from workbench.ui_helpers import adhoc_set
 
 ui.init_state()
 st.title("Rerank")
-service = ui.require("service", "Reranking")
 store = ui.get_store()
 session = ui.current_session(required=False)
 ui.recover_interrupted_run("rerank_running", "rerank_run_id")

@@ -4,13 +4,13 @@ import pandas as pd
 import streamlit as st
 
 import ui_common as ui
+from workbench import io
+from workbench import service
 from workbench.config import INSTRUCTION_TEMPLATES
 from workbench.model import Instruction
 
 ui.init_state()
 st.title("Sessions")
-io = ui.require("io", "Sessions")
-service = ui.require("service", "Sessions")
 store = ui.get_store()
 
 flt = st.text_input("Filter by name", key="ss_filter", placeholder="type part of a session name")
@@ -111,5 +111,5 @@ with tab_io:
     if up is not None and st.button("Import as runs", key="ss_import_runs"):
         with ui.errors_shown():
             path, _ = ui.save_upload(up, "imports")
-            saved = ui.import_ranked_runs(store, sid, io.read_ranked_csv(path))
+            saved = service.import_runs(store, sid, io.read_ranked_csv(path))
             st.success(f"Imported {len(saved)} runs.")

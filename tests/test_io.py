@@ -389,17 +389,6 @@ def test_cli_import_run_and_export(tmp_path, capsys):
     capsys.readouterr()
 
 
-def test_load_samples_is_idempotent():
-    from workbench.store import Store
-
-    with Store() as store:
-        first = wio.load_samples(store)
-        assert set(first.values()) == {1, 3, 2}
-        assert wio.load_samples(store) == {}
-        n = sum(len(store.list_candidate_sets(s.id)) for s in store.list_sessions())
-        assert n == 6
-
-
 def test_semicolon_delimiter_and_repeated_extra_columns_keep_every_value(tmp_path):
     path = tmp_path / "semi.csv"
     path.write_text("query_id;query_text;query_image;doc_id;doc_text;doc_image;brand;brand;\n"
@@ -448,3 +437,15 @@ def test_utf16_without_bom_is_detected(tmp_path):
     path.write_bytes(text.encode("utf-16-le"))
     res = wio.read_candidates(path)
     assert res.encoding == "utf-16-le" and res.sets[0].query.text == "牛仔夹克 男款"
+
+
+def test_ocr_columns_round_trip_as_document_fields(tmp_path):
+    path = tmp_path / "described.csv"
+    path.write_text("query_id,query_text,query_image,doc_id,doc_text,doc_image,ocr_text,description,brand\n"
+                    "q1,tea,,d1,green tea,,有机绿茶,[OCR] 有机绿茶 [TEXT] green tea,Leaf\n", encoding="utf-8")
+    (cset,) = wio.read_candidates(path).sets
+    doc = cset.documents[0]
+    assert doc.ocr_text == "有机绿茶"
+    assert doc.description == "[OCR] 有机绿茶 [TEXT] green tea"
+    assert doc.ranking_text == doc.description
+    assert doc.metadata == {"brand": "Leaf"}

@@ -41,7 +41,8 @@ from .images import inspect_image
 from .model import LABEL_GRADES, CandidateSet, Document, Label, Query, Run, Score
 
 REQUIRED_COLUMNS = ("query_id", "query_text", "query_image", "doc_id", "doc_text", "doc_image")
-OPTIONAL_COLUMNS = ("label", "first_stage_score")
+OPTIONAL_COLUMNS = ("label", "first_stage_score", "ocr_text", "ocr_edited", "description")
+# ocr_text / ocr_edited / description round-trip what `workbench ocr --input` writes.
 LONG_COLUMNS = ["query_id", "doc_id", "rank", "score", "instruction", "backend", "model", "label"]
 TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff",
@@ -506,7 +507,9 @@ def _build_sets(names: list[str], rows: list[_RawRow], base: Path, source: str,
                 continue
         meta = {n: vals[n] for n in extra if _text(vals.get(n, ""))}
         doc = Document(id=did, text=dtext, image=d_path, image_hash=d_hash, metadata=meta,
-                       first_stage_score=fss, label=label)
+                       first_stage_score=fss, label=label,
+                       ocr_text=get("ocr_text") or None, ocr_edited=get("ocr_edited") or None,
+                       description=get("description") or None)
         if qid not in queries:
             queries[qid] = (q, row.line)
             raw_qimg[qid] = qimg
@@ -726,23 +729,6 @@ def list_samples(root: str | Path | None = None) -> list[Sample]:
                     break
         out.append(Sample(d.name, title, tables[0]))
     return out
-
-
-def load_samples(store: Any, root: str | Path | None = None) -> dict[str, int]:
-    """Import every sample into its own session (named by its title) unless that session has sets.
-
-    Returns {session name: number of sets saved}. Idempotent.
-    """
-    saved: dict[str, int] = {}
-    for sample in list_samples(root):
-        session = store.get_or_create_session(sample.title)
-        if store.list_candidate_sets(session.id):
-            continue
-        result = read_candidates(sample.path)
-        for cset in result.sets:
-            store.save_candidate_set(session.id, cset)
-        saved[sample.title] = len(result.sets)
-    return saved
 
 
 # --------------------------------------------------------------------------- export
@@ -1040,6 +1026,6 @@ def read_ranked_csv(path: str | Path, encoding: str | None = None, *, name: str 
 
 __all__ = [
     "REQUIRED_COLUMNS", "LONG_COLUMNS", "ImportResult", "Sample", "decode_bytes", "read_candidates",
-    "import_folder", "list_samples", "load_samples", "long_frame", "wide_frame", "run_labels", "neutralise",
+    "import_folder", "list_samples", "long_frame", "wide_frame", "run_labels", "neutralise",
     "to_csv_bytes", "write_csv", "export_long", "export_wide", "read_ranked_csv",
 ]

@@ -191,3 +191,24 @@ def import_runs(store, session, runs: Sequence[Run]) -> list[int]:
         store.finish_run(run_id, "imported", timings=run.timings or None)
         saved.append(run_id)
     return saved
+
+
+# ---------------------------------------------------------------- OCR
+def ocr_set(store, set_id: int, *, langs: str | None = None, only_missing: bool = False,
+            progress: Progress | None = None, cancel=None, **kwargs):
+    """OCR a stored set's images into [OCR]/[TEXT] descriptions, saving each document
+    as soon as it is read (a stop keeps what is done). The analyst's edited OCR text
+    wins over the raw text when the description is rebuilt. Returns the per-document
+    report (`workbench.ocr.DocOcr`: status ok / empty / error / no_image / skipped).
+    """
+    from . import ocr
+
+    cset = store.load_candidate_set(set_id)
+
+    def save(doc, item) -> None:
+        if item.status in ("ok", "empty"):
+            store.update_document_text(set_id, doc.id, ocr_text=doc.ocr_text,
+                                       description=doc.description)
+
+    return ocr.describe_set(cset, langs or ocr.DEFAULT_LANGS, only_missing=only_missing,
+                            progress=progress, cancel=cancel, on_doc=save, **kwargs)

@@ -73,6 +73,7 @@ def cmd_ocr(args: argparse.Namespace) -> int:
 
 
 def _ocr_session(args: argparse.Namespace, kw: dict) -> int:
+    from ..service import ocr_set
     from ..store import Store
 
     store = Store()
@@ -84,13 +85,8 @@ def _ocr_session(args: argparse.Namespace, kw: dict) -> int:
             raise InputError(f"Session '{session.name}' has no candidate sets.",
                              f"Import one first: workbench import FILE --session {session.name}")
         for info in sets:
-            cset = store.load_candidate_set(info.id)
-
-            def save(doc, item, set_id=info.id):  # saved as each image finishes: nothing is lost on cancel
-                store.update_document_text(set_id, doc.id, ocr_text=doc.ocr_text, description=doc.description)
-
             try:
-                results = ocr.describe_set(cset, progress=_progress(f"set {info.id}"), on_doc=save, **kw)
+                results = ocr_set(store, info.id, progress=_progress(f"set {info.id}"), **kw)
             except (Cancelled, KeyboardInterrupt):
                 print("Cancelled: the images done so far are saved.", file=sys.stderr)
                 return 130
