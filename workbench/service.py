@@ -12,6 +12,7 @@ crash loses at most the batch in flight; a cancelled run is kept with status
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 
@@ -212,3 +213,225 @@ def ocr_set(store, set_id: int, *, langs: str | None = None, only_missing: bool 
 
     return ocr.describe_set(cset, langs or ocr.DEFAULT_LANGS, only_missing=only_missing,
                             progress=progress, cancel=cancel, on_doc=save, **kwargs)
+
+
+# ================================================================ TREC / comparison
+# Labels and runs in and out of the TREC formats (workbench.trec), and the session
+# comparison the Compare page and `workbench compare` share (workbench.compare).
+
+def labels_by_query(store, set_ids) -> dict[str, dict[str, int]]:
+    """``{query_id: {doc_id: grade}}`` of the given stored sets (what workbench.compare takes)."""
+    out: dict[str, dict[str, int]] = {}
+    for sid in set_ids:
+        if sid is None:
+            continue
+        info = store.get_set(sid)
+        grades = {d: lab.grade for d, lab in store.get_labels(sid).items()}
+        if grades:
+            out.setdefault(str(info.query_id), {}).update(grades)
+    return out
+
+
+def import_qrels(store, session, labels) -> dict:
+    """Apply graded labels ``{query_id: {doc_id: grade}}`` (e.g. ``trec.read_qrels(...).labels``)
+    to the candidate sets of a session, matched by query id.
+
+    Everything is checked before anything is written: an unknown query id or a doc id
+    that is not a document of that query's set(s) raises InputError naming the valid
+    ids, and nothing is applied. A query id shared by several sets of the session labels
+    the document in every set that holds it. Existing notes are kept. Returns counts:
+    ``labels`` (judgments applied), ``queries``, ``sets``, ``new``, ``changed``, ``unchanged``.
+    """
+    from .errors import InputError
+    from .model import Label
+    from .trec import labels_to_qrels
+
+    qrels = labels_to_qrels(labels)
+    info = store.get_session(session)
+    sets_by_query: dict[str, list] = {}
+    for s in store.list_candidate_sets(info.id):
+        sets_by_query.setdefault(str(s.query_id), []).append(s)
+    unknown = sorted(set(qrels) - set(sets_by_query))
+    if unknown:
+        valid = sorted(sets_by_query)
+        raise InputError(
+            f"Session '{info.name}' has no candidate set for query id(s) "
+            f"{', '.join(unknown[:5])}{' …' if len(unknown) > 5 else ''} "
+            f"({len(unknown)} of {len(qrels)} queries in the labels).",
+            "Import those queries' candidate sets first, or remove their lines from the qrels / fix "
+            f"the query ids to ones of this session: {', '.join(valid[:10]) or '(none: import a set first)'}"
+            f"{' …' if len(valid) > 10 else ''}.")
+    docs_of_set = {s.id: {d.id for d in store.load_candidate_set(s.id).documents}
+                   for per in sets_by_query.values() for s in per}
+    problems = []
+    for qid, per in qrels.items():
+        known = set().union(*(docs_of_set[s.id] for s in sets_by_query[qid]))
+        extra = sorted(d for d in per if d not in known)
+        if extra:
+            problems.append((qid, extra, sorted(known)))
+    if problems:
+        qid, extra, known = problems[0]
+        n_extra = sum(len(p[1]) for p in problems)
+        raise InputError(
+            f"Query '{qid}' of session '{info.name}' has no document(s) "
+            f"{', '.join(extra[:5])}{' …' if len(extra) > 5 else ''}"
+            + (f" ({n_extra} unknown documents across {len(problems)} queries)" if len(problems) > 1 else "")
+            + "; no label was applied.",
+            f"Use the doc ids of the imported candidate set (query '{qid}': {', '.join(known[:10])}"
+            f"{' …' if len(known) > 10 else ''}), or remove judgments of documents that are not in the set.")
+    for qid, per in qrels.items():       # grades are validated here, before any write
+        for doc, grade in per.items():
+            Label(qid, doc, grade)
+    counts = {"labels": 0, "queries": len(qrels), "sets": 0, "new": 0, "changed": 0, "unchanged": 0}
+    plan = []
+    for qid, per in qrels.items():
+        for s in sets_by_query[qid]:
+            old = store.get_labels(s.id)
+            items = [Label(qid, d, g, old[d].note if d in old else "")
+                     for d, g in per.items() if d in docs_of_set[s.id]]
+            if not items:
+                continue
+            plan.append((s.id, items, old))
+            for lab in items:
+                prev = old.get(lab.doc_id)
+                key = "new" if prev is None else ("unchanged" if prev.grade == lab.grade else "changed")
+                counts[key] += 1
+            counts["labels"] += len(items)
+    counts["sets"] = len(plan)
+    written = []
+    try:
+        for set_id, items, old in plan:
+            store.set_labels(set_id, items)
+            written.append((set_id, items, old))
+    except BaseException:
+        for set_id, items, old in written:   # undo: nothing half-applied
+            for lab in items:
+                if lab.doc_id in old:
+                    store.set_label(set_id, lab.doc_id, old[lab.doc_id].grade, old[lab.doc_id].note)
+                else:
+                    store.clear_label(set_id, lab.doc_id)
+        raise
+    return counts
+
+
+def _runs_to_export(store, session, run_ids) -> list[Run]:
+    from .errors import InputError, NotFound
+
+    if run_ids:
+        return [store.load_run(int(r)) for r in run_ids]
+    if session is None:
+        raise InputError("Nothing to export was named.", "Pick a session or one or more runs.")
+    info = store.get_session(session)
+    runs = [store.load_run(r.id) for r in store.list_runs(session_id=info.id)]
+    if not runs:
+        raise NotFound(f"Session '{info.name}' has no runs to export.",
+                       "Rerank one of its sets first (Rerank page, or `workbench rerank`).")
+    return runs
+
+
+def export_trec_run(store, *, session=None, run_ids: Sequence[int] | None = None,
+                    tag: str | None = None) -> bytes:
+    """TREC run file (``qid Q0 docid rank score tag``, UTF-8) of a session's runs or the given runs.
+
+    The tag is ``tag`` or the run's label (name, else backend + instruction; spaces → ``_``),
+    so the runs of one instruction across the session's queries form one TREC run. Two runs
+    with the same tag for the same query (a re-run) would collide: the newest keeps the
+    tag and older ones get ``_run<id>`` appended, so every stored run is exported.
+    """
+    from . import trec
+    from .errors import InputError
+
+    runs = _runs_to_export(store, session, run_ids)
+    for run in runs:
+        if run.query_id is None and run.set_id is not None:
+            run.query_id = store.get_set(run.set_id).query_id
+    if tag is not None:
+        tag = tag.strip()
+        if not tag or any(c.isspace() for c in tag):
+            raise InputError(f"The run tag '{tag}' is empty or contains whitespace.",
+                             "Give a tag without spaces, e.g. lychee_web.")
+        clash = [q for q, n in Counter(str(r.query_id) for r in runs).items() if n > 1]
+        if clash:
+            raise InputError(
+                f"One tag '{tag}' cannot name {len(runs)} runs: query '{clash[0]}' has several of them.",
+                "Leave the tag out (each run is tagged by its name), or export one run at a time.")
+        return trec.format_run(runs, tag=tag).encode("utf-8")
+    parts = []
+    taken: dict[tuple[str, str], int] = {}
+    for run in sorted(runs, key=lambda r: -(r.id or 0)):       # newest first keeps the plain tag
+        t = trec._safe_tag(run)
+        key = (str(run.query_id), t)
+        if key in taken:
+            t = f"{t}_run{run.id}"
+        taken[(str(run.query_id), t)] = run.id or 0
+        parts.append((run, t))
+    order = {id(r): i for i, r in enumerate(runs)}
+    parts.sort(key=lambda p: order[id(p[0])])
+    return "".join(trec.format_run([run], tag=t) for run, t in parts).encode("utf-8")
+
+
+def export_qrels(store, session) -> bytes:
+    """TREC qrels (``qid 0 docid grade``, UTF-8) of every label in a session."""
+    from . import trec
+    from .errors import NotFound
+
+    info = store.get_session(session)
+    labels = labels_by_query(store, [s.id for s in store.list_candidate_sets(info.id)])
+    if not labels:
+        raise NotFound(f"Session '{info.name}' has no labels to export.",
+                       "Label documents 0/1/2 first (Rerank or Sessions page), or import qrels.")
+    return trec.format_qrels(labels).encode("utf-8")
+
+
+COMPARABLE_STATUSES = ("done", "cancelled", "imported")
+
+
+def compare_runs(store, run_ids: Sequence[int], k: int = 10, **kwargs):
+    """`workbench.compare.compare_session` over stored runs, with the labels of their sets.
+
+    The first run's label is the baseline (rank shifts, win/loss). Extra keyword
+    arguments go to compare_session (baseline, metric, n_resamples, seed).
+    """
+    from . import compare
+    from .errors import InputError
+
+    if not run_ids:
+        raise InputError("No runs were picked to compare.",
+                         "Pick runs of at least two instructions or backends (rerank a set first).")
+    if k < 1:
+        raise InputError(f"k must be at least 1 (got {k}).", "Use e.g. --k 10.")
+    runs = [store.load_run(int(r)) for r in run_ids]
+    labels = labels_by_query(store, sorted({r.set_id for r in runs if r.set_id is not None}))
+    return compare.compare_session(runs, labels=labels or None, k=k, **kwargs)
+
+
+def session_run_ids(store, session) -> list[int]:
+    """Ids of a session's runs that can be compared (done, cancelled or imported), oldest first."""
+    info = store.get_session(session)
+    return [r.id for r in store.list_runs(session_id=info.id) if r.status in COMPARABLE_STATUSES]
+
+
+def comparison_tables(result) -> dict[str, "object"]:
+    """Every table of a SessionComparison as a DataFrame, ready for CSV export.
+
+    Keys: ``metrics`` (runs × metrics; only with labels), ``per_query_metrics``,
+    ``significance``, ``rank_shifts`` (every query's rank table, with a query_id column),
+    ``correlations``, ``discrimination``.
+    """
+    import pandas as pd
+
+    out: dict[str, pd.DataFrame] = {}
+    if result.metrics is not None:
+        out["metrics"] = result.metrics.table.reset_index()
+        out["per_query_metrics"] = result.metrics.per_query
+    if result.significance is not None and len(result.significance):
+        out["significance"] = result.significance
+    if result.rank_tables:
+        out["rank_shifts"] = pd.concat(
+            [t.assign(query_id=q)[["query_id", *t.columns]] for q, t in result.rank_tables.items()],
+            ignore_index=True)
+    pairs = result.correlations.pairs
+    if pairs is not None and len(pairs):
+        out["correlations"] = pairs
+    out["discrimination"] = result.discrimination
+    return out

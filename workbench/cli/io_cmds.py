@@ -1,4 +1,5 @@
-"""`workbench import`, `workbench import-run` and `workbench export`: thin doors onto workbench.io + Store."""
+"""`workbench import`, `workbench import-run` and `workbench export`: thin doors onto workbench.io,
+workbench.trec and workbench.service."""
 
 from __future__ import annotations
 
@@ -24,21 +25,28 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("import-run", help="import ranked results from another system as runs",
                        description="Read a ranked-results CSV (query_id, doc_id, score and/or rank; optional "
-                                   "instruction, backend, model) and save one run per query into the sets of "
-                                   "a session whose query ids match.")
+                                   "instruction, backend, model) or a TREC run file ('qid Q0 docid rank score "
+                                   "tag'; detected by a .trec/.run extension or its 6 whitespace-separated "
+                                   "columns) and save one run per query into the sets of a session whose "
+                                   "query ids match.")
     p.add_argument("file")
     p.add_argument("--session", required=True, help="session holding the candidate sets")
-    p.add_argument("--encoding")
-    p.add_argument("--name", help="display name of the imported run(s)")
+    p.add_argument("--encoding", help="text encoding of a CSV (TREC files are UTF-8)")
+    p.add_argument("--name", help="display name of the imported run(s) (TREC: default the run tag)")
+    kind = p.add_mutually_exclusive_group()
+    kind.add_argument("--trec", action="store_true", help="FILE is a TREC run file (default: detected)")
+    kind.add_argument("--csv", action="store_true", help="FILE is a ranked-results CSV (default: detected)")
     p.set_defaults(func=cmd_import_run)
 
-    p = sub.add_parser("export", help="export ranked results as long or wide CSV")
+    p = sub.add_parser("export", help="export ranked results as long or wide CSV, or a TREC run file")
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--session", help="every run of this session (name or id)")
     which.add_argument("--run", type=int, help="one run id")
-    p.add_argument("--format", choices=("long", "wide"), default="long")
-    p.add_argument("--output", required=True, help="CSV file to write ('-' for standard output)")
-    p.add_argument("--bom", action="store_true", help="UTF-8 with BOM, so Excel shows Chinese correctly")
+    p.add_argument("--format", choices=("long", "wide", "trec"), default="long",
+                   help="long/wide CSV, or trec ('qid Q0 docid rank score tag', for trec_eval/ranx)")
+    p.add_argument("--output", required=True, help="file to write ('-' for standard output)")
+    p.add_argument("--bom", action="store_true", help="UTF-8 with BOM, so Excel shows Chinese correctly (CSV)")
+    p.add_argument("--tag", help="TREC run tag (default: each run's name, spaces as '_')")
     p.set_defaults(func=cmd_export)
 
 
@@ -84,10 +92,47 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+TREC_SUFFIXES = (".trec", ".run")
+
+
+def looks_like_trec_run(path: str | Path) -> bool:
+    """A .trec/.run file, or one whose first data line has 6 whitespace-separated fields
+    with a whole-number rank (4th) and a numeric score (5th) and no comma."""
+    path = Path(path)
+    if path.suffix.lower() in TREC_SUFFIXES:
+        return True
+    if not path.is_file():
+        return False
+    with path.open("rb") as fh:
+        head = fh.read(64 * 1024)
+    for raw in head.decode("utf-8-sig", errors="replace").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split()
+        if "," in line or len(parts) != 6:
+            return False
+        try:
+            float(parts[4])
+            return float(parts[3]).is_integer()
+        except ValueError:
+            return False
+    return False
+
+
 def cmd_import_run(args: argparse.Namespace) -> int:
+    from .. import trec
     from ..service import import_runs
 
-    runs = wio.read_ranked_csv(args.file, args.encoding, name=args.name)
+    if args.trec or (not args.csv and looks_like_trec_run(args.file)):
+        runs = trec.read_run(args.file)
+        if args.name:
+            for run in runs:
+                run.name = args.name
+        fmt = "TREC run"
+    else:
+        runs = wio.read_ranked_csv(args.file, args.encoding, name=args.name)
+        fmt = "CSV"
     store = _store()
     try:
         saved = import_runs(store, args.session, runs)
@@ -96,18 +141,22 @@ def cmd_import_run(args: argparse.Namespace) -> int:
                   f"model {run.model_id}")
     finally:
         store.close()
-    print(f"Imported {len(saved)} run(s) into session '{args.session}'.")
+    print(f"Imported {len(saved)} run(s) from {fmt} file {args.file} into session '{args.session}'.")
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from ..service import export_runs
+    from ..service import export_runs, export_trec_run
 
     store = _store()
+    run_ids = [args.run] if args.run is not None else None
     try:
-        data, n_rows = export_runs(store, session=args.session,
-                                   run_ids=[args.run] if args.run is not None else None,
-                                   fmt=args.format, bom=args.bom)
+        if args.format == "trec":
+            data = export_trec_run(store, session=args.session, run_ids=run_ids, tag=args.tag)
+            n_rows = data.count(b"\n")
+        else:
+            data, n_rows = export_runs(store, session=args.session, run_ids=run_ids,
+                                       fmt=args.format, bom=args.bom)
     finally:
         store.close()
     what = f"run {args.run}" if args.run is not None else f"session '{args.session}'"

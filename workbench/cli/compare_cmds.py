@@ -1,0 +1,178 @@
+"""`workbench import-qrels`, `workbench export-qrels` and `workbench compare`: thin doors onto
+workbench.trec + workbench.service + workbench.compare (the same calls as the pages)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("import-qrels", help="import relevance labels from a TREC qrels file",
+                       description="Read a TREC qrels file ('qid 0 docid grade') and label the documents "
+                                   "of a session's candidate sets by query id. Every line is checked first; "
+                                   "an unknown query or document id applies nothing.")
+    p.add_argument("file", help="qrels file ('-' for standard input)")
+    p.add_argument("--session", required=True, help="session holding the candidate sets (name or id)")
+    p.add_argument("--clip", action="store_true",
+                   help="map grades below 0 to 0 and above 2 to 2 instead of rejecting them")
+    p.set_defaults(func=cmd_import_qrels)
+
+    p = sub.add_parser("export-qrels", help="export a session's labels as a TREC qrels file")
+    p.add_argument("--session", required=True, help="session name or id")
+    p.add_argument("--output", required=True, help="qrels file to write ('-' for standard output)")
+    p.set_defaults(func=cmd_export_qrels)
+
+    p = sub.add_parser("compare", help="compare a session's runs: metrics, agreement, discrimination, significance",
+                       description="Compare runs (instructions and/or backends) of a session: IR metrics "
+                                   "(with labels), Kendall tau-b / Spearman rho / top-k overlap, score "
+                                   "discrimination warnings, and a paired test of every run against the "
+                                   "baseline (the first run).")
+    p.add_argument("--session", required=True, help="session name or id")
+    p.add_argument("--runs", type=int, nargs="+", metavar="ID",
+                   help="run ids to compare, baseline first (default: every finished run of the session)")
+    p.add_argument("--k", type=int, default=10, help="cut-off for NDCG@k, P@k, Recall@k, overlap@k (default 10)")
+    p.add_argument("--output", metavar="CSV", help="write the runs × metrics table to this CSV")
+    p.add_argument("--bom", action="store_true", help="UTF-8 with BOM for --output (Excel)")
+    p.set_defaults(func=cmd_compare)
+
+
+def _store():
+    from ..store import Store
+
+    return Store()
+
+
+def _write(data: bytes, output: str) -> None:
+    if output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    Path(output).parent.mkdir(parents=True, exist_ok=True)
+    Path(output).write_bytes(data)
+
+
+def cmd_import_qrels(args: argparse.Namespace) -> int:
+    from .. import service, trec
+
+    src = sys.stdin.buffer.read() if args.file == "-" else args.file
+    qrels = trec.read_qrels(src, clip=args.clip)
+    store = _store()
+    try:
+        counts = service.import_qrels(store, args.session, qrels.labels)
+    finally:
+        store.close()
+    print(f"Read {qrels.summary()}.")
+    print(f"Applied {counts['labels']} label(s) to {counts['sets']} set(s) of session '{args.session}': "
+          f"{counts['new']} new, {counts['changed']} changed, {counts['unchanged']} unchanged.")
+    return 0
+
+
+def cmd_export_qrels(args: argparse.Namespace) -> int:
+    from .. import service
+
+    store = _store()
+    try:
+        data = service.export_qrels(store, args.session)
+    finally:
+        store.close()
+    _write(data, args.output)
+    n = data.count(b"\n")
+    if args.output != "-":
+        print(f"Wrote {n} judgment(s) of session '{args.session}' to {args.output}.")
+    return 0
+
+
+def _table(frame, floatfmt: str = "{:.3f}") -> str:
+    import pandas as pd
+
+    shown = frame.copy()
+    for col in shown.columns:
+        if pd.api.types.is_float_dtype(shown[col]):
+            shown[col] = shown[col].map(lambda v: "—" if pd.isna(v) else floatfmt.format(v))
+    return shown.to_string()
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from .. import compare, service
+    from ..errors import InputError
+    from ..io import to_csv_bytes
+
+    store = _store()
+    try:
+        info = store.get_session(args.session)
+        in_session = service.session_run_ids(store, info.id)
+        if args.runs:
+            everything = {r.id for r in store.list_runs(session_id=info.id)}
+            foreign = [r for r in args.runs if r not in everything]
+            if foreign:
+                raise InputError(
+                    f"Run(s) {', '.join(map(str, foreign))} are not runs of session '{info.name}'.",
+                    f"Pick runs of this session: {', '.join(map(str, sorted(everything))) or '(none yet)'}.")
+            run_ids = list(args.runs)
+        else:
+            run_ids = in_session
+        if not run_ids:
+            raise InputError(f"Session '{info.name}' has no finished runs to compare.",
+                             "Rerank its sets with two instructions or backends first "
+                             "(`workbench rerank` or the Compare page), or import runs.")
+        result = service.compare_runs(store, run_ids, k=args.k)
+    finally:
+        store.close()
+
+    labs = result.groups.labels
+    print(f"Session '{info.name}': {len(run_ids)} run(s) as {len(labs)} compared run(s) over "
+          f"{len(result.groups.query_ids)} quer{'y' if len(result.groups.query_ids) == 1 else 'ies'}; "
+          f"baseline '{labs[0]}'.")
+    for note in result.notes:
+        print(f"note: {note}")
+
+    print("\n== Metrics (mean over labelled queries) ==")
+    if result.metrics is None:
+        print("No metrics: label documents 0/1/2 (Rerank page) or `workbench import-qrels` first.")
+    else:
+        print(_table(result.metrics.table))
+
+    print(f"\n== Agreement (Kendall tau-b, Spearman rho, overlap@{args.k}) ==")
+    pairs = result.correlations.pairs
+    if pairs is None or pairs.empty:
+        print("Needs two runs over the same documents.")
+    else:
+        cols = [c for c in ("run_a", "run_b", "n_queries", "kendall_tau", "spearman_rho", f"overlap@{args.k}")
+                if c in pairs.columns]
+        print(_table(pairs[cols].set_index(["run_a", "run_b"])))
+
+    print("\n== Score discrimination ==")
+    summary = result.discrimination_summary
+    print(_table(summary.set_index("run")))
+    flagged = summary[summary["n_flagged"] > 0]
+    for row in flagged.itertuples(index=False):
+        disc = result.discrimination
+        reasons = disc[(disc["run"] == row.run) & disc["flagged"]]["reasons"].iloc[0]
+        print(f"warning: '{row.run}': scores barely discriminate on {row.n_flagged} of {row.n_queries} "
+              f"quer{'y' if row.n_queries == 1 else 'ies'} ({reasons}).")
+        for i, remedy in enumerate(compare.REMEDIES, 1):
+            print(f"  try ({i}) {remedy}")
+
+    print("\n== Paired test vs the baseline ==")
+    sig = result.significance
+    if sig is None or sig.empty:
+        print("Needs labels and at least two runs with labelled queries.")
+    else:
+        base = labs[0] if labs[0] in set(sig["run_a"]) | set(sig["run_b"]) else sig["run_a"].iloc[0]
+        rows = sig[(sig["run_a"] == base) | (sig["run_b"] == base)]
+        for row in rows.itertuples(index=False):
+            print(f"{row.run_b} vs {row.run_a} on {row.metric}: mean diff {row.mean_diff:+.3f}, "
+                  f"p (randomisation) = {row.p_permutation:.3g}, p (t-test) = {row.p_ttest:.3g}, "
+                  f"n = {row.n_queries}")
+            print(f"  verdict: {row.verdict}")
+
+    if args.output:
+        if result.metrics is None:
+            raise InputError("There is no metrics table to write: the compared runs have no relevance labels.",
+                             "Label documents (Rerank page) or `workbench import-qrels` first, "
+                             "or leave out --output.")
+        _write(to_csv_bytes(result.metrics.table.reset_index(), bom=args.bom), args.output)
+        print(f"\nWrote the metrics table ({len(result.metrics.table)} runs) to {args.output}.")
+    return 0
