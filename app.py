@@ -6,9 +6,30 @@ st.navigation runs the chosen page inside this script, so the sidebar drawn here
 shows on every page. Pages are thin: set up state, call workbench.*, render.
 """
 
+import logging
+import threading
+
 import streamlit as st
 
 import ui_common as ui
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up_compare() -> threading.Thread:
+    """Once per server process: import ranx and load/compile its numba metrics (3–17 s)
+    in a daemon thread, so the first Compare does not stall on it."""
+    def work() -> None:
+        from workbench import compare
+
+        try:
+            compare.warm_up()
+        except Exception as err:  # noqa: BLE001 - the Compare page reports a broken ranx itself
+            logging.getLogger("workbench").warning("compare warm-up failed: %s", err)
+
+    thread = threading.Thread(target=work, name="workbench-compare-warm-up", daemon=True)
+    thread.start()
+    return thread
+
 
 st.set_page_config(page_title="Lychee rerank workbench", page_icon="🍒", layout="wide",
                    initial_sidebar_state="expanded")
@@ -22,6 +43,7 @@ PAGES = [
     st.Page("pages/sessions_page.py", title="Sessions", icon=":material/folder_open:", url_path="sessions"),
 ]
 
+warm_up_compare()
 page = st.navigation(PAGES)
 ui.init_state()
 ui.sidebar()

@@ -4,6 +4,7 @@ import streamlit as st
 
 import ui_common as ui
 from workbench import compare
+from workbench import io
 from workbench import service
 from workbench.config import INSTRUCTION_TEMPLATES
 from workbench.model import Instruction
@@ -71,8 +72,13 @@ if len({compare.run_label(by_id[i]) for i in chosen}) < 2:
     st.info("Pick runs of at least two different instructions or backends (or run a comparison above).")
     st.stop()
 
+k = st.number_input("k (cut-off of NDCG@k, P@k, Recall@k and overlap@k)", 1, 1000, 10, key="cmp_k")
 with ui.errors_shown():
-    runs = [store.load_run(i) for i in chosen]
-    labels = ui.labels_by_query(store, {r.set_id for r in runs})
-    result = compare.compare_session(runs, labels=labels)
+    result = service.compare_runs(store, chosen, k=int(k))
     ui.render_comparison(compare, result)
+    st.markdown("**Export** (CSV)")
+    tables = service.comparison_tables(result)
+    cols = st.columns(len(tables))
+    for col, (name, frame) in zip(cols, tables.items()):
+        col.download_button(name.replace("_", " "), io.to_csv_bytes(frame), f"{session.name}-{name}.csv",
+                            "text/csv", icon=":material/download:", key=f"cmp_dl_{name}")

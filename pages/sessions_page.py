@@ -1,4 +1,4 @@
-"""Sessions: list, filter, rename, delete; review runs, labels and notes; re-run; export/import CSV."""
+"""Sessions: list, filter, rename, delete; review runs, labels and notes; re-run; export/import CSV and TREC."""
 
 import pandas as pd
 import streamlit as st
@@ -6,6 +6,7 @@ import streamlit as st
 import ui_common as ui
 from workbench import io
 from workbench import service
+from workbench import trec
 from workbench.config import INSTRUCTION_TEMPLATES
 from workbench.model import Instruction
 
@@ -96,16 +97,26 @@ with tab_io:
                      horizontal=True, key="ss_shape")
     bom = st.checkbox("Excel-friendly (UTF-8 with BOM)", key="ss_bom")
     if runs:
-        full = [store.load_run(r.id) for r in runs]
-        labels = {s.id: {d: lab.grade for d, lab in store.get_labels(s.id).items()} for s in sets}
-        fn = io.export_long if shape.startswith("long") else io.export_wide
-        data = fn(full, bom=bom, labels=labels)
-        st.download_button("Download CSV", data, f"{session.name}-{shape.split()[0]}.csv", "text/csv",
-                           type="primary", icon=":material/download:", key="ss_download")
-        st.caption(f"{len(full)} runs, {sum(len(r.scores) for r in full)} ranked rows.")
+        c1, c2 = st.columns(2)
+        with ui.errors_shown():
+            data, n_rows = service.export_runs(store, session=sid, fmt=shape.split()[0], bom=bom)
+            c1.download_button("Download CSV", data, f"{session.name}-{shape.split()[0]}.csv", "text/csv",
+                               type="primary", icon=":material/download:", key="ss_download")
+            c1.caption(f"{len(runs)} runs, {n_rows} rows.")
+        with ui.errors_shown():
+            c2.download_button("Download TREC run", service.export_trec_run(store, session=sid),
+                               f"{session.name}.trec", "text/plain", icon=":material/download:",
+                               key="ss_download_trec",
+                               help="qid Q0 docid rank score tag — for trec_eval, ranx, ir-measures")
     else:
         st.caption("Nothing to export yet.")
-    st.subheader("Import ranked results (CSV from another system)")
+    if any(s.n_labels for s in sets):
+        with ui.errors_shown():
+            st.download_button("Download labels as TREC qrels", service.export_qrels(store, sid),
+                               f"{session.name}.qrels", "text/plain", icon=":material/download:",
+                               key="ss_download_qrels", help="qid 0 docid grade (0/1/2)")
+
+    st.subheader("Import ranked results")
     up = st.file_uploader("Ranked-results CSV: query_id, doc_id, score and/or rank", type=["csv", "tsv"],
                           key="ss_ranked")
     if up is not None and st.button("Import as runs", key="ss_import_runs"):
@@ -113,3 +124,21 @@ with tab_io:
             path, _ = ui.save_upload(up, "imports")
             saved = service.import_runs(store, sid, io.read_ranked_csv(path))
             st.success(f"Imported {len(saved)} runs.")
+    up_run = st.file_uploader("TREC run file: qid Q0 docid rank score tag", key="ss_trec_run",
+                              help="One run per tag; query and doc ids must match this session's sets.")
+    if up_run is not None and st.button("Import TREC run", key="ss_import_trec"):
+        with ui.errors_shown():
+            saved = service.import_runs(store, sid, trec.read_run(up_run.getvalue()))
+            st.success(f"Imported {len(saved)} runs from {up_run.name}.")
+
+    st.subheader("Import labels (TREC qrels)")
+    up_q = st.file_uploader("Qrels file: qid 0 docid grade", key="ss_qrels",
+                            help="Grades 0 (not relevant), 1 (partly), 2 (relevant). Every line is checked "
+                                 "first; an unknown query or document applies nothing.")
+    clip = st.checkbox("Clip grades into 0–2 (negatives → 0, above 2 → 2)", key="ss_qrels_clip")
+    if up_q is not None and st.button("Import labels", key="ss_import_qrels"):
+        with ui.errors_shown():
+            qrels = trec.read_qrels(up_q.getvalue(), clip=clip)
+            counts = service.import_qrels(store, sid, qrels.labels)
+            st.success(f"Read {qrels.summary()}. Applied {counts['labels']} labels to {counts['sets']} sets "
+                       f"({counts['new']} new, {counts['changed']} changed, {counts['unchanged']} unchanged).")

@@ -219,3 +219,78 @@ def test_sessions_import_ranked_csv_as_run(tmp_path):
     imported = [r for r in store.list_runs(set_id=info.id) if r.status == "imported"]
     assert len(imported) == 1
     assert store.load_run(imported[0].id).ranking() == [d.id for d in cset.documents]
+
+
+def _photos_session():
+    seed_samples(Store())
+    store = Store()
+    info = store.get_session("Sample: Photos: text queries against images")
+    return store, info, store.list_candidate_sets(info.id)
+
+
+def _sessions_page(session_id) -> AppTest:
+    at = app()
+    at.session_state["session_id"] = session_id
+    at.switch_page("pages/sessions_page.py")
+    return ok(at.run())
+
+
+def test_sessions_import_trec_qrels_applies_labels_or_nothing():
+    store, info, sets = _photos_session()
+    cset = store.load_candidate_set(sets[0].id)
+    before = {s.id: {d: lab.grade for d, lab in store.get_labels(s.id).items()} for s in sets}
+    d0, d1 = cset.documents[0].id, cset.documents[1].id
+    g0, g1 = (before[sets[0].id][d0] + 1) % 3, (before[sets[0].id][d1] + 2) % 3
+    at = _sessions_page(info.id)
+    # an unknown document in the file: shown with its fix, nothing applied
+    bad = f"{cset.query.id} 0 {d0} {g0}\n{cset.query.id} 0 ghost 1\n"
+    at.file_uploader(key="ss_qrels").set_value(("labels.qrels", bad.encode(), "text/plain")).run()
+    button(at, "ss_import_qrels").click().run()
+    assert not at.exception
+    assert any("ghost" in e.value and "How to fix" in e.value for e in at.error)
+    assert {s.id: {d: lab.grade for d, lab in store.get_labels(s.id).items()} for s in sets} == before
+    # a good file
+    good = f"{cset.query.id} 0 {d0} {g0}\n{cset.query.id} 0 {d1} {g1}\n"
+    at.file_uploader(key="ss_qrels").set_value(("labels.qrels", good.encode(), "text/plain")).run()
+    ok(button(at, "ss_import_qrels").click().run())
+    assert any("Applied 2 labels" in s.value for s in at.success)
+    after = store.get_labels(sets[0].id)
+    assert after[d0].grade == g0 and after[d1].grade == g1
+
+
+def test_sessions_import_trec_run_and_offer_trec_downloads():
+    from workbench import service, trec
+
+    store, info, sets = _photos_session()
+    cset = store.load_candidate_set(sets[0].id)
+    ranking = [d.id for d in cset.documents][::-1]
+    text = "".join(f"{cset.query.id} Q0 {d} {i} {1 - i / 10} other-system\n"
+                   for i, d in enumerate(ranking, 1))
+    at = _sessions_page(info.id)
+    at.file_uploader(key="ss_trec_run").set_value(("other.trec", text.encode(), "text/plain")).run()
+    ok(button(at, "ss_import_trec").click().run())
+    imported = [r for r in store.list_runs(set_id=sets[0].id) if r.status == "imported"]
+    assert len(imported) == 1 and imported[0].name == "other-system"
+    assert store.load_run(imported[0].id).ranking() == ranking
+    ok(at.run())
+    keys = {getattr(d, "key", None) or str(getattr(d, "id", "")) for d in at.get("download_button")}
+    for key in ("ss_download", "ss_download_trec", "ss_download_qrels"):
+        assert any(key == k or k.endswith(key) for k in keys), (key, keys)
+    # what the TREC button serves: the same service call, readable by trec.read_run
+    back = trec.read_run(service.export_trec_run(store, session=info.id))
+    assert [r.ranking() for r in back if r.name == "other-system"] == [ranking]
+
+
+def test_compare_page_offers_csv_downloads_for_every_table():
+    store, info, sets = _photos_session()
+    at = app()
+    at.session_state["session_id"] = info.id
+    at.switch_page("pages/compare_page.py")
+    ok(at.run())
+    at.radio(key="cmp_scope").set_value(at.radio(key="cmp_scope").options[1]).run()
+    at.radio(key="cmp_backend").set_value("lexical").run()
+    at.multiselect(key="cmp_templates").set_value(["web", "QA"]).run()
+    ok(button(at, "cmp_go").click().run())
+    keys = {getattr(d, "key", None) or str(getattr(d, "id", "")) for d in at.get("download_button")}
+    for name in ("metrics", "rank_shifts", "correlations", "discrimination"):
+        assert any(k.endswith(f"cmp_dl_{name}") for k in keys), (name, keys)
