@@ -151,13 +151,13 @@ def save_upload(uploaded, folder: str = "uploads") -> tuple[str, str]:
 
 
 # ----------------------------------------------------------------- sidebar
-@st.cache_data(ttl=120, show_spinner=False)
+@st.cache_data(ttl=600, show_spinner="Checking GPU, flash-attn, tesseract and the model…")
 def doctor_summary() -> list[dict] | None:
     """Cheap doctor checks (no smoke scoring pass), cached two minutes."""
     from workbench import doctor
 
     try:
-        checks = doctor.run_checks(smoke=False)
+        checks = doctor.run_checks(smoke=False, port=False)
     except WorkbenchError as err:
         return [{"name": "doctor", "ok": False, "detail": err.message, "fix": err.fix or ""}]
     return [{"name": c.name, "ok": bool(c.ok), "detail": str(c.detail or ""), "fix": str(c.fix or "")}

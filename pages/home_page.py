@@ -25,10 +25,10 @@ with left:
     else:
         st.write("Open a candidate set straight in the Rerank page:")
         for info in sets[:8]:
-            c1, c2, c3 = st.columns([4, 1, 1])
+            c1, c2, c3 = st.columns([5, 2, 2], vertical_alignment="center")
             c1.markdown(f"**{info.name or info.query_id}** — _{ui.short(info.query_text, 90)}_")
             c2.caption(f"{info.n_docs} docs · {info.n_labels} labels")
-            if c3.button("Rerank", key=f"home_open_{info.id}", icon=":material/sort:"):
+            if c3.button("Rerank", key=f"home_open_{info.id}", icon=":material/sort:", width="stretch"):
                 st.session_state.session_id = info.session_id
                 st.session_state.set_id = info.id
                 st.switch_page("pages/rerank_page.py")

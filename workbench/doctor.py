@@ -190,13 +190,15 @@ def smoke_test(device: str | None = None) -> Check:
                      getattr(exc, "fix", None) or "Reinstall the environment: ./run_workbench.sh setup")
 
 
-def run_checks(device: str | None = None, smoke: bool = True) -> list[Check]:
+def run_checks(device: str | None = None, smoke: bool = True, port: bool = True) -> list[Check]:
+    """All checks; `port=False` inside the running app (its own port is busy by design)."""
     checks = check_python_torch()
     checks += check_cuda(device)
     checks.append(check_flash_attn())
     checks += check_tesseract()
     checks.append(check_model_path())
-    checks.append(check_port())
+    if port:
+        checks.append(check_port())
     if smoke:
         checks.append(smoke_test(device))
     return checks
