@@ -356,17 +356,6 @@ def run_name(run) -> str:
     return run_label(run)
 
 
-def labels_by_query(store, set_ids) -> dict:
-    """{query_id: {doc_id: grade}} of the given sets (what workbench.compare takes)."""
-    out: dict = {}
-    for sid in set_ids:
-        info = store.get_set(sid)
-        grades = {d: lab.grade for d, lab in store.get_labels(sid).items()}
-        if grades:
-            out.setdefault(info.query_id, {}).update(grades)
-    return out
-
-
 def _shift_style(value):
     if value is None or value != value or value == 0:
         return ""

@@ -136,9 +136,12 @@ with tab_io:
                             help="Grades 0 (not relevant), 1 (partly), 2 (relevant). Every line is checked "
                                  "first; an unknown query or document applies nothing.")
     clip = st.checkbox("Clip grades into 0–2 (negatives → 0, above 2 → 2)", key="ss_qrels_clip")
+    skip = st.checkbox("Skip judgments outside the sets (qrels judged on a bigger pool)", key="ss_qrels_skip")
     if up_q is not None and st.button("Import labels", key="ss_import_qrels"):
         with ui.errors_shown():
             qrels = trec.read_qrels(up_q.getvalue(), clip=clip)
-            counts = service.import_qrels(store, sid, qrels.labels)
+            counts = service.import_qrels(store, sid, qrels.labels, skip_unknown=skip)
             st.success(f"Read {qrels.summary()}. Applied {counts['labels']} labels to {counts['sets']} sets "
-                       f"({counts['new']} new, {counts['changed']} changed, {counts['unchanged']} unchanged).")
+                       f"({counts['new']} new, {counts['changed']} changed, {counts['unchanged']} unchanged)"
+                       + (f"; skipped {counts['skipped_judgments']} judgments outside the sets."
+                          if counts["skipped_judgments"] else "."))

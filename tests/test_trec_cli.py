@@ -50,7 +50,8 @@ def test_import_qrels_applies_labels_and_keeps_notes(photos):
     new_grade = (before[docs[1]].grade + 1) % 3
     counts = service.import_qrels(store, info.name, {qid: {docs[0]: before[docs[0]].grade,
                                                           docs[1]: new_grade}})
-    assert counts == {"labels": 2, "queries": 1, "sets": 1, "new": 0, "changed": 1, "unchanged": 1}
+    assert counts == {"labels": 2, "queries": 1, "sets": 1, "new": 0, "changed": 1, "unchanged": 1,
+                      "skipped_queries": 0, "skipped_judgments": 0}
     after = store.get_labels(sets[0].id)
     assert after[docs[1]].grade == new_grade
     assert after[docs[0]].note == "checked by hand"          # notes survive a qrels import
@@ -72,6 +73,20 @@ def test_import_qrels_rejects_unknown_ids_atomically(photos):
     assert "no-such-query" in err.value.message
     assert all(q in err.value.fix for q in (q0, q1))        # the fix names the valid query ids
     assert _grades(store, sets) == before
+
+
+def test_import_qrels_can_skip_judgments_outside_the_pool(photos):
+    store, info, sets = photos
+    before = _grades(store, sets)
+    q0 = sets[0].query_id
+    doc0 = next(iter(before[q0]))
+    new = (before[q0][doc0] + 1) % 3
+    counts = service.import_qrels(store, info.id, {q0: {doc0: new, "outside-pool": 2},
+                                                   "other-query": {"x": 1, "y": 0}},
+                                  skip_unknown=True)
+    assert counts["labels"] == 1 and counts["changed"] == 1
+    assert counts["skipped_queries"] == 1 and counts["skipped_judgments"] == 3
+    assert _grades(store, sets)[q0][doc0] == new
 
 
 def test_qrels_export_import_round_trip(photos, tmp_path):

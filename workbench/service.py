@@ -232,7 +232,7 @@ def labels_by_query(store, set_ids) -> dict[str, dict[str, int]]:
     return out
 
 
-def import_qrels(store, session, labels) -> dict:
+def import_qrels(store, session, labels, *, skip_unknown: bool = False) -> dict:
     """Apply graded labels ``{query_id: {doc_id: grade}}`` (e.g. ``trec.read_qrels(...).labels``)
     to the candidate sets of a session, matched by query id.
 
@@ -241,6 +241,10 @@ def import_qrels(store, session, labels) -> dict:
     ids, and nothing is applied. A query id shared by several sets of the session labels
     the document in every set that holds it. Existing notes are kept. Returns counts:
     ``labels`` (judgments applied), ``queries``, ``sets``, ``new``, ``changed``, ``unchanged``.
+
+    TREC qrels often judge documents outside the reranked pool: with
+    ``skip_unknown=True`` judgments of unknown queries / documents are left out and
+    counted in ``skipped_queries`` / ``skipped_judgments`` instead of being an error.
     """
     from .errors import InputError
     from .model import Label
@@ -252,22 +256,32 @@ def import_qrels(store, session, labels) -> dict:
     for s in store.list_candidate_sets(info.id):
         sets_by_query.setdefault(str(s.query_id), []).append(s)
     unknown = sorted(set(qrels) - set(sets_by_query))
+    skipped = {"skipped_queries": 0, "skipped_judgments": 0}
+    if skip_unknown:
+        skipped["skipped_queries"] = len(unknown)
+        skipped["skipped_judgments"] = sum(len(qrels[q]) for q in unknown)
+        qrels = {q: per for q, per in qrels.items() if q in sets_by_query}
+        unknown = []
     if unknown:
         valid = sorted(sets_by_query)
         raise InputError(
             f"Session '{info.name}' has no candidate set for query id(s) "
             f"{', '.join(unknown[:5])}{' …' if len(unknown) > 5 else ''} "
             f"({len(unknown)} of {len(qrels)} queries in the labels).",
-            "Import those queries' candidate sets first, or remove their lines from the qrels / fix "
+            "Import those queries' candidate sets first, skip them (--skip-unknown, or the "
+            "'skip judgments outside the sets' option), or remove their lines from the qrels / fix "
             f"the query ids to ones of this session: {', '.join(valid[:10]) or '(none: import a set first)'}"
             f"{' …' if len(valid) > 10 else ''}.")
     docs_of_set = {s.id: {d.id for d in store.load_candidate_set(s.id).documents}
                    for per in sets_by_query.values() for s in per}
     problems = []
-    for qid, per in qrels.items():
+    for qid, per in list(qrels.items()):
         known = set().union(*(docs_of_set[s.id] for s in sets_by_query[qid]))
         extra = sorted(d for d in per if d not in known)
-        if extra:
+        if extra and skip_unknown:
+            skipped["skipped_judgments"] += len(extra)
+            qrels[qid] = {d: g for d, g in per.items() if d in known}
+        elif extra:
             problems.append((qid, extra, sorted(known)))
     if problems:
         qid, extra, known = problems[0]
@@ -278,7 +292,8 @@ def import_qrels(store, session, labels) -> dict:
             + (f" ({n_extra} unknown documents across {len(problems)} queries)" if len(problems) > 1 else "")
             + "; no label was applied.",
             f"Use the doc ids of the imported candidate set (query '{qid}': {', '.join(known[:10])}"
-            f"{' …' if len(known) > 10 else ''}), or remove judgments of documents that are not in the set.")
+            f"{' …' if len(known) > 10 else ''}), remove judgments of documents that are not in the set, "
+            "or skip them (--skip-unknown, or the 'skip judgments outside the sets' option).")
     for qid, per in qrels.items():       # grades are validated here, before any write
         for doc, grade in per.items():
             Label(qid, doc, grade)
@@ -311,6 +326,7 @@ def import_qrels(store, session, labels) -> dict:
                 else:
                     store.clear_label(set_id, lab.doc_id)
         raise
+    counts.update(skipped)
     return counts
 
 

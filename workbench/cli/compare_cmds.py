@@ -17,6 +17,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--session", required=True, help="session holding the candidate sets (name or id)")
     p.add_argument("--clip", action="store_true",
                    help="map grades below 0 to 0 and above 2 to 2 instead of rejecting them")
+    p.add_argument("--skip-unknown", action="store_true",
+                   help="skip judgments of queries/documents that are not in the session's sets "
+                        "(usual for TREC qrels judged on a bigger pool) instead of rejecting the file")
     p.set_defaults(func=cmd_import_qrels)
 
     p = sub.add_parser("export-qrels", help="export a session's labels as a TREC qrels file")
@@ -60,12 +63,15 @@ def cmd_import_qrels(args: argparse.Namespace) -> int:
     qrels = trec.read_qrels(src, clip=args.clip)
     store = _store()
     try:
-        counts = service.import_qrels(store, args.session, qrels.labels)
+        counts = service.import_qrels(store, args.session, qrels.labels, skip_unknown=args.skip_unknown)
     finally:
         store.close()
     print(f"Read {qrels.summary()}.")
     print(f"Applied {counts['labels']} label(s) to {counts['sets']} set(s) of session '{args.session}': "
           f"{counts['new']} new, {counts['changed']} changed, {counts['unchanged']} unchanged.")
+    if counts["skipped_judgments"]:
+        print(f"Skipped {counts['skipped_judgments']} judgment(s) outside the session's sets "
+              f"({counts['skipped_queries']} unknown queries).")
     return 0
 
 
