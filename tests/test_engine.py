@@ -211,11 +211,12 @@ def test_cancel_between_batches_keeps_partial(tiny_checkpoint, docs):
     with pytest.raises(Cancelled) as info:
         rr.rank(INSTR, Query("q", text="shoes"), docs, cancel=cancel, on_scores=on_scores,
                 cache=cache, progress=lambda d, t: progress.append((d, t)))
-    assert info.value.done == 2 and info.value.total == len(docs)
-    # batches are planned by length (not input order): any two docs, all saved and cached
-    assert len(seen) == 2 and len(cache.data) == 2
+    done = info.value.done
+    assert 1 <= done <= 2 and info.value.total == len(docs)  # one batch (cap 2) was done
+    # batches are planned by length (not input order): the first batch's docs, saved and cached
+    assert len(seen) == done and len(cache.data) == done
     assert set(seen) <= set(range(len(docs)))
-    assert progress[-1] == (2, len(docs))
+    assert progress[-1] == (done, len(docs))
 
 
 def test_results_api_and_top_k(reranker, docs):

@@ -92,6 +92,21 @@ def test_plan_wastes_less_padding_than_naive_on_mixed_set():
     naive = plan_batches(lengths, batch_size=8)
     ours = plan_batches(lengths, batch_size=8, token_budget=4096)
     assert padding_waste(lengths, ours) < 0.10 < padding_waste(lengths, naive)
+    # with no per-batch cost the programme may use single-item batches: zero waste
+    assert padding_waste(lengths, plan_batches(lengths, 8, token_budget=4096, batch_overhead=0)) == 0
+    # a huge per-batch cost packs as few batches as the budget and cap allow
+    few = plan_batches(lengths, batch_size=8, token_budget=10**9, batch_overhead=10**9)
+    assert len(few) == 8
+
+
+def test_plan_is_optimal_on_a_small_case():
+    # sorted: 100,100,90,90,10,10 with cap 3: [100,100,90] [90,10,10] pads 300+270=570 (+2 calls);
+    # [100,100] [90,90] [10,10] pads 200+180+20=400 (+3 calls) is better when a call costs < 170
+    lengths = [10, 100, 90, 10, 90, 100]
+    plan = plan_batches(lengths, batch_size=3, token_budget=10_000, batch_overhead=50)
+    assert sorted(sorted(lengths[i] for i in b) for b in plan) == [[10, 10], [90, 90], [100, 100]]
+    plan = plan_batches(lengths, batch_size=3, token_budget=10_000, batch_overhead=500)
+    assert len(plan) == 2
 
 
 def test_fixed_batches_without_budget_keep_input_order():
@@ -100,9 +115,9 @@ def test_fixed_batches_without_budget_keep_input_order():
 
 
 def test_default_batching_by_device_and_free_memory():
-    assert default_batching("cpu") == (4096, 8)
-    small, _ = default_batching("cuda", 7 * 2**30)        # 24 GB card after loading the 7B
-    big, cap = default_batching("cuda:0", 62 * 2**30)     # 80 GB card after loading the 7B
+    assert default_batching("cpu") == (4096, 8, 64)
+    small, _, _ = default_batching("cuda", 7 * 2**30)     # 24 GB card after loading the 7B
+    big, cap, _ = default_batching("cuda:0", 62 * 2**30)  # 80 GB card after loading the 7B
     assert small == 4096 and big == 32768 and cap == 64
     assert default_batching("cuda", None)[0] == 2048
 

@@ -79,7 +79,7 @@ class RankedResults:
 
 
 def plan_batches(lengths: Sequence[int], batch_size: int = 8, token_budget: int | None = None,
-                 **_: Any) -> list[list[int]]:
+                 batch_overhead: int = 64, **_: Any) -> list[list[int]]:
     """Group item positions into batches. THE batching policy, in one place.
 
     `lengths` holds each item's estimated token length (prompt + text + image tokens).
@@ -87,9 +87,13 @@ def plan_batches(lengths: Sequence[int], batch_size: int = 8, token_budget: int 
     * ``token_budget=None``: fixed batches of `batch_size` in input order (the naive policy,
       kept for backends whose cost does not depend on length, e.g. BM25).
     * ``token_budget=N``: items sorted by length, longest first (a batch that does not fit
-      fails on the first batch, not the last), then packed greedily so that the *padded*
-      size of every batch, ``len(batch) * max(length in batch) <= N``, with at most
-      `batch_size` items per batch. An item longer than the budget gets a batch of its own.
+      fails on the first batch, not the last), then cut into contiguous batches such that
+      every batch's *padded* size ``len(batch) * max(length in batch) <= N`` and
+      ``len(batch) <= batch_size``. Among all such cuts it takes the one minimising
+      ``padded tokens + batch_overhead * number of batches`` (an exact dynamic programme,
+      O(n x batch_size)): `batch_overhead` is the fixed cost of one more forward call,
+      in tokens, so a batch is split where the padding saved is worth more than a call.
+      An item longer than the budget gets a batch of its own.
 
     Returns lists of positions into `lengths`; every position appears exactly once.
     Callers put results back by position, so any grouping / order is allowed. Ties in
@@ -100,20 +104,27 @@ def plan_batches(lengths: Sequence[int], batch_size: int = 8, token_budget: int 
     if token_budget is None:
         return [list(range(i, min(i + size, n))) for i in range(0, n, size)]
     budget = max(1, int(token_budget))
+    overhead = max(0, int(batch_overhead))
     order = sorted(range(n), key=lambda i: -int(lengths[i]))
+    lens = [max(1, int(lengths[i])) for i in order]
+    inf = float("inf")
+    best = [0.0] + [inf] * n        # best[j]: cost of batching the first j sorted items
+    cut = [0] * (n + 1)
+    for j in range(1, n + 1):
+        for i in range(j - 1, max(0, j - size) - 1, -1):
+            k = j - i
+            if k > 1 and k * lens[i] > budget:
+                break               # lens[i] grows as i falls: larger batches only get worse
+            c = best[i] + k * lens[i] + overhead
+            if c < best[j]:
+                best[j], cut[j] = c, i
     plan: list[list[int]] = []
-    current: list[int] = []
-    longest = 0
-    for i in order:
-        length = max(1, int(lengths[i]))
-        new_longest = max(longest, length)
-        if current and (len(current) + 1 > size or (len(current) + 1) * new_longest > budget):
-            plan.append(current)
-            current, new_longest = [], length
-        current.append(i)
-        longest = new_longest
-    if current:
-        plan.append(current)
+    j = n
+    while j > 0:
+        i = cut[j]
+        plan.append(order[i:j])
+        j = i
+    plan.reverse()
     return plan
 
 
@@ -140,6 +151,7 @@ class Reranker(ABC):
     model_id: str = "base"
     batch_size: int = 8                # max documents per batch (a fixed cap)
     token_budget: int | None = None    # max padded tokens per batch; None = fixed batches
+    batch_overhead: int = 64           # cost of one more batch, in tokens (see plan_batches)
     cacheable: bool = True      # False: scores depend on more than the pair (e.g. BM25's IDF)
 
     @abstractmethod
@@ -230,7 +242,8 @@ class Reranker(ABC):
             self._prepare(instruction, query, docs)
             t_plan = time.perf_counter()
             costs = self._costs(instruction, query, [docs[i] for i in missing])
-            plan = plan_batches(costs, batch_size=self.batch_size, token_budget=self.token_budget)
+            plan = plan_batches(costs, batch_size=self.batch_size, token_budget=self.token_budget,
+                                batch_overhead=self.batch_overhead)
             timings["plan_s"] = time.perf_counter() - t_plan
             timings["n_batches"] = float(len(plan))
             timings["padding_waste_est"] = padding_waste(costs, plan)
