@@ -227,6 +227,16 @@ def uploads_folder(files) -> str:
 
 
 # ----------------------------------------------------------------- shared renderers
+def track_run(state_key: str):
+    """on_run_created callback: remember each run id in st.session_state[state_key]["run_ids"],
+    so a stopped script knows exactly which runs it left behind."""
+    def remember(run_id: int) -> None:
+        info = st.session_state.get(state_key)
+        if info is not None:
+            info.setdefault("run_ids", []).append(run_id)
+    return remember
+
+
 def recover_interrupted_run(state_key: str, run_key: str | None = None) -> None:
     """A click during a run reruns the script and stops the run mid-way: mark it cancelled
     (its saved batches stay) and point the page at it so partial results are shown."""
@@ -236,19 +246,20 @@ def recover_interrupted_run(state_key: str, run_key: str | None = None) -> None:
     st.session_state[state_key] = None
     store = get_store()
     stopped = []
-    for set_id in info.get("set_ids") or [info.get("set_id")]:
-        if set_id is None:
-            continue
-        for run in store.list_runs(set_id=set_id):
-            if run.status == "running" and run.id not in info.get("known", ()):
-                store.finish_run(run.id, "cancelled")
-                stopped.append(run.id)
+    if "run_ids" in info:            # the runs this script started (service on_run_created)
+        candidates = [store.load_run(rid) for rid in info["run_ids"]]
+    else:                            # OCR and older callers: any run left "running" on the sets
+        candidates = [run for set_id in (info.get("set_ids") or [info.get("set_id")]) if set_id is not None
+                      for run in store.list_runs(set_id=set_id)]
+    for run in candidates:
+        if run.status == "running":
+            store.finish_run(run.id, "cancelled")
+            stopped.append(run.id)
     if stopped and run_key:
         value = st.session_state.get(run_key)
         st.session_state[run_key] = (value or []) + stopped if isinstance(value, list) else max(stopped)
     st.warning("The run was stopped. Every batch scored before the stop is saved and shown below "
                "(status *cancelled*).", icon=":material/stop_circle:")
-
 
 def edited_labels(frame) -> dict:
     return {r.doc_id: int(r.label) for r in frame.itertuples() if r.label is not None and r.label == r.label}

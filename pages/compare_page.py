@@ -46,17 +46,18 @@ with st.expander("Run a new comparison", expanded=not st.session_state.compare_r
                    disabled=not 1 <= len(instructions) <= 4):
         with ui.errors_shown():
             reranker, lock = ui.load_reranker(backend, model_path)
-            known = {r.id for sid in set_ids for r in store.list_runs(set_id=sid)}
-            st.session_state.compare_running = {"set_ids": set_ids, "known": known}
+            st.session_state.compare_running = {"set_ids": set_ids, "run_ids": []}
+            track = ui.track_run("compare_running")
             b_cancel.button("Cancel", icon=":material/stop:", key="cmp_cancel")
             bar = ui.StreamlitProgress("Scoring (cached scores are reused)")
             with lock:
-                runs = service.rerank_many(store, set_ids, instructions, reranker, progress=bar, names=names)
+                runs = service.rerank_many(store, set_ids, instructions, reranker, progress=bar, names=names,
+                                           on_run_created=track)
             if extra_lexical:
                 lex, lex_lock = ui.load_reranker("lexical")
                 with lex_lock:
                     runs += service.rerank_many(store, set_ids, instructions[:1], lex, progress=bar,
-                                                names=[names[0] + " [lexical]"])
+                                                names=[names[0] + " [lexical]"], on_run_created=track)
             st.session_state.compare_running = None
             st.session_state.compare_run_ids = st.session_state.cmp_runs = [r.id for r in runs]
             st.rerun()

@@ -7,7 +7,7 @@ import streamlit as st
 import ui_common as ui
 from workbench import service
 from workbench.config import INSTRUCTION_TEMPLATES
-from workbench.model import Document, Instruction, Query
+from workbench.model import Instruction, Query
 from workbench.ui_helpers import adhoc_set
 
 ui.init_state()
@@ -41,8 +41,11 @@ if mode == "Stored set":
         set_id = st.selectbox("Candidate set", ids, index=default, key="rr_set",
                               format_func=lambda i: next(f"{s.name or s.query_id} — {s.n_docs} docs"
                                                          for s in sets if s.id == i))
-        info = next(s for s in sets if s.id == set_id)
-        st.markdown(f"**Query:** {info.query_text or '_(image query)_'}")
+        query = store.load_candidate_set(set_id).query
+        qc1, qc2 = st.columns([1, 5], vertical_alignment="center")
+        if query.image:
+            qc1.image(ui.thumbnail_uri(query.image, 160), caption="query image")
+        qc2.markdown(f"**Query:** {query.text or '_(image only)_'}")
 else:
     qc1, qc2 = st.columns([3, 2])
     qtext = qc1.text_input("Query text", key="rr_qtext")
@@ -76,13 +79,13 @@ if go:
                 set_id = store.save_candidate_set(sid, cset)
                 st.session_state.session_id, st.session_state.set_id = sid, set_id
         reranker, lock = ui.load_reranker(backend, model_path)
-        st.session_state.rerank_running = {"set_id": set_id}
+        st.session_state.rerank_running = {"set_id": set_id, "run_ids": []}
         b_cancel.button("Cancel", icon=":material/stop:", key="rr_cancel")
         bar = ui.StreamlitProgress("Scoring documents")
         with lock:
             if set_id is not None:
                 run = service.rerank_set(store, set_id, instruction, reranker, progress=bar,
-                                         name=run_name.strip())
+                                         name=run_name.strip(), on_run_created=ui.track_run("rerank_running"))
                 st.session_state.rerank_run_id, st.session_state.rerank_adhoc = run.id, None
             else:
                 results = service.rerank_adhoc(instruction, cset.query, cset.documents, reranker,

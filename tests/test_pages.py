@@ -152,13 +152,17 @@ def test_stopped_run_is_marked_cancelled_and_partial_results_shown():
     run_id = store.create_run(info.id, Run(instruction="x", backend="lexical", model_id="bm25",
                                            status="running", query_id=cset.query.id))
     store.add_scores(run_id, [Score(doc_id=cset.documents[0].id, score=0.9, rank=1, index=0)])
+    # another browser tab is scoring the same set right now: its run must be left alone
+    other_tab = store.create_run(info.id, Run(instruction="y", backend="lexical", model_id="bm25",
+                                              status="running", query_id=cset.query.id))
     at = app()
     at.session_state["session_id"] = info.session_id
-    at.session_state["rerank_running"] = {"set_id": info.id}
+    at.session_state["rerank_running"] = {"set_id": info.id, "run_ids": [run_id]}
     at.switch_page("pages/rerank_page.py")
     at.run()
     assert not at.exception
     assert store.load_run(run_id).status == "cancelled"
+    assert store.load_run(other_tab).status == "running"
     assert at.session_state.rerank_run_id == run_id
     assert any("stopped" in w.value for w in at.warning)
     assert any(m.label == "Scored" and m.value == f"1/{len(cset.documents)}" for m in at.metric)
