@@ -49,6 +49,23 @@ def draw_jacket(path: Path) -> None:
     im.save(path, "JPEG", quality=85)
 
 
+FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+
+
+def product_card(path: Path, colour: tuple[int, int, int], lines: list[str]) -> None:
+    """A product shot with a printed label: image-only documents whose text only OCR can read."""
+    from PIL import ImageFont
+
+    im = Image.new("RGB", (480, 360), (250, 250, 247))
+    d = ImageDraw.Draw(im)
+    d.rounded_rectangle([(40, 30), (200, 250)], 18, fill=colour)                 # the garment
+    d.rectangle([(110, 30), (130, 250)], fill=tuple(max(0, c - 40) for c in colour))
+    for i, line in enumerate(lines):
+        font = ImageFont.truetype(FONT, 30 if i == 0 else 24)
+        d.text((220, 60 + 52 * i), line, fill=(20, 20, 20), font=font)
+    im.save(path, "JPEG", quality=90)
+
+
 def ecommerce() -> None:
     folder = HERE / "ecommerce"
     (folder / "images").mkdir(parents=True, exist_ok=True)
@@ -67,10 +84,20 @@ def ecommerce() -> None:
         ("p10", "navy blue wool blazer, two buttons, office wear", 0, 0.41, "jackets"),
     ]
     rows = [dict(q, doc_id=i, doc_text=t, label=lab, first_stage_score=s, category=c) for i, t, lab, s, c in docs]
+    cards = [  # image-only product shots: run OCR to turn their labels into descriptions
+        ("p11", (52, 86, 140), ["DENIM JACKET", "牛仔夹克 修身款", "metal buttons"], 2, 0.50, "jackets"),
+        ("p12", (176, 160, 110), ["CARGO PANTS", "工装裤 多口袋", "cotton twill"], 0, 0.47, "trousers"),
+        ("p13", (140, 175, 215), ["DENIM SHIRT", "牛仔衬衫 宽松", "wear as a jacket"], 1, 0.45, "shirts"),
+    ]
+    for i, colour, lines, lab, score, cat in cards:
+        product_card(folder / "images" / f"{i}.jpg", colour, lines)
+        rows.append(dict(q, doc_id=i, doc_image=f"images/{i}.jpg", label=lab, first_stage_score=score,
+                         category=cat))
     write("ecommerce", "E-commerce: denim jacket (image query)",
           "An image query (a drawn denim jacket) with the text 'denim jacket' against product "
-          "descriptions in English and Chinese. Labels: 2 = a denim jacket, 1 = a denim shirt worn as "
-          "a jacket, 0 = anything else.", rows, extra=["category"])
+          "descriptions in English and Chinese, plus three image-only product shots whose printed "
+          "labels only OCR can read (try the OCR page). Labels: 2 = a denim jacket, 1 = a denim shirt "
+          "worn as a jacket, 0 = anything else.", rows, extra=["category"])
 
 
 SKIMAGE_PHOTOS = {  # doc id -> (file in skimage/data, caption or "" for image-only)
