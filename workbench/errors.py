@@ -7,6 +7,8 @@ that tells the analyst what to do about it. Pages and the CLI print
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class WorkbenchError(Exception):
     """Base class: `message` says what is wrong, `fix` says how to fix it."""
@@ -59,6 +61,39 @@ class ImageError(InputError):
     """An image could not be read or decoded."""
 
 
+# Image intake: each bad-file case has its own class and a `.kind` tag for the UI.
+class _KindedImageError(ImageError):
+    kind = "unreadable"
+
+    def __init__(self, message: str, fix: str | None = None, *, path: str | Path | None = None):
+        self.path = str(path) if path is not None else None
+        super().__init__(message, fix)
+
+
+class ImageNotFound(_KindedImageError):
+    kind = "missing"
+
+
+class EmptyImageFile(_KindedImageError):
+    kind = "empty"
+
+
+class NotAnImage(_KindedImageError):
+    kind = "not_image"
+
+
+class TruncatedImage(_KindedImageError):
+    kind = "truncated"
+
+
+class ImageTooLarge(_KindedImageError):
+    kind = "bomb"
+
+
+class UnreadableImage(_KindedImageError):
+    kind = "unreadable"
+
+
 class NothingImported(InputError):
     """An import found no valid row at all."""
 
@@ -73,6 +108,22 @@ class ModelNotFound(WorkbenchError):
 
 class OCRError(WorkbenchError):
     """OCR engine problem (tesseract missing, language missing, timeout)."""
+
+
+class TesseractMissing(OCRError):
+    kind = "tesseract_missing"
+
+
+class LanguageMissing(OCRError):
+    kind = "language_missing"
+
+
+class OcrTimeout(OCRError):
+    kind = "timeout"
+
+
+class OcrFailed(OCRError):
+    kind = "failed"
 
 
 class StoreError(WorkbenchError):

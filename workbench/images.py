@@ -39,7 +39,8 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from . import config
-from .errors import ImageError
+from .errors import (EmptyImageFile, ImageError, ImageNotFound, ImageTooLarge,  # noqa: F401
+                     NotAnImage, TruncatedImage, UnreadableImage)
 
 try:  # HEIC/HEIF support; pillow-heif is a declared dependency
     import pillow_heif
@@ -57,40 +58,6 @@ MAX_DECODE_PIXELS = 40_000_000
 Image.MAX_IMAGE_PIXELS = MAX_DECODE_PIXELS
 
 THUMB_DIR_NAME = "thumbs"
-
-
-# --------------------------------------------------------------------------- errors
-
-class _KindedImageError(ImageError):
-    kind = "unreadable"
-
-    def __init__(self, message: str, fix: str | None = None, *, path: str | Path | None = None):
-        self.path = str(path) if path is not None else None
-        super().__init__(message, fix)
-
-
-class ImageNotFound(_KindedImageError):
-    kind = "missing"
-
-
-class EmptyImageFile(_KindedImageError):
-    kind = "empty"
-
-
-class NotAnImage(_KindedImageError):
-    kind = "not_image"
-
-
-class TruncatedImage(_KindedImageError):
-    kind = "truncated"
-
-
-class ImageTooLarge(_KindedImageError):
-    kind = "bomb"
-
-
-class UnreadableImage(_KindedImageError):
-    kind = "unreadable"
 
 
 # --------------------------------------------------------------------------- meta

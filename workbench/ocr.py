@@ -60,7 +60,7 @@ import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -68,7 +68,8 @@ import numpy as np
 from PIL import Image, ImageFilter, ImageOps
 
 from . import config
-from .errors import Cancelled, ImageError, OCRError, WorkbenchError
+from .errors import (Cancelled, ImageError, LanguageMissing, OCRError, OcrFailed,  # noqa: F401
+                     OcrTimeout, TesseractMissing, WorkbenchError)
 from .images import file_hash, open_rgb
 
 DEFAULT_LANGS = "chi_sim+eng"
@@ -76,24 +77,6 @@ APT_INSTALL = "sudo apt-get install -y tesseract-ocr tesseract-ocr-chi-sim"
 OCR_CACHE_DIR = "ocr-cache"
 
 ProgressFn = Callable[[int, int], None]
-
-
-# --------------------------------------------------------------------------- errors
-
-class TesseractMissing(OCRError):
-    kind = "tesseract_missing"
-
-
-class LanguageMissing(OCRError):
-    kind = "language_missing"
-
-
-class OcrTimeout(OCRError):
-    kind = "timeout"
-
-
-class OcrFailed(OCRError):
-    kind = "failed"
 
 
 # --------------------------------------------------------------------------- settings
