@@ -332,6 +332,41 @@ class QwenVLReranker(Reranker):
         self._prefix_store: dict[str, Any] | None = None   # one shared-prefix KV, guarded by _lock
         self.stats = {"prefix_batches": 0, "full_batches": 0, "prefix_computed": 0}
 
+    @classmethod
+    def from_loaded(cls, model, processor, *, model_id: str, device: str, dtype: str,
+                    attn_implementation: str = "sdpa", batch_size: int | None = None,
+                    token_budget: int | None = None, prefix_reuse: str | bool = "auto",
+                    prefix_min_tokens: int | None = None) -> "QwenVLReranker":
+        """Wrap a model + processor already in memory (e.g. bench/gpu.py's random 7B built on
+        the GPU, which is never written to disk). Lychee prompt and defaults."""
+        import torch
+
+        self = cls.__new__(cls)
+        self._torch = torch
+        self.model_path = model_id
+        self.family = LYCHEE_PROMPT
+        self.default_instruction = LYCHEE_DEFAULTS["instruction"]
+        self.min_pixels = int(LYCHEE_DEFAULTS["min_pixels"])
+        self.max_pixels = int(LYCHEE_DEFAULTS["max_pixels"])
+        self.max_length = int(LYCHEE_DEFAULTS["max_length"])
+        self.image_patch_size = LYCHEE_DEFAULTS["image_patch_size"]
+        if prefix_reuse not in ("auto", True, False):
+            raise WorkbenchError(f"prefix_reuse={prefix_reuse!r} is not a valid choice.",
+                                 'Use prefix_reuse="auto", True or False.')
+        self.prefix_reuse = prefix_reuse
+        self.prefix_min_tokens = int(PREFIX_MIN_TOKENS if prefix_min_tokens is None else prefix_min_tokens)
+        self._batch_size_opt, self._token_budget_opt = batch_size, token_budget
+        self.device, self.dtype_name, self.attn_implementation = str(device), dtype, attn_implementation
+        self.processor, self.model = processor, model.eval()
+        tok = processor.tokenizer
+        tok.padding_side = "left"
+        self.yes_id = _single_token_id(tok, "yes", model_id)
+        self.no_id = _single_token_id(tok, "no", model_id)
+        self.model_id = model_id
+        self._lock = threading.Lock()
+        self._setup_runtime()
+        return self
+
     # ---- Reranker API ----
     def params(self) -> dict[str, Any]:
         return {"prompt": self.family, "min_pixels": self.min_pixels, "max_pixels": self.max_pixels,
