@@ -119,7 +119,7 @@ def p1_overhead(small: str, images: list[str]) -> tuple[float, str]:
         bare()
         end_to_end()
     e2e = bare_t = float("inf")
-    for _ in range(3):  # interleaved, best of 3 each: fair under background load
+    for _ in range(5):  # interleaved, best of 5 each: fair under background load
         e2e = min(e2e, timed(end_to_end)[0])
         bare_t = min(bare_t, timed(bare)[0])
     return e2e / bare_t, f"{len(docs)} mixed docs, {len(plan)} batches: {e2e:.2f}s vs {bare_t:.2f}s"
