@@ -923,10 +923,17 @@ def read_ranked_csv(path: str | Path, encoding: str | None = None, *, name: str 
     Any bad row raises a RowError (line + column); nothing is half-imported.
     """
     path = Path(path).expanduser()
+    if path.is_dir():
+        raise InputError(f"'{path}' is a folder, not a ranked-results CSV.",
+                         "Give the path of the CSV file itself (e.g. folder/ranked.csv).")
     if not path.is_file():
         raise InputError(f"'{path}' does not exist.", "Check the path of the ranked-results CSV.")
     source = path.name
     text, _ = decode_bytes(path.read_bytes(), encoding, source)
+    if not text.strip():
+        raise InputError(f"{source} is empty.",
+                         "A ranked-results CSV needs a header row with query_id, doc_id and score and/or rank "
+                         "(optional: instruction, backend, model), then one row per ranked document.")
     names, rows, _notes = _parse_csv(text, source, check=False)
     lower = {n.lower(): n for n in names}
     missing = [c for c in ("query_id", "doc_id") if c not in lower]

@@ -71,6 +71,10 @@ def rerank_set(store, set_id: int, instruction: Instruction | str, reranker, *,
         store.finish_run(run_id, "cancelled",
                          timings={"total_s": time.perf_counter() - started})
         return store.load_run(run_id)
+    except KeyboardInterrupt:   # Ctrl-C in the CLI: the analyst stopped it, keep it as cancelled
+        store.finish_run(run_id, "cancelled",
+                         timings={"total_s": time.perf_counter() - started})
+        raise
     except BaseException:
         store.finish_run(run_id, "failed", timings={"total_s": time.perf_counter() - started})
         raise
@@ -151,7 +155,8 @@ def export_runs(store, *, session=None, run_ids: Sequence[int] | None = None,
         runs = [store.load_run(r.id) for r in store.list_runs(session_id=info.id)]
         if not runs:
             raise NotFound(f"Session '{info.name}' has no runs to export.",
-                           "Rerank one of its sets first (Rerank page, or `workbench rerank`).")
+                           "Rerank one of its sets first (Rerank page, or "
+                           f"`workbench rerank --session \"{info.name}\" --model ...`), or import runs.")
     else:
         raise InputError("Nothing to export was named.", "Pick a session or one or more runs.")
     set_ids = sorted({r.set_id for r in runs if r.set_id is not None})
@@ -341,7 +346,8 @@ def _runs_to_export(store, session, run_ids) -> list[Run]:
     runs = [store.load_run(r.id) for r in store.list_runs(session_id=info.id)]
     if not runs:
         raise NotFound(f"Session '{info.name}' has no runs to export.",
-                       "Rerank one of its sets first (Rerank page, or `workbench rerank`).")
+                       "Rerank one of its sets first (Rerank page, or "
+                           f"`workbench rerank --session \"{info.name}\" --model ...`), or import runs.")
     return runs
 
 

@@ -59,9 +59,12 @@ def _read_text(src: Source) -> tuple[str, str | None]:
     if isinstance(src, (str, Path)):
         path = Path(src)
         name = str(path)
+        if path.is_dir():
+            raise InputError(f"'{path}' is a folder, not a TREC file.",
+                             "Give the path of the qrels / run file itself (e.g. folder/qrels.txt).")
         if not path.is_file():
             raise InputError(f"TREC file '{path}' does not exist.",
-                             "Check the path, or pass the file's contents as bytes.")
+                             "Check the path and the spelling of the file name.")
         data: bytes | str = path.read_bytes()
     elif isinstance(src, (bytes, bytearray)):
         data = bytes(src)

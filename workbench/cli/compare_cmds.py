@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
+from ._output import check_output, write_output
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -48,12 +48,7 @@ def _store():
 
 
 def _write(data: bytes, output: str) -> None:
-    if output == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-        return
-    Path(output).parent.mkdir(parents=True, exist_ok=True)
-    Path(output).write_bytes(data)
+    write_output(output, data)
 
 
 def cmd_import_qrels(args: argparse.Namespace) -> int:
@@ -78,6 +73,7 @@ def cmd_import_qrels(args: argparse.Namespace) -> int:
 def cmd_export_qrels(args: argparse.Namespace) -> int:
     from .. import service
 
+    check_output(args.output)
     store = _store()
     try:
         data = service.export_qrels(store, args.session)
@@ -105,6 +101,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from ..errors import InputError
     from ..io import to_csv_bytes
 
+    check_output(args.output)
+    if args.k < 1:
+        raise InputError(f"--k must be at least 1 (got {args.k}).", "Use e.g. --k 10.")
     store = _store()
     try:
         info = store.get_session(args.session)
@@ -122,7 +121,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         if not run_ids:
             raise InputError(f"Session '{info.name}' has no finished runs to compare.",
                              "Rerank its sets with two instructions or backends first "
-                             "(`workbench rerank` or the Compare page), or import runs.")
+                             f"(`workbench rerank --session \"{info.name}\" --instruction A --instruction B` "
+                             "or the Compare page), or import runs.")
         result = service.compare_runs(store, run_ids, k=args.k)
     finally:
         store.close()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .. import io as wio
 from ..errors import NothingImported
+from ._output import check_output, write_output
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -58,12 +59,13 @@ def _store():
 
 def cmd_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
+    check_output(args.rejected_out, "--rejected-out")
     try:
         result = wio.read_candidates(path, args.encoding, query_text=args.query_text)
     except NothingImported as err:
         result = getattr(err, "result", None)
         if result is not None and args.rejected_out:
-            Path(args.rejected_out).write_bytes(result.rejected_csv())
+            write_output(args.rejected_out, result.rejected_csv(), "--rejected-out")
             print(f"rejected rows written to {args.rejected_out}", file=sys.stderr)
         raise
     session_name = args.session or path.stem or path.name
@@ -86,7 +88,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         for err in result.rejected:
             print("  " + str(err).replace("\n", "\n    "))
         if args.rejected_out:
-            Path(args.rejected_out).write_bytes(result.rejected_csv())
+            write_output(args.rejected_out, result.rejected_csv(), "--rejected-out")
             print(f"Rejected rows written to {args.rejected_out}")
         return 1 if args.strict else 0
     return 0
@@ -148,6 +150,7 @@ def cmd_import_run(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from ..service import export_runs, export_trec_run
 
+    check_output(args.output)
     store = _store()
     run_ids = [args.run] if args.run is not None else None
     try:
@@ -160,11 +163,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     finally:
         store.close()
     what = f"run {args.run}" if args.run is not None else f"session '{args.session}'"
-    if args.output == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    else:
-        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.output).write_bytes(data)
+    write_output(args.output, data)
+    if args.output != "-":
         print(f"Wrote {n_rows} row(s) of {what} ({args.format}) to {args.output}.")
     return 0

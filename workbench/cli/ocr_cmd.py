@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .. import ocr
 from ..errors import Cancelled, InputError
+from ._output import check_output, write_output
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,6 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     src.add_argument("--input", metavar="FILE", help="candidate file (CSV/JSONL/ZIP/folder) to read")
     p.add_argument("--output", metavar="FILE",
                    help="CSV to write with --input (default: <input>.ocr.csv next to the input)")
+    p.add_argument("--query-text", help="query text, when --input is a folder of images")
     p.add_argument("--langs", default=ocr.DEFAULT_LANGS,
                    help=f"tesseract languages joined by '+' (default {ocr.DEFAULT_LANGS}); see --list-langs")
     p.add_argument("--cap", type=int, default=200,
@@ -62,6 +64,17 @@ def _report(name: str, results: list[ocr.DocOcr]) -> tuple[int, int, int]:
 def cmd_ocr(args: argparse.Namespace) -> int:
     if args.cap is not None and args.cap < 0:
         raise InputError(f"--cap {args.cap} is negative.", "Give a length in characters, or 0 for no cap.")
+    if args.workers is not None and args.workers < 1:
+        raise InputError(f"--workers must be at least 1 (got {args.workers}).",
+                         "Use e.g. --workers 2, or leave it out to use every CPU core.")
+    if not args.timeout > 0:
+        raise InputError(f"--timeout must be more than 0 seconds (got {args.timeout}).",
+                         "Use e.g. --timeout 60 (seconds per image).")
+    if args.session and args.output:
+        raise InputError("--output only applies to --input: with --session the descriptions are saved "
+                         "in the database.", "Leave out --output, or use --input FILE --output FILE.")
+    if args.session and args.query_text:
+        raise InputError("--query-text only applies to --input FOLDER.", "Leave out --query-text.")
     settings = ocr.OcrSettings(psm=args.psm, timeout=args.timeout)
     engine = ocr.TesseractEngine(args.langs, settings)
     engine.check()  # tesseract / languages missing: fail before reading anything
@@ -103,13 +116,19 @@ def _ocr_file(args: argparse.Namespace, kw: dict) -> int:
     from .. import io as wio
 
     src = Path(args.input)
-    result = wio.read_candidates(src, args.encoding)
+    out = Path(args.output) if args.output else src.with_name(f"{src.stem}.ocr.csv")
+    check_output(str(out))
+    result = wio.read_candidates(src, args.encoding, query_text=args.query_text)
     for err in result.rejected:
         print("  rejected: " + str(err).replace("\n", "\n    "), file=sys.stderr)
-    out = Path(args.output) if args.output else src.with_name(f"{src.stem}.ocr.csv")
     records, failed = [], 0
     for cset in result.sets:
-        results = ocr.describe_set(cset, progress=_progress(f"query {cset.query.id}"), **kw)
+        try:
+            results = ocr.describe_set(cset, progress=_progress(f"query {cset.query.id}"), **kw)
+        except (Cancelled, KeyboardInterrupt):
+            print(f"Cancelled: nothing was written to {out}; the images read so far are in the OCR cache, "
+                  "so running the command again resumes quickly.", file=sys.stderr)
+            return 130
         failed += _report(f"query '{cset.query.id}'", results)[2]
         for doc in cset.documents:
             rec = {"query_id": cset.query.id, "query_text": cset.query.text, "query_image": cset.query.image or "",
@@ -119,6 +138,6 @@ def _ocr_file(args: argparse.Namespace, kw: dict) -> int:
             for key, value in doc.metadata.items():
                 rec.setdefault(key, value)
             records.append(rec)
-    wio.write_csv(pd.DataFrame.from_records(records), out, bom=args.bom)
+    write_output(str(out), wio.to_csv_bytes(pd.DataFrame.from_records(records), bom=args.bom))
     print(f"Wrote {len(records)} document(s) with descriptions to {out}.")
     return 1 if failed else 0

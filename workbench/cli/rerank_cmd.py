@@ -1,12 +1,21 @@
-"""`workbench rerank`: score every candidate set of a file with one or more instructions.
+"""`workbench rerank`: score candidate sets with one or more instructions.
 
     workbench rerank --input cands.csv --instruction "..." [--instruction "..."] \
         --model /models/lychee-rerank-mm|bm25 --output ranked.csv [--batch-size 8] [--top-k K]
+    workbench rerank --session NAME --instruction "..." --model ... [--output ranked.csv]
 
-Reads with workbench.io.read_candidates, ranks through workbench.rerank (the
-store's score cache is used unless --no-cache), writes the long ranked CSV
-(query_id, doc_id, rank, score, instruction, backend, model, label). Progress
-goes to stderr.
+With --input the file is read with workbench.io.read_candidates, ranked through
+workbench.rerank (the store's score cache is used unless --no-cache) and the long
+ranked CSV (query_id, doc_id, rank, score, instruction, backend, model, label) is
+written. With --session the session's stored sets are ranked through
+workbench.service (the same calls as the Rerank page): every ranking is saved as a
+run, batch by batch, so `workbench compare` / `workbench export` can use it.
+Progress goes to stderr.
+
+Ctrl-C keeps what is done: with --input the finished rankings are written to
+<output>.partial.csv (and every scored batch is in the score cache, so running the
+command again resumes quickly); with --session the run in flight is kept as
+"cancelled" with its scored documents. Exit code 130.
 """
 
 from __future__ import annotations
@@ -17,26 +26,33 @@ import time
 from pathlib import Path
 
 from ..errors import InputError
+from ._output import check_output, write_output
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("rerank", help="rerank candidate sets from a file and write the ranked CSV",
-                       description="Rank every candidate set in FILE for every --instruction and write the "
-                                   "long ranked CSV (query_id, doc_id, rank, score, instruction, backend, "
-                                   "model, label).")
-    p.add_argument("--input", required=True, help="candidate file: CSV, JSONL, ZIP or a folder")
+    p = sub.add_parser("rerank", help="rerank candidate sets (a file or a stored session) and write the ranked CSV",
+                       description="Rank every candidate set of --input FILE (or of a stored --session) for "
+                                   "every --instruction and write the long ranked CSV (query_id, doc_id, rank, "
+                                   "score, instruction, backend, model, label). With --session the rankings "
+                                   "are also saved as runs of the session. Ctrl-C keeps the finished work.")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--input", metavar="FILE", help="candidate file: CSV, TSV, JSONL, ZIP or a folder")
+    src.add_argument("--session", help="stored session (name or id): rank its sets and save the runs")
     p.add_argument("--instruction", action="append", default=[],
                    help="instruction text (repeat for several; default: the model's default instruction)")
     p.add_argument("--model", default=None,
-                   help="model folder / id for the Qwen-VL backend, or 'bm25' (default: $WORKBENCH_MODEL)")
-    p.add_argument("--output", required=True, help="CSV file to write ('-' for standard output)")
+                   help="model folder for the Qwen-VL backend (Lychee-rerank-mm), or 'bm25' for the lexical "
+                        "baseline (default: $WORKBENCH_MODEL)")
+    p.add_argument("--output", metavar="FILE",
+                   help="CSV file to write ('-' for standard output); required with --input")
+    p.add_argument("--query-text", help="query text, when --input is a folder of images")
     p.add_argument("--batch-size", type=int, default=None, help="documents per forward pass (default 8)")
-    p.add_argument("--top-k", type=int, default=None, help="keep only the best K documents per set")
+    p.add_argument("--top-k", type=int, default=None, help="keep only the best K documents per set (K >= 1)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     p.add_argument("--dtype", choices=("auto", "float32", "bfloat16", "float16"), default="auto")
-    p.add_argument("--max-length", type=int, default=None)
-    p.add_argument("--min-pixels", type=int, default=None)
-    p.add_argument("--max-pixels", type=int, default=None)
+    p.add_argument("--max-length", type=int, default=None, help="token limit of one (query, document) pair")
+    p.add_argument("--min-pixels", type=int, default=None, help="smallest image size in pixels after resizing")
+    p.add_argument("--max-pixels", type=int, default=None, help="largest image size in pixels after resizing")
     p.add_argument("--encoding", default=None, help="text encoding of the input file (default: detected)")
     p.add_argument("--bom", action="store_true", help="write UTF-8 with BOM (Excel)")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the score cache")
@@ -59,51 +75,170 @@ def make_reranker(model: str | None, *, batch_size=None, device="auto", dtype="a
 
 def _progress(label: str):
     start = time.perf_counter()
+    tty = sys.stderr.isatty()
 
     def report(done: int, total: int) -> None:
-        print(f"\r{label}: {done}/{total} docs ({time.perf_counter() - start:.1f}s)",
-              end="\n" if done >= total else "", file=sys.stderr, flush=True)
+        if tty or done >= total:   # a log file gets one line per ranking, not one per batch
+            print(f"\r{label}: {done}/{total} docs ({time.perf_counter() - start:.1f}s)",
+                  end="\n" if done >= total else "", file=sys.stderr, flush=True)
 
     return report
 
 
+def check_args(args: argparse.Namespace) -> None:
+    """Every value is checked before any file is read or any model is loaded."""
+    for flag, value in (("--batch-size", args.batch_size), ("--top-k", args.top_k),
+                        ("--max-length", args.max_length), ("--min-pixels", args.min_pixels),
+                        ("--max-pixels", args.max_pixels)):
+        if value is not None and value < 1:
+            example = {"--batch-size": 8, "--top-k": 10, "--max-length": 3200,
+                       "--min-pixels": 3136, "--max-pixels": 1003520}[flag]
+            raise InputError(f"{flag} must be at least 1 (got {value}).",
+                             f"Use e.g. {flag} {example}, or leave it out for the default.")
+    if args.min_pixels and args.max_pixels and args.min_pixels > args.max_pixels:
+        raise InputError(f"--min-pixels {args.min_pixels} is larger than --max-pixels {args.max_pixels}.",
+                         "Give a --min-pixels at most --max-pixels.")
+    for i, text in enumerate(args.instruction, start=1):
+        if not text.strip():
+            raise InputError(f"--instruction number {i} is empty.",
+                             "Write the instruction text, e.g. --instruction \"Given a web search query, "
+                             "retrieve relevant passages that answer the query\", or leave out --instruction "
+                             "to use the model's default instruction.")
+    if args.input is not None and not args.output:
+        raise InputError("--output is missing: with --input the ranked results are only written to a file.",
+                         "Add --output ranked.csv ('-' for standard output), or import the file and "
+                         "use --session to keep the rankings in the database.")
+    if args.session is not None and args.query_text:
+        raise InputError("--query-text only applies to --input FOLDER.", "Leave out --query-text.")
+    check_output(args.output)
+
+
 def cmd_rerank(args: argparse.Namespace) -> int:
+    check_args(args)
+    instructions = [t.strip() for t in args.instruction]
+    if args.session is not None:
+        return _rerank_session(args, instructions)
+    return _rerank_file(args, instructions)
+
+
+def _load_reranker(args: argparse.Namespace):
+    return make_reranker(args.model, batch_size=args.batch_size, device=args.device,
+                         dtype=args.dtype, max_length=args.max_length,
+                         min_pixels=args.min_pixels, max_pixels=args.max_pixels)
+
+
+def _rerank_file(args: argparse.Namespace, instructions: list[str]) -> int:
     from .. import io as wio
     from ..model import Run, Score
 
-    if args.batch_size is not None and args.batch_size < 1:
-        raise InputError("--batch-size must be at least 1.", "Use e.g. --batch-size 8.")
-    result = wio.read_candidates(Path(args.input), args.encoding)
+    result = wio.read_candidates(Path(args.input), args.encoding, query_text=args.query_text)
     if result.rejected:
         print(result.summary(), file=sys.stderr)
-    reranker = make_reranker(args.model, batch_size=args.batch_size, device=args.device,
-                             dtype=args.dtype, max_length=args.max_length,
-                             min_pixels=args.min_pixels, max_pixels=args.max_pixels)
+    reranker = _load_reranker(args)
     cache = None
     if not args.no_cache and getattr(reranker, "cacheable", True):
         from ..store import Store
 
         cache = Store()
-    instructions = args.instruction or [getattr(reranker, "default_instruction", "") or ""]
+    instructions = instructions or [getattr(reranker, "default_instruction", "") or ""]
     runs: list[Run] = []
     labels: dict[str, dict[str, int]] = {}
     n_sets = len(result.sets)
-    for s, cset in enumerate(result.sets, start=1):
-        labels[cset.query.id] = cset.labels
-        for instruction in instructions:
-            label = f"[{s}/{n_sets}] {cset.query.id}"
-            ranked = reranker.rank(instruction, cset.query, cset.documents, top_k=args.top_k,
-                                   cache=cache, progress=_progress(label))
-            for w in ranked.warnings:
-                print(f"warning: {w}", file=sys.stderr)
-            runs.append(Run(instruction=instruction, backend=reranker.backend,
-                            model_id=reranker.model_id, query_id=cset.query.id,
-                            params=reranker.params(), status="done",
-                            scores=[Score(r.doc_id, r.score, r.rank, r.index) for r in ranked]))
-    if args.output == "-":
-        sys.stdout.write(wio.export_long(runs, None, bom=False, labels=labels).decode("utf-8"))
-    else:
-        wio.export_long(runs, args.output, bom=args.bom, labels=labels)
+    try:
+        for s, cset in enumerate(result.sets, start=1):
+            labels[cset.query.id] = cset.labels
+            for instruction in instructions:
+                label = f"[{s}/{n_sets}] {cset.query.id}"
+                ranked = reranker.rank(instruction, cset.query, cset.documents, top_k=args.top_k,
+                                       cache=cache, progress=_progress(label))
+                for w in ranked.warnings:
+                    print(f"warning: {w}", file=sys.stderr)
+                runs.append(Run(instruction=instruction, backend=reranker.backend,
+                                model_id=reranker.model_id, query_id=cset.query.id,
+                                params=reranker.params(), status="done",
+                                scores=[Score(r.doc_id, r.score, r.rank, r.index) for r in ranked]))
+    except KeyboardInterrupt:
+        total = n_sets * len(instructions)
+        kept = ""
+        if runs and args.output != "-":
+            partial = Path(args.output).with_name(Path(args.output).stem + ".partial.csv")
+            write_output(str(partial), wio.export_long(runs, None, bom=args.bom, labels=labels))
+            kept = f" The {len(runs)} finished ranking(s) are in {partial}."
+        print(f"error: interrupted (Ctrl-C) after {len(runs)} of {total} ranking(s); nothing was written "
+              f"to {args.output}.{kept}\nHow to fix: run the same command again: the documents scored so far "
+              "come from the score cache" + (" (except with --no-cache)" if args.no_cache else "") + ".",
+              file=sys.stderr)
+        return 130
+    finally:
+        if cache is not None:
+            cache.close()
+    data = wio.export_long(runs, None, bom=args.bom and args.output != "-", labels=labels)
+    write_output(args.output, data)
+    if args.output != "-":
         print(f"wrote {sum(len(r.scores) for r in runs)} rows ({len(runs)} rankings) to {args.output}",
               file=sys.stderr)
     return 0
+
+
+def _rerank_session(args: argparse.Namespace, instructions: list[str]) -> int:
+    from .. import service
+    from ..store import Store
+
+    if args.no_cache:
+        raise InputError("--no-cache does not apply to --session: stored runs always use the score cache.",
+                         "Leave out --no-cache, or rerank a file with --input.")
+    store = Store()
+    try:
+        info = store.get_session(args.session)
+        sets = store.list_candidate_sets(info.id)
+        if not sets:
+            raise InputError(f"Session '{info.name}' has no candidate sets to rerank.",
+                             f"Import one first: workbench import FILE --session \"{info.name}\"")
+        reranker = _load_reranker(args)
+        instructions = instructions or [getattr(reranker, "default_instruction", "") or ""]
+        runs, current = [], []
+        total = len(sets) * len(instructions)
+        try:
+            for instruction in instructions:
+                for n, s in enumerate(sets, start=1):
+                    label = f"[{len(runs) + 1}/{total}] {s.query_id}"
+                    run = service.rerank_set(store, s.id, instruction, reranker, progress=_progress(label),
+                                             on_run_created=current.append)
+                    runs.append(run)
+        except KeyboardInterrupt:
+            inflight = ""
+            if current and (not runs or current[-1] != runs[-1].id):
+                partial = store.load_run(current[-1])
+                inflight = (f"; run {partial.id} is kept as '{partial.status}' with {len(partial.scores)} "
+                            "scored document(s)")
+            print(f"error: interrupted (Ctrl-C) after {len(runs)} of {total} ranking(s), saved as runs of "
+                  f"session '{info.name}'{inflight}.\nHow to fix: run the same command again: the documents "
+                  "scored so far come from the score cache.", file=sys.stderr)
+            return 130
+        for run in runs:
+            print(f"  run {run.id}: query '{run.query_id}', {len(run.scores)} document(s), {run.status}")
+        print(f"Saved {len(runs)} run(s) in session '{info.name}'.")
+        if args.output:
+            data, n_rows = service.export_runs(store, run_ids=[r.id for r in runs], fmt="long",
+                                               bom=args.bom and args.output != "-")
+            if args.top_k:
+                data = _top_k_csv(data, args.top_k, args.bom and args.output != "-")
+            write_output(args.output, data)
+            if args.output != "-":
+                print(f"wrote {len(runs)} ranking(s) to {args.output}", file=sys.stderr)
+    finally:
+        store.close()
+    return 0
+
+
+def _top_k_csv(data: bytes, k: int, bom: bool) -> bytes:
+    """Keep the best k rows of each ranking of a long CSV (the stored runs keep every document)."""
+    import io
+
+    import pandas as pd
+
+    from ..io import to_csv_bytes
+
+    frame = pd.read_csv(io.BytesIO(data), dtype={"query_id": str, "doc_id": str}, keep_default_na=False,
+                        encoding="utf-8-sig")
+    return to_csv_bytes(frame[frame["rank"] <= k], bom=bom)

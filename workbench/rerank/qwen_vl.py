@@ -155,6 +155,28 @@ def missing_model_error(path: str | None = None, detail: str = "") -> ModelNotFo
     )
 
 
+# Files a local checkpoint folder needs besides config.json: any one name of each group.
+CHECKPOINT_FILES = {
+    "tokenizer": ("tokenizer.json", "vocab.json"),
+    "image processor": ("preprocessor_config.json", "processor_config.json"),
+    "weights": ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin",
+                "pytorch_model.bin.index.json"),
+}
+
+
+def check_checkpoint_files(folder: Path) -> None:
+    """Name the missing pieces of a local checkpoint before transformers fails on them."""
+    missing = [f"{what} ({' or '.join(names)})" for what, names in CHECKPOINT_FILES.items()
+               if not any((folder / n).is_file() for n in names)
+               and not (what == "weights" and any(folder.glob("*.safetensors")))]
+    if missing:
+        raise ModelNotFound(
+            f"The model folder '{folder}' is incomplete: it has no {', no '.join(missing)}.",
+            "Copy the whole checkpoint folder (every file of the model's download, e.g. "
+            f"`huggingface-cli download {config.DEFAULT_MODEL_ID} --local-dir DIR` on a machine with "
+            "Hugging Face access), or point --model / WORKBENCH_MODEL at the complete folder.")
+
+
 def weights_fingerprint(path: str | os.PathLike) -> str:
     """Cheap revision hash of a local checkpoint: config bytes + weight file names/sizes/mtimes."""
     p = Path(path)
@@ -232,7 +254,10 @@ class QwenVLReranker(Reranker):
         looks_local = local.exists() or not _looks_like_hub_id(path)
         if looks_local and not (local / "config.json").is_file():
             raise missing_model_error(path, "no config.json in that folder" if local.is_dir()
+                                      else "it is a file, not a model folder" if local.exists()
                                       else "the folder does not exist")
+        if looks_local:
+            check_checkpoint_files(local)
         if looks_local:
             path = str(local.resolve())
         self.model_path = path
@@ -289,7 +314,9 @@ class QwenVLReranker(Reranker):
                 path, dtype=torch_dtype, attn_implementation=self.attn_implementation,
                 device_map=self.device if cuda else None)
         except (OSError, EnvironmentError) as exc:
-            raise missing_model_error(path, str(exc).splitlines()[0][:200]) from None
+            detail = str(exc).splitlines()[0]
+            detail = detail.split(". If you were trying to load it from")[0]   # hub advice: no hub here
+            raise missing_model_error(path, detail[:200]) from None
         except ValueError as exc:
             if "does not recognize this architecture" in str(exc) or "Unrecognized" in str(exc):
                 raise BackendUnavailable(
