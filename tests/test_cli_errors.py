@@ -35,6 +35,8 @@ def files(tmp_path):
     (tmp_path / "empty.csv").write_bytes(b"")
     (tmp_path / "a_folder").mkdir()
     (tmp_path / "note.txt").write_text("hello", encoding="utf-8")
+    (tmp_path / "full_folder").mkdir()
+    (tmp_path / "full_folder" / "keep.txt").write_text("mine", encoding="utf-8")
     return tmp_path
 
 
@@ -94,6 +96,8 @@ BAD_CALLS = [
     (["ocr", "--input", "{d}/c.csv", "--timeout", "0"], ["--timeout must be more than 0"]),
     (["ocr", "--input", "{d}/c.csv", "--output", "{d}/a_folder"], ["is a folder, not a file"]),
     (["ocr", "--session", "s", "--output", "{d}/x.csv"], ["--output only applies to --input"]),
+    (["tiny-checkpoint", "{d}/note.txt"], ["is a file, not a folder"]),
+    (["tiny-checkpoint", "{d}/full_folder"], ["is not empty"]),
 ]
 
 
@@ -103,6 +107,8 @@ def test_bad_input_gets_error_and_fix_without_traceback(files, capsys, argv, nee
     capsys.readouterr()
     rc, _out, err = run_cli(capsys, *[a.replace("{d}", str(files)) for a in argv])
     assert_analyst_error(rc, err, *needles)
+    assert (files / "full_folder" / "keep.txt").read_text(encoding="utf-8") == "mine"
+    assert sorted(p.name for p in (files / "full_folder").iterdir()) == ["keep.txt"]
 
 
 def test_bad_output_path_is_refused_before_anything_is_saved(files, capsys):
@@ -120,6 +126,16 @@ def test_bad_output_path_is_refused_before_anything_is_saved(files, capsys):
     assert rc == 0 and "Rejected 1 row(s)" in out
     rej = pd.read_csv(files / "out" / "rej.csv", dtype=str)
     assert list(rej["query_id"]) == ["q3"] and "empty" in rej["error"].iloc[0]
+
+
+def test_import_qrels_from_empty_standard_input(files, capsys, monkeypatch):
+    import io
+    import sys
+
+    main(["import", str(files / "c.csv"), "--session", "s"])
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"")))
+    rc, _out, err = run_cli(capsys, "import-qrels", "-", "--session", "s")
+    assert_analyst_error(rc, err, "Standard input held no qrels lines")
 
 
 def test_write_failure_is_an_error_not_a_traceback(files, capsys, monkeypatch):

@@ -53,8 +53,13 @@ def _write(data: bytes, output: str) -> None:
 
 def cmd_import_qrels(args: argparse.Namespace) -> int:
     from .. import service, trec
+    from ..errors import InputError
 
     src = sys.stdin.buffer.read() if args.file == "-" else args.file
+    if args.file == "-" and not src.strip():
+        raise InputError("Standard input held no qrels lines.",
+                         "Pipe a qrels file in (workbench import-qrels - --session S < qrels.txt), "
+                         "or give the file's path instead of '-'.")
     qrels = trec.read_qrels(src, clip=args.clip)
     store = _store()
     try:

@@ -19,8 +19,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_tiny)
 
 
+MARKER = "TINY_CHECKPOINT.txt"   # written by build_tiny_checkpoint: such a folder may be rebuilt
+
+
 def cmd_tiny(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ..errors import InputError
     from ..rerank.tiny import build_tiny_checkpoint
+
+    out = Path(args.dir).expanduser()
+    if out.exists() and not out.is_dir():
+        raise InputError(f"'{args.dir}' is a file, not a folder.",
+                         "Give a new folder name, e.g. workbench tiny-checkpoint models/tiny.")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise InputError(f"The folder '{args.dir}' is not empty; a checkpoint written there would mix "
+                         "with (and overwrite) its files.",
+                         "Give a new or empty folder, e.g. workbench tiny-checkpoint models/tiny.")
 
     out = build_tiny_checkpoint(args.dir, size=args.size, layout=args.layout)
     print(f"tiny checkpoint written to {out}\nuse it with: WORKBENCH_MODEL={out}", file=sys.stderr)
