@@ -24,15 +24,18 @@ STATE_DEFAULTS: dict = {
     "set_id": None,              # candidate set last worked on
     "import_result": None,       # ImportResult waiting to be saved (Import page)
     "import_source": None,       # name of the file / sample it came from
+    "import_failed": None,       # ImportResult of a read where every row was rejected
     "rerank_run_id": None,       # stored run shown on the Rerank page
     "rerank_adhoc": None,        # (CandidateSet, RankedResults) of an unsaved ad-hoc ranking
     "rerank_running": None,      # {"set_id": …} while a run is in flight (to recover after cancel)
     "compare_run_ids": [],       # runs shown on the Compare page
     "compare_running": None,
+    "compare_note": None,        # one-off message after a comparison run (cache reuse)
     "ocr_running": None,
     "ocr_set_id": None,
     "ocr_report": None,          # per-document OCR outcome of the last run (ok / empty / error)
     "ocr_version": 0,            # bumped after OCR so the editable text areas reload
+    "sessions_running": None,    # {"run_ids": […]} while the Sessions page re-runs a session
     "open_session_id": None,     # session opened on the Sessions page
     "confirm_delete": None,      # session id awaiting delete confirmation
 }
@@ -66,15 +69,21 @@ def errors_shown():
 
 # ----------------------------------------------------------------- store
 @st.cache_resource(show_spinner=False)
-def _store(path: str):
+def _store(path: str, code_version: int):
     from workbench.store import Store
 
     return Store(path)
 
 
 def get_store():
-    """The Store for the configured db (one per db path, shared by sessions)."""
-    return _store(str(config.db_path()))
+    """The Store for the configured db (one per db path, shared by sessions).
+
+    Keyed by the identity of the loaded `workbench.model` module too: when Streamlit
+    reloads changed library code, a Store cached before the reload would hand out
+    objects of the old classes (isinstance checks in io/service then fail)."""
+    import workbench.model
+
+    return _store(str(config.db_path()), id(workbench.model))
 
 
 def current_session(required: bool = True):
@@ -139,12 +148,16 @@ class StreamlitProgress:
 
 
 def save_upload(uploaded, folder: str = "uploads") -> tuple[str, str]:
-    """Write an st.file_uploader file under WORKBENCH_HOME; returns (path, sha256)."""
+    """Write an st.file_uploader file under WORKBENCH_HOME; returns (path, sha256).
+
+    The file keeps the analyst's own name (in a folder named by its content hash), so
+    error messages and the rejected-rows report name the file they uploaded."""
     data = uploaded.getvalue()
     digest = hashlib.sha256(data).hexdigest()
-    out = config.home_dir() / folder
+    out = config.home_dir() / folder / digest[:16]
     out.mkdir(parents=True, exist_ok=True)
-    path = out / f"{digest[:16]}{Path(uploaded.name).suffix.lower()}"
+    name = Path(uploaded.name).name.strip() or "upload"
+    path = out / name
     if not path.exists():
         path.write_bytes(data)
     return str(path), digest
@@ -207,6 +220,47 @@ def sidebar() -> None:
                        f"{stats.get('instructions', 0)} instructions")
 
 
+def import_kept(read, *args, **kwargs):
+    """Call an io reader (read_candidates, import_folder); when every row is rejected, keep
+    its ImportResult in st.session_state.import_failed (for the rejected-rows download)
+    and re-raise so the error and its fix are shown."""
+    from workbench.errors import NothingImported
+
+    try:
+        return read(*args, **kwargs)
+    except NothingImported as err:
+        st.session_state.import_failed = getattr(err, "result", None)
+        raise
+
+
+def rejected_rows(result, uploaded: str | None = None) -> None:
+    """Validation report of an import: rejected rows with line, error and fix, downloadable."""
+    frame = result.rejected_frame()
+    if frame.empty:
+        return
+    missing_images = (frame["error"].str.contains("does not exist", regex=False)
+                      & frame["column"].isin(["query_image", "doc_image", "image"])).any()
+    if missing_images and uploaded and not uploaded.lower().endswith(".zip"):
+        st.info("Image paths in an uploaded CSV/JSONL are looked up next to the file, and an upload "
+                "brings no folder with it. **Put the file and its image folder in one ZIP and upload "
+                "the ZIP**, or import from the command line: `workbench import path/to/file.csv`.",
+                icon=":material/folder_zip:")
+    with st.expander(f"Validation report: {len(frame)} rejected rows", expanded=True):
+        # line numbers are ints or "" (whole-file problems): show them as text, not a mixed column
+        st.dataframe(frame.astype({"line": str}), hide_index=True, width="stretch",
+                     column_config={"error": st.column_config.TextColumn(width="large"),
+                                    "fix": st.column_config.TextColumn(width="large")})
+        stem = Path(uploaded or "import").stem
+        st.download_button("Download rejected rows (CSV)", result.rejected_csv(), f"{stem}-rejected_rows.csv",
+                           "text/csv", icon=":material/download:", key="import_rejected_dl")
+
+
+def when(stamp) -> str:
+    """'2026-11-25T01:42:23.092+00:00' -> '2026-11-25 01:42' (tables stay narrow)."""
+    text = str(stamp or "")
+    return text[:16].replace("T", " ") if len(text) >= 16 and text[10:11] == "T" else text
+
+
 def short(text, n: int = 120) -> str:
     from workbench.ui_helpers import short as _short
 
@@ -237,7 +291,7 @@ def track_run(state_key: str):
     return remember
 
 
-def recover_interrupted_run(state_key: str, run_key: str | None = None) -> None:
+def recover_interrupted_run(state_key: str, run_key: str | None = None, message: str | None = None) -> None:
     """A click during a run reruns the script and stops the run mid-way: mark it cancelled
     (its saved batches stay) and point the page at it so partial results are shown."""
     info = st.session_state.get(state_key)
@@ -258,8 +312,8 @@ def recover_interrupted_run(state_key: str, run_key: str | None = None) -> None:
     if stopped and run_key:
         value = st.session_state.get(run_key)
         st.session_state[run_key] = (value or []) + stopped if isinstance(value, list) else max(stopped)
-    st.warning("The run was stopped. Every batch scored before the stop is saved and shown below "
-               "(status *cancelled*).", icon=":material/stop_circle:")
+    st.warning(message or "The run was stopped. Every batch scored before the stop is saved and shown "
+               "below (status *cancelled*).", icon=":material/stop_circle:")
 
 def edited_labels(frame) -> dict:
     return {r.doc_id: int(r.label) for r in frame.itertuples() if r.label is not None and r.label == r.label}
@@ -275,7 +329,7 @@ def seed_samples(store):
 RESULT_COLUMNS = {
     "rank": st.column_config.NumberColumn("Rank", width="small", format="%d"),
     "score": st.column_config.ProgressColumn("Score P(yes)", min_value=0.0, max_value=1.0,
-                                             format="%.3f", width="small"),
+                                             format="%.3f", width="small"),   # see result_columns()
     "thumbnail": st.column_config.ImageColumn("Image", width="small"),
     "doc_id": st.column_config.TextColumn("Doc", width="small"),
     "description": st.column_config.TextColumn("Description", width="large"),
@@ -284,13 +338,28 @@ RESULT_COLUMNS = {
 }
 
 
-def score_chart(frame):
+def result_columns(backend: str | None, scores) -> dict:
+    """RESULT_COLUMNS with the score bar fitted to the run: 0–1 for P(yes); for raw scores
+    (BM25, imported) the bar spans the run's own range, so it never overflows."""
+    from workbench.ui_helpers import score_scale
+
+    scale = score_scale(backend, scores)
+    return {**RESULT_COLUMNS, "score": st.column_config.ProgressColumn(
+        scale["title"], min_value=scale["min"], max_value=scale["max"], format="%.3f", width="small",
+        help=scale["help"])}
+
+
+def score_chart(frame, backend: str | None = None):
     import altair as alt
 
+    from workbench.ui_helpers import score_scale
+
+    scale = score_scale(backend, frame["score"])
+    y_scale = alt.Scale(domain=[0, 1]) if scale["probability"] else alt.Scale(zero=True)
     data = frame.assign(label=frame["label"].map(
         lambda v: "unlabelled" if v is None or v != v else f"grade {int(v)}"))
     return (alt.Chart(data).mark_bar().encode(
-        x=alt.X("rank:O", title="rank"), y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 1]), title="P(yes)"),
+        x=alt.X("rank:O", title="rank"), y=alt.Y("score:Q", scale=y_scale, title=scale["title"]),
         color=alt.Color("label:N", legend=alt.Legend(orient="bottom")),
         tooltip=["rank", "doc_id", alt.Tooltip("score:Q", format=".3f"), "label"])
         .properties(height=220))
@@ -318,7 +387,8 @@ def run_results(store, run_id: int, key: str) -> None:
                        "before the stop; they are saved.")
         if frame["thumbnail"].isna().all():
             frame = frame.drop(columns=["thumbnail"])
-        edited = st.data_editor(frame, key=f"{key}_editor_{run_id}", column_config=RESULT_COLUMNS,
+        edited = st.data_editor(frame, key=f"{key}_editor_{run_id}",
+                                column_config=result_columns(run.backend, frame["score"]),
                                 disabled=["rank", "score", "thumbnail", "doc_id", "description"],
                                 hide_index=True, width="stretch", row_height=64,
                                 height=min(64 * len(frame) + 40, 720))
@@ -334,24 +404,29 @@ def run_results(store, run_id: int, key: str) -> None:
                            key=f"{key}_dl_{run_id}")
         if len(frame):
             with c3.expander("Score chart", expanded=False):
-                st.altair_chart(score_chart(edited), width="stretch")
+                st.altair_chart(score_chart(edited, run.backend), width="stretch")
 
 
 def adhoc_results(cset, results, instruction: str, backend: str) -> None:
+    """Results of an unsaved ranking; `instruction` and `backend` are those it was scored with."""
     from workbench.ui_helpers import results_frame
 
     st.subheader("Results (not saved)")
-    st.caption(f"{backend} · _{short(instruction, 140)}_ — tick “Save as a new candidate set” to keep "
-               "labels and the run.")
+    st.caption(f"{backend} · _{short(instruction, 140)}_ — tick “Save as a new candidate set” and run "
+               "again to keep labels and the run.")
     frame = results_frame(list(results), cset, {})
     if frame["thumbnail"].isna().all():
         frame = frame.drop(columns=["thumbnail"])
-    st.dataframe(frame.drop(columns=["label"]), column_config=RESULT_COLUMNS, hide_index=True,
-                 width="stretch", row_height=64)
+    st.dataframe(frame.drop(columns=["label"]), column_config=result_columns(backend, frame["score"]),
+                 hide_index=True, width="stretch", row_height=64)
     from workbench.io import to_csv_bytes
 
-    st.download_button("Export CSV", to_csv_bytes(frame.drop(columns=["thumbnail"], errors="ignore")),
-                       "adhoc-results.csv", "text/csv", icon=":material/download:")
+    export = frame.drop(columns=["thumbnail", "label"], errors="ignore")
+    export.insert(0, "query_id", cset.query.id)
+    export.insert(1, "query_text", cset.query.text or "")
+    export = export.assign(instruction=instruction, backend=backend)
+    st.download_button("Export CSV", to_csv_bytes(export), f"{cset.query.id}-results.csv", "text/csv",
+                       icon=":material/download:", key="adhoc_dl")
 
 
 def thumbnail_uri(path, size: int = 160):
@@ -375,6 +450,7 @@ def _shift_style(value):
 
 def render_comparison(compare, result) -> None:
     import altair as alt
+    import pandas as pd
 
     for note in result.notes:
         st.caption(f"ℹ️ {note}")
@@ -404,12 +480,12 @@ def render_comparison(compare, result) -> None:
                 with st.expander("Paired tests"):
                     st.dataframe(result.significance, hide_index=True, width="stretch")
             for (a, b), frame in result.win_loss.items():
-                if frame.empty:
-                    continue
+                if frame.empty or frame["query_id"].nunique() < 2:
+                    continue             # one query: the metrics table above says it all
                 st.markdown(f"**Per-query win/loss** — _{b}_ vs baseline _{a}_ on {frame['metric'].iloc[0]}")
                 chart = alt.Chart(frame).mark_bar().encode(
                     x=alt.X("query_id:N", sort=None, title="query"),
-                    y=alt.Y("diff:Q", title="challenger − baseline"),
+                    y=alt.Y("diff:Q", title="challenger − baseline", axis=alt.Axis(format="+.2f")),
                     color=alt.Color("outcome:N", scale=alt.Scale(domain=["win", "tie", "loss"],
                                                                  range=["#2e7d32", "#9e9e9e", "#c62828"])),
                     tooltip=["query_id", alt.Tooltip("value_a:Q", format=".3f"),
@@ -441,13 +517,22 @@ def render_comparison(compare, result) -> None:
             st.altair_chart(slope, width="stretch")
     with t_scores:
         scores = result.scores
-        band = alt.Chart().mark_rect(opacity=0.12, color="#f9a825").encode(y=alt.datum(0.4), y2=alt.datum(0.6))
-        box = alt.Chart().mark_boxplot(extent="min-max", size=40).encode(
-            x=alt.X("run:N", title=None), y=alt.Y("score:Q", title="P(yes)"))
-        dots = alt.Chart().mark_tick(opacity=0.6, thickness=2).encode(
-            x="run:N", y="score:Q", tooltip=["run", "query_id", "doc_id", alt.Tooltip("score:Q", format=".3f")])
-        st.altair_chart(alt.layer(band, box, dots, data=scores).properties(height=320), width="stretch")
-        st.caption("Shaded band: 0.4–0.6. Most scores inside it means the instruction barely discriminates.")
+        order = list(dict.fromkeys(scores["run"]))
+        probability = bool(len(scores)) and bool(scores["score"].between(0, 1).all())
+        x = alt.X("run:N", title=None, sort=order, axis=alt.Axis(labelAngle=0, labelLimit=220))
+        y_title = "P(yes)" if probability else "score (raw scores are not probabilities)"
+        # The band gets its own one-row data: layered over `scores` it would be drawn once per
+        # score and the stacked translucent rects turn solid.
+        band = alt.Chart(pd.DataFrame({"lo": [0.4], "hi": [0.6]})).mark_rect(
+            opacity=0.15, color="#f9a825").encode(y="lo:Q", y2="hi:Q")
+        box = alt.Chart(scores).mark_boxplot(extent="min-max", size=36, opacity=0.5).encode(
+            x=x, y=alt.Y("score:Q", title=y_title))
+        dots = alt.Chart(scores).mark_tick(opacity=0.7, thickness=2, size=24, color="#c2185b").encode(
+            x=x, y="score:Q", tooltip=["run", "query_id", "doc_id", alt.Tooltip("score:Q", format=".3f")])
+        layers = [band, box, dots] if probability else [box, dots]
+        st.altair_chart(alt.layer(*layers).properties(height=320), width="stretch")
+        st.caption("Shaded band: 0.4–0.6. Most scores inside it means the instruction barely discriminates."
+                   if probability else "Raw scores (BM25 or imported) are shown on their own scale.")
         st.dataframe(summary.style.format("{:.3f}", subset=["share_flagged", "mean_std", "mean_iqr",
                                                              "mean_share_mid"], na_rep="—"),
                      hide_index=True, width="stretch")

@@ -20,7 +20,8 @@ if not sets:
     st.info("This session has no candidate sets yet: import one first.")
     st.stop()
 ids = [s.id for s in sets]
-scope = st.radio("Scope", ["One candidate set", f"Whole session ({len(sets)} sets)"], horizontal=True,
+scope = st.radio("Scope", ["One candidate set", f"Whole session ({len(sets)} set{'s' if len(sets) != 1 else ''})"],
+                 horizontal=True,
                  key="cmp_scope")
 if scope == "One candidate set":
     set_ids = [st.selectbox("Candidate set", ids, key="cmp_set",
@@ -60,10 +61,16 @@ with st.expander("Run a new comparison", expanded=not st.session_state.compare_r
                                                 names=[names[0] + " [lexical]"], on_run_created=track)
             st.session_state.compare_running = None
             st.session_state.compare_run_ids = st.session_state.cmp_runs = [r.id for r in runs]
+            hits, total = sum(r.cache_hits for r in runs), sum(r.cache_hits + r.cache_misses for r in runs)
+            st.session_state.compare_note = (f"Scored {len(runs)} runs; {hits} of {total} scores came from "
+                                             "the score cache." if total else f"Scored {len(runs)} runs.")
             st.rerun()
         st.session_state.compare_running = None
 
 # ------------------------------------------------------------------ pick runs
+if st.session_state.compare_note:
+    st.success(st.session_state.compare_note, icon=":material/check_circle:")
+    st.session_state.compare_note = None
 available = [r for sid in set_ids for r in store.list_runs(set_id=sid) if r.status in ("done", "cancelled", "imported")]
 by_id = {r.id: r for r in available}
 chosen = st.multiselect("Runs to compare", list(by_id),

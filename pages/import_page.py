@@ -14,22 +14,31 @@ store = ui.get_store()
 src_file, src_images, src_sample = st.tabs(["CSV / JSONL / ZIP", "Images + query", "Sample sets"])
 with src_file:
     st.caption("Columns: `query_id, query_text, query_image, doc_id, text, image, label, …`. "
-               "Image paths are relative to the file; a ZIP carries the file and its images.")
-    up = st.file_uploader("Candidate file", type=["csv", "jsonl", "json", "zip", "tsv"], key="import_file")
+               "Image paths are relative to the file, and a CSV/JSONL uploaded on its own brings no "
+               "images along: put the file and its image folder in one **ZIP** and upload that.")
+    # Spreadsheets are accepted here only so that io can say how to re-save them as CSV.
+    up = st.file_uploader("Candidate file", type=["csv", "jsonl", "json", "zip", "tsv", "xlsx", "xls", "ods"],
+                          key="import_file")
     if up is not None and st.button("Read file", type="primary", key="import_read"):
+        st.session_state.import_result = st.session_state.import_failed = None
         with ui.errors_shown():
             path, _ = ui.save_upload(up, "imports")
-            st.session_state.import_result = io.read_candidates(path)
             st.session_state.import_source = up.name
+            st.session_state.import_result = ui.import_kept(io.read_candidates, path)
 with src_images:
     imgs = st.file_uploader("Document images", type=["png", "jpg", "jpeg", "webp", "heic", "avif", "gif", "bmp", "tif", "tiff"],
                             accept_multiple_files=True, key="import_images")
-    qtext = st.text_input("Query text", key="import_qtext")
+    q_text, q_id = st.columns([3, 1])
+    qtext = q_text.text_input("Query text", key="import_qtext")
+    qid = q_id.text_input("Query id (optional)", key="import_qid", help="Names the candidate set; "
+                          "defaults to the upload's folder name.")
+    st.caption("Each image becomes one document; its file name is the doc id.")
     if imgs and st.button("Read images", type="primary", key="import_read_images"):
+        st.session_state.import_result = st.session_state.import_failed = None
+        st.session_state.import_source = f"{len(imgs)} images"
         with ui.errors_shown():
             folder = ui.uploads_folder(imgs)
-            st.session_state.import_result = io.import_folder(folder, qtext)
-            st.session_state.import_source = f"{len(imgs)} images"
+            st.session_state.import_result = ui.import_kept(io.import_folder, folder, qtext, qid.strip() or None)
 with src_sample:
     samples = io.list_samples()
     if not samples:
@@ -37,10 +46,14 @@ with src_sample:
     else:
         pick = st.selectbox("Sample", samples, format_func=lambda s: f"{s.title} ({s.name})", key="import_sample")
         if st.button("Read sample", type="primary", key="import_read_sample"):
+            st.session_state.import_result = st.session_state.import_failed = None
+            st.session_state.import_source = pick.title
             with ui.errors_shown():
-                st.session_state.import_result = io.read_candidates(pick.path)
-                st.session_state.import_source = pick.title
+                st.session_state.import_result = ui.import_kept(io.read_candidates, pick.path)
 
+failed = st.session_state.import_failed
+if failed is not None:             # nothing valid: the error is shown above; offer every rejected row
+    ui.rejected_rows(failed, uploaded=st.session_state.import_source)
 result = st.session_state.import_result
 if result is None:
     st.stop()
@@ -55,10 +68,7 @@ ok_col.metric("Candidate sets", len(result.sets))
 ok_col.metric("Documents", sum(len(s.documents) for s in result.sets))
 bad_col.metric("Rejected rows", len(result.rejected))
 if result.rejected:
-    with st.expander(f"Validation report: {len(result.rejected)} rejected rows", expanded=True):
-        st.dataframe(result.rejected_frame(), hide_index=True, width="stretch")
-        st.download_button("Download rejected rows (CSV)", result.rejected_csv(), "rejected_rows.csv",
-                           "text/csv", icon=":material/download:")
+    ui.rejected_rows(result, uploaded=st.session_state.import_source)
 for cset in result.sets[:20]:
     with st.expander(f"{cset.name or cset.query.id}: “{ui.short(cset.query.text, 80)}” — {len(cset.documents)} docs"):
         st.dataframe(pd.DataFrame([{"doc_id": d.id, "text": ui.short(d.text, 200), "image": d.image,

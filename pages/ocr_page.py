@@ -12,7 +12,8 @@ st.caption("Text in product shots and scans helps both the model and the lexical
            "Run OCR, correct what it misread, save: rankings then use the `[OCR] … [TEXT] …` description.")
 store = ui.get_store()
 session = ui.current_session()
-ui.recover_interrupted_run("ocr_running")
+ui.recover_interrupted_run("ocr_running", message="OCR was stopped. Every image read before the stop "
+                                                 "is saved with its description.")
 
 sets = store.list_candidate_sets(session.id)
 if not sets:
@@ -38,12 +39,16 @@ if c_run.button("Run OCR", type="primary", icon=":material/document_scanner:", d
         report = service.ocr_set(store, set_id, langs=langs, only_missing=only_missing, progress=bar)
         st.session_state.ocr_version = st.session_state.ocr_version + 1
         st.session_state.ocr_report = [r for r in report if r.status in ("ok", "empty", "error")]
+        st.session_state.ocr_set_id = set_id
     st.session_state.ocr_running = None
     bar.done()
     st.rerun()
 
-report = st.session_state.get("ocr_report")
-if report:
+report = st.session_state.ocr_report if st.session_state.ocr_set_id == set_id else None
+if report is not None and not report:
+    st.info("Every image already has OCR text, so nothing was read. Untick “Only images without OCR "
+            "text” to read them all again (your corrections are kept).", icon=":material/info:")
+elif report:
     ok = sum(r.status == "ok" for r in report)
     st.success(f"OCR read {ok} of {len(report)} images; descriptions saved.")
     for r in report:
@@ -71,7 +76,9 @@ for doc in with_images[(page_no - 1) * per_page: page_no * per_page]:
     desc = ocr.build_description(text, doc.text, doc.metadata)
     c_desc.markdown("**Description used for ranking**")
     c_desc.code(desc or "(empty)", language=None, wrap_lines=True)
-    if text != (doc.ocr_final or "") or desc != (doc.description or ""):
+    # Only the analyst's own text edits count: saving an untouched box would store an empty
+    # correction that hides the OCR text from every later OCR run and description.
+    if text != (doc.ocr_final or ""):
         edits[doc.id] = (text, desc)
 if st.button(f"Save {len(edits)} changed descriptions", type="primary", icon=":material/save:",
              disabled=not edits, key="ocr_save"):

@@ -90,7 +90,8 @@ if go:
             else:
                 results = service.rerank_adhoc(instruction, cset.query, cset.documents, reranker,
                                                progress=bar)
-                st.session_state.rerank_adhoc, st.session_state.rerank_run_id = (cset, results), None
+                st.session_state.rerank_adhoc = (cset, results, instruction.full, reranker.backend)
+                st.session_state.rerank_run_id = None
         st.session_state.rerank_running = None
         bar.done()
         st.rerun()
@@ -101,5 +102,5 @@ st.divider()
 if st.session_state.rerank_run_id is not None:
     ui.run_results(store, st.session_state.rerank_run_id, key="rr")
 elif st.session_state.rerank_adhoc is not None:
-    cset, results = st.session_state.rerank_adhoc
-    ui.adhoc_results(cset, results, instruction=instruction.full, backend=backend)
+    cset, results, used_instruction, used_backend = st.session_state.rerank_adhoc
+    ui.adhoc_results(cset, results, instruction=used_instruction, backend=used_backend)

@@ -13,6 +13,8 @@ from workbench.model import Instruction
 ui.init_state()
 st.title("Sessions")
 store = ui.get_store()
+ui.recover_interrupted_run("sessions_running", message="The re-run was stopped. Every batch scored before the "
+                          "stop is saved (status *cancelled*, see the Runs tab).")
 
 flt = st.text_input("Filter by name", key="ss_filter", placeholder="type part of a session name")
 sessions = store.list_sessions(filter=flt.strip() or None)
@@ -20,7 +22,7 @@ if not sessions:
     st.info("No sessions match." if flt else "No sessions yet: import a candidate set first.")
     st.stop()
 st.dataframe(pd.DataFrame([{"id": s.id, "session": s.name, "sets": s.n_sets, "runs": s.n_runs,
-                            "created": s.created_at, "description": s.description} for s in sessions]),
+                            "created": ui.when(s.created_at), "description": s.description} for s in sessions]),
              hide_index=True, width="stretch")
 ids = [s.id for s in sessions]
 current = st.session_state.session_id
@@ -41,7 +43,8 @@ with st.expander("Rename or delete"):
         c2.warning(f"Delete “{session.name}” with its {session.n_sets} sets and {session.n_runs} runs? "
                    "This cannot be undone.")
         if c2.button("Yes, delete", type="primary", key="ss_delete_yes"):
-            store.delete_session(sid)
+            with ui.errors_shown():
+                store.delete_session(sid)
             st.session_state.confirm_delete = None
             st.session_state.session_id = None
             st.rerun()
@@ -62,10 +65,12 @@ with tab_runs:
         st.info("No runs yet in this session.")
     else:
         st.dataframe(pd.DataFrame([{"run": r.id, "name": r.name, "set": r.set_id, "backend": r.backend,
-                                    "status": r.status, "instruction": r.instruction, "started": r.started_at}
-                                   for r in runs]), hide_index=True, width="stretch")
-        rid = st.selectbox("Review run", [r.id for r in runs], format_func=lambda i: ui.run_name(
-            next(r for r in runs if r.id == i)), key="ss_run")
+                                    "status": r.status, "instruction": r.instruction,
+                                    "started": ui.when(r.started_at)} for r in runs]),
+                     hide_index=True, width="stretch")
+        run_ids = [r.id for r in runs]
+        rid = st.selectbox("Review run", run_ids, index=len(run_ids) - 1,      # the newest first
+                           format_func=lambda i: ui.run_name(next(r for r in runs if r.id == i)), key="ss_run")
         ui.run_results(store, rid, key="ss")
 
 with tab_labels:
@@ -83,13 +88,17 @@ with tab_rerun:
     if st.button("Re-run session", type="primary", icon=":material/replay:", disabled=not sets, key="ss_rerun"):
         with ui.errors_shown():
             reranker, lock = ui.load_reranker(backend, model_path)
+            st.session_state.sessions_running = {"run_ids": []}
+            st.button("Cancel", icon=":material/stop:", key="ss_cancel")
             bar = ui.StreamlitProgress("Re-running")
             with lock:
                 new_runs = service.rerank_many(store, [s.id for s in sets],
                                                [Instruction(text, None if tpl == "custom" else tpl, precise)],
-                                               reranker, progress=bar)
-            st.success(f"{len(new_runs)} runs saved. Compare them on the Compare page.")
+                                               reranker, progress=bar, on_run_created=ui.track_run("sessions_running"))
+            bar.done()
+            st.success(f"{len(new_runs)} runs saved (see the Runs tab). Compare them on the Compare page.")
             st.session_state.compare_run_ids = [r.id for r in new_runs]
+        st.session_state.sessions_running = None
 
 with tab_io:
     st.subheader("Export ranked results")
@@ -97,14 +106,18 @@ with tab_io:
                      horizontal=True, key="ss_shape")
     bom = st.checkbox("Excel-friendly (UTF-8 with BOM)", key="ss_bom")
     if runs:
+        by_id = {r.id: r for r in runs}
+        picked = st.multiselect("Runs to export (empty: every run of the session)", list(by_id),
+                                format_func=lambda i: ui.run_name(by_id[i]), key=f"ss_export_runs_{sid}")
+        scope = {"run_ids": picked} if picked else {"session": sid}
         c1, c2 = st.columns(2)
         with ui.errors_shown():
-            data, n_rows = service.export_runs(store, session=sid, fmt=shape.split()[0], bom=bom)
+            data, n_rows = service.export_runs(store, **scope, fmt=shape.split()[0], bom=bom)
             c1.download_button("Download CSV", data, f"{session.name}-{shape.split()[0]}.csv", "text/csv",
                                type="primary", icon=":material/download:", key="ss_download")
-            c1.caption(f"{len(runs)} runs, {n_rows} rows.")
+            c1.caption(f"{len(picked) or len(runs)} runs, {n_rows} rows.")
         with ui.errors_shown():
-            c2.download_button("Download TREC run", service.export_trec_run(store, session=sid),
+            c2.download_button("Download TREC run", service.export_trec_run(store, **scope),
                                f"{session.name}.trec", "text/plain", icon=":material/download:",
                                key="ss_download_trec",
                                help="qid Q0 docid rank score tag — for trec_eval, ranx, ir-measures")

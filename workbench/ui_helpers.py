@@ -17,6 +17,7 @@ from .errors import ImageError, InputError
 from .model import CandidateSet, Document, Label, Query, Run
 
 THUMB_SIZE = 160
+IMAGE_ONLY = "(image only: no text yet; the OCR page can read it)"
 
 
 @lru_cache(maxsize=4096)
@@ -64,11 +65,34 @@ def results_frame(scores: list, cset: CandidateSet, labels: dict[str, Any] | Non
             "score": float(s.score),
             "thumbnail": thumbnail_data_uri(doc.image) if thumbs else None,
             "doc_id": s.doc_id,
-            "description": short(doc.ranking_text, 300),
+            "description": short(doc.ranking_text, 300) or (IMAGE_ONLY if doc.image else ""),
             "label": None if grade is None else int(grade),
         })
     cols = ["rank", "score", "thumbnail", "doc_id", "description", "label"]
     return pd.DataFrame(rows, columns=cols)
+
+
+NON_PROBABILITY_BACKENDS = ("lexical", "bm25")
+
+
+def score_scale(backend: str | None, scores) -> dict[str, Any]:
+    """How to show a run's scores: a probability (Lychee's P(yes), 0–1) or a raw score
+    (BM25, imported rankings) whose bar is scaled to the run's own range.
+
+    Returns {"probability": bool, "title": str, "min": float, "max": float, "help": str}.
+    """
+    values = [float(v) for v in scores if v is not None and v == v]
+    lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
+    if (backend or "") not in NON_PROBABILITY_BACKENDS and 0.0 <= lo and hi <= 1.0:
+        return {"probability": True, "title": "Score P(yes)", "min": 0.0, "max": 1.0,
+                "help": "The model's probability that the document meets the instruction (0–1)."}
+    title = "BM25 score" if (backend or "") in NON_PROBABILITY_BACKENDS else "Score"
+    lo = min(lo, 0.0)
+    if hi <= lo:
+        hi = lo + 1.0
+    return {"probability": False, "title": title, "min": lo, "max": hi,
+            "help": "Raw score, not a probability: only the order within this set means something. "
+                    f"The bar is scaled to this run's range ({lo:.3g}–{hi:.3g})."}
 
 
 def labels_from_frame(frame: pd.DataFrame, query_id: str) -> list[Label]:
