@@ -115,7 +115,8 @@ with tab_io:
             data, n_rows = service.export_runs(store, **scope, fmt=shape.split()[0], bom=bom)
             c1.download_button("Download CSV", data, f"{session.name}-{shape.split()[0]}.csv", "text/csv",
                                type="primary", icon=":material/download:", key="ss_download")
-            c1.caption(f"{len(picked) or len(runs)} runs, {n_rows} rows.")
+            n_runs = len(picked) or len(runs)
+            c1.caption(f"{n_runs} run{'s' if n_runs != 1 else ''}, {n_rows} rows.")
         with ui.errors_shown():
             c2.download_button("Download TREC run", service.export_trec_run(store, **scope),
                                f"{session.name}.trec", "text/plain", icon=":material/download:",

@@ -298,3 +298,159 @@ def test_compare_page_offers_csv_downloads_for_every_table():
     keys = {getattr(d, "key", None) or str(getattr(d, "id", "")) for d in at.get("download_button")}
     for name in ("metrics", "rank_shifts", "correlations", "discrimination"):
         assert any(k.endswith(f"cmp_dl_{name}") for k in keys), (name, keys)
+
+
+# ------------------------------------------------------------------ QA regressions (UI audit)
+IO_DATA = Path(__file__).resolve().parent / "data" / "io"
+
+
+def _import_upload(name: str, data: bytes | None = None) -> AppTest:
+    at = app()
+    at.switch_page("pages/import_page.py")
+    ok(at.run())
+    at.file_uploader(key="import_file").set_value((name, data if data is not None else (IO_DATA / name).read_bytes(),
+                                                   "application/octet-stream")).run()
+    button(at, "import_read").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _download_keys(at: AppTest) -> set[str]:
+    return {getattr(d, "key", None) or str(getattr(d, "id", "")) for d in at.get("download_button")}
+
+
+def test_import_all_rows_rejected_names_the_uploaded_file_and_offers_the_rejected_rows():
+    at = _import_upload("bad_all_rows.csv")
+    assert at.error and "bad_all_rows.csv" in at.error[0].value and "How to fix" in at.error[0].value
+    assert any(k.endswith("import_rejected_dl") for k in _download_keys(at)), "rejected rows not downloadable"
+    assert any("2 rejected rows" in e.label for e in at.expander)
+    # the report stays while the analyst looks around (a rerun from any widget)
+    at.run()
+    assert any(k.endswith("import_rejected_dl") for k in _download_keys(at))
+
+
+def test_import_csv_with_images_uploaded_alone_says_to_upload_a_zip():
+    at = _import_upload("good_images.csv")
+    assert at.error, "images next to an uploaded CSV cannot exist"
+    assert any("ZIP" in i.value for i in at.info)
+    at = _import_upload("good.zip")
+    ok(at)
+    assert not any("ZIP" in i.value for i in at.info)
+    assert any(m.label == "Documents" and m.value == "2" for m in at.metric)
+
+
+def test_import_spreadsheet_is_accepted_and_explained():
+    at = _import_upload("bad_sheet.xlsx")
+    assert at.error and "CSV UTF-8" in at.error[0].value
+
+
+def test_import_partly_bad_file_keeps_valid_rows_and_saves_them():
+    at = _import_upload("bad_label.csv")
+    ok(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Rejected rows"] == "2" and int(metrics["Documents"]) >= 1
+    assert any(k.endswith("import_rejected_dl") for k in _download_keys(at))
+    at.text_input(key="import_new_name").set_value("partly bad").run()
+    ok(button(at, "import_save").click().run())
+    store = Store()
+    sets = store.list_candidate_sets(store.get_session("partly bad").id)
+    assert sum(s.n_docs for s in sets) == int(metrics["Documents"])
+
+
+def test_uploaded_file_keeps_its_name(tmp_path):
+    import ui_common
+
+    class Upload:
+        name = "my ranking.csv"
+
+        def getvalue(self):
+            return b"query_id,doc_id,score\n"
+
+    path, digest = ui_common.save_upload(Upload(), "imports")
+    assert Path(path).name == "my ranking.csv" and Path(path).read_bytes() == Upload().getvalue()
+    assert digest[:16] in path
+
+
+def test_ocr_page_untouched_boxes_are_not_saved_as_empty_corrections():
+    seed_samples(Store())
+    store = Store()
+    info = next(s for s in store.list_candidate_sets() if s.name == "denim-jacket")
+    at = app()
+    at.session_state["session_id"] = info.session_id
+    at.switch_page("pages/ocr_page.py")
+    ok(at.run())
+    save = button(at, "ocr_save")
+    assert save.disabled and save.label.startswith("Save 0"), save.label
+    box = next(t for t in at.text_area if t.key.startswith(f"ocr_{info.id}_"))
+    doc_id = box.key.split("_")[2]
+    box.set_value("DENIM JACKET typed by hand").run()
+    assert button(at, "ocr_save").label.startswith("Save 1")
+    ok(button(at, "ocr_save").click().run())
+    docs = {d.id: d for d in store.load_candidate_set(info.id).documents}
+    assert docs[doc_id].ocr_edited == "DENIM JACKET typed by hand"
+    assert docs[doc_id].description.startswith("[OCR] DENIM JACKET typed by hand")
+    untouched = [d for d in docs.values() if d.image and d.id != doc_id]
+    assert untouched and all(d.ocr_edited is None for d in untouched)
+
+
+def test_score_scale_bm25_is_not_a_probability():
+    from workbench.ui_helpers import score_scale
+
+    lex = score_scale("lexical", [3.2, 1.0, 0.0])
+    assert not lex["probability"] and lex["title"] == "BM25 score" and lex["max"] == 3.2 and lex["min"] == 0
+    low = score_scale("lexical", [0.8, 0.1])          # BM25 under 1 is still not P(yes)
+    assert not low["probability"] and low["max"] == 0.8
+    prob = score_scale("qwen-vl", [0.9, 0.2])
+    assert prob["probability"] and (prob["min"], prob["max"]) == (0.0, 1.0)
+    imported = score_scale("imported", [12.0, -3.0])
+    assert not imported["probability"] and imported["min"] == -3.0 and imported["max"] == 12.0
+    assert score_scale("lexical", [0.0, 0.0])["max"] > 0      # an all-zero run still draws
+
+
+def test_adhoc_results_name_the_instruction_they_were_scored_with():
+    at = ok(app().switch_page("pages/rerank_page.py").run())
+    at.radio(key="rr_mode").set_value("Single document").run()
+    at.radio(key="rr_backend").set_value("lexical").run()
+    at.text_input(key="rr_qtext").set_value("red shoes").run()
+    at.text_input(key="rr_single").set_value("red running shoes").run()
+    at.checkbox(key="rr_save_adhoc").set_value(False).run()
+    at.selectbox(key="rr_template").set_value("web").run()
+    ok(button(at, "rr_go").click().run())
+    at.selectbox(key="rr_template").set_value("legal").run()        # changed after scoring
+    ok(at)
+    caption = next(c.value for c in at.caption if "tick" in c.value)
+    assert "web search query" in caption and "legal" not in caption
+    assert any(k.endswith("adhoc_dl") for k in _download_keys(at))
+
+
+def test_compare_reports_cache_reuse():
+    seed_samples(Store())
+    store = Store()
+    info = next(s for s in store.list_candidate_sets() if s.n_labels > 0)
+    at = app()
+    at.session_state["session_id"] = info.session_id
+    at.session_state["set_id"] = info.id
+    at.switch_page("pages/compare_page.py")
+    ok(at.run())
+    at.radio(key="cmp_backend").set_value("lexical").run()
+    at.multiselect(key="cmp_templates").set_value(["web", "QA"]).run()
+    ok(button(at, "cmp_go").click().run())
+    assert any("Scored 2 runs" in s.value for s in at.success)
+
+
+def test_sessions_export_can_pick_runs():
+    seed_samples(Store())
+    store = Store()
+    info = store.list_candidate_sets()[0]
+    cset = store.load_candidate_set(info.id)
+    for name in ("first", "second"):
+        rid = store.create_run(info.id, Run(instruction=name, backend="lexical", model_id="bm25", name=name,
+                                            status="done", query_id=cset.query.id))
+        store.add_scores(rid, [Score(doc_id=d.id, score=1.0 - i / 10, rank=i + 1, index=i)
+                               for i, d in enumerate(cset.documents)])
+    at = _sessions_page(info.session_id)
+    assert at.selectbox(key="ss_run").value == rid                   # newest run reviewed first
+    assert any(c.value == f"2 runs, {2 * len(cset.documents)} rows." for c in at.caption)
+    at.multiselect(key=f"ss_export_runs_{info.session_id}").set_value([rid]).run()
+    ok(at)
+    assert any(c.value == f"1 run, {len(cset.documents)} rows." for c in at.caption)
