@@ -359,3 +359,21 @@ def test_winner_counts_are_from_the_winners_side():
     assert v.winner == "A" and "'A' beats 'B' on MAP by 0.100" in v.text
     assert "better on 9, worse on 3, tied on 0" in v.text
     assert compare.winner(t, alpha=0.005).winner is None       # stricter alpha: no call
+
+
+def test_session_correlations_with_two_document_queries():
+    """A query with only two documents must not crash the session averages (scipy's
+    asymptotic tau p-value divides by n - 2)."""
+    from workbench.compare import correlations
+    from workbench.model import Run, Score
+
+    def run(name, qid, scores):
+        ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+        return Run(name, "lexical", "bm25", query_id=qid, name=name,
+                   scores=[Score(d, s, r) for r, (d, s) in enumerate(ranked, 1)])
+
+    runs = [run("a", "q1", {"d1": 0.9, "d2": 0.1}), run("b", "q1", {"d1": 0.2, "d2": 0.8}),
+            run("a", "q2", {"x": 0.5, "y": 0.4, "z": 0.1}), run("b", "q2", {"x": 0.6, "y": 0.3, "z": 0.2})]
+    result = correlations(runs)
+    (pair,) = result.pairs.to_dict("records")
+    assert pair["kendall_tau"] == pytest.approx((-1.0 + 1.0) / 2)

@@ -354,8 +354,10 @@ def _pair_stats(a: Run, b: Run, k: int, pvalues: bool = True) -> dict:
     y = np.array([sb[d] for d in common], dtype=float)
     tau = tau_p = rho = rho_p = float("nan")
     if len(common) >= 2 and np.ptp(x) > 0 and np.ptp(y) > 0:
-        # the exact p-value is costly and unused when averaging over a session
-        t = stats.kendalltau(x, y, variant="b", method="auto" if pvalues else "asymptotic")
+        # the exact p-value is costly and unused when averaging over a session; the
+        # asymptotic one divides by n - 2, so two documents always take the exact path
+        exact = pvalues or len(common) < 3
+        t = stats.kendalltau(x, y, variant="b", method="auto" if exact else "asymptotic")
         tau, tau_p = float(t.statistic), float(t.pvalue)
         if pvalues:
             r = stats.spearmanr(x, y)
