@@ -132,3 +132,26 @@ def test_export_runs_long_and_wide_with_labels(stored):
     assert n == 5
     with pytest.raises(InputError):
         service.export_runs(store, session="svc", fmt="xml")
+
+
+def test_reimporting_the_same_sets_is_harmless(stored):
+    store, set_id = stored
+    again = CandidateSet(Query("q1", text="denim jacket"), [Document(i, text=t) for i, t in DOCS])
+    changed = CandidateSet(Query("q1", text="denim jacket"),
+                           [Document(i, text=t + " (new)") for i, t in DOCS])
+    saved, same = service.save_sets(store, "svc", [again, changed])
+    assert same == [set_id] and again.id == set_id
+    assert len(saved) == 1 and saved[0] != set_id
+    assert len(store.list_candidate_sets(store.get_session("svc").id)) == 2
+
+
+def test_cli_import_twice_keeps_one_copy(tmp_path, capsys):
+    from workbench.cli import main
+    from workbench.config import SAMPLES_DIR
+
+    src = SAMPLES_DIR / "kb" / "candidates.csv"
+    assert main(["import", str(src), "--session", "kb"]) == 0
+    assert main(["import", str(src), "--session", "kb"]) == 0
+    assert "identical set already in the session" in capsys.readouterr().out
+    store = Store()
+    assert len(store.list_candidate_sets(store.get_session("kb").id)) == 2   # kb holds 2 queries

@@ -136,6 +136,42 @@ def docs_from_lines(text: str, prefix: str = "doc") -> list[Document]:
     return docs
 
 
+# ---------------------------------------------------------------- candidate sets in
+def set_fingerprint(cset) -> str:
+    """What makes two candidate sets the same: the query and every (doc id, content, label)."""
+    import hashlib
+    import json
+
+    parts = [cset.query.id, cset.query.content_hash(),
+             sorted([d.id, d.content_hash(), d.label] for d in cset.documents)]
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
+
+
+def save_sets(store, session, sets) -> tuple[list[int], list[int]]:
+    """Save imported candidate sets into a session, skipping any set identical to one the
+    session already holds (re-importing the same file is then harmless).
+
+    Returns (ids of the sets saved now, ids of the existing sets that were identical).
+    """
+    info = store.get_session(session)
+    existing = store.list_candidate_sets(info.id)
+    saved: list[int] = []
+    same: list[int] = []
+    for cset in sets:
+        twin = None
+        for other in existing:
+            if other.query_id == cset.query.id and other.n_docs == len(cset.documents):
+                if set_fingerprint(store.load_candidate_set(other.id)) == set_fingerprint(cset):
+                    twin = other.id
+                    break
+        if twin is not None:
+            cset.id = twin
+            same.append(twin)
+        else:
+            saved.append(store.save_candidate_set(info.id, cset))
+    return saved, same
+
+
 # ---------------------------------------------------------------- ranked results in and out
 def export_runs(store, *, session=None, run_ids: Sequence[int] | None = None,
                 fmt: str = "long", bom: bool = False) -> tuple[bytes, int]:

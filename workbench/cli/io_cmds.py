@@ -68,15 +68,18 @@ def cmd_import(args: argparse.Namespace) -> int:
             write_output(args.rejected_out, result.rejected_csv(), "--rejected-out")
             print(f"rejected rows written to {args.rejected_out}", file=sys.stderr)
         raise
+    from ..service import save_sets
+
     session_name = args.session or path.stem or path.name
     store = _store()
     try:
         session = store.get_or_create_session(session_name)
+        _saved, same = save_sets(store, session.id, result.sets)
         for cset in result.sets:
-            store.save_candidate_set(session.id, cset)
             n_lab = sum(d.label is not None for d in cset.documents)
+            note = "  (identical set already in the session: kept the existing one)" if cset.id in same else ""
             print(f"  set {cset.id}: query '{cset.query.id}' ({cset.query.modality}), "
-                  f"{len(cset.documents)} document(s), {n_lab} label(s)")
+                  f"{len(cset.documents)} document(s), {n_lab} label(s){note}")
     finally:
         store.close()
     print(f"Imported {len(result.sets)} set(s) with {result.n_docs} document(s) from {result.source} "
