@@ -52,9 +52,12 @@ def show_error(err: BaseException) -> None:
     """Render an analyst error (message + fix); re-raise anything else as a bug."""
     if not isinstance(err, WorkbenchError):
         raise err
-    text = f"**{err.message}**"
+    def lines(value: str) -> str:          # keep the message's own line breaks (lists of rows)
+        return "  \n".join(part.strip() for part in str(value).splitlines() if part.strip())
+
+    text = f"**{lines(err.message)}**"
     if err.fix:
-        text += f"\n\n**How to fix:** {err.fix}"
+        text += f"\n\n**How to fix:** {lines(err.fix)}"
     st.error(text, icon=":material/error:")
 
 
@@ -247,7 +250,9 @@ def rejected_rows(result, uploaded: str | None = None) -> None:
                 icon=":material/folder_zip:")
     with st.expander(f"Validation report: {len(frame)} rejected rows", expanded=True):
         # line numbers are ints or "" (whole-file problems): show them as text, not a mixed column
-        st.dataframe(frame.astype({"line": str}), hide_index=True, width="stretch",
+        first = ["line", "column", "error", "fix"]         # why first, the row's own values after
+        shown = frame[first + [c for c in frame.columns if c not in first]].astype({"line": str})
+        st.dataframe(shown, hide_index=True, width="stretch",
                      column_config={"error": st.column_config.TextColumn(width="large"),
                                     "fix": st.column_config.TextColumn(width="large")})
         stem = Path(uploaded or "import").stem
@@ -458,6 +463,16 @@ def render_comparison(compare, result) -> None:
     for row in summary.itertuples(index=False):
         if row.n_flagged:
             sub = result.discrimination[(result.discrimination["run"] == row.run) & result.discrimination["flagged"]]
+            backends = {r.backend for r in (result.groups.runs.get(row.run) or {}).values()}
+            if backends and backends <= {"lexical", "bm25"}:
+                # BM25 ignores the instruction: the model's remedies would mislead here
+                st.warning(f"**{row.run}** (BM25): scores barely separate the documents on {row.n_flagged} of "
+                           f"{row.n_queries} quer{'y' if row.n_queries == 1 else 'ies'} ({sub['reasons'].iloc[0]}): "
+                           "most documents share no word with the query.\n\n**Try:** add text to the documents "
+                           "(OCR page: read the images into descriptions), or rank with the Qwen-VL model. BM25 "
+                           "ignores the instruction, so changing it changes nothing here.",
+                           icon=":material/warning:")
+                continue
             st.warning(f"**{row.run}**: scores barely discriminate on {row.n_flagged} of {row.n_queries} "
                        f"quer{'y' if row.n_queries == 1 else 'ies'} ({sub['reasons'].iloc[0]}). "
                        "This is the guide's “all scores about 0.5” symptom.\n\n**Try:** "
@@ -518,7 +533,10 @@ def render_comparison(compare, result) -> None:
     with t_scores:
         scores = result.scores
         order = list(dict.fromkeys(scores["run"]))
-        probability = bool(len(scores)) and bool(scores["score"].between(0, 1).all())
+        raw = {label for label, by_q in result.groups.runs.items()
+               if any(r.backend in ("lexical", "bm25") for r in by_q.values())}
+        probability = (bool(len(scores)) and bool(scores["score"].between(0, 1).all())
+                       and not set(scores["run"]) & raw)
         x = alt.X("run:N", title=None, sort=order, axis=alt.Axis(labelAngle=0, labelLimit=220))
         y_title = "P(yes)" if probability else "score (raw scores are not probabilities)"
         # The band gets its own one-row data: layered over `scores` it would be drawn once per

@@ -454,3 +454,20 @@ def test_sessions_export_can_pick_runs():
     at.multiselect(key=f"ss_export_runs_{info.session_id}").set_value([rid]).run()
     ok(at)
     assert any(c.value == f"1 run, {len(cset.documents)} rows." for c in at.caption)
+
+
+def test_compare_lexical_runs_get_bm25_advice_not_instruction_advice():
+    seed_samples(Store())
+    store = Store()
+    info = next(s for s in store.list_candidate_sets() if s.name == "denim-jacket")
+    at = app()
+    at.session_state["session_id"] = info.session_id
+    at.session_state["set_id"] = info.id
+    at.switch_page("pages/compare_page.py")
+    ok(at.run())
+    at.radio(key="cmp_backend").set_value("lexical").run()
+    ok(button(at, "cmp_go").click().run())
+    flagged = [w.value for w in at.warning if "barely" in w.value]
+    assert flagged, "BM25 on the e-commerce sample leaves most documents at 0"
+    assert all("BM25" in w and "Be precise" not in w for w in flagged)
+    assert any("Raw scores" in c.value for c in at.caption)
