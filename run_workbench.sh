@@ -78,4 +78,4 @@ PY
 [ "$PORT" = 8501 ] || say "port 8501 is busy; using $PORT instead"
 say "starting the workbench at http://127.0.0.1:$PORT  (Ctrl+C to stop)"
 exec .venv/bin/streamlit run app.py --server.address 127.0.0.1 --server.port "$PORT" \
-  --server.headless true --browser.gatherUsageStats false "$@"
+  --server.headless true --server.fileWatcherType none --browser.gatherUsageStats false "$@"

@@ -4,8 +4,7 @@ import pandas as pd
 import streamlit as st
 
 import ui_common as ui
-from workbench import config
-from workbench import io
+from workbench import config, io, service
 
 ui.init_state()
 st.title("Import candidate sets")
@@ -90,9 +89,10 @@ if st.button("Save to session", type="primary", icon=":material/save:", disabled
              key="import_save"):
     with ui.errors_shown():
         sid = store.get_or_create_session(new_name.strip()).id if target == options[0] else target
-        ids = [store.save_candidate_set(sid, cset) for cset in result.sets]
+        saved, same = service.save_sets(store, sid, result.sets)
         st.session_state.session_id = sid
-        st.session_state.set_id = ids[0]
+        st.session_state.set_id = result.sets[0].id
         st.session_state.import_result = None
-        st.toast(f"Saved {len(ids)} candidate sets.")
+        st.toast(f"Saved {len(saved)} candidate sets"
+                 + (f"; {len(same)} identical sets were already in the session." if same else "."))
         st.rerun()

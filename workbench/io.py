@@ -364,7 +364,8 @@ class _Images:
                     raise ImageError(f"image file '{raw}' does not exist." if not path.exists()
                                      else f"'{raw}' is a folder, not an image file.",
                                      "Check the spelling (paths are case-sensitive) and that the image is "
-                                     "in the folder of the imported file, or leave the cell empty.")
+                                     "in the folder of the imported file (when uploading, put the file and "
+                                     "its images in one ZIP), or leave the cell empty.")
                 meta = inspect_image(path)
                 self._seen[path] = (str(path), meta.sha256)
             except ImageError as exc:
@@ -552,7 +553,7 @@ def read_candidates(path: str | Path, encoding: str | None = None, *, query_text
                              f"{', '.join(t.name for t in tables)}.", "Import one of them by its file name.")
         if not query_text:
             raise InputError(f"'{path}' is a folder with no CSV/JSONL file in it.",
-                             "To import a folder of images as one set, give the query text (--query-text).")
+                             "To import a folder of images as one set, type the query text (CLI: --query-text).")
         return import_folder(path, query_text)
     suffix = path.suffix.lower()
     if suffix == ".zip":
@@ -562,7 +563,8 @@ def read_candidates(path: str | Path, encoding: str | None = None, *, query_text
                          "In Excel use File > Save As > 'CSV UTF-8 (comma delimited)' and import the .csv.")
     if suffix not in TABLE_SUFFIXES:
         raise InputError(f"'{path.name}' is not a supported candidate file ({suffix or 'no extension'}).",
-                         "Import a .csv, .tsv, .jsonl or .zip file, or a folder of images with --query-text.")
+                         "Import a .csv, .tsv, .jsonl or .zip file, or a folder of images with a query text "
+                         "(CLI: --query-text).")
     return _read_table(path, path.parent, encoding, source=path.name, name=name)
 
 
@@ -661,7 +663,8 @@ def import_folder(folder: str | Path, query_text: str, query_id: str | None = No
         raise InputError(f"'{folder}' is not a folder.", "Give the path of a folder that holds the images.")
     query_text = (query_text or "").strip()
     if not query_text and not query_image:
-        raise InputError("The query is empty.", "Give the query text (--query-text) for the folder of images.")
+        raise InputError("The query is empty.", "Type the query text for the folder of images "
+                         "(CLI: --query-text).")
     source = folder.name or str(folder)
     result = ImportResult(source=source)
     imgs = _Images(folder)
