@@ -180,21 +180,10 @@ def export_runs(store, *, session=None, run_ids: Sequence[int] | None = None,
     Returns (data, number of rows). Raises NotFound when there is nothing to export.
     """
     from . import io as wio
-    from .errors import InputError, NotFound
 
     if fmt not in ("long", "wide"):
         raise InputError(f"Unknown export format '{fmt}'.", "Use 'long' or 'wide'.")
-    if run_ids:
-        runs = [store.load_run(int(r)) for r in run_ids]
-    elif session is not None:
-        info = store.get_session(session)
-        runs = [store.load_run(r.id) for r in store.list_runs(session_id=info.id)]
-        if not runs:
-            raise NotFound(f"Session '{info.name}' has no runs to export.",
-                           "Rerank one of its sets first (Rerank page, or "
-                           f"`workbench rerank --session \"{info.name}\" --model ...`), or import runs.")
-    else:
-        raise InputError("Nothing to export was named.", "Pick a session or one or more runs.")
+    runs = _runs_to_export(store, session, run_ids)
     set_ids = sorted({r.set_id for r in runs if r.set_id is not None})
     labels = {i: store.get_labels(i) for i in set_ids}
     query_ids = {i: store.get_set(i).query_id for i in set_ids}
