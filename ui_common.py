@@ -15,7 +15,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from workbench import config
+from workbench import config, service
 from workbench.errors import WorkbenchError
 
 # Named session-state keys (one place, so pages never invent ad-hoc ones).
@@ -312,7 +312,7 @@ def recover_interrupted_run(state_key: str, run_key: str | None = None, message:
                       for run in store.list_runs(set_id=set_id)]
     for run in candidates:
         if run.status == "running":
-            store.finish_run(run.id, "cancelled")
+            service.stop_run(store, run.id)
             stopped.append(run.id)
     if stopped and run_key:
         value = st.session_state.get(run_key)

@@ -155,3 +155,38 @@ def test_cli_import_twice_keeps_one_copy(tmp_path, capsys):
     assert "identical set already in the session" in capsys.readouterr().out
     store = Store()
     assert len(store.list_candidate_sets(store.get_session("kb").id)) == 2   # kb holds 2 queries
+
+
+class _HostStop(BaseException):
+    """What Streamlit raises inside a callback when the analyst clicks during a run."""
+
+
+def test_a_run_stopped_from_outside_is_cancelled_with_consistent_ranks(stored):
+    store, set_id = stored
+    reranker = get_reranker("lexical", batch_size=2)
+
+    def progress(done, total):
+        if done >= 4:
+            raise _HostStop()
+
+    with pytest.raises(_HostStop):
+        service.rerank_set(store, set_id, "denim", reranker, progress=progress)
+    (run,) = store.list_runs(set_id=set_id)
+    run = store.load_run(run.id)
+    assert run.status == "cancelled"
+    assert len(run.scores) == 4
+    by_rank = sorted(run.scores, key=lambda s: s.rank)
+    assert [s.rank for s in by_rank] == [1, 2, 3, 4]
+    assert [s.score for s in by_rank] == sorted((s.score for s in run.scores), reverse=True)
+
+
+def test_stop_run_settles_a_run_left_running(stored):
+    from workbench.model import Run, Score
+
+    store, set_id = stored
+    run_id = store.create_run(set_id, Run("x", "lexical", "bm25", status="running", query_id="q1"))
+    # stale provisional ranks, as a process that died between batches leaves them
+    store.add_scores(run_id, [Score("d1", 0.2, 1, 0), Score("d2", 0.9, 1, 1), Score("d3", 0.5, 2, 2)])
+    run = service.stop_run(store, run_id)
+    assert run.status == "cancelled"
+    assert run.ranking() == ["d2", "d3", "d1"]

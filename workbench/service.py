@@ -59,24 +59,30 @@ def rerank_set(store, set_id: int, instruction: Instruction | str, reranker, *,
     done: dict[str, float] = {}
 
     def on_scores(partial: dict[int, float]) -> None:
+        # write only the new scores (ranked among what is done so far); the whole
+        # ranking is settled once at the end, or by stop_run when interrupted
         for index, score in partial.items():
             done[order[index]] = float(score)
-        store.add_scores(run_id, provisional_scores(done, order))
+        new = {order[i] for i in partial}
+        store.add_scores(run_id, [s for s in provisional_scores(done, order) if s.doc_id in new])
 
     started = time.perf_counter()
+
+    def stopped() -> dict[str, float]:
+        return {"total_s": time.perf_counter() - started}
+
     try:
         results = reranker.rank(text, cset.query, cset.documents, progress=progress,
                                 cancel=cancel, cache=store, on_scores=on_scores)
     except Cancelled:
-        store.finish_run(run_id, "cancelled",
-                         timings={"total_s": time.perf_counter() - started})
-        return store.load_run(run_id)
-    except KeyboardInterrupt:   # Ctrl-C in the CLI: the analyst stopped it, keep it as cancelled
-        store.finish_run(run_id, "cancelled",
-                         timings={"total_s": time.perf_counter() - started})
+        return stop_run(store, run_id, timings=stopped())
+    except Exception:
+        stop_run(store, run_id, status="failed", timings=stopped())
         raise
     except BaseException:
-        store.finish_run(run_id, "failed", timings={"total_s": time.perf_counter() - started})
+        # stopped from outside: Ctrl-C, or a Streamlit rerun/stop raised inside the
+        # progress callback (those derive from BaseException). The analyst stopped it.
+        stop_run(store, run_id, timings=stopped())
         raise
     final = {r.doc_id: float(r.score) for r in results}
     store.add_scores(run_id, provisional_scores(final, order))
@@ -85,6 +91,20 @@ def rerank_set(store, set_id: int, instruction: Instruction | str, reranker, *,
     store.finish_run(run_id, "done", timings=timings,
                      cache_hits=int(getattr(results, "cache_hits", 0)),
                      cache_misses=int(getattr(results, "cache_misses", 0)))
+    return store.load_run(run_id)
+
+
+def stop_run(store, run_id: int, *, status: str = "cancelled",
+             timings: dict[str, float] | None = None) -> Run:
+    """Settle an unfinished run: rank the scores it has (best first, ties by input
+    order) and give it its final status. Used when a run is cancelled, fails, or was
+    left "running" by a process that died."""
+    run = store.load_run(run_id)
+    if run.scores:
+        by_index = sorted(run.scores, key=lambda s: (s.index is None, s.index or 0))
+        order = [s.doc_id for s in by_index]
+        store.add_scores(run_id, provisional_scores({s.doc_id: s.score for s in run.scores}, order))
+    store.finish_run(run_id, status, timings=timings)
     return store.load_run(run_id)
 
 
@@ -97,7 +117,7 @@ def rerank_many(store, set_ids: Sequence[int], instructions: Sequence[Instructio
     Cached triples are not recomputed, so adding one instruction to a comparison
     only scores the new one. Progress counts documents across all pairs.
     """
-    sizes = {sid: len(store.load_candidate_set(sid).documents) for sid in set_ids}
+    sizes = {sid: store.get_set(sid).n_docs for sid in set_ids}
     total = sum(sizes.values()) * len(instructions)
     offset = 0
     runs: list[Run] = []
