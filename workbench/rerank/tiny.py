@@ -1,4 +1,4 @@
-"""Build a randomly initialised Qwen2.5-VL checkpoint for tests, benchmarks and `doctor`.
+"""Build a randomly initialised Qwen2.5-VL or Qwen3-VL checkpoint for tests, benchmarks and `doctor`.
 
 No download: the tokenizer is a byte-level BPE trained here with `tokenizers`
 on a small English + Chinese corpus (Qwen2's pre-tokenizer regex + ByteLevel),
@@ -15,6 +15,15 @@ published Lychee files look): a flat config.json with `rope_scaling`,
 Sizes: "tiny" (~1M params, text hidden 64 x 2 layers) for tests, "small"
 (~19M params, text hidden 512 x 4 layers, head_dim 128) for CPU benchmarks.
 Building is deterministic (fixed corpus, fixed seed).
+
+family="qwen3-vl" builds the Qwen3-VL-Reranker architecture instead
+(`Qwen3VLForConditionalGeneration`, config model_type "qwen3_vl"): the same
+tokenizer builder plus Qwen3's extra tokens (<tool_response>, <think>, ...),
+vision patch 16 x merge 2 (32-px factor), learned vision position embeddings,
+DeepStack visual features injected into the first LLM layers, interleaved
+mRoPE, image mean/std 0.5, `Qwen3VLProcessor` with a `Qwen3VLVideoProcessor`
+and Qwen3-VL-Instruct's chat template (no default system prompt; the
+generation prompt is "<|im_start|>assistant\n"). Only the "current" layout.
 """
 
 from __future__ import annotations
@@ -50,6 +59,96 @@ CHAT_TEMPLATE = (
     "{% elif 'text' in content %}{{ content['text'] }}{% endif %}{% endfor %}<|im_end|>\n"
     "{% endif %}{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
 )
+
+# Qwen3's extra added tokens (ids 151665.. in the real vocab; ordinary, not special).
+QWEN3_EXTRA_TOKENS = ["<tool_response>", "</tool_response>", "<think>", "</think>"]
+
+# Qwen3-VL-Instruct's chat template (chat_template.json of Qwen/Qwen3-VL-*-Instruct, which the
+# Qwen3-VL-Reranker checkpoints ship). Unlike Qwen2.5-VL it adds no default system prompt and
+# renders every content list through one macro; the generation prompt is "<|im_start|>assistant\n".
+QWEN3_CHAT_TEMPLATE = r"""{%- set image_count = namespace(value=0) %}
+{%- set video_count = namespace(value=0) %}
+{%- macro render_content(content, do_vision_count) %}
+    {%- if content is string %}
+        {{- content }}
+    {%- else %}
+        {%- for item in content %}
+            {%- if 'image' in item or 'image_url' in item or item.type == 'image' %}
+                {%- if do_vision_count %}
+                    {%- set image_count.value = image_count.value + 1 %}
+                {%- endif %}
+                {%- if add_vision_id %}Picture {{ image_count.value }}: {% endif -%}
+                <|vision_start|><|image_pad|><|vision_end|>
+            {%- elif 'video' in item or item.type == 'video' %}
+                {%- if do_vision_count %}
+                    {%- set video_count.value = video_count.value + 1 %}
+                {%- endif %}
+                {%- if add_vision_id %}Video {{ video_count.value }}: {% endif -%}
+                <|vision_start|><|video_pad|><|vision_end|>
+            {%- elif 'text' in item %}
+                {{- item.text }}
+            {%- endif %}
+        {%- endfor %}
+    {%- endif %}
+{%- endmacro %}
+{%- if tools %}
+    {{- '<|im_start|>system\n' }}
+    {%- if messages[0].role == 'system' %}
+        {{- render_content(messages[0].content, false) + '\n\n' }}
+    {%- endif %}
+    {{- "# Tools\n\nYou may call one or more functions to assist with the user query.\n\nYou are provided with function signatures within <tools></tools> XML tags:\n<tools>" }}
+    {%- for tool in tools %}
+        {{- "\n" }}
+        {{- tool | tojson }}
+    {%- endfor %}
+    {{- "\n</tools>\n\nFor each function call, return a json object with function name and arguments within <tool_call></tool_call> XML tags:\n<tool_call>\n{\"name\": <function-name>, \"arguments\": <args-json-object>}\n</tool_call><|im_end|>\n" }}
+{%- else %}
+    {%- if messages[0].role == 'system' %}
+        {{- '<|im_start|>system\n' + render_content(messages[0].content, false) + '<|im_end|>\n' }}
+    {%- endif %}
+{%- endif %}
+{%- for message in messages %}
+    {%- set content = render_content(message.content, True) %}
+    {%- if (message.role == "user") or (message.role == "system" and not loop.first) %}
+        {{- '<|im_start|>' + message.role + '\n' + content + '<|im_end|>' + '\n' }}
+    {%- elif message.role == "assistant" %}
+        {{- '<|im_start|>' + message.role + '\n' + content }}
+        {%- if message.tool_calls %}
+            {%- for tool_call in message.tool_calls %}
+                {%- if (loop.first and content) or (not loop.first) %}
+                    {{- '\n' }}
+                {%- endif %}
+                {%- if tool_call.function %}
+                    {%- set tool_call = tool_call.function %}
+                {%- endif %}
+                {{- '<tool_call>\n{"name": "' }}
+                {{- tool_call.name }}
+                {{- '", "arguments": ' }}
+                {%- if tool_call.arguments is string %}
+                    {{- tool_call.arguments }}
+                {%- else %}
+                    {{- tool_call.arguments | tojson }}
+                {%- endif %}
+                {{- '}\n</tool_call>' }}
+            {%- endfor %}
+        {%- endif %}
+        {{- '<|im_end|>\n' }}
+    {%- elif message.role == "tool" %}
+        {%- if loop.first or (messages[loop.index0 - 1].role != "tool") %}
+            {{- '<|im_start|>user' }}
+        {%- endif %}
+        {{- '\n<tool_response>\n' }}
+        {{- content }}
+        {{- '\n</tool_response>' }}
+        {%- if loop.last or (messages[loop.index0 + 1].role != "tool") %}
+            {{- '<|im_end|>\n' }}
+        {%- endif %}
+    {%- endif %}
+{%- endfor %}
+{%- if add_generation_prompt %}
+    {{- '<|im_start|>assistant\n' }}
+{%- endif %}
+"""
 
 QWEN2_PRETOKENIZE_REGEX = (
     r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|"""
@@ -89,6 +188,15 @@ SIZES = {
                   v_hidden=64, v_depth=2, v_heads=4, v_inter=128),
 }
 
+QWEN3_SIZES = {
+    # text: hidden, layers, heads, kv heads, head_dim, intermediate, interleaved mrope (T, H, W)
+    # vision: hidden, depth, heads, intermediate, learned position grid, DeepStack layers
+    "tiny": dict(hidden=64, layers=2, heads=4, kv=2, head_dim=16, inter=128, mrope=[4, 2, 2],
+                 v_hidden=64, v_depth=3, v_heads=4, v_inter=128, v_pos=256, deepstack=[0, 1]),
+    "small": dict(hidden=512, layers=4, heads=4, kv=2, head_dim=128, inter=2048, mrope=[24, 20, 20],
+                  v_hidden=64, v_depth=3, v_heads=4, v_inter=128, v_pos=256, deepstack=[0, 1]),
+}
+FAMILIES = ("qwen2.5-vl", "qwen3-vl")
 
 def _corpus() -> list[str]:
     lines = []
@@ -99,8 +207,11 @@ def _corpus() -> list[str]:
     return lines
 
 
-def build_tokenizer():
-    """Train the byte-level BPE and wrap it as a Qwen2Tokenizer (deterministic)."""
+def build_tokenizer(extra_tokens: tuple[str, ...] | list[str] = ()):
+    """Train the byte-level BPE and wrap it as a Qwen2Tokenizer (deterministic).
+
+    `extra_tokens` are added after the special tokens as ordinary (non-special) added
+    tokens, as Qwen3 does for <tool_response>, </tool_response>, <think>, </think>."""
     from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import Qwen2Tokenizer
 
@@ -122,6 +233,8 @@ def build_tokenizer():
                          pad_token=None, bos_token=None)
     # specials first (they get the ids after the BPE vocab, in order), then eos / pad
     tok.add_special_tokens({"additional_special_tokens": SPECIAL_TOKENS})
+    if extra_tokens:
+        tok.add_tokens(list(extra_tokens))
     tok.eos_token = "<|im_end|>"
     tok.pad_token = "<|endoftext|>"
     tok.chat_template = CHAT_TEMPLATE
@@ -164,14 +277,102 @@ def _config(tok, size: str):
     )
 
 
+def _qwen3_config(tok, size: str):
+    from transformers import Qwen3VLConfig
+
+    s = QWEN3_SIZES[size]
+    ids = {t: tok.convert_tokens_to_ids(t) for t in SPECIAL_TOKENS}
+    assert sum(s["mrope"]) * 2 == s["head_dim"], "mrope_section must sum to head_dim/2"
+    assert max(s["deepstack"]) < s["v_depth"], "DeepStack layers must exist in the vision tower"
+    text = dict(
+        vocab_size=len(tok), hidden_size=s["hidden"], intermediate_size=s["inter"],
+        num_hidden_layers=s["layers"], num_attention_heads=s["heads"],
+        num_key_value_heads=s["kv"], head_dim=s["head_dim"], max_position_embeddings=8192,
+        rms_norm_eps=1e-6,
+        rope_parameters={"rope_type": "default", "rope_theta": 5000000.0,
+                         "mrope_section": s["mrope"], "mrope_interleaved": True},
+        pad_token_id=ids["<|endoftext|>"], initializer_range=0.02, use_cache=True,
+    )
+    vision = dict(
+        depth=s["v_depth"], hidden_size=s["v_hidden"], intermediate_size=s["v_inter"],
+        num_heads=s["v_heads"], in_channels=3, patch_size=16, spatial_merge_size=2,
+        temporal_patch_size=2, out_hidden_size=s["hidden"], num_position_embeddings=s["v_pos"],
+        deepstack_visual_indexes=list(s["deepstack"]), initializer_range=0.02,
+    )
+    return Qwen3VLConfig(
+        text_config=text, vision_config=vision,
+        image_token_id=ids["<|image_pad|>"], video_token_id=ids["<|video_pad|>"],
+        vision_start_token_id=ids["<|vision_start|>"], vision_end_token_id=ids["<|vision_end|>"],
+        tie_word_embeddings=False, architectures=["Qwen3VLForConditionalGeneration"],
+    )
+
+
+def _spread_yes_no(model, tok, seed: int) -> None:
+    """Spread the yes/no readout so scores vary visibly across inputs (a random model with
+    std 0.02 would put every P(yes) within 1e-3 of 0.5)."""
+    import torch
+
+    with torch.no_grad():
+        yes, no = tok.convert_tokens_to_ids("yes"), tok.convert_tokens_to_ids("no")
+        gen = torch.Generator().manual_seed(seed + 1)
+        w = model.lm_head.weight
+        w[yes] = torch.randn(w.shape[1], generator=gen) * 0.1
+        w[no] = torch.randn(w.shape[1], generator=gen) * 0.1
+
+
+def _build_qwen3(out: Path, size: str, seed: int) -> Path:
+    import torch
+    from transformers import (Qwen2VLImageProcessor, Qwen3VLForConditionalGeneration, Qwen3VLProcessor,
+                              Qwen3VLVideoProcessor)
+
+    from .qwen_vl import QWEN3_DEFAULTS
+
+    tok = build_tokenizer(QWEN3_EXTRA_TOKENS)
+    tok.chat_template = QWEN3_CHAT_TEMPLATE
+    config = _qwen3_config(tok, size)
+    torch.manual_seed(seed)
+    model = Qwen3VLForConditionalGeneration(config).eval()
+    _spread_yes_no(model, tok, seed)
+    model.save_pretrained(out, safe_serialization=True)
+    size_kw = {"shortest_edge": QWEN3_DEFAULTS["min_pixels"], "longest_edge": QWEN3_DEFAULTS["max_pixels"]}
+    half = [0.5, 0.5, 0.5]
+    image_processor = Qwen2VLImageProcessor(size=size_kw, patch_size=16, merge_size=2,
+                                            temporal_patch_size=2, image_mean=half, image_std=half)
+    video_processor = Qwen3VLVideoProcessor(patch_size=16, merge_size=2, temporal_patch_size=2,
+                                            image_mean=half, image_std=half)
+    processor = Qwen3VLProcessor(image_processor=image_processor, tokenizer=tok,
+                                 video_processor=video_processor, chat_template=QWEN3_CHAT_TEMPLATE)
+    processor.save_pretrained(out)
+    (out / "TINY_CHECKPOINT.txt").write_text(
+        f"Random Qwen3-VL test checkpoint (family=qwen3-vl, size={size}, seed={seed}).\n"
+        "Built by `workbench tiny-checkpoint --family qwen3-vl`; scores are meaningless, "
+        "the code path is real.\n", encoding="utf-8")
+    return out
+
+
 def build_tiny_checkpoint(directory: str | os.PathLike, size: str = "tiny",
-                          layout: str = "current", seed: int = 0) -> Path:
-    """Write a random Qwen2.5-VL checkpoint (model + processor) to `directory`."""
+                          layout: str = "current", seed: int = 0,
+                          family: str = "qwen2.5-vl") -> Path:
+    """Write a random Qwen2.5-VL (Lychee-rerank-mm architecture) or, with family="qwen3-vl",
+    Qwen3-VL (Qwen3-VL-Reranker architecture) checkpoint (model + processor) to `directory`."""
+    if family not in FAMILIES:
+        raise InputError(f"Unknown model family '{family}'.",
+                         "Use --family qwen2.5-vl (Lychee-rerank-mm) or --family qwen3-vl (Qwen3-VL-Reranker).")
     if size not in SIZES:
         raise InputError(f"Unknown tiny-checkpoint size '{size}'.", "Use --size tiny or --size small.")
     if layout not in ("current", "v4"):
         raise InputError(f"Unknown checkpoint layout '{layout}'.", "Use --layout current or --layout v4.")
+    if family == "qwen3-vl" and layout != "current":
+        raise InputError("The v4 layout exists only for Qwen2.5-VL checkpoints (the published Lychee "
+                         "files); Qwen3-VL needs transformers 4.57+ and its current layout.",
+                         "Drop --layout v4, or use --family qwen2.5-vl.")
     from .compat import ensure_torchvision
+
+    if family == "qwen3-vl":
+        ensure_torchvision()
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        return _build_qwen3(out, size, seed)
 
     ensure_torchvision()
     import torch
@@ -186,14 +387,7 @@ def build_tiny_checkpoint(directory: str | os.PathLike, size: str = "tiny",
     config = _config(tok, size)
     torch.manual_seed(seed)
     model = Qwen2_5_VLForConditionalGeneration(config).eval()
-    with torch.no_grad():
-        # Spread the yes/no readout so scores vary visibly across inputs (a random
-        # model with std 0.02 would put every P(yes) within 1e-3 of 0.5).
-        yes, no = tok.convert_tokens_to_ids("yes"), tok.convert_tokens_to_ids("no")
-        gen = torch.Generator().manual_seed(seed + 1)
-        w = model.lm_head.weight
-        w[yes] = torch.randn(w.shape[1], generator=gen) * 0.1
-        w[no] = torch.randn(w.shape[1], generator=gen) * 0.1
+    _spread_yes_no(model, tok, seed)
     model.save_pretrained(out, safe_serialization=True)
     size_kw = {"shortest_edge": MIN_PIXELS, "longest_edge": MAX_PIXELS}
     image_processor = Qwen2VLImageProcessor(size=size_kw, patch_size=14, merge_size=2,
