@@ -1,4 +1,5 @@
-"""`workbench tiny-checkpoint DIR`: build a random Qwen2.5-VL checkpoint (no download)."""
+"""`workbench tiny-checkpoint DIR`: build a random Qwen2.5-VL (or, with --family qwen3-vl,
+Qwen3-VL) checkpoint (no download)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,18 @@ import sys
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("tiny-checkpoint", help="build a tiny random Qwen2.5-VL checkpoint for tests",
+    p = sub.add_parser("tiny-checkpoint", help="build a tiny random Qwen2.5-VL / Qwen3-VL checkpoint for tests",
                        description="Build a randomly initialised Qwen2.5-VL checkpoint (tokenizer trained "
                                    "locally, real chat template, processor) that loads through the same "
-                                   "from_pretrained path as Lychee-rerank-mm. Scores are meaningless.")
+                                   "from_pretrained path as Lychee-rerank-mm, or with --family qwen3-vl a "
+                                   "Qwen3-VL one that loads like Qwen3-VL-Reranker. Scores are meaningless.")
     p.add_argument("dir", help="output folder")
     p.add_argument("--size", choices=("tiny", "small"), default="tiny",
                    help="tiny (~1M params, tests) or small (~19M params, CPU benchmarks)")
     p.add_argument("--layout", choices=("current", "v4"), default="current",
                    help="file layout: current transformers, or the older 4.x layout of the published files")
+    p.add_argument("--family", choices=("qwen2.5-vl", "qwen3-vl"), default="qwen2.5-vl",
+                   help="architecture: qwen2.5-vl (Lychee-rerank-mm, default) or qwen3-vl (Qwen3-VL-Reranker)")
     p.set_defaults(func=cmd_tiny)
 
 
@@ -37,6 +41,8 @@ def cmd_tiny(args: argparse.Namespace) -> int:
                          "with (and overwrite) its files.",
                          "Give a new or empty folder, e.g. workbench tiny-checkpoint models/tiny.")
 
-    out = build_tiny_checkpoint(args.dir, size=args.size, layout=args.layout)
+    # the builder checks family/size/layout (e.g. no v4 layout for qwen3-vl) before writing anything
+    out = build_tiny_checkpoint(args.dir, size=args.size, layout=args.layout,
+                                family=getattr(args, "family", "qwen2.5-vl"))
     print(f"tiny checkpoint written to {out}\nuse it with: WORKBENCH_MODEL={out}", file=sys.stderr)
     return 0
