@@ -23,3 +23,13 @@ def tiny_checkpoint(tmp_path_factory):
     from workbench.rerank.tiny import build_tiny_checkpoint
 
     return str(build_tiny_checkpoint(tmp_path_factory.mktemp("tiny-checkpoint") / "tiny"))
+
+
+@pytest.fixture(scope="session")
+def tiny_qwen3_checkpoint(tmp_path_factory):
+    """Path (str) of a random tiny Qwen3-VL (Qwen3-VL-Reranker architecture) checkpoint,
+    built once per test session."""
+    from workbench.rerank.tiny import build_tiny_checkpoint
+
+    folder = tmp_path_factory.mktemp("tiny-qwen3-checkpoint") / "tiny-qwen3"
+    return str(build_tiny_checkpoint(folder, family="qwen3-vl"))

@@ -18,6 +18,20 @@ A checkpoint whose config says Qwen3-VL (or whose name says Qwen3-VL-Reranker)
 gets the Qwen3-VL-Reranker reference defaults: its default instruction, 32-px
 factor pixel limits (4..1800 x 32 x 32), max length 8192 and its prompt layout
 ("<Instruct>: …", "<Query>:", …, "NULL" for an empty side).
+
+Checked against the reference `Qwen3VLReranker` (src/models/qwen3_vl_reranker.py of
+QwenLM/Qwen3-VL-Embedding, as copied in public forks): same system prompt as Lychee;
+user content = text "<Instruct>: " + instruction, text "<Query>:", the query's
+image then text (or text "NULL"), text "\\n<Document>:", the document's image then
+text (or "NULL"); Qwen3-VL's chat template joins the parts with nothing in between
+and ends "<|im_start|>assistant\\n". Images carry min/max_pixels and go through
+``process_vision_info(..., image_patch_size=16)``; the processor runs with
+``do_resize=False``. Score = sigmoid((W_yes - W_no) · h_last), which equals
+softmax([no, yes])[1] at the last position, what we compute. Where the reference
+cuts tokens (non-special tokens past max_length, keeping the last 5, i.e. the
+generation prompt) we cut the document text before templating; the prompt end is
+kept either way. Shared-prefix reuse and token-budget batching work for both
+families (image tokens estimated with each family's patch size: 28 px / 32 px).
 """
 
 from __future__ import annotations
@@ -420,8 +434,17 @@ class QwenVLReranker(Reranker):
         tokenized in chunks with the fast tokenizer; image sizes come from file headers.
         Exact up to a BPE merge at the document boundary; capped at max_length.
         """
-        base = self._pair_length(self.messages_for(instruction, query, Document("_", text="")),
-                                 self.image_tokens(query.image))
+        empty = self.messages_for(instruction, query, Document("_", text=""))
+        q_img = self.image_tokens(query.image)
+        null_cost = 0
+        if self.family == QWEN3_PROMPT:
+            # Qwen3-VL writes "NULL" for an empty document: count it only where the doc is empty
+            with_null = self._pair_length(empty, q_img)
+            empty = _drop_null_document(empty)
+            base = self._pair_length(empty, q_img)
+            null_cost = with_null - base
+        else:
+            base = self._pair_length(empty, q_img)
         tok = self.processor.tokenizer
         out: list[int] = []
         for start in range(0, len(docs), 256):
@@ -430,7 +453,8 @@ class QwenVLReranker(Reranker):
             ids = tok(texts, add_special_tokens=False)["input_ids"] if any(texts) else [[] for _ in chunk]
             for d, t in zip(chunk, ids):
                 extra = (self.image_tokens(d.image) + 2) if d.image else 0
-                out.append(min(self.max_length, base + len(t) + extra))
+                null = null_cost if not t and not d.image else 0
+                out.append(min(self.max_length, base + len(t) + extra + null))
         return out
 
     def resolve_instruction(self, instruction: str) -> str:
@@ -498,7 +522,10 @@ class QwenVLReranker(Reranker):
             return messages
         tok = self.processor.tokenizer
         ids = tok(text, add_special_tokens=False)["input_ids"]
-        fixed = self._pair_length(self.messages_for(instruction, query, doc, ""), img_tokens)
+        no_text = self.messages_for(instruction, query, doc, "")
+        if self.family == QWEN3_PROMPT:
+            no_text = _drop_null_document(no_text)  # the cut text replaces "NULL"
+        fixed = self._pair_length(no_text, img_tokens)
         budget = self.max_length - fixed
         if budget <= 0:
             self._warn(f"Document '{doc.id}': query and images alone take {fixed} tokens, more than "
@@ -586,8 +613,10 @@ class QwenVLReranker(Reranker):
         """
         if self.prefix_reuse is False or "mm_token_type_ids" not in inputs:
             return None
-        if inputs.get("pixel_values_videos") is not None or self.family != LYCHEE_PROMPT:
-            return None  # Qwen3-VL position ids differ; keep the plain path there
+        if inputs.get("pixel_values_videos") is not None:
+            return None  # video grids (Qwen3-VL: per-frame timestamps) stay on the plain path
+        if self.family not in (LYCHEE_PROMPT, QWEN3_PROMPT):
+            return None
         B = inputs["input_ids"].shape[0]
         if B < 2:
             return None
@@ -719,6 +748,16 @@ def _query_images(messages: list[dict[str, Any]]) -> int:
             return n
         n += part.get("type") == "image"
     return 0
+
+
+def _drop_null_document(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The Qwen3-VL messages without the "NULL" written for an empty document (length estimates:
+    the prompt up to "\\n<Document>:" plus whatever the document brings)."""
+    content = messages[-1]["content"]
+    if len(content) >= 2 and content[-1] == {"type": "text", "text": "NULL"} \
+            and content[-2].get("text") == "\n<Document>:":
+        return messages[:-1] + [dict(messages[-1], content=content[:-1])]
+    return messages
 
 
 def _make_cache(layers):
