@@ -6,7 +6,6 @@ import threading
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from workbench import config
 from workbench.errors import Cancelled, ModelNotFound
@@ -14,14 +13,12 @@ from workbench.model import CacheKey, Document, Query
 from workbench.rerank import get_reranker, plan_batches
 from workbench.rerank.base import rank_order
 from workbench.rerank.qwen_vl import select_runtime
+from tests.helpers import random_image
 
 INSTR = "Given a web search query, retrieve relevant passages that answer the query"
 
 
-def _image(path, w, h, seed):
-    arr = (np.random.RandomState(seed).rand(h, w, 3) * 255).astype("uint8")
-    Image.fromarray(arr).save(path)
-    return str(path)
+_image = random_image
 
 
 @pytest.fixture(scope="module")

@@ -12,14 +12,12 @@ from workbench.model import CandidateSet, Document, Query
 from workbench.rerank import get_reranker, plan_batches
 from workbench.rerank.base import padding_waste, rank_order
 from workbench.rerank.qwen_vl import default_batching, image_tokens_from_size
+from tests.helpers import random_image
 
 INSTR = "Given a user's search query, rank products by visual and textual relevance"
 
 
-def _image(path, w, h, seed):
-    arr = (np.random.RandomState(seed).rand(h, w, 3) * 255).astype("uint8")
-    Image.fromarray(arr).save(path)
-    return str(path)
+_image = random_image
 
 
 @pytest.fixture(scope="module")

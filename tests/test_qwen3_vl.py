@@ -14,7 +14,6 @@ import math
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from workbench import config
 from workbench.errors import InputError
@@ -22,6 +21,7 @@ from workbench.model import Document, Query
 from workbench.rerank import get_reranker
 from workbench.rerank.qwen_vl import (LYCHEE_PROMPT, QWEN3_DEFAULTS, QWEN3_PROMPT, detect_family,
                                       image_tokens_from_size)
+from tests.helpers import random_image
 
 INSTR = "Given a user's search query, rank products by visual and textual relevance"
 
@@ -34,10 +34,7 @@ REF_SYSTEM = ('Judge whether the Document meets the requirements based on the Qu
 REF_DEFAULT_INSTRUCTION = "Given a search query, retrieve relevant candidates that answer the query."
 
 
-def _image(path, w, h, seed):
-    arr = (np.random.RandomState(seed).rand(h, w, 3) * 255).astype("uint8")
-    Image.fromarray(arr).save(path)
-    return str(path)
+_image = random_image
 
 
 @pytest.fixture(scope="module")
