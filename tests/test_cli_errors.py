@@ -14,16 +14,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.helpers import CSV
 from workbench.cli import build_parser, main
 from workbench.store import Store
 
-CSV = """query_id,query_text,query_image,doc_id,doc_text,doc_image,label
-q1,red running shoes,,d1,Lightweight red running shoes,,2
-q1,red running shoes,,d2,Stainless steel bottle,,0
-q1,red running shoes,,d3,Blue running shorts,,1
-q2,无线耳机,,e1,无线蓝牙耳机 降噪,,2
-q2,无线耳机,,e2,保温杯,,0
-"""
 BAD_ROW = "q3,,,x1,text,,\n"   # empty query: rejected
 COLUMNS = ["query_id", "doc_id", "rank", "score", "instruction", "backend", "model", "label"]
 

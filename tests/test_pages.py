@@ -168,7 +168,8 @@ def test_stopped_run_is_marked_cancelled_and_partial_results_shown():
     assert any(m.label == "Scored" and m.value == f"1/{len(cset.documents)}" for m in at.metric)
 
 
-def test_compare_two_instructions_with_labels():
+def _compare_web_and_qa_with_lexical():
+    """Compare page: the web and QA templates on a labelled sample set, lexical backend."""
     seed_samples(Store())
     store = Store()
     info = next(s for s in store.list_candidate_sets() if s.n_labels > 0)
@@ -180,6 +181,11 @@ def test_compare_two_instructions_with_labels():
     at.radio(key="cmp_backend").set_value("lexical").run()
     at.multiselect(key="cmp_templates").set_value(["web", "QA"]).run()
     ok(button(at, "cmp_go").click().run())
+    return store, info, at
+
+
+def test_compare_two_instructions_with_labels():
+    store, info, at = _compare_web_and_qa_with_lexical()
     runs = store.list_runs(set_id=info.id)
     assert {r.name for r in runs} == {"web", "QA"}
     assert set(at.session_state.compare_run_ids) == {r.id for r in runs}
@@ -424,17 +430,7 @@ def test_adhoc_results_name_the_instruction_they_were_scored_with():
 
 
 def test_compare_reports_cache_reuse():
-    seed_samples(Store())
-    store = Store()
-    info = next(s for s in store.list_candidate_sets() if s.n_labels > 0)
-    at = app()
-    at.session_state["session_id"] = info.session_id
-    at.session_state["set_id"] = info.id
-    at.switch_page("pages/compare_page.py")
-    ok(at.run())
-    at.radio(key="cmp_backend").set_value("lexical").run()
-    at.multiselect(key="cmp_templates").set_value(["web", "QA"]).run()
-    ok(button(at, "cmp_go").click().run())
+    store, info, at = _compare_web_and_qa_with_lexical()
     assert any("Scored 2 runs" in s.value for s in at.success)
 
 

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from tests.helpers import CSV
 from workbench.cli import main
 
-CSV = """query_id,query_text,query_image,doc_id,doc_text,doc_image,label
-q1,red running shoes,,d1,Lightweight red running shoes,,2
-q1,red running shoes,,d2,Stainless steel bottle,,0
-q1,red running shoes,,d3,Blue running shorts,,1
-q2,无线耳机,,e1,无线蓝牙耳机 降噪,,2
-q2,无线耳机,,e2,保温杯,,0
-"""
 
 COLUMNS = ["query_id", "doc_id", "rank", "score", "instruction", "backend", "model", "label"]
 
