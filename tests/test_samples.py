@@ -103,9 +103,9 @@ BUNDLED = list_samples(config.SAMPLES_DIR)
 
 @pytest.mark.parametrize("sample", BUNDLED, ids=[s.name for s in BUNDLED])
 def test_bundled_sample_imports_cleanly_with_labels(sample):
-    from workbench import io
+    from workbench import formats
 
-    result = io.read_candidates(sample.path)
+    result = formats.read_candidates(sample.path)
     assert result.rejected == []
     store = Store()
     assert session_name(sample.title) in seed_samples(store, config.SAMPLES_DIR)

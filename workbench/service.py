@@ -199,7 +199,7 @@ def export_runs(store, *, session=None, run_ids: Sequence[int] | None = None,
 
     Returns (data, number of rows). Raises NotFound when there is nothing to export.
     """
-    from . import io as wio
+    from . import formats as wio
 
     if fmt not in ("long", "wide"):
         raise InputError(f"Unknown export format '{fmt}'.", "Use 'long' or 'wide'.")
@@ -266,7 +266,7 @@ def ocr_set(store, set_id: int, *, langs: str | None = None, only_missing: bool 
 
 
 # ================================================================ TREC / comparison
-# Labels and runs in and out of the TREC formats (workbench.trec), and the session
+# Labels and runs in and out of the TREC formats (workbench.formats.trec), and the session
 # comparison the Compare page and `workbench compare` share (workbench.compare).
 
 def labels_by_query(store, set_ids) -> dict[str, dict[str, int]]:
@@ -298,7 +298,7 @@ def import_qrels(store, session, labels, *, skip_unknown: bool = False) -> dict:
     """
     from .errors import InputError
     from .model import Label
-    from .trec import labels_to_qrels
+    from .formats.trec import labels_to_qrels
 
     qrels = labels_to_qrels(labels)
     info = store.get_session(session)
@@ -405,7 +405,7 @@ def export_trec_run(store, *, session=None, run_ids: Sequence[int] | None = None
     with the same tag for the same query (a re-run) would collide: the newest keeps the
     tag and older ones get ``_run<id>`` appended, so every stored run is exported.
     """
-    from . import trec
+    from .formats import trec
     from .errors import InputError
 
     runs = _runs_to_export(store, session, run_ids)
@@ -439,7 +439,7 @@ def export_trec_run(store, *, session=None, run_ids: Sequence[int] | None = None
 
 def export_qrels(store, session) -> bytes:
     """TREC qrels (``qid 0 docid grade``, UTF-8) of every label in a session."""
-    from . import trec
+    from .formats import trec
     from .errors import NotFound
 
     info = store.get_session(session)
