@@ -10,7 +10,7 @@ Public API
   OcrEngine (interface: name, read(image) -> text), TesseractEngine, OcrSettings,
   OcrCache (on-disk, get/put), MemoryOcrCache, char_accuracy(pred, truth)
 
-Modules: preprocess (settings + image preparation), engine (OcrEngine, tesseract), text (cleanup,
+Modules: prepare (settings + image preparation), engine (OcrEngine, tesseract), text (cleanup,
 accuracy), cache, batch (parallel, cancel, candidate sets), description, samples (rendered labels).
 
 `OcrEngine` is the slot a second engine (e.g. RapidOCR) would fill: a `name`, `read(image) -> str`
@@ -23,7 +23,7 @@ from .cache import OCR_CACHE_DIR, MemoryOcrCache, OcrCache, cache_key
 from .description import OCR_TAG, TEXT_TAG, build_description, normalize_ws
 from .engine import (APT_INSTALL, DEFAULT_LANGS, OcrEngine, TesseractEngine, check_languages, list_languages,
                      tesseract_config, tesseract_version)
-from .preprocess import OcrSettings, preprocess
+from .prepare import OcrSettings, preprocess
 from .samples import FONT_PATH, SAMPLE_TEXTS, render_sample
 from .text import char_accuracy, clean_ocr_text, is_empty_text
 

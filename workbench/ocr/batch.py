@@ -18,7 +18,7 @@ from ..images import file_hash, open_rgb
 from .cache import OcrCacheLike, resolve_cache
 from .description import build_description
 from .engine import DEFAULT_LANGS, OcrEngine, TesseractEngine
-from .preprocess import OcrSettings
+from .prepare import OcrSettings
 from .text import is_empty_text
 
 ProgressFn = Callable[[int, int], None]

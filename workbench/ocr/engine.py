@@ -10,7 +10,7 @@ from PIL import Image
 
 from ..errors import LanguageMissing, OCRError, OcrFailed, OcrTimeout, TesseractMissing
 from ..extras import require
-from .preprocess import OcrSettings, preprocess
+from .prepare import OcrSettings, preprocess
 from .text import clean_ocr_text
 
 DEFAULT_LANGS = "chi_sim+eng"
