@@ -80,8 +80,8 @@ def long_frame(runs: Iterable[Run], labels: Any = None, query_ids: Mapping[int, 
 
 
 def run_labels(runs: list[Run]) -> list[str]:
-    """Column names for runs in a wide table: run name or instruction, disambiguated."""
-    base = [(r.name or r.instruction or "run").strip() for r in runs]
+    """Column names for runs in a wide table: `Run.label`, disambiguated by backend/model."""
+    base = [r.label.strip() or "run" for r in runs]
     variants: dict[str, set] = {}
     for b, r in zip(base, runs):
         variants.setdefault(b, set()).add((r.backend, r.model_id))

@@ -6,7 +6,7 @@ import math
 from pathlib import Path
 
 from ..errors import InputError, NothingImported, RowError
-from ..model import Run, Score
+from ..model import Result, Run
 from .decode import decode_bytes
 from .export import unneutralise
 from .tables import cell_text, parse_csv, row_error
@@ -115,7 +115,7 @@ def read_ranked_csv(path: str | Path, encoding: str | None = None, *, name: str 
         scores = []
         for i, (_line, did, s, r) in enumerate(ordered, start=1):
             rank = r if have_rank else i
-            scores.append(Score(doc_id=did, score=float(s) if s is not None else -float(rank), rank=rank))
+            scores.append(Result(doc_id=did, score=float(s) if s is not None else -float(rank), rank=rank))
         if have_rank and len({s.rank for s in scores}) != len(scores):
             # ties in the other system's ranks: keep its order, re-number 1..n
             for i, s in enumerate(scores, start=1):
