@@ -44,18 +44,10 @@ def seed_samples(store, root: str | Path | None = None) -> list[str]:
         result = formats.read_candidates(sample.path)
         if result.rejected:  # a broken bundled sample: keep the valid rows, but say so loudly
             warnings.warn(f"Sample '{sample.name}' has rejected rows:\n{result.summary()}", stacklevel=2)
-        existed = any(s.name == name for s in store.list_sessions(filter=name))
-        session = store.get_or_create_session(name, description=f"Bundled sample '{sample.name}' "
-                                                                 f"({Path(sample.path).name})")
-        saved: list[int] = []
-        try:
+        with store.transaction():   # a sample that fails half-way leaves nothing behind
+            session = store.get_or_create_session(name, description=f"Bundled sample '{sample.name}' "
+                                                                     f"({Path(sample.path).name})")
             for cset in result.sets:
-                saved.append(store.save_candidate_set(session.id, cset))
-        except BaseException:
-            for set_id in saved:
-                store.delete_candidate_set(set_id)
-            if not existed:
-                store.delete_session(session.id)
-            raise
+                store.save_candidate_set(session.id, cset)
         created.append(name)
     return created

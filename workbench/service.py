@@ -85,12 +85,13 @@ def rerank_set(store, set_id: int, instruction: Instruction | str, reranker, *,
         stop_run(store, run_id, timings=stopped())
         raise
     final = {r.doc_id: float(r.score) for r in results}
-    store.add_scores(run_id, provisional_scores(final, order))
     timings = dict(getattr(results, "timings", {}) or {})
     timings["total_s"] = time.perf_counter() - started
-    store.finish_run(run_id, "done", timings=timings,
-                     cache_hits=int(getattr(results, "cache_hits", 0)),
-                     cache_misses=int(getattr(results, "cache_misses", 0)))
+    with store.transaction():   # final ranks and status land together
+        store.add_scores(run_id, provisional_scores(final, order))
+        store.finish_run(run_id, "done", timings=timings,
+                         cache_hits=int(getattr(results, "cache_hits", 0)),
+                         cache_misses=int(getattr(results, "cache_misses", 0)))
     return store.load_run(run_id)
 
 
@@ -99,12 +100,13 @@ def stop_run(store, run_id: int, *, status: str = "cancelled",
     """Settle an unfinished run: rank the scores it has (best first, ties by input
     order) and give it its final status. Used when a run is cancelled, fails, or was
     left "running" by a process that died."""
-    run = store.load_run(run_id)
-    if run.scores:
-        by_index = sorted(run.scores, key=lambda s: (s.index is None, s.index or 0))
-        order = [s.doc_id for s in by_index]
-        store.add_scores(run_id, provisional_scores({s.doc_id: s.score for s in run.scores}, order))
-    store.finish_run(run_id, status, timings=timings)
+    with store.transaction():
+        run = store.load_run(run_id)
+        if run.scores:
+            by_index = sorted(run.scores, key=lambda s: (s.index is None, s.index or 0))
+            order = [s.doc_id for s in by_index]
+            store.add_scores(run_id, provisional_scores({s.doc_id: s.score for s in run.scores}, order))
+        store.finish_run(run_id, status, timings=timings)
     return store.load_run(run_id)
 
 
@@ -236,11 +238,12 @@ def import_runs(store, session, runs: Sequence[Run]) -> list[int]:
                 f"{', '.join(extra[:5])}{' …' if len(extra) > 5 else ''}.",
                 "Check the doc_id column: a ranking must use the ids of the imported candidate set.")
     saved = []
-    for run in runs:
-        run.status = "imported"
-        run_id = store.create_run(sets[run.query_id].id, run)
-        store.finish_run(run_id, "imported", timings=run.timings or None)
-        saved.append(run_id)
+    with store.transaction():   # all runs or none
+        for run in runs:
+            run.status = "imported"
+            run_id = store.create_run(sets[run.query_id].id, run)
+            store.finish_run(run_id, "imported", timings=run.timings or None)
+            saved.append(run_id)
     return saved
 
 
