@@ -91,7 +91,7 @@ def timed(fn, reps: int = 1):
 def p1_overhead(small: str, images: list[str]) -> tuple[float, str]:
     from workbench.model import Query
     from workbench.rerank import get_reranker, plan_batches
-    from workbench.rerank.qwen_vl import _query_images
+    from workbench.rerank.qwen_vl.reranker import _query_images
 
     rr = get_reranker("qwen-vl", model_path=small)
     q = Query("q", text="red running shoes")

@@ -19,8 +19,8 @@ from workbench import config
 from workbench.errors import InputError
 from workbench.model import Document, Query
 from workbench.rerank import get_reranker
-from workbench.rerank.qwen_vl import (LYCHEE_PROMPT, QWEN3_DEFAULTS, QWEN3_PROMPT, detect_family,
-                                      image_tokens_from_size)
+from workbench.rerank.prompts import QWEN3_VL_RERANKER
+from workbench.rerank.qwen_vl import detect_family, image_tokens_from_size
 from tests.helpers import random_image
 
 INSTR = "Given a user's search query, rank products by visual and textual relevance"
@@ -152,14 +152,14 @@ def test_builder_rejects_bad_family_and_v4_layout(tmp_path):
 # ---- family detection, defaults, prompt ----
 
 def test_family_detection_and_reference_defaults(rr):
-    assert rr.family == QWEN3_PROMPT
-    assert detect_family("/m/any", {"model_type": "qwen3_vl"}) == QWEN3_PROMPT
-    assert detect_family("/m/lychee", {"model_type": "qwen2_5_vl"}) == LYCHEE_PROMPT
+    assert rr.family == "qwen3-vl" and rr.format.name == "qwen3-vl-reranker"
+    assert detect_family("/m/any", {"model_type": "qwen3_vl"}) == "qwen3-vl"
+    assert detect_family("/m/lychee", {"model_type": "qwen2_5_vl"}) == "qwen2.5-vl"
     assert rr.default_instruction == REF_DEFAULT_INSTRUCTION
     assert (rr.min_pixels, rr.max_pixels) == (REF_MIN_PIXELS, REF_MAX_PIXELS)
-    assert rr.max_length == QWEN3_DEFAULTS["max_length"] == 8192
+    assert rr.max_length == QWEN3_VL_RERANKER.max_length == 8192
     assert rr.image_patch_size == 16
-    assert rr.params()["prompt"] == QWEN3_PROMPT
+    assert rr.params()["prompt"] == "qwen3-vl-reranker"
     assert type(rr.model).__name__ == "Qwen3VLForConditionalGeneration"
 
 
@@ -281,7 +281,7 @@ def test_cache_keys_differ_from_lychee(tiny_qwen3_checkpoint, tiny_checkpoint, r
     from workbench.store import Store
 
     lychee = get_reranker("qwen-vl", model_path=tiny_checkpoint)
-    assert lychee.family == LYCHEE_PROMPT
+    assert lychee.family == "qwen2.5-vl" and lychee.format.name == "lychee"
     q = Query("q", text="red running shoes")
     k3, kl = rr.cache_key(INSTR, q, docs[0]), lychee.cache_key(INSTR, q, docs[0])
     assert k3 != kl and k3.params != kl.params and k3.model_id != kl.model_id
