@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import io as _io
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -318,17 +317,18 @@ def test_ranked_csv_from_another_system():
         formats.read_ranked_csv(DATA / "good_utf8.csv")
 
 
-def test_import_speed_10k_rows(tmp_path):
+@pytest.mark.slow
+def test_import_10k_rows(tmp_path):
+    """10,000 rows in 100 sets import completely (the time is measured by bench/foundation.py)."""
     rows = ["query_id,query_text,query_image,doc_id,doc_text,doc_image,label,first_stage_score,brand"]
     rows += [f"q{i // 100},查询 {i // 100},,d{i},文档 {i} denim jacket text,,{i % 3},{i / 1e4},b{i % 7}"
              for i in range(10_000)]
     path = tmp_path / "big.csv"
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    t0 = time.perf_counter()
     res = formats.read_candidates(path)
-    elapsed = time.perf_counter() - t0
     assert len(res.sets) == 100 and res.n_docs == 10_000 and not res.rejected
-    assert elapsed < 2.0, f"10k-row import took {elapsed:.2f}s"
+    assert res.sets[57].documents[3].metadata == {"brand": f"b{5703 % 7}"}
+    assert res.sets[57].documents[3].label == 5703 % 3
 
 
 # --------------------------------------------------------------------------- CLI

@@ -124,13 +124,6 @@ EXPECTED_SCHEMA = {
 }
 
 
-@pytest.fixture
-def store():
-    s = Store()
-    yield s
-    s.close()
-
-
 # ----------------------------------------------------------------------------- schema & migrations
 
 
