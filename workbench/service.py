@@ -268,6 +268,90 @@ def ocr_set(store, set_id: int, *, langs: str | None = None, only_missing: bool 
                             progress=progress, cancel=cancel, on_doc=save, **kwargs)
 
 
+def ocr_session(store, session, *, set_ids: Sequence[int] | None = None, langs: str | None = None,
+                only_missing: bool = False, progress=None, cancel=None, **kwargs) -> dict[int, list]:
+    """OCR every set of a session (or the given sets of it), saving each document as it is
+    read. Returns ``{set_id: [DocOcr, ...]}``. `progress(done, total)` counts images over all
+    the sets. Raises NotFound for an unknown session, InputError for a set not in it or a
+    session without sets; Cancelled (finished documents saved) on cancel.
+    """
+    info = store.get_session(session)
+    sets = [s.id for s in store.list_candidate_sets(info.id)]
+    if not sets:
+        raise InputError(f"Session '{info.name}' has no candidate sets to OCR.",
+                         "Import candidate sets into it first (Import page, or workbench import FILE).")
+    if set_ids is not None:
+        unknown = [i for i in set_ids if int(i) not in sets]
+        if unknown:
+            raise InputError(f"Set(s) {', '.join(map(str, unknown))} are not in session '{info.name}'.",
+                             f"Pick from its sets: {', '.join(map(str, sets))}.")
+        sets = [int(i) for i in set_ids]
+    sizes = {}
+    for sid in sets:
+        docs = store.load_candidate_set(sid).documents
+        sizes[sid] = sum(1 for d in docs if d.image and not (only_missing and d.ocr_final is not None))
+    total, base, out = sum(sizes.values()), 0, {}
+    for sid in sets:
+        def sub(done: int, _total: int, base=base) -> None:
+            if progress:
+                progress(base + done, total)
+        out[sid] = ocr_set(store, sid, langs=langs, only_missing=only_missing, progress=sub, cancel=cancel, **kwargs)
+        base += sizes[sid]
+    return out
+
+
+def clear_ocr(store, set_id: int, doc_ids: Sequence[str] | None = None, *, edits: bool = False,
+              cap: int | None = 200) -> list[str]:
+    """Forget the OCR text of the given documents of a set (None = every document), and rebuild
+    their descriptions from what is left ([TEXT] and metadata). The analyst's edited OCR text
+    is kept (and stays in the description) unless `edits=True`. Unknown doc ids raise InputError
+    before anything changes. Returns the doc ids cleared.
+    """
+    from . import ocr
+
+    cset = store.load_candidate_set(set_id)
+    by_id = {d.id: d for d in cset.documents}
+    wanted = list(by_id) if doc_ids is None else [str(x) for x in doc_ids]
+    unknown = [x for x in wanted if x not in by_id]
+    if unknown:
+        raise InputError(f"Set {set_id} has no document(s) {', '.join(unknown[:5])}.",
+                         f"Use its doc ids, e.g. {', '.join(list(by_id)[:5])}.")
+    with store.transaction():
+        for doc_id in wanted:
+            doc = by_id[doc_id]
+            doc.ocr_text = None
+            if edits:
+                doc.ocr_edited = None
+            description = ocr.build_description(doc.ocr_final, doc.text, doc.metadata, cap) or None
+            values = dict(ocr_text=None, description=description)
+            if edits:
+                values["ocr_edited"] = None
+            store.update_document_text(set_id, doc_id, **values)
+    return wanted
+
+
+def clear_session_ocr(store, session, doc_ids: Sequence[str] | None = None, *, edits: bool = False,
+                      cap: int | None = 200) -> dict[int, list[str]]:
+    """`clear_ocr` over every set of a session: each given doc id is cleared in every set that
+    holds it (an id no set holds raises InputError, nothing changed). Returns {set_id: doc ids}."""
+    info = store.get_session(session)
+    sets = {s.id: [d.id for d in store.load_candidate_set(s.id).documents]
+            for s in store.list_candidate_sets(info.id)}
+    if doc_ids is not None:
+        known = {d for ids in sets.values() for d in ids}
+        unknown = [str(x) for x in doc_ids if str(x) not in known]
+        if unknown:
+            raise InputError(f"Session '{info.name}' has no document(s) {', '.join(unknown[:5])}.",
+                             "Check the doc ids (they are listed on the OCR page and in exports).")
+    out = {}
+    with store.transaction():
+        for sid, ids in sets.items():
+            chosen = ids if doc_ids is None else [d for d in ids if d in {str(x) for x in doc_ids}]
+            if chosen:
+                out[sid] = clear_ocr(store, sid, chosen, edits=edits, cap=cap)
+    return out
+
+
 # ================================================================ TREC / comparison
 # Labels and runs in and out of the TREC formats (workbench.formats.trec), and the session
 # comparison the Compare page and `workbench compare` share (workbench.compare).

@@ -31,6 +31,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--psm", type=int, default=ocr.OcrSettings().psm, help="tesseract page segmentation mode")
     p.add_argument("--workers", type=int, default=None, help="parallel OCR processes (default: CPU cores)")
     p.add_argument("--timeout", type=float, default=ocr.OcrSettings().timeout, help="seconds per image")
+    p.add_argument("--min-confidence", type=float, default=None, metavar="N",
+                   help="drop text lines tesseract reads with a median word confidence under N (0-100); an "
+                        "image with no line left gives 'no text found' (default "
+                        f"{ocr.DEFAULT_MIN_CONFIDENCE:g}, or ${ocr.MIN_CONFIDENCE_ENV}; 0 = keep all)")
+    p.add_argument("--min-word-confidence", type=float, default=None, metavar="N",
+                   help="in the lines kept, drop words with a confidence under N (default "
+                        f"{ocr.DEFAULT_MIN_WORD_CONFIDENCE:g}, or ${ocr.MIN_WORD_CONFIDENCE_ENV}; 0 = keep all)")
+    p.add_argument("--set", type=int, action="append", dest="set_ids", metavar="ID",
+                   help="with --session: only this set (repeat for several; default every set)")
+    p.add_argument("--only-missing", action="store_true",
+                   help="with --session: skip documents that already have OCR text")
+    clear = p.add_mutually_exclusive_group()
+    clear.add_argument("--clear", metavar="DOC_IDS",
+                       help="with --session: forget the OCR text of these documents (comma-separated doc ids, "
+                            "in every set holding them) instead of reading; descriptions are rebuilt")
+    clear.add_argument("--clear-all", action="store_true",
+                       help="with --session: forget the OCR text of every document of the session (or --set)")
+    p.add_argument("--drop-edits", action="store_true",
+                   help="with --clear/--clear-all: also forget the analyst's edited OCR text (kept by default)")
     p.add_argument("--no-cache", action="store_true", help="ignore and do not write the OCR cache")
     p.add_argument("--encoding", help="text encoding of --input, e.g. gbk (default: detected)")
     p.add_argument("--bom", action="store_true", help="write the CSV with a UTF-8 BOM (Excel and Chinese)")
@@ -51,11 +70,11 @@ def _report(name: str, results: list[ocr.DocOcr]) -> tuple[int, int, int]:
     empty = [r for r in results if r.status == "empty"]
     errors = [r for r in results if r.status == "error"]
     cached = sum(r.cached for r in results if r.status in ("ok", "empty"))
-    print(f"  {name}: {n_ok} described, {len(empty)} empty, {len(errors)} failed, "
+    print(f"  {name}: {n_ok} described, {len(empty)} {ocr.NO_TEXT_FOUND}, {len(errors)} failed, "
           f"{sum(r.status == 'no_image' for r in results)} without image ({cached} from cache)")
     for r in empty:
-        print(f"    empty: document '{r.doc_id}' ({r.image}): no text found; check the image or type the "
-              "text on the OCR page")
+        print(f"    {ocr.NO_TEXT_FOUND}: document '{r.doc_id}' ({r.image}); if it does hold text, type it on "
+              "the OCR page or lower --min-confidence")
     for r in errors:
         print(f"    failed: document '{r.doc_id}': " + str(r.error).replace("\n", "\n      "))
     return n_ok, len(empty), len(errors)
@@ -75,7 +94,22 @@ def cmd_ocr(args: argparse.Namespace) -> int:
                          "in the database.", "Leave out --output, or use --input FILE --output FILE.")
     if args.session and args.query_text:
         raise InputError("--query-text only applies to --input FOLDER.", "Leave out --query-text.")
-    settings = ocr.OcrSettings(psm=args.psm, timeout=args.timeout)
+    if (args.clear or args.clear_all) and not args.session:
+        raise InputError("--clear and --clear-all apply to a session's stored documents.",
+                         "Add --session NAME (for a candidate file, simply run OCR again).")
+    if args.drop_edits and not (args.clear or args.clear_all):
+        raise InputError("--drop-edits only applies with --clear or --clear-all.",
+                         "Add --clear DOC_IDS or --clear-all, or leave out --drop-edits.")
+    if (args.set_ids or args.only_missing) and not args.session:
+        raise InputError("--set and --only-missing apply to --session.", "Add --session NAME, or leave them out.")
+    if args.clear or args.clear_all:
+        return _clear_session(args)
+    conf = {}
+    if args.min_confidence is not None:
+        conf["min_confidence"] = ocr.check_min_confidence(args.min_confidence, "--min-confidence")
+    if args.min_word_confidence is not None:
+        conf["min_word_confidence"] = ocr.check_min_confidence(args.min_word_confidence, "--min-word-confidence")
+    settings = ocr.OcrSettings(psm=args.psm, timeout=args.timeout, **conf)
     engine = ocr.TesseractEngine(args.langs, settings)
     engine.check()  # tesseract / languages missing: fail before reading anything
     kw = dict(engine=engine, cap=args.cap or None, workers=args.workers,
@@ -86,28 +120,56 @@ def cmd_ocr(args: argparse.Namespace) -> int:
 
 
 def _ocr_session(args: argparse.Namespace, kw: dict) -> int:
-    from ..service import ocr_set
+    from ..service import ocr_session
     from ..store import Store
 
     store = Store()
-    failed = 0
     try:
         session = store.get_session(args.session)
-        sets = store.list_candidate_sets(session.id)
-        if not sets:
-            raise InputError(f"Session '{session.name}' has no candidate sets.",
-                             f"Import one first: workbench import FILE --session {session.name}")
-        for info in sets:
-            try:
-                results = ocr_set(store, info.id, progress=_progress(f"set {info.id}"), **kw)
-            except (Cancelled, KeyboardInterrupt):
-                print("Cancelled: the images done so far are saved.", file=sys.stderr)
-                return 130
-            failed += _report(f"set {info.id} '{info.name or info.query_id}'", results)[2]
-        print(f"OCR descriptions saved in session '{session.name}'.")
+        try:
+            report = ocr_session(store, session.id, set_ids=args.set_ids, only_missing=args.only_missing,
+                                 progress=_progress(f"session '{session.name}'"), **kw)
+        except (Cancelled, KeyboardInterrupt):
+            print("Cancelled: the images done so far are saved.", file=sys.stderr)
+            return 130
+        failed = 0
+        for set_id, results in report.items():
+            info = store.get_set(set_id)
+            failed += _report(f"set {set_id} '{info.name or info.query_id}'", results)[2]
+        print(f"OCR descriptions saved in session '{session.name}' ({len(report)} set(s)).")
     finally:
         store.close()
     return 1 if failed else 0
+
+
+def _clear_session(args: argparse.Namespace) -> int:
+    from ..service import clear_ocr, clear_session_ocr
+    from ..store import Store
+
+    doc_ids = None if args.clear_all else [x.strip() for x in args.clear.split(",") if x.strip()]
+    if doc_ids is not None and not doc_ids:
+        raise InputError("--clear was given no doc ids.", "Use e.g. --clear d1,d2, or --clear-all.")
+    store = Store()
+    try:
+        session = store.get_session(args.session)
+        if args.set_ids:
+            sets = {s.id for s in store.list_candidate_sets(session.id)}
+            bad = [i for i in args.set_ids if i not in sets]
+            if bad:
+                raise InputError(f"Set(s) {', '.join(map(str, bad))} are not in session '{session.name}'.",
+                                 f"Pick from: {', '.join(map(str, sorted(sets)))}.")
+            with store.transaction():
+                cleared = {sid: clear_ocr(store, sid, doc_ids, edits=args.drop_edits, cap=args.cap or None)
+                           for sid in args.set_ids}
+        else:
+            cleared = clear_session_ocr(store, session.id, doc_ids, edits=args.drop_edits, cap=args.cap or None)
+        n = sum(len(v) for v in cleared.values())
+        kept = "" if args.drop_edits else " (edited OCR text kept; --drop-edits forgets it too)"
+        print(f"Cleared the OCR text of {n} document(s) in {len(cleared)} set(s) of session "
+              f"'{session.name}'{kept}.")
+    finally:
+        store.close()
+    return 0
 
 
 def _ocr_file(args: argparse.Namespace, kw: dict) -> int:

@@ -9,6 +9,8 @@ Public API
   list_languages() -> list[str]
   OcrEngine (interface: name, read(image) -> text), TesseractEngine, OcrSettings,
   OcrCache (on-disk, get/put), MemoryOcrCache, char_accuracy(pred, truth)
+  Word, kept_text, line_confidence (confidence thresholds: an image with no confident line gives
+  NO_TEXT_FOUND, text ""), ocr_status(doc), ocr_review_frame(cset) (raw and edited text side by side)
 
 Modules: prepare (settings + image preparation), engine (OcrEngine, tesseract), text (cleanup,
 accuracy), cache, batch (parallel, cancel, candidate sets), description, samples (rendered labels).
@@ -21,13 +23,21 @@ were chosen by measured accuracy; the table is in bench/README.md.
 from .batch import DocOcr, OcrResult, describe_set, ocr_image, ocr_many
 from .cache import OCR_CACHE_DIR, MemoryOcrCache, OcrCache, cache_key
 from .description import OCR_TAG, TEXT_TAG, build_description, normalize_ws
+from ..errors import OcrTimeout  # noqa: F401  (re-exported for callers catching it)
 from .engine import (APT_INSTALL, DEFAULT_LANGS, OcrEngine, TesseractEngine, check_languages, list_languages,
                      tesseract_config, tesseract_version)
 from .prepare import OcrSettings, preprocess
 from .samples import FONT_PATH, SAMPLE_TEXTS, render_sample
+from .review import ocr_review_frame, ocr_status
 from .text import char_accuracy, clean_ocr_text, is_empty_text
+from .words import (DEFAULT_MIN_CONFIDENCE, DEFAULT_MIN_WORD_CONFIDENCE, MIN_CONFIDENCE_ENV,
+                    MIN_WORD_CONFIDENCE_ENV, NO_TEXT_FOUND, Word, check_min_confidence, image_confidence,
+                    kept_text, line_confidence, words_to_text)
 
 __all__ = [
+    "DEFAULT_MIN_CONFIDENCE", "DEFAULT_MIN_WORD_CONFIDENCE", "MIN_CONFIDENCE_ENV", "MIN_WORD_CONFIDENCE_ENV",
+    "NO_TEXT_FOUND", "OcrTimeout", "Word", "check_min_confidence", "image_confidence", "kept_text",
+    "line_confidence", "ocr_review_frame", "ocr_status", "words_to_text",
     "APT_INSTALL", "DEFAULT_LANGS", "FONT_PATH", "OCR_CACHE_DIR", "OCR_TAG", "SAMPLE_TEXTS", "TEXT_TAG",
     "DocOcr", "MemoryOcrCache", "OcrCache", "OcrEngine", "OcrResult", "OcrSettings", "TesseractEngine",
     "build_description", "cache_key", "char_accuracy", "check_languages", "clean_ocr_text", "describe_set",

@@ -20,6 +20,7 @@ from .description import build_description
 from .engine import DEFAULT_LANGS, OcrEngine, TesseractEngine
 from .prepare import OcrSettings
 from .text import is_empty_text
+from .words import NO_TEXT_FOUND, Word, dropped_count, image_confidence, words_to_text
 
 ProgressFn = Callable[[int, int], None]
 
@@ -28,18 +29,36 @@ ProgressFn = Callable[[int, int], None]
 @dataclass
 class OcrResult:
     path: str
-    text: str = ""
-    empty: bool = True               # nothing readable was found: flagged, never hidden
+    text: str = ""                   # the words at or above the confidence threshold
+    empty: bool = True               # no text found (nothing, or only low-confidence words): flagged
     seconds: float = 0.0             # OCR time (0 for cache hits)
     image_hash: str | None = None
     engine: str = ""
     langs: str = ""
     cached: bool = False
     error: WorkbenchError | None = None
+    all_text: str = ""               # every word read, before the threshold (for inspection)
+    words: int = 0                   # words read
+    dropped: int = 0                 # words not kept (all of them when no text was found)
+    confidence: float | None = None  # the image's mean word confidence (0-100), tesseract only
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    @property
+    def status(self) -> str:
+        """'text', 'no text found' or 'error'."""
+        return "error" if self.error is not None else (NO_TEXT_FOUND if self.empty else "text")
+
+
+def _from_words(path: str, words: list[Word], engine: OcrEngine, **kw) -> OcrResult:
+    settings = getattr(engine, "settings", None)
+    text = engine.text_of(words) if hasattr(engine, "text_of") else words_to_text(words)
+    dropped = len(words) if not text else dropped_count(words, getattr(settings, "min_word_confidence", 0.0))
+    return OcrResult(path, text, is_empty_text(text), engine=engine.name, langs=getattr(engine, "langs", ""),
+                     all_text=words_to_text(words, 0.0), words=len(words), dropped=dropped,
+                     confidence=round(image_confidence(words), 1), **kw)
 
 
 def _make_engine(langs: str, settings: OcrSettings | None, engine: OcrEngine | None) -> OcrEngine:
@@ -52,19 +71,31 @@ def _run_one(path: str | Path, engine: OcrEngine, cache: OcrCacheLike | None,
     langs = getattr(engine, "langs", "")
     digest = file_hash(path)
     key = None
+    with_words = callable(getattr(engine, "read_words", None))
     if cache is not None:
         blob = json.dumps([digest, engine_key or engine.cache_key()], sort_keys=True, ensure_ascii=False)
         key = hashlib.sha256(blob.encode("utf-8")).hexdigest()
         hit = cache.get(key)
-        if hit is not None:
+        if hit is not None and with_words and isinstance(hit.get("words"), list):
+            words = [Word.from_json(w) for w in hit["words"]]
+            return _from_words(path, words, engine, seconds=0.0, image_hash=digest, cached=True)
+        if hit is not None and not with_words:
             text = hit.get("text", "")
-            return OcrResult(path, text, is_empty_text(text), 0.0, digest, engine.name, langs, cached=True)
+            return OcrResult(path, text, is_empty_text(text), 0.0, digest, engine.name, langs, cached=True,
+                             all_text=text)
     t0 = time.perf_counter()
+    if with_words:   # tesseract: keep every word with its confidence, apply the threshold after
+        words = engine.read_words(open_rgb(path))
+        seconds = time.perf_counter() - t0
+        if cache is not None and key is not None:
+            cache.put(key, {"words": [w.to_json() for w in words], "seconds": round(seconds, 4),
+                            "engine": engine.name})
+        return _from_words(path, words, engine, seconds=seconds, image_hash=digest)
     text = engine.read(open_rgb(path))
     seconds = time.perf_counter() - t0
     if cache is not None and key is not None:
         cache.put(key, {"text": text, "seconds": round(seconds, 4), "engine": engine.name})
-    return OcrResult(path, text, is_empty_text(text), seconds, digest, engine.name, langs)
+    return OcrResult(path, text, is_empty_text(text), seconds, digest, engine.name, langs, all_text=text)
 
 
 def ocr_image(path: str | Path, langs: str = DEFAULT_LANGS, *, settings: OcrSettings | None = None,

@@ -11,7 +11,7 @@ from PIL import Image
 from ..errors import LanguageMissing, OCRError, OcrFailed, OcrTimeout, TesseractMissing
 from ..extras import require
 from .prepare import OcrSettings, preprocess
-from .text import clean_ocr_text
+from .words import Word, kept_text, words_from_data, words_to_text
 
 DEFAULT_LANGS = "chi_sim+eng"
 APT_INSTALL = "sudo apt-get install -y tesseract-ocr tesseract-ocr-chi-sim"
@@ -117,15 +117,29 @@ class TesseractEngine(OcrEngine):
         check_languages(self.langs)
 
     def cache_key(self) -> dict[str, Any]:
+        # "output": the cache holds words with confidences (older entries held plain text)
         return {"engine": self.name, "version": tesseract_version(), "langs": self.langs,
-                "settings": self.settings.key()}
+                "settings": self.settings.key(), "output": "words"}
 
     def read(self, image: Image.Image) -> str:
+        """The text kept by the confidence thresholds ("" = no text found; see ocr/words.py)."""
+        return self.text_of(self.read_words(image))
+
+    def text_of(self, words: list[Word]) -> str:
+        return kept_text(words, self.settings.min_confidence, self.settings.min_word_confidence)
+
+    def read_all(self, image: Image.Image) -> str:
+        """Every word tesseract read, whatever its confidence (what OCR gave before the threshold)."""
+        return words_to_text(self.read_words(image), 0.0)
+
+    def read_words(self, image: Image.Image) -> list[Word]:
+        """Every word with its confidence and line (tesseract's image_to_data)."""
         pt = _tesseract()
         prepared = preprocess(image, self.settings)
         cfg = tesseract_config(self.settings)
         try:
-            raw = pt.image_to_string(prepared, lang=self.langs, config=cfg, timeout=self.settings.timeout)
+            data = pt.image_to_data(prepared, lang=self.langs, config=cfg, timeout=self.settings.timeout,
+                                    output_type=pt.Output.DICT)
         except RuntimeError as exc:
             if "timeout" in str(exc).lower():
                 raise OcrTimeout(
@@ -141,4 +155,4 @@ class TesseractEngine(OcrEngine):
                 check_languages(self.langs)  # raises LanguageMissing with the installed list
             raise OcrFailed(f"tesseract failed ({exc.message if hasattr(exc, 'message') else exc}).",
                             "Re-export the image as PNG and retry; if it persists, report the image.") from None
-        return clean_ocr_text(raw)
+        return words_from_data(data)

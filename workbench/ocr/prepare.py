@@ -4,19 +4,21 @@ The defaults were chosen by measured accuracy: see bench/README.md ("OCR preproc
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps
 
 from ..errors import OCRError
+from .words import check_min_confidence, default_min_confidence, default_min_word_confidence
 
 # --------------------------------------------------------------------------- settings
 
 @dataclass(frozen=True)
 class OcrSettings:
-    """Preprocessing + tesseract options. Everything but `timeout` is part of the cache key."""
+    """Preprocessing + tesseract options. Everything but `timeout` and `min_confidence` is part of
+    the cache key (the cache keeps every word with its confidence; the threshold is applied after)."""
 
     psm: int = 6                      # tesseract page segmentation mode
     oem: int = 1                      # 1 = LSTM only (the only models the Debian packages ship)
@@ -30,8 +32,17 @@ class OcrSettings:
     median: int = 3                   # median filter size applied before binarising (1 = none)
     thresholding: int = 2             # tesseract's own binariser: 0 Otsu, 1 LeptonicaOtsu (tiled), 2 Sauvola
     timeout: float = 60.0             # seconds per image (not in the cache key)
+    # An image whose mean word confidence (0-100) is under min_confidence gives "no text found";
+    # in the others, words under min_word_confidence are dropped. 0 = off. Defaults measured
+    # (bench/ocr_confidence.py), overridable with WORKBENCH_OCR_MIN_CONFIDENCE /
+    # WORKBENCH_OCR_MIN_WORD_CONFIDENCE. Not in the cache key (applied to the cached words).
+    min_confidence: float = field(default_factory=default_min_confidence)
+    min_word_confidence: float = field(default_factory=default_min_word_confidence)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "min_confidence", check_min_confidence(self.min_confidence))
+        object.__setattr__(self, "min_word_confidence",
+                           check_min_confidence(self.min_word_confidence, "The word confidence threshold"))
         if self.binarize not in ("off", "otsu", "auto"):
             raise OCRError(f"Unknown binarize setting {self.binarize!r}.", "Use 'off', 'otsu' or 'auto'.")
         if not 0 <= self.psm <= 13:
@@ -41,6 +52,8 @@ class OcrSettings:
     def key(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("timeout")
+        data.pop("min_confidence")
+        data.pop("min_word_confidence")
         return data
 
 
