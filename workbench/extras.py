@@ -2,7 +2,8 @@
 
 `pip install lychee-workbench` installs the library (import, store, export, BM25-free CLI);
 the heavy parts are extras: ``[qwen]`` (torch + transformers), ``[ocr]`` (pytesseract),
-``[app]`` (streamlit), ``[compare]`` (scipy + ranx), ``[bm25]`` (bm25s + jieba), ``[all]``.
+``[app]`` (streamlit), ``[compare]`` (scipy + ranx), ``[bm25]`` (bm25s + jieba),
+``[parquet]`` (pyarrow, the Parquet export), ``[all]``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ EXTRA_OF: dict[str, str] = {
     "streamlit": "app", "altair": "app",
     "scipy": "compare", "ranx": "compare",
     "bm25s": "bm25", "jieba": "bm25",
+    "pyarrow": "parquet",
     "flash_attn": "gpu",
 }
 

@@ -161,6 +161,7 @@ class Run:
     cache_misses: int = 0
     scores: list[Result] = field(default_factory=list)
     name: str = ""                       # display name, e.g. the template key
+    note: str = ""                       # the analyst's note on the run
 
     def ranking(self) -> list[str]:
         return [s.doc_id for s in sorted(self.scores, key=lambda s: s.rank)]

@@ -213,6 +213,56 @@ def export_runs(store, *, session=None, run_ids: Sequence[int] | None = None,
     return wio.to_csv_bytes(frame, bom=bom), len(frame)
 
 
+def export_tidy(store, *, session=None, run_ids: Sequence[int] | None = None, fmt: str = "csv",
+                bom: bool = False) -> tuple[bytes, int]:
+    """The tidy export (`workbench.formats.tidy`) of a session's runs or the given runs: one row
+    per (run, document) with run id/name/note, query text, document text, image path, OCR text,
+    score, rank, label and note. ``fmt``: "csv" or "parquet". Returns (data, number of rows).
+    Image paths point at the workbench's copies of the stored images (WORKBENCH_HOME/images).
+    """
+    from . import formats as wio
+
+    if fmt not in ("csv", "parquet"):
+        raise InputError(f"Unknown tidy export format '{fmt}'.", "Use 'csv' or 'parquet'.")
+    frame = tidy_export_frame(store, session=session, run_ids=run_ids)
+    data = wio.to_parquet_bytes(frame) if fmt == "parquet" else wio.to_csv_bytes(frame, bom=bom)
+    return data, len(frame)
+
+
+def tidy_export_frame(store, *, session=None, run_ids: Sequence[int] | None = None):
+    """The tidy export as a DataFrame (what `export_tidy` writes)."""
+    from . import formats as wio
+
+    runs = _runs_to_export(store, session, run_ids)
+    set_ids = sorted({r.set_id for r in runs if r.set_id is not None})
+    sets = {i: store.load_candidate_set(i) for i in set_ids}
+    labels = {i: store.get_labels(i) for i in set_ids}
+    return wio.tidy_frame(runs, sets, labels)
+
+
+def set_run_note(store, run_id: int, note: str) -> Run:
+    """Give a run a note ('' clears it); returns the run as stored."""
+    note = str(note or "").strip()
+    if len(note) > 10_000:
+        raise InputError(f"The note is {len(note):,} characters long.",
+                         "Keep a run note under 10,000 characters; put longer text in a file.")
+    store.set_run_note(run_id, note)
+    return store._to_run(store._run_row(run_id))
+
+
+def delete_run(store, run_id: int) -> Run:
+    """Delete one run and its scores (labels, sets and other runs are untouched). A run still
+    in progress is refused: stop it first. Returns the run as it was (for an undo message)."""
+    from .errors import StoreError
+
+    run = store.load_run(run_id)
+    if run.status in ("pending", "running"):
+        raise StoreError(f"Run {run.id} ('{run.label}') is still {run.status}.",
+                         "Cancel it first (or wait for it to finish), then delete it.")
+    store.delete_run(run.id)
+    return run
+
+
 def import_runs(store, session, runs: Sequence[Run]) -> list[int]:
     """Save ranked results from another system as runs of a session's sets.
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from .. import formats
-from ..errors import NothingImported
+from ..errors import InputError, NothingImported
 from ._output import check_output, write_output
 
 
@@ -39,12 +39,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     kind.add_argument("--csv", action="store_true", help="FILE is a ranked-results CSV (default: detected)")
     p.set_defaults(func=cmd_import_run)
 
-    p = sub.add_parser("export", help="export ranked results as long or wide CSV, or a TREC run file")
+    p = sub.add_parser("export", help="export ranked results as long, wide or tidy CSV, Parquet, or a TREC run file")
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--session", help="every run of this session (name or id)")
     which.add_argument("--run", type=int, help="one run id")
-    p.add_argument("--format", choices=("long", "wide", "trec"), default="long",
-                   help="long/wide CSV, or trec ('qid Q0 docid rank score tag', for trec_eval/ranx)")
+    p.add_argument("--format", choices=("long", "wide", "tidy", "tidy-parquet", "trec"), default="long",
+                   help="long/wide CSV; tidy (one row per run x document with run name and note, query and "
+                        "document text, image path, OCR text, score, rank, label and note) as CSV, or "
+                        "tidy-parquet as Parquet; or trec ('qid Q0 docid rank score tag', for trec_eval/ranx)")
     p.add_argument("--output", required=True, help="file to write ('-' for standard output)")
     p.add_argument("--bom", action="store_true", help="UTF-8 with BOM, so Excel shows Chinese correctly (CSV)")
     p.add_argument("--tag", help="TREC run tag (default: each run's name, spaces as '_')")
@@ -151,7 +153,7 @@ def cmd_import_run(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from ..service import export_runs, export_trec_run
+    from ..service import export_runs, export_tidy, export_trec_run
 
     check_output(args.output)
     store = _store()
@@ -160,6 +162,12 @@ def cmd_export(args: argparse.Namespace) -> int:
         if args.format == "trec":
             data = export_trec_run(store, session=args.session, run_ids=run_ids, tag=args.tag)
             n_rows = data.count(b"\n")
+        elif args.format in ("tidy", "tidy-parquet"):
+            if args.format == "tidy-parquet" and args.output == "-":
+                raise InputError("Parquet is a binary file and cannot go to standard output.",
+                                 "Give a file name, e.g. --output runs.parquet.")
+            data, n_rows = export_tidy(store, session=args.session, run_ids=run_ids,
+                                       fmt="parquet" if args.format == "tidy-parquet" else "csv", bom=args.bom)
         else:
             data, n_rows = export_runs(store, session=args.session, run_ids=run_ids,
                                        fmt=args.format, bom=args.bom)

@@ -6,6 +6,7 @@
 * :mod:`.export`      long / wide ranked-results CSV, formula neutralising
 * :mod:`.ranked_csv`  ranked results from another system (CSV) -> Runs
 * :mod:`.trec`        TREC qrels and runs, both ways
+* :mod:`.tidy`        the tidy export (one row per run x document, everything joined), CSV / Parquet
 """
 
 from . import trec
@@ -30,11 +31,12 @@ from .export import (
                      write_csv,
 )
 from .ranked_csv import read_ranked_csv
+from .tidy import TIDY_COLUMNS, tidy_frame, to_parquet_bytes
 from .tables import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, TABLE_SUFFIXES
 
 __all__ = [
     "REQUIRED_COLUMNS", "OPTIONAL_COLUMNS", "TABLE_SUFFIXES", "IMAGE_SUFFIXES", "LONG_COLUMNS",
     "ImportResult", "Sample", "decode_bytes", "read_candidates", "import_folder", "list_samples",
     "long_frame", "wide_frame", "run_labels", "neutralise", "to_csv_bytes", "write_csv",
-    "export_long", "export_wide", "read_ranked_csv", "trec",
+    "export_long", "export_wide", "read_ranked_csv", "trec", "TIDY_COLUMNS", "tidy_frame", "to_parquet_bytes",
 ]

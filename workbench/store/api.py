@@ -285,7 +285,7 @@ class Store(ImageStorage, ScoreCache, StoreBase):
                 instruction=str(run.instruction), backend=run.backend, model_id=run.model_id,
                 params=run.params or {}, status=run.status, started_at=run.started_at or utc_now(),
                 finished_at=run.finished_at, timings=run.timings or {}, cache_hits=int(run.cache_hits),
-                cache_misses=int(run.cache_misses))).inserted_primary_key[0]
+                cache_misses=int(run.cache_misses), note=run.note or "")).inserted_primary_key[0]
             if run.scores:
                 self._upsert_scores(conn, int(run_id), run.scores)
         run.id, run.set_id = int(run_id), info.id
@@ -347,6 +347,13 @@ class Store(ImageStorage, ScoreCache, StoreBase):
         if res.rowcount == 0:
             raise self._no_run(run_id)
 
+    def set_run_note(self, run_id: int, note: str) -> None:
+        """Replace a run's note ('' clears it)."""
+        with self._write() as conn:
+            res = conn.execute(update(t.runs).where(t.runs.c.id == int(run_id)).values(note=str(note or "")))
+        if res.rowcount == 0:
+            raise self._no_run(run_id)
+
     def _run_row(self, run_id: int):
         with self._read() as conn:
             row = conn.execute(select(t.runs).where(t.runs.c.id == int(run_id))).first()
@@ -359,7 +366,7 @@ class Store(ImageStorage, ScoreCache, StoreBase):
         return Run(instruction=r.instruction, backend=r.backend, model_id=r.model_id, set_id=r.set_id,
                    id=r.id, query_id=r.query_id, params=dict(r.params or {}), status=r.status,
                    started_at=r.started_at, finished_at=r.finished_at, timings=dict(r.timings or {}),
-                   cache_hits=r.cache_hits, cache_misses=r.cache_misses, name=r.name)
+                   cache_hits=r.cache_hits, cache_misses=r.cache_misses, name=r.name, note=r.note or "")
 
     @staticmethod
     def _no_run(run_id: Any) -> NotFound:

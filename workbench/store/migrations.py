@@ -143,6 +143,12 @@ def m003_prompt_formats(conn: Connection) -> None:
     """)
 
 
+@migration
+def m006_run_notes(conn: Connection) -> None:
+    """Runs carry an analyst's note (free text, '' when none)."""
+    _run(conn, "ALTER TABLE runs ADD COLUMN note TEXT NOT NULL DEFAULT ''")
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 

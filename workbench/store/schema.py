@@ -87,6 +87,7 @@ runs = Table(
     Column("timings", JSON, nullable=False, default=dict),
     Column("cache_hits", Integer, nullable=False, default=0),
     Column("cache_misses", Integer, nullable=False, default=0),
+    Column("note", Text, nullable=False, default=""),
 )
 
 scores = Table(
