@@ -88,11 +88,13 @@ def test_sqlite_and_export_load_into_pandas_in_three_lines(store, session, tmp_p
     """The README's three-line recipes, run as written."""
     (tmp_path / "runs.parquet").write_bytes(service.export_tidy(store, session="tidy", fmt="parquet")[0])
     con = sqlite3.connect(store.path)
-    scores = pd.read_sql("SELECT r.name, s.doc_id, s.rank, s.score FROM scores s JOIN runs r ON r.id = s.run_id", con)
+    scores = pd.read_sql("SELECT r.name, r.note, s.doc_id, s.rank, s.score FROM scores s JOIN runs r ON r.id = s.run_id", con)
     assert len(scores) == 6 and set(scores.name) == {"short", "long"}
     con.close()
     df = pd.read_parquet(tmp_path / "runs.parquet")
     assert df.groupby("run_name")["label"].count().to_dict() == {"long": 2, "short": 2}
+    wide = df.pivot_table(index=["query_id", "doc_id"], columns="run_name", values="rank")
+    assert wide.loc[("q1", "c")].to_dict() == {"long": 1, "short": 3}
 
 
 def test_run_note_set_clear_and_kept_in_listing(store, session, capsys):
