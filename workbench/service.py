@@ -608,6 +608,44 @@ def compare_runs(store, run_ids: Sequence[int], k: int = 10, **kwargs):
     return compare.compare_session(runs, labels=labels or None, k=k, **kwargs)
 
 
+def query_matrix(store, session, query_id: str | None = None, *, run_ids: Sequence[int] | None = None,
+                 baseline: int | str = 0, k: int | None = None):
+    """The instruction x document matrix of one query of a session (`workbench.compare.matrix`).
+
+    Runs: the session's comparable runs (or `run_ids`), grouped by run label, the newest run of
+    each label for the query. `query_id` None = the first query. Returns ``(MatrixView,
+    query_ids)``, the second being every query of the session with runs, in order, for stepping.
+    Raises NotFound when the session has no runs, InputError for an unknown query id.
+    """
+    from .compare import DEFAULT_SHIFT_K, group_runs, matrix_frame
+    from .errors import NotFound
+
+    info = store.get_session(session)
+    ids = list(run_ids) if run_ids else session_run_ids(store, info.id)
+    runs = [store.load_run(i) for i in ids]
+    if run_ids:
+        sets = {s.id for s in store.list_candidate_sets(info.id)}
+        foreign = [r.id for r in runs if r.set_id not in sets]
+        if foreign:
+            raise InputError(f"Run(s) {', '.join(map(str, foreign))} are not runs of session '{info.name}'.",
+                             "Pick runs of this session.")
+    if not runs:
+        raise NotFound(f"Session '{info.name}' has no finished runs to put side by side.",
+                       "Rerank one of its sets first, or import runs from another system.")
+    groups = group_runs(runs)
+    queries = groups.query_ids
+    qid = queries[0] if query_id is None else str(query_id)
+    if qid not in queries:
+        raise InputError(f"Session '{info.name}' has no runs for query '{qid}'.",
+                         f"Pick one of: {', '.join(queries[:10])}.")
+    chosen = groups.for_query(qid)
+    set_id = chosen[0].set_id
+    cset = store.load_candidate_set(set_id) if set_id is not None else None
+    labels = store.get_labels(set_id) if set_id is not None else {}
+    view = matrix_frame(chosen, cset, labels, baseline=baseline, k=k or DEFAULT_SHIFT_K)
+    return view, queries
+
+
 def session_run_ids(store, session) -> list[int]:
     """Ids of a session's runs that can be compared (done, cancelled or imported), oldest first."""
     info = store.get_session(session)

@@ -72,6 +72,7 @@ from .runs import (
     run_label,
     unique_labels,
 )
+from .matrix import DEFAULT_SHIFT_K, MatrixView, label_conflict, matrix_frame
 from .session import SessionComparison, compare_session
 from .shifts import rank_shift_long, rank_table
 from .significance import (
@@ -86,6 +87,7 @@ from .significance import (
 )
 
 __all__ = [
+    "DEFAULT_SHIFT_K", "MatrixView", "label_conflict", "matrix_frame",
     "Labels",
     "RunsByLabel",
     "DEFAULT_K",
