@@ -80,6 +80,11 @@ EXPECTED_SCHEMA = {
                     "first_stage_score REAL", "ocr_edited TEXT"],
         "indexes": ["UNIQUE u(set_id,doc_id)", "c(image_hash)"],
         "fks": ["image_hash->images.sha256 NO ACTION", "set_id->candidate_sets.id CASCADE"]},
+    "doc_notes": {
+        "columns": ["set_id INTEGER NOT NULL PK1", "doc_id TEXT NOT NULL PK2", "note TEXT NOT NULL",
+                    "updated_at TEXT NOT NULL"],
+        "indexes": ["UNIQUE pk(set_id,doc_id)"],
+        "fks": ["doc_id->documents.doc_id CASCADE", "set_id->documents.set_id CASCADE"]},
     "images": {
         "columns": ["sha256 TEXT PK1", "bytes BLOB NOT NULL", "width INTEGER", "height INTEGER",
                     "format TEXT", "created_at TEXT NOT NULL"],
@@ -146,7 +151,7 @@ def test_blank_db_has_exact_schema(store):
     assert store.migrations_applied == [name for name, _ in MIGRATIONS]
     with sqlite3.connect(store.path) as con:
         recorded = [r[0] for r in con.execute("SELECT name FROM schema_migrations ORDER BY rowid")]
-    assert recorded == ["m001_core", "m002_score_cache_ocr_edits", "m003_prompt_formats", "m006_run_notes"]
+    assert recorded == ["m001_core", "m002_score_cache_ocr_edits", "m003_prompt_formats", "m006_run_notes", "m007_document_notes"]
 
 
 def test_reopen_applies_nothing(store):
@@ -194,7 +199,7 @@ def test_upgrade_from_m001_keeps_data_and_matches_blank_schema(tmp_path, store):
     assert "score_cache" not in names  # really an m001 database
 
     upgraded = Store(old)
-    assert upgraded.migrations_applied == ["m002_score_cache_ocr_edits", "m003_prompt_formats", "m006_run_notes"]
+    assert upgraded.migrations_applied == ["m002_score_cache_ocr_edits", "m003_prompt_formats", "m006_run_notes", "m007_document_notes"]
     assert schema_of(old) == schema_of(store.path) == EXPECTED_SCHEMA
     cset = upgraded.load_candidate_set(1)
     assert cset.query.text == "旧查询"
@@ -635,7 +640,7 @@ def test_m003_marks_first_release_lychee_runs_and_cache_rows_as_lychee_v1(tmp_pa
                                  (canonical_params(params), score))
     engine.dispose()
     store = Store(old)
-    assert store.migrations_applied == ["m003_prompt_formats", "m006_run_notes"]
+    assert store.migrations_applied == ["m003_prompt_formats", "m006_run_notes", "m007_document_notes"]
     assert store.load_run(1).prompt_format == "lychee-v1"
     assert store.load_run(1).params == dict(v1_params, prompt="lychee-v1")
     assert store.load_run(2).prompt_format == "qwen3-vl-reranker"

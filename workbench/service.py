@@ -237,7 +237,8 @@ def tidy_export_frame(store, *, session=None, run_ids: Sequence[int] | None = No
     set_ids = sorted({r.set_id for r in runs if r.set_id is not None})
     sets = {i: store.load_candidate_set(i) for i in set_ids}
     labels = {i: store.get_labels(i) for i in set_ids}
-    return wio.tidy_frame(runs, sets, labels)
+    notes = {i: store.get_notes(i) for i in set_ids}
+    return wio.tidy_frame(runs, sets, labels, notes)
 
 
 def set_run_note(store, run_id: int, note: str) -> Run:
@@ -400,6 +401,43 @@ def clear_session_ocr(store, session, doc_ids: Sequence[str] | None = None, *, e
             if chosen:
                 out[sid] = clear_ocr(store, sid, chosen, edits=edits, cap=cap)
     return out
+
+
+# ---------------------------------------------------------------- labelling mode
+def grade_document(store, set_id: int, doc_id: str, grade: int | None):
+    """Save a grade the moment it is given (None removes it); the document's note is kept either
+    way. Returns a `labelling.LabelChange` for `undo_label`."""
+    from .labelling import LabelChange
+
+    before = store.get_labels(set_id).get(str(doc_id))
+    if grade is None:
+        store.clear_label_keep_note(set_id, doc_id)
+    else:
+        store.move_note_into_label(set_id, doc_id, grade)
+    return LabelChange(int(set_id), str(doc_id), before.grade if before else None, grade)
+
+
+def undo_label(store, change):
+    """Put back the grade a `LabelChange` replaced (the note, edited since or not, stays).
+    Returns the change that undoes it (so an undo can itself be undone)."""
+    return grade_document(store, change.set_id, change.doc_id, change.before)
+
+
+def note_document(store, set_id: int, doc_id: str, note: str) -> None:
+    """Save a note on a document, graded or not ('' removes it)."""
+    note = str(note or "").strip()
+    if len(note) > 10_000:
+        raise InputError(f"The note is {len(note):,} characters long.", "Keep a note under 10,000 characters.")
+    store.set_note(set_id, doc_id, note)
+
+
+def label_progress(store, session):
+    """Labelling progress per query (set) of a session and in all (`labelling.progress_frame`)."""
+    from .labelling import progress_frame
+
+    info = store.get_session(session)
+    rows = [(s.id, s.query_id, s.query_text, s.n_docs, s.n_labels) for s in store.list_candidate_sets(info.id)]
+    return progress_frame(rows)
 
 
 # ================================================================ TREC / comparison

@@ -27,20 +27,24 @@ _INT = ("run_id", "set_id", "rank", "label")
 
 
 def tidy_frame(runs: Iterable[Run], sets: Mapping[int, CandidateSet],
-               labels: Mapping[int, Mapping[str, Label]] | None = None) -> pd.DataFrame:
+               labels: Mapping[int, Mapping[str, Label]] | None = None,
+               notes: Mapping[int, Mapping[str, str]] | None = None) -> pd.DataFrame:
     """One row per (run, scored document), in run order then rank order.
 
     ``sets``: ``{set_id: CandidateSet}`` holding every run's set (documents give text, image
     path, OCR text and description); ``labels``: ``{set_id: {doc_id: Label}}`` (grade and
-    note; a note without a grade is kept with an empty label). ``ocr_text`` is the OCR text in
+    note); ``notes``: ``{set_id: {doc_id: note}}`` (`Store.get_notes`: notes on graded and
+    ungraded documents; wins over the label's note). ``ocr_text`` is the OCR text in
     force (the analyst's edit when there is one), ``ocr_raw`` what the engine read.
     """
     labels = labels or {}
+    notes = notes or {}
     records = []
     for run in runs:
         cset = sets.get(run.set_id) if run.set_id is not None else None
         docs = {d.id: d for d in cset.documents} if cset else {}
         labs = labels.get(run.set_id, {}) if run.set_id is not None else {}
+        doc_notes = notes.get(run.set_id, {}) if run.set_id is not None else {}
         query = cset.query if cset else None
         for s in sorted(run.scores, key=lambda s: (s.rank, s.doc_id)):
             doc = docs.get(s.doc_id)
@@ -57,7 +61,7 @@ def tidy_frame(runs: Iterable[Run], sets: Mapping[int, CandidateSet],
                 "description": (doc.description or "") if doc else "",
                 "score": s.score, "rank": s.rank,
                 "label": lab.grade if lab is not None and lab.grade is not None else pd.NA,
-                "note": (lab.note or "") if lab is not None else "",
+                "note": doc_notes.get(s.doc_id) or ((lab.note or "") if lab is not None else ""),
             })
     df = pd.DataFrame.from_records(records, columns=TIDY_COLUMNS)
     for col in _INT:

@@ -18,6 +18,7 @@ from .base import StoreBase, finite, utc_now
 from .engine import DEFAULT_TIMEOUT_S, guarded, make_engine
 from .images import ImageStorage
 from .migrations import migrate
+from .notes import DocumentNotes
 from .score_cache import ScoreCache
 
 RUN_STATUSES = ("pending", "running", "done", "cancelled", "failed", "imported")
@@ -45,7 +46,7 @@ class SetInfo:
     n_labels: int = 0
 
 
-class Store(ImageStorage, ScoreCache, StoreBase):
+class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
     """One SQLite workbench database. Thread-safe (one engine, pooled connections)."""
 
     def __init__(self, path: str | Path | None = None, *, timeout: float = DEFAULT_TIMEOUT_S):

@@ -149,6 +149,21 @@ def m006_run_notes(conn: Connection) -> None:
     _run(conn, "ALTER TABLE runs ADD COLUMN note TEXT NOT NULL DEFAULT ''")
 
 
+@migration
+def m007_document_notes(conn: Connection) -> None:
+    """Notes on documents that have no grade (a graded document's note stays in labels.note)."""
+    _run(conn, """
+    CREATE TABLE doc_notes (
+        set_id INTEGER NOT NULL,
+        doc_id TEXT NOT NULL,
+        note TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (set_id, doc_id),
+        FOREIGN KEY (set_id, doc_id) REFERENCES documents(set_id, doc_id) ON DELETE CASCADE
+    )
+    """)
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 

@@ -108,6 +108,14 @@ labels = Table(
     Column("updated_at", Text, nullable=False),
 )
 
+doc_notes = Table(
+    "doc_notes", metadata,
+    Column("set_id", Integer, primary_key=True),
+    Column("doc_id", Text, primary_key=True),
+    Column("note", Text, nullable=False),
+    Column("updated_at", Text, nullable=False),
+)
+
 score_cache = Table(
     "score_cache", metadata,
     Column("model_id", Text, nullable=False),

@@ -1,0 +1,67 @@
+"""Notes on documents, graded or not.
+
+A graded document's note lives with its label (``labels.note``, as before); a document without a
+grade keeps its note in ``doc_notes`` (migration m007). `set_note` puts a note in the right place
+and `get_notes` reads both, so every document has at most one note, wherever it is stored. When a
+note-only document is graded the note moves into the label (`move_note_into_label`), and when a
+label is removed the note moves back (`clear_label_keep_note`), so no note is lost either way.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ..errors import NotFound
+from . import schema as t
+from .base import StoreBase, utc_now
+
+MAX_NOTE = 10_000
+
+
+class DocumentNotes(StoreBase):
+    def get_notes(self, set_id: int) -> dict[str, str]:
+        """``{doc_id: note}`` of a set's documents that have a non-empty note (graded or not)."""
+        with self._read() as conn:
+            loose = conn.execute(select(t.doc_notes.c.doc_id, t.doc_notes.c.note)
+                                 .where(t.doc_notes.c.set_id == int(set_id))).all()
+            labelled = conn.execute(select(t.labels.c.doc_id, t.labels.c.note)
+                                    .where(t.labels.c.set_id == int(set_id), t.labels.c.note != "")).all()
+        out = {r.doc_id: r.note for r in loose if r.note}
+        out.update({r.doc_id: r.note for r in labelled})
+        return out
+
+    def set_note(self, set_id: int, doc_id: str, note: str) -> None:
+        """Give a document a note ('' removes it), graded or not."""
+        note = str(note or "").strip()
+        now = utc_now()
+        with self.transaction() as conn:
+            exists = conn.execute(select(t.documents.c.id).where(
+                t.documents.c.set_id == int(set_id), t.documents.c.doc_id == str(doc_id))).first()
+            if exists is None:
+                self.get_set(set_id)  # type: ignore[attr-defined]  # NotFound for an unknown set
+                raise NotFound(f"Set {set_id} has no document '{doc_id}' to note.",
+                               "Add notes to documents of the set (check the doc_id).")
+            graded = conn.exec_driver_sql("UPDATE labels SET note = ?, updated_at = ? WHERE set_id = ? AND doc_id = ?",
+                                          (note, now, int(set_id), str(doc_id))).rowcount
+            if graded or not note:
+                conn.exec_driver_sql("DELETE FROM doc_notes WHERE set_id = ? AND doc_id = ?", (int(set_id), str(doc_id)))
+            else:
+                conn.exec_driver_sql(
+                    "INSERT INTO doc_notes (set_id, doc_id, note, updated_at) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (set_id, doc_id) DO UPDATE SET note = excluded.note, updated_at = excluded.updated_at",
+                    (int(set_id), str(doc_id), note, now))
+
+    def move_note_into_label(self, set_id: int, doc_id: str, grade: int) -> None:
+        """Grade a document, keeping its note (from the label or from doc_notes)."""
+        note = self.get_notes(set_id).get(str(doc_id), "")
+        with self.transaction() as conn:
+            self.set_label(set_id, doc_id, grade, note)  # type: ignore[attr-defined]
+            conn.exec_driver_sql("DELETE FROM doc_notes WHERE set_id = ? AND doc_id = ?", (int(set_id), str(doc_id)))
+
+    def clear_label_keep_note(self, set_id: int, doc_id: str) -> None:
+        """Remove a document's grade; its note (if any) stays, as a note on an ungraded document."""
+        note = self.get_notes(set_id).get(str(doc_id), "")
+        with self.transaction():
+            self.clear_label(set_id, doc_id)  # type: ignore[attr-defined]
+            if note:
+                self.set_note(set_id, doc_id, note)
