@@ -3,6 +3,9 @@
     .venv/bin/python bench/ocr.py            # cost ratios, PASS/FAIL against the thresholds
     .venv/bin/python bench/ocr.py --measure  # accuracy of preprocessing variants (chooses defaults)
 
+--measure reads without the confidence thresholds (min_confidence=0), as when the preprocessing
+defaults were chosen; the thresholds have their own benchmark, bench/ocr_confidence.py.
+
 Cost: the same images (rendered English/Chinese product labels, clean and
 noisy, 4 font sizes, plus scikit-image's scanned page.png) go through
   raw      pytesseract.image_to_string(<file path>, lang, same --oem/--psm), one at a time
@@ -82,7 +85,7 @@ def measure(langs: str) -> None:
         print(header)
         print("-" * len(header))
         for name, kw in VARIANTS.items():
-            engine = ocr.TesseractEngine(langs, ocr.OcrSettings(**kw))
+            engine = ocr.TesseractEngine(langs, ocr.OcrSettings(**{"min_confidence": 0, "min_word_confidence": 0, **kw}))
             t0 = time.perf_counter()
             results = ocr.ocr_many(paths, engine=engine, cache=False)
             per = (time.perf_counter() - t0) / len(paths)
