@@ -37,3 +37,15 @@ def test_bench_foundation_runs_and_prints_both_rows():
                "--repeat", "1")
     assert "import 300-row CSV (6 sets, 300 docs)" in out
     assert "save 40 docs x 2 runs" in out
+
+
+def test_bench_ocr_runs_and_prints_every_row():
+    import shutil
+
+    if shutil.which("tesseract") is None:
+        pytest.skip("tesseract is not installed (sudo apt-get install -y tesseract-ocr)")
+    out = _run("ocr.py", "--limit", "3", "--repeat", "1", "--langs", "eng")
+    assert "3 images, langs=eng" in out
+    for row in ("raw pytesseract (serial)", "our pipeline, cold cache (serial)",
+                "our pipeline, cached re-run (ocr_many)", "our pipeline, parallel (info)"):
+        assert row in out
