@@ -156,12 +156,20 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--langs", default=ocr.DEFAULT_LANGS)
     ap.add_argument("--workers", type=int, default=None)
+    ap.add_argument("--limit", type=int, default=None,
+                    help="only the first N photos and N images of each text group (a quick smoke run)")
     ap.add_argument("--words", metavar="JSON",
                     help="keep the words read in this file and reuse them on the next run (re-tabulating only)")
     ap.add_argument("--show", action="store_true", help="print what each photo gives at 0 and the default")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         photos, texts, hard = build(Path(tmp))
+        if args.limit:                  # a smoke run (tests/test_bench.py), not a measurement
+            photos = photos[:args.limit]
+            groups: dict[str, list] = {}
+            for t in texts:
+                groups.setdefault(t[2], []).append(t)
+            texts = [t for group in groups.values() for t in group[:args.limit]]
         paths = photos + [p for p, *_ in texts] + hard
         saved = Path(args.words) if args.words else None
         if saved and saved.exists():

@@ -49,3 +49,16 @@ def test_bench_ocr_runs_and_prints_every_row():
     for row in ("raw pytesseract (serial)", "our pipeline, cold cache (serial)",
                 "our pipeline, cached re-run (ocr_many)", "our pipeline, parallel (info)"):
         assert row in out
+
+
+def test_bench_ocr_confidence_prints_every_threshold_row():
+    import shutil
+
+    if shutil.which("tesseract") is None:
+        pytest.skip("tesseract is not installed (sudo apt-get install -y tesseract-ocr)")
+    pytest.importorskip("skimage")
+    out = _run("ocr_confidence.py", "--limit", "1")
+    assert "(no filtering)" in out and "<- default" in out
+    rows = [line for line in out.splitlines() if line.strip()[:1].isdigit() and "photos" not in line]
+    assert len(rows) == 6 * 4                        # every line x word threshold pair
+
