@@ -258,6 +258,7 @@ def test_cli_input_writes_descriptions(tmp_path, capsys):
     assert "Organic Green Tea" in d1.ocr_text
     assert d1.description.startswith("[OCR] Organic Green Tea") and "[TEXT] loose leaf brand: Acme" in d1.description
     assert df[df.doc_id == "d2"].iloc[0].description == ""
+    assert list(df.ocr_status) == ["text", "no image"]
     assert "1 described" in capsys.readouterr().out
 
 

@@ -196,7 +196,8 @@ def _ocr_file(args: argparse.Namespace, kw: dict) -> int:
             rec = {"query_id": cset.query.id, "query_text": cset.query.text, "query_image": cset.query.image or "",
                    "doc_id": doc.id, "doc_text": doc.text, "doc_image": doc.image or "",
                    "label": doc.label, "first_stage_score": doc.first_stage_score,
-                   "ocr_text": doc.ocr_text or "", "description": doc.description or ""}
+                   "ocr_text": doc.ocr_text or "", "ocr_status": ocr.ocr_status(doc),
+                   "description": doc.description or ""}
             for key, value in doc.metadata.items():
                 rec.setdefault(key, value)
             records.append(rec)
