@@ -215,3 +215,19 @@ def test_cli_ocr_option_errors(capsys, store, argv, needles):
     store.create_session("s")
     rc, out, err = run_cli(capsys, *argv)
     assert_analyst_error(rc, err, *needles)
+
+
+@needs_tesseract
+def test_bundled_sample_sets_photos_no_text_labels_keep_text():
+    """The sample sets an analyst starts from: the Photos sample's pictures give "no text found",
+    its scanned page and the e-commerce product labels keep their text."""
+    root = Path(__file__).resolve().parent.parent / "data" / "samples"
+    photos = [root / "photos" / "images" / f"{n}.jpg" for n in ("astronaut", "cat", "coffee", "horse", "rocket")]
+    labels = {root / "ecommerce" / "images" / "p11.jpg": "DENIM JACKET",
+              root / "ecommerce" / "images" / "p13.jpg": "牛仔衬衫",
+              root / "photos" / "images" / "page.jpg": "Region-based segmentation"}
+    results = ocr.ocr_many(photos + list(labels), cache=False, workers=2)
+    for res in results[:len(photos)]:
+        assert res.status == ocr.NO_TEXT_FOUND, (res.path, res.text)
+    for res, want in zip(results[len(photos):], labels.values()):
+        assert want in res.text, (res.path, res.text)
