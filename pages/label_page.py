@@ -1,0 +1,129 @@
+"""Label: one query at a time, one document large (Label Studio / Argilla style).
+
+Grade with the keyboard (0, 1, 2), move with ← and →, undo the last grade with U. Every grade
+and note is saved the moment it is given: there is no Save button, and leaving the page loses
+nothing. The document in view is in the URL (?set=…&doc=…), so a reload reopens it."""
+
+import streamlit as st
+
+import ui
+from ui import frames
+from ui.frames import esc
+from workbench import labelling, service
+
+ui.init_state()
+st.title("Label")
+store = ui.get_store()
+session = ui.current_session()
+sets = store.list_candidate_sets(session.id)
+if not sets:
+    st.info("This session has no candidate sets yet: import one first (Import page).")
+    st.stop()
+
+GRADES = [(0, "Not relevant", "0"), (1, "Partly", "1"), (2, "Relevant", "2")]
+
+c_set, c_filter = st.columns([3, 2], vertical_alignment="bottom")
+with c_set:
+    set_id = ui.state.set_picker(sets, "lab_set", label="Query")
+ui.state.default("lab_unlabelled", False)
+unlabelled_only = c_filter.toggle("Unlabelled only", key="lab_unlabelled",
+                                  help="Show only documents without a grade (the one in view stays).")
+
+cset = store.load_candidate_set(set_id)
+labels = store.get_labels(set_id)
+notes = store.get_notes(set_id)
+current = st.session_state.get("label_doc")
+queue = labelling.labelling_queue(cset, labels, unlabelled_only=unlabelled_only, keep=current)
+if current not in queue:
+    current = labelling.next_unlabelled(queue, labels, None) or (queue[0] if queue else None)
+st.session_state.label_doc = current
+
+# progress: this query, and the whole session
+progress = service.label_progress(store, session.id).set_index("query_id")
+mine, total = progress.loc[cset.query.id] if cset.query.id in progress.index else None, progress.loc["all"]
+n_done = sum(1 for d in cset.documents if d.id in labels)
+p1, p2 = st.columns(2)
+p1.progress(n_done / max(1, len(cset.documents)),
+            text=f"This query: {n_done} of {frames.plural(len(cset.documents), 'document')} graded")
+p2.progress(float(total["share"]), text=f"Session: {int(total['labelled'])} of {int(total['documents'])} graded")
+st.markdown(f"### {esc(cset.query.text or cset.query.id)}")
+if cset.query.image:
+    st.image(cset.query.image, width=220, caption="query image")
+
+if current is None:
+    st.success("Every document of this query is graded. Untick “Unlabelled only” to review them, or pick "
+               "the next query.", icon=":material/task_alt:")
+    st.stop()
+
+doc = next(d for d in cset.documents if d.id == current)
+position = queue.index(current)
+
+
+def go(delta: int) -> None:
+    st.session_state.label_doc = labelling.step(queue, st.session_state.label_doc, delta)
+
+
+def grade(value: int) -> None:
+    change = service.grade_document(store, set_id, current, value)
+    st.session_state.label_undo = [*st.session_state.get("label_undo", []), change][-50:]
+    fresh = store.get_labels(set_id)
+    nxt = labelling.next_unlabelled(labelling.labelling_queue(cset), fresh, current)
+    st.session_state.label_doc = nxt or current     # Label Studio style: on to the next ungraded one
+    st.session_state.label_saved = f"Saved: {current} = {value}"
+
+
+def undo() -> None:
+    stack = list(st.session_state.get("label_undo", []))
+    if not stack:
+        return
+    change = stack.pop()
+    service.undo_label(store, change)
+    st.session_state.label_undo = stack
+    st.session_state.set_id = change.set_id
+    st.session_state.label_doc = change.doc_id
+    st.session_state.label_saved = f"Undone: {change.doc_id} is " + (
+        "ungraded again" if change.before is None else f"back to {change.before}")
+
+
+def save_note(key: str, doc_id: str) -> None:
+    with ui.errors_shown("label note"):
+        service.note_document(store, set_id, doc_id, st.session_state[key])
+        st.session_state.label_saved = f"Note saved on {doc_id}"
+
+
+left, right = st.columns([1, 1], gap="large")
+with left:
+    if doc.image:
+        st.image(doc.image, width="stretch")
+    else:
+        st.caption("(no image)")
+with right:
+    st.caption(f"Document {position + 1} of {len(queue)} · id {esc(doc.id)}")
+    lab = labels.get(doc.id)
+    st.markdown("**Grade:** " + (f"{lab.grade} ({labelling.GRADE_NAMES[lab.grade]})" if lab else "not graded yet"))
+    st.markdown("**Text**")
+    st.text(doc.text or "(none)")
+    st.markdown("**OCR text**")
+    st.text(doc.ocr_final if doc.ocr_final else ("no text found" if doc.ocr_text == "" else "(not read)"))
+    cols = st.columns(3)
+    for col, (value, text, key) in zip(cols, GRADES):
+        col.button(text, key=f"lab_grade_{value}", on_click=grade, args=(value,), shortcut=key,
+                   type="primary" if lab is not None and lab.grade == value else "secondary", width="stretch")
+    n1, n2, n3 = st.columns(3)
+    n1.button("Previous", icon=":material/arrow_back:", key="lab_prev", on_click=go, args=(-1,), shortcut="Left",
+              disabled=position == 0, width="stretch")
+    n2.button("Next", icon=":material/arrow_forward:", key="lab_next", on_click=go, args=(1,), shortcut="Right",
+              disabled=position >= len(queue) - 1, width="stretch")
+    n3.button("Undo", icon=":material/undo:", help="Undo the last grade you gave", key="lab_undo", on_click=undo, shortcut="U",
+              disabled=not st.session_state.get("label_undo"), width="stretch")
+    note_key = f"lab_note_{set_id}_{doc.id}"
+    st.session_state[note_key] = notes.get(doc.id, "")
+    st.text_area("Note (saved when you leave the box)", key=note_key, on_change=save_note,
+                 args=(note_key, doc.id), height=90)
+    if st.session_state.get("label_saved"):
+        st.caption(esc(st.session_state.pop("label_saved")))
+    st.caption("Keys: 0 / 1 / 2 grade · ← → move · U undo. Grades and notes are saved at once.")
+
+with st.expander("Progress per query"):
+    st.dataframe(service.label_progress(store, session.id), hide_index=True,
+                 column_config={"share": st.column_config.ProgressColumn("done", min_value=0, max_value=1)})

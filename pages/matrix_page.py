@@ -1,0 +1,112 @@
+"""Matrix: runs as columns, documents as rows (promptfoo style), one query at a time.
+
+Each cell holds the run's rank and score; rows where the runs disagree (a rank shift of at least
+k against the baseline, a document a run lacks, or a rank that contradicts the label) are
+highlighted and can be shown alone. The baseline, k, the filter and the query are in the URL."""
+
+import pandas as pd
+import streamlit as st
+
+import ui
+from ui import frames
+from ui.frames import esc
+from workbench import compare, service
+
+ui.init_state()
+st.title("Matrix")
+st.caption("Runs as columns, documents as rows. Cells: rank (score). Rows where the runs disagree are "
+           "highlighted; the shift columns compare every run with the baseline.")
+store = ui.get_store()
+session = ui.current_session()
+
+with ui.errors_shown("matrix"):
+    all_ids = service.session_run_ids(store, session.id)
+    if not all_ids:
+        st.info("This session has no finished runs yet: rerank a set (Rerank page) or import runs.",
+                icon=":material/info:")
+        st.stop()
+    runs = [store.load_run(i) for i in all_ids]
+    groups = compare.group_runs(runs)
+    names = groups.labels
+    ui.state.default("mx_runs", [n for n in names][:6])
+    st.session_state.mx_runs = [n for n in st.session_state.mx_runs if n in names] or names[:6]
+    chosen = st.multiselect("Runs (columns)", names, key="mx_runs",
+                            help="Instructions, backends, prompt formats and imported systems of this session.")
+    if not chosen:
+        st.info("Pick at least one run.")
+        st.stop()
+    chosen_ids = [r.id for lab in chosen for r in groups.runs[lab].values()]
+    queries = [q for q in groups.query_ids if any(q in groups.runs[lab] for lab in chosen)]
+    if st.session_state.get("query") not in queries:
+        st.session_state.query = queries[0]
+
+    c_q, c_prev, c_next, c_base, c_k, c_diff = st.columns([3, 1, 1, 2, 1, 2], vertical_alignment="bottom")
+    st.session_state.mx_query = st.session_state.query
+    c_q.selectbox("Query", queries, key="mx_query",
+                  on_change=lambda: st.session_state.update(query=st.session_state.mx_query))
+    i = queries.index(st.session_state.query)
+
+    def step(delta: int) -> None:
+        st.session_state.query = queries[max(0, min(len(queries) - 1, i + delta))]
+
+    c_prev.button("Previous", icon=":material/arrow_back:", key="mx_prev", on_click=step, args=(-1,),
+                  disabled=i == 0, width="stretch")
+    c_next.button("Next", icon=":material/arrow_forward:", key="mx_next", on_click=step, args=(1,),
+                  disabled=i >= len(queries) - 1, width="stretch")
+    present = [lab for lab in chosen if st.session_state.query in groups.runs[lab]]
+    if st.session_state.get("mx_baseline") not in present:
+        st.session_state.mx_baseline = present[0]
+    baseline = c_base.selectbox("Baseline run", present, key="mx_baseline")
+    ui.state.default("mx_k", 3)
+    k = c_k.number_input("k (shift)", min_value=1, max_value=100, key="mx_k",
+                         help="Rows where some run moves the document at least k places are highlighted.")
+    ui.state.default("mx_only_diff", False)
+    only_diff = c_diff.toggle("Only differences", key="mx_only_diff")
+
+    view, _ = service.query_matrix(store, session.id, st.session_state.query, run_ids=chosen_ids,
+                                   baseline=baseline, k=int(k))
+    frame = view.frame
+    st.caption(f"Query {i + 1} of {len(queries)} · baseline: {esc(view.baseline)} · "
+               f"{frames.plural(view.n_differ, 'row')} of {len(frame)} differ "
+               f"(shift ≥ {view.k}, a run lacks it, or a rank contradicts the label; {view.relevant} labelled relevant)")
+    shown = view.only_differences() if only_diff else frame
+    set_id = next(iter(groups.runs[present[0]].values())).set_id if present else None
+    table = pd.DataFrame({
+        "thumbnail": [frames.thumbnail_data_uri(p) if p else None for p in shown["image"]],
+        "doc_id": shown["doc_id"],
+        "label": shown["label"].astype(object).where(shown["label"].notna(), ""),
+    })
+    for col in view.shift_columns():          # next to the document, pinned: they stay in view
+        table[col] = shown[col].astype(object).where(shown[col].notna(), "")
+    for name in view.runs:
+        table[name] = [("—" if pd.isna(r) else f"{int(r)} ({s:.3f})")
+                       for r, s in zip(shown[f"{name} rank"], shown[f"{name} score"])]
+    table["text"] = [frames.short(t, 200) for t in shown["text"]]
+    table["why"] = shown["why"]
+    table["label it"] = [f"./label?session={session.id}&set={set_id}&doc={d}" for d in shown["doc_id"]]
+    table["differs"] = shown["differs"].to_numpy()
+    if table["thumbnail"].isna().all():
+        table = table.drop(columns=["thumbnail"])
+
+    def highlight(row):
+        return ["background-color: #fff3cd" if row["differs"] else ""] * len(row)
+
+    styled = table.style.apply(highlight, axis=1).format(na_rep="")
+    config = {
+        "thumbnail": st.column_config.ImageColumn("Image", width="small", pinned=True),
+        "doc_id": st.column_config.TextColumn("Doc", width="small", pinned=True),
+        "label": st.column_config.TextColumn("Label", width="small", pinned=True,
+                                             help="0 not relevant · 1 partly · 2 relevant; empty: not labelled"),
+        "text": st.column_config.TextColumn("Text", width="medium"),
+        "why": st.column_config.TextColumn("Why it differs", width="medium"),
+        "label it": st.column_config.LinkColumn("Label it", display_text="label", width="small",
+                                                help="Open this document in the labelling mode"),
+    }
+    for col in view.shift_columns():
+        config[col] = st.column_config.NumberColumn(col, format="%+d", width="small", pinned=True,
+                                                    help=f"Places moved against the baseline ({view.baseline}); "
+                                                         "+ = moved up")
+    for name in view.runs:
+        config[name] = st.column_config.TextColumn(name, width="small", help="rank (score)")
+    st.dataframe(styled, hide_index=True, width="stretch", row_height=64,
+                 column_order=[c for c in table.columns if c != "differs"], column_config=config)
