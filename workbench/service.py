@@ -141,8 +141,8 @@ def resume_run(store, run_id: int, reranker, *, progress: Progress | None = None
     if run.backend != reranker.backend or run.model_id != reranker.model_id:
         raise InputError(
             f"Run {run_id} was scored with {run.backend} model '{run.model_id}', not '{reranker.model_id}'.",
-            "Resume it with the same model (e.g. --model pointing at that model), or rerank the set as a "
-            "new run with this one.")
+            f"Resume it with the model '{run.model_id}' (--model FOLDER of that model, or WORKBENCH_MODEL; "
+            "in the app, pick that model), or rerank the set as a new run with this one.")
     differ = _same_params(run.params, reranker.params())
     if differ:
         raise InputError(

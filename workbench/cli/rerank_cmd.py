@@ -257,9 +257,9 @@ def _resume(args: argparse.Namespace) -> int:
         run = store.load_run(args.resume)
         before = len(run.scores)
         params = run.params or {}
-        model = args.model
-        if model is None:
-            model = "bm25" if run.backend == "lexical" else run.model_id
+        model = args.model          # default: $WORKBENCH_MODEL; resume_run checks it is the run's model
+        if model is None and run.backend == "lexical":
+            model = "bm25"
         for flag in ("max_length", "min_pixels", "max_pixels"):
             if getattr(args, flag) is None and params.get(flag) is not None:
                 setattr(args, flag, int(params[flag]))
