@@ -19,7 +19,7 @@ import pytest
 from workbench import service
 from workbench.cli import main
 from workbench.errors import InputError
-from workbench.model import Run, Score
+from workbench.model import Run, Result
 from workbench.rerank import get_reranker
 from workbench.store import Store
 
@@ -176,7 +176,7 @@ def _cset_with_run(store: Store, status: str, n: int = 6, scored: int = 3, **own
     set_id = store.save_candidate_set(sess.id, cset)
     run = Run(instruction="x", backend="lexical", model_id="bm25", status=status,
               params=get_reranker("lexical").params(),
-              scores=[Score(f"d{i}", 0.5, 1, i) for i in range(scored)])   # duplicate ranks
+              scores=[Result(f"d{i}", 0.5, 1, i) for i in range(scored)])   # duplicate ranks
     run_id = store.create_run(set_id, run)
     if owner:
         sets = ", ".join(f"{k} = ?" for k in owner)
@@ -249,6 +249,6 @@ def test_resume_service_checks_model_and_scores_only_missing(tmp_path, tiny_chec
         assert done.status == "done" and done.timings["resumed_docs"] == 6 - kept
         assert_consistent(done, 6)
         cset = store.load_candidate_set(set_id)
-        fresh = tiny.rank("model run", cset.query, cset.documents)      # one go, no cache
+        fresh = tiny.rank(cset.query, cset.documents, "model run")      # one go, no cache
         assert {r.doc_id: round(r.score, 5) for r in fresh} == \
             {s.doc_id: round(s.score, 5) for s in done.scores}

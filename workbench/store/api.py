@@ -18,7 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from .. import config
 from ..errors import ImageError, InputError, NotFound, StoreError
 from ..images import file_hash
-from ..model import CacheKey, CandidateSet, Document, Label, Query, Run, Score
+from ..model import CacheKey, CandidateSet, Document, Label, Query, Run, Result
 from . import schema as t
 from . import recovery
 from .engine import DEFAULT_TIMEOUT_S, guarded, make_engine
@@ -481,7 +481,7 @@ class Store:
         run.query_id = run.query_id or info.query_id
         return run.id
 
-    def add_scores(self, run_id: int, scores: list[Score]) -> None:
+    def add_scores(self, run_id: int, scores: list[Result]) -> None:
         """Save (part of) a run's scores; saving a doc again replaces its score."""
         self._run_row(run_id)
         if not scores:
@@ -514,7 +514,7 @@ class Store:
             raise self._no_run(run_id)
 
     @staticmethod
-    def _upsert_scores(conn: Connection, run_id: int, scores: list[Score]) -> None:
+    def _upsert_scores(conn: Connection, run_id: int, scores: list[Result]) -> None:
         rows = [(run_id, str(s.doc_id), _finite(s.score, f"The score of document '{s.doc_id}'"),
                  int(s.rank), s.index) for s in scores]
         conn.exec_driver_sql(
@@ -551,7 +551,7 @@ class Store:
             rows = conn.execute(select(t.scores).where(t.scores.c.run_id == int(run_id))
                                 .order_by(t.scores.c.rank, t.scores.c.doc_id)).all()
         run = self._to_run(row)
-        run.scores = [Score(doc_id=r.doc_id, score=r.score, rank=r.rank, index=r.position) for r in rows]
+        run.scores = [Result(doc_id=r.doc_id, score=r.score, rank=r.rank, index=r.position) for r in rows]
         if recovery.has_rank_gaps(run.scores):
             # a run still in flight (ranks are settled when it ends): never show duplicate ranks
             run.scores = recovery.normalise_ranks(run.scores)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection
 
-from ..model import Score
+from ..model import Result
 
 if TYPE_CHECKING:  # pragma: no cover
     from .api import Store
@@ -105,13 +105,13 @@ def settle_ranks(conn: Connection, run_id: int) -> None:
     conn.exec_driver_sql(SETTLE_SQL.replace(":run_id", "?"), (int(run_id), int(run_id)))
 
 
-def normalise_ranks(scores: list[Score]) -> list[Score]:
+def normalise_ranks(scores: list[Result]) -> list[Result]:
     """The same ranking as `settle_ranks`, computed in memory (for runs still in flight)."""
     ordered = sorted(scores, key=lambda s: (-s.score, s.index is None, s.index or 0, s.doc_id))
-    return [Score(doc_id=s.doc_id, score=s.score, rank=r, index=s.index) for r, s in enumerate(ordered, start=1)]
+    return [Result(doc_id=s.doc_id, score=s.score, rank=r, index=s.index) for r, s in enumerate(ordered, start=1)]
 
 
-def has_rank_gaps(scores: list[Score]) -> bool:
+def has_rank_gaps(scores: list[Result]) -> bool:
     return sorted(s.rank for s in scores) != list(range(1, len(scores) + 1))
 
 
