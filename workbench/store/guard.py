@@ -61,8 +61,25 @@ def writable(path: Path) -> bool:
     return os.access(probe, os.W_OK)
 
 
+def _wal_header(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(20)
+    except OSError:
+        return False
+    return len(head) == 20 and head[18] == 2 and head[19] == 2
+
+
 def open_readonly(path: Path, *, folder_writable: bool) -> sqlite3.Connection:
-    """A read-only connection that writes nothing to the main file."""
+    """A read-only connection that writes nothing to the main file, and leaves no side files.
+
+    A WAL database whose -wal file is gone was closed cleanly: everything is in the main
+    file, and opening it normally would create -wal/-shm files next to it, so it is read
+    as immutable. Otherwise SQLite's ``mode=ro`` (it uses the writer's -wal/-shm)."""
+    if _wal_header(path) and not Path(f"{path}-wal").exists():
+        con = sqlite3.connect(_ro_uri(path, immutable=True), uri=True, check_same_thread=False)
+        con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return con
     try:
         con = sqlite3.connect(_ro_uri(path), uri=True, timeout=10, check_same_thread=False)
         con.execute("SELECT count(*) FROM sqlite_master").fetchone()
@@ -70,8 +87,7 @@ def open_readonly(path: Path, *, folder_writable: bool) -> sqlite3.Connection:
     except sqlite3.OperationalError:
         if folder_writable:
             raise
-    # A WAL database in a read-only folder whose -shm file is gone (closed cleanly):
-    # nobody can be writing to it, so reading it as immutable is safe.
+    # a WAL database in a read-only folder: nobody can be writing to it, reading it as immutable is safe
     con = sqlite3.connect(_ro_uri(path, immutable=True), uri=True, check_same_thread=False)
     con.execute("SELECT count(*) FROM sqlite_master").fetchone()
     return con
