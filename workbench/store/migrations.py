@@ -131,7 +131,20 @@ def m002_score_cache_ocr_edits(conn: Connection) -> None:
 
 
 @migration
-def m003_run_owner(conn: Connection) -> None:
+def m003_prompt_formats(conn: Connection) -> None:
+    """Runs and cached scores made before prompt formats existed used the first release's
+    layout: name it "lychee-v1" (the default "lychee" format is one token different), so
+    they stay reproducible and never serve scores to the new layout."""
+    _run(conn, """
+    UPDATE runs SET params = json_set(params, '$.prompt', 'lychee-v1')
+        WHERE json_valid(params) AND json_extract(params, '$.prompt') = 'lychee-rerank-mm';
+    UPDATE score_cache SET params = replace(params, '"prompt":"lychee-rerank-mm"', '"prompt":"lychee-v1"')
+        WHERE instr(params, '"prompt":"lychee-rerank-mm"') > 0
+    """)
+
+
+@migration
+def m004_run_owner(conn: Connection) -> None:
     """Who is scoring a run: a run left 'running' by a process that died (kill -9, power
     loss) is found by its owner pid/host and a heartbeat, and settled as 'interrupted'."""
     _run(conn, """
@@ -142,9 +155,9 @@ def m003_run_owner(conn: Connection) -> None:
 
 
 @migration
-def m004_set_fingerprint(conn: Connection) -> None:
+def m005_set_fingerprint(conn: Connection) -> None:
     """One copy of an identical candidate set per session, even under concurrent imports:
-    the content fingerprint is unique per session (NULL for sets stored before m004)."""
+    the content fingerprint is unique per session (NULL for sets stored before m005)."""
     _run(conn, """
     ALTER TABLE candidate_sets ADD COLUMN fingerprint TEXT;
     CREATE UNIQUE INDEX idx_candidate_sets_fingerprint ON candidate_sets(session_id, fingerprint)
