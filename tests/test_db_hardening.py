@@ -266,6 +266,43 @@ def test_three_concurrent_imports_of_one_file_store_one_copy(tmp_path):
     assert sum(out.count("identical set already in the session") for out, _ in results) == 2 * n_queries
 
 
+def _import_at_barrier(barrier, path: str, out) -> None:
+    """One importing process: read the file, wait for the others, then save (tight race)."""
+    try:
+        from workbench.formats import read_candidates
+    except ImportError:  # pragma: no cover - before the formats split
+        from workbench.io import read_candidates
+    result = read_candidates(path)
+    with Store() as store:
+        session = store.get_or_create_session("raced")
+        barrier.wait()
+        saved, same = service.save_sets(store, session.id, result.sets)
+    out.put((len(saved), len(same)))
+
+
+def test_three_processes_saving_one_file_at_the_same_instant_store_one_copy(tmp_path, monkeypatch):
+    import multiprocessing as mp
+
+    rows = ["query_id,query_text,query_image,doc_id,doc_text,doc_image"]
+    for q in range(12):
+        rows += [f"q{q},query {q},,d{j},doc {q}-{j}," for j in range(5)]
+    src = tmp_path / "same.csv"
+    src.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    monkeypatch.setenv("PYTHONPATH", str(REPO))
+    ctx = mp.get_context("spawn")
+    barrier, out = ctx.Barrier(3), ctx.Queue()
+    procs = [ctx.Process(target=_import_at_barrier, args=(barrier, str(src), out)) for _ in range(3)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(180)
+    assert [p.exitcode for p in procs] == [0, 0, 0]
+    counts = [out.get(timeout=5) for _ in procs]
+    assert sum(saved for saved, _ in counts) == 12 and sum(same for _, same in counts) == 24, counts
+    with Store() as store:
+        assert sorted(s.query_id for s in store.list_candidate_sets("raced")) == sorted(f"q{q}" for q in range(12))
+
+
 def test_identical_set_saved_before_fingerprints_is_recognised(tmp_path):
     with Store() as store:
         sess = store.create_session("old")
