@@ -87,12 +87,13 @@ def rerank_set(store, set_id: int, instruction: Instruction | str, reranker, *,
         stop_run(store, run_id, timings=stopped())
         raise
     final = {r.doc_id: float(r.score) for r in results}
-    store.add_scores(run_id, provisional_scores(final, order))
     timings = dict(getattr(results, "timings", {}) or {})
     timings["total_s"] = time.perf_counter() - started
-    store.finish_run(run_id, "done", timings=timings,
-                     cache_hits=int(getattr(results, "cache_hits", 0)),
-                     cache_misses=int(getattr(results, "cache_misses", 0)))
+    with store.transaction():   # final ranks and status land together
+        store.add_scores(run_id, provisional_scores(final, order))
+        store.finish_run(run_id, "done", timings=timings,
+                         cache_hits=int(getattr(results, "cache_hits", 0)),
+                         cache_misses=int(getattr(results, "cache_misses", 0)))
     return store.load_run(run_id)
 
 
@@ -305,7 +306,7 @@ def export_runs(store, *, session=None, run_ids: Sequence[int] | None = None,
 
     Returns (data, number of rows). Raises NotFound when there is nothing to export.
     """
-    from . import io as wio
+    from . import formats as wio
 
     if fmt not in ("long", "wide"):
         raise InputError(f"Unknown export format '{fmt}'.", "Use 'long' or 'wide'.")
@@ -342,11 +343,12 @@ def import_runs(store, session, runs: Sequence[Run]) -> list[int]:
                 f"{', '.join(extra[:5])}{' …' if len(extra) > 5 else ''}.",
                 "Check the doc_id column: a ranking must use the ids of the imported candidate set.")
     saved = []
-    for run in runs:
-        run.status = "imported"
-        run_id = store.create_run(sets[run.query_id].id, run)
-        store.finish_run(run_id, "imported", timings=run.timings or None)
-        saved.append(run_id)
+    with store.transaction():   # all runs or none
+        for run in runs:
+            run.status = "imported"
+            run_id = store.create_run(sets[run.query_id].id, run)
+            store.finish_run(run_id, "imported", timings=run.timings or None)
+            saved.append(run_id)
     return saved
 
 
@@ -372,7 +374,7 @@ def ocr_set(store, set_id: int, *, langs: str | None = None, only_missing: bool 
 
 
 # ================================================================ TREC / comparison
-# Labels and runs in and out of the TREC formats (workbench.trec), and the session
+# Labels and runs in and out of the TREC formats (workbench.formats.trec), and the session
 # comparison the Compare page and `workbench compare` share (workbench.compare).
 
 def labels_by_query(store, set_ids) -> dict[str, dict[str, int]]:
@@ -404,7 +406,7 @@ def import_qrels(store, session, labels, *, skip_unknown: bool = False) -> dict:
     """
     from .errors import InputError
     from .model import Label
-    from .trec import labels_to_qrels
+    from .formats.trec import labels_to_qrels
 
     qrels = labels_to_qrels(labels)
     info = store.get_session(session)
@@ -511,7 +513,7 @@ def export_trec_run(store, *, session=None, run_ids: Sequence[int] | None = None
     with the same tag for the same query (a re-run) would collide: the newest keeps the
     tag and older ones get ``_run<id>`` appended, so every stored run is exported.
     """
-    from . import trec
+    from .formats import trec
     from .errors import InputError
 
     runs = _runs_to_export(store, session, run_ids)
@@ -545,7 +547,7 @@ def export_trec_run(store, *, session=None, run_ids: Sequence[int] | None = None
 
 def export_qrels(store, session) -> bytes:
     """TREC qrels (``qid 0 docid grade``, UTF-8) of every label in a session."""
-    from . import trec
+    from .formats import trec
     from .errors import NotFound
 
     info = store.get_session(session)

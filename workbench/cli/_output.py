@@ -62,9 +62,9 @@ def write_output(path: str, data: bytes, flag: str = "--output") -> None:
 
             free = free_space(out.resolve().parent)
             raise InputError(
-                f"The disk is full: {flag} '{path}' could not be written"
-                + (f" ({_size(free)} free in '{out.resolve().parent}'" if free is not None else " (")
-                + f"; the file needs {_size(len(data))}).",
+                f"The disk is full: {flag} '{path}' could not be written ({exc.strerror or exc}; "
+                + (f"{_size(free)} free in '{out.resolve().parent}', " if free is not None else "")
+                + f"the file needs {_size(len(data))}).",
                 f"Free some space on that disk, or choose a file on another disk for {flag}.") from None
         raise InputError(f"{flag} '{path}' could not be written ({exc.strerror or exc}).",
                          f"Check that the disk is not full and that you may write there, or choose "
