@@ -214,13 +214,13 @@ def test_deep_json_is_a_row_error_naming_the_setting(tmp_path, capsys):
 def test_mostly_utf8_file_keeps_utf8_and_rejects_only_bad_rows(tmp_path, capsys):
     rows = [HEADER.encode()]
     rows += [f"q1,café,,d{i},crème brûlée {i},\n".encode() for i in range(8)]
-    rows.insert(4, b"q1,caf\xe9,,bad1,latin-1 row,\n")                # line 4: Latin-1 byte
-    rows.insert(7, b"q1,x,,bad2,\xff\xfe broken,\n")                   # line 7
+    rows.insert(4, b"q1,caf\xe9,,bad1,latin-1 row,\n")                # line 5: a Latin-1 byte
+    rows.insert(7, b"q1,x,,bad2,\xff\xfe broken,\n")                   # line 8
     src = tmp_path / "mixed.csv"
     src.write_bytes(b"".join(rows))
     assert main(["import", str(src), "--session", "m"]) == 0
     out = capsys.readouterr().out
-    assert "line 4" in out and "line 7" in out and "UTF-8" in out
+    assert "line 5:" in out and "line 8:" in out and "not UTF-8 (byte 0xe9" in out
     got = imported("m")["q1"]
     assert sorted(got) == [f"d{i}" for i in range(8)]
     assert got["d0"] == "crème brûlée 0"

@@ -8,7 +8,7 @@ each error names the setting to raise. README "Limits and guarantees" lists them
     WORKBENCH_MAX_ZIP_MB         2048     bytes unpacked from one ZIP, all members together
     WORKBENCH_MAX_ZIP_RATIO       200     unpacked : packed size of one ZIP member (above 1 MB)
     WORKBENCH_MAX_ZIP_MEMBERS   100000    entries in one ZIP
-    WORKBENCH_MAX_TABLE_MB       1024     size of one CSV/TSV/JSONL file (after unpacking)
+    WORKBENCH_MAX_TABLE_MB        128     size of one CSV/TSV/JSONL file (after unpacking)
     WORKBENCH_MAX_FIELD_MB         16     one CSV field (a document text)
     WORKBENCH_MAX_LINE_MB          32     one CSV row / JSONL line
     WORKBENCH_MAX_COLUMNS       10000     columns of a CSV header / keys of the JSON rows
@@ -69,7 +69,7 @@ class Limit:
 ZIP_TOTAL = Limit("WORKBENCH_MAX_ZIP_MB", 2048, "MB", "everything a ZIP unpacks to")
 ZIP_RATIO = Limit("WORKBENCH_MAX_ZIP_RATIO", 200, "x", "compression ratio of one ZIP entry")
 ZIP_MEMBERS = Limit("WORKBENCH_MAX_ZIP_MEMBERS", 100_000, "", "entries in one ZIP")
-TABLE_SIZE = Limit("WORKBENCH_MAX_TABLE_MB", 1024, "MB", "size of one candidate file")
+TABLE_SIZE = Limit("WORKBENCH_MAX_TABLE_MB", 128, "MB", "size of one candidate file")
 FIELD_SIZE = Limit("WORKBENCH_MAX_FIELD_MB", 16, "MB", "one CSV field")
 LINE_SIZE = Limit("WORKBENCH_MAX_LINE_MB", 32, "MB", "one row of the file")
 COLUMNS = Limit("WORKBENCH_MAX_COLUMNS", 10_000, "", "columns of one file")

@@ -98,9 +98,9 @@ def extract_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, bud
                 out.write(chunk)
     except zipfile.BadZipFile as err:
         target.unlink(missing_ok=True)
-        crc = "CRC" in str(err)
-        raise InputError(f"ZIP entry {name} is damaged ({'bad CRC checksum: its bytes are not the ones that were '
-                                                           'packed' if crc else err}).",
+        what = ("bad CRC checksum: its bytes are not the ones that were packed" if "CRC" in str(err)
+                else str(err))
+        raise InputError(f"ZIP entry {name} is damaged ({what}).",
                          "Re-create the ZIP from the original files (or re-download it) and import it again.") from None
     except (zlib.error, EOFError, NotImplementedError, RuntimeError) as err:
         target.unlink(missing_ok=True)

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .. import limits
 from ..errors import InputError, RowError
 
 REQUIRED_COLUMNS = ("query_id", "query_text", "query_image", "doc_id", "doc_text", "doc_image")
@@ -47,12 +48,55 @@ class RawRow:
     error: RowError | None = None
 
 
+def unique_names(header: list[str]) -> list[str]:
+    """Unnamed and repeated columns get unique names (no value is lost); linear time."""
+    names: list[str] = []
+    taken: set[str] = set()
+    next_n: dict[str, int] = {}
+    for i, h in enumerate(header):
+        h = h or f"column_{i + 1}"
+        base = h
+        n = next_n.get(base, 2)
+        while h in taken:
+            h, n = f"{base}.{n}", n + 1
+        next_n[base] = n
+        taken.add(h)
+        names.append(h)
+    return names
+
+
+def _too_many_columns(n: int, source: str) -> InputError:
+    return limits.COLUMNS.exceeded(f"{source}", f"it has {n:,} columns",
+                                   "Keep the candidate columns and the metadata you need.")
+
+
+def _field_too_big(line: int, source: str) -> RowError:
+    lim = limits.FIELD_SIZE
+    return row_error(f"a field of this row is longer than {lim.shown()} (or a quote is never closed, so the "
+                     "rest of the file reads as one field).",
+                     f"Close the quote if one is open. For a genuine long text raise the limit with {lim.env} "
+                     f"(now {lim.value():g}), e.g. {lim.env}={lim.value() * 4:g}.",
+                     line=line, column=None, source=source)
+
+
+def _row_too_long(line: int, size: int, source: str, values: dict) -> RowError:
+    lim = limits.LINE_SIZE
+    return row_error(f"the row is {size / 2**20:,.1f} MB, over the limit of {lim.shown()} per row.",
+                     f"Shorten the row; for genuine long rows raise the limit with {lim.env} "
+                     f"(now {lim.value():g}), e.g. {lim.env}={lim.value() * 4:g}.",
+                     line=line, column=None, source=source, values=values)
+
+
 def parse_csv(text: str, source: str, delimiter: str | None = None, *,
                check: bool = True) -> tuple[list[str], list[RawRow], list[str]]:
     notes: list[str] = []
     if delimiter is None:   # comma, or tab / semicolon when the header clearly uses those
-        first = text.split("\n", 1)[0]
+        end = text.find("\n", 0, limits.LINE_SIZE.bytes())
+        first = text[:end if end >= 0 else limits.LINE_SIZE.bytes()]
         delimiter = max((",", "\t", ";"), key=lambda d: (first.count(d), d == ","))
+    csv.field_size_limit(max(limits.FIELD_SIZE.bytes(), 1))
+    max_columns = limits.COLUMNS.count()
+    max_row = limits.LINE_SIZE.bytes()
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
@@ -60,18 +104,17 @@ def parse_csv(text: str, source: str, delimiter: str | None = None, *,
         raise InputError(f"{source} is empty.", "Add a header row with the columns " +
                          ", ".join(REQUIRED_COLUMNS) + " and one row per (query, document).") from None
     except csv.Error as exc:
+        if "field limit" in str(exc):
+            raise limits.FIELD_SIZE.exceeded(f"{source}: a field of the header row",
+                                             fix="Close the quote in the first line if one is open.") from None
         raise InputError(f"{source}: the header row cannot be read as CSV ({exc}).",
                          "Check the quotes in the first line.") from None
+    if len(header) > max_columns:
+        raise _too_many_columns(len(header), source)
     header = [h.strip().lstrip("\ufeff") for h in header]
     if check:
         check_header(header, source)
-    names: list[str] = []
-    for i, h in enumerate(header):   # unnamed and repeated columns get unique names (no value is lost)
-        h = h or f"column_{i + 1}"
-        base, n = h, 2
-        while h in names:
-            h, n = f"{base}.{n}", n + 1
-        names.append(h)
+    names = unique_names(header)
     rows: list[RawRow] = []
     blank = 0
     prev_end = reader.line_num
@@ -82,15 +125,22 @@ def parse_csv(text: str, source: str, delimiter: str | None = None, *,
         except StopIteration:
             break
         except csv.Error as exc:
-            err = row_error(f"the row cannot be read as CSV ({exc}).",
-                             "Close the quote or remove the stray quote character in this row.",
-                             line=start, column=None, source=source)
+            if "field limit" in str(exc):
+                err = _field_too_big(start, source)
+            else:
+                err = row_error(f"the row cannot be read as CSV ({exc}).",
+                                "Close the quote or remove the stray quote character in this row.",
+                                line=start, column=None, source=source)
             rows.append(RawRow(start, {}, err))
             prev_end = reader.line_num
             continue
         prev_end = reader.line_num
         if not fields or all(not f.strip() for f in fields):
             blank += 1
+            continue
+        size = sum(map(len, fields))
+        if size > max_row:
+            rows.append(RawRow(start, {}, _row_too_long(start, size, source, {})))
             continue
         if len(fields) != len(names):
             values = {names[i] if i < len(names) else f"extra_{i + 1}": v for i, v in enumerate(fields)}
@@ -112,18 +162,57 @@ def parse_csv(text: str, source: str, delimiter: str | None = None, *,
     return names, rows, notes
 
 
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def json_depth(text: str, start: int = 0, stop_at_zero: bool = False) -> tuple[int, int]:
+    """(deepest nesting of arrays/objects, end position) of JSON text, in linear time
+    without decoding it (brackets inside strings are skipped). With `stop_at_zero` the scan
+    ends where the first value opened at `start` closes."""
+    depth = deepest = 0
+    pos = start
+    for m in _JSON_TOKEN.finditer(text, start):
+        c = m.group()
+        pos = m.end()
+        if c in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in "]}":
+            depth -= 1
+            if stop_at_zero and depth <= 0:
+                return deepest, pos
+    return deepest, pos
+
+
+def _too_deep(depth: int) -> tuple[str, str]:
+    lim = limits.JSON_DEPTH
+    return (f"the JSON is nested {depth:,} levels deep, over the limit of {lim.shown()} levels.",
+            f"Flatten the value (rows need plain values, a list or a small object at most); for genuine deep "
+            f"data raise the limit with {lim.env} (now {lim.value():g}).")
+
+
 def _json_array_lines(text: str, source: str) -> Iterator[tuple[int, str]]:
-    """(line, JSON text) for each element of a top-level JSON array, keeping line numbers."""
+    """(line, JSON text) for each element of a top-level JSON array, keeping line numbers.
+    An element nested deeper than the limit is yielded with its depth error instead of text."""
     dec = json.JSONDecoder()
     idx = text.index("[") + 1
     ws = re.compile(r"[\s,]*")
+    max_depth = limits.JSON_DEPTH.count()
+    line, counted = 1, 0
     while True:
         idx = ws.match(text, idx).end()
         if idx >= len(text):
             raise InputError(f"{source}: the JSON array is not closed.", "End the file with ']'.")
         if text[idx] == "]":
             return
-        line = text.count("\n", 0, idx) + 1
+        line += text.count("\n", counted, idx)        # incremental: linear over the whole file
+        counted = idx
+        if text[idx] in "[{":
+            depth, end = json_depth(text, idx, stop_at_zero=True)
+            if depth > max_depth:
+                yield line, _DepthError(depth)
+                idx = end
+                continue
         try:
             _, end = dec.raw_decode(text, idx)
         except json.JSONDecodeError as exc:
@@ -131,6 +220,15 @@ def _json_array_lines(text: str, source: str) -> Iterator[tuple[int, str]]:
                              "Fix the JSON syntax there, or save the rows as JSONL (one object per line).") from None
         yield line, text[idx:end]
         idx = end
+
+
+class _DepthError(str):
+    """Stands in for an array element that is nested too deep (carries its depth)."""
+
+    def __new__(cls, depth: int):
+        obj = super().__new__(cls, "")
+        obj.depth = depth
+        return obj
 
 
 def parse_jsonl(text: str, source: str) -> tuple[list[str], list[RawRow], list[str]]:
@@ -142,13 +240,35 @@ def parse_jsonl(text: str, source: str) -> tuple[list[str], list[RawRow], list[s
     if text.lstrip().startswith("["):      # a .json file holding an array of row objects
         items: Iterable[tuple[int, str]] = list(_json_array_lines(text, source))
     else:
-        items = enumerate(text.splitlines(), start=1)
+        # split on newlines only: str.splitlines() also breaks at U+2028, \x1c… that JSON strings may hold
+        items = enumerate((ln[:-1] if ln.endswith("\r") else ln for ln in text.split("\n")), start=1)
+    max_depth = limits.JSON_DEPTH.count()
+    max_row = limits.LINE_SIZE.bytes()
+    max_columns = limits.COLUMNS.count()
+    seen: set[str] = set()
     for i, raw in items:
+        if isinstance(raw, _DepthError):
+            msg, fix = _too_deep(raw.depth)
+            rows.append(RawRow(i, {}, row_error(msg, fix, line=i, column=None, source=source)))
+            continue
         if not raw.strip():
             blank += 1
             continue
+        if len(raw) > max_row:
+            rows.append(RawRow(i, {}, _row_too_long(i, len(raw), source, {})))
+            continue
+        if raw.count("[") + raw.count("{") > max_depth:       # cheap pre-check, then the exact depth
+            depth = json_depth(raw)[0]
+            if depth > max_depth:
+                msg, fix = _too_deep(depth)
+                rows.append(RawRow(i, {}, row_error(msg, fix, line=i, column=None, source=source)))
+                continue
         try:
             obj = json.loads(raw)
+        except RecursionError:
+            msg, fix = _too_deep(json_depth(raw)[0])
+            rows.append(RawRow(i, {}, row_error(msg, fix, line=i, column=None, source=source)))
+            continue
         except json.JSONDecodeError as exc:
             rows.append(RawRow(i, {"raw": raw}, row_error(
                 f"the line is not valid JSON ({exc.msg} at character {exc.colno}).",
@@ -162,8 +282,11 @@ def parse_jsonl(text: str, source: str) -> tuple[list[str], list[RawRow], list[s
             continue
         values = {str(k).strip(): ("" if v is None else v) for k, v in obj.items()}
         for k in values:
-            if k not in names:
+            if k not in seen:
+                seen.add(k)
                 names.append(k)
+        if len(names) > max_columns:
+            raise _too_many_columns(len(names), source)
         rows.append(RawRow(i, values))
     if blank:
         notes.append(f"skipped {blank} blank line(s)")
@@ -176,15 +299,20 @@ def parse_jsonl(text: str, source: str) -> tuple[list[str], list[RawRow], list[s
 
 
 def check_header(names: list[str], source: str) -> None:
+    """Required columns present, known columns not repeated. Linear in the number of columns."""
     lowered = [n.lower() for n in names]
-    missing = [c for c in REQUIRED_COLUMNS if c not in lowered]
+    counts: dict[str, int] = {}
+    for n in lowered:
+        counts[n] = counts.get(n, 0) + 1
+    missing = [c for c in REQUIRED_COLUMNS if c not in counts]
     if missing:
+        shown = ", ".join(names[:20]) + (f", … ({len(names):,} columns)" if len(names) > 20 else "")
         raise InputError(
             f"{source} lacks the required column(s) {', '.join(missing)}. Found columns: "
-            f"{', '.join(names) or '(none)'}.",
+            f"{shown or '(none)'}.",
             "Add the missing column(s) to the header (values may be empty): " + ", ".join(REQUIRED_COLUMNS) +
             ". If the columns look right, the delimiter or encoding may be wrong (try --encoding).")
-    dupes = sorted({n for n in lowered if lowered.count(n) > 1 and n in REQUIRED_COLUMNS + OPTIONAL_COLUMNS})
+    dupes = sorted(n for n, c in counts.items() if c > 1 and n in REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
     if dupes:
         raise InputError(f"{source} has the column(s) {', '.join(dupes)} more than once.",
                          "Keep one column per name; rename or delete the copies.")
