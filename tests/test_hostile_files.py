@@ -208,6 +208,12 @@ def test_deep_json_is_a_row_error_naming_the_setting(tmp_path, capsys):
     captured = capsys.readouterr()
     assert rc in (0, 2) and "WORKBENCH_MAX_JSON_DEPTH" in captured.out + captured.err
     assert "internal error" not in captured.err
+    huge = tmp_path / "huge.jsonl"                                     # a 5000-digit number
+    huge.write_text(json.dumps(good) + "\n" + json.dumps(dict(good, doc_id="d2")).replace('"ok"', "9" * 5000)
+                    + "\n", encoding="utf-8")
+    assert main(["import", str(huge), "--session", "j3"]) == 0
+    out = capsys.readouterr().out
+    assert "line 2" in out and "4300 digits" in out and list(imported("j3")["q1"]) == ["d1"]
 
 
 # ------------------------------------------------------------------ encodings

@@ -218,6 +218,10 @@ def _json_array_lines(text: str, source: str) -> Iterator[tuple[int, str]]:
         except json.JSONDecodeError as exc:
             raise InputError(f"{source}, line {exc.lineno}: invalid JSON ({exc.msg}).",
                              "Fix the JSON syntax there, or save the rows as JSONL (one object per line).") from None
+        except (ValueError, RecursionError) as exc:     # e.g. an integer of more than 4300 digits
+            raise InputError(f"{source}, line {line}: a JSON value cannot be read ("
+                             + ("a number has more than 4300 digits" if "digits" in str(exc) else str(exc)) + ").",
+                             "Write numbers with fewer digits (or as strings), and fix that element.") from None
         yield line, text[idx:end]
         idx = end
 
@@ -241,7 +245,8 @@ def parse_jsonl(text: str, source: str) -> tuple[list[str], list[RawRow], list[s
         items: Iterable[tuple[int, str]] = list(_json_array_lines(text, source))
     else:
         # split on newlines only: str.splitlines() also breaks at U+2028, \x1c… that JSON strings may hold
-        items = enumerate((ln[:-1] if ln.endswith("\r") else ln for ln in text.split("\n")), start=1)
+        body = text[:-1] if text.endswith("\n") else text
+        items = enumerate((ln[:-1] if ln.endswith("\r") else ln for ln in body.split("\n")), start=1)
     max_depth = limits.JSON_DEPTH.count()
     max_row = limits.LINE_SIZE.bytes()
     max_columns = limits.COLUMNS.count()
@@ -273,6 +278,13 @@ def parse_jsonl(text: str, source: str) -> tuple[list[str], list[RawRow], list[s
             rows.append(RawRow(i, {"raw": raw}, row_error(
                 f"the line is not valid JSON ({exc.msg} at character {exc.colno}).",
                 "Write one JSON object per line, e.g. {\"query_id\": \"q1\", \"doc_id\": \"d1\", ...}.",
+                line=i, column=None, source=source, values={"raw": raw})))
+            continue
+        except ValueError as exc:                       # e.g. an integer of more than 4300 digits
+            rows.append(RawRow(i, {"raw": raw}, row_error(
+                "a value on the line cannot be read (" + ("a number has more than 4300 digits"
+                                                         if "digits" in str(exc) else str(exc)) + ").",
+                "Write numbers with fewer digits (or as strings).",
                 line=i, column=None, source=source, values={"raw": raw})))
             continue
         if not isinstance(obj, dict):
