@@ -77,4 +77,4 @@ def test_registry_errors(monkeypatch):
                         lambda name, *a: None if name == "bm25s" else real(name, *a))
     with pytest.raises(BackendUnavailable) as info:
         get_reranker("bm25")
-    assert "pip install bm25s" in info.value.fix
+    assert "pip install 'lychee-workbench[bm25]'" in info.value.fix and "bm25s" in info.value.message

@@ -647,3 +647,18 @@ def test_m003_marks_first_release_lychee_runs_and_cache_rows_as_lychee_v1(tmp_pa
                             key(dict(v1_params, prompt="lychee")), key(q3_params)])
     assert found == {key(dict(v1_params, prompt="lychee-v1")): 0.25, key(q3_params): 0.75}
     store.close()
+
+
+def test_a_failed_call_inside_a_transaction_leaves_none_of_its_rows(store, tmp_path):
+    sess = store.create_session("tx")
+    good = make_set(tmp_path, "good")
+    bad = CandidateSet(query=Query("bad", text="q"), documents=[
+        Document("d0", text="fine"), Document("d1", text="points at an image that is not stored",
+                                                image_hash="0" * 64)], name="bad")
+    with store.transaction():
+        store.save_candidate_set(sess.id, good)
+        with pytest.raises(StoreError, match="could not be saved"):
+            store.save_candidate_set(sess.id, bad)     # fails after its set and query rows went in
+        store.set_label(good.id, "d0", 2)              # the transaction goes on
+    assert [s.query_id for s in store.list_candidate_sets(sess.id)] == ["good"]
+    assert store.get_labels(good.id)["d0"].grade == 2

@@ -74,7 +74,7 @@ def discrimination(run: Run, label: str | None = None) -> Discrimination:
 
     * **share tied ≥ 0.5** (any scale): half the candidates got one identical score, so
       their order is arbitrary — e.g. BM25 giving 0 to every document without a query term.
-    * Only when every score lies in [0, 1] (a probability such as Lychee's P(yes)):
+    * Only for runs whose `Run.score_kind` is "probability" (Lychee's P(yes)):
       - **share in [0.4, 0.6] ≥ 0.5**: the model is unsure about half the candidates; a
         coin-flip band that wide means the instruction does not tell it what to look for;
       - **std < 0.05**: all scores sit within a few points of each other, so small input
@@ -84,7 +84,8 @@ def discrimination(run: Run, label: str | None = None) -> Discrimination:
         outlier keeps std up.
 
     These thresholds are on the probability scale, so they would misfire on BM25 or
-    other unbounded scores; those only get the scale-free tie rule. A uniform spread over
+    imported scores (score_kind "raw", even when they happen to lie in [0, 1]); those only
+    get the scale-free tie rule. A uniform spread over
     [0, 1] has std ≈ 0.29, IQR ≈ 0.5 and share-mid ≈ 0.2, far from every threshold.
     """
     lab = label if label is not None else run_label(run)
@@ -98,7 +99,7 @@ def discrimination(run: Run, label: str | None = None) -> Discrimination:
     q1, med, q3 = np.percentile(x, [25, 50, 75])
     iqr = float(q3 - q1)
     top1 = float(np.max(x) - med)
-    probabilistic = bool(np.all((x >= 0) & (x <= 1)))
+    probabilistic = run.score_kind == "probability"
     share_mid = float(np.mean((x >= MID_LOW) & (x <= MID_HIGH))) if probabilistic else None
     _, counts = np.unique(x, return_counts=True)
     share_tied = float(counts.max() / n)

@@ -53,12 +53,15 @@ class StoreBase:
                 store.finish_run(run_id, "imported")
 
         Store calls made inside it (in the same thread) join it, reads included, so they see
-        its uncommitted rows; an exception rolls everything back. Nesting joins the outer one.
+        its uncommitted rows; an exception rolls everything back. A nested transaction (and
+        every Store write inside one) is a SAVEPOINT: when it fails, only its own statements
+        are undone, so a caller that catches the error never commits half of that call.
         `needed`: rough bytes the writes need, for the disk-full message.
         """
         current = getattr(self._local, "conn", None)
         if current is not None:
-            yield current
+            with current.begin_nested():
+                yield current
             return
         with guarded(self.path, needed):
             with self.engine.connect().execution_options(wb_write=True) as conn:
