@@ -363,6 +363,7 @@ def _read_table(path: Path, base: Path, encoding: str | None, *, source: str,
                                          "Split it into several files (one per group of queries).")
     decoded = decode_text(path.read_bytes(), encoding, source)
     text, used = decoded.text, decoded.encoding
+    decoded.text = ""                       # parse from one reference; freed as soon as it is parsed
     if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
         names, rows, notes = parse_jsonl(text, source)
     else:

@@ -8,7 +8,6 @@ header is checked for the candidate columns. No validation of the values happens
 from __future__ import annotations
 
 import csv
-import io
 import json
 import math
 import re
@@ -79,12 +78,31 @@ def _field_too_big(line: int, source: str) -> RowError:
                      line=line, column=None, source=source)
 
 
-def _row_too_long(line: int, size: int, source: str, values: dict) -> RowError:
+def _row_too_long(line: int, size: int | None, source: str, values: dict) -> RowError:
     lim = limits.LINE_SIZE
-    return row_error(f"the row is {size / 2**20:,.1f} MB, over the limit of {lim.shown()} per row.",
+    exact = f" ({size / 2**20:,.1f} MB)" if size else ""
+    return row_error(f"the row is longer than the limit of {lim.shown()} per row{exact}.",
                      f"Shorten the row; for genuine long rows raise the limit with {lim.env} "
                      f"(now {lim.value():g}), e.g. {lim.env}={lim.value() * 4:g}.",
                      line=line, column=None, source=source, values=values)
+
+
+_LONG = "\x00\x01workbench: line over the row limit\x01\x00"
+
+
+def _csv_lines(text: str, max_line: int) -> Iterator[str]:
+    """The text's lines for csv.reader, without copying the text into a StringIO (4 bytes per
+    character). A line longer than `max_line` is never handed over: a marker stands in for
+    it, and the row holding the marker is rejected as too long."""
+    start, n = 0, len(text)
+    while start < n:
+        end = text.find("\n", start)
+        stop = n if end == -1 else end + 1
+        if stop - start > max_line:
+            yield _LONG + ("\n" if end != -1 else "")
+        else:
+            yield text[start:stop]
+        start = stop
 
 
 def parse_csv(text: str, source: str, delimiter: str | None = None, *,
@@ -97,7 +115,7 @@ def parse_csv(text: str, source: str, delimiter: str | None = None, *,
     csv.field_size_limit(max(limits.FIELD_SIZE.bytes(), 1))
     max_columns = limits.COLUMNS.count()
     max_row = limits.LINE_SIZE.bytes()
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(_csv_lines(text, max_row), delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
@@ -109,6 +127,8 @@ def parse_csv(text: str, source: str, delimiter: str | None = None, *,
                                              fix="Close the quote in the first line if one is open.") from None
         raise InputError(f"{source}: the header row cannot be read as CSV ({exc}).",
                          "Check the quotes in the first line.") from None
+    if any(_LONG in h for h in header):
+        raise limits.LINE_SIZE.exceeded(f"{source}: the header row")
     if len(header) > max_columns:
         raise _too_many_columns(len(header), source)
     header = [h.strip().lstrip("\ufeff") for h in header]
@@ -139,7 +159,8 @@ def parse_csv(text: str, source: str, delimiter: str | None = None, *,
             blank += 1
             continue
         size = sum(map(len, fields))
-        if size > max_row:
+        if size > max_row or any(_LONG in f for f in fields):
+            size = None if any(_LONG in f for f in fields) else size
             rows.append(RawRow(start, {}, _row_too_long(start, size, source, {})))
             continue
         if len(fields) != len(names):
