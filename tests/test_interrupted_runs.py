@@ -214,6 +214,31 @@ def test_stale_heartbeat_from_another_host_is_interrupted_fresh_one_is_not(tmp_p
         assert sorted(raw_ranks(store.path, stale)) == [1, 2, 3]
 
 
+def test_same_host_owner_dead_alive_or_pid_reused(tmp_path):
+    from workbench.store.recovery import HOST, now_text
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()                                             # a pid that is no longer running
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        time.sleep(0.5)
+        with Store() as store:
+            _s, dead = _cset_with_run(store, "running", owner_pid=gone.pid, owner_host=HOST,
+                                      heartbeat_at=now_text())
+            _s2, live = _cset_with_run(store, "running", owner_pid=alive.pid, owner_host=HOST,
+                                       heartbeat_at=now_text())
+            _s3, reused = _cset_with_run(store, "running", owner_pid=alive.pid, owner_host=HOST,
+                                         heartbeat_at="2020-01-01T00:00:00+00:00")   # beat before it started
+        with Store() as store:
+            assert sorted(store.interrupted_runs) == sorted([dead, reused])
+            assert store.load_run(live).status == "running"
+            with pytest.raises(Exception, match="still being scored by process"):
+                service.resume_run(store, live, get_reranker("lexical"))
+    finally:
+        alive.kill()
+        alive.wait()
+
+
 def test_resume_service_checks_model_and_scores_only_missing(tmp_path, tiny_checkpoint):
     with Store() as store:
         set_id, run_id = _cset_with_run(store, "cancelled", n=6, scored=2)

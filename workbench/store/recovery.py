@@ -70,13 +70,42 @@ def pid_alive(pid: int) -> bool:
         return True
 
 
+def process_start(pid: int) -> datetime | None:
+    """When process `pid` started (Linux /proc), or None when unknown."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            ticks = int(fh.read().rsplit(b")", 1)[1].split()[19])
+        with open("/proc/stat", "rb") as fh:
+            boot = next(int(line.split()[1]) for line in fh if line.startswith(b"btime"))
+        return datetime.fromtimestamp(boot + ticks / os.sysconf("SC_CLK_TCK"), tz=timezone.utc)
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+
+
+def _parse(when) -> datetime | None:
+    try:
+        out = datetime.fromisoformat(str(when))
+    except (TypeError, ValueError):
+        return None
+    return out if out.tzinfo else out.replace(tzinfo=timezone.utc)
+
+
 def is_dead(owner_pid, owner_host, heartbeat_at, started_at) -> bool:
-    """Whether a 'running' run's owner is gone."""
+    """Whether a 'running' run's owner is gone.
+
+    Same host: the owner pid is gone, or that pid now belongs to a process that started after
+    the owner's last heartbeat (pid reuse after a crash); a live owner is trusted however slow.
+    Another host (pid unknowable): the heartbeat is older than WORKBENCH_RUN_STALE_S."""
     if owner_pid is not None and owner_host == HOST:
-        if int(owner_pid) == os.getpid():
+        pid = int(owner_pid)
+        if pid == os.getpid():
             return False
-        if not pid_alive(int(owner_pid)):
+        if not pid_alive(pid):
             return True
+        # the owner beat from inside its process, so a live owner started before its last beat;
+        # a process that started after it is another one that got the pid
+        began, last = process_start(pid), _parse(heartbeat_at or started_at)
+        return began is not None and last is not None and began > last + timedelta(seconds=2)
     beat = heartbeat_at or started_at
     if beat is None:
         return True
