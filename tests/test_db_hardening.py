@@ -358,3 +358,32 @@ def test_shell_quote_helper():
     assert shell_quote("$(touch x)") == "'$(touch x)'"
     assert shell_quote("a'b") == "'a'\"'\"'b'"
     assert "\n" not in shell_quote("a\nb")
+
+
+def test_real_full_disk_on_a_tiny_filesystem(tmp_path):
+    """A 4 MB tmpfs (needs root; skipped otherwise): SQLite's own 'database or disk is full'."""
+    mnt = tmp_path / "tiny"
+    mnt.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mnt)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here")
+    try:
+        rows = ["query_id,query_text,query_image,doc_id,doc_text,doc_image"]
+        for q in range(6):
+            rows += [f"q{q},t,,d{j},{('q%d doc %d ' % (q, j)) * 20000}," for j in range(4)]
+        src = tmp_path / "big.csv"
+        src.write_text("\n".join(rows) + "\n", encoding="utf-8")
+        res = run_cli("import", str(src), "--session", "s", env={"WORKBENCH_DB": str(mnt / "wb.db"),
+                                                                 "WORKBENCH_HOME": str(tmp_path / "home")})
+        assert res.returncode == 2, res.stdout + res.stderr
+        assert "disk is full" in res.stderr and str(mnt) in res.stderr and "needs roughly" in res.stderr
+        assert "Already saved in session 's'" in res.stderr and "Not saved" in res.stderr
+        saved = re.findall(r"set \d+ \(query '(q\d)'\)", res.stderr)
+        con = sqlite3.connect(mnt / "wb.db")
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        stored = [r[0] for r in con.execute("SELECT query_id FROM queries ORDER BY set_id")]
+        assert stored == saved and 0 < len(stored) < 6
+        assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == 4 * len(stored)
+        con.close()
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)

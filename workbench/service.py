@@ -269,6 +269,25 @@ def set_fingerprint(cset) -> str:
     return cset.fingerprint()
 
 
+def _rough_size(sets) -> int:
+    """Bytes the sets' texts and (not yet known) image files take, roughly."""
+    import os
+
+    total, seen = 0, set()
+    for cset in sets:
+        for item in (cset.query, *cset.documents):
+            total += len((item.text or "").encode("utf-8", "replace")) + 200
+            for extra in ("ocr_text", "description"):
+                total += len(getattr(item, extra, None) or "")
+            if item.image and item.image not in seen:
+                seen.add(item.image)
+                try:
+                    total += os.path.getsize(item.image)
+                except OSError:
+                    pass
+    return total
+
+
 def save_sets(store, session, sets) -> tuple[list[int], list[int]]:
     """Save imported candidate sets into a session, skipping any set identical to one the
     session already holds (re-importing the same file is then harmless).
@@ -289,8 +308,10 @@ def save_sets(store, session, sets) -> tuple[list[int], list[int]]:
         except StoreError as err:
             kept = ", ".join(f"set {c.id} (query '{c.query.id}')" for c in sets[:n]) or "no set"
             lost = ", ".join(f"'{c.query.id}'" for c in sets[n:])
+            rest = _rough_size(sets[n:])
             err.message = (f"{err.message} Already saved in session '{info.name}': {kept}. "
-                           f"Not saved: the set(s) of query {lost}.")
+                           f"Not saved: the set(s) of query {lost} (roughly {rest / 2**20:,.1f} MB of text "
+                           "and images, twice that free to be safe).")
             err.fix = ((err.fix or "") + " Importing the same file again afterwards adds only the sets "
                        "that are missing (identical sets are recognised).").strip()
             err.saved_sets, err.unsaved_queries = saved + same, [c.query.id for c in sets[n:]]

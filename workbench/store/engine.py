@@ -91,8 +91,8 @@ class DiskFull(StoreError):
         where = f"the disk holding '{folder}'" + (f" has {_size(free)} free" if free is not None else "")
         need = ""
         if needed:
-            # the write itself plus the same again for SQLite's journal, plus 10 MB of slack
-            need = f"; this write needs roughly {_size(2 * needed + 10 * 2**20)} free"
+            # the write itself plus the same again for SQLite's journal (WAL), plus 1 MB of slack
+            need = f"; this write needs roughly {_size(2 * needed + 2**20)} free"
         super().__init__(
             f"The disk is full: could not write to the database '{path}' ({detail or 'database or disk is full'}); "
             f"{where}{need}. The write was rolled back: nothing of it was saved.",
@@ -106,6 +106,12 @@ def translate(err: Exception, path: Path, needed: int | None = None) -> StoreErr
     low = text.lower()
     if "disk is full" in low or "database or disk is full" in low or "no space left" in low:
         return DiskFull(path, needed, text)
+    if "too big" in low:                     # SQLITE_TOOBIG: one value over SQLite's 1 GB limit
+        return StoreError(
+            f"A value is too big for the database '{path}' ({text}): SQLite stores at most 1 GB per image "
+            "or text. Nothing of this write was saved.",
+            "Leave out or shrink the oversized image/text (imports reject such rows on their own: see "
+            "WORKBENCH_MAX_IMAGE_MB), then retry.")
     if "attempt to write a readonly database" in low or "readonly database" in low:
         return StoreError(
             f"The database file '{path}' is read-only here ({text}): it can be read but not changed.",
