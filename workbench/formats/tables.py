@@ -94,12 +94,14 @@ def _csv_lines(text: str, max_line: int) -> Iterator[str]:
     """The text's lines for csv.reader, without copying the text into a StringIO (4 bytes per
     character). A line longer than `max_line` is never handed over: a marker stands in for
     it, and the row holding the marker is rejected as too long."""
+    head = text[:1 << 20]
+    sep = "\r" if "\n" not in head and "\r" in head else "\n"     # old Mac "CSV (Macintosh)": CR only
     start, n = 0, len(text)
     while start < n:
-        end = text.find("\n", start)
+        end = text.find(sep, start)
         stop = n if end == -1 else end + 1
         if stop - start > max_line:
-            yield _LONG + ("\n" if end != -1 else "")
+            yield _LONG + (sep if end != -1 else "")
         else:
             yield text[start:stop]
         start = stop
@@ -266,8 +268,9 @@ def parse_jsonl(text: str, source: str) -> tuple[list[str], list[RawRow], list[s
         items: Iterable[tuple[int, str]] = list(_json_array_lines(text, source))
     else:
         # split on newlines only: str.splitlines() also breaks at U+2028, \x1c… that JSON strings may hold
-        body = text[:-1] if text.endswith("\n") else text
-        items = enumerate((ln[:-1] if ln.endswith("\r") else ln for ln in body.split("\n")), start=1)
+        sep = "\r" if "\n" not in text and "\r" in text else "\n"      # CR-only line ends (old Mac)
+        body = text[:-1] if text.endswith(sep) else text
+        items = enumerate((ln[:-1] if ln.endswith("\r") else ln for ln in body.split(sep)), start=1)
     max_depth = limits.JSON_DEPTH.count()
     max_row = limits.LINE_SIZE.bytes()
     max_columns = limits.COLUMNS.count()
