@@ -67,14 +67,20 @@ def test_zip_bomb_is_stopped_by_ratio_while_streaming(tmp_path):
             for _ in range(400 * 2**20 // len(block)):          # 400 MB unpacked
                 fh.write(block)
     assert bomb.stat().st_size < 2 * 2**20
-    rc, out, err, rss = run_import(bomb)
+    rc, out, err, rss = run_import(bomb)                                # defaults: stopped while streaming
     assert rc == 2, err
-    assert "WORKBENCH_MAX_ZIP_RATIO" in err and "cands.csv" in err and "Traceback" not in err
-    assert rss < 400, f"peak RSS {rss:.0f} MB"            # the 400 MB never reached memory
+    assert "cands.csv" in err and "Traceback" not in err
+    assert "WORKBENCH_MAX_TABLE_MB" in err or "WORKBENCH_MAX_ZIP_RATIO" in err
+    assert rss < 400, f"peak RSS {rss:.0f} MB"                         # the 400 MB never reached memory
     home = Path(os.environ["WORKBENCH_HOME"])
-    assert not any(p.is_file() for p in (home / "imports").rglob("*")) if (home / "imports").exists() else True
-    # with the ratio allowed, the total limit still stops it, naming its own setting
-    rc, out, err, rss = run_import(bomb, env={"WORKBENCH_MAX_ZIP_RATIO": "100000", "WORKBENCH_MAX_ZIP_MB": "20"})
+    leftovers = [p for p in (home / "imports").rglob("*") if p.is_file()] if (home / "imports").exists() else []
+    assert leftovers == []                                             # the temporary folder is gone
+    # each limit on its own stops it, naming its own setting
+    rc, out, err, rss = run_import(bomb, env={"WORKBENCH_MAX_TABLE_MB": "1000"})
+    assert rc == 2 and "WORKBENCH_MAX_ZIP_RATIO" in err and "a 'ZIP bomb' shape" in err, err
+    assert rss < 400
+    rc, out, err, rss = run_import(bomb, env={"WORKBENCH_MAX_TABLE_MB": "1000", "WORKBENCH_MAX_ZIP_RATIO": "100000",
+                                              "WORKBENCH_MAX_ZIP_MB": "20"})
     assert rc == 2 and "WORKBENCH_MAX_ZIP_MB" in err, err
     assert rss < 400
 
@@ -307,3 +313,27 @@ def test_image_too_big_rejects_only_its_row(tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "big.png" in out and "WORKBENCH_MAX_IMAGE_MB" in out and "move" not in out.lower()
     assert list(imported("big")["q1"]) == ["d2"]
+
+
+def test_zip_images_junk_cut_and_oversized_rejected_per_row(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("WORKBENCH_MAX_IMAGE_MB", "1")
+    folder = tmp_path / "src"
+    folder.mkdir()
+    small = png(folder / "small.png")
+    small_bytes = small.read_bytes()
+    with open(small, "ab") as fh:
+        fh.write(os.urandom(3 * 2**20))                               # 3 MB of junk after IEND
+    png(folder / "big.png", 900, 700, seed=1)                          # a real ~1.9 MB image
+    (folder / "c.csv").write_text(HEADER + "q1,t,,d1,x,small.png\nq1,t,,d2,y,big.png\nq1,t,,d3,z,\n",
+                                  encoding="utf-8")
+    zpath = tmp_path / "set.zip"
+    with zipfile.ZipFile(zpath, "w", compression=zipfile.ZIP_STORED) as zf:
+        for p in folder.iterdir():
+            zf.write(p, p.name)
+    assert main(["import", str(zpath), "--session", "zi"]) == 0
+    out = capsys.readouterr().out
+    assert "only the image was kept" in out and "big.png" in out and "WORKBENCH_MAX_IMAGE_MB" in out
+    assert sorted(imported("zi")["q1"]) == ["d1", "d3"]
+    con = sqlite3.connect(os.environ["WORKBENCH_DB"])
+    assert [bytes(r[0]) for r in con.execute("SELECT bytes FROM images")] == [small_bytes]
+    con.close()

@@ -510,7 +510,7 @@ def _read_zip(path: Path, encoding: str | None, *, name: str | None = None) -> I
         with tempfile.TemporaryDirectory(prefix=".unzip-", dir=imports) as tmp:
             root = Path(tmp).resolve()
             table = root / tables[0]
-            safezip.extract_member(zf, safe[tables[0]], table, budget)
+            safezip.extract_member(zf, safe[tables[0]], table, budget, limits.TABLE_SIZE)
             table_dir = PurePosixPath(tables[0]).parent
 
             def extract_referenced(names: list[str], rows: list[RawRow]) -> None:
@@ -529,7 +529,8 @@ def _read_zip(path: Path, encoding: str | None, *, name: str | None = None) -> I
                         member = (table_dir / norm).as_posix() if str(table_dir) != "." else norm
                         if member in safe and member not in done:
                             done.add(member)
-                            safezip.extract_member(zf, safe[member], root / member, budget)
+                            safezip.extract_member(zf, safe[member], root / member, budget,
+                                                   limits.IMAGE_SIZE, image_data.image_limit(), truncate=True)
 
             result = _read_table(table, table.parent, encoding, source=f"{path.name}!{tables[0]}", name=name,
                                  result=result, on_rows=extract_referenced)

@@ -70,8 +70,16 @@ class Budget:
     used: int = 0
 
 
-def extract_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, budget: Budget) -> int:
-    """Stream one member to `target`, counting bytes; return the bytes written."""
+def extract_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, budget: Budget,
+                   cap: "limits.Limit | None" = None, cap_bytes: int | None = None,
+                   truncate: bool = False) -> int:
+    """Stream one member to `target`, counting bytes; return the bytes written.
+    `cap` (with `cap_bytes`, default its value): a per-entry limit such as the table size; past
+    it the entry is refused, or with `truncate` only its first cap_bytes + 1 bytes are kept (an
+    image: what follows the image's own end is cut later, and an image that does not end by
+    then is rejected as too big)."""
+    if cap is not None and cap_bytes is None:
+        cap_bytes = cap.bytes()
     ratio = limits.ZIP_RATIO.value()
     packed = max(int(info.compress_size), 1)
     written = 0
@@ -89,6 +97,11 @@ def extract_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, bud
                     raise limits.ZIP_TOTAL.exceeded(
                         f"'{budget.archive}'", f"it unpacked past {budget.limit / 2**20:,.0f} MB "
                         f"(at entry '{info.filename}')", "Split the set into smaller archives.")
+                if cap is not None and written > cap_bytes:
+                    if truncate:
+                        out.write(chunk[:len(chunk) - (written - cap_bytes - 1)])
+                        return cap_bytes + 1
+                    raise cap.exceeded(f"ZIP entry {name}", f"it unpacks to more than {cap_bytes / 2**20:,.0f} MB")
                 if written > limits.RATIO_FLOOR and written / packed > ratio:
                     raise limits.ZIP_RATIO.exceeded(
                         f"ZIP entry {name}", f"{packed:,} packed bytes unpacked to more than {written:,} "
