@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..errors import InputError
+from ..errors import InputError, shell_quote
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,7 +38,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if not runs:
-        print(f"session '{info.name}' has no runs (score one with `workbench rerank --session {info.name}`)")
+        print(f"session '{info.name}' has no runs (score one with `workbench rerank --session {shell_quote(info.name)}`)")
         return 0
     print(f"{'id':>4}  {'set':>4}  {'status':<9}  {'name':<40}  note")
     for run in runs:
