@@ -40,9 +40,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     src.add_argument("--session", help="stored session (name or id): rank its sets and save the runs")
     p.add_argument("--instruction", action="append", default=[],
                    help="instruction text (repeat for several; default: the model's default instruction)")
-    p.add_argument("--model", default=None,
-                   help="model folder for the Qwen-VL backend (Lychee-rerank-mm), or 'bm25' for the lexical "
-                        "baseline (default: $WORKBENCH_MODEL)")
+    p.add_argument("--model", default=None, action=JoinURLs,
+                   help="model folder for the Qwen-VL backend (Lychee-rerank-mm), 'bm25' for the lexical "
+                        "baseline, or a server URL (http://HOST:8000/v1: vLLM, SGLang, `workbench serve`); "
+                        "repeat the flag or separate URLs with commas for replicas (default: $WORKBENCH_MODEL)")
     p.add_argument("--output", metavar="FILE",
                    help="CSV file to write ('-' for standard output); required with --input")
     p.add_argument("--query-text", help="query text, when --input is a folder of images")
@@ -56,17 +57,51 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--encoding", default=None, help="text encoding of the input file (default: detected)")
     p.add_argument("--bom", action="store_true", help="write UTF-8 with BOM (Excel)")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the score cache")
+    add_remote_args(p)
     p.set_defaults(func=cmd_rerank)
 
 
+class JoinURLs(argparse.Action):
+    """--model given several times: server URLs joined with commas (replicas); otherwise the last."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        old = getattr(namespace, self.dest, None)
+        if old and _is_url(old) and _is_url(values):
+            values = f"{old},{values}"
+        setattr(namespace, self.dest, values)
+
+
+def _is_url(text) -> bool:
+    return str(text or "").strip().lower().startswith(("http://", "https://"))
+
+
+def add_remote_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("server (when --model is a URL)")
+    g.add_argument("--protocol", choices=("auto", "chat", "rerank"), default="auto",
+                   help="chat: /v1/chat/completions with yes/no logprobs; rerank: /v1/rerank (pooling "
+                        "runner); default: detected")
+    g.add_argument("--served-model", default=None,
+                   help="model name on the server (default: the one model it serves)")
+    g.add_argument("--tokenizer", default=None,
+                   help="local tokenizer folder for the yes/no token ids when the server has no /tokenize")
+    g.add_argument("--prompt-format", default=None, choices=("lychee", "qwen3-vl-reranker"),
+                   help="prompt layout sent on the chat protocol (default: from the model name, else lychee)")
+    g.add_argument("--max-inflight", type=int, default=None,
+                   help="requests in flight per server (default 16)")
+    g.add_argument("--timeout", type=float, default=None, help="seconds per request (default 120)")
+
+
 def make_reranker(model: str | None, *, batch_size=None, device="auto", dtype="auto",
-                  max_length=None, min_pixels=None, max_pixels=None):
+                  max_length=None, min_pixels=None, max_pixels=None, remote: dict | None = None):
     from .. import config
     from ..rerank import get_reranker
 
     name = (model or "").strip()
     if name.lower() in ("bm25", "lexical"):
         return get_reranker("lexical")
+    if _is_url(name):
+        return get_reranker("remote", urls=name, min_pixels=min_pixels, max_pixels=max_pixels,
+                            **(remote or {}))
     return get_reranker("qwen-vl", model_path=name or config.model_path(), batch_size=batch_size,
                         device=None if device == "auto" else device,
                         dtype=None if dtype == "auto" else dtype, max_length=max_length,
@@ -89,10 +124,13 @@ def check_args(args: argparse.Namespace) -> None:
     """Every value is checked before any file is read or any model is loaded."""
     for flag, value in (("--batch-size", args.batch_size), ("--top-k", args.top_k),
                         ("--max-length", args.max_length), ("--min-pixels", args.min_pixels),
-                        ("--max-pixels", args.max_pixels)):
-        if value is not None and value < 1:
+                        ("--max-pixels", args.max_pixels),
+                        ("--max-inflight", getattr(args, "max_inflight", None)),
+                        ("--timeout", getattr(args, "timeout", None))):
+        if value is not None and value <= 0:
             example = {"--batch-size": 8, "--top-k": 10, "--max-length": 3200,
-                       "--min-pixels": 3136, "--max-pixels": 1003520}[flag]
+                       "--min-pixels": 3136, "--max-pixels": 1003520, "--max-inflight": 16,
+                       "--timeout": 120}[flag]
             raise InputError(f"{flag} must be at least 1 (got {value}).",
                              f"Use e.g. {flag} {example}, or leave it out for the default.")
     if args.min_pixels and args.max_pixels and args.min_pixels > args.max_pixels:
@@ -121,10 +159,28 @@ def cmd_rerank(args: argparse.Namespace) -> int:
     return _rerank_file(args, instructions)
 
 
+def remote_opts(args: argparse.Namespace) -> dict:
+    """The server options of a parsed command line (empty values left out)."""
+    opts = {"protocol": None if getattr(args, "protocol", "auto") == "auto" else args.protocol,
+            "served_model": getattr(args, "served_model", None), "tokenizer": getattr(args, "tokenizer", None),
+            "prompt_format": getattr(args, "prompt_format", None),
+            "max_inflight": getattr(args, "max_inflight", None), "timeout": getattr(args, "timeout", None)}
+    return {k: v for k, v in opts.items() if v is not None}
+
+
 def _load_reranker(args: argparse.Namespace):
-    return make_reranker(args.model, batch_size=args.batch_size, device=args.device,
-                         dtype=args.dtype, max_length=args.max_length,
-                         min_pixels=args.min_pixels, max_pixels=args.max_pixels)
+    reranker = make_reranker(args.model, batch_size=args.batch_size, device=args.device,
+                             dtype=args.dtype, max_length=args.max_length,
+                             min_pixels=args.min_pixels, max_pixels=args.max_pixels, remote=remote_opts(args))
+    if getattr(reranker, "backend", "") == "remote":
+        print(f"scoring on {reranker.describe()}", file=sys.stderr)
+    return reranker
+
+
+def _report_sent(label: str, reranker, hits: int, misses: int) -> None:
+    """Remote runs: how many pairs went to the server (a re-run after a crash sends only these)."""
+    if getattr(reranker, "backend", "") == "remote":
+        print(f"{label}: {misses} pair(s) sent to the server, {hits} from the score cache", file=sys.stderr)
 
 
 def _rerank_file(args: argparse.Namespace, instructions: list[str]) -> int:
@@ -153,6 +209,7 @@ def _rerank_file(args: argparse.Namespace, instructions: list[str]) -> int:
                                        cache=cache, progress=_progress(label))
                 for w in ranked.warnings:
                     print(f"warning: {w}", file=sys.stderr)
+                _report_sent(label, reranker, ranked.cache_hits, ranked.cache_misses)
                 runs.append(Run(instruction=instruction, backend=reranker.backend,
                                 model_id=reranker.model_id, query_id=cset.query.id,
                                 params=reranker.params(), status="done",
@@ -205,6 +262,7 @@ def _rerank_session(args: argparse.Namespace, instructions: list[str]) -> int:
                     run = service.rerank_set(store, s.id, instruction, reranker, progress=_progress(label),
                                              on_run_created=current.append)
                     runs.append(run)
+                    _report_sent(label, reranker, run.cache_hits, run.cache_misses)
         except KeyboardInterrupt:
             inflight = ""
             if current and (not runs or current[-1] != runs[-1].id):

@@ -34,8 +34,11 @@ BACKENDS: dict[str, BackendSpec] = {
     "lexical": BackendSpec("lexical", ".lexical", "LexicalReranker", ("bm25s", "jieba"),
                            "pip install bm25s jieba",
                            "BM25 over document text + OCR text (the old TF-IDF logic)"),
+    "remote": BackendSpec("remote", ".remote", "RemoteReranker", ("httpx",),
+                          "pip install httpx  (or pip install -e '.[serve]')",
+                          "a serving engine over HTTP (vLLM, SGLang, `workbench serve`): chat or /v1/rerank"),
 }
-ALIASES = {"bm25": "lexical", "lychee": "qwen-vl", "qwen": "qwen-vl", "qwen_vl": "qwen-vl"}
+ALIASES = {"vllm": "remote", "http": "remote", "bm25": "lexical", "lychee": "qwen-vl", "qwen": "qwen-vl", "qwen_vl": "qwen-vl"}
 
 
 def canonical_name(name: str) -> str:
