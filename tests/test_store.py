@@ -14,7 +14,7 @@ from sqlalchemy import inspect
 from workbench import config
 from workbench.errors import InputError, NotFound, StoreError
 from workbench.images import file_hash
-from workbench.model import CacheKey, CandidateSet, Document, Label, Query, Run, Score
+from workbench.model import CacheKey, CandidateSet, Document, Label, Query, Run, Result
 from workbench.store import MIGRATIONS, Store
 from workbench.store import schema as schema_tables
 from workbench.store.engine import make_engine
@@ -404,7 +404,7 @@ def test_labels(store, tmp_path):
 
 
 def _scores(doc_ids, base=0.0):
-    return [Score(doc_id=d, score=base + 1 - i / 10, rank=i + 1, index=i) for i, d in enumerate(doc_ids)]
+    return [Result(doc_id=d, score=base + 1 - i / 10, rank=i + 1, index=i) for i, d in enumerate(doc_ids)]
 
 
 def test_runs_partial_scores_idempotent(store, tmp_path):
@@ -420,7 +420,7 @@ def test_runs_partial_scores_idempotent(store, tmp_path):
     assert len(store.load_run(run_id).scores) == 3
     store.add_scores(run_id, _scores(ids)[:3])                 # the same batch again (retry)
     store.add_scores(run_id, _scores(ids)[3:])                 # second batch
-    store.add_scores(run_id, [Score("d0", 0.05, 6, 0)] + [Score(d, s.score, s.rank - 1, s.index)
+    store.add_scores(run_id, [Result("d0", 0.05, 6, 0)] + [Result(d, s.score, s.rank - 1, s.index)
                                                           for d, s in zip(ids[1:], _scores(ids)[1:])])
     store.add_scores(run_id, [])
     store.finish_run(run_id, "done", timings={"total": 1.5, "forward": 1.2}, cache_hits=2, cache_misses=4)
@@ -455,7 +455,7 @@ def test_runs_partial_scores_idempotent(store, tmp_path):
     with pytest.raises(InputError, match="status"):
         store.finish_run(run_id, "finished")
     with pytest.raises(InputError, match="finite"):
-        store.add_scores(run_id, [Score("d0", float("nan"), 1)])
+        store.add_scores(run_id, [Result("d0", float("nan"), 1)])
     assert store.load_run(run_id).scores[-1].score == pytest.approx(0.05)
 
 
@@ -468,7 +468,7 @@ def test_concurrent_writers_do_not_fail(store, tmp_path):
     def work(run_id):
         try:
             for j in range(15):
-                store.add_scores(run_id, [Score(f"doc{j}", j / 15, j + 1)])
+                store.add_scores(run_id, [Result(f"doc{j}", j / 15, j + 1)])
                 store.put_many({CacheKey("m", f"i{run_id}", "q", f"d{j}", "{}"): j / 15})
         except Exception as err:  # noqa: BLE001
             errors.append(err)

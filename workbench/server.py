@@ -195,7 +195,7 @@ class Batcher:
         return [scores[i] for i in range(len(docs))]
 
     def _rank_locked(self, instruction, query, docs):
-        return self.reranker.rank(instruction, query, docs)
+        return self.reranker.rank(query, docs, instruction)
 
     def _cache_get(self, keys):
         with self.cache_lock:
@@ -245,7 +245,7 @@ def score_pairs(reranker, pairs: list[tuple[str, Query, Document]]) -> list[floa
     fit = getattr(reranker, "_fit", None)
     forward = getattr(reranker, "_forward_safe", None)
     if fit is not None and forward is not None:
-        from .rerank.qwen_vl import _check_images
+        from .rerank.qwen_vl.reranker import _check_images
 
         for instruction, query, doc in ordered:
             _check_images(query, [doc])

@@ -185,7 +185,7 @@ def _report_sent(label: str, reranker, hits: int, misses: int) -> None:
 
 def _rerank_file(args: argparse.Namespace, instructions: list[str]) -> int:
     from .. import io as wio
-    from ..model import Run, Score
+    from ..model import Run, Result
 
     result = wio.read_candidates(Path(args.input), args.encoding, query_text=args.query_text)
     if result.rejected:
@@ -205,7 +205,7 @@ def _rerank_file(args: argparse.Namespace, instructions: list[str]) -> int:
             labels[cset.query.id] = cset.labels
             for instruction in instructions:
                 label = f"[{s}/{n_sets}] {cset.query.id}"
-                ranked = reranker.rank(instruction, cset.query, cset.documents, top_k=args.top_k,
+                ranked = reranker.rank(cset.query, cset.documents, instruction, top_k=args.top_k,
                                        cache=cache, progress=_progress(label))
                 for w in ranked.warnings:
                     print(f"warning: {w}", file=sys.stderr)
@@ -213,7 +213,7 @@ def _rerank_file(args: argparse.Namespace, instructions: list[str]) -> int:
                 runs.append(Run(instruction=instruction, backend=reranker.backend,
                                 model_id=reranker.model_id, query_id=cset.query.id,
                                 params=reranker.params(), status="done",
-                                scores=[Score(r.doc_id, r.score, r.rank, r.index) for r in ranked]))
+                                scores=list(ranked)))
     except KeyboardInterrupt:
         total = n_sets * len(instructions)
         kept = ""

@@ -4,7 +4,7 @@ A URL given as the model selects it: ``--model http://host:8000/v1``; several UR
 flag repeated, or separated by commas) are replicas of one model. Two protocols:
 
 * ``chat``: OpenAI ``/v1/chat/completions`` with exactly the messages of the prompt format
-  the local engine builds (`qwen_vl.build_messages`); images go as PNG data URLs, resized on
+  the local engine builds (`prompts.PromptFormat.messages`); images go as PNG data URLs, resized on
   the client with qwen-vl-utils' ``fetch_image`` and the format's min/max pixels, so the server
   does not resize again. ``max_tokens: 1, temperature: 0, logprobs: true, top_logprobs: 2`` and
   vLLM's ``logprob_token_ids: [no_id, yes_id]``; P(yes) = 1 / (1 + exp(lp_no - lp_yes)).
@@ -39,7 +39,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from .. import config
 from ..errors import BackendUnavailable, ImageError, InputError, WorkbenchError
 from ..model import Document, Query
 from .base import Reranker
@@ -52,24 +51,14 @@ DEFAULT_MAX_FAILURES = 3        # consecutive failures before a replica leaves t
 RERANK_DOCS_PER_REQUEST = 8     # documents per /v1/rerank request
 API_KEY_ENV = "WORKBENCH_API_KEY"
 
-# prompt formats the remote backend knows (the local engine's layouts; see qwen_vl.build_messages)
-FORMATS = {
-    "lychee": {"prompt": "lychee-rerank-mm", "instruction": config.DEFAULT_INSTRUCTION,
-               "min_pixels": config.MIN_PIXELS, "max_pixels": config.MAX_PIXELS, "patch": 14},
-    "qwen3-vl-reranker": {"prompt": "qwen3-vl-reranker",
-                          "instruction": "Given a search query, retrieve relevant candidates that "
-                                         "answer the query.",
-                          "min_pixels": 4 * 32 * 32, "max_pixels": 1800 * 32 * 32, "patch": 16},
-}
-FORMAT_ALIASES = {"lychee-rerank-mm": "lychee", "qwen3": "qwen3-vl-reranker", "qwen3-vl": "qwen3-vl-reranker"}
-
-
 class RemoteError(WorkbenchError):
     """A serving engine could not be used (unreachable, refused, wrong answer); says what to do."""
 
 
 def vllm_command(protocol: str = "chat", fmt: str = "lychee", model: str = "/models/lychee-rerank-mm") -> str:
     """The vLLM start command for a model and protocol (for error messages and the README)."""
+    from .score_templates import TEMPLATES
+
     if fmt == "qwen3-vl-reranker":
         model = model if model != "/models/lychee-rerank-mm" else "Qwen/Qwen3-VL-Reranker-8B"
     base = f"vllm serve {model} --served-model-name {Path(model).name or model} --port 8000"
@@ -79,7 +68,7 @@ def vllm_command(protocol: str = "chat", fmt: str = "lychee", model: str = "/mod
             else "Qwen2_5_VLForSequenceClassification")
     extra = ('"is_original_qwen3_reranker": true' if fmt == "qwen3-vl-reranker"
              else '"method": "from_2_way_softmax"')
-    template = "qwen3_vl_reranker.jinja" if fmt == "qwen3-vl-reranker" else "lychee_rerank_mm.jinja"
+    template = TEMPLATES.get(fmt, TEMPLATES["lychee"])
     return (base + " --runner pooling --max-model-len 8192 --hf-overrides "
             f"'{{\"architectures\": [\"{arch}\"], \"classifier_from_token\": [\"no\", \"yes\"], {extra}}}' "
             f"--chat-template $(workbench serve --template-path {template})")
@@ -583,20 +572,19 @@ class RemoteReranker(Reranker):
                             tokenizer=tokenizer, timeout=min(self.timeout, 60.0))
         self.urls = self.info.urls
         self.protocol = self.info.protocol
-        key = (prompt_format or "").strip().lower()
-        key = FORMAT_ALIASES.get(key, key)
-        if not key:
+        from .prompts import get_format
+
+        if not (prompt_format or "").strip():
             low = self.info.model.lower()
-            key = "qwen3-vl-reranker" if ("qwen3-vl" in low or "qwen3_vl" in low) else "lychee"
-        if key not in FORMATS:
-            raise InputError(f"Unknown prompt format '{prompt_format}'.",
-                             f"Use one of: {', '.join(FORMATS)}.")
-        self.prompt_format = key
-        fmt = FORMATS[key]
-        self.default_instruction = default_instruction or fmt["instruction"]
-        self.min_pixels = int(min_pixels or fmt["min_pixels"])
-        self.max_pixels = int(max_pixels or fmt["max_pixels"])
-        self.patch = int(fmt["patch"])
+            prompt_format = "qwen3-vl-reranker" if ("qwen3-vl" in low or "qwen3_vl" in low) else "lychee"
+        self.format = get_format(prompt_format).with_limits(
+            min_pixels=min_pixels and int(min_pixels), max_pixels=max_pixels and int(max_pixels),
+            default_instruction=default_instruction)
+        self.prompt_format = self.format.name
+        self.default_instruction = self.format.default_instruction
+        self.min_pixels = self.format.min_pixels
+        self.max_pixels = self.format.max_pixels
+        self.patch = self.format.patch_size
         self.max_inflight = max(1, int(max_inflight or DEFAULT_INFLIGHT))
         self.retries = max(0, int(DEFAULT_RETRIES if retries is None else retries))
         self.max_failures = max(1, int(max_failures or DEFAULT_MAX_FAILURES))
@@ -615,7 +603,7 @@ class RemoteReranker(Reranker):
 
     # ---- Reranker API ----
     def params(self) -> dict[str, Any]:
-        return {"prompt": FORMATS[self.prompt_format]["prompt"], "protocol": self.protocol,
+        return {"prompt": self.format.name, "protocol": self.protocol,
                 "min_pixels": self.min_pixels, "max_pixels": self.max_pixels}
 
     def resolve_instruction(self, instruction: str) -> str:
@@ -645,12 +633,8 @@ class RemoteReranker(Reranker):
         return parts
 
     def chat_messages(self, instruction: str, query: Query, doc: Document) -> list[dict[str, Any]]:
-        """The local engine's messages for this pair (`build_messages`), images as data URLs."""
-        from .qwen_vl import build_messages
-
-        messages = build_messages(instruction, query, doc.ranking_text, doc.image,
-                                  min_pixels=self.min_pixels, max_pixels=self.max_pixels,
-                                  prompt=FORMATS[self.prompt_format]["prompt"])
+        """The local engine's messages for this pair (`PromptFormat.messages`), images as data URLs."""
+        messages = self.format.messages(instruction, query.text, query.image, doc.ranking_text, doc.image)
         out = []
         for m in messages:
             content = []
@@ -666,7 +650,7 @@ class RemoteReranker(Reranker):
 
     def _side(self, text: str | None, image: str | None) -> Any:
         if not image:
-            return text or ""
+            return text or self.format.empty_side or ""
         return {"content": self._parts(text, image)}
 
     def rerank_body(self, instruction: str, query: Query, docs: list[Document]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ as a template variable. The files here render exactly the workbench's prompt for
 pooling server scores what the local engine scores:
 
     lychee             -> templates/lychee_rerank_mm.jinja
+    lychee-v1          -> templates/lychee_v1.jinja
     qwen3-vl-reranker  -> templates/qwen3_vl_reranker.jinja
 
 `workbench serve --template-path NAME` prints a file's path for `--chat-template`.
@@ -18,11 +19,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import InputError
+from .prompts import IMAGE_PLACEHOLDER  # vLLM's placeholder for one image in a score prompt
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
-TEMPLATES = {"lychee": "lychee_rerank_mm.jinja", "qwen3-vl-reranker": "qwen3_vl_reranker.jinja"}
-# vLLM's placeholder for one image of Qwen2.5-VL / Qwen3-VL in a score prompt
-IMAGE_PLACEHOLDER = "<|vision_start|><|image_pad|><|vision_end|>"
+TEMPLATES = {"lychee": "lychee_rerank_mm.jinja", "lychee-v1": "lychee_v1.jinja",
+             "qwen3-vl-reranker": "qwen3_vl_reranker.jinja"}
 
 
 def template_path(name: str) -> Path:
