@@ -325,7 +325,7 @@ def create_app(reranker, *, api_key: str | None = None, cache=None, served_name:
 
     @app.get("/health")
     async def health():
-        return {"status": "ok", "model": name}
+        return {"status": "ok", "model": name, "batching": dict(batcher.stats)}
 
     @app.get("/v1/models")
     async def models():
