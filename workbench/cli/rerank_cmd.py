@@ -84,7 +84,7 @@ def add_remote_args(p: argparse.ArgumentParser) -> None:
                    help="model name on the server (default: the one model it serves)")
     g.add_argument("--tokenizer", default=None,
                    help="local tokenizer folder for the yes/no token ids when the server has no /tokenize")
-    g.add_argument("--prompt-format", default=None, choices=("lychee", "qwen3-vl-reranker"),
+    g.add_argument("--prompt-format", default=None, choices=("lychee", "lychee-v1", "qwen3-vl-reranker"),
                    help="prompt layout sent on the chat protocol (default: from the model name, else lychee)")
     g.add_argument("--max-inflight", type=int, default=None,
                    help="requests in flight per server (default 16)")
