@@ -21,7 +21,6 @@ through the score cache (the workbench's store) like every other run. It binds
 127.0.0.1; any other host needs an API key (clients send `Authorization: Bearer KEY`).
 """
 
-from __future__ import annotations
 
 import asyncio
 import base64
@@ -267,7 +266,7 @@ def score_pairs(reranker, pairs: list[tuple[str, Query, Document]]) -> list[floa
     return out
 
 
-def create_app(reranker, *, api_key: str | None = None, cache=None, served_name: str | None = None,
+def create_app(reranker, *, api_key: "str | None" = None, cache=None, served_name: "str | None" = None,
                max_batch: int | None = None, max_wait_ms: float = 5.0, image_dir: Path | None = None):
     """The FastAPI app over a loaded reranker (see the module docstring)."""
     from contextlib import asynccontextmanager

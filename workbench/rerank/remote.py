@@ -68,10 +68,10 @@ def vllm_command(protocol: str = "chat", fmt: str = "lychee", model: str = "/mod
             else "Qwen2_5_VLForSequenceClassification")
     extra = ('"is_original_qwen3_reranker": true' if fmt == "qwen3-vl-reranker"
              else '"method": "from_2_way_softmax"')
-    template = TEMPLATES.get(fmt, TEMPLATES["lychee"])
+    name = fmt if fmt in TEMPLATES else "lychee"
     return (base + " --runner pooling --max-model-len 8192 --hf-overrides "
             f"'{{\"architectures\": [\"{arch}\"], \"classifier_from_token\": [\"no\", \"yes\"], {extra}}}' "
-            f"--chat-template $(workbench serve --template-path {template})")
+            f"--chat-template \"$(workbench serve --template-path {name})\"")
 
 
 def is_remote(model: str | None) -> bool:
