@@ -278,7 +278,7 @@ def test_cli_rerank_file_and_parity_through_vllm(servers, tiny_checkpoint, tmp_p
              "lychee-v1", "--input", str(csv))
     report, err = p.communicate(timeout=300)
     assert p.returncode == 1, report + err
-    assert "verdict: identical" not in report
+    assert "verdict: identical" not in report and "prompt difference" in report
 
 
 # ---------------------------------------------------------------- errors, each with what to do

@@ -63,8 +63,9 @@ def _flat(values: list[float]) -> bool:
 
 
 def parity_report(a: dict[Key, float], b: dict[Key, float], *, label_a: str = "A",
-                  label_b: str = "B", k: int = 10) -> ParityReport:
-    """Compare two score maps {(query_id, doc_id): score} over the pairs both have."""
+                  label_b: str = "B", k: int = 10, tolerance: float = IDENTICAL) -> ParityReport:
+    """Compare two score maps {(query_id, doc_id): score} over the pairs both have.
+    `ok` is True when max |Δ| <= `tolerance` (default 1e-4: the same computation)."""
     from scipy.stats import kendalltau
 
     common = [key for key in a if key in b]
@@ -98,22 +99,24 @@ def parity_report(a: dict[Key, float], b: dict[Key, float], *, label_a: str = "A
     flat_a = _flat([float(a[key]) for key in common])
     flat_b = _flat([float(b[key]) for key in common])
     if mx <= IDENTICAL:
-        verdict, ok = f"identical (max |Δ| {mx:.1e} <= {IDENTICAL:g}): the same scores up to float noise", True
+        verdict = f"identical (max |Δ| {mx:.1e} <= {IDENTICAL:g}): the same scores up to float noise"
     elif flat_a != flat_b:
         side = label_b if flat_b else label_a
-        verdict, ok = (f"DIFFERENT: {side} gives nearly the same score to every pair (the classic symptom of a "
-                       "wrong chat template, a missing generation prompt or wrong yes/no tokens); check its "
-                       "prompt format / template"), False
+        verdict = (f"DIFFERENT: {side} gives nearly the same score to every pair (the classic symptom of a "
+                   "wrong chat template, a missing generation prompt or wrong yes/no tokens); check its "
+                   "prompt format / template")
     elif mx <= CLOSE and (tau is None or tau >= 0.99):
-        verdict, ok = (f"equivalent (max |Δ| {mx:.1e}, τ {tau if tau is not None else 1:.3f}): small numeric "
-                       "differences (dtype, kernels, batching); the rankings agree"), True
+        verdict = (f"close, not identical (max |Δ| {mx:.1e}, τ {tau if tau is not None else 1:.3f}): expected "
+                   "between dtypes (bfloat16 vs float32) or kernels; with the same dtype on both sides it "
+                   "points at a prompt difference (format, template whitespace, image resizing)")
     elif tau is not None and tau >= 0.9:
-        verdict, ok = (f"close but not the same (max |Δ| {mx:.2g}, τ {tau:.3f}): check dtype, image resizing "
-                       "(min/max pixels) and the prompt format on both sides"), False
+        verdict = (f"DIFFERENT but correlated (max |Δ| {mx:.2g}, τ {tau:.3f}): check dtype, image resizing "
+                   "(min/max pixels) and the prompt format on both sides")
     else:
-        verdict, ok = (f"DIFFERENT (max |Δ| {mx:.2g}, τ {tau if tau is not None else float('nan'):.3f}): the "
-                       "backends do not score the same; check the model, the prompt format/template "
-                       "(whitespace matters) and image settings"), False
+        verdict = (f"DIFFERENT (max |Δ| {mx:.2g}, τ {tau if tau is not None else float('nan'):.3f}): the "
+                   "backends do not score the same; check the model, the prompt format/template "
+                   "(whitespace matters) and image settings")
+    ok = mx <= tolerance
     order = sorted(range(len(common)), key=lambda i: -diffs[i])[:5]
     worst = [(common[i][0], common[i][1], float(a[common[i]]), float(b[common[i]])) for i in order]
     return ParityReport(n_pairs=len(common), n_queries=len(by_query), max_abs_diff=mx, mean_abs_diff=mean,

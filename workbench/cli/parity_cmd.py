@@ -1,6 +1,6 @@
 """`workbench parity --model A --model B --input FILE [--instruction ...]`: score one candidate file
 with two backends (local folder, bm25, or a server URL) and print max / mean |Δscore|, Kendall τ,
-top-10 overlap and a one-line verdict. Exit code 0 when the verdict is identical or equivalent,
+top-10 overlap and a one-line verdict. Exit code 0 when max |Δscore| <= --tolerance (1e-4),
 1 otherwise."""
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--instruction", default=None, help="instruction text (default: each model's default)")
     p.add_argument("--query-text", help="query text, when --input is a folder of images")
     p.add_argument("--encoding", default=None)
+    p.add_argument("--tolerance", type=float, default=1e-4,
+                   help="largest |Δscore| that still counts as the same (default 1e-4; e.g. 1e-2 between "
+                        "bfloat16 and float32)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     from .rerank_cmd import add_remote_args
 
@@ -36,6 +39,8 @@ def cmd_parity(args: argparse.Namespace) -> int:
     if len(args.model) != 2:
         raise InputError(f"parity compares two backends; {len(args.model)} --model given.",
                          "Give --model twice, e.g. --model /models/lychee-rerank-mm --model http://HOST:8000/v1.")
+    if not args.tolerance >= 0:
+        raise InputError(f"--tolerance must be >= 0 (got {args.tolerance}).", "Use e.g. --tolerance 1e-4.")
     if args.instruction is not None and not args.instruction.strip():
         raise InputError("--instruction is empty.", "Write the instruction, or leave it out for the default.")
     from .. import io as wio
@@ -60,7 +65,8 @@ def cmd_parity(args: argparse.Namespace) -> int:
         proto = rr.params().get("protocol")
         return f"{arg} ({rr.backend}{', ' + proto if proto else ''}, model {rr.model_id})"
 
-    report = parity_report(sa, sb, label_a=label(a, args.model[0]), label_b=label(b, args.model[1]))
+    report = parity_report(sa, sb, label_a=label(a, args.model[0]), label_b=label(b, args.model[1]),
+                           tolerance=args.tolerance)
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
