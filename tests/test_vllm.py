@@ -274,8 +274,8 @@ def test_cli_rerank_file_and_parity_through_vllm(servers, tiny_checkpoint, tmp_p
     assert p.returncode == 0, report + err
     assert "verdict: identical" in report and "Kendall τ" in report
     # the first release's layout (one newline more) on the client, chat protocol: the scores move
-    p = _cli("parity", "--model", tiny_checkpoint, "--model", servers["chat"].url, "--prompt-format",
-             "lychee-v1", "--input", str(csv))
+    p = _cli("parity", "--model", tiny_checkpoint, "--model", servers["chat"].url, "--prompt-format", "lychee",
+             "--prompt-format", "lychee-v1", "--input", str(csv))
     report, err = p.communicate(timeout=300)
     assert p.returncode == 1, report + err
     assert "verdict: identical" not in report and "prompt difference" in report

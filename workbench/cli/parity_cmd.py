@@ -28,6 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tolerance", type=float, default=1e-4,
                    help="largest |Δscore| that still counts as the same (default 1e-4; e.g. 1e-2 between "
                         "bfloat16 and float32)")
+    p.add_argument("--prompt-format", action="append", default=[], metavar="NAME",
+                   help="prompt layout (lychee, lychee-v1, qwen3-vl-reranker; default: each model's); once for "
+                        "both backends, twice for A and B")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     from .rerank_cmd import add_remote_args
 
@@ -52,8 +55,13 @@ def cmd_parity(args: argparse.Namespace) -> int:
         print(result.summary(), file=sys.stderr)
     if not result.sets:
         raise InputError(f"'{args.input}' holds no candidate set.", "Check the file with `workbench import`.")
-    a = make_reranker(args.model[0], remote=remote_opts(args))
-    b = make_reranker(args.model[1], remote=remote_opts(args))
+    formats = list(args.prompt_format)
+    if len(formats) > 2:
+        raise InputError("--prompt-format is given more than twice.",
+                         "Give it once (both backends) or twice (A, then B).")
+    fa, fb = (formats * 2)[:2] if formats else (None, None)
+    a = make_reranker(args.model[0], prompt_format=fa, remote=remote_opts(args))
+    b = make_reranker(args.model[1], prompt_format=fb, remote=remote_opts(args))
 
     def progress(label: str, done: int, total: int) -> None:
         if done >= total:

@@ -44,6 +44,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="model folder for the Qwen-VL backend (Lychee-rerank-mm), 'bm25' for the lexical "
                         "baseline, or a server URL (http://HOST:8000/v1: vLLM, SGLang, `workbench serve`); "
                         "repeat the flag or separate URLs with commas for replicas (default: $WORKBENCH_MODEL)")
+    p.add_argument("--prompt-format", default=None, metavar="NAME",
+                   help="prompt layout: lychee (default for Qwen2.5-VL), lychee-v1 (the first release's, "
+                        "to reproduce older runs) or qwen3-vl-reranker (default for Qwen3-VL); "
+                        "`workbench prompt` shows each")
     p.add_argument("--output", metavar="FILE",
                    help="CSV file to write ('-' for standard output); required with --input")
     p.add_argument("--query-text", help="query text, when --input is a folder of images")
@@ -84,28 +88,31 @@ def add_remote_args(p: argparse.ArgumentParser) -> None:
                    help="model name on the server (default: the one model it serves)")
     g.add_argument("--tokenizer", default=None,
                    help="local tokenizer folder for the yes/no token ids when the server has no /tokenize")
-    g.add_argument("--prompt-format", default=None, choices=("lychee", "lychee-v1", "qwen3-vl-reranker"),
-                   help="prompt layout sent on the chat protocol (default: from the model name, else lychee)")
     g.add_argument("--max-inflight", type=int, default=None,
                    help="requests in flight per server (default 16)")
     g.add_argument("--timeout", type=float, default=None, help="seconds per request (default 120)")
 
 
 def make_reranker(model: str | None, *, batch_size=None, device="auto", dtype="auto",
-                  max_length=None, min_pixels=None, max_pixels=None, remote: dict | None = None):
+                  max_length=None, min_pixels=None, max_pixels=None, prompt_format=None,
+                  remote: dict | None = None):
+    """The reranker the analyst named: a backend name ("bm25"), a checkpoint folder, a server URL
+    (commas: replicas), or $WORKBENCH_MODEL (registry.resolve decides; no backend names are coded here)."""
     from .. import config
     from ..rerank import get_reranker
+    from ..rerank.registry import resolve
 
-    name = (model or "").strip()
-    if name.lower() in ("bm25", "lexical"):
-        return get_reranker("lexical")
+    name = (model or "").strip() or config.model_path() or "qwen-vl"
     if _is_url(name):
         return get_reranker("remote", urls=name, min_pixels=min_pixels, max_pixels=max_pixels,
-                            **(remote or {}))
-    return get_reranker("qwen-vl", model_path=name or config.model_path(), batch_size=batch_size,
-                        device=None if device == "auto" else device,
+                            prompt_format=prompt_format, **(remote or {}))
+    key, _ = resolve(name, {})
+    if key == "lexical" and prompt_format:
+        raise InputError("--prompt-format only applies to the Qwen-VL models; BM25 has no prompt.",
+                         "Leave out --prompt-format, or give --model a Lychee / Qwen3-VL checkpoint folder.")
+    return get_reranker(name, batch_size=batch_size, device=None if device == "auto" else device,
                         dtype=None if dtype == "auto" else dtype, max_length=max_length,
-                        min_pixels=min_pixels, max_pixels=max_pixels)
+                        min_pixels=min_pixels, max_pixels=max_pixels, prompt_format=prompt_format)
 
 
 def _progress(label: str):
@@ -146,6 +153,10 @@ def check_args(args: argparse.Namespace) -> None:
         raise InputError("--output is missing: with --input the ranked results are only written to a file.",
                          "Add --output ranked.csv ('-' for standard output), or import the file and "
                          "use --session to keep the rankings in the database.")
+    if args.prompt_format:
+        from ..rerank.prompts import get_format
+
+        get_format(args.prompt_format)     # a misspelt name fails before any file or model is read
     if args.session is not None and args.query_text:
         raise InputError("--query-text only applies to --input FOLDER.", "Leave out --query-text.")
     check_output(args.output)
@@ -163,7 +174,6 @@ def remote_opts(args: argparse.Namespace) -> dict:
     """The server options of a parsed command line (empty values left out)."""
     opts = {"protocol": None if getattr(args, "protocol", "auto") == "auto" else args.protocol,
             "served_model": getattr(args, "served_model", None), "tokenizer": getattr(args, "tokenizer", None),
-            "prompt_format": getattr(args, "prompt_format", None),
             "max_inflight": getattr(args, "max_inflight", None), "timeout": getattr(args, "timeout", None)}
     return {k: v for k, v in opts.items() if v is not None}
 
@@ -171,7 +181,8 @@ def remote_opts(args: argparse.Namespace) -> dict:
 def _load_reranker(args: argparse.Namespace):
     reranker = make_reranker(args.model, batch_size=args.batch_size, device=args.device,
                              dtype=args.dtype, max_length=args.max_length,
-                             min_pixels=args.min_pixels, max_pixels=args.max_pixels, remote=remote_opts(args))
+                             min_pixels=args.min_pixels, max_pixels=args.max_pixels,
+                             prompt_format=args.prompt_format, remote=remote_opts(args))
     if getattr(reranker, "backend", "") == "remote":
         print(f"scoring on {reranker.describe()}", file=sys.stderr)
     return reranker

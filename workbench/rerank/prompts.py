@@ -182,3 +182,59 @@ def get_format(name: "str | PromptFormat | None", family: str | None = None) -> 
 
 def format_names(family: str | None = None) -> list[str]:
     return [n for n, f in PRESETS.items() if family is None or f.family == family]
+
+
+@dataclass
+class PromptPreview:
+    """What the model receives for one pair: the text (images as placeholders with their
+    token counts), the token count when a tokenizer is known, and each image's tokens."""
+
+    format: str
+    text: str
+    image_tokens: list[int]
+    tokens: int | None = None
+    tokenizer: str | None = None
+
+
+def image_tokens(path: str, fmt: PromptFormat) -> int:
+    """LLM tokens of one image under `fmt`'s pixel limits (its resized grid / merge²)."""
+    from PIL import Image
+
+    from .compat import ensure_torchvision
+
+    ensure_torchvision()
+    from qwen_vl_utils import smart_resize
+
+    from ..images import open_rgb
+
+    try:
+        with Image.open(path) as im:
+            width, height = im.size
+    except Exception:  # noqa: BLE001 - decode fully for the real error / exotic formats
+        width, height = open_rgb(path).size
+    h, w = smart_resize(height, width, factor=fmt.image_factor, min_pixels=fmt.min_pixels,
+                        max_pixels=fmt.max_pixels)
+    return (h // fmt.image_factor) * (w // fmt.image_factor)
+
+
+def preview(fmt: "PromptFormat | str", instruction: str | None, query_text: str = "",
+            query_image: str | None = None, doc_text: str = "", doc_image: str | None = None,
+            *, tokenizer: Any = None) -> PromptPreview:
+    """The exact prompt of one pair under `fmt` (`workbench prompt`, the Rerank page).
+    `tokenizer`: a tokenizer object or a model folder, to count tokens."""
+    fmt = get_format(fmt)
+    messages = fmt.messages(instruction, query_text, query_image, doc_text, doc_image)
+    n_img = [image_tokens(p, fmt) for p in (query_image, doc_image) if p]
+    text = fmt.render(messages, image_tokens=n_img)
+    tokens = name = None
+    if tokenizer is not None:
+        if isinstance(tokenizer, (str, bytes)) or hasattr(tokenizer, "__fspath__"):
+            from transformers import AutoTokenizer
+
+            name = str(tokenizer)
+            tokenizer = AutoTokenizer.from_pretrained(name)
+        else:
+            name = getattr(tokenizer, "name_or_path", None)
+        ids = tokenizer(fmt.render(messages), add_special_tokens=False)["input_ids"]
+        tokens = len(ids) + sum(n - 1 for n in n_img)    # one <|image_pad|> stands for n tokens
+    return PromptPreview(fmt.name, text, n_img, tokens, name)
