@@ -22,12 +22,8 @@ import traceback
 from ..errors import WorkbenchError
 
 # module name in workbench.cli -> subcommand(s) it registers
-<<<<<<< HEAD
-COMMAND_MODULES = ["io_cmds", "ocr_cmd", "rerank_cmd", "doctor_cmd", "tiny_cmd", "db_cmds", "compare_cmds",
-                   "serve_cmd", "parity_cmd"]
-=======
-COMMAND_MODULES = ["io_cmds", "ocr_cmd", "rerank_cmd", "prompt_cmd", "doctor_cmd", "tiny_cmd", "db_cmds", "compare_cmds"]
->>>>>>> main
+COMMAND_MODULES = ["io_cmds", "ocr_cmd", "rerank_cmd", "prompt_cmd", "doctor_cmd", "tiny_cmd", "db_cmds",
+                   "compare_cmds", "serve_cmd", "parity_cmd"]
 
 
 def build_parser() -> argparse.ArgumentParser:
