@@ -623,7 +623,7 @@ class RemoteReranker(Reranker):
         return [scores[i] for i in range(len(docs))]
 
     # ---- requests ----
-    def _parts(self, text: str | None, image: str | None, null: bool = False) -> list[dict[str, Any]]:
+    def _parts(self, text: str | None, image: str | None) -> list[dict[str, Any]]:
         parts: list[dict[str, Any]] = []
         if image:
             parts.append({"type": "image_url", "image_url": {"url": image_data_url(
