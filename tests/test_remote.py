@@ -36,6 +36,10 @@ def test_chat_answers_by_id_and_by_text():
     info = ServerInfo(urls=["u"], models=["m"], model="m", protocol="chat", yes_id=7, no_id=9)
     by_id = _chat([{"token": "token_id:7", "logprob": -0.5}, {"token": "token_id:9", "logprob": -2.0}])
     assert parse_chat_scores(by_id, info) == pytest.approx(p_yes(-2.0, -0.5))
+    # vLLM adds the sampled token when it is neither of the requested ids (seen on the small checkpoint)
+    three = _chat([{"token": "token_id:314", "logprob": -5.9}, {"token": "token_id:9", "logprob": -7.7},
+                   {"token": "token_id:7", "logprob": -7.3}])
+    assert parse_chat_scores(three, info) == pytest.approx(p_yes(-7.7, -7.3))
     info.logprob_mode = "top_logprobs"
     by_text = _chat([{"token": "maybe", "logprob": -0.1}, {"token": "no", "logprob": -3.0},
                      {"token": "yes", "logprob": -4.0}])

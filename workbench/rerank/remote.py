@@ -357,7 +357,8 @@ def _chat_probe(client, base: str, model: str, api_key: str | None, no_id, yes_i
             top = resp.json()["choices"][0]["logprobs"]["content"][0]["top_logprobs"]
         except (ValueError, KeyError, IndexError, TypeError):
             return None, "the answer carries no logprobs"
-        if "logprob_token_ids" in body and _pick_by_id(top, no_id, yes_id) is not None and len(top) == 2:
+        # vLLM answers the requested ids (plus the sampled token when it is neither)
+        if "logprob_token_ids" in body and _pick_by_id(top, no_id, yes_id) is not None:
             return "token_ids", ""
         return "top_logprobs", ""
     return None, why
