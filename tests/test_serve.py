@@ -177,3 +177,33 @@ def test_template_path_prints_shipped_templates():
                        cwd=str(REPO))
     assert p.returncode == 0 and p.stdout.strip().endswith("lychee_rerank_mm.jinja")
     assert os.path.isfile(p.stdout.strip())
+
+
+def test_remote_run_progress_and_cancel_keep_what_is_done(served, monkeypatch):
+    import threading
+
+    from workbench.errors import Cancelled
+    from workbench.model import Document, Query
+    from workbench.rerank.remote import RemoteReranker
+
+    _, keyed = served
+    monkeypatch.setenv("WORKBENCH_API_KEY", KEY)
+    remote = RemoteReranker(keyed.url, max_inflight=1, docs_per_request=1)
+    docs = [Document(f"c{i}", text=f"cancel test document {i}") for i in range(200)]
+    cancel = threading.Event()
+    saved: dict[int, float] = {}
+    progress: list[tuple[int, int]] = []
+
+    def on_scores(new):
+        saved.update(new)
+        if len(saved) >= 5:
+            cancel.set()
+
+    with pytest.raises(Cancelled) as exc:
+        remote.rank(Query("q", text="cancel"), docs, cancel=cancel, on_scores=on_scores,
+                    progress=lambda d, t: progress.append((d, t)))
+    assert 5 <= exc.value.done < 200 and exc.value.done == len(saved)
+    assert progress[-1] == (exc.value.done, 200)
+    sent = remote.stats["pairs_sent"]
+    assert sent < 200 and sent <= len(saved) + 1          # in-flight work stopped with the run
+    remote.close()

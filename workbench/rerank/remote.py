@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import io
 import math
 import os
@@ -803,20 +804,20 @@ class RemoteReranker(Reranker):
                                     f"Documents '{chunk[0].id}'..'{chunk[-1].id}'")
             out.put((idx, parse_rerank_scores(data, len(idx))))
 
+        # coroutines are created only when a slot is free (a cancelled run leaves none un-awaited)
         if self.protocol == "chat":
-            jobs = [chat_one(i) for i in positions]
+            jobs = [functools.partial(chat_one, i) for i in positions]
         else:
             k = self.docs_per_request
-            jobs = [rerank_chunk(positions[j:j + k]) for j in range(0, len(positions), k)]
+            jobs = [functools.partial(rerank_chunk, positions[j:j + k]) for j in range(0, len(positions), k)]
         # at most (endpoints x max_inflight) jobs alive at once: images are encoded just in time
         sem = asyncio.Semaphore(len(self.endpoints) * self.max_inflight)
 
         async def guarded(job):
             async with sem:
                 if stop.is_set():
-                    job.close()
                     return
-                await job
+                await job()
 
         tasks = [asyncio.ensure_future(guarded(j)) for j in jobs]
         try:
