@@ -13,6 +13,7 @@ import importlib.util
 from dataclasses import dataclass
 
 from ..errors import BackendUnavailable, InputError
+from ..extras import pip_install
 from .base import Reranker
 
 
@@ -29,13 +30,13 @@ class BackendSpec:
 BACKENDS: dict[str, BackendSpec] = {
     "qwen-vl": BackendSpec("qwen-vl", ".qwen_vl", "QwenVLReranker",
                            ("torch", "transformers", "qwen_vl_utils"),
-                           "pip install 'transformers>=4.51' qwen-vl-utils accelerate torch",
+                           pip_install("qwen"),
                            "Lychee-rerank-mm / Qwen3-VL-Reranker yes/no scorer (P(yes))"),
     "lexical": BackendSpec("lexical", ".lexical", "LexicalReranker", ("bm25s", "jieba"),
-                           "pip install bm25s jieba",
+                           pip_install("bm25"),
                            "BM25 over document text + OCR text (the old TF-IDF logic)"),
     "remote": BackendSpec("remote", ".remote", "RemoteReranker", ("httpx",),
-                          "pip install httpx  (or pip install -e '.[serve]')",
+                          "pip install 'lychee-workbench[serve]'  (httpx)",
                           "a serving engine over HTTP (vLLM, SGLang, `workbench serve`): chat or /v1/rerank"),
 }
 ALIASES = {"vllm": "remote", "http": "remote", "bm25": "lexical", "lychee": "qwen-vl", "qwen": "qwen-vl", "qwen_vl": "qwen-vl"}

@@ -239,7 +239,7 @@ def _client(timeout: float):
         import httpx
     except ImportError:  # pragma: no cover
         raise BackendUnavailable("The remote backend needs httpx, which is not installed.",
-                                 "pip install httpx  (or pip install -e '.[serve]')") from None
+                                 "pip install 'lychee-workbench[serve]'  (httpx)") from None
     return httpx.Client(timeout=timeout)
 
 
