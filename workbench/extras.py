@@ -2,7 +2,8 @@
 
 `pip install lychee-workbench` installs the library (import, store, export, BM25-free CLI);
 the heavy parts are extras: ``[qwen]`` (torch + transformers), ``[ocr]`` (pytesseract),
-``[app]`` (streamlit), ``[compare]`` (scipy + ranx), ``[bm25]`` (bm25s + jieba), ``[all]``.
+``[app]`` (streamlit), ``[compare]`` (scipy + ranx), ``[bm25]`` (bm25s + jieba), ``[serve]``
+(fastapi + uvicorn + httpx: `workbench serve` and the remote backend), ``[all]``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ EXTRA_OF: dict[str, str] = {
     "scipy": "compare", "ranx": "compare",
     "bm25s": "bm25", "jieba": "bm25",
     "flash_attn": "gpu",
+    "httpx": "serve", "fastapi": "serve", "uvicorn": "serve",
 }
 
 

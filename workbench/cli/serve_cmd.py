@@ -45,15 +45,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         print(template_path(args.template_path))
         return 0
-    import importlib.util
-
-    from ..errors import BackendUnavailable
+    from ..extras import require
     from ..server import check_bind
 
-    missing = [m for m in ("fastapi", "uvicorn") if importlib.util.find_spec(m) is None]
-    if missing:
-        raise BackendUnavailable(f"workbench serve needs {' and '.join(missing)}, which is not installed.",
-                                 "pip install 'lychee-workbench[serve]'  (fastapi, uvicorn, httpx)")
+    for module in ("fastapi", "uvicorn"):
+        require(module, "workbench serve", extra="serve")
     check_bind(args.host, args.api_key)
     if not (0 <= args.port <= 65535):
         raise InputError(f"--port {args.port} is not a port number.", "Use e.g. --port 8000.")
