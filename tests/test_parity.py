@@ -61,3 +61,17 @@ def test_runs_parity_and_no_common_pairs():
     assert rep.ok and rep.max_abs_diff == pytest.approx(2e-6) and "qwen-vl" in rep.label_a
     with pytest.raises(InputError):
         parity_report({("q", "a"): 1.0}, {("q", "b"): 1.0})
+
+
+def test_parity_cli(tiny_checkpoint, candidates_csv, capsys):
+    from workbench.cli import main
+
+    assert main(["parity", "--model", tiny_checkpoint, "--model", tiny_checkpoint, "--input",
+                 str(candidates_csv)]) == 0
+    out = capsys.readouterr().out
+    assert "pairs: 5 over 2 queries" in out and "verdict: identical" in out
+    assert main(["parity", "--model", "bm25", "--model", tiny_checkpoint, "--input", str(candidates_csv),
+                 "--json"]) == 1
+    assert '"ok": false' in capsys.readouterr().out
+    assert main(["parity", "--model", "bm25", "--input", str(candidates_csv)]) == 2
+    assert "two backends" in capsys.readouterr().err

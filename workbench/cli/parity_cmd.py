@@ -46,20 +46,20 @@ def cmd_parity(args: argparse.Namespace) -> int:
         raise InputError(f"--tolerance must be >= 0 (got {args.tolerance}).", "Use e.g. --tolerance 1e-4.")
     if args.instruction is not None and not args.instruction.strip():
         raise InputError("--instruction is empty.", "Write the instruction, or leave it out for the default.")
-    from .. import io as wio
+    from .. import formats
     from ..parity import parity_report, score_both
     from .rerank_cmd import make_reranker, remote_opts
 
-    result = wio.read_candidates(Path(args.input), args.encoding, query_text=args.query_text)
+    result = formats.read_candidates(Path(args.input), args.encoding, query_text=args.query_text)
     if result.rejected:
         print(result.summary(), file=sys.stderr)
     if not result.sets:
         raise InputError(f"'{args.input}' holds no candidate set.", "Check the file with `workbench import`.")
-    formats = list(args.prompt_format)
-    if len(formats) > 2:
+    names = list(args.prompt_format)
+    if len(names) > 2:
         raise InputError("--prompt-format is given more than twice.",
                          "Give it once (both backends) or twice (A, then B).")
-    fa, fb = (formats * 2)[:2] if formats else (None, None)
+    fa, fb = (names * 2)[:2] if names else (None, None)
     a = make_reranker(args.model[0], prompt_format=fa, remote=remote_opts(args))
     b = make_reranker(args.model[1], prompt_format=fb, remote=remote_opts(args))
 
