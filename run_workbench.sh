@@ -59,6 +59,12 @@ if [ "$MODE" = setup ]; then say "setup done"; exit 0; fi
 
 # ---------------------------------------------------------------- tests
 if [ "$MODE" = test ]; then
+  # vLLM's CPU build in its own .venv-vllm (once; the serving tests start real vLLM servers from it).
+  # WORKBENCH_SKIP_VLLM=1 skips it (those tests are then skipped with the reason).
+  if [ "${WORKBENCH_SKIP_VLLM:-0}" != 1 ]; then
+    PYTHON="$PY" scripts/setup_vllm_venv.sh .venv-vllm \
+      || say "vLLM could not be installed into .venv-vllm; its tests will be skipped"
+  fi
   say "running the test suite"
   exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
 fi

@@ -69,7 +69,7 @@ def test_registry_errors(monkeypatch):
     with pytest.raises(InputError) as info:
         get_reranker("nope")
     assert "lexical" in info.value.fix
-    assert available_backends() == {"qwen-vl": True, "lexical": True}
+    assert available_backends() == {"qwen-vl": True, "lexical": True, "remote": True}
     import importlib.util
 
     real = importlib.util.find_spec

@@ -96,3 +96,19 @@ def test_compat_is_idempotent():
     assert ensure_torchvision() == first
     import torchvision  # noqa: F401  (must import after the fix)
     import qwen_vl_utils  # noqa: F401
+
+
+@pytest.mark.parametrize("family", ["qwen2.5-vl", "qwen3-vl"])
+def test_tiny_checkpoints_are_servable_by_vllm(family, tiny_checkpoint, tiny_qwen3_checkpoint):
+    """vLLM's CPU attention has no kernel for head_dim < 32, and its pooling runner reads
+    tie_word_embeddings from text_config (FACTS.md): both must hold for every tiny build."""
+    from pathlib import Path
+
+    folder = Path(tiny_checkpoint if family == "qwen2.5-vl" else tiny_qwen3_checkpoint)
+    cfg = json.loads((folder / "config.json").read_text())
+    text = cfg["text_config"]
+    head_dim = text.get("head_dim") or text["hidden_size"] // text["num_attention_heads"]
+    assert head_dim >= 32
+    assert head_dim in (32, 64, 80, 96, 112, 128, 160, 192, 224, 256, 512)
+    assert text["tie_word_embeddings"] == cfg["tie_word_embeddings"]
+    assert sum(text["rope_parameters"]["mrope_section"]) * 2 == head_dim

@@ -2,8 +2,9 @@
 
 `pip install lychee-workbench` installs the library (import, store, export, BM25-free CLI);
 the heavy parts are extras: ``[qwen]`` (torch + transformers), ``[ocr]`` (pytesseract),
-``[app]`` (streamlit), ``[compare]`` (scipy + ranx), ``[bm25]`` (bm25s + jieba),
-``[parquet]`` (pyarrow, the Parquet export), ``[all]``.
+``[app]`` (streamlit), ``[compare]`` (scipy + ranx), ``[bm25]`` (bm25s + jieba), ``[serve]``
+(fastapi + uvicorn + httpx: `workbench serve` and the remote backend), ``[parquet]`` (pyarrow, the
+Parquet export), ``[all]``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ EXTRA_OF: dict[str, str] = {
     "bm25s": "bm25", "jieba": "bm25",
     "pyarrow": "parquet",
     "flash_attn": "gpu",
+    "httpx": "serve", "fastapi": "serve", "uvicorn": "serve",
 }
 
 

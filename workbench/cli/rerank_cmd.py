@@ -43,9 +43,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                           "it is missing, with the run's model and settings")
     p.add_argument("--instruction", action="append", default=[],
                    help="instruction text (repeat for several; default: the model's default instruction)")
-    p.add_argument("--model", default=None,
-                   help="model folder for the Qwen-VL backend (Lychee-rerank-mm), or 'bm25' for the lexical "
-                        "baseline (default: $WORKBENCH_MODEL)")
+    p.add_argument("--model", default=None, action=JoinURLs,
+                   help="model folder for the Qwen-VL backend (Lychee-rerank-mm), 'bm25' for the lexical "
+                        "baseline, or a server URL (http://HOST:8000/v1: vLLM, SGLang, `workbench serve`); "
+                        "repeat the flag or separate URLs with commas for replicas (default: $WORKBENCH_MODEL)")
     p.add_argument("--prompt-format", default=None, metavar="NAME",
                    help="prompt layout: lychee (default for Qwen2.5-VL), lychee-v1 (the first release's, "
                         "to reproduce older runs) or qwen3-vl-reranker (default for Qwen3-VL); "
@@ -63,18 +64,51 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--encoding", default=None, help="text encoding of the input file (default: detected)")
     p.add_argument("--bom", action="store_true", help="write UTF-8 with BOM (Excel)")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the score cache")
+    add_remote_args(p)
     p.set_defaults(func=cmd_rerank)
 
 
+class JoinURLs(argparse.Action):
+    """--model given several times: server URLs joined with commas (replicas); otherwise the last."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        old = getattr(namespace, self.dest, None)
+        if old and _is_url(old) and _is_url(values):
+            values = f"{old},{values}"
+        setattr(namespace, self.dest, values)
+
+
+def _is_url(text) -> bool:
+    return str(text or "").strip().lower().startswith(("http://", "https://"))
+
+
+def add_remote_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("server (when --model is a URL)")
+    g.add_argument("--protocol", choices=("auto", "chat", "rerank"), default="auto",
+                   help="chat: /v1/chat/completions with yes/no logprobs; rerank: /v1/rerank (pooling "
+                        "runner); default: detected")
+    g.add_argument("--served-model", default=None,
+                   help="model name on the server (default: the one model it serves)")
+    g.add_argument("--tokenizer", default=None,
+                   help="local tokenizer folder for the yes/no token ids when the server has no /tokenize")
+    g.add_argument("--max-inflight", type=int, default=None,
+                   help="requests in flight per server (default 16)")
+    g.add_argument("--timeout", type=float, default=None, help="seconds per request (default 120)")
+
+
 def make_reranker(model: str | None, *, batch_size=None, device="auto", dtype="auto",
-                  max_length=None, min_pixels=None, max_pixels=None, prompt_format=None):
-    """The reranker the analyst named: a backend name ("bm25"), a checkpoint folder, or
-    $WORKBENCH_MODEL (registry.resolve decides; no backend names are coded here)."""
+                  max_length=None, min_pixels=None, max_pixels=None, prompt_format=None,
+                  remote: dict | None = None):
+    """The reranker the analyst named: a backend name ("bm25"), a checkpoint folder, a server URL
+    (commas: replicas), or $WORKBENCH_MODEL (registry.resolve decides; no backend names are coded here)."""
     from .. import config
     from ..rerank import get_reranker
     from ..rerank.registry import resolve
 
     name = (model or "").strip() or config.model_path() or "qwen-vl"
+    if _is_url(name):
+        return get_reranker("remote", urls=name, min_pixels=min_pixels, max_pixels=max_pixels,
+                            prompt_format=prompt_format, **(remote or {}))
     key, _ = resolve(name, {})
     if key == "lexical" and prompt_format:
         raise InputError("--prompt-format only applies to the Qwen-VL models; BM25 has no prompt.",
@@ -100,10 +134,13 @@ def check_args(args: argparse.Namespace) -> None:
     """Every value is checked before any file is read or any model is loaded."""
     for flag, value in (("--batch-size", args.batch_size), ("--top-k", args.top_k),
                         ("--max-length", args.max_length), ("--min-pixels", args.min_pixels),
-                        ("--max-pixels", args.max_pixels)):
-        if value is not None and value < 1:
+                        ("--max-pixels", args.max_pixels),
+                        ("--max-inflight", getattr(args, "max_inflight", None)),
+                        ("--timeout", getattr(args, "timeout", None))):
+        if value is not None and value <= 0:
             example = {"--batch-size": 8, "--top-k": 10, "--max-length": 3200,
-                       "--min-pixels": 3136, "--max-pixels": 1003520}[flag]
+                       "--min-pixels": 3136, "--max-pixels": 1003520, "--max-inflight": 16,
+                       "--timeout": 120}[flag]
             raise InputError(f"{flag} must be at least 1 (got {value}).",
                              f"Use e.g. {flag} {example}, or leave it out for the default.")
     if args.min_pixels and args.max_pixels and args.min_pixels > args.max_pixels:
@@ -141,11 +178,28 @@ def cmd_rerank(args: argparse.Namespace) -> int:
     return _rerank_file(args, instructions)
 
 
+def remote_opts(args: argparse.Namespace) -> dict:
+    """The server options of a parsed command line (empty values left out)."""
+    opts = {"protocol": None if getattr(args, "protocol", "auto") == "auto" else args.protocol,
+            "served_model": getattr(args, "served_model", None), "tokenizer": getattr(args, "tokenizer", None),
+            "max_inflight": getattr(args, "max_inflight", None), "timeout": getattr(args, "timeout", None)}
+    return {k: v for k, v in opts.items() if v is not None}
+
+
 def _load_reranker(args: argparse.Namespace):
-    return make_reranker(args.model, batch_size=args.batch_size, device=args.device,
-                         dtype=args.dtype, max_length=args.max_length,
-                         min_pixels=args.min_pixels, max_pixels=args.max_pixels,
-                         prompt_format=args.prompt_format)
+    reranker = make_reranker(args.model, batch_size=args.batch_size, device=args.device,
+                             dtype=args.dtype, max_length=args.max_length,
+                             min_pixels=args.min_pixels, max_pixels=args.max_pixels,
+                             prompt_format=args.prompt_format, remote=remote_opts(args))
+    if getattr(reranker, "backend", "") == "remote":
+        print(f"scoring on {reranker.describe()}", file=sys.stderr)
+    return reranker
+
+
+def _report_sent(label: str, reranker, hits: int, misses: int) -> None:
+    """Remote runs: how many pairs went to the server (a re-run after a crash sends only these)."""
+    if getattr(reranker, "backend", "") == "remote":
+        print(f"{label}: {misses} pair(s) sent to the server, {hits} from the score cache", file=sys.stderr)
 
 
 def _rerank_file(args: argparse.Namespace, instructions: list[str]) -> int:
@@ -174,6 +228,7 @@ def _rerank_file(args: argparse.Namespace, instructions: list[str]) -> int:
                                        cache=cache, progress=_progress(label))
                 for w in ranked.warnings:
                     print(f"warning: {w}", file=sys.stderr)
+                _report_sent(label, reranker, ranked.cache_hits, ranked.cache_misses)
                 runs.append(Run(instruction=instruction, backend=reranker.backend,
                                 model_id=reranker.model_id, query_id=cset.query.id,
                                 params=reranker.params(), status="done",
@@ -229,6 +284,7 @@ def _rerank_session(args: argparse.Namespace, instructions: list[str]) -> int:
                     run = service.rerank_set(store, s.id, instruction, reranker, progress=_progress(label),
                                              on_run_created=current.append)
                     runs.append(run)
+                    _report_sent(label, reranker, run.cache_hits, run.cache_misses)
         except KeyboardInterrupt as err:
             from . import interrupted_exit
 

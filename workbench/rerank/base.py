@@ -262,6 +262,15 @@ class Reranker(ABC):
             self._pending_warnings = []
         self._pending_warnings.append(message)
 
+    def _stream(self, instruction: str, query: Query, docs: list[Document], missing: list[int],
+                plan: list[list[int]]) -> Iterator[tuple[list[int], list[float]]]:
+        """Scores of the missing pairs as (positions, scores) groups, in the order they are ready.
+        Default: one `_score_batch` call per planned batch. A remote backend streams answers as
+        they arrive instead (each group is saved to the cache and the run at once)."""
+        for batch in plan:
+            idx = [missing[j] for j in batch]
+            yield idx, self._score_batch(instruction, query, [docs[i] for i in idx])
+
     # ---- the shared loop ----
     def cache_key(self, instruction: str, query: Query, doc: Document) -> CacheKey:
         return CacheKey(self.model_id, instruction, query.content_hash(), doc.content_hash(),
@@ -322,25 +331,30 @@ class Reranker(ABC):
             timings["n_batches"] = float(len(plan))
             timings["padding_waste_est"] = padding_waste(costs, plan)
             del costs
-            for b, batch in enumerate(plan):
-                idx = [missing[j] for j in batch]
-                batch_scores = self._score_batch(instruction, query, [docs[i] for i in idx])
-                if len(batch_scores) != len(idx):  # pragma: no cover - backend bug
-                    raise RuntimeError(f"{self.backend}: {len(batch_scores)} scores for {len(idx)} docs")
-                new = {i: float(s) for i, s in zip(idx, batch_scores)}
-                scores.update(new)
+            stream = self._stream(instruction, query, docs, missing, plan)
+            try:
+                for idx, batch_scores in stream:
+                    if len(batch_scores) != len(idx):  # pragma: no cover - backend bug
+                        raise RuntimeError(f"{self.backend}: {len(batch_scores)} scores for {len(idx)} docs")
+                    new = {i: float(s) for i, s in zip(idx, batch_scores)}
+                    scores.update(new)
+                    warnings.extend(self._take_warnings())
+                    if cache is not None:
+                        cache.put_many({keys[i]: s for i, s in new.items()})
+                    if on_scores:
+                        on_scores(new)
+                    done += len(idx)
+                    if progress:
+                        progress(done, total)
+                    if cancel is not None and cancel.is_set() and done < total:
+                        raise Cancelled(f"Cancelled after {done} of {total} documents.",
+                                        "Start the run again; the scores already computed are kept "
+                                        "and reused from the cache.", done=done, total=total)
+            finally:
+                close = getattr(stream, "close", None)
+                if close is not None:
+                    close()   # a streaming backend stops its requests in flight
                 warnings.extend(self._take_warnings())
-                if cache is not None:
-                    cache.put_many({keys[i]: s for i, s in new.items()})
-                if on_scores:
-                    on_scores(new)
-                done += len(idx)
-                if progress:
-                    progress(done, total)
-                if cancel is not None and cancel.is_set() and b < len(plan) - 1:
-                    raise Cancelled(f"Cancelled after {done} of {total} documents.",
-                                    "Start the run again; the scores already computed are kept "
-                                    "and reused from the cache.", done=done, total=total)
         timings["score_s"] = time.perf_counter() - t_score
 
         ordered = [scores[i] for i in range(total)]

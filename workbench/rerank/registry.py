@@ -35,8 +35,11 @@ BACKENDS: dict[str, BackendSpec] = {
     "lexical": BackendSpec("lexical", ".lexical", "LexicalReranker", ("bm25s", "jieba"),
                            pip_install("bm25"),
                            "BM25 over document text + OCR text (the old TF-IDF logic)"),
+    "remote": BackendSpec("remote", ".remote", "RemoteReranker", ("httpx",),
+                          "pip install 'lychee-workbench[serve]'  (httpx)",
+                          "a serving engine over HTTP (vLLM, SGLang, `workbench serve`): chat or /v1/rerank"),
 }
-ALIASES = {"bm25": "lexical", "lychee": "qwen-vl", "qwen": "qwen-vl", "qwen_vl": "qwen-vl"}
+ALIASES = {"vllm": "remote", "http": "remote", "bm25": "lexical", "lychee": "qwen-vl", "qwen": "qwen-vl", "qwen_vl": "qwen-vl"}
 
 
 def canonical_name(name: str) -> str:
@@ -64,6 +67,8 @@ def resolve(name: str, opts: dict) -> tuple[str, dict]:
     key = (name or "").strip()
     if key.lower() in BACKENDS or key.lower() in ALIASES:
         return canonical_name(key), opts
+    if key.lower().startswith(("http://", "https://")):
+        return "remote", {**opts, "urls": key}   # a server URL (commas: replicas)
     if not key:
         raise InputError("No reranker was named.",
                          "Give 'bm25', or the folder of a Lychee-rerank-mm / Qwen3-VL-Reranker "

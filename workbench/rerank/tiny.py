@@ -12,8 +12,12 @@ layout="v4" rewrites the files the way transformers 4.x saved them (and the
 published Lychee files look): a flat config.json with `rope_scaling`,
 `preprocessor_config.json` and `chat_template.json`, no video processor file.
 
-Sizes: "tiny" (~1M params, text hidden 64 x 2 layers) for tests, "small"
+Sizes: "tiny" (~1M params, text hidden 64 x 2 layers, head_dim 32) for tests, "small"
 (~19M params, text hidden 512 x 4 layers, head_dim 128) for CPU benchmarks.
+
+Both are servable by vLLM's CPU build: text head_dim >= 32 (its CPU attention has no
+kernel below 32) and `tie_word_embeddings` written inside `text_config` as well as at
+the top level (vLLM's pooling runner reads it there; transformers 5 writes it only on top).
 Building is deterministic (fixed corpus, fixed seed).
 
 family="qwen3-vl" builds the Qwen3-VL-Reranker architecture instead
@@ -182,7 +186,8 @@ _ZH = (
 
 SIZES = {
     # text: hidden, layers, heads, kv heads, intermediate, mrope; vision: hidden, depth, heads
-    "tiny": dict(hidden=64, layers=2, heads=4, kv=2, inter=128, mrope=[2, 3, 3],
+    # tiny: 2 heads of 32 (vLLM's CPU attention needs head_dim >= 32, see FACTS.md)
+    "tiny": dict(hidden=64, layers=2, heads=2, kv=1, inter=128, mrope=[4, 6, 6],
                  v_hidden=64, v_depth=2, v_heads=4, v_inter=128),
     "small": dict(hidden=512, layers=4, heads=4, kv=2, inter=2048, mrope=[16, 24, 24],
                   v_hidden=64, v_depth=2, v_heads=4, v_inter=128),
@@ -191,7 +196,7 @@ SIZES = {
 QWEN3_SIZES = {
     # text: hidden, layers, heads, kv heads, head_dim, intermediate, interleaved mrope (T, H, W)
     # vision: hidden, depth, heads, intermediate, learned position grid, DeepStack layers
-    "tiny": dict(hidden=64, layers=2, heads=4, kv=2, head_dim=16, inter=128, mrope=[4, 2, 2],
+    "tiny": dict(hidden=64, layers=2, heads=4, kv=2, head_dim=32, inter=128, mrope=[8, 4, 4],
                  v_hidden=64, v_depth=3, v_heads=4, v_inter=128, v_pos=256, deepstack=[0, 1]),
     "small": dict(hidden=512, layers=4, heads=4, kv=2, head_dim=128, inter=2048, mrope=[24, 20, 20],
                   v_hidden=64, v_depth=3, v_heads=4, v_inter=128, v_pos=256, deepstack=[0, 1]),
@@ -307,6 +312,17 @@ def _qwen3_config(tok, size: str):
     )
 
 
+def _tie_flag_in_text_config(out: Path) -> None:
+    """Copy the top-level `tie_word_embeddings` into `text_config` (vLLM's pooling runner
+    reads it from there; transformers 5 writes it only at the top level)."""
+    path = out / "config.json"
+    cfg = json.loads(path.read_text(encoding="utf-8"))
+    text = cfg.get("text_config")
+    if isinstance(text, dict) and "tie_word_embeddings" in cfg:
+        text["tie_word_embeddings"] = cfg["tie_word_embeddings"]
+        path.write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
 def _spread_yes_no(model, tok, seed: int) -> None:
     """Spread the yes/no readout so scores vary visibly across inputs (a random model with
     std 0.02 would put every P(yes) within 1e-3 of 0.5)."""
@@ -334,6 +350,7 @@ def _build_qwen3(out: Path, size: str, seed: int) -> Path:
     model = Qwen3VLForConditionalGeneration(config).eval()
     _spread_yes_no(model, tok, seed)
     model.save_pretrained(out, safe_serialization=True)
+    _tie_flag_in_text_config(out)
     size_kw = {"shortest_edge": QWEN3_VL_RERANKER.min_pixels, "longest_edge": QWEN3_VL_RERANKER.max_pixels}
     half = [0.5, 0.5, 0.5]
     image_processor = Qwen2VLImageProcessor(size=size_kw, patch_size=16, merge_size=2,
@@ -389,6 +406,7 @@ def build_tiny_checkpoint(directory: str | os.PathLike, size: str = "tiny",
     model = Qwen2_5_VLForConditionalGeneration(config).eval()
     _spread_yes_no(model, tok, seed)
     model.save_pretrained(out, safe_serialization=True)
+    _tie_flag_in_text_config(out)
     size_kw = {"shortest_edge": MIN_PIXELS, "longest_edge": MAX_PIXELS}
     image_processor = Qwen2VLImageProcessor(size=size_kw, patch_size=14, merge_size=2,
                                             temporal_patch_size=2)

@@ -1,0 +1,96 @@
+"""`workbench serve`: the engine and score cache behind a /v1/rerank HTTP API (FastAPI + uvicorn).
+
+    workbench serve --model /models/lychee-rerank-mm|bm25 [--host 127.0.0.1] [--port 8000] [--api-key KEY]
+    workbench serve --template-path lychee      # the chat template file for vLLM's pooling runner
+
+Binds 127.0.0.1 by default; any other host needs --api-key (clients send
+`Authorization: Bearer KEY`). See workbench/server.py for the endpoints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from ..errors import InputError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("serve", help="serve a reranker over HTTP (/v1/rerank, /v1/score) for a gateway or curl",
+                       description="Serve the local engine (or BM25) and the score cache over HTTP: POST /v1/rerank "
+                                   "(vLLM/Jina/Cohere shape, text and image documents), POST /v1/score, "
+                                   "GET /v1/models, GET /health. Concurrent requests share batches.")
+    p.add_argument("--model", default=None,
+                   help="model folder (Lychee-rerank-mm / Qwen3-VL-Reranker) or 'bm25' (default: $WORKBENCH_MODEL)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; others need --api-key)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 = any free port)")
+    p.add_argument("--api-key", default=os.environ.get("WORKBENCH_SERVE_API_KEY") or None,
+                   help="require 'Authorization: Bearer KEY' (default: $WORKBENCH_SERVE_API_KEY)")
+    p.add_argument("--served-model-name", default=None, help="model name in /v1/models (default: the model id)")
+    p.add_argument("--prompt-format", default=None, help="prompt format (default: the model family's)")
+    p.add_argument("--batch-size", type=int, default=None, help="pairs per forward pass (default: the engine's)")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    p.add_argument("--dtype", choices=("auto", "float32", "bfloat16", "float16"), default="auto")
+    p.add_argument("--no-cache", action="store_true", help="do not read or write the score cache")
+    p.add_argument("--template-path", metavar="FORMAT", default=None,
+                   help="print the path of the chat template for vLLM's pooling runner (lychee, lychee-v1, "
+                        "qwen3-vl-reranker) and exit")
+    p.set_defaults(func=cmd_serve)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    if args.template_path:
+        from ..rerank.score_templates import template_path
+
+        print(template_path(args.template_path))
+        return 0
+    from ..extras import require
+    from ..server import check_bind
+
+    for module in ("fastapi", "uvicorn"):
+        require(module, "workbench serve", extra="serve")
+    check_bind(args.host, args.api_key)
+    if not (0 <= args.port <= 65535):
+        raise InputError(f"--port {args.port} is not a port number.", "Use e.g. --port 8000.")
+    from .. import config
+    from ..rerank import get_reranker
+
+    name = (args.model or config.model_path() or "").strip()
+    if not name:
+        raise InputError("No model to serve.", "Give --model /models/lychee-rerank-mm (or 'bm25'), or set "
+                                               "WORKBENCH_MODEL.")
+    if name.lower().startswith(("http://", "https://")):
+        raise InputError("workbench serve serves a local model, not another server.",
+                         "Give a model folder or 'bm25'; point clients at the other server directly.")
+    opts = {"batch_size": args.batch_size}
+    if name.lower() not in ("bm25", "lexical"):
+        opts.update(device=None if args.device == "auto" else args.device,
+                    dtype=None if args.dtype == "auto" else args.dtype, prompt_format=args.prompt_format)
+    reranker = get_reranker(name, **opts)
+    cache = None
+    if not args.no_cache:
+        from ..store import Store
+
+        cache = Store()
+    import socket
+
+    import uvicorn
+
+    from ..server import create_app
+
+    app = create_app(reranker, api_key=args.api_key, cache=cache, served_name=args.served_model_name)
+    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((args.host, args.port))
+    port = sock.getsockname()[1]
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"serving {reranker.model_id} ({reranker.backend}) at http://{host}:{port}/v1"
+          + ("  (API key required)" if args.api_key else ""), file=sys.stderr, flush=True)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    try:
+        server.run(sockets=[sock])
+    finally:
+        if cache is not None:
+            cache.close()
+    return 0

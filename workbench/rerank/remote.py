@@ -1,0 +1,898 @@
+"""Remote backend: score on a serving engine (vLLM, SGLang, or `workbench serve`) over HTTP.
+
+A URL given as the model selects it: ``--model http://host:8000/v1``; several URLs (the
+flag repeated, or separated by commas) are replicas of one model. Two protocols:
+
+* ``chat``: OpenAI ``/v1/chat/completions`` with exactly the messages of the prompt format
+  the local engine builds (`prompts.PromptFormat.messages`); images go as PNG data URLs, resized on
+  the client with qwen-vl-utils' ``fetch_image`` and the format's min/max pixels, so the server
+  does not resize again. ``max_tokens: 1, temperature: 0, logprobs: true, top_logprobs: 2`` and
+  vLLM's ``logprob_token_ids: [no_id, yes_id]``; P(yes) = 1 / (1 + exp(lp_no - lp_yes)).
+  A server that ignores ``logprob_token_ids`` is asked for its top 20 logprobs instead, and
+  the run stops with a clear error when yes or no is not among them.
+* ``rerank``: the Jina/Cohere-shaped ``/v1/rerank`` of vLLM's pooling runner, SGLang and
+  `workbench serve` (``query``/``documents`` as text or content-part lists, ``instruction``);
+  scores from ``results[].relevance_score`` (SGLang's bare list ``[{"index", "score"}]`` too).
+
+Scale: an asyncio loop in one background thread sends the pairs with httpx, at most
+``max_inflight`` requests per endpoint, each to the replica with the least outstanding
+requests. 429, 5xx, timeouts and connection errors are retried with exponential backoff;
+a replica failing ``max_failures`` times in a row is taken out of rotation (named in the
+run's warnings) and the pair goes to another one. Scores are yielded as they arrive, so the
+shared `Reranker.rank` loop writes them to the score cache and the run at once: an
+interrupted run keeps every finished pair and a re-run sends only the missing ones.
+The cache key is the server's model id + prompt format + protocol (never the URL), so
+replicas share the cache.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import functools
+import io
+import math
+import os
+import queue
+import random
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from ..errors import BackendUnavailable, ImageError, InputError, WorkbenchError
+from ..model import Document, Query
+from .base import Reranker
+
+PROTOCOLS = ("chat", "rerank")
+DEFAULT_INFLIGHT = 16           # requests in flight per endpoint
+DEFAULT_TIMEOUT = 120.0         # seconds per request
+DEFAULT_RETRIES = 4             # retries per request (so 5 attempts)
+DEFAULT_MAX_FAILURES = 3        # consecutive failures before a replica leaves the rotation
+RERANK_DOCS_PER_REQUEST = 8     # documents per /v1/rerank request
+API_KEY_ENV = "WORKBENCH_API_KEY"
+
+class RemoteError(WorkbenchError):
+    """A serving engine could not be used (unreachable, refused, wrong answer); says what to do."""
+
+
+def vllm_command(protocol: str = "chat", fmt: str = "lychee", model: str = "/models/lychee-rerank-mm") -> str:
+    """The vLLM start command for a model and protocol (for error messages and the README)."""
+    from .score_templates import TEMPLATES
+
+    if fmt == "qwen3-vl-reranker":
+        model = model if model != "/models/lychee-rerank-mm" else "Qwen/Qwen3-VL-Reranker-8B"
+    base = f"vllm serve {model} --served-model-name {Path(model).name or model} --port 8000"
+    if protocol == "chat":
+        return base + " --max-model-len 8192"
+    arch = ("Qwen3VLForSequenceClassification" if fmt == "qwen3-vl-reranker"
+            else "Qwen2_5_VLForSequenceClassification")
+    extra = ('"is_original_qwen3_reranker": true' if fmt == "qwen3-vl-reranker"
+             else '"method": "from_2_way_softmax"')
+    name = fmt if fmt in TEMPLATES else "lychee"
+    return (base + " --runner pooling --max-model-len 8192 --hf-overrides "
+            f"'{{\"architectures\": [\"{arch}\"], \"classifier_from_token\": [\"no\", \"yes\"], {extra}}}' "
+            f"--chat-template \"$(workbench serve --template-path {name})\"")
+
+
+def is_remote(model: str | None) -> bool:
+    text = (model or "").strip().lower()
+    return text.startswith(("http://", "https://"))
+
+
+def parse_urls(urls: str | list[str] | tuple[str, ...]) -> list[str]:
+    """Split on commas, strip, and normalise each URL to its OpenAI base ('.../v1')."""
+    items = [urls] if isinstance(urls, str) else list(urls)
+    out: list[str] = []
+    for item in items:
+        for part in str(item).split(","):
+            url = part.strip().rstrip("/")
+            if not url:
+                continue
+            if not is_remote(url):
+                raise InputError(f"'{url}' is not a server URL.",
+                                 "Give it as http://HOST:PORT/v1, e.g. --model http://127.0.0.1:8000/v1.")
+            for suffix in ("/chat/completions", "/rerank", "/models"):
+                if url.endswith(suffix):
+                    url = url[: -len(suffix)]
+            if not url.endswith("/v1"):
+                url += "/v1"
+            if url not in out:
+                out.append(url)
+    if not out:
+        raise InputError("No server URL was given.", "Give one as --model http://HOST:PORT/v1.")
+    return out
+
+
+def _root(base: str) -> str:
+    return base[: -len("/v1")] if base.endswith("/v1") else base
+
+
+def p_yes(lp_no: float, lp_yes: float) -> float:
+    """P(yes) of the 2-way softmax over [no, yes] from the two log-probabilities."""
+    d = lp_no - lp_yes
+    if d > 700:
+        return 0.0
+    return 1.0 / (1.0 + math.exp(d))
+
+
+# ----------------------------------------------------------------------------- HTTP helpers
+def _headers(api_key: str | None) -> dict[str, str]:
+    h = {"Content-Type": "application/json"}
+    if api_key:
+        h["Authorization"] = f"Bearer {api_key}"
+    return h
+
+
+def _looks_html(resp) -> bool:
+    ctype = resp.headers.get("content-type", "")
+    head = resp.text[:200].lstrip().lower() if resp.content else ""
+    return "html" in ctype or head.startswith(("<!doctype", "<html"))
+
+
+def _server_message(resp) -> str:
+    try:
+        body = resp.json()
+    except ValueError:
+        return resp.text[:300].strip()
+    if isinstance(body, dict):
+        err = body.get("error", body.get("detail", body.get("message", body)))
+        if isinstance(err, dict):
+            err = err.get("message", err)
+        return str(err)[:500]
+    return str(body)[:300]
+
+
+def _check_response(resp, url: str, what: str) -> Any:
+    """JSON of a 2xx answer; a RemoteError with the fix for every other one."""
+    if resp.status_code in (401, 403):
+        raise RemoteError(
+            f"The server at {url} refused the request ({resp.status_code}: {_server_message(resp)[:200]}).",
+            f"Put the server's API key in the environment variable {API_KEY_ENV} (e.g. "
+            f"`export {API_KEY_ENV}=...`, the key the server was started with via --api-key), "
+            "or type it in the API key field.")
+    if _looks_html(resp):
+        raise RemoteError(
+            f"{url} answered {what} with an HTML page (HTTP {resp.status_code}), not the JSON of an "
+            "OpenAI-compatible API: the URL points at a web page or a proxy, not at the engine.",
+            "Give the engine's API base, e.g. http://HOST:8000/v1 (vLLM, SGLang or `workbench serve`), and "
+            "check that no proxy or login page sits in front of it.")
+    if resp.status_code >= 400:
+        raise RemoteError(f"{url} answered {what} with HTTP {resp.status_code}: {_server_message(resp)}",
+                          "Check the server's log; see the message above for the cause.")
+    try:
+        return resp.json()
+    except ValueError:
+        raise RemoteError(f"{url} answered {what} with something that is not JSON: {resp.text[:200]!r}",
+                          "Give the engine's API base, e.g. http://HOST:8000/v1.") from None
+
+
+def _unreachable(url: str, exc: Exception) -> RemoteError:
+    return RemoteError(
+        f"The server at {url} cannot be reached ({type(exc).__name__}: {exc}).",
+        "Check the URL and port, that the server is running and reachable from here (firewall, "
+        f"VPN). Start one with e.g.: {vllm_command('chat')}  (the CPU build: python -m "
+        "vllm.entrypoints.openai.api_server --model DIR ...)")
+
+
+# ----------------------------------------------------------------------------- images
+_IMAGE_CACHE: dict[tuple, str] = {}
+_IMAGE_LOCK = threading.Lock()
+
+
+def image_data_url(path: str, *, min_pixels: int, max_pixels: int, patch: int) -> str:
+    """The image as a PNG data URL, resized with qwen-vl-utils' fetch_image exactly as the local
+    engine resizes it (so the server's processor does not resize again)."""
+    p = Path(path)
+    try:
+        st = p.stat()
+    except OSError:
+        raise ImageError(f"The image '{path}' does not exist.",
+                         "Re-import the set with its images, or fix the image path.") from None
+    key = (str(p.resolve()), st.st_size, st.st_mtime_ns, min_pixels, max_pixels, patch)
+    with _IMAGE_LOCK:
+        hit = _IMAGE_CACHE.get(key)
+    if hit is not None:
+        return hit
+    from .compat import ensure_torchvision
+
+    ensure_torchvision()
+    from qwen_vl_utils import fetch_image
+
+    try:
+        from ..images import open_rgb
+
+        img = open_rgb(str(p))
+    except ImportError:  # pragma: no cover
+        from PIL import Image
+
+        img = Image.open(p).convert("RGB")
+    resized = fetch_image({"image": img, "min_pixels": min_pixels, "max_pixels": max_pixels},
+                          image_patch_size=patch)
+    buf = io.BytesIO()
+    resized.save(buf, format="PNG")
+    url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    with _IMAGE_LOCK:
+        if len(_IMAGE_CACHE) > 256:
+            _IMAGE_CACHE.clear()
+        _IMAGE_CACHE[key] = url
+    return url
+
+
+# ----------------------------------------------------------------------------- probing
+@dataclass
+class ServerInfo:
+    urls: list[str]
+    models: list[str]
+    model: str
+    protocol: str
+    yes_id: int | None = None
+    no_id: int | None = None
+    token_ids_source: str = ""       # "server" (/tokenize), "tokenizer" (--tokenizer), "" (none)
+    logprob_mode: str = "token_ids"  # chat: "token_ids" (vLLM) or "top_logprobs" (fallback)
+    max_model_len: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _client(timeout: float):
+    try:
+        import httpx
+    except ImportError:  # pragma: no cover
+        raise BackendUnavailable("The remote backend needs httpx, which is not installed.",
+                                 "pip install 'lychee-workbench[serve]'  (httpx)") from None
+    return httpx.Client(timeout=timeout)
+
+
+def _get_models(client, base: str, api_key: str | None) -> tuple[list[str], dict]:
+    import httpx
+
+    try:
+        resp = client.get(f"{base}/models", headers=_headers(api_key))
+    except httpx.HTTPError as exc:
+        raise _unreachable(base, exc) from None
+    if resp.status_code == 404 and not _looks_html(resp):
+        raise RemoteError(f"{base}/models does not exist (HTTP 404): {base} is not an OpenAI-compatible "
+                          "API base.", "Give the engine's API base, ending in /v1, e.g. http://HOST:8000/v1.")
+    body = _check_response(resp, base, "GET /models")
+    data = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(data, list):
+        raise RemoteError(f"{base}/models answered without a model list: {str(body)[:200]}",
+                          "Give the engine's API base, ending in /v1, e.g. http://HOST:8000/v1.")
+    ids = [str(m.get("id")) for m in data if isinstance(m, dict) and m.get("id")]
+    meta = {str(m.get("id")): m for m in data if isinstance(m, dict)}
+    return ids, meta
+
+
+def _tokenize(client, base: str, model: str, api_key: str | None, word: str) -> list[int] | None:
+    """Token ids of `word` from the server's /tokenize (vLLM: at the root, also under /v1); None
+    when the server has no such route."""
+    import httpx
+
+    for url in (f"{_root(base)}/tokenize", f"{base}/tokenize"):
+        try:
+            resp = client.post(url, headers=_headers(api_key),
+                               json={"model": model, "prompt": word, "add_special_tokens": False})
+        except httpx.HTTPError:
+            return None
+        if resp.status_code in (404, 405) or _looks_html(resp):
+            continue
+        if resp.status_code >= 400:
+            return None
+        try:
+            tokens = resp.json().get("tokens")
+        except (ValueError, AttributeError):
+            return None
+        if isinstance(tokens, list):
+            return [int(t) for t in tokens]
+    return None
+
+
+def _local_token_ids(tokenizer: str) -> tuple[int, int]:
+    try:
+        from transformers import AutoTokenizer
+
+        tok = AutoTokenizer.from_pretrained(tokenizer)
+    except Exception as exc:  # noqa: BLE001 - any loading failure is the analyst's path
+        raise RemoteError(f"The tokenizer '{tokenizer}' could not be loaded ({str(exc).splitlines()[0][:200]}).",
+                          "Give --tokenizer the model folder (or hub id) the server serves.") from None
+    ids = {w: tok.encode(w, add_special_tokens=False) for w in ("no", "yes")}
+    _check_single(ids, f"the tokenizer '{tokenizer}'")
+    return ids["no"][0], ids["yes"][0]
+
+
+def _check_single(ids: dict[str, list[int]], where: str) -> None:
+    bad = [w for w, t in ids.items() if len(t) != 1]
+    if bad:
+        raise RemoteError(
+            f"{where} splits {' and '.join(repr(w) for w in bad)} into several tokens: the model is not a "
+            "yes/no reranker (Lychee-rerank-mm, Qwen3-VL-Reranker).",
+            "Serve a yes/no reranker checkpoint (e.g. vLLM with the Lychee-rerank-mm folder), or point the "
+            "workbench at the right server.")
+
+
+def _chat_probe_body(model: str, no_id: int | None, yes_id: int | None, top: int = 2) -> dict:
+    body = {"model": model, "messages": [{"role": "user", "content": [{"type": "text", "text": "yes"}]}],
+            "max_tokens": 1, "temperature": 0, "logprobs": True, "top_logprobs": top}
+    if no_id is not None and yes_id is not None:
+        body["logprob_token_ids"] = [no_id, yes_id]
+        body["return_tokens_as_token_ids"] = True
+    return body
+
+
+def _rerank_probe(client, base: str, model: str, api_key: str | None) -> tuple[bool, str]:
+    import httpx
+
+    try:
+        resp = client.post(f"{base}/rerank", headers=_headers(api_key),
+                           json={"model": model, "query": "test", "documents": ["test"]})
+    except httpx.HTTPError as exc:
+        return False, f"{type(exc).__name__}: {exc}"
+    if resp.status_code >= 400 or _looks_html(resp):
+        return False, f"HTTP {resp.status_code}: {_server_message(resp)[:200]}"
+    try:
+        scores = parse_rerank_scores(resp.json(), 1)
+    except (RemoteError, ValueError) as exc:
+        return False, str(exc)[:200]
+    return len(scores) == 1, ""
+
+
+def _chat_probe(client, base: str, model: str, api_key: str | None, no_id, yes_id) -> tuple[str | None, str]:
+    """("token_ids" | "top_logprobs" | None, why not)."""
+    import httpx
+
+    bodies = [_chat_probe_body(model, no_id, yes_id)]
+    if no_id is not None:
+        bodies.append(_chat_probe_body(model, None, None, top=20))  # a server refusing vLLM's fields
+    why = ""
+    for body in bodies:
+        try:
+            resp = client.post(f"{base}/chat/completions", headers=_headers(api_key), json=body)
+        except httpx.HTTPError as exc:
+            return None, f"{type(exc).__name__}: {exc}"
+        if resp.status_code in (401, 403) or _looks_html(resp):
+            _check_response(resp, base, "POST /chat/completions")
+        if resp.status_code >= 400:
+            why = f"HTTP {resp.status_code}: {_server_message(resp)[:200]}"
+            continue
+        try:
+            top = resp.json()["choices"][0]["logprobs"]["content"][0]["top_logprobs"]
+        except (ValueError, KeyError, IndexError, TypeError):
+            return None, "the answer carries no logprobs"
+        # vLLM answers the requested ids (plus the sampled token when it is neither)
+        if "logprob_token_ids" in body and _pick_by_id(top, no_id, yes_id) is not None:
+            return "token_ids", ""
+        return "top_logprobs", ""
+    return None, why
+
+
+def connect(urls: str | list[str], api_key: str | None = None, *, model: str | None = None,
+            protocol: str = "auto", tokenizer: str | None = None, timeout: float = 30.0) -> ServerInfo:
+    """Check every replica and detect the protocol: the model list, the model to use, its
+    yes/no token ids (chat). Raises RemoteError with what to do."""
+    urls = parse_urls(urls)
+    api_key = api_key if api_key is not None else (os.environ.get(API_KEY_ENV) or None)
+    if protocol not in ("auto",) + PROTOCOLS:
+        raise InputError(f"Unknown protocol '{protocol}'.", "Use --protocol chat or --protocol rerank "
+                                                            "(or leave it out to detect it).")
+    with _client(timeout) as client:
+        all_models: list[list[str]] = []
+        metas: dict[str, dict] = {}
+        for base in urls:
+            ids, meta = _get_models(client, base, api_key)
+            if not ids:
+                raise RemoteError(f"{base} serves no model.", "Start the server with the reranker model.")
+            all_models.append(ids)
+            metas.update(meta)
+        models = all_models[0]
+        if model:
+            for base, ids in zip(urls, all_models):
+                if model not in ids:
+                    raise RemoteError(
+                        f"The server at {base} does not serve a model named '{model}'; it serves: "
+                        f"{', '.join(ids)}.",
+                        f"Use one of those names (--served-model {ids[0]}), or start the server with "
+                        f"--served-model-name {model}.")
+            chosen = model
+        else:
+            common = [m for m in models if all(m in ids for ids in all_models)]
+            if not common:
+                raise RemoteError(
+                    "The replicas serve different models: " + "; ".join(
+                        f"{b}: {', '.join(ids)}" for b, ids in zip(urls, all_models)) + ".",
+                    "Replicas must serve the same model under the same name (--served-model-name).")
+            if len(common) > 1:
+                raise RemoteError(f"The server serves several models ({', '.join(common)}); which one is the "
+                                  "reranker?", f"Name it with --served-model {common[0]}.")
+            chosen = common[0]
+        info = ServerInfo(urls=urls, models=models, model=chosen, protocol=protocol)
+        mlen = metas.get(chosen, {}).get("max_model_len")
+        info.max_model_len = int(mlen) if isinstance(mlen, int) else None
+
+        base = urls[0]
+        no_id = yes_id = None
+        if protocol in ("auto", "chat"):
+            got = {w: _tokenize(client, base, chosen, api_key, w) for w in ("no", "yes")}
+            if all(v is not None for v in got.values()):
+                _check_single(got, f"The server's tokenizer ({base}, model '{chosen}')")
+                no_id, yes_id = got["no"][0], got["yes"][0]
+                info.token_ids_source = "server"
+            elif tokenizer:
+                no_id, yes_id = _local_token_ids(tokenizer)
+                info.token_ids_source = "tokenizer"
+        if tokenizer and info.token_ids_source != "tokenizer" and protocol in ("auto", "chat"):
+            lno, lyes = _local_token_ids(tokenizer)
+            if no_id is not None and (lno, lyes) != (no_id, yes_id):
+                raise RemoteError(f"--tokenizer '{tokenizer}' gives yes/no ids {lyes}/{lno}, the server "
+                                  f"{yes_id}/{no_id}: it is not the served model's tokenizer.",
+                                  "Give --tokenizer the folder of the model the server serves, or leave it out.")
+        info.no_id, info.yes_id = no_id, yes_id
+
+        if protocol in ("auto", "rerank"):
+            ok, why = _rerank_probe(client, base, chosen, api_key)
+            if ok:
+                info.protocol = "rerank"
+                return info
+            if protocol == "rerank":
+                raise RemoteError(
+                    f"The server at {base} (model '{chosen}') does not answer /v1/rerank ({why}).",
+                    "Start vLLM with the pooling runner for a yes/no reranker, e.g.: "
+                    f"{vllm_command('rerank')}  - or use --protocol chat with a generate server.")
+        mode, why = _chat_probe(client, base, chosen, api_key, no_id, yes_id)
+        if mode is None:
+            if protocol == "chat" or "logprobs" in why:
+                raise RemoteError(
+                    f"The server at {base} (model '{chosen}') gives no yes/no log-probabilities on "
+                    f"/v1/chat/completions ({why}).",
+                    "Serve the reranker as a generate model with logprobs enabled (vLLM: "
+                    f"{vllm_command('chat')}; do not pass --max-logprobs 0), or use --protocol rerank "
+                    "with a pooling server.")
+            raise RemoteError(
+                f"The model '{chosen}' at {base} answers neither /v1/rerank nor /v1/chat/completions with "
+                f"scores (rerank: {why}). It does not look like a yes/no reranker being served.",
+                f"Serve Lychee-rerank-mm / Qwen3-VL-Reranker with vLLM: for the chat protocol "
+                f"`{vllm_command('chat')}`, for /v1/rerank `{vllm_command('rerank')}`.")
+        info.protocol = "chat"
+        info.logprob_mode = mode
+        if mode == "top_logprobs":
+            info.notes.append("the server ignores logprob_token_ids: scores use its top-20 logprobs")
+        return info
+
+
+def probe(url_or_urls: str | list[str], api_key: str | None = None, **kw) -> tuple[list[str], str]:
+    """(models the server lists, detected protocol) - the Rerank page's "test connection".
+    Raises RemoteError (message + what to do) when the server cannot be used."""
+    info = connect(url_or_urls, api_key, **kw)
+    return info.models, info.protocol
+
+
+# ----------------------------------------------------------------------------- answers
+def _pick_by_id(top: list[dict], no_id: int, yes_id: int) -> tuple[float, float] | None:
+    """(lp_no, lp_yes) from top_logprobs entries carrying token ids (vLLM's logprob_token_ids
+    answers them in request order; 'token_id' or 'token_id:123' forms both accepted)."""
+    found: dict[int, float] = {}
+    for entry in top:
+        tid = entry.get("token_id")
+        if tid is None:
+            tok = str(entry.get("token", ""))
+            if tok.startswith("token_id:"):
+                tid = int(tok.split(":", 1)[1])
+        if tid is not None:
+            found[int(tid)] = float(entry["logprob"])
+    if no_id in found and yes_id in found:
+        return found[no_id], found[yes_id]
+    return None
+
+
+def parse_chat_scores(body: dict, info: ServerInfo) -> float:
+    try:
+        content = body["choices"][0]["logprobs"]["content"]
+        top = content[0]["top_logprobs"]
+    except (KeyError, IndexError, TypeError):
+        raise RemoteError(
+            f"The server's chat answer carries no logprobs (model '{info.model}').",
+            f"Serve the model with logprobs enabled (vLLM: {vllm_command('chat')}), or use --protocol "
+            "rerank with a pooling server.") from None
+    if info.logprob_mode == "token_ids" and info.no_id is not None:
+        pair = _pick_by_id(top, info.no_id, info.yes_id)
+        if pair is None and len(top) >= 2 and all(e.get("token") in ("no", "yes") for e in top[:2]):
+            pair = _pick_by_text(top)
+        if pair is not None:
+            return p_yes(*pair)
+    pair = _pick_by_text(top)
+    if pair is None:
+        have = ", ".join(repr(e.get("token")) for e in top[:20])
+        raise RemoteError(
+            f"'yes' or 'no' is not among the server's top {len(top)} logprobs ({have}), so P(yes) cannot "
+            "be computed exactly.",
+            "Use vLLM (its logprob_token_ids returns exactly the yes/no logprobs; give --tokenizer if the "
+            "server has no /tokenize), or use --protocol rerank with a pooling server.")
+    return p_yes(*pair)
+
+
+def _pick_by_text(top: list[dict]) -> tuple[float, float] | None:
+    found: dict[str, float] = {}
+    for entry in top:
+        tok = entry.get("token")
+        if tok in ("yes", "no") and tok not in found:
+            found[tok] = float(entry["logprob"])
+    if "yes" in found and "no" in found:
+        return found["no"], found["yes"]
+    return None
+
+
+def parse_rerank_scores(body: Any, n: int) -> list[float]:
+    """Scores in document order from a /v1/rerank answer (vLLM/Jina/Cohere `results`, or
+    SGLang's bare list)."""
+    items = body.get("results", body.get("data")) if isinstance(body, dict) else body
+    if not isinstance(items, list):
+        raise RemoteError(f"The /v1/rerank answer has no results: {str(body)[:200]}",
+                          "Check that the server runs a reranker (vLLM: --runner pooling).")
+    out: list[float | None] = [None] * n
+    for item in items:
+        idx = int(item.get("index", -1))
+        score = item.get("relevance_score", item.get("score"))
+        if 0 <= idx < n and score is not None:
+            out[idx] = float(score)
+    if any(s is None for s in out):
+        raise RemoteError(f"The /v1/rerank answer scored {sum(s is not None for s in out)} of {n} documents.",
+                          "Do not set top_n on the server side; check the server's log.")
+    return [float(s) for s in out]  # type: ignore[arg-type]
+
+
+# ----------------------------------------------------------------------------- the backend
+class _Endpoint:
+    def __init__(self, base: str):
+        self.base = base
+        self.outstanding = 0
+        self.served = 0
+        self.fail_streak = 0
+        self.out = False
+        self.last_error = ""
+
+
+class _Fatal(Exception):
+    def __init__(self, error: WorkbenchError):
+        self.error = error
+
+
+class RemoteReranker(Reranker):
+    """Scores on one or several replicas of a serving engine. See the module docstring."""
+
+    backend = "remote"
+    cacheable = True
+
+    def __init__(self, urls: str | list[str], protocol: str | None = None, api_key: str | None = None,
+                 served_model: str | None = None, tokenizer: str | None = None,
+                 prompt_format: str | None = None, max_inflight: int | None = None,
+                 timeout: float | None = None, retries: int | None = None,
+                 max_failures: int | None = None, min_pixels: int | None = None,
+                 max_pixels: int | None = None, default_instruction: str | None = None,
+                 docs_per_request: int | None = None, **_ignored: Any):
+        self.api_key = api_key if api_key is not None else (os.environ.get(API_KEY_ENV) or None)
+        self.timeout = float(timeout or DEFAULT_TIMEOUT)
+        self.info = connect(urls, self.api_key, model=served_model, protocol=protocol or "auto",
+                            tokenizer=tokenizer, timeout=min(self.timeout, 60.0))
+        self.urls = self.info.urls
+        self.protocol = self.info.protocol
+        from .prompts import get_format
+
+        if not (prompt_format or "").strip():
+            low = self.info.model.lower()
+            prompt_format = "qwen3-vl-reranker" if ("qwen3-vl" in low or "qwen3_vl" in low) else "lychee"
+        self.format = get_format(prompt_format).with_limits(
+            min_pixels=min_pixels and int(min_pixels), max_pixels=max_pixels and int(max_pixels),
+            default_instruction=default_instruction)
+        self.prompt_format = self.format.name
+        self.default_instruction = self.format.default_instruction
+        self.min_pixels = self.format.min_pixels
+        self.max_pixels = self.format.max_pixels
+        self.patch = self.format.patch_size
+        self.max_inflight = max(1, int(max_inflight or DEFAULT_INFLIGHT))
+        self.retries = max(0, int(DEFAULT_RETRIES if retries is None else retries))
+        self.max_failures = max(1, int(max_failures or DEFAULT_MAX_FAILURES))
+        self.docs_per_request = 1 if self.protocol == "chat" else max(
+            1, int(docs_per_request or RERANK_DOCS_PER_REQUEST))
+        self.model_id = self.info.model
+        self.endpoints = [_Endpoint(u) for u in self.urls]
+        # one "batch" = everything missing: the stream below cuts it as answers arrive
+        self.batch_size = 1 << 30
+        self.token_budget = None
+        self.stats = {"pairs_sent": 0, "requests": 0, "retries": 0}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._client = None
+        self._lock = threading.Lock()
+
+    # ---- Reranker API ----
+    def params(self) -> dict[str, Any]:
+        return {"prompt": self.format.name, "protocol": self.protocol,
+                "min_pixels": self.min_pixels, "max_pixels": self.max_pixels}
+
+    def resolve_instruction(self, instruction: str) -> str:
+        return (instruction or "").strip() or self.default_instruction
+
+    def describe(self) -> str:
+        return (f"{self.model_id} on {len(self.urls)} replica(s) ({', '.join(self.urls)}), protocol "
+                f"{self.protocol}, prompt format {self.prompt_format}")
+
+    def _cost(self, query: Query, doc: Document) -> int:
+        return 1
+
+    def _score_batch(self, instruction: str, query: Query, docs: list[Document]) -> list[float]:
+        scores: dict[int, float] = {}
+        for idx, vals in self._score_stream(instruction, query, docs, list(range(len(docs)))):
+            scores.update(zip(idx, vals))
+        return [scores[i] for i in range(len(docs))]
+
+    # ---- requests ----
+    def _parts(self, text: str | None, image: str | None) -> list[dict[str, Any]]:
+        parts: list[dict[str, Any]] = []
+        if image:
+            parts.append({"type": "image_url", "image_url": {"url": image_data_url(
+                image, min_pixels=self.min_pixels, max_pixels=self.max_pixels, patch=self.patch)}})
+        if text:
+            parts.append({"type": "text", "text": text})
+        return parts
+
+    def chat_messages(self, instruction: str, query: Query, doc: Document) -> list[dict[str, Any]]:
+        """The local engine's messages for this pair (`PromptFormat.messages`), images as data URLs."""
+        messages = self.format.messages(instruction, query.text, query.image, doc.ranking_text, doc.image)
+        out = []
+        for m in messages:
+            content = []
+            for part in m["content"]:
+                if part.get("type") == "image":
+                    content.append({"type": "image_url", "image_url": {"url": image_data_url(
+                        part["image"], min_pixels=self.min_pixels, max_pixels=self.max_pixels,
+                        patch=self.patch)}})
+                else:
+                    content.append({"type": "text", "text": part["text"]})
+            out.append({"role": m["role"], "content": content})
+        return out
+
+    def _side(self, text: str | None, image: str | None) -> Any:
+        if not image:
+            return text or self.format.empty_side or ""
+        return {"content": self._parts(text, image)}
+
+    def rerank_body(self, instruction: str, query: Query, docs: list[Document]) -> dict[str, Any]:
+        return {"model": self.info.model, "query": self._side(query.text, query.image),
+                "documents": [self._side(d.ranking_text, d.image) for d in docs],
+                "instruction": instruction}
+
+    def chat_body(self, instruction: str, query: Query, doc: Document) -> dict[str, Any]:
+        body = {"model": self.info.model, "messages": self.chat_messages(instruction, query, doc),
+                "max_tokens": 1, "temperature": 0, "logprobs": True}
+        if self.info.logprob_mode == "token_ids" and self.info.no_id is not None:
+            body["top_logprobs"] = 2
+            body["logprob_token_ids"] = [self.info.no_id, self.info.yes_id]
+            body["return_tokens_as_token_ids"] = True
+        else:
+            body["top_logprobs"] = 20
+        return body
+
+    # ---- the async engine ----
+    def _ensure_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None or not self._thread or not self._thread.is_alive():
+                loop = asyncio.new_event_loop()
+                t = threading.Thread(target=loop.run_forever, name="workbench-remote", daemon=True)
+                t.start()
+                self._loop, self._thread = loop, t
+            return self._loop
+
+    def close(self) -> None:
+        loop, self._loop = self._loop, None
+        if loop is None:
+            return
+        client, self._client = self._client, None
+        if client is not None:
+            asyncio.run_coroutine_threadsafe(client.aclose(), loop).result(timeout=10)
+        loop.call_soon_threadsafe(loop.stop)
+        if self._thread:
+            self._thread.join(timeout=10)
+
+    def __del__(self):  # pragma: no cover - best effort
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    async def _get_client(self):
+        if self._client is None:
+            import httpx
+
+            limits = httpx.Limits(max_connections=self.max_inflight * len(self.endpoints) + 4,
+                                  max_keepalive_connections=self.max_inflight * len(self.endpoints))
+            self._client = httpx.AsyncClient(timeout=self.timeout, limits=limits)
+        return self._client
+
+    async def _acquire(self, cond: asyncio.Condition, exclude: set[str]) -> _Endpoint:
+        async with cond:
+            while True:
+                live = [e for e in self.endpoints if not e.out]
+                if not live:
+                    raise _Fatal(RemoteError(
+                        "Every replica failed and was taken out of rotation: " + "; ".join(
+                            f"{e.base} ({e.last_error})" for e in self.endpoints) + ".",
+                        "Check that the servers are running (their logs say why they fail), then run "
+                        "again: the pairs already scored are kept and not sent again."))
+                pool = [e for e in live if e.base not in exclude] or live
+                free = [e for e in pool if e.outstanding < self.max_inflight]
+                if free:
+                    ep = min(free, key=lambda e: (e.outstanding, e.served))
+                    ep.outstanding += 1
+                    return ep
+                await cond.wait()
+
+    async def _release(self, cond: asyncio.Condition, ep: _Endpoint) -> None:
+        async with cond:
+            ep.outstanding -= 1
+            cond.notify_all()
+
+    async def _send(self, cond, path: str, body: dict, n_pairs: int, what: str) -> Any:
+        """POST to the least busy live replica with retries; the decoded JSON answer."""
+        import httpx
+
+        client = await self._get_client()
+        attempt = 0
+        tried: set[str] = set()
+        while True:
+            ep = await self._acquire(cond, tried)
+            url = f"{ep.base}{path}"
+            retry_reason = ""
+            try:
+                self.stats["requests"] += 1
+                resp = await client.post(url, json=body, headers=_headers(self.api_key))
+                if resp.status_code == 429 or resp.status_code >= 500:
+                    retry_reason = f"HTTP {resp.status_code}: {_server_message(resp)[:120]}"
+                else:
+                    try:
+                        data = _check_response(resp, ep.base, what)
+                    except RemoteError as err:
+                        if resp.status_code == 400 and "context length" in str(err).lower():
+                            raise _Fatal(RemoteError(
+                                f"{what} is longer than the server's context ({_server_message(resp)[:300]}).",
+                                "Start the server with a larger --max-model-len, or lower max_pixels / "
+                                "shorten the document text.")) from None
+                        raise _Fatal(err) from None
+                    ep.fail_streak = 0
+                    ep.served += n_pairs
+                    self.stats["pairs_sent"] += n_pairs
+                    return data
+            except (httpx.TransportError, httpx.TimeoutException) as exc:
+                retry_reason = f"{type(exc).__name__}: {exc}"[:160]
+            finally:
+                await self._release(cond, ep)
+            # a failure: count it against the replica, maybe take it out, back off, retry
+            ep.fail_streak += 1
+            ep.last_error = retry_reason
+            if ep.fail_streak >= self.max_failures and not ep.out:
+                ep.out = True
+                self._warn(f"replica {ep.base} was taken out of rotation after {ep.fail_streak} failures in a "
+                           f"row (last: {retry_reason}); its pairs went to the other replicas.")
+                async with cond:
+                    cond.notify_all()
+            attempt += 1
+            self.stats["retries"] += 1
+            tried.add(ep.base)
+            if len(tried) >= len(self.endpoints):
+                tried = set()
+            if attempt > self.retries:
+                raise _Fatal(RemoteError(
+                    f"{what} failed {attempt} times (last: {retry_reason} on {ep.base}).",
+                    "Check the servers' logs and that they are running, then run again: the pairs "
+                    "already scored are kept and not sent again."))
+            await asyncio.sleep(min(8.0, 0.25 * 2 ** min(attempt, 6)) * (0.5 + random.random()))
+
+    async def _run_all(self, instruction: str, query: Query, docs: list[Document], positions: list[int],
+                       out: "queue.Queue", stop: threading.Event) -> None:
+        cond = asyncio.Condition()
+        for ep in self.endpoints:
+            ep.fail_streak = 0   # a new run gives every live replica a clean slate
+
+        async def chat_one(i: int) -> None:
+            doc = docs[i]
+            body = await asyncio.to_thread(self.chat_body, instruction, query, doc)
+            data = await self._send(cond, "/chat/completions", body, 1, f"Document '{doc.id}'")
+            out.put(([i], [parse_chat_scores(data, self.info)]))
+
+        async def rerank_chunk(idx: list[int]) -> None:
+            chunk = [docs[i] for i in idx]
+            body = await asyncio.to_thread(self.rerank_body, instruction, query, chunk)
+            data = await self._send(cond, "/rerank", body, len(idx),
+                                    f"Documents '{chunk[0].id}'..'{chunk[-1].id}'")
+            out.put((idx, parse_rerank_scores(data, len(idx))))
+
+        # coroutines are created only when a slot is free (a cancelled run leaves none un-awaited)
+        if self.protocol == "chat":
+            jobs = [functools.partial(chat_one, i) for i in positions]
+        else:
+            k = self.docs_per_request
+            jobs = [functools.partial(rerank_chunk, positions[j:j + k]) for j in range(0, len(positions), k)]
+        # at most (endpoints x max_inflight) jobs alive at once: images are encoded just in time
+        sem = asyncio.Semaphore(len(self.endpoints) * self.max_inflight)
+
+        async def guarded(job):
+            async with sem:
+                if stop.is_set():
+                    return
+                await job()
+
+        tasks = [asyncio.ensure_future(guarded(j)) for j in jobs]
+        try:
+            for fut in asyncio.as_completed(tasks):
+                try:
+                    await fut
+                except _Fatal as fatal:
+                    out.put(fatal.error)
+                    return
+                except WorkbenchError as err:
+                    out.put(err)
+                    return
+                except Exception as exc:  # noqa: BLE001 - surfaced in the caller's thread
+                    out.put(exc)
+                    return
+        finally:
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            out.put(None)
+
+    def _score_stream(self, instruction: str, query: Query, docs: list[Document],
+                      positions: list[int]) -> Iterator[tuple[list[int], list[float]]]:
+        """Yield (positions, scores) groups as the answers arrive."""
+        if not positions:
+            return
+        loop = self._ensure_loop()
+        out: queue.Queue = queue.Queue()
+        stop = threading.Event()
+        fut = asyncio.run_coroutine_threadsafe(
+            self._run_all(instruction, query, docs, positions, out, stop), loop)
+        finished = False
+        try:
+            while True:
+                try:
+                    item = out.get(timeout=0.2)
+                except queue.Empty:
+                    continue
+                items = [item]
+                while len(items) < 64:
+                    try:
+                        items.append(out.get_nowait())
+                    except queue.Empty:
+                        break
+                idx: list[int] = []
+                vals: list[float] = []
+                error = None
+                for it in items:
+                    if it is None:
+                        finished = True
+                    elif isinstance(it, BaseException):
+                        error = error or it
+                    else:
+                        idx += it[0]
+                        vals += it[1]
+                if idx:
+                    yield idx, vals
+                if error is not None:
+                    raise error
+                if finished:
+                    return
+        finally:
+            if not finished:
+                stop.set()
+                fut.cancel()
+                try:
+                    fut.result(timeout=10)
+                except BaseException:  # noqa: BLE001 - cancelled on purpose
+                    pass
+
+    def _stream(self, instruction: str, query: Query, docs: list[Document], missing: list[int],
+                plan: list[list[int]]) -> Iterator[tuple[list[int], list[float]]]:
+        """The shared rank loop's scoring hook: every missing pair at once, answers as they come."""
+        return self._score_stream(instruction, query, docs, missing)
+
+
+def make_remote(urls: str | list[str], **opts: Any) -> RemoteReranker:
+    return RemoteReranker(urls, **opts)
