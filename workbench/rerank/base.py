@@ -4,6 +4,11 @@ A backend subclasses `Reranker` and implements exactly one abstract method,
 `_score_batch(instruction, query, docs) -> list[float]`. Everything else lives
 here, once: cache lookups, batching (`plan_batches`), progress, cancellation,
 partial saves (`on_scores`), ranking and timings.
+
+A backend whose batches need CPU preparation (image decoding, the processor) may
+also split `_score_batch` into `_prepare_batch` + `_score_prepared`: the loop then
+prepares batch N+1 in one prefetch thread while batch N is scored (see
+`workbench.rerank.prefetch`).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any, Callable, Iterator, Protocol, Sequence
 
 from ..errors import Cancelled, InputError
 from ..model import CacheKey, Document, Query
+from .prefetch import Prefetcher, capture_warnings
 
 ProgressFn = Callable[[int, int], None]
 ScoresFn = Callable[[dict[int, float]], None]
@@ -154,9 +160,41 @@ class Reranker(ABC):
     batch_overhead: int = 64           # cost of one more batch, in tokens (see plan_batches)
     cacheable: bool = True      # False: scores depend on more than the pair (e.g. BM25's IDF)
 
+    prefetch: bool = True       # prepare batch N+1 while batch N is scored (backends with _prepare_batch)
+
     @abstractmethod
     def _score_batch(self, instruction: str, query: Query, docs: list[Document]) -> list[float]:
         """Score `docs` (one batch) against `query`; one float per doc, same order."""
+
+    # ---- optional split of _score_batch, for prefetching (see workbench.rerank.prefetch) ----
+    def _prepare_batch(self, instruction: str, query: Query, docs: list[Document]) -> Any:
+        """CPU-side preparation of one batch (runs in the prefetch thread). Default: nothing."""
+        return (instruction, query, docs)
+
+    def _score_prepared(self, prepared: Any) -> list[float]:
+        """Score a batch made by `_prepare_batch` (runs in the calling thread)."""
+        return self._score_batch(*prepared)
+
+    def _uses_prefetch(self) -> bool:
+        """Prefetch when the backend splits its scoring, it is not switched off, and nobody
+        replaced `_score_batch` on this instance (a wrapper there must see every batch)."""
+        return (bool(self.prefetch) and type(self)._prepare_batch is not Reranker._prepare_batch
+                and "_score_batch" not in vars(self))
+
+    def _scored_batches(self, instruction: str, query: Query, docs: list[Document],
+                        batches: list[list[int]]) -> Iterator[tuple[list[int], list[float]]]:
+        """(positions, scores) per batch, in plan order; with prefetch, batch N+1 is prepared
+        while batch N is scored (at most one batch ahead). Close it to stop the thread."""
+        if not self._uses_prefetch():
+            for idx in batches:
+                yield idx, self._score_batch(instruction, query, [docs[i] for i in idx])
+            return
+        prepare = capture_warnings(lambda idx: self._prepare_batch(instruction, query, [docs[i] for i in idx]))
+        with Prefetcher(prepare, batches) as feed:
+            for idx, (prepared, prep_warnings) in feed:
+                for w in prep_warnings:
+                    self._warn(w)
+                yield idx, self._score_prepared(prepared)
 
     # ---- hooks a backend may override (not abstract) ----
     def params(self) -> dict[str, Any]:
@@ -185,6 +223,8 @@ class Reranker(ABC):
         return out
 
     def _warn(self, message: str) -> None:
+        if capture_warnings.collect(message):   # said while preparing in the prefetch thread
+            return
         if not hasattr(self, "_pending_warnings"):
             self._pending_warnings = []
         self._pending_warnings.append(message)
@@ -248,25 +288,27 @@ class Reranker(ABC):
             timings["n_batches"] = float(len(plan))
             timings["padding_waste_est"] = padding_waste(costs, plan)
             del costs
-            for b, batch in enumerate(plan):
-                idx = [missing[j] for j in batch]
-                batch_scores = self._score_batch(instruction, query, [docs[i] for i in idx])
-                if len(batch_scores) != len(idx):  # pragma: no cover - backend bug
-                    raise RuntimeError(f"{self.backend}: {len(batch_scores)} scores for {len(idx)} docs")
-                new = {i: float(s) for i, s in zip(idx, batch_scores)}
-                scores.update(new)
-                warnings.extend(self._take_warnings())
-                if cache is not None:
-                    cache.put_many({keys[i]: s for i, s in new.items()})
-                if on_scores:
-                    on_scores(new)
-                done += len(idx)
-                if progress:
-                    progress(done, total)
-                if cancel is not None and cancel.is_set() and b < len(plan) - 1:
-                    raise Cancelled(f"Cancelled after {done} of {total} documents.",
-                                    "Start the run again; the scores already computed are kept "
-                                    "and reused from the cache.", done=done, total=total)
+            scored = self._scored_batches(instruction, query, docs, [[missing[j] for j in b] for b in plan])
+            try:
+                for b, (idx, batch_scores) in enumerate(scored):
+                    if len(batch_scores) != len(idx):  # pragma: no cover - backend bug
+                        raise RuntimeError(f"{self.backend}: {len(batch_scores)} scores for {len(idx)} docs")
+                    new = {i: float(s) for i, s in zip(idx, batch_scores)}
+                    scores.update(new)
+                    warnings.extend(self._take_warnings())
+                    if cache is not None:
+                        cache.put_many({keys[i]: s for i, s in new.items()})
+                    if on_scores:
+                        on_scores(new)
+                    done += len(idx)
+                    if progress:
+                        progress(done, total)
+                    if cancel is not None and cancel.is_set() and b < len(plan) - 1:
+                        raise Cancelled(f"Cancelled after {done} of {total} documents.",
+                                        "Start the run again; the scores already computed are kept "
+                                        "and reused from the cache.", done=done, total=total)
+            finally:
+                scored.close()   # stops the prefetch thread (cancel, errors): nothing runs on
         timings["score_s"] = time.perf_counter() - t_score
 
         ordered = [scores[i] for i in range(total)]

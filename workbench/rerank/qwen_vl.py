@@ -259,7 +259,8 @@ class QwenVLReranker(Reranker):
                  min_pixels: int | None = None, max_pixels: int | None = None,
                  max_length: int | None = None, attn_implementation: str | None = None,
                  default_instruction: str | None = None, token_budget: int | None = None,
-                 prefix_reuse: str | bool = "auto", prefix_min_tokens: int | None = None):
+                 prefix_reuse: str | bool = "auto", prefix_min_tokens: int | None = None,
+                 grouped_vision_attention: bool = True, prefetch: bool = True):
         path = model_path or config.model_path()
         if not path:
             raise missing_model_error()
@@ -340,6 +341,7 @@ class QwenVLReranker(Reranker):
         if not cuda:
             self.model.to(self.device)
         self.model.eval()
+        self._install_vision(grouped_vision_attention, prefetch)
         tok = self.processor.tokenizer
         tok.padding_side = "left"
         self.processor.tokenizer.padding_side = "left"
@@ -348,6 +350,15 @@ class QwenVLReranker(Reranker):
         self.model_id = f"{Path(path).name or path}@{weights_fingerprint(local) if looks_local else 'hub'}"
         self._lock = threading.Lock()
         self._setup_runtime()
+
+    def _install_vision(self, grouped: bool, prefetch: bool) -> None:
+        """Grouped-window vision attention (workbench.rerank.vision_attention; exact, off with
+        grouped_vision_attention=False or WORKBENCH_GROUPED_VISION=0) and batch prefetching."""
+        from .vision_attention import install
+
+        self.vision_attention = install(self.model, enabled=grouped)
+        self.prefetch = bool(prefetch)
+        self._prep_lock = threading.Lock()   # the processor/tokenizer: one preparing thread at a time
 
     def _setup_runtime(self) -> None:
         """Batching defaults by free memory, pad id, the model's cache kwarg name."""
@@ -377,7 +388,8 @@ class QwenVLReranker(Reranker):
     def from_loaded(cls, model, processor, *, model_id: str, device: str, dtype: str,
                     attn_implementation: str = "sdpa", batch_size: int | None = None,
                     token_budget: int | None = None, prefix_reuse: str | bool = "auto",
-                    prefix_min_tokens: int | None = None) -> "QwenVLReranker":
+                    prefix_min_tokens: int | None = None, grouped_vision_attention: bool = True,
+                    prefetch: bool = True) -> "QwenVLReranker":
         """Wrap a model + processor already in memory (e.g. bench/gpu.py's random 7B built on
         the GPU, which is never written to disk). Lychee prompt and defaults."""
         import torch
@@ -399,6 +411,7 @@ class QwenVLReranker(Reranker):
         self._batch_size_opt, self._token_budget_opt = batch_size, token_budget
         self.device, self.dtype_name, self.attn_implementation = str(device), dtype, attn_implementation
         self.processor, self.model = processor, model.eval()
+        self._install_vision(grouped_vision_attention, prefetch)
         tok = processor.tokenizer
         tok.padding_side = "left"
         self.yes_id = _single_token_id(tok, "yes", model_id)
@@ -468,10 +481,19 @@ class QwenVLReranker(Reranker):
                               prompt=self.family)
 
     def _score_batch(self, instruction: str, query: Query, docs: list[Document]) -> list[float]:
+        return self._score_prepared(self._prepare_batch(instruction, query, docs))
+
+    def _prepare_batch(self, instruction: str, query: Query, docs: list[Document]) -> dict[str, Any]:
+        """CPU work of one batch (the rank loop runs it one batch ahead in a prefetch thread):
+        image checks, text fitting, image decoding + processor, prefix plan and mRoPE ids."""
         _check_images(query, docs)
-        messages = [self._fit(instruction, query, d) for d in docs]
+        with self._prep_lock:
+            messages = [self._fit(instruction, query, d) for d in docs]
+            return dict(self.prepare_inputs(messages), messages=messages, docs=docs)
+
+    def _score_prepared(self, prepared: dict[str, Any]) -> list[float]:
         with self._lock:
-            return self._forward_safe(messages, docs)
+            return self._forward_safe(prepared["messages"], prepared["docs"], prepared)
 
     # ---- internals ----
     def _vision(self, messages: list[list[dict[str, Any]]]):
@@ -557,19 +579,48 @@ class QwenVLReranker(Reranker):
                                 padding_side="left", return_tensors="pt", **kwargs)
         return inputs
 
-    def _forward(self, messages: list[list[dict[str, Any]]]) -> list[float]:
-        inputs = self.encode(messages).to(self.model.device)
-        return self.forward_inputs(inputs, _query_images(messages[0]))
+    def prepare_inputs(self, messages: list[list[dict[str, Any]]]) -> dict[str, Any]:
+        """Encoded inputs (on the CPU; pinned for a CUDA model), the query-image count, the
+        prefix plan and, for a prefix batch, the explicit mRoPE position ids."""
+        inputs = self.encode(messages)
+        n_q = _query_images(messages[0])
+        plan = self.prefix_plan(inputs, n_q)
+        position_ids = None
+        if plan is not None:
+            position_ids, _ = self.model.model.get_rope_index(
+                inputs["input_ids"], mm_token_type_ids=inputs["mm_token_type_ids"],
+                image_grid_thw=inputs.get("image_grid_thw"), attention_mask=inputs["attention_mask"])
+        if str(self.device).startswith("cuda"):
+            for k, v in list(inputs.items()):
+                if isinstance(v, self._torch.Tensor):
+                    inputs[k] = v.pin_memory()
+        return {"inputs": inputs, "n_query_images": n_q, "plan": plan, "position_ids": position_ids}
 
-    def forward_inputs(self, inputs, n_query_images: int) -> list[float]:
+    def _forward(self, messages: list[list[dict[str, Any]]]) -> list[float]:
+        with self._prep_lock:   # the prefetch thread may be using the processor
+            prepared = self.prepare_inputs(messages)
+        return self._forward_prepared(prepared)
+
+    def _forward_prepared(self, prepared: dict[str, Any]) -> list[float]:
+        inputs = prepared["inputs"].to(self.model.device, non_blocking=True)
+        pos = prepared["position_ids"]
+        if pos is not None:
+            pos = pos.to(self.model.device, non_blocking=True)
+        return self.forward_inputs(inputs, prepared["n_query_images"], plan=prepared["plan"],
+                                   position_ids=pos)
+
+    def forward_inputs(self, inputs, n_query_images: int, plan: Any = "compute",
+                       position_ids=None) -> list[float]:
         """P(yes) per row of encoded processor inputs: the model forward alone (shared-prefix
-        reuse where `prefix_plan` says so). Inputs are built and dropped per batch."""
+        reuse where `prefix_plan` says so; `plan`/`position_ids` when already computed).
+        Inputs are built and dropped per batch."""
         torch = self._torch
         with torch.inference_mode():
-            plan = self.prefix_plan(inputs, n_query_images)
+            if isinstance(plan, str):
+                plan = self.prefix_plan(inputs, n_query_images)
             if plan is not None:
                 self.stats["prefix_batches"] += 1
-                logits = self._forward_with_prefix(inputs, *plan)
+                logits = self._forward_with_prefix(inputs, *plan, position_ids=position_ids)
             else:
                 self.stats["full_batches"] += 1
                 logits = self.model(**inputs, logits_to_keep=1).logits[:, -1, :]
@@ -631,7 +682,7 @@ class QwenVLReranker(Reranker):
                 return None
         return P, n_query_images
 
-    def _forward_with_prefix(self, inputs, P: int, n_q: int):
+    def _forward_with_prefix(self, inputs, P: int, n_q: int, position_ids=None):
         """Logits at the last position, computing the shared prefix once.
 
         Position ids are the explicit 3D mRoPE ids of each FULL sequence (get_rope_index with
@@ -648,8 +699,9 @@ class QwenVLReranker(Reranker):
         pixels = inputs.get("pixel_values")
         B, L = ids.shape
         lengths = mask.sum(1).tolist()
-        position_ids, _ = self.model.model.get_rope_index(
-            ids, mm_token_type_ids=types, image_grid_thw=grid, attention_mask=mask)
+        if position_ids is None:
+            position_ids, _ = self.model.model.get_rope_index(
+                ids, mm_token_type_ids=types, image_grid_thw=grid, attention_mask=mask)
 
         # images per row, in order: the first n_q of each row are the query's
         per_row = [int((ids[i] == self.vision_start_id).sum()) for i in range(B)] \
@@ -722,11 +774,15 @@ class QwenVLReranker(Reranker):
         self.stats["prefix_computed"] += 1
         return layers
 
-    def _forward_safe(self, messages: list[list[dict[str, Any]]], docs: list[Document]) -> list[float]:
+    def _forward_safe(self, messages: list[list[dict[str, Any]]], docs: list[Document],
+                      prepared: dict[str, Any] | None = None) -> list[float]:
         torch = self._torch
         try:
+            if prepared is not None:
+                return self._forward_prepared(prepared)
             return self._forward(messages)
         except torch.cuda.OutOfMemoryError:
+            prepared = None
             torch.cuda.empty_cache()
             if len(messages) == 1:
                 raise WorkbenchError(
