@@ -337,14 +337,14 @@ def main(argv=None) -> int:
 
         def timed_rank(rr, docs):
             set_engine(model, rr, ours)
-            rr.rank(INSTR, query, docs[: min(len(docs), 8)])  # warm-up
+            rr.rank(query, docs[: min(len(docs), 8)], INSTR)  # warm-up
             best = float("inf")
             for _ in range(max(1, args.reps)):
                 rr._prefix_store = None
                 if cuda:
                     torch.cuda.synchronize()
                 t = time.perf_counter()
-                rr.rank(INSTR, query, docs)
+                rr.rank(query, docs, INSTR)
                 if cuda:
                     torch.cuda.synchronize()
                 best = min(best, time.perf_counter() - t)
@@ -365,7 +365,7 @@ def main(argv=None) -> int:
             ours._prefix_store = None
             with PartTimer(model, cuda) as parts:   # one extra run, hooks with syncs: shares only
                 t = time.perf_counter()
-                ours.rank(INSTR, query, docs)
+                ours.rank(query, docs, INSTR)
                 prof_total = time.perf_counter() - t
             llm_tok, vis_tok = job_tokens(ours, query, docs)
             limit = (2 * p_llm * llm_tok + 2 * p_vis * vis_tok) / (peak * 1e12)

@@ -86,8 +86,8 @@ def _observe(rr, n_batches: int = 0):
 def test_prefetch_gives_identical_scores(tiny_checkpoint, docs, query):
     on, off = _rr(tiny_checkpoint), _rr(tiny_checkpoint, prefetch=False)
     assert on._uses_prefetch() and not off._uses_prefetch()
-    a = on.rank(INSTR, query, docs)
-    b = off.rank(INSTR, query, docs)
+    a = on.rank(query, docs, INSTR)
+    b = off.rank(query, docs, INSTR)
     assert a.scores_in_input_order() == b.scores_in_input_order()
     assert [r.doc_id for r in a] == [r.doc_id for r in b]
     assert a.timings["n_batches"] >= 5
@@ -96,7 +96,7 @@ def test_prefetch_gives_identical_scores(tiny_checkpoint, docs, query):
 def test_prefetch_overlaps_and_stays_one_batch_ahead(tiny_checkpoint, docs, query):
     rr = _rr(tiny_checkpoint)
     events = _observe(rr, _n_batches(rr, query, docs))
-    res = rr.rank(INSTR, query, docs)
+    res = rr.rank(query, docs, INSTR)
     n = int(res.timings["n_batches"])
     pos = {e: i for i, e in enumerate(events)}
     assert sorted(k for kind, k in events if kind == "score_end") == list(range(n))
@@ -119,13 +119,13 @@ def test_cancel_stops_between_batches(tiny_checkpoint, docs, query):
         cancel.set()
 
     with pytest.raises(Cancelled) as info:
-        rr.rank(INSTR, query, docs, cancel=cancel, on_scores=on_scores)
+        rr.rank(query, docs, INSTR, cancel=cancel, on_scores=on_scores)
     assert info.value.done == len(seen) == 2
     assert [e for e in events if e[0].startswith("score")] == [("score_start", 0), ("score_end", 0)]
     assert max(k for kind, k in events if kind == "prep_start") <= 1   # at most one ahead, unused
     assert not [t for t in threading.enumerate() if t.name == "workbench-prefetch"]
     # the next run works normally (nothing left running on the processor)
-    again = rr.rank(INSTR, query, docs[:3])
+    again = rr.rank(query, docs[:3], INSTR)
     assert len(again) == 3
 
 
@@ -143,7 +143,7 @@ def test_preparation_errors_surface_unchanged(tiny_checkpoint, docs, query, tmp_
         rr = _rr(tiny_checkpoint, prefetch=prefetch)
         got: dict[int, float] = {}
         with pytest.raises(ImageError) as info:
-            rr.rank(INSTR, query, all_docs, on_scores=got.update)
+            rr.rank(query, all_docs, INSTR, on_scores=got.update)
         outcome[prefetch] = (str(info.value), got)
     assert outcome[True][0] == outcome[False][0] and "broken.png" in outcome[True][0]
     assert outcome[True][1] == outcome[False][1]
@@ -157,7 +157,7 @@ def test_preparation_errors_surface_unchanged(tiny_checkpoint, docs, query, tmp_
 def test_warnings_stay_with_their_batch(tiny_checkpoint, query):
     rr = get_reranker("qwen-vl", model_path=tiny_checkpoint, batch_size=1, max_length=120)
     long_doc = Document("long", text="Lightweight breathable mesh running shoes in red, " * 20)
-    res = rr.rank(INSTR, Query("q", text="shoes"), [Document("a", text="ok"), long_doc, Document("b", text="fine")])
+    res = rr.rank(Query("q", text="shoes"), [Document("a", text="ok"), long_doc, Document("b", text="fine")], INSTR)
     assert len([w for w in res.warnings if "'long' was truncated" in w]) == 1
 
 
@@ -172,7 +172,7 @@ def test_wrapped_score_batch_disables_prefetch(tiny_checkpoint, docs, query):
 
     rr._score_batch = counting
     assert not rr._uses_prefetch()
-    rr.rank(INSTR, query, docs[:5])
+    rr.rank(query, docs[:5], INSTR)
     assert sum(seen) == 5
 
 

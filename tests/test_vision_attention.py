@@ -229,8 +229,8 @@ def test_scores_equal_with_and_without(which, tiny_checkpoint, tiny_qwen3_checkp
     docs = _docs(mixed_images)
     with va.count_tower_attention_calls(on.model) as calls_on, \
             va.count_tower_attention_calls(off.model) as calls_off:
-        s_on = on.rank(INSTR, q, docs).scores_in_input_order()
-        s_off = off.rank(INSTR, q, docs).scores_in_input_order()
+        s_on = on.rank(q, docs, INSTR).scores_in_input_order()
+        s_off = off.rank(q, docs, INSTR).scores_in_input_order()
     assert max(abs(a - b) for a, b in zip(s_on, s_off)) <= 1e-6
     assert len(set(round(s, 6) for s in s_on)) > 3          # the scores really differ per doc
     assert len(calls_on) == len(calls_off) >= 2
