@@ -12,6 +12,9 @@ layout (32 blocks, full attention at 7/15/23/31, 112-px windows) at small width 
     python -m workbench rerank --input set.csv --model CKPT --output out.csv --no-cache
 
 as a fresh process with PYTHONPATH pointing at each tree (same venv), old and new
+(the new tree with `--prompt-format lychee-v1` when the old one has no --prompt-format: the
+first release's prompt layout, so both score the same prompts; the default layout changed
+since, which moves scores by up to ~0.07 on this set),
 interleaved, `--reps` times each. It prints the wall time of each process (imports, model
 load, scoring, CSV written: everything the analyst waits for), the best time per tree,
 the ratio, and the max |delta score| over all (query, document) rows of the two CSVs.
@@ -59,12 +62,17 @@ def write_set(folder: Path, n_docs: int) -> Path:
     return path
 
 
-def run_cli(tree: Path, csv_path: Path, model: str, out: Path, home: Path) -> float:
+def supports_prompt_format(tree: Path) -> bool:
+    cmd = tree / "workbench" / "cli" / "rerank_cmd.py"
+    return cmd.is_file() and "--prompt-format" in cmd.read_text(encoding="utf-8")
+
+
+def run_cli(tree: Path, csv_path: Path, model: str, out: Path, home: Path, extra: list[str]) -> float:
     env = dict(os.environ, PYTHONPATH=str(tree), WORKBENCH_HOME=str(home), TRANSFORMERS_VERBOSITY="error",
                HF_HUB_OFFLINE="1")
     env.pop("WORKBENCH_MODEL", None)
     cmd = [sys.executable, "-m", "workbench", "rerank", "--input", str(csv_path), "--model", model,
-           "--output", str(out), "--no-cache"]
+           "--output", str(out), "--no-cache", *extra]
     t = time.perf_counter()
     proc = subprocess.run(cmd, cwd=str(tree), env=env, capture_output=True, text=True)
     took = time.perf_counter() - t
@@ -107,12 +115,16 @@ def main(argv=None) -> int:
             print(f"set: 1 image query + {args.docs} image docs ({SIZES[0][0]}x{SIZES[0][1]} .. 672x504), "
                   f"model {'real-tower-layout small checkpoint' if args.model is None else model}, "
                   f"{os.cpu_count()} cores")
+            extra = {"old": [], "new": []}
+            if supports_prompt_format(ROOT) and not supports_prompt_format(old):
+                extra["new"] = ["--prompt-format", "lychee-v1"]   # the old release's prompt layout
+            print(f"new tree runs with: {' '.join(extra['new']) or '(defaults)'}")
             times: dict[str, list[float]] = {"old": [], "new": []}
             outs = {}
             for rep in range(max(1, args.reps)):
                 for name, tree in (("old", old), ("new", ROOT)):
                     out = tmp / f"{name}{rep}.csv"
-                    took = run_cli(tree, csv_path, model, out, tmp / f"home-{name}{rep}")
+                    took = run_cli(tree, csv_path, model, out, tmp / f"home-{name}{rep}", extra[name])
                     times[name].append(took)
                     outs[name] = out
                     print(f"  {name} process {rep + 1}: {took:.2f}s", flush=True)
