@@ -274,7 +274,7 @@ def short(text, n: int = 120) -> str:
 
 def uploads_folder(files) -> str:
     """Write uploaded image files, keeping their names, into one fresh folder
-    (for io.import_folder, which takes document ids from the file names)."""
+    (for formats.import_folder, which takes document ids from the file names)."""
     digest = hashlib.sha256(b"".join(hashlib.sha256(f.getvalue()).digest() for f in files)).hexdigest()[:16]
     folder = config.home_dir() / "imports" / f"images-{digest}"
     folder.mkdir(parents=True, exist_ok=True)
@@ -402,9 +402,9 @@ def run_results(store, run_id: int, key: str) -> None:
             labels = labels_from_frame(edited, cset.query.id)
             store.set_labels(run.set_id, labels)
             st.success(f"Saved {len(labels)} labels for “{cset.name or cset.query.id}”.")
-        from workbench import io
+        from workbench import formats
 
-        c2.download_button("Export CSV", io.export_long([run], labels={run.set_id: edited_labels(edited)}),
+        c2.download_button("Export CSV", formats.export_long([run], labels={run.set_id: edited_labels(edited)}),
                            f"run-{run.id}.csv", "text/csv", icon=":material/download:",
                            key=f"{key}_dl_{run_id}")
         if len(frame):
@@ -424,7 +424,7 @@ def adhoc_results(cset, results, instruction: str, backend: str) -> None:
         frame = frame.drop(columns=["thumbnail"])
     st.dataframe(frame.drop(columns=["label"]), column_config=result_columns(backend, frame["score"]),
                  hide_index=True, width="stretch", row_height=64)
-    from workbench.io import to_csv_bytes
+    from workbench.formats import to_csv_bytes
 
     export = frame.drop(columns=["thumbnail", "label"], errors="ignore")
     export.insert(0, "query_id", cset.query.id)

@@ -4,7 +4,7 @@ import streamlit as st
 
 import ui_common as ui
 from workbench import compare
-from workbench import io
+from workbench import formats
 from workbench import service
 from workbench.config import INSTRUCTION_TEMPLATES
 from workbench.model import Instruction
@@ -88,5 +88,5 @@ with ui.errors_shown():
     tables = service.comparison_tables(result)
     cols = st.columns(len(tables))
     for col, (name, frame) in zip(cols, tables.items()):
-        col.download_button(name.replace("_", " "), io.to_csv_bytes(frame), f"{session.name}-{name}.csv",
+        col.download_button(name.replace("_", " "), formats.to_csv_bytes(frame), f"{session.name}-{name}.csv",
                             "text/csv", icon=":material/download:", key=f"cmp_dl_{name}")

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 import ui_common as ui
-from workbench import config, io, service
+from workbench import config, formats, service
 
 ui.init_state()
 st.title("Import candidate sets")
@@ -23,7 +23,7 @@ with src_file:
         with ui.errors_shown():
             path, _ = ui.save_upload(up, "imports")
             st.session_state.import_source = up.name
-            st.session_state.import_result = ui.import_kept(io.read_candidates, path)
+            st.session_state.import_result = ui.import_kept(formats.read_candidates, path)
 with src_images:
     imgs = st.file_uploader("Document images", type=["png", "jpg", "jpeg", "webp", "heic", "avif", "gif", "bmp", "tif", "tiff"],
                             accept_multiple_files=True, key="import_images")
@@ -37,9 +37,9 @@ with src_images:
         st.session_state.import_source = f"{len(imgs)} images"
         with ui.errors_shown():
             folder = ui.uploads_folder(imgs)
-            st.session_state.import_result = ui.import_kept(io.import_folder, folder, qtext, qid.strip() or None)
+            st.session_state.import_result = ui.import_kept(formats.import_folder, folder, qtext, qid.strip() or None)
 with src_sample:
-    samples = io.list_samples()
+    samples = formats.list_samples()
     if not samples:
         st.caption(f"No sample sets in `{config.SAMPLES_DIR}`.")
     else:
@@ -48,7 +48,7 @@ with src_sample:
             st.session_state.import_result = st.session_state.import_failed = None
             st.session_state.import_source = pick.title
             with ui.errors_shown():
-                st.session_state.import_result = ui.import_kept(io.read_candidates, pick.path)
+                st.session_state.import_result = ui.import_kept(formats.read_candidates, pick.path)
 
 failed = st.session_state.import_failed
 if failed is not None:             # nothing valid: the error is shown above; offer every rejected row

@@ -4,9 +4,9 @@ import pandas as pd
 import streamlit as st
 
 import ui_common as ui
-from workbench import io
+from workbench import formats
 from workbench import service
-from workbench import trec
+from workbench.formats import trec
 from workbench.config import INSTRUCTION_TEMPLATES
 from workbench.model import Instruction
 
@@ -136,7 +136,7 @@ with tab_io:
     if up is not None and st.button("Import as runs", key="ss_import_runs"):
         with ui.errors_shown():
             path, _ = ui.save_upload(up, "imports")
-            saved = service.import_runs(store, sid, io.read_ranked_csv(path))
+            saved = service.import_runs(store, sid, formats.read_ranked_csv(path))
             st.success(f"Imported {len(saved)} runs.")
     up_run = st.file_uploader("TREC run file: qid Q0 docid rank score tag", key="ss_trec_run",
                               help="One run per tag; query and doc ids must match this session's sets.")

@@ -1,10 +1,11 @@
 """`workbench import-qrels`, `workbench export-qrels` and `workbench compare`: thin doors onto
-workbench.trec + workbench.service + workbench.compare (the same calls as the pages)."""
+workbench.formats.trec + workbench.service + workbench.compare (the same calls as the pages)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from ..errors import shell_quote
 from ._output import check_output, write_output
 
 
@@ -52,7 +53,8 @@ def _write(data: bytes, output: str) -> None:
 
 
 def cmd_import_qrels(args: argparse.Namespace) -> int:
-    from .. import service, trec
+    from .. import service
+    from ..formats import trec
     from ..errors import InputError
 
     src = sys.stdin.buffer.read() if args.file == "-" else args.file
@@ -104,7 +106,7 @@ def _table(frame, floatfmt: str = "{:.3f}") -> str:
 def cmd_compare(args: argparse.Namespace) -> int:
     from .. import compare, service
     from ..errors import InputError
-    from ..io import to_csv_bytes
+    from ..formats import to_csv_bytes
 
     check_output(args.output)
     if args.k < 1:
@@ -126,7 +128,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         if not run_ids:
             raise InputError(f"Session '{info.name}' has no finished runs to compare.",
                              "Rerank its sets with two instructions or backends first "
-                             f"(`workbench rerank --session \"{info.name}\" --instruction A --instruction B` "
+                             f"(`workbench rerank --session {shell_quote(info.name)} --instruction A --instruction B` "
                              "or the Compare page), or import runs.")
         result = service.compare_runs(store, run_ids, k=args.k)
     finally:
