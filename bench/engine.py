@@ -12,6 +12,13 @@ P2  padding waste of the processor's real batches: naive fixed-8 in input order 
 P3  shared-prefix reuse speed-up, image query, 8 text docs, cold prefix each time (>= 2x)
 P4  a warm (cached) re-run of a stored set vs the cold run, through service.rerank_set (>= 50x)
 P5  peak RSS of a subprocess ranking 1,000 text docs / 100 docs, tiny checkpoint (<= 1.2)
+P6  image-heavy job: 48 image docs of mixed sizes + an image query, on a checkpoint with the real
+    vision-tower layout (32 blocks, full attention at 7/15/23/31, 112-px windows) at small width;
+    grouped-window vision attention + prefetch on vs off, side by side: time ratio (>= 1.05x),
+    attention kernel calls per tower forward (one per window -> one per distinct length),
+    max |delta score| (<= 1e-6)
+
+    .venv/bin/python bench/engine.py --only P6    # just P6 (~1-2 min)
 """
 
 from __future__ import annotations
@@ -233,6 +240,92 @@ def p5_memory(tiny: str) -> tuple[float, str]:
                    f"{(b['peak_kb'] - b['base_kb']) / 1024:.1f} MiB; 1000 docs in {b['s']:.1f}s")
 
 
+P6_SIZES = [(224, 168), (336, 252), (448, 336), (560, 420), (672, 504), (308, 196), (140, 112),
+            (392, 280)]
+
+
+def p6_images(folder: Path, n_docs: int = 48, reps: int = 2) -> tuple[float, float, str, str]:
+    """(speed-up, max |delta score|, calls summary, details) of the image-heavy job, on vs off."""
+    import numpy as np
+    from PIL import Image
+
+    from workbench.model import Document, Query
+    from workbench.rerank import get_reranker
+    from workbench.rerank import vision_attention as va
+    from workbench.rerank.tiny import REAL_TOWER, build_tiny_checkpoint
+
+    real = str(build_tiny_checkpoint(folder / "real-tower", size="small", **REAL_TOWER))
+    (folder / "p6").mkdir(exist_ok=True)
+    rng = np.random.RandomState(6)
+    docs = []
+    for i in range(n_docs):
+        w, h = P6_SIZES[i % len(P6_SIZES)]
+        path = folder / "p6" / f"d{i}.jpg"
+        Image.fromarray((rng.rand(h, w, 3) * 255).astype("uint8")).save(path, quality=90)
+        docs.append(Document(f"d{i}", image=str(path), text=_text(i, 6) if i % 3 == 0 else ""))
+    qpath = folder / "p6" / "q.jpg"
+    Image.fromarray((rng.rand(252, 336, 3) * 255).astype("uint8")).save(qpath, quality=90)
+    query = Query("q", image=str(qpath), text="red running shoes")
+
+    on = get_reranker("qwen-vl", model_path=real)
+    off = get_reranker("qwen-vl", model_path=real, grouped_vision_attention=False, prefetch=False)
+    assert on.vision_attention["active"] and not off.vision_attention["active"]
+
+    def run(rr):
+        rr._prefix_store = None   # cold: the query image prefix is computed in every run
+        return rr.rank(query, docs, INSTR)
+
+    counts, grids = {}, {}
+    for name, rr in (("off", off), ("on", on)):   # warm-up + kernel call counts (not timed)
+        seen: list = []
+        hook = rr.model.model.visual.register_forward_pre_hook(
+            lambda mod, args, kwargs: seen.append(kwargs.get("grid_thw", args[1] if len(args) > 1 else None)),
+            with_kwargs=True)
+        with va.count_tower_attention_calls(rr.model) as calls:
+            res = run(rr)
+        hook.remove()
+        counts[name] = (calls, res.scores_in_input_order(), int(res.timings["n_batches"]))
+        grids[name] = seen
+    expected_on, expected_off = _expected_calls(on.model, grids["on"])
+    t_on = t_off = cpu_on = cpu_off = float("inf")
+    for _ in range(reps):                           # interleaved, best of `reps` each
+        c = time.process_time()
+        t_off = min(t_off, timed(lambda: run(off))[0])
+        cpu_off = min(cpu_off, time.process_time() - c)
+        c = time.process_time()
+        t_on = min(t_on, timed(lambda: run(on))[0])
+        cpu_on = min(cpu_on, time.process_time() - c)
+    diff = max(abs(a - b) for a, b in zip(counts["on"][1], counts["off"][1]))
+    c_off, c_on = counts["off"][0], counts["on"][0]
+    per_off, per_on = sum(c_off) / len(c_off), sum(c_on) / len(c_on)
+    calls = (f"{per_off:.0f} -> {per_on:.0f} per tower forward ({len(c_on)} forwards: "
+             f"{sum(c_off)} -> {sum(c_on)})")
+    calls_ok = c_on == expected_on and c_off == expected_off
+    return t_off / t_on, diff, (calls, calls_ok), (f"{n_docs} image docs {P6_SIZES[0][0]}x{P6_SIZES[0][1]}.."
+                                       f"{max(P6_SIZES)[0]}x{max(P6_SIZES)[1]} + image query, "
+                                       f"{counts['on'][2]} batches: {t_off:.2f}s -> {t_on:.2f}s "
+                                       f"(CPU time {cpu_off:.1f}s -> {cpu_on:.1f}s)")
+
+
+def _expected_calls(model, grids) -> tuple[list[int], list[int]]:
+    """Attention calls per tower forward worked out from the image grids with transformers' own
+    window index: (one per distinct length, one per window) summed over the blocks."""
+    from transformers.vision_utils import get_vision_window_index
+
+    cfg = model.config.vision_config
+    full = set(cfg.fullatt_block_indexes)
+    n_full, n_win = len(full), cfg.depth - len(full)
+    grouped, stock = [], []
+    for g in grids:
+        _, cu = get_vision_window_index(g.cpu(), spatial_merge_size=cfg.spatial_merge_size,
+                                        window_size=cfg.window_size, patch_size=cfg.patch_size)
+        windows = (cu[1:] - cu[:-1]).tolist()
+        images = (g[:, 1] * g[:, 2]).repeat_interleave(g[:, 0]).tolist()
+        grouped.append(n_win * len(set(windows)) + n_full * len(set(images)))
+        stock.append(n_win * len(windows) + n_full * len(images))
+    return grouped, stock
+
+
 def crossover(small: str, suffix_tokens: int = 24, batch: int = 8) -> list[tuple[int, float, float]]:
     """Time full recompute vs shared-prefix reuse on synthetic token batches: B rows of
     [P common tokens | S different tokens], text only, for growing P."""
@@ -275,7 +368,10 @@ def crossover(small: str, suffix_tokens: int = 24, batch: int = 8) -> list[tuple
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--crossover", action="store_true", help="measure where prefix reuse pays")
+    ap.add_argument("--only", default="P1,P2,P3,P4,P5,P6",
+                    help="comma-separated measures to run (default all: P1,P2,P3,P4,P5,P6)")
     args = ap.parse_args(argv)
+    only = {x.strip().upper() for x in args.only.split(",") if x.strip()}
     _quiet()
     import platform
 
@@ -303,17 +399,30 @@ def main(argv=None) -> int:
         (folder / "qimg").mkdir()
         qimage = make_images(folder / "qimg", 7, seed=5)[-1]  # 672x504: 432 image tokens
         rows = []
-        r, note = p1_overhead(small, images)
-        rows.append(("P1 end-to-end / bare forwards", f"{r:.3f}", "<= 1.10", r <= 1.10, note))
-        naive, ours, note = p2_padding(tiny, images)
-        rows.append(("P2 padding waste naive -> ours", f"{naive:.1%} -> {ours:.1%}", "ours <= 10%",
-                     ours <= 0.10, note))
-        r, note = p3_prefix(small, images, qimage)
-        rows.append(("P3 prefix-reuse speed-up", f"{r:.2f}x", ">= 2x", r >= 2.0, note))
-        r, note = p4_cache(small, images, folder)
-        rows.append(("P4 warm re-run vs cold", f"{r:.0f}x", ">= 50x", r >= 50.0, note))
-        r, note = p5_memory(tiny)
-        rows.append(("P5 peak RSS 1000 / 100 docs", f"{r:.3f}", "<= 1.2", r <= 1.2, note))
+        if "P1" in only:
+            r, note = p1_overhead(small, images)
+            rows.append(("P1 end-to-end / bare forwards", f"{r:.3f}", "<= 1.10", r <= 1.10, note))
+        if "P2" in only:
+            naive, ours, note = p2_padding(tiny, images)
+            rows.append(("P2 padding waste naive -> ours", f"{naive:.1%} -> {ours:.1%}", "ours <= 10%",
+                         ours <= 0.10, note))
+        if "P3" in only:
+            r, note = p3_prefix(small, images, qimage)
+            rows.append(("P3 prefix-reuse speed-up", f"{r:.2f}x", ">= 2x", r >= 2.0, note))
+        if "P4" in only:
+            r, note = p4_cache(small, images, folder)
+            rows.append(("P4 warm re-run vs cold", f"{r:.0f}x", ">= 50x", r >= 50.0, note))
+        if "P5" in only:
+            r, note = p5_memory(tiny)
+            rows.append(("P5 peak RSS 1000 / 100 docs", f"{r:.3f}", "<= 1.2", r <= 1.2, note))
+        if "P6" in only:
+            r, diff, calls, note = p6_images(folder)
+            rows.append(("P6 image job, grouped vision attn + prefetch on vs off", f"{r:.2f}x",
+                         ">= 1.05x", r >= 1.05, note))
+            rows.append(("P6 max |delta score|", f"{diff:.1e}", "<= 1e-6", diff <= 1e-6,
+                         "same weights, fp32"))
+            rows.append(("P6 vision attention kernel calls", calls[0], "one per length", calls[1],
+                         "windows -> distinct window lengths (checked against the image grids)"))
     w = max(len(r[0]) for r in rows)
     print(f"\n| {'measure'.ljust(w)} | measured | threshold | result | details |")
     print(f"|{'-' * (w + 2)}|----------|-----------|--------|---------|")

@@ -16,6 +16,24 @@ a fixed batch of 8 in input order with no prefix reuse, as in the Lychee guide. 
 is the engine's defaults: token-budget batches chosen from free GPU memory, and
 shared-prefix reuse. Scores are P(yes) from a random model: they mean nothing, but the
 time to compute them is what the real weights would take.
+
+"naive" is also transformers' own vision attention (one kernel per window) and no
+prefetching; "ours" has grouped-window vision attention and prefetching on
+(workbench.rerank.vision_attention, workbench.rerank.prefetch). `--ours-docs
+text:1000,image:200` adds jobs timed for ours only (the GPU goals of issue 14).
+
+Per job, ours is reported with:
+  docs/s;
+  the FLOP-limit ratio: measured time / (FLOPs / peak). FLOPs = 2 x LLM params (decoder
+    layers, no embedding, no lm_head: logits are computed at one position) x LLM tokens
+    + 2 x vision-tower params x vision tokens (patches, 4 per LLM image token). Tokens
+    are the job's full (query, document) pairs, unpadded, as if each were run alone
+    (so prefix reuse and good batching can only help). Attention's own FLOPs are left
+    out. Peak: --peak-tflops (default 790 TFLOP/s, bf16 matmul measured on an H200; on
+    another GPU pass --measure-peak), on CPU a matmul peak measured at start;
+  peak GPU memory (torch.cuda.max_memory_allocated) during the job;
+  the share of the time spent in the vision tower and in the language model, from
+    forward hooks in one extra (untimed) run with a device sync at each hook.
 """
 
 from __future__ import annotations
@@ -156,12 +174,99 @@ def make_docs(kind: str, n: int, folder: Path, small: bool):
     return docs
 
 
+def measure_peak_tflops(device: str, dtype) -> float:
+    """Dense matmul throughput (TFLOP/s) of this device in `dtype`: best of a few timed GEMMs."""
+    import torch
+
+    n = 8192 if device.startswith("cuda") else 1024
+    a = torch.randn(n, n, device=device, dtype=dtype)
+    b = torch.randn(n, n, device=device, dtype=dtype)
+    reps = 20 if device.startswith("cuda") else 5
+    best = float("inf")
+    for _ in range(3):
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+        t = time.perf_counter()
+        for _ in range(reps):
+            a @ b
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+        best = min(best, time.perf_counter() - t)
+    return 2 * n ** 3 * reps / best / 1e12
+
+
+def _params(n: int) -> str:
+    return f"{n / 1e9:.2f}B" if n >= 1e9 else f"{n / 1e6:.1f}M"
+
+
+def param_counts(model) -> tuple[int, int]:
+    """(LLM decoder params without embeddings, vision tower params)."""
+    lm = model.model.language_model
+    llm = sum(p.numel() for n, p in lm.named_parameters() if "embed_tokens" not in n)
+    vis = sum(p.numel() for p in model.model.visual.parameters())
+    return llm, vis
+
+
+def job_tokens(rr, query, docs) -> tuple[int, int]:
+    """(LLM tokens, vision tokens) of the job: every full pair, unpadded; patches = 4 x image tokens."""
+    llm = sum(rr._costs(INSTR, query, docs))
+    vis = 4 * (sum(rr.image_tokens(d.image) for d in docs if d.image)
+               + len(docs) * rr.image_tokens(query.image))
+    return llm, vis
+
+
+class PartTimer:
+    """Wall time inside the vision tower and the language model, via forward hooks (device sync
+    at each hook: use for one profiling run, not for the timed ones)."""
+
+    def __init__(self, model, cuda: bool):
+        import torch
+
+        self.cuda, self.torch = cuda, torch
+        self.parts = {"vision tower": model.model.visual, "language model": model.model.language_model}
+        self.spent = {k: 0.0 for k in self.parts}
+        self._t0: dict[str, float] = {}
+        self.handles = []
+
+    def _sync(self):
+        if self.cuda:
+            self.torch.cuda.synchronize()
+
+    def __enter__(self):
+        for name, mod in self.parts.items():
+            def pre(*_, name=name):
+                self._sync()
+                self._t0[name] = time.perf_counter()
+
+            def post(*_, name=name):
+                self._sync()
+                self.spent[name] += time.perf_counter() - self._t0.pop(name)
+            self.handles += [mod.register_forward_pre_hook(pre), mod.register_forward_hook(post)]
+        return self
+
+    def __exit__(self, *exc):
+        for h in self.handles:
+            h.remove()
+
+
+def set_engine(model, rr, ours) -> None:
+    """Grouped vision attention on for ours, transformers' own path for naive (one shared model)."""
+    from workbench.rerank.vision_attention import install
+
+    install(model, enabled=rr is ours)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--config", choices=["7b", "small"], default="7b")
     ap.add_argument("--docs", default="10,100", help="comma-separated doc counts (default 10,100)")
+    ap.add_argument("--ours-docs", default=None,
+                    help="jobs timed for ours only, e.g. text:1000,image:200 (default: those on 7b, none on small)")
     ap.add_argument("--device", default=None, help="cuda (default when available) or cpu")
     ap.add_argument("--reps", type=int, default=2, help="timed repetitions, best kept")
+    ap.add_argument("--peak-tflops", type=float, default=None,
+                    help="peak for the FLOP limit (default: 790 on CUDA = H200 bf16, measured; CPU: measured)")
+    ap.add_argument("--measure-peak", action="store_true", help="measure the matmul peak of this device")
     args = ap.parse_args(argv)
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
@@ -184,6 +289,16 @@ def main(argv=None) -> int:
     dtype = torch.bfloat16 if cuda else torch.float32
     attn = "flash_attention_2" if cuda and flash_attn_available() else "sdpa"
     counts = [int(x) for x in args.docs.split(",") if x.strip()]
+    ours_spec = args.ours_docs if args.ours_docs is not None else (
+        "text:1000,image:200" if args.config == "7b" else "")
+    ours_only = [(k.strip(), int(n)) for k, n in (x.split(":") for x in ours_spec.split(",") if x.strip())]
+    if args.peak_tflops:
+        peak, peak_note = args.peak_tflops, f"{args.peak_tflops:g} TFLOP/s (given)"
+    elif cuda and not args.measure_peak:
+        peak, peak_note = 790.0, "790 TFLOP/s (bf16 dense matmul, measured on an H200)"
+    else:
+        peak = measure_peak_tflops(device, dtype)
+        peak_note = f"{peak:.3g} TFLOP/s ({str(dtype).replace('torch.', '')} matmul measured here)"
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -197,47 +312,86 @@ def main(argv=None) -> int:
         if cuda:
             torch.cuda.synchronize()
         n_params = sum(p.numel() for p in model.parameters())
-        print(f"model: Qwen2.5-VL {args.config} architecture, {n_params / 1e9:.2f}B params, random "
-              f"weights, {str(dtype).replace('torch.', '')}, attn={attn}, built on {device} in "
+        p_llm, p_vis = param_counts(model)
+        print(f"model: Qwen2.5-VL {args.config} architecture, {_params(n_params)} params "
+              f"(LLM decoder {_params(p_llm)}, vision tower {_params(p_vis)}), random weights, "
+              f"{str(dtype).replace('torch.', '')}, attn={attn}, built on {device} in "
               f"{time.perf_counter() - t:.1f}s")
         if cuda:
             print(f"device: {torch.cuda.get_device_name()}, free after load "
                   f"{torch.cuda.mem_get_info()[0] / 2**30:.1f} GiB")
+        print(f"FLOP-limit peak: {peak_note}")
         ours = QwenVLReranker.from_loaded(model, processor, model_id=f"random-{args.config}",
                                           device=device, dtype=str(dtype).replace("torch.", ""),
                                           attn_implementation=attn)
         naive = QwenVLReranker.from_loaded(model, processor, model_id=f"random-{args.config}",
                                            device=device, dtype=str(dtype).replace("torch.", ""),
                                            attn_implementation=attn, batch_size=8,
-                                           prefix_reuse=False)
+                                           prefix_reuse=False, grouped_vision_attention=False,
+                                           prefetch=False)
         naive.token_budget = None  # fixed batches of 8 in input order
         print(f"ours: token budget {ours.token_budget}, max batch {ours.batch_size}, "
-              f"prefix reuse from {ours.prefix_min_tokens} tokens")
+              f"prefix reuse from {ours.prefix_min_tokens} tokens, grouped vision attention "
+              f"({ours.vision_attention['reason']}), prefetch {'on' if ours.prefetch else 'off'}")
         query = Query("q", text="lightweight red running shoes for women")
-        rows = []
-        for kind in ("text", "image"):
-            for n in counts:
-                docs = make_docs(kind, n, folder, args.config == "small")
-                times = {}
-                for name, rr in (("naive", naive), ("ours", ours)):
-                    rr.rank(query, docs[: min(len(docs), 8)], INSTR)  # warm-up
-                    best = float("inf")
-                    for _ in range(max(1, args.reps)):
-                        rr._prefix_store = None
-                        if cuda:
-                            torch.cuda.synchronize()
-                        t = time.perf_counter()
-                        rr.rank(query, docs, INSTR)
-                        if cuda:
-                            torch.cuda.synchronize()
-                        best = min(best, time.perf_counter() - t)
-                    times[name] = best
+
+        def timed_rank(rr, docs):
+            set_engine(model, rr, ours)
+            rr.rank(query, docs[: min(len(docs), 8)], INSTR)  # warm-up
+            best = float("inf")
+            for _ in range(max(1, args.reps)):
+                rr._prefix_store = None
+                if cuda:
+                    torch.cuda.synchronize()
+                t = time.perf_counter()
+                rr.rank(query, docs, INSTR)
+                if cuda:
+                    torch.cuda.synchronize()
+                best = min(best, time.perf_counter() - t)
+            return best
+
+        rows, details = [], []
+        jobs = [(kind, n, True) for kind in ("text", "image") for n in counts] + \
+            [(kind, n, False) for kind, n in ours_only]
+        for kind, n, with_naive in jobs:
+            docs = make_docs(kind, n, folder, args.config == "small")
+            times = {}
+            if with_naive:
+                times["naive"] = timed_rank(naive, docs)
+            if cuda:
+                torch.cuda.reset_peak_memory_stats()
+            times["ours"] = timed_rank(ours, docs)
+            mem = torch.cuda.max_memory_allocated() / 2**30 if cuda else None
+            ours._prefix_store = None
+            with PartTimer(model, cuda) as parts:   # one extra run, hooks with syncs: shares only
+                t = time.perf_counter()
+                ours.rank(query, docs, INSTR)
+                prof_total = time.perf_counter() - t
+            llm_tok, vis_tok = job_tokens(ours, query, docs)
+            limit = (2 * p_llm * llm_tok + 2 * p_vis * vis_tok) / (peak * 1e12)
+            share = {k: v / prof_total for k, v in parts.spent.items()}
+            if with_naive:
                 rows.append((kind, n, times["naive"], times["ours"]))
-                print(f"  {kind} x{n}: naive {times['naive']:.3f}s, ours {times['ours']:.3f}s", flush=True)
+            details.append((kind, n, times["ours"], n / times["ours"], llm_tok, vis_tok, limit,
+                            times["ours"] / limit, mem, share))
+            naive_txt = f"naive {times['naive']:.3f}s, " if with_naive else ""
+            print(f"  {kind} x{n}: {naive_txt}ours {times['ours']:.3f}s ({n / times['ours']:.1f} docs/s, "
+                  f"{times['ours'] / limit:.2f}x the FLOP limit)", flush=True)
     print("\n| docs | modality | naive fixed-8 (s) | ours (s) | speed-up |")
     print("|-----:|----------|------------------:|---------:|---------:|")
     for kind, n, a, b in rows:
         print(f"| {n} | {kind} | {a:.3f} | {b:.3f} | {a / b:.2f}x |")
+    print(f"\nours per job (FLOP limit at {peak_note}; LLM {_params(p_llm)} and vision "
+          f"{_params(p_vis)} params; tokens = full pairs, unpadded):")
+    print("\n| docs | modality | ours (s) | docs/s | LLM tokens | vision tokens | FLOP limit (s) | "
+          "x limit | peak GPU mem | vision tower | language model | other |")
+    print("|-----:|----------|---------:|-------:|-----------:|--------------:|---------------:|"
+          "--------:|-------------:|-------------:|---------------:|------:|")
+    for kind, n, t, dps, lt, vt, limit, ratio, mem, share in details:
+        v, l = share["vision tower"], share["language model"]
+        mem_txt = f"{mem:.1f} GiB" if mem is not None else "n/a (CPU)"
+        print(f"| {n} | {kind} | {t:.3f} | {dps:.1f} | {lt:,} | {vt:,} | {limit:.4f} | {ratio:.2f}x | "
+              f"{mem_txt} | {v:.0%} | {l:.0%} | {max(0.0, 1 - v - l):.0%} |")
     return 0
 
 

@@ -24,15 +24,57 @@ def _module():
     return mod
 
 
+@pytest.mark.slow
 def test_small_config_runs_and_prints_table(tmp_path):
     proc = subprocess.run([sys.executable, str(SCRIPT), "--config", "small", "--docs", "4",
-                           "--reps", "1"], capture_output=True, text=True, timeout=120, cwd=ROOT)
+                           "--reps", "1"], capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = proc.stdout
     assert "| docs | modality | naive fixed-8 (s) | ours (s) | speed-up |" in out
     rows = re.findall(r"^\| 4 \| (text|image) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+)x \|$", out, re.M)
     assert sorted(r[0] for r in rows) == ["image", "text"]
     assert all(float(r[1]) > 0 and float(r[2]) > 0 for r in rows)
+    # the per-job report: docs/s, tokens, FLOP limit and ratio, memory, vision vs LLM shares
+    assert re.search(r"FLOP-limit peak: [\d.e+-]+ TFLOP/s \(float32 matmul measured here\)", out)
+    jobs = re.findall(r"^\| 4 \| (text|image) \| ([\d.]+) \| ([\d.]+) \| ([\d,]+) \| ([\d,]+) \| "
+                      r"([\d.]+) \| ([\d.]+)x \| n/a \(CPU\) \| (\d+)% \| (\d+)% \| (\d+)% \|$", out, re.M)
+    assert sorted(j[0] for j in jobs) == ["image", "text"], out
+    by = {j[0]: j for j in jobs}
+    assert int(by["text"][4].replace(",", "")) == 0 < int(by["image"][4].replace(",", ""))  # vision tokens
+    assert by["text"][7] == "0" and int(by["image"][7]) > 0          # no tower time without images
+    assert all(int(j[3].replace(",", "")) > 0 and float(j[6]) > 0 for j in jobs)
+    assert all(int(j[8]) > 0 for j in jobs)                           # the language model runs
+
+
+def test_flop_accounting_counts_llm_and_vision(tmp_path):
+    """param_counts / job_tokens on the small config: decoder params without embeddings, the
+    vision tower's own params, and tokens of full pairs (4 patches per LLM image token)."""
+    from workbench.rerank.compat import ensure_torchvision
+
+    ensure_torchvision()
+    import torch
+    from transformers import AutoProcessor
+
+    from workbench.model import Document, Query
+    from workbench.rerank.qwen_vl import QwenVLReranker
+    from workbench.rerank.tiny import _config, build_tiny_checkpoint
+
+    gpu = _module()
+    ckpt = build_tiny_checkpoint(tmp_path / "tok", size="tiny")
+    processor = AutoProcessor.from_pretrained(str(ckpt))
+    model = gpu.build_model(_config(processor.tokenizer, "tiny"), "cpu", torch.float32, "sdpa")
+    p_llm, p_vis = gpu.param_counts(model)
+    total = sum(p.numel() for p in model.parameters())
+    emb = model.model.language_model.embed_tokens.weight.numel()
+    assert p_llm + p_vis + emb + model.lm_head.weight.numel() == total
+    rr = QwenVLReranker.from_loaded(model, processor, model_id="t", device="cpu", dtype="float32")
+    docs = gpu.make_docs("image", 3, tmp_path, small=True)
+    llm, vis = gpu.job_tokens(rr, Query("q", text="shoes"), docs)
+    enc = rr.encode([rr.messages_for(gpu.INSTR, Query("q", text="shoes"), d) for d in docs])
+    real = int(enc["attention_mask"].sum())
+    assert abs(llm - real) <= 3 * len(docs)                           # full pairs, unpadded
+    assert vis == int(enc["image_grid_thw"].prod(-1).sum())          # patches
+    assert gpu.job_tokens(rr, Query("q", text="shoes"), [Document("t", text="x")])[1] == 0
 
 
 def test_7b_config_is_the_published_architecture():

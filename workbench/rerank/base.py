@@ -4,6 +4,11 @@ A backend subclasses `Reranker` and implements exactly one abstract method,
 `_score_batch(instruction, query, docs) -> list[float]`. Everything else lives
 here, once: cache lookups, batching (`plan_batches`), progress, cancellation,
 partial saves (`on_scores`), ranking and timings.
+
+A backend whose batches need CPU preparation (image decoding, the processor) may
+also split `_score_batch` into `_prepare_batch` + `_score_prepared`: the loop then
+prepares batch N+1 in one prefetch thread while batch N is scored (see
+`workbench.rerank.prefetch`).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequenc
 
 from ..errors import Cancelled, InputError
 from ..model import CacheKey, Document, Query, Result
+from .prefetch import Prefetcher, capture_warnings
 
 ProgressFn = Callable[[int, int], None]
 ScoresFn = Callable[[dict[int, float]], None]
@@ -227,9 +233,41 @@ class Reranker(ABC):
     cacheable: bool = True      # False: scores depend on more than the pair (e.g. BM25's IDF)
     score_kind: str = "probability"    # "probability" (P(yes), 0..1) or "raw" (unbounded, e.g. BM25)
 
+    prefetch: bool = True       # prepare batch N+1 while batch N is scored (backends with _prepare_batch)
+
     @abstractmethod
     def _score_batch(self, instruction: str, query: Query, docs: list[Document]) -> list[float]:
         """Score `docs` (one batch) against `query`; one float per doc, same order."""
+
+    # ---- optional split of _score_batch, for prefetching (see workbench.rerank.prefetch) ----
+    def _prepare_batch(self, instruction: str, query: Query, docs: list[Document]) -> Any:
+        """CPU-side preparation of one batch (runs in the prefetch thread). Default: nothing."""
+        return (instruction, query, docs)
+
+    def _score_prepared(self, prepared: Any) -> list[float]:
+        """Score a batch made by `_prepare_batch` (runs in the calling thread)."""
+        return self._score_batch(*prepared)
+
+    def _uses_prefetch(self) -> bool:
+        """Prefetch when the backend splits its scoring, it is not switched off, and nobody
+        replaced `_score_batch` on this instance (a wrapper there must see every batch)."""
+        return (bool(self.prefetch) and type(self)._prepare_batch is not Reranker._prepare_batch
+                and "_score_batch" not in vars(self))
+
+    def _scored_batches(self, instruction: str, query: Query, docs: list[Document],
+                        batches: list[list[int]]) -> Iterator[tuple[list[int], list[float]]]:
+        """(positions, scores) per batch, in plan order; with prefetch, batch N+1 is prepared
+        while batch N is scored (at most one batch ahead). Close it to stop the thread."""
+        if not self._uses_prefetch():
+            for idx in batches:
+                yield idx, self._score_batch(instruction, query, [docs[i] for i in idx])
+            return
+        prepare = capture_warnings(lambda idx: self._prepare_batch(instruction, query, [docs[i] for i in idx]))
+        with Prefetcher(prepare, batches) as feed:
+            for idx, (prepared, prep_warnings) in feed:
+                for w in prep_warnings:
+                    self._warn(w)
+                yield idx, self._score_prepared(prepared)
 
     # ---- hooks a backend may override (not abstract) ----
     def params(self) -> dict[str, Any]:
@@ -258,6 +296,8 @@ class Reranker(ABC):
         return out
 
     def _warn(self, message: str) -> None:
+        if capture_warnings.collect(message):   # said while preparing in the prefetch thread
+            return
         if not hasattr(self, "_pending_warnings"):
             self._pending_warnings = []
         self._pending_warnings.append(message)
@@ -265,11 +305,10 @@ class Reranker(ABC):
     def _stream(self, instruction: str, query: Query, docs: list[Document], missing: list[int],
                 plan: list[list[int]]) -> Iterator[tuple[list[int], list[float]]]:
         """Scores of the missing pairs as (positions, scores) groups, in the order they are ready.
-        Default: one `_score_batch` call per planned batch. A remote backend streams answers as
-        they arrive instead (each group is saved to the cache and the run at once)."""
-        for batch in plan:
-            idx = [missing[j] for j in batch]
-            yield idx, self._score_batch(instruction, query, [docs[i] for i in idx])
+        Default: one scored batch per planned batch, the next one prepared meanwhile where the
+        backend supports prefetch (`_scored_batches`). A remote backend streams answers as they
+        arrive instead (each group is saved to the cache and the run at once)."""
+        yield from self._scored_batches(instruction, query, docs, [[missing[j] for j in b] for b in plan])
 
     # ---- the shared loop ----
     def cache_key(self, instruction: str, query: Query, doc: Document) -> CacheKey:

@@ -250,10 +250,20 @@ def build_tokenizer(extra_tokens: tuple[str, ...] | list[str] = ()):
     return tok
 
 
-def _config(tok, size: str):
+# The vision-tower layout of the real Qwen2.5-VL-7B (and so of Lychee-rerank-mm): 32 blocks, full
+# attention in blocks 7/15/23/31, windowed attention (112 px) in the others. At small width it gives
+# a CPU-sized checkpoint with the real per-window structure (bench P6, vision-attention tests).
+REAL_TOWER = {"vision_depth": 32, "fullatt_block_indexes": (7, 15, 23, 31), "window_size": 112}
+
+
+def _config(tok, size: str, vision_depth: int | None = None,
+            fullatt_block_indexes: tuple[int, ...] | list[int] | None = None, window_size: int = 112):
     from transformers import Qwen2_5_VLConfig
 
-    s = SIZES[size]
+    s = dict(SIZES[size])
+    if vision_depth is not None:
+        s["v_depth"] = int(vision_depth)
+    full = list(fullatt_block_indexes) if fullatt_block_indexes is not None else [s["v_depth"] - 1]
     ids = {t: tok.convert_tokens_to_ids(t) for t in SPECIAL_TOKENS}
     vocab_size = len(tok)
     head_dim = s["hidden"] // s["heads"]
@@ -270,8 +280,8 @@ def _config(tok, size: str):
     vision = dict(
         depth=s["v_depth"], hidden_size=s["v_hidden"], intermediate_size=s["v_inter"],
         num_heads=s["v_heads"], in_channels=3, patch_size=14, spatial_merge_size=2,
-        temporal_patch_size=2, tokens_per_second=2, window_size=112,
-        out_hidden_size=s["hidden"], fullatt_block_indexes=[s["v_depth"] - 1],
+        temporal_patch_size=2, tokens_per_second=2, window_size=int(window_size),
+        out_hidden_size=s["hidden"], fullatt_block_indexes=full,
         initializer_range=0.02,
     )
     return Qwen2_5_VLConfig(
@@ -369,9 +379,15 @@ def _build_qwen3(out: Path, size: str, seed: int) -> Path:
 
 def build_tiny_checkpoint(directory: str | os.PathLike, size: str = "tiny",
                           layout: str = "current", seed: int = 0,
-                          family: str = "qwen2.5-vl") -> Path:
+                          family: str = "qwen2.5-vl", vision_depth: int | None = None,
+                          fullatt_block_indexes: tuple[int, ...] | list[int] | None = None,
+                          window_size: int = 112) -> Path:
     """Write a random Qwen2.5-VL (Lychee-rerank-mm architecture) or, with family="qwen3-vl",
-    Qwen3-VL (Qwen3-VL-Reranker architecture) checkpoint (model + processor) to `directory`."""
+    Qwen3-VL (Qwen3-VL-Reranker architecture) checkpoint (model + processor) to `directory`.
+
+    Qwen2.5-VL only: `vision_depth`, `fullatt_block_indexes` and `window_size` shape the vision
+    tower (defaults: the size's depth, full attention in the last block, 112-px windows);
+    ``**REAL_TOWER`` gives the real 7B tower layout (32 blocks, full at 7/15/23/31)."""
     if family not in FAMILIES:
         raise InputError(f"Unknown model family '{family}'.",
                          "Use --family qwen2.5-vl (Lychee-rerank-mm) or --family qwen3-vl (Qwen3-VL-Reranker).")
@@ -379,6 +395,19 @@ def build_tiny_checkpoint(directory: str | os.PathLike, size: str = "tiny",
         raise InputError(f"Unknown tiny-checkpoint size '{size}'.", "Use --size tiny or --size small.")
     if layout not in ("current", "v4"):
         raise InputError(f"Unknown checkpoint layout '{layout}'.", "Use --layout current or --layout v4.")
+    tower_opts = vision_depth is not None or fullatt_block_indexes is not None or window_size != 112
+    if family == "qwen3-vl" and tower_opts:
+        raise InputError("vision_depth / fullatt_block_indexes / window_size shape the Qwen2.5-VL "
+                         "window-attention tower; Qwen3-VL has no windows.",
+                         "Leave them out for --family qwen3-vl.")
+    if tower_opts:
+        depth = int(vision_depth if vision_depth is not None else SIZES[size]["v_depth"])
+        full = list(fullatt_block_indexes) if fullatt_block_indexes is not None else [depth - 1]
+        if depth < 1 or any(not 0 <= int(i) < depth for i in full) or int(window_size) < 28:
+            raise InputError(f"Vision tower layout depth={depth}, full attention at {full}, window "
+                             f"{window_size} px is not possible.",
+                             "Use a depth >= 1, full-attention block numbers below the depth and a "
+                             "window of at least 28 px (e.g. depth 32, blocks 7,15,23,31, window 112).")
     if family == "qwen3-vl" and layout != "current":
         raise InputError("The v4 layout exists only for Qwen2.5-VL checkpoints (the published Lychee "
                          "files); Qwen3-VL needs transformers 4.57+ and its current layout.",
@@ -401,7 +430,7 @@ def build_tiny_checkpoint(directory: str | os.PathLike, size: str = "tiny",
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     tok = build_tokenizer()
-    config = _config(tok, size)
+    config = _config(tok, size, vision_depth, fullatt_block_indexes, window_size)
     torch.manual_seed(seed)
     model = Qwen2_5_VLForConditionalGeneration(config).eval()
     _spread_yes_no(model, tok, seed)
@@ -417,7 +446,9 @@ def build_tiny_checkpoint(directory: str | os.PathLike, size: str = "tiny",
     if layout == "v4":
         _rewrite_v4(out, config, image_processor)
     (out / "TINY_CHECKPOINT.txt").write_text(
-        f"Random Qwen2.5-VL test checkpoint (size={size}, layout={layout}, seed={seed}).\n"
+        f"Random Qwen2.5-VL test checkpoint (size={size}, layout={layout}, seed={seed}, vision depth "
+        f"{config.vision_config.depth}, full attention at {config.vision_config.fullatt_block_indexes}, "
+        f"window {config.vision_config.window_size}).\n"
         "Built by `workbench tiny-checkpoint`; scores are meaningless, the code path is real.\n",
         encoding="utf-8")
     return out

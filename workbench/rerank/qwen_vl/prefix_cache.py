@@ -57,7 +57,15 @@ class PrefixCacheMixin:
                 return None
         return P, n_query_images
 
-    def _forward_with_prefix(self, inputs, P: int, n_q: int):
+    def rope_positions(self, inputs):
+        """Explicit 3D mRoPE position ids of each full (left-padded) row (get_rope_index with the
+        attention mask); pure index work, so the prefetch thread computes them on the CPU."""
+        position_ids, _ = self.model.model.get_rope_index(
+            inputs["input_ids"], mm_token_type_ids=inputs["mm_token_type_ids"],
+            image_grid_thw=inputs.get("image_grid_thw"), attention_mask=inputs["attention_mask"])
+        return position_ids
+
+    def _forward_with_prefix(self, inputs, P: int, n_q: int, position_ids=None):
         """Logits at the last position, computing the shared prefix once.
 
         Position ids are the explicit 3D mRoPE ids of each FULL sequence (get_rope_index with
@@ -74,8 +82,8 @@ class PrefixCacheMixin:
         pixels = inputs.get("pixel_values")
         B, L = ids.shape
         lengths = mask.sum(1).tolist()
-        position_ids, _ = self.model.model.get_rope_index(
-            ids, mm_token_type_ids=types, image_grid_thw=grid, attention_mask=mask)
+        if position_ids is None:
+            position_ids = self.rope_positions(inputs)
 
         # images per row, in order: the first n_q of each row are the query's
         per_row = [int((ids[i] == self.vision_start_id).sum()) for i in range(B)] \

@@ -32,6 +32,7 @@ from ...extras import pip_install
 from ...model import Document, Query
 from ..base import Reranker
 from ..prompts import PromptFormat, get_format
+from ..vision_attention import install as install_vision_attention
 from .budget import PREFIX_MIN_TOKENS, default_batching, image_header_size, image_tokens_from_size
 from .checkpoint import (_looks_like_hub_id, _read_config, _single_token_id, check_checkpoint_files,
                          detect_family, flash_attn_available, missing_model_error, select_runtime,
@@ -50,7 +51,8 @@ class QwenVLReranker(PrefixCacheMixin, Reranker):
                  max_length: int | None = None, attn_implementation: str | None = None,
                  default_instruction: str | None = None, token_budget: int | None = None,
                  prefix_reuse: str | bool = "auto", prefix_min_tokens: int | None = None,
-                 prompt_format: "str | PromptFormat | None" = None):
+                 prompt_format: "str | PromptFormat | None" = None,
+                 grouped_vision_attention: bool = True, prefetch: bool = True):
         path = model_path or config.model_path()
         if not path:
             raise missing_model_error()
@@ -85,7 +87,8 @@ class QwenVLReranker(PrefixCacheMixin, Reranker):
         self._configure(prompt_format, min_pixels=min_pixels, max_pixels=max_pixels,
                         max_length=max_length, default_instruction=default_instruction,
                         batch_size=batch_size, token_budget=token_budget,
-                        prefix_reuse=prefix_reuse, prefix_min_tokens=prefix_min_tokens)
+                        prefix_reuse=prefix_reuse, prefix_min_tokens=prefix_min_tokens,
+                        grouped_vision_attention=grouped_vision_attention, prefetch=prefetch)
 
         want_cuda = device in (None, "auto", "cuda") or str(device).startswith("cuda")
         cuda = bool(want_cuda and torch.cuda.is_available())
@@ -126,7 +129,8 @@ class QwenVLReranker(PrefixCacheMixin, Reranker):
 
     def _configure(self, prompt_format, *, min_pixels=None, max_pixels=None, max_length=None,
                    default_instruction=None, batch_size=None, token_budget=None,
-                   prefix_reuse="auto", prefix_min_tokens=None) -> None:
+                   prefix_reuse="auto", prefix_min_tokens=None, grouped_vision_attention=True,
+                   prefetch=True) -> None:
         """Options shared by loading from disk and wrapping a loaded model."""
         fmt = get_format(prompt_format, self.family)
         self.format = fmt.with_limits(min_pixels=min_pixels and int(min_pixels),
@@ -140,6 +144,8 @@ class QwenVLReranker(PrefixCacheMixin, Reranker):
         self.prefix_min_tokens = int(PREFIX_MIN_TOKENS if prefix_min_tokens is None else prefix_min_tokens)
         self._batch_size_opt = batch_size
         self._token_budget_opt = token_budget
+        self._grouped_opt = bool(grouped_vision_attention)
+        self.prefetch = bool(prefetch)
 
     def _attach(self, model, processor, model_id: str) -> None:
         """The one setup path after a model and processor exist (from disk or in memory)."""
@@ -150,6 +156,10 @@ class QwenVLReranker(PrefixCacheMixin, Reranker):
         self.no_id = _single_token_id(tok, "no", model_id)
         self.model_id = model_id
         self._lock = threading.Lock()
+        self._prep_lock = threading.Lock()   # the processor/tokenizer: one preparing thread at a time
+        # exact grouped-window vision attention (off: grouped_vision_attention=False or
+        # WORKBENCH_GROUPED_VISION=0); the dict says whether it is active and why
+        self.vision_attention = install_vision_attention(self.model, enabled=self._grouped_opt)
         self._setup_runtime()
 
     # the format's values, named as the engine uses them
@@ -188,7 +198,8 @@ class QwenVLReranker(PrefixCacheMixin, Reranker):
                     attn_implementation: str = "sdpa", batch_size: int | None = None,
                     token_budget: int | None = None, prefix_reuse: str | bool = "auto",
                     prefix_min_tokens: int | None = None, family: str = "qwen2.5-vl",
-                    prompt_format: "str | PromptFormat | None" = None) -> "QwenVLReranker":
+                    prompt_format: "str | PromptFormat | None" = None,
+                    grouped_vision_attention: bool = True, prefetch: bool = True) -> "QwenVLReranker":
         """Wrap a model + processor already in memory (e.g. bench/gpu.py's random 7B built on
         the GPU, which is never written to disk)."""
         import torch
@@ -198,7 +209,8 @@ class QwenVLReranker(PrefixCacheMixin, Reranker):
         self.model_path = model_id
         self.family = family
         self._configure(prompt_format, batch_size=batch_size, token_budget=token_budget,
-                        prefix_reuse=prefix_reuse, prefix_min_tokens=prefix_min_tokens)
+                        prefix_reuse=prefix_reuse, prefix_min_tokens=prefix_min_tokens,
+                        grouped_vision_attention=grouped_vision_attention, prefetch=prefetch)
         self.device, self.dtype_name, self.attn_implementation = str(device), dtype, attn_implementation
         self._attach(model, processor, model_id)
         return self
@@ -261,10 +273,19 @@ class QwenVLReranker(PrefixCacheMixin, Reranker):
         return self.format.messages(instruction, query.text, query.image, text, doc.image)
 
     def _score_batch(self, instruction: str, query: Query, docs: list[Document]) -> list[float]:
+        return self._score_prepared(self._prepare_batch(instruction, query, docs))
+
+    def _prepare_batch(self, instruction: str, query: Query, docs: list[Document]) -> dict[str, Any]:
+        """CPU work of one batch (the rank loop runs it one batch ahead in a prefetch thread):
+        image checks, text fitting, image decoding + processor, prefix plan and mRoPE ids."""
         _check_images(query, docs)
-        messages = [self._fit(instruction, query, d) for d in docs]
+        with self._prep_lock:
+            messages = [self._fit(instruction, query, d) for d in docs]
+            return dict(self.prepare_inputs(messages), messages=messages, docs=docs)
+
+    def _score_prepared(self, prepared: dict[str, Any]) -> list[float]:
         with self._lock:
-            return self._forward_safe(messages, docs)
+            return self._forward_safe(prepared["messages"], prepared["docs"], prepared)
 
     # ---- internals ----
     def _vision(self, messages: list[list[dict[str, Any]]]):
@@ -349,19 +370,44 @@ class QwenVLReranker(PrefixCacheMixin, Reranker):
                                 padding_side="left", return_tensors="pt", **kwargs)
         return inputs
 
-    def _forward(self, messages: list[list[dict[str, Any]]]) -> list[float]:
-        inputs = self.encode(messages).to(self.model.device)
-        return self.forward_inputs(inputs, _query_images(messages[0]))
+    def prepare_inputs(self, messages: list[list[dict[str, Any]]]) -> dict[str, Any]:
+        """Encoded inputs (on the CPU; pinned for a CUDA model), the query-image count, the
+        prefix plan and, for a prefix batch, the explicit mRoPE position ids."""
+        inputs = self.encode(messages)
+        n_q = _query_images(messages[0])
+        plan = self.prefix_plan(inputs, n_q)
+        position_ids = self.rope_positions(inputs) if plan is not None else None
+        if str(self.device).startswith("cuda"):
+            for k, v in list(inputs.items()):
+                if isinstance(v, self._torch.Tensor):
+                    inputs[k] = v.pin_memory()
+        return {"inputs": inputs, "n_query_images": n_q, "plan": plan, "position_ids": position_ids}
 
-    def forward_inputs(self, inputs, n_query_images: int) -> list[float]:
+    def _forward(self, messages: list[list[dict[str, Any]]]) -> list[float]:
+        with self._prep_lock:   # the prefetch thread may be using the processor
+            prepared = self.prepare_inputs(messages)
+        return self._forward_prepared(prepared)
+
+    def _forward_prepared(self, prepared: dict[str, Any]) -> list[float]:
+        inputs = prepared["inputs"].to(self.model.device, non_blocking=True)
+        pos = prepared["position_ids"]
+        if pos is not None:
+            pos = pos.to(self.model.device, non_blocking=True)
+        return self.forward_inputs(inputs, prepared["n_query_images"], plan=prepared["plan"],
+                                   position_ids=pos)
+
+    def forward_inputs(self, inputs, n_query_images: int, plan: Any = "compute",
+                       position_ids=None) -> list[float]:
         """P(yes) per row of encoded processor inputs: the model forward alone (shared-prefix
-        reuse where `prefix_plan` says so). Inputs are built and dropped per batch."""
+        reuse where `prefix_plan` says so; `plan`/`position_ids` when already computed).
+        Inputs are built and dropped per batch."""
         torch = self._torch
         with torch.inference_mode():
-            plan = self.prefix_plan(inputs, n_query_images)
+            if isinstance(plan, str):
+                plan = self.prefix_plan(inputs, n_query_images)
             if plan is not None:
                 self.stats["prefix_batches"] += 1
-                logits = self._forward_with_prefix(inputs, *plan)
+                logits = self._forward_with_prefix(inputs, *plan, position_ids=position_ids)
             else:
                 self.stats["full_batches"] += 1
                 logits = self.model(**inputs, logits_to_keep=1).logits[:, -1, :]
@@ -374,11 +420,15 @@ class QwenVLReranker(PrefixCacheMixin, Reranker):
         return torch.softmax(pair, dim=-1)[:, 1].cpu().tolist()
 
     # ---- shared-prefix reuse ----
-    def _forward_safe(self, messages: list[list[dict[str, Any]]], docs: list[Document]) -> list[float]:
+    def _forward_safe(self, messages: list[list[dict[str, Any]]], docs: list[Document],
+                      prepared: dict[str, Any] | None = None) -> list[float]:
         torch = self._torch
         try:
+            if prepared is not None:
+                return self._forward_prepared(prepared)
             return self._forward(messages)
         except torch.cuda.OutOfMemoryError:
+            prepared = None
             torch.cuda.empty_cache()
             if len(messages) == 1:
                 raise WorkbenchError(

@@ -1,0 +1,324 @@
+"""Grouped-window vision attention (workbench.rerank.vision_attention) against transformers' own
+per-window path, on real checkpoints (no mocks): the tiny Qwen2.5-VL and Qwen3-VL checkpoints and
+a Qwen2.5-VL checkpoint with the real tower layout (32 blocks, full attention at 7/15/23/31,
+112-px windows) at small width.
+
+Exactness: the tower output is bit-identical in fp32 (torch.equal), scores agree within 1e-6.
+Kernel calls are counted by watching torch (every scaled_dot_product_attention call inside the
+tower), independently of the module's own counters, and compared with the count worked out
+here from the image grids: one call per window (stock) vs one per distinct window length.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from workbench.model import Document, Query
+from workbench.rerank import get_reranker
+from workbench.rerank import vision_attention as va
+from workbench.rerank.tiny import REAL_TOWER, build_tiny_checkpoint
+from tests.helpers import random_image
+
+INSTR = "Given a user's search query, rank products by visual and textual relevance"
+
+# (t, h, w) patch grids. Qwen2.5-VL windows are 8x8 patches (112 px / 14 px).
+GRIDS = {
+    "one image, whole windows": [[1, 16, 16]],
+    "one image, partial windows": [[1, 22, 30]],
+    "one image smaller than a window": [[1, 4, 6]],
+    "mixed sizes": [[1, 24, 32], [1, 18, 24], [1, 20, 30], [1, 14, 14], [1, 6, 10], [1, 24, 32],
+                    [1, 22, 30]],
+}
+
+
+@pytest.fixture(scope="module")
+def real_tower_checkpoint(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("real-tower") / "ckpt"
+    return str(build_tiny_checkpoint(folder, size="tiny", **REAL_TOWER))
+
+
+@pytest.fixture(scope="module")
+def real_model(real_tower_checkpoint):
+    """The real-layout model, loaded once; every test starts from transformers' own path."""
+    model = _load(real_tower_checkpoint)
+    yield model
+
+
+@pytest.fixture
+def real(real_model):
+    va.install(real_model, enabled=False)
+    real_model.model.visual.config._attn_implementation = "sdpa"
+    yield real_model
+    va.install(real_model, enabled=False)
+
+
+def _load(path, attn="sdpa"):
+    from workbench.rerank.compat import ensure_torchvision
+
+    ensure_torchvision()
+    import torch
+    from transformers import AutoModelForImageTextToText
+
+    return AutoModelForImageTextToText.from_pretrained(path, dtype=torch.float32,
+                                                       attn_implementation=attn).eval()
+
+
+def _pixels(grids, patch: int, seed: int = 0):
+    import torch
+
+    g = torch.tensor(grids)
+    n = int(g.prod(-1).sum())
+    return torch.randn(n, 3 * 2 * patch * patch, generator=torch.Generator().manual_seed(seed)), g
+
+
+def _window_lengths(grid, window_patches: int = 8) -> list[int]:
+    """Every window's patch count for one (t, h, w) image, worked out from the grid alone."""
+    t, h, w = grid
+    rows = [min(window_patches, h - r) for r in range(0, h, window_patches)]
+    cols = [min(window_patches, w - c) for c in range(0, w, window_patches)]
+    return [r * c for _ in range(t) for r in rows for c in cols]
+
+
+def _tower(model):
+    return model.model.visual
+
+
+def _run_tower(model, pixels, grid):
+    import torch
+
+    with torch.inference_mode(), va.count_tower_attention_calls(model) as calls:
+        out = _tower(model)(pixels, grid_thw=grid)
+    extra = getattr(out, "deepstack_features", None) or []
+    return out.last_hidden_state, out.pooler_output, list(extra), calls
+
+
+@pytest.mark.parametrize("case", list(GRIDS))
+def test_real_layout_tower_identical_and_one_call_per_length(real, case):
+    import torch
+
+    model = real
+    cfg = model.config.vision_config
+    assert (cfg.depth, list(cfg.fullatt_block_indexes), cfg.window_size) == (32, [7, 15, 23, 31], 112)
+    pixels, grid = _pixels(GRIDS[case], 14)
+    stock = _run_tower(model, pixels, grid)
+    info = va.install(model)
+    assert info["active"] and info["modules"] == 32, info
+    grouped = _run_tower(model, pixels, grid)
+
+    assert torch.equal(stock[0], grouped[0]) and torch.equal(stock[1], grouped[1])
+    windows = [n for g in GRIDS[case] for n in _window_lengths(g)]
+    images = [g[1] * g[2] for g in GRIDS[case]]
+    n_full, n_win = 4, 28
+    assert stock[3] == [n_win * len(windows) + n_full * len(images)]
+    assert grouped[3] == [n_win * len(set(windows)) + n_full * len(set(images))]
+    stats = va.tower_stats(model)
+    assert stats["groupings"] == 2          # once per cu_seqlens tensor per forward, not per layer
+    assert stats["kernel_calls"] == grouped[3][0] and stats["stock_calls"] == 0
+
+
+def test_partial_windows_really_occur_in_the_cases():
+    # the cases exercise what they claim: partial windows exist / do not
+    assert set(_window_lengths([1, 16, 16])) == {64}
+    assert set(_window_lengths([1, 22, 30])) == {64, 48, 36} and len(_window_lengths([1, 22, 30])) == 12
+    assert _window_lengths([1, 4, 6]) == [24]
+
+
+def test_no_host_sync_per_layer(real):
+    """Host syncs (Tensor.tolist / item) inside one tower forward: the stock path has three per
+    layer (`lengths.tolist()` for each of q, k, v), the grouped one two in all (one per
+    cu_seqlens tensor); the rest is transformers' own set-up before the layers."""
+    import torch
+    from torch.overrides import TorchFunctionMode
+
+    model = real
+    pixels, grid = _pixels(GRIDS["mixed sizes"], 14)
+
+    class Syncs(TorchFunctionMode):
+        n = 0
+
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            if func in (torch.Tensor.tolist, torch.Tensor.item):
+                Syncs.n += 1
+            return func(*args, **(kwargs or {}))
+
+    def syncs():
+        Syncs.n = 0
+        with torch.inference_mode(), Syncs():
+            _tower(model)(pixels, grid_thw=grid)
+        return Syncs.n
+
+    stock = syncs()
+    va.install(model)
+    grouped = syncs()
+    assert stock - grouped == 3 * 32 - 2
+
+
+def test_eager_attention_identical_too(real):
+    import torch
+
+    model = real
+    model.model.visual.config._attn_implementation = "eager"
+    pixels, grid = _pixels(GRIDS["mixed sizes"], 14, seed=3)
+    stock = _run_tower(model, pixels, grid)
+    assert va.install(model)["active"]
+    grouped = _run_tower(model, pixels, grid)
+    assert torch.equal(stock[1], grouped[1])
+    windows = [n for g in GRIDS["mixed sizes"] for n in _window_lengths(g)]
+    images = {g[1] * g[2] for g in GRIDS["mixed sizes"]}
+    assert grouped[3] == [28 * len(set(windows)) + 4 * len(images)]   # eager: one softmax per call
+
+
+def test_tiny_checkpoint_tower_identical(tiny_checkpoint):
+    import torch
+
+    model = _load(tiny_checkpoint)
+    grids = GRIDS["mixed sizes"]
+    pixels, grid = _pixels(grids, 14, seed=1)
+    stock = _run_tower(model, pixels, grid)
+    va.install(model)
+    grouped = _run_tower(model, pixels, grid)
+    assert torch.equal(stock[1], grouped[1])
+    depth = model.config.vision_config.depth          # 2 blocks: windows in 0, full in 1
+    windows = [n for g in grids for n in _window_lengths(g)]
+    assert depth == 2 and stock[3] == [len(windows) + len(grids)]
+    assert grouped[3] == [len(set(windows)) + len({g[1] * g[2] for g in grids})]
+
+
+@pytest.mark.parametrize("grids", [[[1, 8, 10]], [[1, 12, 8], [1, 6, 6], [1, 12, 8], [1, 10, 14]]])
+def test_qwen3_tower_identical_and_one_call_per_image_size(tiny_qwen3_checkpoint, grids):
+    """Qwen3-VL has no windows, but the same per-image loop: images of one size go together."""
+    import torch
+
+    model = _load(tiny_qwen3_checkpoint)
+    pixels, grid = _pixels(grids, 16, seed=2)
+    stock = _run_tower(model, pixels, grid)
+    info = va.install(model)
+    assert info["active"] and info["towers"] == ["Qwen3VLVisionModel"], info
+    grouped = _run_tower(model, pixels, grid)
+    assert torch.equal(stock[0], grouped[0]) and torch.equal(stock[1], grouped[1])
+    assert len(stock[2]) == len(grouped[2]) >= 1
+    assert all(torch.equal(a, b) for a, b in zip(stock[2], grouped[2]))   # DeepStack features
+    depth = model.config.vision_config.depth
+    assert stock[3] == [depth * len(grids)]
+    assert grouped[3] == [depth * len({g[1] * g[2] for g in grids})]
+
+
+@pytest.fixture(scope="module")
+def mixed_images(tmp_path_factory):
+    d = tmp_path_factory.mktemp("va-imgs")
+    sizes = [(336, 252), (140, 112), (224, 168), (84, 84), (336, 252), (308, 196), (56, 56), (252, 140)]
+    return [random_image(d / f"i{k}.png", w, h, k) for k, (w, h) in enumerate(sizes)]
+
+
+def _docs(images):
+    return [Document(f"d{k}", image=p, text="red running shoes" if k % 3 == 0 else "")
+            for k, p in enumerate(images)] + [Document("t", text="stainless steel water bottle")]
+
+
+@pytest.mark.parametrize("which", ["tiny", "real", "qwen3"])
+def test_scores_equal_with_and_without(which, tiny_checkpoint, tiny_qwen3_checkpoint,
+                                       real_tower_checkpoint, mixed_images):
+    path = {"tiny": tiny_checkpoint, "real": real_tower_checkpoint, "qwen3": tiny_qwen3_checkpoint}[which]
+    on = get_reranker("qwen-vl", model_path=path, batch_size=4)
+    off = get_reranker("qwen-vl", model_path=path, batch_size=4, grouped_vision_attention=False)
+    assert on.vision_attention["active"] and not off.vision_attention["active"]
+    assert "grouped_vision_attention=False" in off.vision_attention["reason"]
+    q = Query("q", image=mixed_images[0], text="shoes")
+    docs = _docs(mixed_images)
+    with va.count_tower_attention_calls(on.model) as calls_on, \
+            va.count_tower_attention_calls(off.model) as calls_off:
+        s_on = on.rank(q, docs, INSTR).scores_in_input_order()
+        s_off = off.rank(q, docs, INSTR).scores_in_input_order()
+    assert max(abs(a - b) for a, b in zip(s_on, s_off)) <= 1e-6
+    assert len(set(round(s, 6) for s in s_on)) > 3          # the scores really differ per doc
+    assert len(calls_on) == len(calls_off) >= 2
+    assert sum(calls_on) < sum(calls_off)
+    assert on.params() == off.params()                       # exact: not part of the cache key
+
+
+def test_switches_and_guards(tiny_checkpoint, monkeypatch):
+    import transformers
+
+    model = _load(tiny_checkpoint)
+    attn = [m for m in model.modules() if type(m).__name__ == "Qwen2_5_VLVisionAttention"]
+    assert va.install(model)["active"] and all("forward" in vars(m) for m in attn)
+    assert va.is_active(model)
+
+    off = va.install(model, enabled=False)
+    assert not off["active"] and not va.is_active(model)
+    assert all("forward" not in vars(m) for m in attn)       # transformers' own forward again
+
+    monkeypatch.setenv(va.ENV, "0")
+    info = va.install(model)
+    assert not info["active"] and va.ENV in info["reason"]
+    rr = get_reranker("qwen-vl", model_path=tiny_checkpoint)
+    assert not rr.vision_attention["active"]
+    monkeypatch.delenv(va.ENV)
+
+    monkeypatch.setattr(transformers, "__version__", "5.99.0")
+    info = va.install(model)
+    assert not info["active"] and "5.99.0" in info["reason"] and "outside" in info["reason"]
+    monkeypatch.setenv(va.ENV, "force")
+    assert va.install(model)["active"]
+    monkeypatch.delenv(va.ENV)
+    monkeypatch.setattr(transformers, "__version__", "4.57.1")
+    assert not va.install(model)["active"]
+    monkeypatch.undo()
+
+    # transformers changed its forward: refuse rather than replace something else
+    monkeypatch.setattr(va, "_FINGERPRINT", va._FINGERPRINT + ("something_transformers_never_wrote",))
+    info = va.install(model)
+    assert not info["active"] and "not the per-window loop" in info["reason"]
+    monkeypatch.undo()
+
+    # an attention implementation it does not know is left alone
+    model.config.vision_config._attn_implementation = "flex_attention"
+    info = va.install(model)
+    assert not info["active"] and "flex_attention" in info["reason"]
+
+
+def test_training_mode_falls_back_to_stock(tiny_checkpoint):
+    import torch
+
+    model = _load(tiny_checkpoint)
+    va.install(model)
+    pixels, grid = _pixels(GRIDS["mixed sizes"], 14, seed=4)
+    expected = _run_tower(model, pixels, grid)[1]
+    model.train()
+    with torch.no_grad():
+        got = _tower(model)(pixels, grid_thw=grid).pooler_output
+    model.eval()
+    assert torch.equal(got, expected)
+    assert va.tower_stats(model)["stock_calls"] == model.config.vision_config.depth
+
+
+def test_no_tower_is_reported():
+    import torch
+
+    info = va.install(torch.nn.Linear(2, 2))
+    assert not info["active"] and "no Qwen2.5-VL" in info["reason"]
+
+
+def test_real_tower_option_validation(tmp_path):
+    from workbench.errors import InputError
+
+    with pytest.raises(InputError, match="not possible"):
+        build_tiny_checkpoint(tmp_path / "x", vision_depth=4, fullatt_block_indexes=[7])
+    with pytest.raises(InputError, match="Qwen3-VL has no windows"):
+        build_tiny_checkpoint(tmp_path / "y", family="qwen3-vl", vision_depth=4)
+
+
+def test_grid_helper_matches_transformers_windows():
+    """The expected counts above come from _window_lengths; check it against transformers'
+    own window index on the same grids (a wrong helper would make the count tests vacuous)."""
+    import torch
+    from transformers.vision_utils import get_vision_window_index
+
+    for grids in GRIDS.values():
+        _, cu = get_vision_window_index(torch.tensor(grids), spatial_merge_size=2, window_size=112,
+                                        patch_size=14)
+        lengths = (cu[1:] - cu[:-1]).tolist()
+        assert lengths == [n for g in grids for n in _window_lengths(g)]
+        assert math.isclose(sum(lengths), sum(g[1] * g[2] for g in grids))
