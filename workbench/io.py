@@ -42,6 +42,20 @@ from .model import LABEL_GRADES, CandidateSet, Document, Label, Query, Run, Scor
 
 REQUIRED_COLUMNS = ("query_id", "query_text", "query_image", "doc_id", "doc_text", "doc_image")
 OPTIONAL_COLUMNS = ("label", "first_stage_score", "ocr_text", "ocr_edited", "description")
+# Common names understood for the canonical columns (used only when the canonical name is absent).
+COLUMN_ALIASES = {"text": "doc_text", "document": "doc_text", "doc": "doc_text", "image": "doc_image",
+                  "query": "query_text", "qid": "query_id", "docid": "doc_id"}
+
+
+def _column_map(names: list[str]) -> dict[str, str]:
+    """canonical column -> the file's own column name, aliases included."""
+    known = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+    canon = {n.lower(): n for n in names if n.lower() in known}
+    for n in names:
+        alias = COLUMN_ALIASES.get(n.lower())
+        if alias and alias not in canon:
+            canon[alias] = n
+    return canon
 # ocr_text / ocr_edited / description round-trip what `workbench ocr --input` writes.
 LONG_COLUMNS = ["query_id", "doc_id", "rank", "score", "instruction", "backend", "model", "label"]
 TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json")
@@ -82,14 +96,25 @@ class ImportResult:
             for key in getattr(err, "values", {}) or {}:
                 if key not in value_cols:
                     value_cols.append(key)
+        # the report's own columns never clash with the file's: a file column named
+        # `source`, `line`, `error` … keeps its name, the report's gets a leading "_"
+        report = {}
+        for key in ("line", "column", "error", "fix", "source"):
+            name = key
+            while name in value_cols:
+                name = "_" + name
+            report[key] = name
         records = []
         for err in self.rejected:
             rec = {k: (getattr(err, "values", {}) or {}).get(k, "") for k in value_cols}
-            rec.update(line=err.line if err.line is not None else "", column=err.column or "",
-                       error=err.message, fix=err.fix or "", source=err.source or "")
+            rec.update({report["line"]: err.line if err.line is not None else "",
+                        report["column"]: err.column or "", report["error"]: err.message,
+                        report["fix"]: err.fix or "", report["source"]: err.source or ""})
             records.append(rec)
-        cols = value_cols + ["line", "column", "error", "fix", "source"]
-        return pd.DataFrame.from_records(records, columns=cols)
+        cols = value_cols + list(report.values())
+        frame = pd.DataFrame.from_records(records, columns=cols)
+        frame.attrs["report_columns"] = report
+        return frame
 
     def rejected_csv(self, bom: bool = False) -> bytes:
         return to_csv_bytes(self.rejected_frame(), bom=bom)
@@ -313,7 +338,8 @@ def _parse_jsonl(text: str, source: str) -> tuple[list[str], list[_RawRow], list
 
 
 def _check_header(names: list[str], source: str) -> None:
-    lowered = [n.lower() for n in names]
+    aliased = {orig: c for c, orig in _column_map(names).items()}
+    lowered = [aliased.get(n, n.lower()) for n in names]
     missing = [c for c in REQUIRED_COLUMNS if c not in lowered]
     if missing:
         raise InputError(
@@ -427,8 +453,8 @@ def _parse_score(v: Any) -> float | None:
 
 def _build_sets(names: list[str], rows: list[_RawRow], base: Path, source: str,
                 set_prefix: str = "") -> tuple[list[CandidateSet], list[RowError]]:
-    canon = {n.lower(): n for n in names if n.lower() in REQUIRED_COLUMNS + OPTIONAL_COLUMNS}
-    extra = [n for n in names if n.lower() not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    canon = _column_map(names)
+    extra = [n for n in names if n not in canon.values()]
     images = _Images(base)
     rejected: list[RowError] = []
     order: list[str] = []
@@ -593,13 +619,20 @@ def _read_table(path: Path, base: Path, encoding: str | None, *, source: str,
 
 
 def _finish(result: ImportResult) -> ImportResult:
+    if not result.sets and not result.rejected:
+        err = NothingImported(f"{result.source} has a header but no data rows, so nothing was imported.",
+                              "Add one row per (query, document) under the header and import again.")
+        err.result = result
+        raise err
     if not result.sets:
         shown = "\n".join("  " + str(e).replace("\n", "\n    ") for e in result.rejected[:SHOW_ERRORS])
         more = len(result.rejected) - SHOW_ERRORS
         err = NothingImported(
             f"{result.source}: nothing was imported; all {len(result.rejected)} row(s) were rejected"
             + (":\n" + shown if shown else ".") + (f"\n  … and {more} more" if more > 0 else ""),
-            "Fix the rows listed above (download the rejected rows as CSV to see all of them) and import again.")
+            "Fix the rows listed above (download the rejected rows as CSV to see all of them) and import again."
+            if shown else "The file has a header but no data rows: add one row per (query, document) "
+                          "and import again.")
         err.result = result
         raise err
     return result
@@ -921,7 +954,8 @@ def read_ranked_csv(path: str | Path, encoding: str | None = None, *, name: str 
     """Read ranked results from another system as Runs (backend ``"imported"``, status ``"imported"``).
 
     Columns: ``query_id, doc_id`` and ``score`` and/or ``rank``; optional ``instruction``,
-    ``backend``, ``model``. One Run per (query_id, instruction, backend, model). Without
+    ``backend``, ``model``, ``system`` (or ``run``/``tag``). One Run per (query_id, instruction, backend,
+    model, system), named after its system. Without
     ranks, ranks follow descending score; without scores, ``score = -rank`` (params say so).
     Any bad row raises a RowError (line + column); nothing is half-imported.
     """
@@ -989,7 +1023,7 @@ def read_ranked_csv(path: str | Path, encoding: str | None = None, *, name: str 
             fail("score" if "score" in lower else "rank", "the row has neither a score nor a rank.",
                  "Fill in the score or the rank of this document.")
             continue
-        key = (qid, get("instruction"), get("backend"), get("model"))
+        key = (qid, get("instruction"), get("backend"), get("model"), get("system") or get("run") or get("tag"))
         if (key, did) in seen:
             fail("doc_id", f"doc_id '{did}' is ranked twice for query '{qid}' (first on line {seen[(key, did)]}).",
                  "Keep one row per document and query, or give the second ranking its own instruction/model.")
@@ -1005,7 +1039,7 @@ def read_ranked_csv(path: str | Path, encoding: str | None = None, *, name: str 
     if not groups:
         raise NothingImported(f"{source} holds no ranked rows.", "Add one row per (query_id, doc_id) with a score or rank.")
     runs = []
-    for (qid, instr, backend, model), items in groups.items():
+    for (qid, instr, backend, model, system), items in groups.items():
         have_rank = all(r is not None for _, _, _, r in items)
         have_score = all(s is not None for _, _, s, _ in items)
         if have_rank:
@@ -1026,11 +1060,15 @@ def read_ranked_csv(path: str | Path, encoding: str | None = None, *, name: str 
             for i, s in enumerate(scores, start=1):
                 s.rank = i
         params = {"source_file": source, "source_backend": backend or None}
+        if system:
+            params["system"] = system
         if not have_score:
             params["score_from_rank"] = True
-        runs.append(Run(instruction=instr, backend="imported", model_id=model or f"imported:{path.stem}",
+        # one run per system (a `system`, `run` or `tag` column), named after it
+        runs.append(Run(instruction=instr, backend="imported",
+                        model_id=model or f"imported:{system or path.stem}",
                         query_id=qid, params=params, status="imported", scores=scores,
-                        name=name or instr or path.stem))
+                        name=name or system or instr or path.stem))
     return runs
 
 
