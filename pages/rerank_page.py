@@ -67,7 +67,7 @@ if mode == "Stored set":
             thumb = frames.thumbnail_data_uri(query.image, 160)
             if thumb:
                 qc1.image(thumb, caption="query image")
-        qc2.markdown("**Query:** " + (esc(query.text) if query.text else "_(image only)_"))
+        qc2.text("Query: " + (query.text or "(image only)"))
 else:
     qc1, qc2 = st.columns([3, 2])
     qtext = qc1.text_input("Query text", key="rr_qtext")

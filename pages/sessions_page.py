@@ -56,7 +56,7 @@ with st.expander("Rename or delete"):
         st.session_state.confirm_delete = sid
         st.rerun()
 
-st.header(session.name, anchor=False)
+st.header(esc(session.name), anchor=False)
 sets = store.list_candidate_sets(sid)
 runs = store.list_runs(session_id=sid)
 tab_runs, tab_labels, tab_rerun, tab_io = st.tabs(["Runs", "Labels & notes", "Re-run", "Export / import"])

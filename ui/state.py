@@ -107,7 +107,11 @@ def sync_url() -> None:
     current = {k: st.query_params.get(k) for k in URL_KEYS if st.query_params.get(k) is not None}
     if current != wanted:
         with contextlib.suppress(Exception):
-            st.query_params.from_dict(wanted)
+            for key in URL_KEYS:
+                if key in wanted and current.get(key) != wanted[key]:
+                    st.query_params[key] = wanted[key]
+                elif key not in wanted and key in current:
+                    del st.query_params[key]
 
 
 def flash(kind: str, text: str) -> None:

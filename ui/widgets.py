@@ -91,7 +91,12 @@ def _load_reranker(backend: str, model_path: str | None = None, dtype: str | Non
     opts = {}
     if backend not in ("lexical", "bm25"):
         opts = {k: v for k, v in {"model_path": model_path, "dtype": dtype, "device": device}.items() if v}
-    return registry.get_reranker(backend, **opts), threading.Lock()
+    reranker = registry.get_reranker(backend, **opts)
+    if backend in ("lexical", "bm25"):
+        from workbench.rerank.lexical import tokenize
+
+        tokenize("预热 warm-up")      # jieba loads its dictionary here (seconds), not in the first job
+    return reranker, threading.Lock()
 
 
 def load_reranker(backend: str, model_path: str | None = None, dtype: str | None = None,
@@ -238,7 +243,8 @@ def sidebar() -> None:
                              on_change=state.session_picker_changed, args=("sb_session",))
             else:
                 st.caption("No sessions yet — import a set to start one.")
-            ui_jobs.sidebar_panel()
+            with st.container():         # always drawn: the elements below keep their place
+                ui_jobs.sidebar_panel()
         st.caption(f"Database: {esc(config.db_path().name)}", help=str(config.db_path()))
 
         st.markdown("**Backend & device**")
