@@ -18,7 +18,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from workbench import compare  # noqa: E402
-from workbench.model import Run, Score  # noqa: E402
+from workbench.model import Run, Result  # noqa: E402
 
 THRESHOLD_S = 1.0
 
@@ -40,7 +40,7 @@ def make_session(n_queries: int, n_docs: int, n_runs: int, seed: int = 0):
             else:
                 scores = 1 / (1 + np.exp(-raw))
             order = np.argsort(-scores, kind="stable")
-            sc = [Score(f"{qid}-d{i:02d}", float(scores[i]), rank=int(np.where(order == i)[0][0]) + 1, index=i)
+            sc = [Result(f"{qid}-d{i:02d}", float(scores[i]), rank=int(np.where(order == i)[0][0]) + 1, index=i)
                   for i in range(n_docs)]
             runs.append(Run(instruction=f"instruction {r}", backend="bm25" if r == n_runs - 1 else "qwen-vl",
                             model_id="m", id=q * n_runs + r + 1, query_id=qid, scores=sc,

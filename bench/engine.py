@@ -91,16 +91,16 @@ def timed(fn, reps: int = 1):
 def p1_overhead(small: str, images: list[str]) -> tuple[float, str]:
     from workbench.model import Query
     from workbench.rerank import get_reranker, plan_batches
-    from workbench.rerank.qwen_vl import _query_images
+    from workbench.rerank.qwen_vl.reranker import _query_images
 
     rr = get_reranker("qwen-vl", model_path=small)
     q = Query("q", text="red running shoes")
     docs = mixed_docs(images, 24)
-    rr.rank(INSTR, q, docs[:2])  # warm-up
+    rr.rank(q, docs[:2], INSTR)  # warm-up
 
     def end_to_end():
         rr._prefix_store = None
-        return rr.rank(INSTR, q, docs)
+        return rr.rank(q, docs, INSTR)
 
     # the bare forwards: the same plan, the inputs encoded beforehand, the same forward routine
     costs = rr._costs(INSTR, q, docs)
@@ -160,7 +160,7 @@ def p3_prefix(small: str, images: list[str], qimage: str) -> tuple[float, str]:
     docs = [Document(f"d{i}", text=_text(i, 6)) for i in range(8)]
     def run(rr):
         rr._prefix_store = None  # cold: the prefix is computed inside the timed call
-        return rr.rank(INSTR, q, docs)
+        return rr.rank(q, docs, INSTR)
 
     for _ in range(2):  # warm-up (shapes)
         run(on)
@@ -206,11 +206,11 @@ q = Query("q", text="red running shoes")
 words = {words!r}
 def doc(i):
     return Document(f"d{{i}}", text=" ".join(words[(i * 7 + j) % len(words)] for j in range(5 + i % 40)))
-rr.rank("I", q, [doc(i) for i in range(16)])  # warm-up: allocator, kernels
+rr.rank(q, [doc(i) for i in range(16)], "I")  # warm-up: allocator, kernels
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 n = int(sys.argv[1])
 t = time.perf_counter()
-res = rr.rank("I", q, [doc(i) for i in range(n)])
+res = rr.rank(q, [doc(i) for i in range(n)], "I")
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({{"n": n, "base_kb": base, "peak_kb": peak, "s": time.perf_counter() - t,
                   "results": len(res)}}))

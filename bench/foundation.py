@@ -82,7 +82,7 @@ def bench_import(csv_path: Path, db: Path) -> tuple[float, float, int, int]:
 
 
 def bench_runs(db: Path, n_docs: int, n_runs: int, seed: int = 0) -> float:
-    from workbench.model import CandidateSet, Document, Query, Run, Score
+    from workbench.model import CandidateSet, Document, Query, Run, Result
     from workbench.store import Store
 
     rng = random.Random(seed)
@@ -95,7 +95,7 @@ def bench_runs(db: Path, n_docs: int, n_runs: int, seed: int = 0) -> float:
         values = [rng.random() for _ in range(n_docs)]
         order = sorted(range(n_docs), key=lambda i: -values[i])
         rank = {i: r + 1 for r, i in enumerate(order)}
-        all_scores.append([Score(f"d{i:04d}", values[i], rank[i], i) for i in range(n_docs)])
+        all_scores.append([Result(f"d{i:04d}", values[i], rank[i], i) for i in range(n_docs)])
     t0 = time.perf_counter()
     for k, scores in enumerate(all_scores):
         run_id = store.create_run(set_id, Run(instruction=f"instruction {k}", backend="qwen-vl",

@@ -220,14 +220,14 @@ def main(argv=None) -> int:
                 docs = make_docs(kind, n, folder, args.config == "small")
                 times = {}
                 for name, rr in (("naive", naive), ("ours", ours)):
-                    rr.rank(INSTR, query, docs[: min(len(docs), 8)])  # warm-up
+                    rr.rank(query, docs[: min(len(docs), 8)], INSTR)  # warm-up
                     best = float("inf")
                     for _ in range(max(1, args.reps)):
                         rr._prefix_store = None
                         if cuda:
                             torch.cuda.synchronize()
                         t = time.perf_counter()
-                        rr.rank(INSTR, query, docs)
+                        rr.rank(query, docs, INSTR)
                         if cuda:
                             torch.cuda.synchronize()
                         best = min(best, time.perf_counter() - t)

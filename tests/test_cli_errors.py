@@ -201,13 +201,13 @@ class _InterruptAfter:
     def __getattr__(self, name):
         return getattr(self.inner, name)
 
-    def rank(self, instruction, query, docs, **kw):
+    def rank(self, query, docs, instruction=None, **kw):
         self.calls += 1
         if self.calls == self.n:
             if kw.get("on_scores"):
                 kw["on_scores"]({0: 0.5})      # one batch finished before the interrupt
             raise KeyboardInterrupt
-        return self.inner.rank(instruction, query, docs, **kw)
+        return self.inner.rank(query, docs, instruction, **kw)
 
 
 def test_ctrl_c_during_file_rerank_keeps_finished_rankings(files, capsys, monkeypatch):

@@ -11,7 +11,7 @@ from scipy import stats
 
 from workbench import compare
 from workbench.errors import InputError, WorkbenchError
-from workbench.model import Run, Score
+from workbench.model import Run, Result
 
 
 def make_run(qid, scores: dict[str, float], name="r", ranks: dict[str, int] | None = None, id=None,
@@ -21,7 +21,7 @@ def make_run(qid, scores: dict[str, float], name="r", ranks: dict[str, int] | No
         order = sorted(scores, key=lambda d: (-scores[d], d))
         ranks = {d: i for i, d in enumerate(order, 1)}
     return Run(instruction=instruction, backend=backend, model_id="m", query_id=qid, name=name, id=id,
-               scores=[Score(d, s, ranks[d]) for d, s in scores.items()])
+               scores=[Result(d, s, ranks[d]) for d, s in scores.items()])
 
 
 # --------------------------------------------------------------------------- labels & grouping
@@ -67,7 +67,7 @@ def test_rank_table_shifts_and_changed():
 
 def test_rank_table_ties_follow_rank_then_score_then_doc_id():
     r = Run("i", "b", "m", query_id="q", name="r",
-            scores=[Score("z", .5, 1), Score("y", .5, 1), Score("x", .9, 1)])   # all ranks tied
+            scores=[Result("z", .5, 1), Result("y", .5, 1), Result("x", .9, 1)])   # all ranks tied
     assert compare.ordered_doc_ids(r) == ["x", "y", "z"]
     t = compare.rank_table([r])
     assert list(t["r rank"]) == [1, 2, 3]
@@ -220,7 +220,7 @@ def test_tie_order_changes_metric_consistently_with_rank_table():
     labels = {"q": {"b": 0, "c": 2}}
     # b and c tie on score and carry no rank difference: doc id decides -> b before c
     r = Run("i", "b", "m", query_id="q", name="T",
-            scores=[Score("c", 0.5, 1), Score("b", 0.5, 1), Score("a", 0.9, 1)])
+            scores=[Result("c", 0.5, 1), Result("b", 0.5, 1), Result("a", 0.9, 1)])
     assert list(compare.rank_table([r])["doc_id"]) == ["a", "b", "c"]
     res = compare.metrics([r], labels, k=3)
     assert res.values("T", "MRR")["q"] == pytest.approx(1 / 3)
@@ -365,12 +365,12 @@ def test_session_correlations_with_two_document_queries():
     """A query with only two documents must not crash the session averages (scipy's
     asymptotic tau p-value divides by n - 2)."""
     from workbench.compare import correlations
-    from workbench.model import Run, Score
+    from workbench.model import Run, Result
 
     def run(name, qid, scores):
         ranked = sorted(scores.items(), key=lambda kv: -kv[1])
         return Run(name, "lexical", "bm25", query_id=qid, name=name,
-                   scores=[Score(d, s, r) for r, (d, s) in enumerate(ranked, 1)])
+                   scores=[Result(d, s, r) for r, (d, s) in enumerate(ranked, 1)])
 
     runs = [run("a", "q1", {"d1": 0.9, "d2": 0.1}), run("b", "q1", {"d1": 0.2, "d2": 0.8}),
             run("a", "q2", {"x": 0.5, "y": 0.4, "z": 0.1}), run("b", "q2", {"x": 0.6, "y": 0.3, "z": 0.2})]

@@ -60,9 +60,12 @@ class MemCache:
         self.data.update(items)
 
 
-def reference_scores(path, instruction, query, docs):
+def reference_scores(path, instruction, query, docs, layout="lychee"):
     """Independent implementation of the model-card recipe: messages by hand, processor,
-    a full forward (all positions), softmax over [no, yes] at the last position."""
+    a full forward (all positions), softmax over [no, yes] at the last position.
+
+    layout "lychee": separate text elements "<Instruct>: " + instruction, "<Query>:", … (public
+    Lychee usage code); "lychee-v1": "<Instruct>: {instruction}\n<Query>:" as one element."""
     from workbench.rerank.compat import ensure_torchvision
 
     ensure_torchvision()
@@ -79,7 +82,11 @@ def reference_scores(path, instruction, query, docs):
         def img(p):
             return {"type": "image", "image": p, "min_pixels": config.MIN_PIXELS,
                     "max_pixels": config.MAX_PIXELS}
-        user = [{"type": "text", "text": "<Instruct>: " + instruction + "\n<Query>:"}]
+        if layout == "lychee-v1":
+            user = [{"type": "text", "text": "<Instruct>: " + instruction + "\n<Query>:"}]
+        else:
+            user = [{"type": "text", "text": "<Instruct>: " + instruction},
+                    {"type": "text", "text": "<Query>:"}]
         if query.image:
             user.append(img(query.image))
         if query.text:
@@ -124,24 +131,36 @@ def test_four_modality_pairs(reranker, images, query_kind, doc_kind):
     d = Document("d", text="a pair of red shoes" if "text" in doc_kind else "",
                  image=images["b"] if "image" in doc_kind else None)
     assert q.modality == query_kind and d.modality == doc_kind
-    res = reranker.rank(INSTR, q, [d])
+    res = reranker.rank(q, [d], INSTR)
     s = res[0].score
     assert np.isfinite(s) and 0.0 < s < 1.0
 
 
-def test_matches_independent_recipe(reranker, tiny_checkpoint, images, docs):
+@pytest.mark.parametrize("layout", ["lychee", "lychee-v1"])
+def test_matches_independent_recipe(tiny_checkpoint, images, docs, layout):
+    rr = get_reranker("qwen-vl", model_path=tiny_checkpoint, batch_size=4, prompt_format=layout)
     q = Query("q", text="red running shoes", image=images["c"])
-    got = reranker.rank(INSTR, q, docs).scores_in_input_order()
-    ref = reference_scores(tiny_checkpoint, INSTR, q, docs)
+    got = rr.rank(q, docs, INSTR).scores_in_input_order()
+    ref = reference_scores(tiny_checkpoint, INSTR, q, docs, layout)
     np.testing.assert_allclose(got, ref, atol=1e-5, rtol=0)
     assert max(ref) - min(ref) > 1e-4  # the checkpoint really discriminates inputs
+
+
+def test_default_format_is_lychee_and_layouts_really_differ(reranker, tiny_checkpoint, images, docs):
+    assert reranker.format.name == "lychee" and reranker.params()["prompt"] == "lychee"
+    v1 = get_reranker("qwen-vl", model_path=tiny_checkpoint, prompt_format="lychee-v1")
+    q = Query("q", text="red running shoes")
+    a = reranker.rank(q, docs[:2], INSTR).scores_in_input_order()
+    b = v1.rank(q, docs[:2], INSTR).scores_in_input_order()
+    assert max(abs(x - y) for x, y in zip(a, b)) > 1e-6   # one token apart: not the same input
+    assert reranker.cache_key(INSTR, q, docs[0]) != v1.cache_key(INSTR, q, docs[0])
 
 
 def test_alone_equals_padded_mixed_batch(tiny_checkpoint, docs):
     rr = get_reranker("qwen-vl", model_path=tiny_checkpoint, batch_size=len(docs))
     q = Query("q", text="red running shoes")
-    batched = rr.rank(INSTR, q, docs).scores_in_input_order()
-    alone = [rr.rank(INSTR, q, [d]).scores_in_input_order()[0] for d in docs]
+    batched = rr.rank(q, docs, INSTR).scores_in_input_order()
+    alone = [rr.rank(q, [d], INSTR).scores_in_input_order()[0] for d in docs]
     np.testing.assert_allclose(batched, alone, atol=1e-5, rtol=0)
     # the batch really was padded: lengths differ
     enc = rr.encode([rr.messages_for(INSTR, q, d) for d in docs])
@@ -154,7 +173,7 @@ def test_overlong_document_truncated_with_prompt_intact(tiny_checkpoint, images)
     q = Query("q", text="red running shoes")
     long_doc = Document("too-long", text="breathable mesh running shoes, red. " * 200, image=images["a"])
     short = Document("short", text="red shoes")
-    res = rr.rank(INSTR, q, [short, long_doc])
+    res = rr.rank(q, [short, long_doc], INSTR)
     assert any("too-long" in w and "truncated" in w for w in res.warnings)
     assert not any("'short'" in w for w in res.warnings)
     msgs = rr._fit(INSTR, q, long_doc)
@@ -176,21 +195,21 @@ def test_v4_layout_gives_same_scores(tmp_path, reranker, docs):
     assert "text_config" not in json.loads((v4 / "config.json").read_text())
     rr4 = get_reranker("qwen-vl", model_path=str(v4))
     q = Query("q", text="red running shoes")
-    np.testing.assert_allclose(rr4.rank(INSTR, q, docs).scores_in_input_order(),
-                               reranker.rank(INSTR, q, docs).scores_in_input_order(), atol=1e-6)
+    np.testing.assert_allclose(rr4.rank(q, docs, INSTR).scores_in_input_order(),
+                               reranker.rank(q, docs, INSTR).scores_in_input_order(), atol=1e-6)
 
 
 def test_cache_second_call_all_hits(reranker, docs):
     cache = MemCache()
     q = Query("q", text="shoes")
-    first = reranker.rank(INSTR, q, docs, cache=cache)
+    first = reranker.rank(q, docs, INSTR, cache=cache)
     assert first.cache_hits == 0 and first.cache_misses == len(docs)
     assert len(cache.data) == len(docs)
-    second = reranker.rank(INSTR, q, docs, cache=cache)
+    second = reranker.rank(q, docs, INSTR, cache=cache)
     assert second.cache_hits == len(docs) and second.cache_misses == 0
     assert [r.score for r in second] == [r.score for r in first]
     # a different instruction is a different key
-    third = reranker.rank("other instruction", q, docs, cache=cache)
+    third = reranker.rank(q, docs, "other instruction", cache=cache)
     assert third.cache_hits == 0
 
 
@@ -206,7 +225,7 @@ def test_cancel_between_batches_keeps_partial(tiny_checkpoint, docs):
 
     cache = MemCache()
     with pytest.raises(Cancelled) as info:
-        rr.rank(INSTR, Query("q", text="shoes"), docs, cancel=cancel, on_scores=on_scores,
+        rr.rank(Query("q", text="shoes"), docs, INSTR, cancel=cancel, on_scores=on_scores,
                 cache=cache, progress=lambda d, t: progress.append((d, t)))
     done = info.value.done
     assert 1 <= done <= 2 and info.value.total == len(docs)  # one batch (cap 2) was done
@@ -217,7 +236,7 @@ def test_cancel_between_batches_keeps_partial(tiny_checkpoint, docs):
 
 
 def test_results_api_and_top_k(reranker, docs):
-    res = reranker.rank(INSTR, Query("q", text="shoes"), docs, top_k=3)
+    res = reranker.rank(Query("q", text="shoes"), docs, INSTR, top_k=3)
     assert len(res) == 3 and [r.rank for r in res] == [1, 2, 3]
     assert res.top_k(2) == res.results[:2]
     assert res[res[0].doc_id] is res[0] and res.get(res[1].doc_id).rank == 2
@@ -255,30 +274,32 @@ def test_length_estimate_matches_processor(reranker, images):
 
 def test_empty_instruction_uses_default_and_keys_on_it(reranker):
     cache = MemCache()
-    res = reranker.rank("", Query("q", text="shoes"), [Document("d", text="shoes")], cache=cache)
+    res = reranker.rank(Query("q", text="shoes"), [Document("d", text="shoes")], "", cache=cache)
     assert res.instruction == config.DEFAULT_INSTRUCTION
     assert next(iter(cache.data)).instruction == config.DEFAULT_INSTRUCTION
-    again = reranker.rank(config.DEFAULT_INSTRUCTION, Query("q", text="shoes"),
-                          [Document("d", text="shoes")], cache=cache)
+    again = reranker.rank(Query("q", text="shoes"), [Document("d", text="shoes")], config.DEFAULT_INSTRUCTION, cache=cache)
     assert again.cache_hits == 1
 
 
-def test_qwen3_family_defaults_and_prompt():
-    from workbench.rerank.qwen_vl import (QWEN3_DEFAULTS, QWEN3_PROMPT, LYCHEE_PROMPT, build_messages,
-                                          detect_family)
+def test_family_detection_and_prompt_format_layouts():
+    from workbench.rerank.prompts import get_format
+    from workbench.rerank.qwen_vl import detect_family
 
-    assert detect_family("/m/x", {"model_type": "qwen3_vl"}) == QWEN3_PROMPT
-    assert detect_family("/m/Qwen3-VL-Reranker-8B", {"model_type": "whatever"}) == QWEN3_PROMPT
-    assert detect_family("/m/lychee-rerank-mm", {"model_type": "qwen2_5_vl"}) == LYCHEE_PROMPT
-    assert QWEN3_DEFAULTS["max_length"] == 8192 and QWEN3_DEFAULTS["max_pixels"] == 1800 * 32 * 32
-    m = build_messages("I", Query("q", text=""), "", "/x.png", min_pixels=1, max_pixels=2,
-                       prompt=QWEN3_PROMPT)
+    assert detect_family("/m/x", {"model_type": "qwen3_vl"}) == "qwen3-vl"
+    assert detect_family("/m/Qwen3-VL-Reranker-8B", {"model_type": "whatever"}) == "qwen3-vl"
+    assert detect_family("/m/lychee-rerank-mm", {"model_type": "qwen2_5_vl"}) == "qwen2.5-vl"
+    q3 = get_format("qwen3-vl-reranker").with_limits(min_pixels=1, max_pixels=2)
+    assert q3.max_length == 8192 and get_format("qwen3-vl-reranker").max_pixels == 1800 * 32 * 32
+    m = q3.messages("I", "", None, "", "/x.png")
     texts = [p.get("text") for p in m[1]["content"]]
     assert texts[:3] == ["<Instruct>: I", "<Query>:", "NULL"] and texts[3] == "\n<Document>:"
     assert m[1]["content"][4] == {"type": "image", "image": "/x.png", "min_pixels": 1, "max_pixels": 2}
-    lm = build_messages("I", Query("q", text="t", image="/q.png"), "d", "/d.png", min_pixels=1,
-                        max_pixels=2)
-    kinds = [(p["type"], p.get("text", p.get("image"))) for p in lm[1]["content"]]
+    v1 = get_format("lychee-v1").with_limits(min_pixels=1, max_pixels=2)
+    kinds = [(p["type"], p.get("text", p.get("image"))) for p in v1.messages("I", "t", "/q.png", "d", "/d.png")[1]["content"]]
     assert kinds == [("text", "<Instruct>: I\n<Query>:"), ("image", "/q.png"), ("text", "t"),
+                     ("text", "\n<Document>:"), ("image", "/d.png"), ("text", "d")]
+    lm = get_format("lychee").messages("I", "t", "/q.png", "d", "/d.png")
+    kinds = [(p["type"], p.get("text", p.get("image"))) for p in lm[1]["content"]]
+    assert kinds == [("text", "<Instruct>: I"), ("text", "<Query>:"), ("image", "/q.png"), ("text", "t"),
                      ("text", "\n<Document>:"), ("image", "/d.png"), ("text", "d")]
     assert lm[0]["content"][0]["text"] == config.SYSTEM_PROMPT

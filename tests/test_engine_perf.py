@@ -145,9 +145,9 @@ def test_cost_estimate_close_to_real_length(rr_reuse, images, docs):
 @pytest.mark.parametrize("kind", ["text", "image", "image+text"])
 def test_prefix_reuse_and_budget_batching_equal_full_recompute(rr_full, rr_reuse, images, docs, kind):
     q = _query(kind, images)
-    full = rr_full.rank(INSTR, q, docs)
+    full = rr_full.rank(q, docs, INSTR)
     before = dict(rr_reuse.stats)
-    reuse = rr_reuse.rank(INSTR, q, docs)
+    reuse = rr_reuse.rank(q, docs, INSTR)
     assert rr_reuse.stats["prefix_batches"] > before["prefix_batches"]  # the reuse path really ran
     np.testing.assert_allclose(reuse.scores_in_input_order(), full.scores_in_input_order(),
                                atol=1e-5, rtol=0)
@@ -166,15 +166,15 @@ def test_prefix_reused_across_batches_of_one_query(tiny_checkpoint, images, docs
                       token_budget=100_000)
     ref = get_reranker("qwen-vl", model_path=tiny_checkpoint, prefix_reuse=False, batch_size=3)
     q = _query("image", images)
-    got = rr.rank(INSTR, q, docs)
+    got = rr.rank(q, docs, INSTR)
     assert rr.stats["prefix_batches"] >= 2 and rr.stats["prefix_computed"] < rr.stats["prefix_batches"]
     np.testing.assert_allclose(got.scores_in_input_order(),
-                               ref.rank(INSTR, q, docs).scores_in_input_order(), atol=1e-5, rtol=0)
+                               ref.rank(q, docs, INSTR).scores_in_input_order(), atol=1e-5, rtol=0)
     # another query image of the same size must not reuse the stored prefix
     other = _image(images["q"].replace("q.png", "q2.png"), 168, 140, 99)
     n = rr.stats["prefix_computed"]
-    a = rr.rank(INSTR, Query("q", image=other), docs).scores_in_input_order()
-    b = ref.rank(INSTR, Query("q", image=other), docs).scores_in_input_order()
+    a = rr.rank(Query("q", image=other), docs, INSTR).scores_in_input_order()
+    b = ref.rank(Query("q", image=other), docs, INSTR).scores_in_input_order()
     assert rr.stats["prefix_computed"] > n
     np.testing.assert_allclose(a, b, atol=1e-5, rtol=0)
 
@@ -270,7 +270,7 @@ def test_inputs_built_per_batch(tiny_checkpoint):
 
     rr.encode = spy
     docs = [Document(f"d{i}", text=f"doc {i} red shoes") for i in range(10)]
-    rr.rank(INSTR, Query("q", text="shoes"), docs)
+    rr.rank(Query("q", text="shoes"), docs, INSTR)
     assert sizes and max(sizes) <= 4 and sum(sizes) == 10
 
 
@@ -316,7 +316,7 @@ def test_rerun_and_added_instruction_compute_only_missing(tmp_path, tiny_checkpo
     stored = {r.id: r for r in store.list_runs(set_id=set_id)}
     assert (stored[runs[1].id].cache_hits, stored[runs[1].id].cache_misses) == (0, n)
     # cached scores equal a fresh computation with no cache at all
-    fresh = rr.rank(INSTR, store.load_candidate_set(set_id).query, store.load_candidate_set(set_id).documents)
+    fresh = rr.rank(store.load_candidate_set(set_id).query, store.load_candidate_set(set_id).documents, INSTR)
     cached = {s.doc_id: s.score for s in again.scores}
     for r in fresh:
         assert abs(cached[r.doc_id] - r.score) <= 1e-5

@@ -19,7 +19,7 @@ from workbench import config
 from workbench import io as wio
 from workbench.cli import main
 from workbench.errors import EncodingError, InputError, NothingImported, RowError
-from workbench.model import Label, Run, Score
+from workbench.model import Label, Run, Result
 
 DATA = Path(__file__).parent / "data" / "io"
 
@@ -229,11 +229,11 @@ def test_samples_import_cleanly_with_labels_on_every_doc():
 
 def _runs() -> list[Run]:
     a = Run(instruction="=HYPERLINK(\"http://x\")", backend="lexical", model_id="bm25", set_id=1, name="",
-            scores=[Score("d1", 0.9, 1), Score("-5", -1.25, 2), Score("@d3", 0.1, 3)])
+            scores=[Result("d1", 0.9, 1), Result("-5", -1.25, 2), Result("@d3", 0.1, 3)])
     b = Run(instruction="Given a web search query", backend="qwen-vl", model_id="lychee", set_id=1,
-            scores=[Score("d1", 0.2, 3), Score("-5", 0.7, 1), Score("@d3", 0.5, 2)])
+            scores=[Result("d1", 0.2, 3), Result("-5", 0.7, 1), Result("@d3", 0.5, 2)])
     c = Run(instruction="Given a web search query", backend="qwen-vl", model_id="lychee", set_id=2,
-            scores=[Score("x1", 0.6, 1)])
+            scores=[Result("x1", 0.6, 1)])
     return [a, b, c]
 
 
@@ -256,19 +256,19 @@ def test_wide_frame_shares_instruction_columns_across_queries():
     names = wio.run_labels(_runs())
     assert list(df.columns) == ["query_id", "doc_id", "label",
                                 f"{names[0]} rank", f"{names[0]} score",
-                                "Given a web search query rank", "Given a web search query score"]
+                                "qwen-vl: Given a web search query rank", "qwen-vl: Given a web search query score"]
     assert len(df) == 4                                                  # 3 docs of q1 + 1 of q2
     q2 = df[df.query_id == "q2"].iloc[0]
-    assert q2["Given a web search query rank"] == 1 and pd.isna(q2[f"{names[0]} rank"])
+    assert q2["qwen-vl: Given a web search query rank"] == 1 and pd.isna(q2[f"{names[0]} rank"])
     # a second run of the same instruction on the same query gets its own columns
     again = Run(instruction="Given a web search query", backend="qwen-vl", model_id="lychee", set_id=1,
-                scores=[Score("d1", 0.3, 1)])
+                scores=[Result("d1", 0.3, 1)])
     df2 = wio.wide_frame(_runs() + [again], LABELS, QIDS)
-    assert "Given a web search query #2 rank" in df2.columns
+    assert "qwen-vl: Given a web search query #2 rank" in df2.columns
     # same instruction, different backends -> disambiguated by backend
     other = Run(instruction="Given a web search query", backend="lexical", model_id="bm25", set_id=1,
-                scores=[Score("d1", 0.3, 1)])
-    assert "Given a web search query [lexical] rank" in wio.wide_frame([_runs()[1], other]).columns
+                scores=[Result("d1", 0.3, 1)])
+    assert "lexical: Given a web search query rank" in wio.wide_frame([_runs()[1], other]).columns
 
 
 def test_csv_bytes_bom_and_formula_neutralisation(tmp_path):
@@ -416,7 +416,7 @@ def test_json_array_file_keeps_line_numbers(tmp_path):
 
 def test_labels_keyed_by_query_id_for_runs_without_a_set():
     run = Run(instruction="i", backend="lexical", model_id="bm25", query_id="q1",
-              scores=[Score("d1", 0.5, 1), Score("d2", 0.1, 2)])
+              scores=[Result("d1", 0.5, 1), Result("d2", 0.1, 2)])
     df = wio.long_frame([run], {"q1": {"d1": 2}, "q2": {"d2": 1}})
     assert df.label.tolist()[0] == 2 and pd.isna(df.label.tolist()[1])
 

@@ -22,7 +22,7 @@ def test_bm25_ranks_relevant_first_and_scores_are_bm25():
     q = Query("q", text="红色跑步鞋")
     docs = [Document("bottle", text="不锈钢保温杯"), Document("shoes", text="女士红色跑步鞋，轻便透气"),
             Document("empty", text="")]
-    res = get_reranker("bm25").rank("ignored instruction", q, docs)
+    res = get_reranker("bm25").rank(q, docs, "ignored instruction")
     assert res[0].doc_id == "shoes"
     assert res[0].score > 1.0 or res[0].score > res[1].score  # unbounded BM25, not a probability
     assert res.get("bottle").score == 0.0 and res.get("empty").score == 0.0
@@ -32,15 +32,15 @@ def test_bm25_ranks_relevant_first_and_scores_are_bm25():
 def test_instruction_is_ignored_and_ocr_text_counts():
     docs = [Document("a", text="photo"), Document("b", text="photo", ocr_text="SALE 50% red sneakers")]
     q = Query("q", text="red sneakers")
-    r1 = get_reranker("lexical").rank("one", q, docs)
-    r2 = get_reranker("lexical").rank("completely different", q, docs)
+    r1 = get_reranker("lexical").rank(q, docs, "one")
+    r2 = get_reranker("lexical").rank(q, docs, "completely different")
     assert r1[0].doc_id == "b" and [x.score for x in r1] == [x.score for x in r2]
     assert "sneakers" in document_text(docs[1])
 
 
 def test_no_overlap_keeps_input_order():
     docs = [Document(str(i), text="alpha beta") for i in range(4)]
-    res = get_reranker("bm25").rank("", Query("q", text="gamma"), docs)
+    res = get_reranker("bm25").rank(Query("q", text="gamma"), docs, "")
     assert [r.doc_id for r in res] == ["0", "1", "2", "3"] and all(r.score == 0 for r in res)
 
 
@@ -52,7 +52,7 @@ def test_lexical_does_not_use_pair_cache():
         def put_many(self, items):
             raise AssertionError("no put")
 
-    res = get_reranker("bm25").rank("", Query("q", text="x"), [Document("a", text="x")], cache=Cache())
+    res = get_reranker("bm25").rank(Query("q", text="x"), [Document("a", text="x")], "", cache=Cache())
     assert res.cache_hits == 0
 
 
@@ -61,7 +61,7 @@ def test_lexical_does_not_use_pair_cache():
 def test_sample_sets_relevant_first(query_id):
     sets = {cs.query.id: cs for s in io.list_samples() for cs in io.read_candidates(s.path).sets}
     cset = sets[query_id]
-    res = get_reranker("bm25").rank("", cset.query, cset.documents)
+    res = get_reranker("bm25").rank(cset.query, cset.documents, "")
     assert cset.labels.get(res[0].doc_id) == max(cset.labels.values())
 
 

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from workbench import io as wio
-from workbench.model import Run, Score
+from workbench.model import Run, Result
 from workbench.samples import seed_samples
 from workbench.store import Store
 
@@ -440,7 +440,7 @@ def test_sessions_export_can_pick_runs():
     for name in ("first", "second"):
         rid = store.create_run(info.id, Run(instruction=name, backend="lexical", model_id="bm25", name=name,
                                             status="done", query_id=cset.query.id))
-        store.add_scores(rid, [Score(doc_id=d.id, score=1.0 - i / 10, rank=i + 1, index=i)
+        store.add_scores(rid, [Result(doc_id=d.id, score=1.0 - i / 10, rank=i + 1, index=i)
                                for i, d in enumerate(cset.documents)])
     at = _sessions_page(info.session_id)
     assert at.selectbox(key="ss_run").value == rid                   # newest run reviewed first

@@ -19,8 +19,8 @@ from workbench import config
 from workbench.errors import InputError
 from workbench.model import Document, Query
 from workbench.rerank import get_reranker
-from workbench.rerank.qwen_vl import (LYCHEE_PROMPT, QWEN3_DEFAULTS, QWEN3_PROMPT, detect_family,
-                                      image_tokens_from_size)
+from workbench.rerank.prompts import QWEN3_VL_RERANKER
+from workbench.rerank.qwen_vl import detect_family, image_tokens_from_size
 from tests.helpers import random_image
 
 INSTR = "Given a user's search query, rank products by visual and textual relevance"
@@ -152,14 +152,14 @@ def test_builder_rejects_bad_family_and_v4_layout(tmp_path):
 # ---- family detection, defaults, prompt ----
 
 def test_family_detection_and_reference_defaults(rr):
-    assert rr.family == QWEN3_PROMPT
-    assert detect_family("/m/any", {"model_type": "qwen3_vl"}) == QWEN3_PROMPT
-    assert detect_family("/m/lychee", {"model_type": "qwen2_5_vl"}) == LYCHEE_PROMPT
+    assert rr.family == "qwen3-vl" and rr.format.name == "qwen3-vl-reranker"
+    assert detect_family("/m/any", {"model_type": "qwen3_vl"}) == "qwen3-vl"
+    assert detect_family("/m/lychee", {"model_type": "qwen2_5_vl"}) == "qwen2.5-vl"
     assert rr.default_instruction == REF_DEFAULT_INSTRUCTION
     assert (rr.min_pixels, rr.max_pixels) == (REF_MIN_PIXELS, REF_MAX_PIXELS)
-    assert rr.max_length == QWEN3_DEFAULTS["max_length"] == 8192
+    assert rr.max_length == QWEN3_VL_RERANKER.max_length == 8192
     assert rr.image_patch_size == 16
-    assert rr.params()["prompt"] == QWEN3_PROMPT
+    assert rr.params()["prompt"] == "qwen3-vl-reranker"
     assert type(rr.model).__name__ == "Qwen3VLForConditionalGeneration"
 
 
@@ -185,19 +185,19 @@ def test_four_modality_pairs(rr, images, query_kind, doc_kind):
               image=images["c"] if query_kind != "text" else None)
     d = Document("d", text=None if doc_kind == "image" else "mesh running shoes in red",
                  image=images["b"] if doc_kind != "text" else None)
-    score = rr.rank(INSTR, q, [d])[0].score
+    score = rr.rank(q, [d], INSTR)[0].score
     assert math.isfinite(score) and 0 < score < 1
 
 
 def test_matches_independent_reference_recipe(rr, tiny_qwen3_checkpoint, images, docs):
     q = Query("q", text="red running shoes", image=images["c"])
-    got = rr.rank(INSTR, q, docs).scores_in_input_order()
+    got = rr.rank(q, docs, INSTR).scores_in_input_order()
     ref = reference_scores(tiny_qwen3_checkpoint, INSTR, q, docs)
     np.testing.assert_allclose(got, ref, atol=1e-5, rtol=0)
     assert max(ref) - min(ref) > 1e-4  # the checkpoint really discriminates inputs
     # the default instruction and "NULL" for an empty document, too
     empty = [Document("e", text="")]
-    np.testing.assert_allclose(rr.rank("", Query("q", text="shoes"), empty).scores_in_input_order(),
+    np.testing.assert_allclose(rr.rank(Query("q", text="shoes"), empty, "").scores_in_input_order(),
                                reference_scores(tiny_qwen3_checkpoint, REF_DEFAULT_INSTRUCTION,
                                                 Query("q", text="shoes"), empty), atol=1e-5, rtol=0)
 
@@ -207,9 +207,9 @@ def test_alone_equals_padded_mixed_batch(tiny_qwen3_checkpoint, docs):
                       token_budget=100_000, prefix_reuse=False)
     rr.batch_overhead = 10**6  # a call costs more than any padding: one batch of all five
     q = Query("q", text="red running shoes")
-    batched = rr.rank(INSTR, q, docs).scores_in_input_order()
+    batched = rr.rank(q, docs, INSTR).scores_in_input_order()
     assert rr.stats["full_batches"] == 1  # one padded batch of all five
-    alone = [rr.rank(INSTR, q, [d]).scores_in_input_order()[0] for d in docs]
+    alone = [rr.rank(q, [d], INSTR).scores_in_input_order()[0] for d in docs]
     np.testing.assert_allclose(batched, alone, atol=1e-5, rtol=0)
     enc = rr.encode([rr.messages_for(INSTR, q, d) for d in docs])
     lengths = enc["attention_mask"].sum(1).tolist()
@@ -223,8 +223,8 @@ def test_shared_prefix_reuse_equals_plain_path(tiny_qwen3_checkpoint, rr, images
     for q in (Query("q1", text="red running shoes"),
               Query("q2", text="shoe", image=images["c"]),     # query image inside the prefix
               Query("q3", image=images["b"])):
-        plain = rr.rank(INSTR, q, docs).scores_in_input_order()
-        shared = reuse.rank(INSTR, q, docs).scores_in_input_order()
+        plain = rr.rank(q, docs, INSTR).scores_in_input_order()
+        shared = reuse.rank(q, docs, INSTR).scores_in_input_order()
         np.testing.assert_allclose(shared, plain, atol=1e-5, rtol=0)
     assert reuse.stats["prefix_batches"] == 3 and reuse.stats["full_batches"] == 0
     assert reuse.stats["prefix_computed"] == 3
@@ -264,7 +264,7 @@ def test_truncation_keeps_generation_prompt(tiny_qwen3_checkpoint, images):
     q = Query("q", text="red running shoes")
     long_doc = Document("too-long", text="breathable mesh running shoes, red. " * 200, image=images["b"])
     short = Document("short", text="red shoes")
-    res = rr.rank(INSTR, q, [short, long_doc])
+    res = rr.rank(q, [short, long_doc], INSTR)
     assert any("too-long" in w and "truncated" in w for w in res.warnings)
     assert not any("'short'" in w for w in res.warnings)
     enc = rr.encode([rr._fit(INSTR, q, long_doc)])
@@ -281,15 +281,15 @@ def test_cache_keys_differ_from_lychee(tiny_qwen3_checkpoint, tiny_checkpoint, r
     from workbench.store import Store
 
     lychee = get_reranker("qwen-vl", model_path=tiny_checkpoint)
-    assert lychee.family == LYCHEE_PROMPT
+    assert lychee.family == "qwen2.5-vl" and lychee.format.name == "lychee"
     q = Query("q", text="red running shoes")
     k3, kl = rr.cache_key(INSTR, q, docs[0]), lychee.cache_key(INSTR, q, docs[0])
     assert k3 != kl and k3.params != kl.params and k3.model_id != kl.model_id
     assert (k3.query_hash, k3.doc_hash, k3.instruction) == (kl.query_hash, kl.doc_hash, kl.instruction)
     store = Store()
-    first = rr.rank(INSTR, q, docs, cache=store)
+    first = rr.rank(q, docs, INSTR, cache=store)
     assert first.cache_misses == len(docs)
-    assert rr.rank(INSTR, q, docs, cache=store).cache_hits == len(docs)
-    other = lychee.rank(INSTR, q, docs, cache=store)
+    assert rr.rank(q, docs, INSTR, cache=store).cache_hits == len(docs)
+    other = lychee.rank(q, docs, INSTR, cache=store)
     assert other.cache_hits == 0  # never served Qwen3-VL scores
     assert other.scores_in_input_order() != first.scores_in_input_order()

@@ -96,12 +96,12 @@ def test_docs_from_lines_skips_blank_lines_and_rejects_empty():
 
 
 def test_import_runs_checks_everything_before_saving(stored):
-    from workbench.model import Run, Score
+    from workbench.model import Run, Result
 
     store, set_id = stored
     good = Run("ext", "imported", "other-system", query_id="q1",
-               scores=[Score("d2", 0.9, 1), Score("d1", 0.1, 2)])
-    bad = Run("ext", "imported", "other-system", query_id="q1", scores=[Score("nope", 0.5, 1)])
+               scores=[Result("d2", 0.9, 1), Result("d1", 0.1, 2)])
+    bad = Run("ext", "imported", "other-system", query_id="q1", scores=[Result("nope", 0.5, 1)])
     with pytest.raises(InputError) as err:
         service.import_runs(store, "svc", [good, bad])
     assert "nope" in err.value.message and "doc_id" in err.value.fix
@@ -181,12 +181,12 @@ def test_a_run_stopped_from_outside_is_cancelled_with_consistent_ranks(stored):
 
 
 def test_stop_run_settles_a_run_left_running(stored):
-    from workbench.model import Run, Score
+    from workbench.model import Run, Result
 
     store, set_id = stored
     run_id = store.create_run(set_id, Run("x", "lexical", "bm25", status="running", query_id="q1"))
     # stale provisional ranks, as a process that died between batches leaves them
-    store.add_scores(run_id, [Score("d1", 0.2, 1, 0), Score("d2", 0.9, 1, 1), Score("d3", 0.5, 2, 2)])
+    store.add_scores(run_id, [Result("d1", 0.2, 1, 0), Result("d2", 0.9, 1, 1), Result("d3", 0.5, 2, 2)])
     run = service.stop_run(store, run_id)
     assert run.status == "cancelled"
     assert run.ranking() == ["d2", "d3", "d1"]

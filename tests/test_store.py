@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import sqlite3
 import threading
 import time
@@ -14,7 +16,7 @@ from sqlalchemy import inspect
 from workbench import config
 from workbench.errors import InputError, NotFound, StoreError
 from workbench.images import file_hash
-from workbench.model import CacheKey, CandidateSet, Document, Label, Query, Run, Score
+from workbench.model import CacheKey, CandidateSet, Document, Label, Query, Run, Result
 from workbench.store import MIGRATIONS, Store
 from workbench.store import schema as schema_tables
 from workbench.store.engine import make_engine
@@ -150,7 +152,7 @@ def test_blank_db_has_exact_schema(store):
     assert store.migrations_applied == [name for name, _ in MIGRATIONS]
     with sqlite3.connect(store.path) as con:
         recorded = [r[0] for r in con.execute("SELECT name FROM schema_migrations ORDER BY rowid")]
-    assert recorded == ["m001_core", "m002_score_cache_ocr_edits"]
+    assert recorded == ["m001_core", "m002_score_cache_ocr_edits", "m003_prompt_formats"]
 
 
 def test_reopen_applies_nothing(store):
@@ -198,7 +200,7 @@ def test_upgrade_from_m001_keeps_data_and_matches_blank_schema(tmp_path, store):
     assert "score_cache" not in names  # really an m001 database
 
     upgraded = Store(old)
-    assert upgraded.migrations_applied == ["m002_score_cache_ocr_edits"]
+    assert upgraded.migrations_applied == ["m002_score_cache_ocr_edits", "m003_prompt_formats"]
     assert schema_of(old) == schema_of(store.path) == EXPECTED_SCHEMA
     cset = upgraded.load_candidate_set(1)
     assert cset.query.text == "旧查询"
@@ -404,7 +406,7 @@ def test_labels(store, tmp_path):
 
 
 def _scores(doc_ids, base=0.0):
-    return [Score(doc_id=d, score=base + 1 - i / 10, rank=i + 1, index=i) for i, d in enumerate(doc_ids)]
+    return [Result(doc_id=d, score=base + 1 - i / 10, rank=i + 1, index=i) for i, d in enumerate(doc_ids)]
 
 
 def test_runs_partial_scores_idempotent(store, tmp_path):
@@ -420,7 +422,7 @@ def test_runs_partial_scores_idempotent(store, tmp_path):
     assert len(store.load_run(run_id).scores) == 3
     store.add_scores(run_id, _scores(ids)[:3])                 # the same batch again (retry)
     store.add_scores(run_id, _scores(ids)[3:])                 # second batch
-    store.add_scores(run_id, [Score("d0", 0.05, 6, 0)] + [Score(d, s.score, s.rank - 1, s.index)
+    store.add_scores(run_id, [Result("d0", 0.05, 6, 0)] + [Result(d, s.score, s.rank - 1, s.index)
                                                           for d, s in zip(ids[1:], _scores(ids)[1:])])
     store.add_scores(run_id, [])
     store.finish_run(run_id, "done", timings={"total": 1.5, "forward": 1.2}, cache_hits=2, cache_misses=4)
@@ -455,7 +457,7 @@ def test_runs_partial_scores_idempotent(store, tmp_path):
     with pytest.raises(InputError, match="status"):
         store.finish_run(run_id, "finished")
     with pytest.raises(InputError, match="finite"):
-        store.add_scores(run_id, [Score("d0", float("nan"), 1)])
+        store.add_scores(run_id, [Result("d0", float("nan"), 1)])
     assert store.load_run(run_id).scores[-1].score == pytest.approx(0.05)
 
 
@@ -468,7 +470,7 @@ def test_concurrent_writers_do_not_fail(store, tmp_path):
     def work(run_id):
         try:
             for j in range(15):
-                store.add_scores(run_id, [Score(f"doc{j}", j / 15, j + 1)])
+                store.add_scores(run_id, [Result(f"doc{j}", j / 15, j + 1)])
                 store.put_many({CacheKey("m", f"i{run_id}", "q", f"d{j}", "{}"): j / 15})
         except Exception as err:  # noqa: BLE001
             errors.append(err)
@@ -564,3 +566,37 @@ def test_image_hash_from_importer_trusted_only_for_stored_images(store, tmp_path
     again = CandidateSet(Query("q2", "x"), [Document("a", "t", image=str(png), image_hash=file_hash(moved))])
     set2 = store.save_candidate_set(sess.id, again)
     assert Path(store.load_candidate_set(set2).documents[0].image).read_bytes() == moved.read_bytes()
+
+
+def test_m003_marks_first_release_lychee_runs_and_cache_rows_as_lychee_v1(tmp_path):
+    from workbench.model import CacheKey
+    from workbench.rerank.base import canonical_params
+
+    old = tmp_path / "v2.db"
+    engine = make_engine(old)
+    migrate(engine, str(old), upto="m002_score_cache_ocr_edits")
+    v1_params = {"prompt": "lychee-rerank-mm", "min_pixels": 3136, "max_pixels": 1003520,
+                 "max_length": 3200, "dtype": "float32"}
+    q3_params = dict(v1_params, prompt="qwen3-vl-reranker")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO sessions (id, name, description, created_at) VALUES (1, 's', '', 'x')")
+        conn.exec_driver_sql("INSERT INTO candidate_sets (id, session_id, name, created_at) VALUES (1, 1, 'c', 'x')")
+        conn.exec_driver_sql("INSERT INTO queries (set_id, query_id, text) VALUES (1, 'q', 'q')")
+        for i, params in ((1, v1_params), (2, q3_params), (3, {"k1": 1.5})):
+            conn.exec_driver_sql("INSERT INTO runs (id, set_id, instruction, backend, model_id, status, params) "
+                                 "VALUES (?, 1, 'i', 'qwen-vl', 'm', 'done', ?)", (i, json.dumps(params)))
+        for params, score in ((v1_params, 0.25), (q3_params, 0.75)):
+            conn.exec_driver_sql("INSERT INTO score_cache VALUES ('m', 'i', 'qh', 'dh', ?, ?, 'x')",
+                                 (canonical_params(params), score))
+    engine.dispose()
+    store = Store(old)
+    assert store.migrations_applied == ["m003_prompt_formats"]
+    assert store.load_run(1).prompt_format == "lychee-v1"
+    assert store.load_run(1).params == dict(v1_params, prompt="lychee-v1")
+    assert store.load_run(2).prompt_format == "qwen3-vl-reranker"
+    assert store.load_run(3).prompt_format is None
+    key = lambda p: CacheKey("m", "i", "qh", "dh", canonical_params(p))  # noqa: E731
+    found = store.get_many([key(dict(v1_params, prompt="lychee-v1")), key(v1_params),
+                            key(dict(v1_params, prompt="lychee")), key(q3_params)])
+    assert found == {key(dict(v1_params, prompt="lychee-v1")): 0.25, key(q3_params): 0.75}
+    store.close()

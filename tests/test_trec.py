@@ -8,13 +8,13 @@ import pytest
 
 from workbench import compare, trec
 from workbench.errors import EncodingError, InputError, NothingImported, RowError
-from workbench.model import Label, Run, Score
+from workbench.model import Label, Run, Result
 
 
 def _run(qid, scores, name, instruction="Find red shoes"):
     order = sorted(scores, key=lambda d: (-scores[d], d))
     return Run(instruction=instruction, backend="qwen-vl", model_id="m", query_id=qid, name=name,
-               scores=[Score(d, scores[d], order.index(d) + 1) for d in scores])
+               scores=[Result(d, scores[d], order.index(d) + 1) for d in scores])
 
 
 def test_qrels_round_trip_via_file(tmp_path):
@@ -70,7 +70,7 @@ def test_empty_and_missing_and_non_utf8_files(tmp_path):
 
 def test_run_round_trip_preserves_order_scores_and_ties(tmp_path):
     a = _run("q1", {"d1": 0.91, "d2": 0.5, "d3": 0.5, "d4": 0.1}, "lychee-web")
-    a.scores = [Score("d1", 0.91, 1), Score("d3", 0.5, 2), Score("d2", 0.5, 3), Score("d4", 0.1, 4)]
+    a.scores = [Result("d1", 0.91, 1), Result("d3", 0.5, 2), Result("d2", 0.5, 3), Result("d4", 0.1, 4)]
     b = _run("q2", {"x": 12.5, "y": 3.25}, "bm25 baseline")
     path = tmp_path / "run.trec"
     trec.write_run([a, b], path)

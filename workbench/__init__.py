@@ -1,7 +1,17 @@
-"""Lychee rerank workbench: the library behind the Streamlit pages and the CLI.
+"""Lychee rerank workbench: the library behind the Streamlit pages, the CLI and notebooks.
 
-No Streamlit import lives in this package; pages/ and workbench.cli are two doors
-onto the same calls.
+    from workbench import get_reranker
+    rr = get_reranker("bm25")                      # or a Lychee-rerank-mm checkpoint folder
+    rr.rank("red running shoes", ["red mesh running shoes", "blue wool hat"]).to_pandas()
+
+No Streamlit import lives in this package; the pages, the CLI and `workbench serve`
+are doors onto the same calls. Heavy dependencies load only when a backend needs them.
 """
 
-__version__ = "0.1.0"
+from .model import Document, Query, Result
+from .rerank.base import RankedResults, Reranker
+from .rerank.registry import get_reranker
+
+__version__ = "0.2.0"
+
+__all__ = ["Document", "Query", "RankedResults", "Reranker", "Result", "get_reranker", "__version__"]

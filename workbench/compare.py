@@ -61,7 +61,7 @@ from scipy import stats
 
 from .config import INSTRUCTION_TEMPLATES, PRECISE_SUFFIX
 from .errors import InputError
-from .model import Run, Score
+from .model import Result, Run, unique_run_labels
 
 Labels = Mapping[str, Mapping[str, int]]
 RunsByLabel = dict[str, dict[str, Run]]
@@ -74,13 +74,8 @@ MIN_QUERIES_FOR_WINNER = 5
 
 
 def run_label(run: Run) -> str:
-    """Display label of a run: its name, else ``"<backend>: <instruction>"``."""
-    if run.name:
-        return run.name
-    instruction = " ".join((run.instruction or "").split())
-    if len(instruction) > 80:
-        instruction = instruction[:77] + "..."
-    return f"{run.backend}: {instruction}" if instruction else (run.backend or f"run {run.id}")
+    """Display label of a run: `Run.label` (the one home of run names)."""
+    return run.label
 
 
 def query_key(run: Run) -> str:
@@ -92,9 +87,9 @@ def query_key(run: Run) -> str:
     return f"run:{run.id}"
 
 
-def ordered_scores(run: Run) -> list[Score]:
+def ordered_scores(run: Run) -> list[Result]:
     """Scores best first: by rank, then higher score, then doc id (deterministic ties)."""
-    def key(s: Score):
+    def key(s: Result):
         rank = s.rank if s.rank is not None else math.inf
         score = -s.score if s.score is not None and not math.isnan(s.score) else math.inf
         return (rank, score, str(s.doc_id))
@@ -107,17 +102,7 @@ def ordered_doc_ids(run: Run) -> list[str]:
 
 def unique_labels(runs: Sequence[Run]) -> list[str]:
     """Labels for a list of runs, made unique with ``#id`` (or ``#n``) where two collide."""
-    base = [run_label(r) for r in runs]
-    counts = Counter(base)
-    out, seen = [], set()
-    for i, (run, lab) in enumerate(zip(runs, base)):
-        if counts[lab] > 1:
-            lab = f"{lab} #{run.id if run.id is not None else i + 1}"
-        while lab in seen:
-            lab += "'"
-        seen.add(lab)
-        out.append(lab)
-    return out
+    return unique_run_labels(runs)
 
 
 @dataclass

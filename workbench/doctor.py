@@ -177,8 +177,7 @@ def smoke_test(device: str | None = None) -> Check:
         t0 = time.perf_counter()
         rr = get_reranker("qwen-vl", model_path=str(folder),
                           device=None if device in (None, "auto") else device)
-        res = rr.rank(config.DEFAULT_INSTRUCTION, Query("q", text="red square"),
-                      [Document("text", text="a red square"), Document("image", image=str(img))])
+        res = rr.rank(Query("q", text="red square"), [Document("text", text="a red square"), Document("image", image=str(img))], config.DEFAULT_INSTRUCTION)
         scores = [r.score for r in res]
         ok = all(0.0 < s < 1.0 for s in scores)
         return Check("scoring smoke test", ok,

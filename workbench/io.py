@@ -38,7 +38,7 @@ import pandas as pd
 from . import config
 from .errors import EncodingError, ImageError, InputError, NothingImported, RowError
 from .images import inspect_image
-from .model import LABEL_GRADES, CandidateSet, Document, Label, Query, Run, Score
+from .model import LABEL_GRADES, CandidateSet, Document, Label, Query, Run, Result
 
 REQUIRED_COLUMNS = ("query_id", "query_text", "query_image", "doc_id", "doc_text", "doc_image")
 OPTIONAL_COLUMNS = ("label", "first_stage_score", "ocr_text", "ocr_edited", "description")
@@ -832,8 +832,8 @@ def long_frame(runs: Iterable[Run], labels: Any = None, query_ids: Mapping[int, 
 
 
 def run_labels(runs: list[Run]) -> list[str]:
-    """Column names for runs in a wide table: run name or instruction, disambiguated."""
-    base = [(r.name or r.instruction or "run").strip() for r in runs]
+    """Column names for runs in a wide table: `Run.label`, disambiguated by backend/model."""
+    base = [r.label.strip() or "run" for r in runs]
     variants: dict[str, set] = {}
     for b, r in zip(base, runs):
         variants.setdefault(b, set()).add((r.backend, r.model_id))
@@ -1054,7 +1054,7 @@ def read_ranked_csv(path: str | Path, encoding: str | None = None, *, name: str 
         scores = []
         for i, (_line, did, s, r) in enumerate(ordered, start=1):
             rank = r if have_rank else i
-            scores.append(Score(doc_id=did, score=float(s) if s is not None else -float(rank), rank=rank))
+            scores.append(Result(doc_id=did, score=float(s) if s is not None else -float(rank), rank=rank))
         if have_rank and len({s.rank for s in scores}) != len(scores):
             # ties in the other system's ranks: keep its order, re-number 1..n
             for i, s in enumerate(scores, start=1):

@@ -115,11 +115,14 @@ class Instruction:
 
 
 @dataclass
-class Score:
+class Result:
+    """One scored document: THE result type of the engine, the store, comparisons and exports."""
+
     doc_id: str
     score: float
     rank: int                            # 1-based, 1 = best
     index: int | None = None             # position of the doc in the input list
+    document: "Document | None" = None   # the document itself, when the engine returned it
 
 
 @dataclass
@@ -156,11 +159,69 @@ class Run:
     timings: dict[str, float] = field(default_factory=dict)
     cache_hits: int = 0
     cache_misses: int = 0
-    scores: list[Score] = field(default_factory=list)
+    scores: list[Result] = field(default_factory=list)
     name: str = ""                       # display name, e.g. the template key
 
     def ranking(self) -> list[str]:
         return [s.doc_id for s in sorted(self.scores, key=lambda s: s.rank)]
+
+    @property
+    def label(self) -> str:
+        """THE display name of a run, used wherever a run is named (pickers, chart legends,
+        wide CSV headers, TREC tags): its name, else ``"<backend>: <instruction>"``."""
+        if self.name:
+            return self.name
+        instruction = " ".join((self.instruction or "").split())
+        if len(instruction) > 80:
+            instruction = instruction[:77] + "..."
+        return f"{self.backend}: {instruction}" if instruction else (self.backend or f"run {self.id}")
+
+    @property
+    def prompt_format(self) -> str | None:
+        """The prompt format the run was scored with (None for BM25 and imported runs)."""
+        value = (self.params or {}).get("prompt")
+        return str(value) if value else None
+
+    @property
+    def score_kind(self) -> str:
+        """"probability" (P(yes), 0..1) or "raw" (BM25, imported systems): see score_kind_of."""
+        return score_kind_of(self.backend, self.status)
+
+    @property
+    def comparable(self) -> bool:
+        return self.status in COMPARABLE_STATUSES
+
+
+# Run statuses whose rankings can be compared and exported (a cancelled or interrupted run
+# compares on the documents it scored).
+COMPARABLE_STATUSES = ("done", "cancelled", "interrupted", "imported")
+
+# Backends whose scores are probabilities P(yes); everything else (BM25, imported rankings) is raw.
+PROBABILITY_BACKENDS = ("qwen-vl", "remote")
+
+
+def score_kind_of(backend: str | None, status: str | None = None) -> str:
+    """"probability" for P(yes) backends, "raw" for BM25 and imported systems."""
+    if status == "imported":
+        return "raw"
+    return "probability" if (backend or "") in PROBABILITY_BACKENDS else "raw"
+
+
+def unique_run_labels(runs) -> list[str]:
+    """`Run.label` for each run, made unique with ``#id`` (or ``#n``) where two collide."""
+    from collections import Counter
+
+    base = [r.label for r in runs]
+    counts = Counter(base)
+    out, seen = [], set()
+    for i, (run, lab) in enumerate(zip(runs, base)):
+        if counts[lab] > 1:
+            lab = f"{lab} #{run.id if run.id is not None else i + 1}"
+        while lab in seen:
+            lab += "'"
+        seen.add(lab)
+        out.append(lab)
+    return out
 
 
 @dataclass(frozen=True)

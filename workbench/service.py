@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 
 from .errors import Cancelled, InputError
-from .model import Document, Instruction, Query, Run, Score
+from .model import COMPARABLE_STATUSES, Document, Instruction, Query, Result, Run
 
 Progress = Callable[[int, int], None]
 
@@ -26,11 +26,11 @@ def instruction_text(instruction: Instruction | str) -> str:
     return instruction.full if isinstance(instruction, Instruction) else str(instruction).strip()
 
 
-def provisional_scores(scores_by_doc: dict[str, float], order: Sequence[str]) -> list[Score]:
+def provisional_scores(scores_by_doc: dict[str, float], order: Sequence[str]) -> list[Result]:
     """Rank what is scored so far (best first, ties by input order)."""
     position = {doc_id: i for i, doc_id in enumerate(order)}
     ranked = sorted(scores_by_doc.items(), key=lambda kv: (-kv[1], position.get(kv[0], 0)))
-    return [Score(doc_id=d, score=float(s), rank=r, index=position.get(d))
+    return [Result(doc_id=d, score=float(s), rank=r, index=position.get(d))
             for r, (d, s) in enumerate(ranked, start=1)]
 
 
@@ -72,7 +72,7 @@ def rerank_set(store, set_id: int, instruction: Instruction | str, reranker, *,
         return {"total_s": time.perf_counter() - started}
 
     try:
-        results = reranker.rank(text, cset.query, cset.documents, progress=progress,
+        results = reranker.rank(cset.query, cset.documents, text, progress=progress,
                                 cancel=cancel, cache=store, on_scores=on_scores)
     except Cancelled:
         return stop_run(store, run_id, timings=stopped())
@@ -144,7 +144,7 @@ def rerank_many(store, set_ids: Sequence[int], instructions: Sequence[Instructio
 def rerank_adhoc(instruction: Instruction | str, query: Query, docs: list[Document], reranker,
                  **kwargs):
     """Rank documents that are not stored (pasted lines, single mode)."""
-    return reranker.rank(instruction_text(instruction), query, docs, **kwargs)
+    return reranker.rank(query, docs, instruction_text(instruction), **kwargs)
 
 
 def docs_from_lines(text: str, prefix: str = "doc") -> list[Document]:
@@ -474,7 +474,6 @@ def export_qrels(store, session) -> bytes:
     return trec.format_qrels(labels).encode("utf-8")
 
 
-COMPARABLE_STATUSES = ("done", "cancelled", "imported")
 
 
 def compare_runs(store, run_ids: Sequence[int], k: int = 10, **kwargs):

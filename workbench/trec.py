@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import IO, Union
 
 from .errors import EncodingError, InputError, NothingImported, RowError
-from .model import LABEL_GRADES, Label, Run, Score
+from .model import LABEL_GRADES, Label, Run, Result
 
 Source = Union[str, Path, bytes, IO]
 
@@ -266,7 +266,7 @@ def read_run(src: Source, *, instruction: str = "", backend: str = "trec") -> li
     runs = []
     for (qid, tag), items in rows.items():
         items.sort(key=lambda t: (-t[0], t[1], t[2]))
-        scores = [Score(doc_id=doc, score=score, rank=i) for i, (score, _r, _no, doc) in enumerate(items, 1)]
+        scores = [Result(doc_id=doc, score=score, rank=i) for i, (score, _r, _no, doc) in enumerate(items, 1)]
         runs.append(Run(instruction=instruction, backend=backend, model_id=tag, query_id=qid,
                         status="imported", scores=scores, name=tag,
                         params={"source": name} if name else {}))
@@ -274,7 +274,7 @@ def read_run(src: Source, *, instruction: str = "", backend: str = "trec") -> li
 
 
 def format_run(runs: Iterable[Run], tag: str | None = None) -> str:
-    """TREC run text. The tag is ``tag``, else the run's label (``compare.run_label``)
+    """TREC run text. The tag is ``tag``, else the run's label (``Run.label``)
     with spaces turned into ``_``. Every run needs a query id."""
     from .compare import ordered_scores
 
@@ -302,9 +302,8 @@ def write_run(runs: Iterable[Run], dest: str | Path | IO | None = None, tag: str
 
 
 def _safe_tag(run: Run) -> str:
-    from .compare import run_label
 
-    tag = re.sub(r"\s+", "_", run_label(run).strip()) or "run"
+    tag = re.sub(r"\s+", "_", run.label.strip()) or "run"
     return tag
 
 

@@ -22,7 +22,7 @@ import traceback
 from ..errors import WorkbenchError
 
 # module name in workbench.cli -> subcommand(s) it registers
-COMMAND_MODULES = ["io_cmds", "ocr_cmd", "rerank_cmd", "doctor_cmd", "tiny_cmd", "db_cmds", "compare_cmds"]
+COMMAND_MODULES = ["io_cmds", "ocr_cmd", "rerank_cmd", "prompt_cmd", "doctor_cmd", "tiny_cmd", "db_cmds", "compare_cmds"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -43,6 +43,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", default=None,
                    help="model folder for the Qwen-VL backend (Lychee-rerank-mm), or 'bm25' for the lexical "
                         "baseline (default: $WORKBENCH_MODEL)")
+    p.add_argument("--prompt-format", default=None, metavar="NAME",
+                   help="prompt layout: lychee (default for Qwen2.5-VL), lychee-v1 (the first release's, "
+                        "to reproduce older runs) or qwen3-vl-reranker (default for Qwen3-VL); "
+                        "`workbench prompt` shows each")
     p.add_argument("--output", metavar="FILE",
                    help="CSV file to write ('-' for standard output); required with --input")
     p.add_argument("--query-text", help="query text, when --input is a folder of images")
@@ -60,17 +64,21 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def make_reranker(model: str | None, *, batch_size=None, device="auto", dtype="auto",
-                  max_length=None, min_pixels=None, max_pixels=None):
+                  max_length=None, min_pixels=None, max_pixels=None, prompt_format=None):
+    """The reranker the analyst named: a backend name ("bm25"), a checkpoint folder, or
+    $WORKBENCH_MODEL (registry.resolve decides; no backend names are coded here)."""
     from .. import config
     from ..rerank import get_reranker
+    from ..rerank.registry import resolve
 
-    name = (model or "").strip()
-    if name.lower() in ("bm25", "lexical"):
-        return get_reranker("lexical")
-    return get_reranker("qwen-vl", model_path=name or config.model_path(), batch_size=batch_size,
-                        device=None if device == "auto" else device,
+    name = (model or "").strip() or config.model_path() or "qwen-vl"
+    key, _ = resolve(name, {})
+    if key == "lexical" and prompt_format:
+        raise InputError("--prompt-format only applies to the Qwen-VL models; BM25 has no prompt.",
+                         "Leave out --prompt-format, or give --model a Lychee / Qwen3-VL checkpoint folder.")
+    return get_reranker(name, batch_size=batch_size, device=None if device == "auto" else device,
                         dtype=None if dtype == "auto" else dtype, max_length=max_length,
-                        min_pixels=min_pixels, max_pixels=max_pixels)
+                        min_pixels=min_pixels, max_pixels=max_pixels, prompt_format=prompt_format)
 
 
 def _progress(label: str):
@@ -108,6 +116,10 @@ def check_args(args: argparse.Namespace) -> None:
         raise InputError("--output is missing: with --input the ranked results are only written to a file.",
                          "Add --output ranked.csv ('-' for standard output), or import the file and "
                          "use --session to keep the rankings in the database.")
+    if args.prompt_format:
+        from ..rerank.prompts import get_format
+
+        get_format(args.prompt_format)     # a misspelt name fails before any file or model is read
     if args.session is not None and args.query_text:
         raise InputError("--query-text only applies to --input FOLDER.", "Leave out --query-text.")
     check_output(args.output)
@@ -124,12 +136,13 @@ def cmd_rerank(args: argparse.Namespace) -> int:
 def _load_reranker(args: argparse.Namespace):
     return make_reranker(args.model, batch_size=args.batch_size, device=args.device,
                          dtype=args.dtype, max_length=args.max_length,
-                         min_pixels=args.min_pixels, max_pixels=args.max_pixels)
+                         min_pixels=args.min_pixels, max_pixels=args.max_pixels,
+                         prompt_format=args.prompt_format)
 
 
 def _rerank_file(args: argparse.Namespace, instructions: list[str]) -> int:
     from .. import io as wio
-    from ..model import Run, Score
+    from ..model import Run, Result
 
     result = wio.read_candidates(Path(args.input), args.encoding, query_text=args.query_text)
     if result.rejected:
@@ -149,14 +162,14 @@ def _rerank_file(args: argparse.Namespace, instructions: list[str]) -> int:
             labels[cset.query.id] = cset.labels
             for instruction in instructions:
                 label = f"[{s}/{n_sets}] {cset.query.id}"
-                ranked = reranker.rank(instruction, cset.query, cset.documents, top_k=args.top_k,
+                ranked = reranker.rank(cset.query, cset.documents, instruction, top_k=args.top_k,
                                        cache=cache, progress=_progress(label))
                 for w in ranked.warnings:
                     print(f"warning: {w}", file=sys.stderr)
                 runs.append(Run(instruction=instruction, backend=reranker.backend,
                                 model_id=reranker.model_id, query_id=cset.query.id,
                                 params=reranker.params(), status="done",
-                                scores=[Score(r.doc_id, r.score, r.rank, r.index) for r in ranked]))
+                                scores=list(ranked)))
     except KeyboardInterrupt:
         total = n_sets * len(instructions)
         kept = ""

@@ -2,12 +2,12 @@
 
     from workbench.rerank import get_reranker
     rr = get_reranker("qwen-vl", model_path="/models/lychee-rerank-mm")   # or "lexical"
-    results = rr.rank(instruction, query, docs, top_k=10, progress=..., cancel=..., cache=store)
+    results = rr.rank(query, docs, instruction, top_k=10, progress=..., cancel=..., cache=store)
 
 Heavy dependencies (torch, transformers) are imported only by the backend that needs them.
 """
 
-from .base import RankedResults, Reranker, Result, plan_batches
+from .base import RankedResults, Reranker, plan_batches
 from .registry import available_backends, get_reranker
 
-__all__ = ["RankedResults", "Reranker", "Result", "available_backends", "get_reranker", "plan_batches"]
+__all__ = ["RankedResults", "Reranker", "available_backends", "get_reranker", "plan_batches"]

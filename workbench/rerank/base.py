@@ -13,10 +13,10 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Protocol, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequence, Union
 
 from ..errors import Cancelled, InputError
-from ..model import CacheKey, Document, Query
+from ..model import CacheKey, Document, Query, Result
 
 ProgressFn = Callable[[int, int], None]
 ScoresFn = Callable[[dict[int, float]], None]
@@ -31,17 +31,12 @@ class ScoreCache(Protocol):
 
 
 @dataclass
-class Result:
-    doc_id: str
-    index: int            # position of the document in the input list
-    score: float
-    rank: int             # 1-based, 1 = best
-    document: Document
-
-
-@dataclass
 class RankedResults:
-    """Results best first. Iterable; `top_k(k)`, `get(doc_id)` / `results[doc_id]`."""
+    """Results best first: THE answer of `Reranker.rank`.
+
+    Iterable over `workbench.model.Result` (doc_id, score, rank, index, document);
+    `top_k(k)`, `get(doc_id)` / `results[doc_id]`, `to_pandas()`.
+    """
 
     results: list[Result]
     instruction: str = ""
@@ -49,6 +44,7 @@ class RankedResults:
     backend: str = ""
     model_id: str = ""
     params: dict[str, Any] = field(default_factory=dict)
+    score_kind: str = "probability"       # "probability" (P(yes)) or "raw" (e.g. BM25)
     cache_hits: int = 0
     cache_misses: int = 0
     timings: dict[str, float] = field(default_factory=dict)
@@ -76,6 +72,82 @@ class RankedResults:
 
     def scores_in_input_order(self) -> list[float]:
         return [r.score for r in sorted(self.results, key=lambda r: r.index)]
+
+    def to_pandas(self):
+        """One row per document, best first: doc_id, rank, score, text, image."""
+        import pandas as pd
+
+        rows = [{"doc_id": r.doc_id, "rank": r.rank, "score": r.score,
+                 "text": (r.document.ranking_text if r.document is not None else ""),
+                 "image": (r.document.image if r.document is not None else None)}
+                for r in self.results]
+        return pd.DataFrame(rows, columns=["doc_id", "rank", "score", "text", "image"])
+
+
+QueryLike = Union[str, Query, Mapping[str, Any]]
+DocLike = Union[str, Document, Mapping[str, Any]]
+
+_QUERY_KEYS = {"id", "text", "image", "image_hash"}
+_DOC_KEYS = {"id", "text", "image", "image_hash", "ocr_text", "ocr_edited", "description",
+             "metadata", "first_stage_score", "label"}
+
+
+def as_query(query: QueryLike) -> Query:
+    """A `Query` from a str (its text), a dict with `text` and/or `image`, or a Query."""
+    if isinstance(query, Query):
+        return query
+    if isinstance(query, str):
+        return Query(id="q", text=query)
+    if isinstance(query, Mapping):
+        extra = set(query) - _QUERY_KEYS
+        if extra:
+            raise InputError(f"The query has unknown field(s): {', '.join(sorted(extra))}.",
+                             "Give the query as a string, or a dict with 'text' and/or 'image' "
+                             "(a file path), optionally 'id'.")
+        q = Query(id=str(query.get("id") or "q"), text=str(query.get("text") or ""),
+                  image=(str(query["image"]) if query.get("image") else None),
+                  image_hash=query.get("image_hash"))
+        if not q.text and not q.image:
+            raise InputError("The query has neither text nor an image.",
+                             "Give the query a 'text', an 'image' (a file path), or both.")
+        return q
+    raise InputError(f"The query is a {type(query).__name__}; a reranker cannot read it.",
+                     "Give the query as a string, a dict with 'text' and/or 'image', or a Query.")
+
+
+def as_documents(docs: Iterable[DocLike]) -> list[Document]:
+    """`Document`s from strs, dicts with `text` and/or `image`, or Documents. Missing ids
+    become "0", "1", … (their position); ids must be unique."""
+    if isinstance(docs, (str, bytes, Mapping, Document)):
+        raise InputError("The documents must be a list, even for one document.",
+                         'Wrap it in a list: rank(query, ["one document"]).')
+    out: list[Document] = []
+    for i, d in enumerate(docs):
+        if isinstance(d, Document):
+            out.append(d)
+        elif isinstance(d, str):
+            out.append(Document(id=str(i), text=d))
+        elif isinstance(d, Mapping):
+            extra = set(d) - _DOC_KEYS
+            if extra:
+                raise InputError(f"Document {i} has unknown field(s): {', '.join(sorted(extra))}.",
+                                 "Give each document as a string, or a dict with 'text' and/or "
+                                 "'image' (a file path), optionally 'id' and 'metadata'.")
+            out.append(Document(id=str(d.get("id") if d.get("id") is not None else i),
+                                text=str(d.get("text") or ""),
+                                image=(str(d["image"]) if d.get("image") else None),
+                                **{k: d[k] for k in _DOC_KEYS - {"id", "text", "image"} if k in d}))
+        else:
+            raise InputError(f"Document {i} is a {type(d).__name__}; a reranker cannot read it.",
+                             "Give each document as a string, a dict with 'text' and/or 'image', "
+                             "or a Document.")
+    seen: set[str] = set()
+    for d in out:
+        if d.id in seen:
+            raise InputError(f"Two documents share the id '{d.id}'.",
+                             "Give every document a unique id, or leave the ids out.")
+        seen.add(d.id)
+    return out
 
 
 def plan_batches(lengths: Sequence[int], batch_size: int = 8, token_budget: int | None = None,
@@ -153,6 +225,7 @@ class Reranker(ABC):
     token_budget: int | None = None    # max padded tokens per batch; None = fixed batches
     batch_overhead: int = 64           # cost of one more batch, in tokens (see plan_batches)
     cacheable: bool = True      # False: scores depend on more than the pair (e.g. BM25's IDF)
+    score_kind: str = "probability"    # "probability" (P(yes), 0..1) or "raw" (unbounded, e.g. BM25)
 
     @abstractmethod
     def _score_batch(self, instruction: str, query: Query, docs: list[Document]) -> list[float]:
@@ -194,21 +267,22 @@ class Reranker(ABC):
         return CacheKey(self.model_id, instruction, query.content_hash(), doc.content_hash(),
                         canonical_params(self.params()))
 
-    def rank(self, instruction: str, query: Query, docs: list[Document], top_k: int | None = None,
-             progress: ProgressFn | None = None, cancel: threading.Event | None = None,
-             cache: ScoreCache | None = None, on_scores: ScoresFn | None = None) -> RankedResults:
-        """Score every doc against (instruction, query) and return them best first.
+    def rank(self, query: QueryLike, docs: Iterable[DocLike], instruction: str | None = None, *,
+             top_k: int | None = None, progress: ProgressFn | None = None,
+             cancel: threading.Event | None = None, cache: ScoreCache | None = None,
+             on_scores: ScoresFn | None = None) -> RankedResults:
+        """Score every doc against the query (under `instruction`) and return them best first.
 
-        Cached scores are reused; only misses are scored, batch by batch. After
-        each batch the new scores go to `cache.put_many`, `on_scores({index: score})`
-        and `progress(done, total)`. `cancel` is checked between batches: when set,
+        `query`: a str, a dict with `text` and/or `image`, or a `Query`; each doc: a str, such a
+        dict or a `Document` (ids are generated when none are given). `instruction=None` means
+        the model's default. Cached scores are reused; only misses are scored, batch by batch.
+        After each batch the new scores go to `cache.put_many`, `on_scores({index: score})` and
+        `progress(done, total)`. `cancel` is checked between batches: when set,
         `Cancelled(done, total)` is raised after what is done has been saved.
         """
+        query = as_query(query)
+        docs = as_documents(docs)
         instruction = self.resolve_instruction(str(instruction if instruction is not None else ""))
-        if not isinstance(query, Query):
-            raise InputError("rank() needs a workbench.model.Query as the query.",
-                             "Build the query with Query(id=..., text=..., image=...).")
-        docs = list(docs)
         total = len(docs)
         if not self.cacheable:
             cache = None
@@ -271,11 +345,15 @@ class Reranker(ABC):
 
         ordered = [scores[i] for i in range(total)]
         order = rank_order(ordered)
-        results = [Result(docs[i].id, i, ordered[i], r + 1, docs[i]) for r, i in enumerate(order)]
+        results = [Result(docs[i].id, ordered[i], r + 1, i, docs[i]) for r, i in enumerate(order)]
         if top_k is not None:
             results = results[: max(0, int(top_k))]
         timings["total_s"] = time.perf_counter() - t0
         return RankedResults(results=results, instruction=instruction, query=query,
                              backend=self.backend, model_id=self.model_id, params=self.params(),
-                             cache_hits=hits, cache_misses=total - hits, timings=timings,
+                             score_kind=self.score_kind, cache_hits=hits, cache_misses=total - hits, timings=timings,
                              warnings=warnings)
+
+    def score(self, query: QueryLike, doc: DocLike, instruction: str | None = None) -> float:
+        """The score of one (query, document) pair: P(yes) for the Qwen-VL models."""
+        return self.rank(query, [doc], instruction).results[0].score

@@ -67,6 +67,7 @@ class LexicalReranker(Reranker):
     backend = "lexical"
     model_id = "bm25"
     cacheable = False
+    score_kind = "raw"           # BM25 values: >= 0, unbounded, not probabilities
 
     def __init__(self, k1: float = 1.5, b: float = 0.75, batch_size: int = 256, **_ignored: Any):
         import bm25s  # noqa: F401  (fail early with BackendUnavailable via the registry)

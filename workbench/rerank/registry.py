@@ -57,8 +57,29 @@ def available_backends() -> dict[str, bool]:
     return {name: not missing_requirements(name) for name in BACKENDS}
 
 
+def resolve(name: str, opts: dict) -> tuple[str, dict]:
+    """(backend key, options) for what a user typed as the model: a backend name or alias
+    ("bm25", "qwen-vl"), else a local checkpoint folder or hub id (the qwen-vl backend)."""
+    key = (name or "").strip()
+    if key.lower() in BACKENDS or key.lower() in ALIASES:
+        return canonical_name(key), opts
+    if not key:
+        raise InputError("No reranker was named.",
+                         "Give 'bm25', or the folder of a Lychee-rerank-mm / Qwen3-VL-Reranker "
+                         "checkpoint.")
+    from pathlib import Path
+
+    if Path(key).expanduser().exists() or "/" in key or "\\" in key or key.startswith((".", "~")):
+        return "qwen-vl", {**opts, "model_path": key}   # a folder or hub id: checked on loading
+    raise InputError(f"'{key}' is neither a reranker backend nor a model folder.",
+                     f"Use one of: {', '.join(sorted(BACKENDS) + sorted(ALIASES))}, or the folder "
+                     "of a Lychee-rerank-mm / Qwen3-VL-Reranker checkpoint.")
+
+
 def get_reranker(name: str, **opts) -> Reranker:
-    key = canonical_name(name)
+    """The reranker for `name`: "bm25" (alias of "lexical"), "qwen-vl" (with model_path=…),
+    or directly a checkpoint folder / hub id. Options are passed to the backend."""
+    key, opts = resolve(name, opts)
     spec = BACKENDS[key]
     missing = missing_requirements(key)
     if missing:

@@ -325,7 +325,7 @@ def _build_qwen3(out: Path, size: str, seed: int) -> Path:
     from transformers import (Qwen2VLImageProcessor, Qwen3VLForConditionalGeneration, Qwen3VLProcessor,
                               Qwen3VLVideoProcessor)
 
-    from .qwen_vl import QWEN3_DEFAULTS
+    from .prompts import QWEN3_VL_RERANKER
 
     tok = build_tokenizer(QWEN3_EXTRA_TOKENS)
     tok.chat_template = QWEN3_CHAT_TEMPLATE
@@ -334,7 +334,7 @@ def _build_qwen3(out: Path, size: str, seed: int) -> Path:
     model = Qwen3VLForConditionalGeneration(config).eval()
     _spread_yes_no(model, tok, seed)
     model.save_pretrained(out, safe_serialization=True)
-    size_kw = {"shortest_edge": QWEN3_DEFAULTS["min_pixels"], "longest_edge": QWEN3_DEFAULTS["max_pixels"]}
+    size_kw = {"shortest_edge": QWEN3_VL_RERANKER.min_pixels, "longest_edge": QWEN3_VL_RERANKER.max_pixels}
     half = [0.5, 0.5, 0.5]
     image_processor = Qwen2VLImageProcessor(size=size_kw, patch_size=16, merge_size=2,
                                             temporal_patch_size=2, image_mean=half, image_std=half)

@@ -18,7 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from .. import config
 from ..errors import ImageError, InputError, NotFound, StoreError
 from ..images import file_hash
-from ..model import CacheKey, CandidateSet, Document, Label, Query, Run, Score
+from ..model import CacheKey, CandidateSet, Document, Label, Query, Run, Result
 from . import schema as t
 from .engine import DEFAULT_TIMEOUT_S, guarded, make_engine
 from .migrations import migrate
@@ -416,7 +416,7 @@ class Store:
         run.query_id = run.query_id or info.query_id
         return run.id
 
-    def add_scores(self, run_id: int, scores: list[Score]) -> None:
+    def add_scores(self, run_id: int, scores: list[Result]) -> None:
         """Save (part of) a run's scores; saving a doc again replaces its score."""
         self._run_row(run_id)
         if not scores:
@@ -425,7 +425,7 @@ class Store:
             self._upsert_scores(conn, int(run_id), scores)
 
     @staticmethod
-    def _upsert_scores(conn: Connection, run_id: int, scores: list[Score]) -> None:
+    def _upsert_scores(conn: Connection, run_id: int, scores: list[Result]) -> None:
         rows = [(run_id, str(s.doc_id), _finite(s.score, f"The score of document '{s.doc_id}'"),
                  int(s.rank), s.index) for s in scores]
         conn.exec_driver_sql(
@@ -462,7 +462,7 @@ class Store:
             rows = conn.execute(select(t.scores).where(t.scores.c.run_id == int(run_id))
                                 .order_by(t.scores.c.rank, t.scores.c.doc_id)).all()
         run = self._to_run(row)
-        run.scores = [Score(doc_id=r.doc_id, score=r.score, rank=r.rank, index=r.position) for r in rows]
+        run.scores = [Result(doc_id=r.doc_id, score=r.score, rank=r.rank, index=r.position) for r in rows]
         return run
 
     def delete_run(self, run_id: int) -> None:

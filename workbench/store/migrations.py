@@ -130,6 +130,19 @@ def m002_score_cache_ocr_edits(conn: Connection) -> None:
     """)
 
 
+@migration
+def m003_prompt_formats(conn: Connection) -> None:
+    """Runs and cached scores made before prompt formats existed used the first release's
+    layout: name it "lychee-v1" (the default "lychee" format is one token different), so
+    they stay reproducible and never serve scores to the new layout."""
+    _run(conn, """
+    UPDATE runs SET params = json_set(params, '$.prompt', 'lychee-v1')
+        WHERE json_valid(params) AND json_extract(params, '$.prompt') = 'lychee-rerank-mm';
+    UPDATE score_cache SET params = replace(params, '"prompt":"lychee-rerank-mm"', '"prompt":"lychee-v1"')
+        WHERE instr(params, '"prompt":"lychee-rerank-mm"') > 0
+    """)
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
