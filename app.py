@@ -50,8 +50,6 @@ page = st.navigation(PAGES)
 ui.init_state()
 try:
     ui.widgets.sidebar()
-    for kind, text in ui.state.take_flash():
-        getattr(st, kind)(text)
     page.run()
 except Exception as err:  # noqa: BLE001 - a bug: short message + error id, details in the log
     ui.widgets.unexpected(err, where=page.title)

@@ -86,7 +86,7 @@ ui.state.default("cmp_k", 10)
 k = c_k.number_input("k (NDCG@k, P@k, Recall@k, overlap@k)", 1, 1000, key="cmp_k")
 with ui.errors_shown("comparison"):
     result = service.compare_runs(store, chosen, k=int(k), baseline=baseline)
-    descriptions = {d.id: frames.short(d.ranking_text, 80) for sid in {by_id[i].set_id for i in chosen}
+    descriptions = {d.id: frames.short(d.ranking_text, 80) or ("(image only)" if d.image else "") for sid in {by_id[i].set_id for i in chosen}
                     for d in store.load_candidate_set(sid).documents}
     ui.comparison.render_comparison(compare, result, descriptions)
     st.markdown("**Export** (CSV)")

@@ -14,10 +14,11 @@ MAX_MB = st.get_option("server.maxUploadSize")
 
 src_file, src_images, src_sample = st.tabs(["CSV / JSONL / ZIP", "Images + query", "Sample sets"])
 with src_file:
-    st.caption("Columns: `query_id, query_text, doc_id, doc_text` and optional `query_image, doc_image, "
-               "label` (`text`, `image`, `query` and `id` are understood too). Image paths are relative to "
-               "the file; a CSV/JSONL uploaded on its own brings no images along, so put the file and its "
-               f"image folder in one **ZIP** and upload that. Uploads up to {MAX_MB} MB.")
+    st.caption("Columns: `query_id, query_text, query_image, doc_id, doc_text, doc_image` (values may be "
+               "empty) and optional `label` (0/1/2); `text`, `image`, `query` and `document` are understood "
+               "too. Image paths are relative to the file; a CSV/JSONL uploaded on its own brings no images "
+               "along, so put the file and its image folder in one **ZIP** and upload that. "
+               f"Uploads up to {MAX_MB} MB.")
     # Spreadsheets are accepted here only so that io can say how to re-save them as CSV.
     up = st.file_uploader("Candidate file", type=["csv", "jsonl", "json", "zip", "tsv", "xlsx", "xls", "ods"],
                           key="import_file")

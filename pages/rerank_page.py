@@ -32,8 +32,8 @@ if job is not None:
         st.session_state.rerank_adhoc = (cset, job.result, used_instruction, used_backend)
         st.session_state.run_ids = []
     warnings = list(getattr(job.result, "warnings", None) or [])
-    if warnings:
-        ui.results.warnings_box(warnings)
+    if warnings and job.run_ids:             # shown with the run's results
+        st.session_state.run_warnings = {**st.session_state.run_warnings, job.run_ids[-1]: warnings}
 
 # ------------------------------------------------------------------ instruction
 st.subheader("Instruction")
@@ -142,6 +142,12 @@ if set_id is not None:
     if shown:
         st.session_state.run_ids = [shown[-1]]
         ui.results.run_results(store, shown[-1], key="rr")
+elif st.session_state.run_ids and st.session_state.rerank_adhoc is None:
+    # pasted documents saved as a new set by the last run: that run's results
+    saved = [r for r in store.list_runs(set_id=st.session_state.set_id) if r.id == st.session_state.run_ids[-1]] \
+        if st.session_state.set_id is not None else []
+    if saved:
+        ui.results.run_results(store, saved[0].id, key="rr")
 elif st.session_state.rerank_adhoc is not None:
     cset, results, used_instruction, used_backend = st.session_state.rerank_adhoc
     ui.results.adhoc_results(cset, results, instruction=used_instruction, backend=used_backend)

@@ -65,6 +65,7 @@ def run_results(store, run_id: int, key: str) -> None:
         for col, (label, value, help_) in zip(st.columns(5), frames.run_metrics(run, len(cset.documents),
                                                                                n_labelled)):
             col.metric(label, value, help=help_)
+        warnings_box((st.session_state.get("run_warnings") or {}).get(run_id))
         if run.status == "cancelled":
             st.warning(f"Cancelled run: {len(run.scores)} of {len(cset.documents)} documents were scored "
                        "before the stop; they are saved.", icon=":material/stop_circle:")

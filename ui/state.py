@@ -31,7 +31,8 @@ DEFAULTS: dict = {
     "import_result": None,       # ImportResult waiting to be saved (Import page)
     "import_source": None,       # name of the file / sample it came from
     "import_failed": None,       # ImportResult of a read where every row was rejected
-    "rerank_adhoc": None,        # (CandidateSet, RankedResults, instruction, backend) not saved
+    "rerank_adhoc": None,
+    "run_warnings": {},          # run id -> engine warnings of this tab's runs (e.g. truncation)        # (CandidateSet, RankedResults, instruction, backend) not saved
     "seen_jobs": [],             # ids of finished jobs whose outcome this tab has taken in
     "flash": [],                 # one-off messages for the next run: (kind, text)
     "confirm_delete": None,      # session id awaiting delete confirmation
@@ -61,6 +62,8 @@ def init_state() -> None:
     if first:
         st.session_state["_state_ready"] = True
         read_url()
+    for kind, text in take_flash():         # messages left by the run before an st.rerun
+        getattr(st, kind)(text)
 
 
 def default(key: str, value) -> None:
