@@ -35,7 +35,10 @@ if job is not None:
                    "cache." if total else f"Scored {frames.plural(len(runs), 'run')}.", icon=":material/check_circle:")
 
 busy = ui.jobs.running("compare")
-with st.expander("Run a new comparison", expanded=not st.session_state.run_ids or bool(busy)):
+available = [r for sid in set_ids for r in store.list_runs(set_id=sid) if r.status in ("done", "cancelled", "imported")]
+by_id = {r.id: r for r in available}
+ready = len({compare.run_label(by_id[i]) for i in st.session_state.run_ids if i in by_id}) >= 2
+with st.expander("Run a new comparison", expanded=not ready or bool(busy)):
     ui.state.default("cmp_templates", ["web", "e-commerce"])
     picked = st.multiselect("Instructions (2–4)", [*INSTRUCTION_TEMPLATES], max_selections=4, key="cmp_templates")
     custom = st.text_area("Extra custom instructions, one per line", key="cmp_custom", height=68)
@@ -70,7 +73,7 @@ ui.jobs.progress_panel("compare")
 
 # ------------------------------------------------------------------ pick runs
 available = [r for sid in set_ids for r in store.list_runs(set_id=sid) if r.status in ("done", "cancelled", "imported")]
-by_id = {r.id: r for r in available}
+by_id = {r.id: r for r in available}       # again: a comparison may have just finished
 st.session_state["cmp_runs"] = [i for i in st.session_state.run_ids if i in by_id]
 chosen = st.multiselect("Runs to compare", list(by_id), format_func=lambda i: frames.run_label(by_id[i]),
                         key="cmp_runs", on_change=lambda: st.session_state.update(run_ids=st.session_state.cmp_runs))
