@@ -386,6 +386,30 @@ def test_11_compare_advice_is_grouped_and_fits_each_run():
     assert shift["description"].astype(bool).all()
 
 
+def test_11_rank_shifts_with_a_cancelled_partial_run():
+    seed_samples(Store())
+    store = Store()
+    info = next(s for s in store.list_candidate_sets() if s.n_docs >= 4)
+    cset = store.load_candidate_set(info.id)
+    from workbench.model import Result, Run
+
+    ids = []
+    for name, n, status in (("full", len(cset.documents), "done"), ("stopped", 2, "cancelled")):
+        rid = store.create_run(info.id, Run(instruction=name, backend="qwen-vl", model_id="m", name=name,
+                                            status="running", query_id=cset.query.id))
+        store.add_scores(rid, [Result(doc_id=d.id, score=0.9 - i / 20, rank=i + 1, index=i)
+                               for i, d in enumerate(cset.documents[:n])])
+        store.finish_run(rid, status)
+        ids.append(rid)
+    at = app()
+    at.session_state["session_id"] = info.session_id
+    at.session_state["set_id"] = info.id
+    at.session_state["run_ids"] = ids
+    at.switch_page("pages/compare_page.py")
+    ok(at.run())
+    assert any(any(c.endswith(" shift") for c in d.value.columns) for d in at.dataframe)
+
+
 def test_11_bm25_next_to_p_yes_keeps_the_0_1_axis():
     from ui import comparison
 

@@ -42,10 +42,10 @@ def advice(result) -> list[dict]:
         reasons = "; ".join(dict.fromkeys(r for rs in sub["reasons"] for r in (rs if isinstance(rs, list)
                                                                               else [rs])))
         scores = result.scores[result.scores["run"] == label]["score"]
-        where = (f"on {frames.plural(int(row.n_flagged), 'query', 'queries')} of {int(row.n_queries)}"
+        where = (f" on {frames.plural(int(row.n_flagged), 'query', 'queries')} of {int(row.n_queries)}"
                  if row.n_queries > 1 else "")
         if backends and backends <= set(RAW_BACKENDS):
-            why = f"scores barely separate the documents {where} ({reasons}): most documents share no word with the query."
+            why = f"scores barely separate the documents{where} ({reasons}): most documents share no word with the query."
             tips = ("Add text to the documents (OCR page: read the images into descriptions), or rank "
                     "with the Qwen-VL model. BM25 ignores the instruction, so changing it changes nothing.",)
             key = ("bm25", why, tips)
@@ -54,7 +54,7 @@ def advice(result) -> list[dict]:
         median = float(scores.median()) if len(scores) else float("nan")
         centre = ("most scores sit around 0.5: the model is unsure" if 0.4 <= median <= 0.6
                   else f"the scores bunch together around {median:.2f}")
-        why = f"scores barely discriminate {where} ({reasons}); {centre}."
+        why = f"scores barely discriminate{where} ({reasons}); {centre}."
         instructions = {r.instruction or "" for r in runs}
         templates = {_template_of(i) for i in instructions}
         tips = []
@@ -72,7 +72,7 @@ def advice(result) -> list[dict]:
 
 
 def _shift_style(value):
-    if value is None or value != value or value is pd.NA or value == 0:
+    if pd.isna(value) or value == 0:          # a document a partial run lacks: pd.NA
         return ""
     return "background-color: #d8f0dc; color: #14532d" if value > 0 else "background-color: #fadadd; color: #7f1d1d"
 
