@@ -72,9 +72,12 @@ def advice(result) -> list[dict]:
 
 
 def _shift_style(value):
-    if pd.isna(value) or value == 0:          # a document a partial run lacks: pd.NA
-        return ""
-    return "background-color: #d8f0dc; color: #14532d" if value > 0 else "background-color: #fadadd; color: #7f1d1d"
+    text = str(value)
+    if text.startswith("+"):
+        return "background-color: #d8f0dc; color: #14532d"
+    if text.startswith("−") or text.startswith("-"):
+        return "background-color: #fadadd; color: #7f1d1d"
+    return ""
 
 
 def shift_view(table: pd.DataFrame, descriptions: dict[str, str]) -> pd.DataFrame:
@@ -83,6 +86,12 @@ def shift_view(table: pd.DataFrame, descriptions: dict[str, str]) -> pd.DataFram
     rest = [c for c in table.columns if c not in ("doc_id", "changed", "max |shift|") and c not in shift_cols]
     view = table[["doc_id", *shift_cols, "max |shift|", *rest]].copy()
     view.insert(1, "description", [descriptions.get(str(d), "") for d in view["doc_id"]])
+    # shifts read "+2" / "−3" / "0"; a document a (partial) run lacks shows "—", never "None"
+    for c in shift_cols:
+        view[c] = ["—" if pd.isna(v) else (f"+{int(v)}" if v > 0 else (f"−{-int(v)}" if v < 0 else "0"))
+                   for v in view[c]]
+    for c in [c for c in view.columns if c.endswith(" rank") or c == "max |shift|"]:
+        view[c] = ["—" if pd.isna(v) else str(int(v)) for v in view[c]]
     return view
 
 
@@ -181,7 +190,7 @@ def render_comparison(compare, result, descriptions: dict[str, str] | None = Non
         shift_cols = [c for c in shown.columns if c.endswith(" shift")]
         score_cols = [c for c in shown.columns if c.endswith(" score")]
         st.dataframe(shown.style.map(_shift_style, subset=shift_cols)
-                     .format("{:.3f}", subset=score_cols, na_rep="—").format(na_rep="—", subset=shift_cols),
+                     .format("{:.3f}", subset=score_cols, na_rep="—"),
                      hide_index=True, width="stretch",
                      column_config={"description": st.column_config.TextColumn(width="medium")})
         st.caption("shift = baseline rank − rank in that run: green moved up, red moved down.")
