@@ -70,7 +70,8 @@ if result is None:
 st.divider()
 source = st.session_state.import_source or "import"
 st.subheader("Preview")
-st.text(f"{source}: " + result.summary().splitlines()[0].split(": ", 1)[-1])
+st.text(f"{source}: {frames.plural(len(result.sets), 'candidate set')} with "
+        f"{frames.plural(result.n_docs, 'document')}" + (f" (encoding {result.encoding})" if result.encoding else ""))
 for note in result.notes:
     st.text(note)
 ok_col, bad_col = st.columns(2)
