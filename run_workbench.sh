@@ -51,7 +51,7 @@ if [ ! -e "$stamp" ]; then
   say "installing the workbench into .venv (torch pinned by constraints.txt)"
   # (grep drops the harmless "Location … is ignored" lines some pip configs print per package)
   PIP_CONSTRAINT="$PWD/constraints.txt" .venv/bin/python -m pip install -q --disable-pip-version-check \
-    -e ".[test]" 2>&1 | { grep -v "^WARNING: Location '.*' is ignored" || true; }
+    -e ".[all,test]" 2>&1 | { grep -v "^WARNING: Location '.*' is ignored" || true; }
   rm -f .venv/.installed-*; touch "$stamp"
 fi
 

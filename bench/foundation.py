@@ -1,6 +1,6 @@
 """Benchmark: the foundation's two speed promises, side by side in one run.
 
-  1. import a generated 10,000-row candidate CSV: workbench.io.read_candidates
+  1. import a generated 10,000-row candidate CSV: workbench.formats.read_candidates
      + Store.save_candidate_set for every set                      (target <= 2 s)
   2. save a session of 1,000 docs x 4 runs: Store.create_run + add_scores
      + finish_run per run                                          (target <= 0.5 s)
@@ -63,12 +63,12 @@ def make_csv(folder: Path, n_rows: int, per_query: int, seed: int = 0) -> Path:
 
 
 def bench_import(csv_path: Path, db: Path) -> tuple[float, float, int, int]:
-    from workbench import io
+    from workbench import formats
     from workbench.store import Store
 
     store = Store(db)
     t0 = time.perf_counter()
-    result = io.read_candidates(csv_path)
+    result = formats.read_candidates(csv_path)
     read_s = time.perf_counter() - t0
     session = store.create_session("bench import")
     for cset in result.sets:
@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["WORKBENCH_DB"] = str(tmp / "unused.db")
         os.environ["WORKBENCH_HOME"] = str(tmp / "home")
         csv_path = make_csv(tmp / "set", args.rows, args.docs_per_query)
-        from workbench import io  # noqa: F401  (import cost is not part of the measurement)
+        from workbench import formats  # noqa: F401  (import cost is not part of the measurement)
         from workbench.store import Store  # noqa: F401
 
         imports, reads, saves = [], [], []

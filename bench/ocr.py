@@ -102,7 +102,7 @@ def measure(langs: str) -> None:
 
 # ------------------------------------------------------------------ cost
 
-def cost(langs: str, repeat: int) -> bool:
+def cost(langs: str, repeat: int, limit: int | None = None) -> bool:
     import pytesseract
 
     settings = ocr.OcrSettings()
@@ -113,6 +113,8 @@ def cost(langs: str, repeat: int) -> bool:
         page = scanned_page()
         if page:
             paths.append(page)
+        if limit:                      # a quick smoke run (tests/test_bench.py), not a measurement
+            paths = paths[:limit]
         ocr.tesseract_version()
         engine = ocr.TesseractEngine(langs, settings)
         # Interleave raw and pipeline image by image and keep each image's best time over the
@@ -165,11 +167,12 @@ def main() -> int:
     ap.add_argument("--langs", default=ocr.DEFAULT_LANGS)
     ap.add_argument("--measure", action="store_true", help="accuracy of preprocessing variants")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--limit", type=int, default=None, help="only the first N images (a quick smoke run)")
     args = ap.parse_args()
     if args.measure:
         measure(args.langs)
         return 0
-    return 0 if cost(args.langs, args.repeat) else 1
+    return 0 if cost(args.langs, args.repeat, args.limit) else 1
 
 
 if __name__ == "__main__":

@@ -1,12 +1,23 @@
-"""Shared fixtures.
+"""Shared fixtures (plain helpers such as `random_image` and the `CSV` text live in tests/helpers.py).
 
 Every test gets its own SQLite db and cache folder through WORKBENCH_DB /
 WORKBENCH_HOME, so no test ever touches data/workbench.db.
+
+  isolated_workbench   (autouse) the test's tmp_path, with WORKBENCH_DB / WORKBENCH_HOME inside it
+  store                a Store on the test's own db, closed afterwards
+  candidates_csv       tests/helpers.CSV written to <tmp_path>/c.csv (two labelled sets, EN + ZH)
+  tiny_checkpoint      a random tiny Qwen2.5-VL checkpoint (built once per session)
+  tiny_qwen3_checkpoint  the same for the Qwen3-VL (Qwen3-VL-Reranker) architecture
+
+Markers: `slow` (benchmark smoke tests and long runs; CI runs them, nothing deselects them by
+default), `browser`, `gpu`.
 """
 
 from __future__ import annotations
 
 import pytest
+
+from tests.helpers import CSV
 
 
 @pytest.fixture(autouse=True)
@@ -15,6 +26,24 @@ def isolated_workbench(tmp_path, monkeypatch):
     monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("WORKBENCH_MODEL", raising=False)
     return tmp_path
+
+
+@pytest.fixture
+def store(isolated_workbench):
+    """A Store on the test's own db (WORKBENCH_DB), closed after the test."""
+    from workbench.store import Store
+
+    s = Store()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def candidates_csv(tmp_path):
+    """Path of the shared two-set candidate CSV (tests/helpers.CSV) written to tmp_path/c.csv."""
+    path = tmp_path / "c.csv"
+    path.write_text(CSV, encoding="utf-8")
+    return path
 
 
 @pytest.fixture(scope="session")

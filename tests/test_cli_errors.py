@@ -23,8 +23,7 @@ COLUMNS = ["query_id", "doc_id", "rank", "score", "instruction", "backend", "mod
 
 
 @pytest.fixture
-def files(tmp_path):
-    (tmp_path / "c.csv").write_text(CSV, encoding="utf-8")
+def files(tmp_path, candidates_csv):   # candidates_csv is tmp_path / "c.csv"
     (tmp_path / "bad.csv").write_text(CSV + BAD_ROW, encoding="utf-8")
     (tmp_path / "empty.csv").write_bytes(b"")
     (tmp_path / "a_folder").mkdir()

@@ -157,6 +157,13 @@ def test_discrimination_bm25_scale_does_not_trip_probability_rules():
     zeros = make_run("q", {**{f"z{i}": 0.0 for i in range(8)}, "a": 7.5, "b": 3.1}, "Z", backend="bm25")
     dz = compare.discrimination(zeros)
     assert dz.flagged and "identical score" in dz.reasons[0]
+    # raw scores that happen to lie in [0, 1] are still not probabilities (score_kind decides)
+    small = make_run("q", {f"d{i}": v for i, v in enumerate(np.linspace(0.45, 0.55, 12))}, "S", backend="lexical")
+    assert small.score_kind == "raw"
+    ds = compare.discrimination(small)
+    assert not ds.probabilistic and not ds.flagged
+    same = make_run("q", {f"d{i}": v for i, v in enumerate(np.linspace(0.45, 0.55, 12))}, "P", backend="qwen-vl")
+    assert same.score_kind == "probability" and compare.discrimination(same).flagged
 
 
 def test_discrimination_table_and_summary_over_session():

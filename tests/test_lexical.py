@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workbench import io
+from workbench import formats
 from workbench.errors import BackendUnavailable, InputError
 from workbench.model import CacheKey, Document, Query
 from workbench.rerank import available_backends, get_reranker
@@ -59,7 +59,7 @@ def test_lexical_does_not_use_pair_cache():
 # sets where the words overlap; the cross-lingual / image-only sets are what BM25 cannot do
 @pytest.mark.parametrize("query_id", ["denim-jacket", "travel-en", "cat", "coffee"])
 def test_sample_sets_relevant_first(query_id):
-    sets = {cs.query.id: cs for s in io.list_samples() for cs in io.read_candidates(s.path).sets}
+    sets = {cs.query.id: cs for s in formats.list_samples() for cs in formats.read_candidates(s.path).sets}
     cset = sets[query_id]
     res = get_reranker("bm25").rank(cset.query, cset.documents, "")
     assert cset.labels.get(res[0].doc_id) == max(cset.labels.values())
@@ -77,4 +77,4 @@ def test_registry_errors(monkeypatch):
                         lambda name, *a: None if name == "bm25s" else real(name, *a))
     with pytest.raises(BackendUnavailable) as info:
         get_reranker("bm25")
-    assert "pip install bm25s" in info.value.fix
+    assert "pip install 'lychee-workbench[bm25]'" in info.value.fix and "bm25s" in info.value.message

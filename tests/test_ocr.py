@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from workbench import ocr
-from workbench.errors import Cancelled, ImageError, OCRError
+from workbench.errors import Cancelled, ImageError, LanguageMissing, OCRError, OcrTimeout, TesseractMissing
 from workbench.images import file_hash
 from workbench.model import CandidateSet, Document, Query
 
@@ -144,14 +144,14 @@ def test_ocr_many_cancel_keeps_finished(rendered):
 def test_timeout_reported_per_image(rendered):
     settings = ocr.OcrSettings(timeout=0.001)
     res = ocr.ocr_many(rendered["eng"][:2], "eng", settings=settings, cache=False)
-    assert all(isinstance(r.error, ocr.OcrTimeout) for r in res)
+    assert all(isinstance(r.error, OcrTimeout) for r in res)
     assert "timeout" in res[0].error.fix and res[0].image_hash is None
 
 
 def test_languages_listed_and_missing_language_error():
     langs = ocr.list_languages()
     assert "eng" in langs and "chi_sim" in langs
-    with pytest.raises(ocr.LanguageMissing) as info:
+    with pytest.raises(LanguageMissing) as info:
         ocr.TesseractEngine("eng+klingon").check()
     assert "klingon" in info.value.message and "chi_sim" in info.value.message
     assert "tesseract-ocr-klingon" in info.value.fix
@@ -161,7 +161,7 @@ def test_missing_tesseract_binary(monkeypatch, rendered):
     import pytesseract
 
     monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", "/nonexistent/tesseract")
-    with pytest.raises(ocr.TesseractMissing) as info:
+    with pytest.raises(TesseractMissing) as info:
         ocr.ocr_many(rendered["eng"][:1], cache=False)
     assert isinstance(info.value, OCRError)
     assert ocr.APT_INSTALL in info.value.fix

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from workbench import io as wio
+from workbench import formats
 from workbench.model import Run, Result
 from workbench.samples import seed_samples
 from workbench.store import Store
@@ -82,7 +82,7 @@ def test_flow_import_rerank_label_save_reopen_export():
     """import a sample → rerank (lexical) → label → save → reopen in Sessions → export."""
     at = ok(app().run())
     ok(at.switch_page("pages/import_page.py").run())
-    samples = wio.list_samples()
+    samples = formats.list_samples()
     kb = next(s for s in samples if s.name == "kb")
     at.selectbox(key="import_sample").set_value(kb).run()
     ok(button(at, "import_read_sample").click().run())
@@ -129,7 +129,7 @@ def test_flow_import_rerank_label_save_reopen_export():
           or "ss_download" in str(getattr(d, "id", ""))]
     assert at.get("download_button"), "no export button"
     # what the button serves: the same library call, checked for the labels we saved
-    frame = pd.read_csv(_io.BytesIO(wio.export_long([store.load_run(run.id)],
+    frame = pd.read_csv(_io.BytesIO(formats.export_long([store.load_run(run.id)],
                                                     labels={set_id: {best: 2, worst: 0}})))
     assert len(frame) == len(run.scores)
     assert frame.set_index("doc_id").loc[best, "label"] == 2
@@ -265,7 +265,8 @@ def test_sessions_import_trec_qrels_applies_labels_or_nothing():
 
 
 def test_sessions_import_trec_run_and_offer_trec_downloads():
-    from workbench import service, trec
+    from workbench import service
+    from workbench.formats import trec
 
     store, info, sets = _photos_session()
     cset = store.load_candidate_set(sets[0].id)

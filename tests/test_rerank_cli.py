@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tests.helpers import CSV
 from workbench.cli import main
 
 
 COLUMNS = ["query_id", "doc_id", "rank", "score", "instruction", "backend", "model", "label"]
 
 
-def test_rerank_cli_tiny_model(tmp_path, tiny_checkpoint, capsys):
-    src = tmp_path / "c.csv"
-    src.write_text(CSV, encoding="utf-8")
+def test_rerank_cli_tiny_model(tmp_path, tiny_checkpoint, capsys, candidates_csv):
+    src = candidates_csv
     out = tmp_path / "ranked.csv"
     rc = main(["rerank", "--input", str(src), "--instruction", "find shoes", "--instruction", "QA",
                "--model", tiny_checkpoint, "--output", str(out), "--batch-size", "2"])
@@ -36,9 +34,8 @@ def test_rerank_cli_tiny_model(tmp_path, tiny_checkpoint, capsys):
     pd.testing.assert_frame_equal(pd.read_csv(out2), df)
 
 
-def test_rerank_cli_bm25_top_k(tmp_path):
-    src = tmp_path / "c.csv"
-    src.write_text(CSV, encoding="utf-8")
+def test_rerank_cli_bm25_top_k(tmp_path, candidates_csv):
+    src = candidates_csv
     out = tmp_path / "ranked.csv"
     assert main(["rerank", "--input", str(src), "--model", "bm25", "--output", str(out),
                  "--top-k", "1"]) == 0
@@ -46,9 +43,8 @@ def test_rerank_cli_bm25_top_k(tmp_path):
     assert list(df["doc_id"]) == ["d1", "e1"] and set(df["backend"]) == {"lexical"}
 
 
-def test_rerank_cli_without_model_explains(tmp_path, capsys):
-    src = tmp_path / "c.csv"
-    src.write_text(CSV, encoding="utf-8")
+def test_rerank_cli_without_model_explains(tmp_path, capsys, candidates_csv):
+    src = candidates_csv
     rc = main(["rerank", "--input", str(src), "--output", str(tmp_path / "o.csv")])
     assert rc == 2
     err = capsys.readouterr().err

@@ -36,8 +36,7 @@ def samples_root(tmp_path):
     return root
 
 
-def test_seed_creates_sessions_then_is_idempotent(samples_root):
-    store = Store()
+def test_seed_creates_sessions_then_is_idempotent(samples_root, store):
     assert [s.title for s in list_samples(samples_root)] == ["Tiny KB", "Tiny shop"]
     created = seed_samples(store, samples_root)
     assert created == [session_name("Tiny KB"), session_name("Tiny shop")] == \
@@ -55,8 +54,7 @@ def test_seed_creates_sessions_then_is_idempotent(samples_root):
     assert len(store.list_sessions()) == 2 and len(store.list_candidate_sets()) == 3
 
 
-def test_seed_fills_only_missing_samples(samples_root):
-    store = Store()
+def test_seed_fills_only_missing_samples(samples_root, store):
     seed_samples(store, samples_root)
     store.delete_session("Sample: Tiny KB")
     store.create_session("my own work")
@@ -64,17 +62,15 @@ def test_seed_fills_only_missing_samples(samples_root):
     assert sorted(s.name for s in store.list_sessions()) == ["Sample: Tiny KB", "Sample: Tiny shop", "my own work"]
 
 
-def test_broken_sample_leaves_nothing_behind(tmp_path):
+def test_broken_sample_leaves_nothing_behind(tmp_path, store):
     root = tmp_path / "samples"
     write_sample(root, "bad", "Broken", ["q,text,,d1,,,2,,"])  # a document with neither text nor image
-    store = Store()
     with pytest.raises(NothingImported):
         seed_samples(store, root)
     assert store.list_sessions() == []
 
 
-def test_failure_mid_sample_rolls_back(samples_root, monkeypatch):
-    store = Store()
+def test_failure_mid_sample_rolls_back(samples_root, monkeypatch, store):
     real_save = store.save_candidate_set
     calls = []
 
@@ -94,20 +90,19 @@ def test_failure_mid_sample_rolls_back(samples_root, monkeypatch):
     assert seed_samples(store, samples_root) == ["Sample: Tiny shop"]
 
 
-def test_no_samples_folder_is_fine(tmp_path):
-    assert seed_samples(Store(), tmp_path / "missing") == []
+def test_no_samples_folder_is_fine(tmp_path, store):
+    assert seed_samples(store, tmp_path / "missing") == []
 
 
 BUNDLED = list_samples(config.SAMPLES_DIR)
 
 
 @pytest.mark.parametrize("sample", BUNDLED, ids=[s.name for s in BUNDLED])
-def test_bundled_sample_imports_cleanly_with_labels(sample):
-    from workbench import io
+def test_bundled_sample_imports_cleanly_with_labels(sample, store):
+    from workbench import formats
 
-    result = io.read_candidates(sample.path)
+    result = formats.read_candidates(sample.path)
     assert result.rejected == []
-    store = Store()
     assert session_name(sample.title) in seed_samples(store, config.SAMPLES_DIR)
     session = store.get_session(session_name(sample.title))
     sets = store.list_candidate_sets(session.id)

@@ -126,13 +126,6 @@ EXPECTED_SCHEMA = {
 }
 
 
-@pytest.fixture
-def store():
-    s = Store()
-    yield s
-    s.close()
-
-
 # ----------------------------------------------------------------------------- schema & migrations
 
 
@@ -568,6 +561,57 @@ def test_image_hash_from_importer_trusted_only_for_stored_images(store, tmp_path
     assert Path(store.load_candidate_set(set2).documents[0].image).read_bytes() == moved.read_bytes()
 
 
+# ----------------------------------------------------------------------------- transaction()
+
+
+def test_transaction_commits_several_calls_together(store, tmp_path):
+    set_id = store.save_candidate_set(store.create_session("tx").id, make_set(tmp_path))
+    with store.transaction():
+        run_id = store.create_run(set_id, Run(instruction="i", backend="lexical", model_id="bm25",
+                                              status="running"))
+        store.add_scores(run_id, _scores(["d0", "d1"]))          # joins: sees the uncommitted run
+        store.finish_run(run_id, "done")
+        assert store.load_run(run_id).status == "done"            # reads inside see its own rows
+    run = store.load_run(run_id)
+    assert run.status == "done" and [s.doc_id for s in run.scores] == ["d0", "d1"]
+
+
+def test_transaction_rolls_back_everything_on_error(store, tmp_path):
+    set_id = store.save_candidate_set(store.create_session("tx").id, make_set(tmp_path))
+    before = {d: lab.grade for d, lab in store.get_labels(set_id).items()}
+    assert before["d0"] != 2
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            run_id = store.create_run(set_id, Run(instruction="i", backend="lexical", model_id="bm25"))
+            store.set_label(set_id, "d0", 2)
+            store.put_many({_key(1): 0.5})
+            with store.transaction():                            # nested: joins the outer one
+                store.finish_run(run_id, "done")
+            raise RuntimeError("boom")
+    assert store.list_runs(set_id=set_id) == []
+    assert {d: lab.grade for d, lab in store.get_labels(set_id).items()} == before
+    assert store.get_many([_key(1)]) == {}
+    with store.transaction():                                    # usable again after a rollback
+        store.set_label(set_id, "d0", 2)
+    assert store.get_labels(set_id)["d0"].grade == 2
+
+
+def test_transaction_is_invisible_to_other_threads_until_commit(store, tmp_path):
+    set_id = store.save_candidate_set(store.create_session("tx").id, make_set(tmp_path))
+    seen: list[int] = []
+
+    def look():
+        seen.append(len(store.list_runs(set_id=set_id)))
+
+    with store.transaction():
+        store.create_run(set_id, Run(instruction="i", backend="lexical", model_id="bm25"))
+        other = threading.Thread(target=look)
+        other.start()
+        other.join()
+    look()
+    assert seen == [0, 1]
+
+
 def test_m003_marks_first_release_lychee_runs_and_cache_rows_as_lychee_v1(tmp_path):
     from workbench.model import CacheKey
     from workbench.rerank.base import canonical_params
@@ -600,3 +644,18 @@ def test_m003_marks_first_release_lychee_runs_and_cache_rows_as_lychee_v1(tmp_pa
                             key(dict(v1_params, prompt="lychee")), key(q3_params)])
     assert found == {key(dict(v1_params, prompt="lychee-v1")): 0.25, key(q3_params): 0.75}
     store.close()
+
+
+def test_a_failed_call_inside_a_transaction_leaves_none_of_its_rows(store, tmp_path):
+    sess = store.create_session("tx")
+    good = make_set(tmp_path, "good")
+    bad = CandidateSet(query=Query("bad", text="q"), documents=[
+        Document("d0", text="fine"), Document("d1", text="points at an image that is not stored",
+                                                image_hash="0" * 64)], name="bad")
+    with store.transaction():
+        store.save_candidate_set(sess.id, good)
+        with pytest.raises(StoreError, match="could not be saved"):
+            store.save_candidate_set(sess.id, bad)     # fails after its set and query rows went in
+        store.set_label(good.id, "d0", 2)              # the transaction goes on
+    assert [s.query_id for s in store.list_candidate_sets(sess.id)] == ["good"]
+    assert store.get_labels(good.id)["d0"].grade == 2

@@ -6,7 +6,8 @@ import io
 
 import pytest
 
-from workbench import compare, trec
+from workbench import compare
+from workbench.formats import trec
 from workbench.errors import EncodingError, InputError, NothingImported, RowError
 from workbench.model import Label, Run, Result
 

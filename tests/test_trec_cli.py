@@ -6,7 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from workbench import service, trec
+from workbench import service
+from workbench.formats import trec
 from workbench.cli import main
 from workbench.errors import InputError, NotFound
 from workbench.rerank.registry import get_reranker

@@ -1,8 +1,11 @@
 """Paths and settings, overridable through environment variables.
 
-WORKBENCH_DB     SQLite file (default: <repo>/data/workbench.db)
-WORKBENCH_HOME   folder for caches such as materialised images and thumbnails
-                 (default: folder of the db, subfolder cache/)
+WORKBENCH_DB     SQLite file. Default: <checkout>/data/workbench.db when the package runs from a
+                 source checkout; otherwise workbench.db in the per-user data folder
+                 (platformdirs: ~/.local/share/lychee-workbench on Linux,
+                 ~/Library/Application Support/lychee-workbench on macOS, %LOCALAPPDATA% on Windows)
+WORKBENCH_HOME   folder for caches such as materialised images, thumbnails and OCR results
+                 (default: the db's folder, subfolder cache/)
 WORKBENCH_MODEL  path or id of the Qwen-VL reranker (Lychee-rerank-mm)
 """
 
@@ -11,8 +14,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+APP_NAME = "lychee-workbench"
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = REPO_ROOT / "data"
+DATA_DIR = REPO_ROOT / "data"            # the checkout's data folder (sample sets, default db)
 SAMPLES_DIR = DATA_DIR / "samples"
 
 DEFAULT_MODEL_ID = "vec-ai/lychee-rerank-mm"
@@ -40,12 +44,31 @@ MAX_PIXELS = 1280 * 28 * 28
 MAX_LENGTH = 3200
 
 
+def in_checkout(root: Path = REPO_ROOT) -> bool:
+    """True when the package runs from a source checkout (pyproject.toml next to workbench/),
+    False when it is installed into site-packages."""
+    return (root / "pyproject.toml").is_file() and (root / "workbench" / "__init__.py").is_file()
+
+
+def user_data_dir() -> Path:
+    """The per-user data folder of an installed workbench (platformdirs)."""
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME, appauthor=False)
+
+
+def default_db_path() -> Path:
+    """data/workbench.db in a checkout, else workbench.db in the per-user data folder."""
+    return (DATA_DIR if in_checkout() else user_data_dir()) / "workbench.db"
+
+
 def db_path() -> Path:
-    return Path(os.environ.get("WORKBENCH_DB", DATA_DIR / "workbench.db")).expanduser()
+    env = os.environ.get("WORKBENCH_DB", "").strip()
+    return Path(env).expanduser() if env else default_db_path()
 
 
 def home_dir() -> Path:
-    env = os.environ.get("WORKBENCH_HOME")
+    env = os.environ.get("WORKBENCH_HOME", "").strip()
     path = Path(env).expanduser() if env else db_path().parent / "cache"
     path.mkdir(parents=True, exist_ok=True)
     return path

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import config
+from .extras import pip_install
 
 MIN_GPU_GB = 16.0
 APP_PORT = 8501
@@ -45,22 +46,30 @@ def check_python_torch() -> list[Check]:
         import torch
 
         out.append(Check("torch", True, f"torch {torch.__version__}"))
+    except ModuleNotFoundError as exc:   # a lean install: the model backend is an extra
+        out.append(Check("torch", False, f"torch is not installed ({exc}): only BM25 and the library work",
+                         f"For the Qwen-VL reranker: {pip_install('qwen')}", warning=True))
+        return out
     except Exception as exc:  # noqa: BLE001 - report any import failure
         out.append(Check("torch", False, f"torch cannot be imported: {exc}",
-                         "Install the pinned torch: PIP_CONSTRAINT=constraints.txt pip install -e ."))
+                         f"Install the Qwen-VL extra: {pip_install('qwen')} (in a checkout: "
+                         "PIP_CONSTRAINT=constraints.txt pip install -e '.[all]')"))
     try:
         import transformers
 
         out.append(Check("transformers", True, f"transformers {transformers.__version__}"))
     except Exception as exc:  # noqa: BLE001
         out.append(Check("transformers", False, f"transformers cannot be imported: {exc}",
-                         "pip install 'transformers>=4.51'"))
+                         pip_install("qwen")))
     return out
 
 
 def check_cuda(device: str | None) -> list[Check]:
     try:
         import torch
+    except ModuleNotFoundError:
+        return [Check("cuda", False, "torch is not installed, CUDA not checked", pip_install("qwen"),
+                      warning=device != "cuda")]
     except Exception:  # noqa: BLE001
         return [Check("cuda", False, "torch missing, CUDA not checked", "Install torch first.")]
     want_cuda = device == "cuda"
@@ -101,7 +110,10 @@ def check_tesseract() -> list[Check]:
                       "sudo apt-get install -y tesseract-ocr tesseract-ocr-chi-sim", warning=True)]
     try:
         import pytesseract
-
+    except ImportError:
+        return [Check("tesseract", False, "the Python package pytesseract is not installed (OCR is unavailable)",
+                      pip_install("ocr"), warning=True)]
+    try:
         version = str(pytesseract.get_tesseract_version())
         langs = set(pytesseract.get_languages(config=""))
     except Exception as exc:  # noqa: BLE001
@@ -161,6 +173,9 @@ def smoke_test(device: str | None = None) -> Check:
     """Score one text pair and one image pair with the tiny checkpoint on `device`."""
     import time
 
+    if importlib.util.find_spec("torch") is None:
+        return Check("scoring smoke test", False, "skipped: torch is not installed", pip_install("qwen"),
+                     warning=True)
     try:
         from .model import Document, Query
         from .rerank import get_reranker

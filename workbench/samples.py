@@ -1,7 +1,7 @@
 """Seed the bundled sample sets (data/samples/<name>/) into sessions named "Sample: <Title>".
 
 Discovery (one candidate file per folder, title from the README's first "# " heading)
-is workbench.io.list_samples; importing is workbench.io.read_candidates. Seeding is
+is workbench.formats.list_samples; importing is workbench.formats.read_candidates. Seeding is
 idempotent: a sample whose session already holds sets is skipped, so it is cheap to
 call on every start. A sample that fails half-way leaves nothing behind.
 """
@@ -22,10 +22,10 @@ def session_name(title: str) -> str:
 
 
 def list_samples(root: str | Path | None = None) -> list[Any]:
-    """The sample folders under `root` (default config.SAMPLES_DIR) as io.Sample(name, title, path)."""
-    from . import io
+    """The sample folders under `root` (default config.SAMPLES_DIR) as formats.Sample(name, title, path)."""
+    from . import formats
 
-    return io.list_samples(root or config.SAMPLES_DIR)
+    return formats.list_samples(root or config.SAMPLES_DIR)
 
 
 def pending_samples(store, root: str | Path | None = None) -> list[Any]:
@@ -36,26 +36,18 @@ def pending_samples(store, root: str | Path | None = None) -> list[Any]:
 
 def seed_samples(store, root: str | Path | None = None) -> list[str]:
     """Import every sample not yet stored; return the names of the sessions filled now."""
-    from . import io
+    from . import formats
 
     created: list[str] = []
     for sample in pending_samples(store, root):
         name = session_name(sample.title)
-        result = io.read_candidates(sample.path)
+        result = formats.read_candidates(sample.path)
         if result.rejected:  # a broken bundled sample: keep the valid rows, but say so loudly
             warnings.warn(f"Sample '{sample.name}' has rejected rows:\n{result.summary()}", stacklevel=2)
-        existed = any(s.name == name for s in store.list_sessions(filter=name))
-        session = store.get_or_create_session(name, description=f"Bundled sample '{sample.name}' "
-                                                                 f"({Path(sample.path).name})")
-        saved: list[int] = []
-        try:
+        with store.transaction():   # a sample that fails half-way leaves nothing behind
+            session = store.get_or_create_session(name, description=f"Bundled sample '{sample.name}' "
+                                                                     f"({Path(sample.path).name})")
             for cset in result.sets:
-                saved.append(store.save_candidate_set(session.id, cset))
-        except BaseException:
-            for set_id in saved:
-                store.delete_candidate_set(set_id)
-            if not existed:
-                store.delete_session(session.id)
-            raise
+                store.save_candidate_set(session.id, cset)
         created.append(name)
     return created

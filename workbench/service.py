@@ -85,12 +85,13 @@ def rerank_set(store, set_id: int, instruction: Instruction | str, reranker, *,
         stop_run(store, run_id, timings=stopped())
         raise
     final = {r.doc_id: float(r.score) for r in results}
-    store.add_scores(run_id, provisional_scores(final, order))
     timings = dict(getattr(results, "timings", {}) or {})
     timings["total_s"] = time.perf_counter() - started
-    store.finish_run(run_id, "done", timings=timings,
-                     cache_hits=int(getattr(results, "cache_hits", 0)),
-                     cache_misses=int(getattr(results, "cache_misses", 0)))
+    with store.transaction():   # final ranks and status land together
+        store.add_scores(run_id, provisional_scores(final, order))
+        store.finish_run(run_id, "done", timings=timings,
+                         cache_hits=int(getattr(results, "cache_hits", 0)),
+                         cache_misses=int(getattr(results, "cache_misses", 0)))
     run = store.load_run(run_id)
     run.warnings = list(getattr(results, "warnings", []) or [])   # e.g. each truncated document
     return run
@@ -101,12 +102,13 @@ def stop_run(store, run_id: int, *, status: str = "cancelled",
     """Settle an unfinished run: rank the scores it has (best first, ties by input
     order) and give it its final status. Used when a run is cancelled, fails, or was
     left "running" by a process that died."""
-    run = store.load_run(run_id)
-    if run.scores:
-        by_index = sorted(run.scores, key=lambda s: (s.index is None, s.index or 0))
-        order = [s.doc_id for s in by_index]
-        store.add_scores(run_id, provisional_scores({s.doc_id: s.score for s in run.scores}, order))
-    store.finish_run(run_id, status, timings=timings)
+    with store.transaction():
+        run = store.load_run(run_id)
+        if run.scores:
+            by_index = sorted(run.scores, key=lambda s: (s.index is None, s.index or 0))
+            order = [s.doc_id for s in by_index]
+            store.add_scores(run_id, provisional_scores({s.doc_id: s.score for s in run.scores}, order))
+        store.finish_run(run_id, status, timings=timings)
     return store.load_run(run_id)
 
 
@@ -201,7 +203,7 @@ def export_runs(store, *, session=None, run_ids: Sequence[int] | None = None,
 
     Returns (data, number of rows). Raises NotFound when there is nothing to export.
     """
-    from . import io as wio
+    from . import formats as wio
 
     if fmt not in ("long", "wide"):
         raise InputError(f"Unknown export format '{fmt}'.", "Use 'long' or 'wide'.")
@@ -238,13 +240,14 @@ def import_runs(store, session, runs: Sequence[Run]) -> list[int]:
                 f"{', '.join(extra[:5])}{' …' if len(extra) > 5 else ''}.",
                 "Check the doc_id column: a ranking must use the ids of the imported candidate set.")
     saved = []
-    for run in runs:
-        if _same_imported_run(store, sets[run.query_id].id, run):
-            continue                 # the same file imported again: keep the run once
-        run.status = "imported"
-        run_id = store.create_run(sets[run.query_id].id, run)
-        store.finish_run(run_id, "imported", timings=run.timings or None)
-        saved.append(run_id)
+    with store.transaction():   # all runs or none
+        for run in runs:
+            if _same_imported_run(store, sets[run.query_id].id, run):
+                continue             # the same file imported again: keep the run once
+            run.status = "imported"
+            run_id = store.create_run(sets[run.query_id].id, run)
+            store.finish_run(run_id, "imported", timings=run.timings or None)
+            saved.append(run_id)
     return saved
 
 
@@ -290,7 +293,7 @@ def ocr_set(store, set_id: int, *, langs: str | None = None, only_missing: bool 
 
 
 # ================================================================ TREC / comparison
-# Labels and runs in and out of the TREC formats (workbench.trec), and the session
+# Labels and runs in and out of the TREC formats (workbench.formats.trec), and the session
 # comparison the Compare page and `workbench compare` share (workbench.compare).
 
 def labels_by_query(store, set_ids) -> dict[str, dict[str, int]]:
@@ -322,7 +325,7 @@ def import_qrels(store, session, labels, *, skip_unknown: bool = False) -> dict:
     """
     from .errors import InputError
     from .model import Label
-    from .trec import labels_to_qrels
+    from .formats.trec import labels_to_qrels
 
     qrels = labels_to_qrels(labels)
     info = store.get_session(session)
@@ -429,7 +432,7 @@ def export_trec_run(store, *, session=None, run_ids: Sequence[int] | None = None
     with the same tag for the same query (a re-run) would collide: the newest keeps the
     tag and older ones get ``_run<id>`` appended, so every stored run is exported.
     """
-    from . import trec
+    from .formats import trec
     from .errors import InputError
 
     runs = _runs_to_export(store, session, run_ids)
@@ -463,7 +466,7 @@ def export_trec_run(store, *, session=None, run_ids: Sequence[int] | None = None
 
 def export_qrels(store, session) -> bytes:
     """TREC qrels (``qid 0 docid grade``, UTF-8) of every label in a session."""
-    from . import trec
+    from .formats import trec
     from .errors import NotFound
 
     info = store.get_session(session)

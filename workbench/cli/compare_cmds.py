@@ -1,5 +1,5 @@
 """`workbench import-qrels`, `workbench export-qrels` and `workbench compare`: thin doors onto
-workbench.trec + workbench.service + workbench.compare (the same calls as the pages)."""
+workbench.formats.trec + workbench.service + workbench.compare (the same calls as the pages)."""
 
 from __future__ import annotations
 
@@ -52,7 +52,8 @@ def _write(data: bytes, output: str) -> None:
 
 
 def cmd_import_qrels(args: argparse.Namespace) -> int:
-    from .. import service, trec
+    from .. import service
+    from ..formats import trec
     from ..errors import InputError
 
     src = sys.stdin.buffer.read() if args.file == "-" else args.file
@@ -104,7 +105,7 @@ def _table(frame, floatfmt: str = "{:.3f}") -> str:
 def cmd_compare(args: argparse.Namespace) -> int:
     from .. import compare, service
     from ..errors import InputError
-    from ..io import to_csv_bytes
+    from ..formats import to_csv_bytes
 
     check_output(args.output)
     if args.k < 1:

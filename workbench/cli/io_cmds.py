@@ -1,5 +1,5 @@
-"""`workbench import`, `workbench import-run` and `workbench export`: thin doors onto workbench.io,
-workbench.trec and workbench.service."""
+"""`workbench import`, `workbench import-run` and `workbench export`: thin doors onto workbench.formats,
+workbench.formats.trec and workbench.service."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .. import io as wio
+from .. import formats
 from ..errors import NothingImported
 from ._output import check_output, write_output
 
@@ -61,7 +61,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     check_output(args.rejected_out, "--rejected-out")
     try:
-        result = wio.read_candidates(path, args.encoding, query_text=args.query_text)
+        result = formats.read_candidates(path, args.encoding, query_text=args.query_text)
     except NothingImported as err:
         result = getattr(err, "result", None)
         if result is not None and args.rejected_out:
@@ -126,7 +126,7 @@ def looks_like_trec_run(path: str | Path) -> bool:
 
 
 def cmd_import_run(args: argparse.Namespace) -> int:
-    from .. import trec
+    from ..formats import trec
     from ..service import import_runs
 
     if args.trec or (not args.csv and looks_like_trec_run(args.file)):
@@ -136,7 +136,7 @@ def cmd_import_run(args: argparse.Namespace) -> int:
                 run.name = args.name
         fmt = "TREC run"
     else:
-        runs = wio.read_ranked_csv(args.file, args.encoding, name=args.name)
+        runs = formats.read_ranked_csv(args.file, args.encoding, name=args.name)
         fmt = "CSV"
     store = _store()
     try:

@@ -113,12 +113,12 @@ def _ocr_session(args: argparse.Namespace, kw: dict) -> int:
 def _ocr_file(args: argparse.Namespace, kw: dict) -> int:
     import pandas as pd
 
-    from .. import io as wio
+    from .. import formats
 
     src = Path(args.input)
     out = Path(args.output) if args.output else src.with_name(f"{src.stem}.ocr.csv")
     check_output(str(out))
-    result = wio.read_candidates(src, args.encoding, query_text=args.query_text)
+    result = formats.read_candidates(src, args.encoding, query_text=args.query_text)
     for err in result.rejected:
         print("  rejected: " + str(err).replace("\n", "\n    "), file=sys.stderr)
     records, failed = [], 0
@@ -138,6 +138,6 @@ def _ocr_file(args: argparse.Namespace, kw: dict) -> int:
             for key, value in doc.metadata.items():
                 rec.setdefault(key, value)
             records.append(rec)
-    write_output(str(out), wio.to_csv_bytes(pd.DataFrame.from_records(records), bom=args.bom))
+    write_output(str(out), formats.to_csv_bytes(pd.DataFrame.from_records(records), bom=args.bom))
     print(f"Wrote {len(records)} document(s) with descriptions to {out}.")
     return 1 if failed else 0

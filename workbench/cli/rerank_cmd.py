@@ -4,7 +4,7 @@
         --model /models/lychee-rerank-mm|bm25 --output ranked.csv [--batch-size 8] [--top-k K]
     workbench rerank --session NAME --instruction "..." --model ... [--output ranked.csv]
 
-With --input the file is read with workbench.io.read_candidates, ranked through
+With --input the file is read with workbench.formats.read_candidates, ranked through
 workbench.rerank (the store's score cache is used unless --no-cache) and the long
 ranked CSV (query_id, doc_id, rank, score, instruction, backend, model, label) is
 written. With --session the session's stored sets are ranked through
@@ -141,10 +141,10 @@ def _load_reranker(args: argparse.Namespace):
 
 
 def _rerank_file(args: argparse.Namespace, instructions: list[str]) -> int:
-    from .. import io as wio
+    from .. import formats
     from ..model import Run, Result
 
-    result = wio.read_candidates(Path(args.input), args.encoding, query_text=args.query_text)
+    result = formats.read_candidates(Path(args.input), args.encoding, query_text=args.query_text)
     if result.rejected:
         print(result.summary(), file=sys.stderr)
     reranker = _load_reranker(args)
@@ -175,7 +175,7 @@ def _rerank_file(args: argparse.Namespace, instructions: list[str]) -> int:
         kept = ""
         if runs and args.output != "-":
             partial = Path(args.output).with_name(Path(args.output).stem + ".partial.csv")
-            write_output(str(partial), wio.export_long(runs, None, bom=args.bom, labels=labels))
+            write_output(str(partial), formats.export_long(runs, None, bom=args.bom, labels=labels))
             kept = f" The {len(runs)} finished ranking(s) are in {partial}."
         print(f"error: interrupted (Ctrl-C) after {len(runs)} of {total} ranking(s); nothing was written "
               f"to {args.output}.{kept}\nHow to fix: run the same command again: the documents scored so far "
@@ -185,7 +185,7 @@ def _rerank_file(args: argparse.Namespace, instructions: list[str]) -> int:
     finally:
         if cache is not None:
             cache.close()
-    data = wio.export_long(runs, None, bom=args.bom and args.output != "-", labels=labels)
+    data = formats.export_long(runs, None, bom=args.bom and args.output != "-", labels=labels)
     write_output(args.output, data)
     if args.output != "-":
         print(f"wrote {sum(len(r.scores) for r in runs)} rows ({len(runs)} rankings) to {args.output}",
@@ -250,7 +250,7 @@ def _top_k_csv(data: bytes, k: int, bom: bool) -> bytes:
 
     import pandas as pd
 
-    from ..io import to_csv_bytes
+    from ..formats import to_csv_bytes
 
     frame = pd.read_csv(io.BytesIO(data), dtype={"query_id": str, "doc_id": str}, keep_default_na=False,
                         encoding="utf-8-sig")

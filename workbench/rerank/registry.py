@@ -13,6 +13,7 @@ import importlib.util
 from dataclasses import dataclass
 
 from ..errors import BackendUnavailable, InputError
+from ..extras import pip_install
 from .base import Reranker
 
 
@@ -29,10 +30,10 @@ class BackendSpec:
 BACKENDS: dict[str, BackendSpec] = {
     "qwen-vl": BackendSpec("qwen-vl", ".qwen_vl", "QwenVLReranker",
                            ("torch", "transformers", "qwen_vl_utils"),
-                           "pip install 'transformers>=4.51' qwen-vl-utils accelerate torch",
+                           pip_install("qwen"),
                            "Lychee-rerank-mm / Qwen3-VL-Reranker yes/no scorer (P(yes))"),
     "lexical": BackendSpec("lexical", ".lexical", "LexicalReranker", ("bm25s", "jieba"),
-                           "pip install bm25s jieba",
+                           pip_install("bm25"),
                            "BM25 over document text + OCR text (the old TF-IDF logic)"),
 }
 ALIASES = {"bm25": "lexical", "lychee": "qwen-vl", "qwen": "qwen-vl", "qwen_vl": "qwen-vl"}

@@ -2,32 +2,26 @@
 
 from __future__ import annotations
 
-import math
-import os
-from collections import defaultdict
-from contextlib import contextmanager
+import threading
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
-from PIL import Image
-from sqlalchemy import Connection, delete, exc, func, insert, select, update
+from sqlalchemy import Connection, delete, exc, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .. import config
-from ..errors import ImageError, InputError, NotFound, StoreError
-from ..images import file_hash
-from ..model import CacheKey, CandidateSet, Document, Label, Query, Run, Result
+from ..errors import InputError, NotFound, StoreError
+from ..model import CandidateSet, Document, Label, Query, Result, Run
 from . import schema as t
+from .base import StoreBase, finite, utc_now
 from .engine import DEFAULT_TIMEOUT_S, guarded, make_engine
+from .images import ImageStorage
 from .migrations import migrate
+from .score_cache import ScoreCache
 
 RUN_STATUSES = ("pending", "running", "done", "cancelled", "failed", "imported")
-_CHUNK = 500          # keys per IN (...) query; far below SQLite's variable limit
 _UNSET: Any = object()
-_EXT = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "BMP": "bmp",
-        "TIFF": "tif", "HEIF": "heic", "AVIF": "avif"}
 
 
 @dataclass
@@ -51,27 +45,7 @@ class SetInfo:
     n_labels: int = 0
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-
-
-def _chunks(items: list, n: int = _CHUNK) -> Iterator[list]:
-    for i in range(0, len(items), n):
-        yield items[i:i + n]
-
-
-def _finite(value: Any, what: str) -> float:
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        out = math.nan
-    if not math.isfinite(out):
-        raise InputError(f"{what} is {value!r}, not a finite number.",
-                         "Scores must be real numbers; re-run the scoring or fix the imported file.")
-    return out
-
-
-class Store:
+class Store(ImageStorage, ScoreCache, StoreBase):
     """One SQLite workbench database. Thread-safe (one engine, pooled connections)."""
 
     def __init__(self, path: str | Path | None = None, *, timeout: float = DEFAULT_TIMEOUT_S):
@@ -80,6 +54,7 @@ class Store:
             raise StoreError(f"The database path '{self.path}' is a folder, not a file.",
                              "Set WORKBENCH_DB to a file path such as data/workbench.db.")
         self.engine = make_engine(self.path, timeout)
+        self._local = threading.local()
         with guarded(self.path):
             self.migrations_applied = migrate(self.engine, str(self.path))
 
@@ -95,19 +70,6 @@ class Store:
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
-
-    @contextmanager
-    def _write(self) -> Iterator[Connection]:
-        with guarded(self.path):
-            with self.engine.connect().execution_options(wb_write=True) as conn:
-                with conn.begin():
-                    yield conn
-
-    @contextmanager
-    def _read(self) -> Iterator[Connection]:
-        with guarded(self.path):
-            with self.engine.connect() as conn:
-                yield conn
 
     def pragma(self, name: str) -> Any:
         with self._read() as conn:
@@ -126,7 +88,7 @@ class Store:
         try:
             with self._write() as conn:
                 sid = conn.execute(insert(t.sessions).values(
-                    name=name, description=description or "", created_at=_now())).inserted_primary_key[0]
+                    name=name, description=description or "", created_at=utc_now())).inserted_primary_key[0]
         except exc.IntegrityError:
             raise StoreError(f"A session named '{name}' already exists.",
                              "Pick another name, or open the existing session instead.") from None
@@ -208,7 +170,7 @@ class Store:
                                  "Give every document of a query its own doc_id.")
             seen.add(doc.id)
         new_images = self._prepare_images([cset.query, *cset.documents])
-        now = _now()
+        now = utc_now()
         try:
             set_id = self._insert_set(sess.id, cset, new_images, now)
         except exc.IntegrityError as err:
@@ -242,66 +204,6 @@ class Store:
                     dict(set_id=set_id, doc_id=str(d.id), grade=Label(cset.query.id, d.id, int(d.label)).grade,
                          note="", updated_at=now) for d in labelled])
         return int(set_id)
-
-    def _prepare_images(self, items: list[Query | Document]) -> list[dict]:
-        """Give every referenced image its content hash; return rows for images not yet stored.
-
-        A hash set by the importer (io hashes each file once) is trusted when that image is
-        already stored; files are only read for images the db does not hold yet, and then
-        their hash is recomputed from the bytes actually stored.
-        """
-        by_path: dict[str, str | None] = {}
-        for item in items:
-            if item.image and str(item.image) not in by_path:
-                by_path[str(item.image)] = item.image_hash or None
-        if not by_path:
-            return []
-        claimed = {h for h in by_path.values() if h}
-        present: set[str] = set()
-        if claimed:
-            with self._read() as conn:
-                for chunk in _chunks(sorted(claimed)):
-                    present.update(conn.execute(select(t.images.c.sha256)
-                                                .where(t.images.c.sha256.in_(chunk))).scalars())
-        blobs: dict[str, tuple[str, bytes]] = {}
-        for path, claimed_hash in by_path.items():
-            if claimed_hash in present:
-                continue
-            blob = self._read_image(path)
-            by_path[path] = digest = file_hash(blob)
-            blobs.setdefault(digest, (path, blob))
-        for item in items:
-            if item.image:
-                item.image_hash = by_path[str(item.image)]
-        new = [h for h in blobs if h not in present]
-        if new:
-            with self._read() as conn:
-                for chunk in _chunks(new):
-                    present.update(conn.execute(select(t.images.c.sha256)
-                                                .where(t.images.c.sha256.in_(chunk))).scalars())
-        rows = []
-        now = _now()
-        for digest in new:
-            if digest in present:
-                continue
-            path, blob = blobs[digest]
-            try:
-                with Image.open(path) as im:
-                    width, height, fmt = im.width, im.height, (im.format or "").upper()
-            except Exception as err:  # noqa: BLE001 - any decoder failure is the file's fault
-                raise ImageError(f"'{path}' is not a readable image ({err}).",
-                                 "Re-export the image as JPEG or PNG, or remove it from the set.") from None
-            rows.append(dict(sha256=digest, bytes=blob, width=width, height=height, format=fmt,
-                             created_at=now))
-        return rows
-
-    @staticmethod
-    def _read_image(path: str) -> bytes:
-        try:
-            return Path(path).read_bytes()
-        except OSError as err:
-            raise ImageError(f"Image file '{path}' cannot be read ({err.strerror or err}).",
-                             "Check that the file exists; image paths are relative to the imported file.") from None
 
     _SET_SQL = """
         SELECT c.id, c.session_id, c.name, q.query_id, q.text,
@@ -358,32 +260,6 @@ class Store:
                          label=grades.get(r.doc_id)) for r in drows]
         return CandidateSet(query=query, documents=docs, name=srow.name, id=set_id, source=srow.source)
 
-    def materialise_images(self, hashes: Iterable[str]) -> dict[str, str]:
-        """Write stored images to home_dir()/images/<sha256>.<ext> (once); return hash -> path."""
-        hashes = [h for h in set(hashes) if h]
-        if not hashes:
-            return {}
-        folder = config.home_dir() / "images"
-        folder.mkdir(parents=True, exist_ok=True)
-        out: dict[str, str] = {}
-        missing: list[str] = []
-        with self._read() as conn:
-            for chunk in _chunks(hashes):
-                for sha, fmt in conn.execute(select(t.images.c.sha256, t.images.c.format)
-                                             .where(t.images.c.sha256.in_(chunk))):
-                    path = folder / f"{sha}.{_EXT.get((fmt or '').upper(), (fmt or 'img').lower())}"
-                    out[sha] = str(path)
-                    if not path.exists():
-                        missing.append(sha)
-            for chunk in _chunks(missing, 50):
-                for sha, blob in conn.execute(select(t.images.c.sha256, t.images.c.bytes)
-                                              .where(t.images.c.sha256.in_(chunk))):
-                    path = Path(out[sha])
-                    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-                    tmp.write_bytes(blob)
-                    os.replace(tmp, path)
-        return out
-
     # ------------------------------------------------------------------ documents
     def update_document_text(self, set_id: int, doc_id: str, *, ocr_text: Any = _UNSET,
                              ocr_edited: Any = _UNSET, description: Any = _UNSET) -> None:
@@ -407,7 +283,7 @@ class Store:
             run_id = conn.execute(insert(t.runs).values(
                 set_id=info.id, query_id=run.query_id or info.query_id, name=run.name or "",
                 instruction=str(run.instruction), backend=run.backend, model_id=run.model_id,
-                params=run.params or {}, status=run.status, started_at=run.started_at or _now(),
+                params=run.params or {}, status=run.status, started_at=run.started_at or utc_now(),
                 finished_at=run.finished_at, timings=run.timings or {}, cache_hits=int(run.cache_hits),
                 cache_misses=int(run.cache_misses))).inserted_primary_key[0]
             if run.scores:
@@ -426,7 +302,7 @@ class Store:
 
     @staticmethod
     def _upsert_scores(conn: Connection, run_id: int, scores: list[Result]) -> None:
-        rows = [(run_id, str(s.doc_id), _finite(s.score, f"The score of document '{s.doc_id}'"),
+        rows = [(run_id, str(s.doc_id), finite(s.score, f"The score of document '{s.doc_id}'"),
                  int(s.rank), s.index) for s in scores]
         conn.exec_driver_sql(
             "INSERT INTO scores (run_id, doc_id, score, rank, position) VALUES (?, ?, ?, ?, ?) "
@@ -436,7 +312,7 @@ class Store:
     def finish_run(self, run_id: int, status: str, timings: dict | None = None,
                    cache_hits: int = 0, cache_misses: int = 0) -> None:
         self._check_status(status)
-        values: dict[str, Any] = dict(status=status, finished_at=_now(), cache_hits=int(cache_hits),
+        values: dict[str, Any] = dict(status=status, finished_at=utc_now(), cache_hits=int(cache_hits),
                                       cache_misses=int(cache_misses))
         if timings is not None:
             values["timings"] = {k: float(v) for k, v in timings.items()}
@@ -502,7 +378,7 @@ class Store:
     def set_labels(self, set_id: int, labels: list[Label]) -> None:
         if not labels:
             return
-        now = _now()
+        now = utc_now()
         rows = []
         for lab in labels:
             grade = Label(lab.query_id, lab.doc_id, lab.grade).grade  # validates 0/1/2
@@ -534,52 +410,3 @@ class Store:
                                 .where(t.labels.c.set_id == info.id)).all()
         return {r.doc_id: Label(info.query_id, r.doc_id, r.grade, r.note) for r in rows}
 
-    # ------------------------------------------------------------------ score cache
-    def get_many(self, keys: list[CacheKey]) -> dict[CacheKey, float]:
-        groups: dict[tuple[str, str, str, str], dict[str, CacheKey]] = defaultdict(dict)
-        for k in keys:
-            groups[(k.model_id, k.instruction, k.query_hash, k.params)][k.doc_hash] = k
-        out: dict[CacheKey, float] = {}
-        if not groups:
-            return out
-        with self._read() as conn:
-            for (model_id, instruction, query_hash, params), by_doc in groups.items():
-                docs = list(by_doc)
-                for chunk in _chunks(docs):
-                    marks = ",".join("?" * len(chunk))
-                    rows = conn.exec_driver_sql(
-                        "SELECT doc_hash, score FROM score_cache WHERE model_id = ? AND instruction = ? "
-                        f"AND query_hash = ? AND params = ? AND doc_hash IN ({marks})",
-                        (model_id, instruction, query_hash, params, *chunk))
-                    for doc_hash, score in rows:
-                        out[by_doc[doc_hash]] = score
-        return out
-
-    def put_many(self, items: dict[CacheKey, float]) -> None:
-        if not items:
-            return
-        now = _now()
-        rows = [(k.model_id, k.instruction, k.query_hash, k.doc_hash, k.params,
-                 _finite(v, f"The cached score for document hash {k.doc_hash[:12]}"), now)
-                for k, v in items.items()]
-        with self._write() as conn:
-            conn.exec_driver_sql(
-                "INSERT INTO score_cache (model_id, instruction, query_hash, doc_hash, params, score, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (model_id, instruction, query_hash, doc_hash, params) "
-                "DO UPDATE SET score = excluded.score, created_at = excluded.created_at", rows)
-
-    def cache_stats(self) -> dict[str, Any]:
-        with self._read() as conn:
-            by_model = dict(conn.execute(select(t.score_cache.c.model_id, func.count())
-                                         .group_by(t.score_cache.c.model_id)).all())
-            n_instr = conn.execute(select(func.count(func.distinct(t.score_cache.c.instruction)))).scalar()
-        return {"entries": int(sum(by_model.values())), "models": len(by_model),
-                "instructions": int(n_instr or 0), "by_model": by_model}
-
-    def clear_cache(self, model_id: str | None = None) -> int:
-        stmt = delete(t.score_cache)
-        if model_id is not None:
-            stmt = stmt.where(t.score_cache.c.model_id == model_id)
-        with self._write() as conn:
-            return conn.execute(stmt).rowcount

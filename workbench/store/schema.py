@@ -6,8 +6,17 @@ tests/test_store.py checks that both agree column for column.
 
 from __future__ import annotations
 
-from sqlalchemy import (JSON, Column, Float, ForeignKey, Integer, LargeBinary, MetaData, Table,
-                        Text)
+from sqlalchemy import (
+                        JSON,
+                        Column,
+                        Float,
+                        ForeignKey,
+                        Integer,
+                        LargeBinary,
+                        MetaData,
+                        Table,
+                        Text,
+)
 
 metadata = MetaData()
 

@@ -23,12 +23,9 @@ GPU_MIN_BUDGET = 2048
 GPU_MAX_BUDGET = 32768
 GPU_MAX_BATCH = 64
 
-# Shared-prefix reuse pays off from this many common prefix tokens on. Crossover measured
-# with `bench/engine.py --crossover` (small ~19M checkpoint, fp32, 2 CPU cores, 8 rows):
-#   suffix 24 tokens:  P=8 1.06x, P=16 1.39x, P=32 1.68x, P=64 2.27x, P=256 4.44x
-#   suffix 200 tokens: P=8 0.96x, P=16 0.82x (noise), P=32 1.07x, P=64 1.22x, P=256 2.32x
-# so reuse is on from 32 tokens. The real prompt (system + instruction) alone is ~50-60
-# tokens, so "auto" uses it for every batch of >= 2 documents.
+# Shared-prefix reuse pays off from this many common prefix tokens on (crossover measured with
+# `bench/engine.py --crossover`: bench/README.md). The real prompt (system + instruction) alone
+# is ~50-60 tokens, so "auto" uses it for every batch of >= 2 documents.
 PREFIX_MIN_TOKENS = 32
 
 

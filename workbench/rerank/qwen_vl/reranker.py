@@ -28,6 +28,7 @@ from typing import Any
 
 from ... import config
 from ...errors import BackendUnavailable, ImageError, ModelNotFound, WorkbenchError
+from ...extras import pip_install
 from ...model import Document, Query
 from ..base import Reranker
 from ..prompts import PromptFormat, get_format
@@ -76,7 +77,7 @@ class QwenVLReranker(PrefixCacheMixin, Reranker):
         except ImportError as exc:  # pragma: no cover - depends on the install
             raise BackendUnavailable(
                 f"The qwen-vl backend needs torch, transformers and qwen-vl-utils ({exc}).",
-                "pip install 'transformers>=4.51' qwen-vl-utils torch accelerate") from None
+                pip_install("qwen")) from None
         self._torch = torch
 
         cfg = _read_config(local) if looks_local else None

@@ -1,4 +1,4 @@
-"""workbench.io and `workbench import|import-run|export`, over the real files in tests/data/io.
+"""workbench.formats and `workbench import|import-run|export`, over the real files in tests/data/io.
 
 The files are made by tests/data/io/make_files.py; each bad one holds valid rows
 plus bad rows at known lines, so every case checks the specific error, its line
@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import io as _io
-import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from workbench import config
-from workbench import io as wio
+from workbench import config, formats
 from workbench.cli import main
 from workbench.errors import EncodingError, InputError, NothingImported, RowError
 from workbench.model import Label, Run, Result
@@ -24,7 +22,7 @@ from workbench.model import Label, Run, Result
 DATA = Path(__file__).parent / "data" / "io"
 
 
-def ids(result: wio.ImportResult) -> dict[str, list[str]]:
+def ids(result: formats.ImportResult) -> dict[str, list[str]]:
     return {s.query.id: [d.id for d in s.documents] for s in result.sets}
 
 
@@ -38,7 +36,7 @@ def ids(result: wio.ImportResult) -> dict[str, list[str]]:
     ("good_gbk.csv", "gbk"),
 ])
 def test_each_encoding_imports_chinese(name, encoding):
-    res = wio.read_candidates(DATA / name)
+    res = formats.read_candidates(DATA / name)
     assert res.encoding == encoding
     assert res.rejected == []
     assert ids(res) == {"q1": ["d1", "d2", "d3"], "q2": ["d1"]}
@@ -54,24 +52,24 @@ def test_each_encoding_imports_chinese(name, encoding):
 
 
 def test_explicit_encoding_is_honoured_and_a_wrong_one_explains_the_fix():
-    res = wio.read_candidates(DATA / "good_gbk.csv", encoding="gbk")
+    res = formats.read_candidates(DATA / "good_gbk.csv", encoding="gbk")
     assert res.sets[0].query.text == "牛仔夹克 男款"
     with pytest.raises(EncodingError) as exc:
-        wio.read_candidates(DATA / "good_gbk.csv", encoding="utf-8")
+        formats.read_candidates(DATA / "good_gbk.csv", encoding="utf-8")
     assert "line 1" in exc.value.message and "utf-8" in exc.value.message   # the header is Chinese too
     assert "--encoding gbk" in exc.value.fix
     with pytest.raises(EncodingError, match="Unknown encoding"):
-        wio.read_candidates(DATA / "good_utf8.csv", encoding="klingon")
+        formats.read_candidates(DATA / "good_utf8.csv", encoding="klingon")
 
 
 def test_binary_file_is_an_encoding_error_naming_the_fix():
     with pytest.raises(EncodingError) as exc:
-        wio.read_candidates(DATA / "bad_binary.csv")
+        formats.read_candidates(DATA / "bad_binary.csv")
     assert "--encoding gbk" in exc.value.fix and "UTF-8" in exc.value.fix
 
 
 def test_jsonl_imports_with_metadata_and_nulls():
-    res = wio.read_candidates(DATA / "good.jsonl")
+    res = formats.read_candidates(DATA / "good.jsonl")
     assert ids(res) == {"q1": ["d1", "d2", "d3"], "q2": ["d9"]}
     d9 = res.sets[1].documents[0]
     assert d9.label == 2 and d9.image is None and d9.metadata == {"color": "红"}
@@ -102,7 +100,7 @@ FULL = {"q1": ["d1", "d2", "d3"], "q2": ["d1"]}
     ("bad_query_conflict.csv", [(4, "query_text", "different query_text than on line 2")], KEPT),
 ])
 def test_bad_file_rejects_the_bad_rows_and_keeps_the_rest(name, errors, kept):
-    res = wio.read_candidates(DATA / name)
+    res = formats.read_candidates(DATA / name)
     got = [(e.line, e.column, e.message) for e in res.rejected]
     assert len(got) == len(errors), got
     for (line, column, message), (want_line, want_col, want_text) in zip(got, errors):
@@ -117,7 +115,7 @@ def test_bad_file_rejects_the_bad_rows_and_keeps_the_rest(name, errors, kept):
 
 def test_missing_required_column_lists_missing_and_found_columns():
     with pytest.raises(InputError) as exc:
-        wio.read_candidates(DATA / "bad_missing_column.csv")
+        formats.read_candidates(DATA / "bad_missing_column.csv")
     assert "doc_image" in exc.value.message
     assert "Found columns: query_id, query_text, query_image, doc_id, doc_text, label" in exc.value.message
     assert exc.value.fix
@@ -125,7 +123,7 @@ def test_missing_required_column_lists_missing_and_found_columns():
 
 def test_nothing_valid_raises_with_the_row_errors_and_the_result():
     with pytest.raises(NothingImported) as exc:
-        wio.read_candidates(DATA / "bad_all_rows.csv")
+        formats.read_candidates(DATA / "bad_all_rows.csv")
     assert "line 2, column 'query_text'" in exc.value.message
     assert "line 3, column 'doc_text'" in exc.value.message
     assert len(exc.value.result.rejected) == 2
@@ -133,13 +131,13 @@ def test_nothing_valid_raises_with_the_row_errors_and_the_result():
 
 def test_spreadsheet_and_unknown_files_are_refused_with_a_fix():
     with pytest.raises(InputError, match="CSV UTF-8"):
-        wio.read_candidates(DATA / "bad_sheet.xlsx")
+        formats.read_candidates(DATA / "bad_sheet.xlsx")
     with pytest.raises(InputError, match="does not exist"):
-        wio.read_candidates(DATA / "no_such_file.csv")
+        formats.read_candidates(DATA / "no_such_file.csv")
 
 
 def test_rejected_csv_holds_original_values_line_column_error_fix():
-    res = wio.read_candidates(DATA / "bad_label.csv")
+    res = formats.read_candidates(DATA / "bad_label.csv")
     df = pd.read_csv(_io.BytesIO(res.rejected_csv()), dtype=str, keep_default_na=False)
     assert list(df.columns[-5:]) == ["line", "column", "error", "fix", "source"]
     assert list(df["doc_id"]) == ["d5", "d6"]
@@ -154,7 +152,7 @@ def test_rejected_csv_holds_original_values_line_column_error_fix():
 
 
 def test_images_resolve_relative_to_the_file_with_content_hashes():
-    res = wio.read_candidates(DATA / "good_images.csv")
+    res = formats.read_candidates(DATA / "good_images.csv")
     s = res.sets[0]
     ok_jpg = (DATA / "images" / "ok.jpg").read_bytes()
     ok_png = (DATA / "images" / "ok.png").read_bytes()
@@ -167,7 +165,7 @@ def test_images_resolve_relative_to_the_file_with_content_hashes():
 
 
 def test_zip_imports_like_the_file_and_extracts_under_home():
-    res = wio.read_candidates(DATA / "good.zip")
+    res = formats.read_candidates(DATA / "good.zip")
     assert res.encoding == "gbk" and res.rejected == []
     s = res.sets[0]
     assert s.doc("d2").text == "蓝色夹克"
@@ -179,7 +177,7 @@ def test_zip_imports_like_the_file_and_extracts_under_home():
 
 
 def test_zip_slip_entries_are_rejected_and_never_written(tmp_path):
-    res = wio.read_candidates(DATA / "bad_zipslip.zip")
+    res = formats.read_candidates(DATA / "bad_zipslip.zip")
     assert ids(res) == {"q1": ["d1", "d2"]}
     entries = [e for e in res.rejected if e.line is None]
     assert sorted(e.values["zip_entry"] for e in entries) == ["../evil.png", "/tmp/abs_evil.png"]
@@ -193,33 +191,33 @@ def test_zip_slip_entries_are_rejected_and_never_written(tmp_path):
 
 
 def test_folder_of_images_becomes_one_set():
-    res = wio.import_folder(DATA / "folder", "blue things", query_id="blue")
+    res = formats.import_folder(DATA / "folder", "blue things", query_id="blue")
     assert ids(res) == {"blue": ["a.jpg", "b.png", "sub/c.jpg"]}
     assert res.sets[0].query.text == "blue things"
     assert [e.source for e in res.rejected] == ["folder/broken.jpg"]
     assert "truncated" in res.rejected[0].message
     assert any("not images" in n for n in res.notes)
     # the same through read_candidates, which needs the query text for a folder
-    assert ids(wio.read_candidates(DATA / "folder", query_text="x")) == {"folder": ["a.jpg", "b.png", "sub/c.jpg"]}
+    assert ids(formats.read_candidates(DATA / "folder", query_text="x")) == {"folder": ["a.jpg", "b.png", "sub/c.jpg"]}
     with pytest.raises(InputError, match="--query-text"):
-        wio.read_candidates(DATA / "folder")
+        formats.read_candidates(DATA / "folder")
 
 
 def test_samples_import_cleanly_with_labels_on_every_doc():
-    samples = {s.name: s for s in wio.list_samples()}
+    samples = {s.name: s for s in formats.list_samples()}
     assert set(samples) >= {"ecommerce", "photos", "kb"}
     for s in samples.values():
-        res = wio.read_candidates(s.path)
+        res = formats.read_candidates(s.path)
         assert res.rejected == [], s.name
         assert all(d.label in (0, 1, 2) for c in res.sets for d in c.documents), s.name
         assert s.title != s.name
-    eco = wio.read_candidates(samples["ecommerce"].path).sets[0]
+    eco = formats.read_candidates(samples["ecommerce"].path).sets[0]
     assert eco.query.image and eco.query.text == "denim jacket"
     assert any("牛仔" in d.text for d in eco.documents) and len(eco.documents) >= 8
-    photos = wio.read_candidates(samples["photos"].path).sets
+    photos = formats.read_candidates(samples["photos"].path).sets
     assert any(d.image and not d.text for d in photos[0].documents)
     assert {c.query.text for c in photos} >= {"a cat resting", "a cup of coffee", "a rocket launch"}
-    kb = wio.read_candidates(samples["kb"].path).sets[0]
+    kb = formats.read_candidates(samples["kb"].path).sets[0]
     assert kb.query.text.startswith("What materials are needed for an overseas travel reimbursement")
     assert kb.doc("guide-2024").label == 2 and kb.doc("visa").label == 0
 
@@ -242,7 +240,7 @@ QIDS = {1: "q1", 2: "q2"}
 
 
 def test_long_frame_columns_and_values():
-    df = wio.long_frame(_runs(), LABELS, QIDS)
+    df = formats.long_frame(_runs(), LABELS, QIDS)
     assert list(df.columns) == ["query_id", "doc_id", "rank", "score", "instruction", "backend", "model", "label"]
     assert len(df) == 7
     first = df.iloc[0]
@@ -252,8 +250,8 @@ def test_long_frame_columns_and_values():
 
 
 def test_wide_frame_shares_instruction_columns_across_queries():
-    df = wio.wide_frame(_runs(), LABELS, QIDS)
-    names = wio.run_labels(_runs())
+    df = formats.wide_frame(_runs(), LABELS, QIDS)
+    names = formats.run_labels(_runs())
     assert list(df.columns) == ["query_id", "doc_id", "label",
                                 f"{names[0]} rank", f"{names[0]} score",
                                 "qwen-vl: Given a web search query rank", "qwen-vl: Given a web search query score"]
@@ -263,19 +261,19 @@ def test_wide_frame_shares_instruction_columns_across_queries():
     # a second run of the same instruction on the same query gets its own columns
     again = Run(instruction="Given a web search query", backend="qwen-vl", model_id="lychee", set_id=1,
                 scores=[Result("d1", 0.3, 1)])
-    df2 = wio.wide_frame(_runs() + [again], LABELS, QIDS)
+    df2 = formats.wide_frame(_runs() + [again], LABELS, QIDS)
     assert "qwen-vl: Given a web search query #2 rank" in df2.columns
     # same instruction, different backends -> disambiguated by backend
     other = Run(instruction="Given a web search query", backend="lexical", model_id="bm25", set_id=1,
                 scores=[Result("d1", 0.3, 1)])
-    assert "lexical: Given a web search query rank" in wio.wide_frame([_runs()[1], other]).columns
+    assert "lexical: Given a web search query rank" in formats.wide_frame([_runs()[1], other]).columns
 
 
 def test_csv_bytes_bom_and_formula_neutralisation(tmp_path):
-    df = wio.long_frame(_runs(), LABELS, QIDS)
-    plain = wio.to_csv_bytes(df)
+    df = formats.long_frame(_runs(), LABELS, QIDS)
+    plain = formats.to_csv_bytes(df)
     assert not plain.startswith(b"\xef\xbb\xbf")
-    bom = wio.export_long(_runs(), tmp_path / "out.csv", bom=True, labels=LABELS, query_ids=QIDS)
+    bom = formats.export_long(_runs(), tmp_path / "out.csv", bom=True, labels=LABELS, query_ids=QIDS)
     assert bom.startswith(b"\xef\xbb\xbf") and (tmp_path / "out.csv").read_bytes() == bom
     back = pd.read_csv(_io.BytesIO(plain), dtype=str, keep_default_na=False)
     assert back.loc[0, "instruction"].startswith("'=HYPERLINK")          # formula neutralised
@@ -283,7 +281,7 @@ def test_csv_bytes_bom_and_formula_neutralisation(tmp_path):
     assert "-5" in set(back["doc_id"])                                   # a plain number is left alone
     assert "-1.25" in set(back["score"])                                 # numeric column untouched
     frame = pd.DataFrame({"text": ["+1+2", "\tx", "-x", "ok", "中文"], "n": [-1, -2, 3, 4, 5]})
-    out = pd.read_csv(_io.BytesIO(wio.to_csv_bytes(frame, bom=True)), dtype=str, encoding="utf-8-sig")
+    out = pd.read_csv(_io.BytesIO(formats.to_csv_bytes(frame, bom=True)), dtype=str, encoding="utf-8-sig")
     assert list(out["text"]) == ["'+1+2", "'\tx", "'-x", "ok", "中文"]
     assert list(out["n"]) == ["-1", "-2", "3", "4", "5"]
 
@@ -291,8 +289,8 @@ def test_csv_bytes_bom_and_formula_neutralisation(tmp_path):
 def test_ranked_csv_round_trip(tmp_path):
     runs = _runs()
     path = tmp_path / "long.csv"
-    wio.export_long(runs, path, bom=True, labels=LABELS, query_ids=QIDS)
-    back = wio.read_ranked_csv(path)
+    formats.export_long(runs, path, bom=True, labels=LABELS, query_ids=QIDS)
+    back = formats.read_ranked_csv(path)
     assert len(back) == 3
     for orig, got in zip(runs, back):
         assert got.backend == "imported" and got.status == "imported"
@@ -305,31 +303,32 @@ def test_ranked_csv_round_trip(tmp_path):
 
 
 def test_ranked_csv_from_another_system():
-    runs = wio.read_ranked_csv(DATA / "ranked_other.csv")
+    runs = formats.read_ranked_csv(DATA / "ranked_other.csv")
     assert [(r.query_id, r.model_id) for r in runs] == [("q1", "other-v1"), ("q2", "other-v1")]
     assert runs[0].ranking() == ["d2", "d3", "d1"]                       # ranks from descending score
-    only_rank = wio.read_ranked_csv(DATA / "ranked_rank_only.csv")[0]
+    only_rank = formats.read_ranked_csv(DATA / "ranked_rank_only.csv")[0]
     assert only_rank.ranking() == ["d1", "d3", "d2"] and only_rank.params["score_from_rank"]
     assert [s.score for s in sorted(only_rank.scores, key=lambda s: s.rank)] == [-1.0, -2.0, -3.0]
     with pytest.raises(RowError) as exc:
-        wio.read_ranked_csv(DATA / "ranked_bad.csv")
+        formats.read_ranked_csv(DATA / "ranked_bad.csv")
     assert (exc.value.line, exc.value.column) == (3, "score") and "1 more row" in exc.value.message
     assert [(e.line, e.column) for e in exc.value.errors] == [(3, "score"), (4, "doc_id")]
     with pytest.raises(InputError, match="score or rank"):
-        wio.read_ranked_csv(DATA / "good_utf8.csv")
+        formats.read_ranked_csv(DATA / "good_utf8.csv")
 
 
-def test_import_speed_10k_rows(tmp_path):
+@pytest.mark.slow
+def test_import_10k_rows(tmp_path):
+    """10,000 rows in 100 sets import completely (the time is measured by bench/foundation.py)."""
     rows = ["query_id,query_text,query_image,doc_id,doc_text,doc_image,label,first_stage_score,brand"]
     rows += [f"q{i // 100},查询 {i // 100},,d{i},文档 {i} denim jacket text,,{i % 3},{i / 1e4},b{i % 7}"
              for i in range(10_000)]
     path = tmp_path / "big.csv"
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    t0 = time.perf_counter()
-    res = wio.read_candidates(path)
-    elapsed = time.perf_counter() - t0
+    res = formats.read_candidates(path)
     assert len(res.sets) == 100 and res.n_docs == 10_000 and not res.rejected
-    assert elapsed < 2.0, f"10k-row import took {elapsed:.2f}s"
+    assert res.sets[57].documents[3].metadata == {"brand": f"b{5703 % 7}"}
+    assert res.sets[57].documents[3].label == 5703 % 3
 
 
 # --------------------------------------------------------------------------- CLI
@@ -376,7 +375,7 @@ def test_cli_import_run_and_export(tmp_path, capsys):
     assert main(["export", "--session", "s", "--format", "long", "--output", str(long_csv), "--bom"]) == 0
     assert long_csv.read_bytes().startswith(b"\xef\xbb\xbf")
     df = pd.read_csv(long_csv, encoding="utf-8-sig", dtype={"query_id": str, "doc_id": str})
-    assert list(df.columns) == wio.LONG_COLUMNS
+    assert list(df.columns) == formats.LONG_COLUMNS
     assert df[df.query_id == "q1"].doc_id.tolist() == ["d2", "d3", "d1"]
     assert df[df.query_id == "q1"].label.tolist() == [0, 1, 2]           # labels from the imported file
     assert main(["export", "--session", "s", "--format", "wide", "--output", str(wide_csv)]) == 0
@@ -393,14 +392,14 @@ def test_semicolon_delimiter_and_repeated_extra_columns_keep_every_value(tmp_pat
     path = tmp_path / "semi.csv"
     path.write_text("query_id;query_text;query_image;doc_id;doc_text;doc_image;brand;brand;\n"
                     "q1;hi;;d1;x, y;;a;b;c\n", encoding="utf-8")
-    doc = wio.read_candidates(path).sets[0].documents[0]
+    doc = formats.read_candidates(path).sets[0].documents[0]
     assert doc.text == "x, y"
     assert doc.metadata == {"brand": "a", "brand.2": "b", "column_9": "c"}
     dup = tmp_path / "dup.csv"
     dup.write_text("query_id,query_text,query_image,doc_id,doc_text,doc_image,Doc_Text\nq1,hi,,d1,x,,y\n",
                    encoding="utf-8")
     with pytest.raises(InputError, match="doc_text more than once"):
-        wio.read_candidates(dup)
+        formats.read_candidates(dup)
 
 
 def test_json_array_file_keeps_line_numbers(tmp_path):
@@ -409,7 +408,7 @@ def test_json_array_file_keeps_line_numbers(tmp_path):
                     '   "doc_text": "一只猫", "doc_image": ""},\n'
                     '  {"query_id": "q1", "query_text": "猫", "query_image": "", "doc_id": "d2",\n'
                     '   "doc_text": "", "doc_image": "", "label": 1}\n]\n', encoding="utf-8")
-    res = wio.read_candidates(path)
+    res = formats.read_candidates(path)
     assert ids(res) == {"q1": ["d1"]}
     assert [(e.line, e.column) for e in res.rejected] == [(4, "doc_text")]
 
@@ -417,7 +416,7 @@ def test_json_array_file_keeps_line_numbers(tmp_path):
 def test_labels_keyed_by_query_id_for_runs_without_a_set():
     run = Run(instruction="i", backend="lexical", model_id="bm25", query_id="q1",
               scores=[Result("d1", 0.5, 1), Result("d2", 0.1, 2)])
-    df = wio.long_frame([run], {"q1": {"d1": 2}, "q2": {"d2": 1}})
+    df = formats.long_frame([run], {"q1": {"d1": 2}, "q2": {"d2": 1}})
     assert df.label.tolist()[0] == 2 and pd.isna(df.label.tolist()[1])
 
 
@@ -426,7 +425,7 @@ def test_line_numbers_count_multiline_cells_and_crlf(tmp_path):
     path.write_bytes(("query_id,query_text,query_image,doc_id,doc_text,doc_image,label\r\n"
                       'q1,hi,,d1,"two\r\nlines",,2\r\n'
                       "q1,hi,,d2,ok,,9\r\n").encode("utf-8"))
-    res = wio.read_candidates(path)
+    res = formats.read_candidates(path)
     assert res.sets[0].doc("d1").text == "two\r\nlines"
     assert [(e.line, e.column) for e in res.rejected] == [(4, "label")]
 
@@ -435,7 +434,7 @@ def test_utf16_without_bom_is_detected(tmp_path):
     text = (DATA / "good_utf8.csv").read_text(encoding="utf-8")
     path = tmp_path / "le.csv"
     path.write_bytes(text.encode("utf-16-le"))
-    res = wio.read_candidates(path)
+    res = formats.read_candidates(path)
     assert res.encoding == "utf-16-le" and res.sets[0].query.text == "牛仔夹克 男款"
 
 
@@ -443,7 +442,7 @@ def test_ocr_columns_round_trip_as_document_fields(tmp_path):
     path = tmp_path / "described.csv"
     path.write_text("query_id,query_text,query_image,doc_id,doc_text,doc_image,ocr_text,description,brand\n"
                     "q1,tea,,d1,green tea,,有机绿茶,[OCR] 有机绿茶 [TEXT] green tea,Leaf\n", encoding="utf-8")
-    (cset,) = wio.read_candidates(path).sets
+    (cset,) = formats.read_candidates(path).sets
     doc = cset.documents[0]
     assert doc.ocr_text == "有机绿茶"
     assert doc.description == "[OCR] 有机绿茶 [TEXT] green tea"

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Union
 
-from .errors import EncodingError, InputError, NothingImported, RowError
-from .model import LABEL_GRADES, Label, Run, Result
+from ..errors import EncodingError, InputError, NothingImported, RowError
+from ..model import LABEL_GRADES, Label, Run, Result
 
 Source = Union[str, Path, bytes, IO]
 
@@ -276,7 +276,7 @@ def read_run(src: Source, *, instruction: str = "", backend: str = "trec") -> li
 def format_run(runs: Iterable[Run], tag: str | None = None) -> str:
     """TREC run text. The tag is ``tag``, else the run's label (``Run.label``)
     with spaces turned into ``_``. Every run needs a query id."""
-    from .compare import ordered_scores
+    from ..compare import ordered_scores
 
     lines = []
     for run in runs:
@@ -302,7 +302,6 @@ def write_run(runs: Iterable[Run], dest: str | Path | IO | None = None, tag: str
 
 
 def _safe_tag(run: Run) -> str:
-
     tag = re.sub(r"\s+", "_", run.label.strip()) or "run"
     return tag
 

@@ -1,0 +1,48 @@
+"""Optional dependencies: which pip extra brings which package, and one import helper that says so.
+
+`pip install lychee-workbench` installs the library (import, store, export, BM25-free CLI);
+the heavy parts are extras: ``[qwen]`` (torch + transformers), ``[ocr]`` (pytesseract),
+``[app]`` (streamlit), ``[compare]`` (scipy + ranx), ``[bm25]`` (bm25s + jieba), ``[all]``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+from .errors import BackendUnavailable, WorkbenchError
+
+DIST = "lychee-workbench"
+
+# import name -> the extra that installs it
+EXTRA_OF: dict[str, str] = {
+    "torch": "qwen", "torchvision": "qwen", "transformers": "qwen", "accelerate": "qwen",
+    "qwen_vl_utils": "qwen", "tokenizers": "qwen",
+    "pytesseract": "ocr",
+    "streamlit": "app", "altair": "app",
+    "scipy": "compare", "ranx": "compare",
+    "bm25s": "bm25", "jieba": "bm25",
+    "flash_attn": "gpu",
+}
+
+
+def pip_install(extra: str) -> str:
+    """The command that installs an extra, e.g. ``pip install 'lychee-workbench[qwen]'``."""
+    return f"pip install '{DIST}[{extra}]'"
+
+
+def require(module: str, purpose: str, *, extra: str | None = None,
+            error: type[WorkbenchError] = BackendUnavailable) -> ModuleType:
+    """Import an optional module, or raise ``error`` naming the extra to install.
+
+    ``purpose`` finishes the sentence "… is needed for ___", e.g. "the Qwen-VL reranker".
+    """
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        top = module.split(".")[0]
+        extra = extra or EXTRA_OF.get(top, "all")
+        missing = getattr(exc, "name", None) or top
+        raise error(f"The Python package '{missing}' is not installed; it is needed for {purpose}.",
+                    f"Install it with: {pip_install(extra)}  (or everything: {pip_install('all')}), "
+                    "then restart the workbench.") from None
