@@ -2,16 +2,9 @@
 
 import streamlit as st
 
-<<<<<<< HEAD
 import ui
 from ui import frames
-from workbench import compare, io, service
-=======
-import ui_common as ui
-from workbench import compare
-from workbench import formats
-from workbench import service
->>>>>>> main
+from workbench import compare, formats, service
 from workbench.config import INSTRUCTION_TEMPLATES
 from workbench.model import Instruction
 
@@ -101,12 +94,6 @@ with ui.errors_shown("comparison"):
     ui.comparison.render_comparison(compare, result, descriptions)
     st.markdown("**Export** (CSV)")
     tables = service.comparison_tables(result)
-<<<<<<< HEAD
     for col, (name, frame) in zip(st.columns(len(tables)), tables.items()):
-        col.download_button(name.replace("_", " "), io.to_csv_bytes(frame), f"{session.name}-{name}.csv",
-=======
-    cols = st.columns(len(tables))
-    for col, (name, frame) in zip(cols, tables.items()):
         col.download_button(name.replace("_", " "), formats.to_csv_bytes(frame), f"{session.name}-{name}.csv",
->>>>>>> main
                             "text/csv", icon=":material/download:", key=f"cmp_dl_{name}")

@@ -2,15 +2,10 @@
 
 import streamlit as st
 
-<<<<<<< HEAD
 import ui
 from ui import frames
 from ui.frames import esc
-from workbench import config, io, service
-=======
-import ui_common as ui
 from workbench import config, formats, service
->>>>>>> main
 
 ui.init_state()
 st.title("Import candidate sets")
@@ -33,11 +28,7 @@ with src_file:
         with ui.errors_shown("import"):
             path, _ = ui.widgets.save_upload(up, "imports")
             st.session_state.import_source = up.name
-<<<<<<< HEAD
-            st.session_state.import_result = ui.widgets.import_kept(io.read_candidates, path)
-=======
-            st.session_state.import_result = ui.import_kept(formats.read_candidates, path)
->>>>>>> main
+            st.session_state.import_result = ui.widgets.import_kept(formats.read_candidates, path)
 with src_images:
     imgs = st.file_uploader("Document images", type=["png", "jpg", "jpeg", "webp", "heic", "avif", "gif", "bmp",
                                                      "tif", "tiff"],
@@ -49,20 +40,13 @@ with src_images:
     st.caption("Each image becomes one document; its file name is the doc id.")
     if imgs and st.button("Read images", type="primary", key="import_read_images"):
         st.session_state.import_result = st.session_state.import_failed = None
-<<<<<<< HEAD
         st.session_state.pop("import_new_name", None)      # the next name follows the new file
         name = qid.strip() or frames.short(qtext, 40) or "images"
         st.session_state.import_source = f"{name} ({frames.plural(len(imgs), 'image')})"
         with ui.errors_shown("import images"):
             folder = ui.widgets.uploads_folder(imgs, name)
             st.session_state.import_result = ui.widgets.import_kept(
-                io.import_folder, folder, qtext, qid.strip() or None)
-=======
-        st.session_state.import_source = f"{len(imgs)} images"
-        with ui.errors_shown():
-            folder = ui.uploads_folder(imgs)
-            st.session_state.import_result = ui.import_kept(formats.import_folder, folder, qtext, qid.strip() or None)
->>>>>>> main
+                formats.import_folder, folder, qtext, qid.strip() or None)
 with src_sample:
     samples = formats.list_samples()
     if not samples:
@@ -73,13 +57,8 @@ with src_sample:
             st.session_state.import_result = st.session_state.import_failed = None
             st.session_state.pop("import_new_name", None)
             st.session_state.import_source = pick.title
-<<<<<<< HEAD
             with ui.errors_shown("import sample"):
-                st.session_state.import_result = ui.widgets.import_kept(io.read_candidates, pick.path)
-=======
-            with ui.errors_shown():
-                st.session_state.import_result = ui.import_kept(formats.read_candidates, pick.path)
->>>>>>> main
+                st.session_state.import_result = ui.widgets.import_kept(formats.read_candidates, pick.path)
 
 failed = st.session_state.import_failed
 if failed is not None:             # nothing valid: the error is shown above; offer every rejected row

@@ -2,17 +2,11 @@
 
 import streamlit as st
 
-<<<<<<< HEAD
 import ui
 from ui import frames
 from ui.frames import esc
-from workbench import io, service, trec
-=======
-import ui_common as ui
-from workbench import formats
-from workbench import service
+from workbench import formats, service
 from workbench.formats import trec
->>>>>>> main
 from workbench.config import INSTRUCTION_TEMPLATES
 from workbench.errors import InputError
 from workbench.model import Instruction
@@ -152,21 +146,14 @@ with tab_io:
     up = st.file_uploader("Ranked-results CSV: query_id, doc_id, score and/or rank; optional system (one run "
                           "per system), instruction, backend, model", type=["csv", "tsv"], key="ss_ranked")
     if up is not None and st.button("Import as runs", key="ss_import_runs"):
-<<<<<<< HEAD
         with ui.errors_shown("import runs"):
             path, _ = ui.widgets.save_upload(up, "imports")
-            read = io.read_ranked_csv(path)
+            read = formats.read_ranked_csv(path)
             saved = service.import_runs(store, sid, read)
             skipped = len(read) - len(saved)
             st.success(f"Imported {frames.plural(len(saved), 'run')}"
                        + (f"; {frames.plural(skipped, 'identical run')} {'was' if skipped == 1 else 'were'} "
                           "already imported." if skipped else "."))
-=======
-        with ui.errors_shown():
-            path, _ = ui.save_upload(up, "imports")
-            saved = service.import_runs(store, sid, formats.read_ranked_csv(path))
-            st.success(f"Imported {len(saved)} runs.")
->>>>>>> main
     up_run = st.file_uploader("TREC run file: qid Q0 docid rank score tag", key="ss_trec_run",
                               help="One run per tag; query and doc ids must match this session's sets.")
     if up_run is not None and st.button("Import TREC run", key="ss_import_trec"):

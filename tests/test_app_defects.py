@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from tests.test_pages import app, button, ok, plain, settle
-from workbench import io as wio
+from workbench import formats as wio
 from workbench.samples import seed_samples
 from workbench.store import Store
 

@@ -85,10 +85,10 @@ def run_results(store, run_id: int, key: str) -> None:
             state.flash("success", f"Saved {frames.plural(len(new), 'label')} for "
                                    f"“{esc(frames.set_name(store.get_set(run.set_id)))}”.")
             st.rerun()
-        from workbench import io
+        from workbench import formats
 
         edited_labels = {lab.doc_id: lab.grade for lab in frames.labels_from_frame(edited, cset.query.id)}
-        c2.download_button("Export CSV", io.export_long([run], labels={run.set_id: edited_labels}),
+        c2.download_button("Export CSV", formats.export_long([run], labels={run.set_id: edited_labels}),
                            f"run-{run.id}.csv", "text/csv", icon=":material/download:",
                            key=f"{key}_dl_{run_id}")
         if len(frame):
@@ -98,7 +98,7 @@ def run_results(store, run_id: int, key: str) -> None:
 
 def adhoc_results(cset, results, instruction: str, backend: str) -> None:
     """Results of an unsaved ranking; `instruction` and `backend` are those it was scored with."""
-    from workbench.io import to_csv_bytes
+    from workbench.formats import to_csv_bytes
 
     st.subheader("Results (not saved)")
     st.caption(f"{esc(backend)} · {esc(frames.short(instruction, 140))} — tick “Save as a new candidate set” "

@@ -159,7 +159,7 @@ def save_upload(uploaded, folder: str = "uploads") -> tuple[str, str]:
 
 def uploads_folder(files, name: str = "images") -> str:
     """Write uploaded image files, keeping their names, into one fresh folder named
-    `name` (io.import_folder takes document ids from the file names and, without a
+    `name` (formats.import_folder takes document ids from the file names and, without a
     query id, names the set after the folder)."""
     digest = hashlib.sha256(b"".join(hashlib.sha256(f.getvalue()).digest() for f in files)).hexdigest()[:16]
     safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in name).strip("-") or "images"
@@ -173,7 +173,7 @@ def uploads_folder(files, name: str = "images") -> str:
 
 
 def import_kept(read, *args, **kwargs):
-    """Call an io reader; when every row is rejected, keep its ImportResult (for the
+    """Call a formats reader; when every row is rejected, keep its ImportResult (for the
     rejected-rows download) and re-raise so the error and its fix are shown."""
     from workbench.errors import NothingImported
 
