@@ -70,8 +70,8 @@ def schema_of(db: Path) -> dict:
 EXPECTED_SCHEMA = {
     "candidate_sets": {
         "columns": ["id INTEGER PK1", "session_id INTEGER NOT NULL", "name TEXT NOT NULL DEFAULT ''",
-                    "source TEXT", "created_at TEXT NOT NULL"],
-        "indexes": ["c(session_id)"],
+                    "source TEXT", "created_at TEXT NOT NULL", "fingerprint TEXT"],
+        "indexes": ["UNIQUE c(session_id,fingerprint)", "c(session_id)"],
         "fks": ["session_id->sessions.id CASCADE"]},
     "documents": {
         "columns": ["id INTEGER PK1", "set_id INTEGER NOT NULL", "doc_id TEXT NOT NULL",
@@ -100,7 +100,8 @@ EXPECTED_SCHEMA = {
                     "instruction TEXT NOT NULL", "backend TEXT NOT NULL", "model_id TEXT NOT NULL",
                     "params TEXT NOT NULL DEFAULT '{}'", "status TEXT NOT NULL DEFAULT 'pending'",
                     "started_at TEXT", "finished_at TEXT", "timings TEXT NOT NULL DEFAULT '{}'",
-                    "cache_hits INTEGER NOT NULL DEFAULT 0", "cache_misses INTEGER NOT NULL DEFAULT 0"],
+                    "cache_hits INTEGER NOT NULL DEFAULT 0", "cache_misses INTEGER NOT NULL DEFAULT 0",
+                    "owner_pid INTEGER", "owner_host TEXT", "heartbeat_at TEXT"],
         "indexes": ["c(set_id)"],
         "fks": ["set_id->candidate_sets.id CASCADE"]},
     "schema_migrations": {
@@ -145,7 +146,8 @@ def test_blank_db_has_exact_schema(store):
     assert store.migrations_applied == [name for name, _ in MIGRATIONS]
     with sqlite3.connect(store.path) as con:
         recorded = [r[0] for r in con.execute("SELECT name FROM schema_migrations ORDER BY rowid")]
-    assert recorded == ["m001_core", "m002_score_cache_ocr_edits", "m003_prompt_formats"]
+    assert recorded == ["m001_core", "m002_score_cache_ocr_edits", "m003_prompt_formats", "m004_run_owner",
+                        "m005_set_fingerprint"]
 
 
 def test_reopen_applies_nothing(store):
@@ -193,7 +195,8 @@ def test_upgrade_from_m001_keeps_data_and_matches_blank_schema(tmp_path, store):
     assert "score_cache" not in names  # really an m001 database
 
     upgraded = Store(old)
-    assert upgraded.migrations_applied == ["m002_score_cache_ocr_edits", "m003_prompt_formats"]
+    assert upgraded.migrations_applied == ["m002_score_cache_ocr_edits", "m003_prompt_formats",
+                                           "m004_run_owner", "m005_set_fingerprint"]
     assert schema_of(old) == schema_of(store.path) == EXPECTED_SCHEMA
     cset = upgraded.load_candidate_set(1)
     assert cset.query.text == "旧查询"
@@ -634,7 +637,7 @@ def test_m003_marks_first_release_lychee_runs_and_cache_rows_as_lychee_v1(tmp_pa
                                  (canonical_params(params), score))
     engine.dispose()
     store = Store(old)
-    assert store.migrations_applied == ["m003_prompt_formats"]
+    assert store.migrations_applied[0] == "m003_prompt_formats"
     assert store.load_run(1).prompt_format == "lychee-v1"
     assert store.load_run(1).params == dict(v1_params, prompt="lychee-v1")
     assert store.load_run(2).prompt_format == "qwen3-vl-reranker"

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import config
+from .errors import shell_quote
 from .extras import pip_install
 
 MIN_GPU_GB = 16.0
@@ -146,9 +147,9 @@ def check_model_path() -> Check:
                 return Check("model", True, f"{p}: config.json + {len(weights)} safetensors file(s), {size:.1f} GB")
             return Check("model", False, f"{p} has a config.json but no *.safetensors weights",
                          "Finish the download (huggingface-cli download … --local-dir) into that folder.")
-        return Check("model", False, f"WORKBENCH_MODEL={path} has no config.json",
+        return Check("model", False, f"WORKBENCH_MODEL={shell_quote(path)} has no config.json",
                      "Point WORKBENCH_MODEL at the folder that holds config.json and the weights.")
-    return Check("model", False, f"WORKBENCH_MODEL={path} does not exist on this machine",
+    return Check("model", False, f"WORKBENCH_MODEL={shell_quote(path)} does not exist on this machine",
                  f"Download {config.DEFAULT_MODEL_ID} (huggingface-cli download … --local-dir DIR) "
                  "and set WORKBENCH_MODEL=DIR.")
 

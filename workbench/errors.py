@@ -7,7 +7,27 @@ that tells the analyst what to do about it. Pages and the CLI print
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
+
+
+def shell_quote(value: object) -> str:
+    """Quote a name or path for pasting into a POSIX shell (one word, nothing expands).
+
+    Every fix-it message that suggests a command builds it with this, so a session
+    named ``$(touch /tmp/pwned)`` is printed as ``'$(touch /tmp/pwned)'``. Control
+    characters (newlines, escapes) are shown as ``\\n``-style escapes first, so a
+    name cannot break the printed line or the terminal either.
+    """
+    text = str(value)
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        text = text.encode("unicode_escape").decode("ascii")
+    return shlex.quote(text)
+
+
+def shell_command(*words: object) -> str:
+    """A whole suggested command line, every word quoted (``workbench`` etc. stay readable)."""
+    return " ".join(shell_quote(w) for w in words)
 
 
 class WorkbenchError(Exception):

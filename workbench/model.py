@@ -99,6 +99,14 @@ class CandidateSet:
     def labels(self) -> dict[str, int]:
         return {d.id: d.label for d in self.documents if d.label is not None}
 
+    def fingerprint(self) -> str:
+        """What makes two candidate sets the same: the query and every (doc id, content, label)."""
+        import json
+
+        parts = [self.query.id, self.query.content_hash(),
+                 sorted([d.id, d.content_hash(), d.label] for d in self.documents)]
+        return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
+
 
 @dataclass(frozen=True)
 class Instruction:

@@ -16,8 +16,9 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 
-from .errors import Cancelled, InputError
+from .errors import Cancelled, InputError, shell_quote
 from .model import COMPARABLE_STATUSES, Document, Instruction, Query, Result, Run
+from .store.recovery import Heartbeat, is_dead
 
 Progress = Callable[[int, int], None]
 
@@ -72,8 +73,9 @@ def rerank_set(store, set_id: int, instruction: Instruction | str, reranker, *,
         return {"total_s": time.perf_counter() - started}
 
     try:
-        results = reranker.rank(cset.query, cset.documents, text, progress=progress,
-                                cancel=cancel, cache=store, on_scores=on_scores)
+        with Heartbeat(store, run_id):
+            results = reranker.rank(cset.query, cset.documents, text, progress=progress,
+                                    cancel=cancel, cache=store, on_scores=on_scores)
     except Cancelled:
         return stop_run(store, run_id, timings=stopped())
     except Exception:
@@ -102,13 +104,116 @@ def stop_run(store, run_id: int, *, status: str = "cancelled",
     """Settle an unfinished run: rank the scores it has (best first, ties by input
     order) and give it its final status. Used when a run is cancelled, fails, or was
     left "running" by a process that died."""
-    with store.transaction():
+    store.settle_run(run_id, status, timings=timings)
+    return store.load_run(run_id)
+
+
+def _same_params(a: dict, b: dict) -> list[str]:
+    import json
+
+    norm = lambda d: {k: json.dumps(v, sort_keys=True, default=str) for k, v in (d or {}).items()}  # noqa: E731
+    na, nb = norm(a), norm(b)
+    return sorted(k for k in set(na) | set(nb) if na.get(k) != nb.get(k))
+
+
+def resume_run(store, run_id: int, reranker, *, progress: Progress | None = None, cancel=None) -> Run:
+    """Finish a stopped run (cancelled, interrupted, failed): score only the documents of its
+    set that it has no score for, with the same model and parameters, then settle it as "done".
+
+    The returned run's ``timings["resumed_docs"]`` is the number of documents scored now
+    (0 when the run was already complete). Stopping again keeps it resumable.
+    Checked first: the run exists, is not imported, is not being scored by a live process,
+    and `reranker` is the run's backend/model with the same scoring parameters.
+    """
+    from .errors import InputError, StoreError
+
+    run = store.load_run(run_id)
+    if run.status == "imported":
+        raise InputError(f"Run {run_id} was imported from another system; it cannot be resumed.",
+                         "Rerank the set instead (a new run).")
+    if run.status == "running":
+        with store._read() as conn:
+            owner = conn.exec_driver_sql("SELECT owner_pid, owner_host, heartbeat_at, started_at FROM runs "
+                                         "WHERE id = ?", (int(run_id),)).first()
+        if owner is not None and not is_dead(*owner):
+            raise StoreError(f"Run {run_id} is still being scored by process {owner[0]} on {owner[1]}.",
+                             "Wait for it to finish, or stop that process first (its run is then kept "
+                             "as cancelled and can be resumed).")
+        stop_run(store, run_id, status="interrupted")
         run = store.load_run(run_id)
-        if run.scores:
-            by_index = sorted(run.scores, key=lambda s: (s.index is None, s.index or 0))
-            order = [s.doc_id for s in by_index]
-            store.add_scores(run_id, provisional_scores({s.doc_id: s.score for s in run.scores}, order))
-        store.finish_run(run_id, status, timings=timings)
+    if run.backend != reranker.backend or run.model_id != reranker.model_id:
+        raise InputError(
+            f"Run {run_id} was scored with {run.backend} model '{run.model_id}', not '{reranker.model_id}'.",
+            f"Resume it with the model '{run.model_id}' (--model FOLDER of that model, or WORKBENCH_MODEL; "
+            "in the app, pick that model), or rerank the set as a new run with this one.")
+    differ = _same_params(run.params, reranker.params())
+    if differ:
+        raise InputError(
+            f"Run {run_id} was scored with other settings ({', '.join(differ)}: "
+            + "; ".join(f"{k} was {run.params.get(k)!r}, now {reranker.params().get(k)!r}" for k in differ) + ").",
+            "Resume with the run's settings (the same --max-length / --min-pixels / --max-pixels / --dtype), "
+            "or rerank the set as a new run.")
+    cset = store.load_candidate_set(run.set_id)
+    order = [d.id for d in cset.documents]
+    have = {s.doc_id: float(s.score) for s in run.scores}
+    missing = [i for i, d in enumerate(cset.documents) if d.id not in have]
+    if not missing:
+        if run.status != "done":
+            store.settle_run(run_id, "done")
+        out = store.load_run(run_id)
+        out.timings["resumed_docs"] = 0.0
+        return out
+    # backends whose scores depend on the whole list (BM25's IDF) score every doc; the
+    # others (the model) score only the missing pairs
+    subset = missing if getattr(reranker, "cacheable", True) else list(range(len(cset.documents)))
+    docs = [cset.documents[i] for i in subset]
+    store.claim_run(run_id)
+    done = dict(have)
+    scored_now: set[str] = set()
+
+    def on_scores(partial: dict[int, float]) -> None:
+        new = []
+        for j, score in partial.items():
+            doc_id = order[subset[j]]
+            if doc_id in have:
+                continue
+            done[doc_id] = float(score)
+            scored_now.add(doc_id)
+            new.append(doc_id)
+        if new:
+            store.add_scores(run_id, [s for s in provisional_scores(done, order) if s.doc_id in set(new)])
+
+    started = time.perf_counter()
+    previous = {k: float(v) for k, v in (run.timings or {}).items()}
+
+    def timings_now(extra: dict | None = None) -> dict[str, float]:
+        out = dict(previous)
+        out.update(extra or {})
+        out["total_s"] = previous.get("total_s", 0.0) + time.perf_counter() - started
+        out["resumed_docs"] = float(len(scored_now))
+        return out
+
+    try:
+        with Heartbeat(store, run_id):
+            results = reranker.rank(cset.query, docs, run.instruction, progress=progress, cancel=cancel,
+                                    cache=store, on_scores=on_scores)
+    except Cancelled:
+        return stop_run(store, run_id, timings=timings_now())
+    except Exception:
+        stop_run(store, run_id, status="failed", timings=timings_now())
+        raise
+    except BaseException:
+        stop_run(store, run_id, timings=timings_now())
+        raise
+    for r in results:
+        doc_id = r.doc_id
+        if doc_id not in have:
+            done[doc_id] = float(r.score)
+            scored_now.add(doc_id)
+    store.add_scores(run_id, provisional_scores(done, order))
+    store.finish_run(run_id, "done", timings=timings_now(dict(getattr(results, "timings", {}) or {})),
+                     cache_hits=int(run.cache_hits) + int(getattr(results, "cache_hits", 0)),
+                     cache_misses=int(run.cache_misses) + int(getattr(results, "cache_misses", 0)))
     return store.load_run(run_id)
 
 
@@ -163,12 +268,26 @@ def docs_from_lines(text: str, prefix: str = "doc") -> list[Document]:
 # ---------------------------------------------------------------- candidate sets in
 def set_fingerprint(cset) -> str:
     """What makes two candidate sets the same: the query and every (doc id, content, label)."""
-    import hashlib
-    import json
+    return cset.fingerprint()
 
-    parts = [cset.query.id, cset.query.content_hash(),
-             sorted([d.id, d.content_hash(), d.label] for d in cset.documents)]
-    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
+
+def _rough_size(sets) -> int:
+    """Bytes the sets' texts and (not yet known) image files take, roughly."""
+    import os
+
+    total, seen = 0, set()
+    for cset in sets:
+        for item in (cset.query, *cset.documents):
+            total += len((item.text or "").encode("utf-8", "replace")) + 200
+            for extra in ("ocr_text", "description"):
+                total += len(getattr(item, extra, None) or "")
+            if item.image and item.image not in seen:
+                seen.add(item.image)
+                try:
+                    total += os.path.getsize(item.image)
+                except OSError:
+                    pass
+    return total
 
 
 def save_sets(store, session, sets) -> tuple[list[int], list[int]]:
@@ -176,23 +295,30 @@ def save_sets(store, session, sets) -> tuple[list[int], list[int]]:
     session already holds (re-importing the same file is then harmless).
 
     Returns (ids of the sets saved now, ids of the existing sets that were identical).
+    Each set is saved all-or-nothing, under a unique index, so several processes importing
+    one file at once store it once. When a set cannot be saved (disk full, ...) the error
+    says exactly which sets were saved before it and which were not.
     """
+    from .errors import StoreError
+
     info = store.get_session(session)
-    existing = store.list_candidate_sets(info.id)
     saved: list[int] = []
     same: list[int] = []
-    for cset in sets:
-        twin = None
-        for other in existing:
-            if other.query_id == cset.query.id and other.n_docs == len(cset.documents):
-                if set_fingerprint(store.load_candidate_set(other.id)) == set_fingerprint(cset):
-                    twin = other.id
-                    break
-        if twin is not None:
-            cset.id = twin
-            same.append(twin)
-        else:
-            saved.append(store.save_candidate_set(info.id, cset))
+    for n, cset in enumerate(sets):
+        try:
+            set_id, new = store.save_or_find_set(info.id, cset)
+        except StoreError as err:
+            kept = ", ".join(f"set {c.id} (query '{c.query.id}')" for c in sets[:n]) or "no set"
+            lost = ", ".join(f"'{c.query.id}'" for c in sets[n:])
+            rest = _rough_size(sets[n:])
+            err.message = (f"{err.message} Already saved in session '{info.name}': {kept}. "
+                           f"Not saved: the set(s) of query {lost} (roughly {rest / 2**20:,.1f} MB of text "
+                           "and images, twice that free to be safe).")
+            err.fix = ((err.fix or "") + " Importing the same file again afterwards adds only the sets "
+                       "that are missing (identical sets are recognised).").strip()
+            err.saved_sets, err.unsaved_queries = saved + same, [c.query.id for c in sets[n:]]
+            raise
+        (saved if new else same).append(set_id)
     return saved, same
 
 
@@ -419,7 +545,7 @@ def _runs_to_export(store, session, run_ids) -> list[Run]:
     if not runs:
         raise NotFound(f"Session '{info.name}' has no runs to export.",
                        "Rerank one of its sets first (Rerank page, or "
-                           f"`workbench rerank --session \"{info.name}\" --model ...`), or import runs.")
+                           f"`workbench rerank --session {shell_quote(info.name)} --model ...`), or import runs.")
     return runs
 
 

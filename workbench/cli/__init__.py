@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
 import traceback
 
@@ -42,6 +43,37 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM/SIGHUP (docker stop, systemd, a closed terminal): handled exactly like Ctrl-C,
+    so the run in flight is saved as cancelled with settled ranks."""
+
+    def __init__(self, signum: int):
+        self.signum = signum
+        super().__init__(signal.Signals(signum).name)
+
+
+def _raise_terminated(signum, _frame):
+    raise Terminated(signum)
+
+
+def install_signal_handlers() -> None:
+    """SIGTERM and SIGHUP raise Terminated (a KeyboardInterrupt) in the main thread."""
+    for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if sig is None:
+            continue
+        try:
+            signal.signal(sig, _raise_terminated)
+        except (ValueError, OSError):   # not the main thread (embedded use): leave as is
+            pass
+
+
+def interrupted_exit(err: BaseException) -> tuple[str, int]:
+    """(how the stop is named in messages, exit code): Ctrl-C 130, SIGTERM 143, SIGHUP 129."""
+    if isinstance(err, Terminated):
+        return signal.Signals(err.signum).name, 128 + err.signum
+    return "Ctrl-C", 130
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -49,18 +81,31 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 1
     debug = os.environ.get("WORKBENCH_DEBUG", "").strip() not in ("", "0")
+    if argv is None:                     # a real command line, not a test calling main([...])
+        install_signal_handlers()
     try:
         return int(args.func(args) or 0)
     except WorkbenchError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("error: interrupted (Ctrl-C); whatever was saved before stays saved.\n"
+    except KeyboardInterrupt as err:
+        how, code = interrupted_exit(err)
+        print(f"error: interrupted ({how}); whatever was saved before stays saved.\n"
               "How to fix: run the command again to finish the work.", file=sys.stderr)
-        return 130
+        return code
     except OSError as exc:   # a file the analyst named or the environment: not a bug in the workbench
         if debug:
             traceback.print_exc()
+        if getattr(exc, "errno", None) == 28:        # ENOSPC
+            from ..store.engine import _size, free_space
+
+            where = exc.filename or os.getcwd()
+            free = free_space(os.path.dirname(os.path.abspath(str(where))) or ".")
+            print(f"error: the disk is full: could not write '{where}'"
+                  + (f" ({_size(free)} free there)" if free is not None else "") + ".\n"
+                  "How to fix: free some space on that disk (or point WORKBENCH_HOME / WORKBENCH_DB / "
+                  "the output at a disk with room) and run the command again.", file=sys.stderr)
+            return 2
         where = f" ('{exc.filename}')" if getattr(exc, "filename", None) else ""
         print(f"error: {exc.strerror or exc}{where}.\n"
               "How to fix: check that the path exists, is the right kind (file or folder) and that you "

@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import InputError, shell_quote
 
 
 def check_output(path: str | None, flag: str = "--output") -> Path | None:
@@ -27,7 +27,7 @@ def check_output(path: str | None, flag: str = "--output") -> Path | None:
     out = Path(path).expanduser()
     if out.is_dir():
         raise InputError(f"{flag} '{path}' is a folder, not a file.",
-                         f"Give a file name inside it, e.g. {flag} {out / 'results.csv'}.")
+                         f"Give a file name inside it, e.g. {flag} {shell_quote(out / 'results.csv')}.")
     parent = out.parent
     for p in [parent, *parent.parents]:      # a file where a folder should be
         if p.exists() and not p.is_dir():
@@ -57,6 +57,15 @@ def write_output(path: str, data: bytes, flag: str = "--output") -> None:
     try:
         out.write_bytes(data)
     except OSError as exc:
+        if exc.errno == 28:                               # ENOSPC
+            from ..store.engine import _size, free_space
+
+            free = free_space(out.resolve().parent)
+            raise InputError(
+                f"The disk is full: {flag} '{path}' could not be written ({exc.strerror or exc}; "
+                + (f"{_size(free)} free in '{out.resolve().parent}', " if free is not None else "")
+                + f"the file needs {_size(len(data))}).",
+                f"Free some space on that disk, or choose a file on another disk for {flag}.") from None
         raise InputError(f"{flag} '{path}' could not be written ({exc.strerror or exc}).",
                          f"Check that the disk is not full and that you may write there, or choose "
                          f"another file for {flag}.") from None

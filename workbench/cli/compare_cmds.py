@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from ..errors import shell_quote
 from ._output import check_output, write_output
 
 
@@ -127,7 +128,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         if not run_ids:
             raise InputError(f"Session '{info.name}' has no finished runs to compare.",
                              "Rerank its sets with two instructions or backends first "
-                             f"(`workbench rerank --session \"{info.name}\" --instruction A --instruction B` "
+                             f"(`workbench rerank --session {shell_quote(info.name)} --instruction A --instruction B` "
                              "or the Compare page), or import runs.")
         result = service.compare_runs(store, run_ids, k=args.k)
     finally:

@@ -25,4 +25,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     n_warn = sum(1 for c in checks if not c.ok and c.warning)
     n_fail = sum(1 for c in checks if not c.ok and not c.warning)
     print(f"\n{'OK' if ok else 'PROBLEMS'}: {n_fail} failure(s), {n_warn} warning(s).")
+    from .. import limits
+
+    print("\nimport limits (README 'Limits and guarantees'; raise one with its environment variable):")
+    for env, value, what in limits.table():
+        print(f"  {env:<27} {value:>10}  {what}")
     return 0 if ok else 1

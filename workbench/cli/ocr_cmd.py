@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 from .. import ocr
-from ..errors import Cancelled, InputError
+from ..errors import Cancelled, InputError, shell_quote
 from ._output import check_output, write_output
 
 
@@ -96,7 +96,7 @@ def _ocr_session(args: argparse.Namespace, kw: dict) -> int:
         sets = store.list_candidate_sets(session.id)
         if not sets:
             raise InputError(f"Session '{session.name}' has no candidate sets.",
-                             f"Import one first: workbench import FILE --session {session.name}")
+                             f"Import one first: workbench import FILE --session {shell_quote(session.name)}")
         for info in sets:
             try:
                 results = ocr_set(store, info.id, progress=_progress(f"set {info.id}"), **kw)

@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import InputError, shell_quote
 from ._output import check_output, write_output
 
 
@@ -38,6 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--input", metavar="FILE", help="candidate file: CSV, TSV, JSONL, ZIP or a folder")
     src.add_argument("--session", help="stored session (name or id): rank its sets and save the runs")
+    src.add_argument("--resume", metavar="RUN", type=int,
+                     help="finish a stopped run (cancelled / interrupted / failed): score only the documents "
+                          "it is missing, with the run's model and settings")
     p.add_argument("--instruction", action="append", default=[],
                    help="instruction text (repeat for several; default: the model's default instruction)")
     p.add_argument("--model", default=None,
@@ -120,6 +123,9 @@ def check_args(args: argparse.Namespace) -> None:
         from ..rerank.prompts import get_format
 
         get_format(args.prompt_format)     # a misspelt name fails before any file or model is read
+    if args.resume is not None and (args.instruction or args.query_text or args.no_cache):
+        raise InputError("--resume continues a stored run with its own instruction and query.",
+                         "Leave out --instruction, --query-text and --no-cache.")
     if args.session is not None and args.query_text:
         raise InputError("--query-text only applies to --input FOLDER.", "Leave out --query-text.")
     check_output(args.output)
@@ -128,6 +134,8 @@ def check_args(args: argparse.Namespace) -> None:
 def cmd_rerank(args: argparse.Namespace) -> int:
     check_args(args)
     instructions = [t.strip() for t in args.instruction]
+    if args.resume is not None:
+        return _resume(args)
     if args.session is not None:
         return _rerank_session(args, instructions)
     return _rerank_file(args, instructions)
@@ -170,18 +178,21 @@ def _rerank_file(args: argparse.Namespace, instructions: list[str]) -> int:
                                 model_id=reranker.model_id, query_id=cset.query.id,
                                 params=reranker.params(), status="done",
                                 scores=list(ranked)))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as err:
+        from . import interrupted_exit
+
+        how, code = interrupted_exit(err)
         total = n_sets * len(instructions)
         kept = ""
         if runs and args.output != "-":
             partial = Path(args.output).with_name(Path(args.output).stem + ".partial.csv")
             write_output(str(partial), formats.export_long(runs, None, bom=args.bom, labels=labels))
             kept = f" The {len(runs)} finished ranking(s) are in {partial}."
-        print(f"error: interrupted (Ctrl-C) after {len(runs)} of {total} ranking(s); nothing was written "
+        print(f"error: interrupted ({how}) after {len(runs)} of {total} ranking(s); nothing was written "
               f"to {args.output}.{kept}\nHow to fix: run the same command again: the documents scored so far "
               "come from the score cache" + (" (except with --no-cache)" if args.no_cache else "") + ".",
               file=sys.stderr)
-        return 130
+        return code
     finally:
         if cache is not None:
             cache.close()
@@ -206,7 +217,7 @@ def _rerank_session(args: argparse.Namespace, instructions: list[str]) -> int:
         sets = store.list_candidate_sets(info.id)
         if not sets:
             raise InputError(f"Session '{info.name}' has no candidate sets to rerank.",
-                             f"Import one first: workbench import FILE --session \"{info.name}\"")
+                             f"Import one first: workbench import FILE --session {shell_quote(info.name)}")
         reranker = _load_reranker(args)
         instructions = instructions or [getattr(reranker, "default_instruction", "") or ""]
         runs, current = [], []
@@ -218,16 +229,21 @@ def _rerank_session(args: argparse.Namespace, instructions: list[str]) -> int:
                     run = service.rerank_set(store, s.id, instruction, reranker, progress=_progress(label),
                                              on_run_created=current.append)
                     runs.append(run)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as err:
+            from . import interrupted_exit
+
+            how, code = interrupted_exit(err)
             inflight = ""
             if current and (not runs or current[-1] != runs[-1].id):
                 partial = store.load_run(current[-1])
                 inflight = (f"; run {partial.id} is kept as '{partial.status}' with {len(partial.scores)} "
                             "scored document(s)")
-            print(f"error: interrupted (Ctrl-C) after {len(runs)} of {total} ranking(s), saved as runs of "
-                  f"session '{info.name}'{inflight}.\nHow to fix: run the same command again: the documents "
-                  "scored so far come from the score cache.", file=sys.stderr)
-            return 130
+            resume = (f" or finish run {current[-1]} with: workbench rerank --resume {current[-1]}"
+                      if inflight else "")
+            print(f"error: interrupted ({how}) after {len(runs)} of {total} ranking(s), saved as runs of "
+                  f"session '{info.name}'{inflight}.\nHow to fix: run the same command again (the documents "
+                  f"scored so far come from the score cache){resume}.", file=sys.stderr)
+            return code
         for run in runs:
             print(f"  run {run.id}: query '{run.query_id}', {len(run.scores)} document(s), {run.status}")
         print(f"Saved {len(runs)} run(s) in session '{info.name}'.")
@@ -239,6 +255,55 @@ def _rerank_session(args: argparse.Namespace, instructions: list[str]) -> int:
             write_output(args.output, data)
             if args.output != "-":
                 print(f"wrote {len(runs)} ranking(s) to {args.output}", file=sys.stderr)
+    finally:
+        store.close()
+    return 0
+
+
+def _resume(args: argparse.Namespace) -> int:
+    """`--resume RUN`: the run's model and scoring settings unless given on the command line."""
+    from .. import service
+    from ..store import Store
+
+    store = Store()
+    try:
+        run = store.load_run(args.resume)
+        before = len(run.scores)
+        params = run.params or {}
+        model = args.model          # default: $WORKBENCH_MODEL; resume_run checks it is the run's model
+        if model is None and run.backend == "lexical":
+            model = "bm25"
+        for flag in ("max_length", "min_pixels", "max_pixels"):
+            if getattr(args, flag) is None and params.get(flag) is not None:
+                setattr(args, flag, int(params[flag]))
+        if args.dtype == "auto" and params.get("dtype") in ("float32", "bfloat16", "float16"):
+            args.dtype = params["dtype"]
+        if not args.prompt_format and run.backend != "lexical" and params.get("prompt"):
+            args.prompt_format = str(params["prompt"])
+        args.model = model
+        reranker = _load_reranker(args)
+        n_docs = store.get_set(run.set_id).n_docs
+        try:
+            out = service.resume_run(store, run.id, reranker,
+                                     progress=_progress(f"run {run.id} [{run.query_id}]"))
+        except KeyboardInterrupt as err:
+            from . import interrupted_exit
+
+            how, code = interrupted_exit(err)
+            now = store.load_run(run.id)
+            print(f"error: interrupted ({how}); run {run.id} is kept as '{now.status}' with {len(now.scores)} of "
+                  f"{n_docs} document(s) scored.\nHow to fix: run the same command again to finish it: "
+                  f"workbench rerank --resume {run.id}", file=sys.stderr)
+            return code
+        scored = int(out.timings.get("resumed_docs", 0))
+        print(f"run {out.id}: query '{out.query_id}', {len(out.scores)} of {n_docs} document(s) scored, "
+              f"{out.status}; resumed: scored {scored} missing document(s), kept {before} already scored.")
+        if args.output:
+            data, _n = service.export_runs(store, run_ids=[out.id], fmt="long",
+                                           bom=args.bom and args.output != "-")
+            if args.top_k:
+                data = _top_k_csv(data, args.top_k, args.bom and args.output != "-")
+            write_output(args.output, data)
     finally:
         store.close()
     return 0

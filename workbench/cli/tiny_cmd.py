@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..errors import shell_quote
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("tiny-checkpoint", help="build a tiny random Qwen2.5-VL / Qwen3-VL checkpoint for tests",
@@ -44,5 +46,5 @@ def cmd_tiny(args: argparse.Namespace) -> int:
     # the builder checks family/size/layout (e.g. no v4 layout for qwen3-vl) before writing anything
     out = build_tiny_checkpoint(args.dir, size=args.size, layout=args.layout,
                                 family=getattr(args, "family", "qwen2.5-vl"))
-    print(f"tiny checkpoint written to {out}\nuse it with: WORKBENCH_MODEL={out}", file=sys.stderr)
+    print(f"tiny checkpoint written to {out}\nuse it with: WORKBENCH_MODEL={shell_quote(out)}", file=sys.stderr)
     return 0

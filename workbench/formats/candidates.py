@@ -14,23 +14,26 @@ every rejected row becomes a :class:`RowError` (file line + column + how to fix)
 
 from __future__ import annotations
 
-import hashlib
+import bisect
 import math
 import re
 import shutil
-import stat
+import tempfile
+import time
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pandas as pd
 
-from .. import config
+from .. import config, limits
 from ..errors import ImageError, InputError, NothingImported, RowError
 from ..images import inspect_image
 from ..model import LABEL_GRADES, CandidateSet, Document, Query
-from .decode import decode_bytes
+from . import image_data, safezip
+from .decode import decode_text
 from .export import to_csv_bytes
 from .tables import (
     column_map,
@@ -46,7 +49,6 @@ from .tables import (
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff",
                   ".heic", ".heif", ".avif")
-MAX_ZIP_BYTES = 4 * 1024**3          # refuse archives that unpack to more than this
 SHOW_ERRORS = 5                      # row errors quoted in a NothingImported message
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
@@ -70,9 +72,11 @@ class ImportResult:
     def rejected_frame(self) -> pd.DataFrame:
         """Rejected rows: their original values plus line, column, error and fix."""
         value_cols: list[str] = []
+        seen: set[str] = set()
         for err in self.rejected:
             for key in getattr(err, "values", {}) or {}:
-                if key not in value_cols:
+                if key not in seen:
+                    seen.add(key)
                     value_cols.append(key)
         # the report's own columns never clash with the file's: a file column named
         # `source`, `line`, `error` … keeps its name, the report's gets a leading "_"
@@ -118,12 +122,16 @@ class _Images:
         self.base = base.resolve()
         self._seen: dict[Path, Any] = {}
         self._by_value: dict[str, Path] = {}   # cell value -> resolved path (skips re-resolving)
+        self.notes: list[str] = []             # e.g. data after an image's end that was not kept
 
     def resolve(self, value: str, column: str) -> tuple[str, str]:
         """-> (absolute path, sha256). Raises (message, fix) as ValueError args."""
         raw = value.strip()
         if raw in self._by_value:
             return self._result(self._by_value[raw], raw)
+        if "\x00" in raw:
+            raise _Bad("the image path contains a NUL byte.", "Write the image's relative path without control "
+                                                             "characters, or leave the cell empty.")
         norm = raw.replace("\\", "/")
         if re.match(r"^[a-z][a-z0-9+.-]*://", norm, re.I):
             raise _Bad(f"'{raw}' is a URL; images are not downloaded.",
@@ -147,8 +155,15 @@ class _Images:
                                      "Check the spelling (paths are case-sensitive) and that the image is "
                                      "in the folder of the imported file (when uploading, put the file and "
                                      "its images in one ZIP), or leave the cell empty.")
-                meta = inspect_image(path)
-                self._seen[path] = (str(path), meta.sha256)
+                try:   # only the image itself: junk after its end marker is not kept; size limit
+                    kept, sha, note = image_data.kept_image(path, raw)
+                except ValueError as too_big:
+                    self._seen[path] = _Bad(*too_big.args)
+                else:
+                    meta = inspect_image(kept)         # decoded and verified
+                    self._seen[path] = (str(kept), sha or meta.sha256)
+                    if note:
+                        self.notes.append(note)
             except ImageError as exc:
                 self._seen[path] = exc
         self._by_value[raw] = path
@@ -156,6 +171,8 @@ class _Images:
 
     def _result(self, path: Path, raw: str) -> tuple[str, str]:
         got = self._seen[path]
+        if isinstance(got, _Bad):
+            raise got
         if isinstance(got, ImageError):
             msg = got.message
             if "does not exist" in msg or "folder, not" in msg:
@@ -200,10 +217,12 @@ def _parse_score(v: Any) -> float | None:
 
 
 def _build_sets(names: list[str], rows: list[RawRow], base: Path, source: str,
-                set_prefix: str = "") -> tuple[list[CandidateSet], list[RowError]]:
+                set_prefix: str = "", notes: list[str] | None = None) -> tuple[list[CandidateSet], list[RowError]]:
     canon = column_map(names)
     extra = [n for n in names if n not in canon.values()]
     images = _Images(base)
+    if notes is not None:      # image notes (data after an image's end) go with the import's notes
+        images.notes = notes
     rejected: list[RowError] = []
     order: list[str] = []
     queries: dict[str, tuple[Query, int]] = {}
@@ -348,14 +367,28 @@ def tables_in(folder: Path) -> list[Path]:
 
 
 def _read_table(path: Path, base: Path, encoding: str | None, *, source: str,
-                name: str | None = None, result: ImportResult | None = None) -> ImportResult:
-    text, used = decode_bytes(path.read_bytes(), encoding, source)
+                name: str | None = None, result: ImportResult | None = None,
+                on_rows: Callable[[list[str], list[RawRow]], None] | None = None) -> ImportResult:
+    size = path.stat().st_size
+    if size > limits.TABLE_SIZE.bytes():
+        raise limits.TABLE_SIZE.exceeded(f"'{source}'", f"it is {size / 2**20:,.0f} MB",
+                                         "Split it into several files (one per group of queries).")
+    decoded = decode_text(path.read_bytes(), encoding, source)
+    text, used = decoded.text, decoded.encoding
+    decoded.text = ""                       # parse from one reference; freed as soon as it is parsed
     if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
         names, rows, notes = parse_jsonl(text, source)
     else:
         names, rows, notes = parse_csv(text, source, "\t" if path.suffix.lower() == ".tsv" else None)
+    del text
+    notes = list(decoded.notes) + notes
+    if decoded.bad_lines:
+        _reject_bad_lines(rows, decoded.bad_lines, source, used)
+    notes.extend(_clean_rows(names, rows, source))
+    if on_rows is not None:
+        on_rows(names, rows)
     prefix = f"{name}: " if name else ""
-    sets, rejected = _build_sets(names, rows, base, source, prefix)
+    sets, rejected = _build_sets(names, rows, base, source, prefix, notes)
     result = result or ImportResult()
     result.sets.extend(sets)
     result.rejected.extend(rejected)
@@ -364,6 +397,67 @@ def _read_table(path: Path, base: Path, encoding: str | None, *, source: str,
     result.rows_read = len(rows)
     result.notes.extend(notes)
     return _finish(result)
+
+
+_ID_COLUMNS = ("query_id", "doc_id", "query_image", "doc_image")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _reject_bad_lines(rows: list[RawRow], bad: dict[int, str], source: str, encoding: str) -> None:
+    """Rows that start on, or run over, a line that is not valid in the file's encoding are rejected."""
+    lines = sorted(bad)
+    for k, row in enumerate(rows):
+        if row.error is not None:
+            continue
+        end = rows[k + 1].line - 1 if k + 1 < len(rows) else row.line
+        i = bisect.bisect_left(lines, row.line)
+        if i < len(lines) and lines[i] <= max(end, row.line):
+            hit = lines[i]
+            row.error = row_error(
+                ("the row holds" if hit == row.line else f"line {hit} of the row holds")
+                + f" bytes that are not {encoding.upper()} ({bad[hit]}); the row was not imported "
+                f"(the rest of the file is {encoding.upper()} and was imported).",
+                "Correct the row (re-type the garbled characters) or re-save the whole file as UTF-8, and "
+                "import it again; if the whole file is in another encoding, name it (CLI: --encoding NAME).",
+                line=row.line, column=None, source=source, values=row.values)
+
+
+def _clean_rows(names: list[str], rows: list[RawRow], source: str) -> list[str]:
+    """NUL bytes: an id (or image path) holding one rejects the row; in text they are removed.
+    Lone UTF-16 surrogates (from JSON escapes) are rejected in ids and replaced in text."""
+    ids = {n for n in names if n.lower() in _ID_COLUMNS}
+    removed_rows = removed = 0
+    for row in rows:
+        if row.error is not None:
+            continue
+        touched = False
+        for key, value in row.values.items():
+            if not isinstance(value, str) or (value.isascii() and "\x00" not in value):
+                continue
+            nul = "\x00" in value
+            sur = _SURROGATE.search(value) is not None
+            if not (nul or sur):
+                continue
+            if key in ids:
+                what = "a NUL byte (\\0)" if nul else "an unpaired UTF-16 surrogate escape"
+                row.error = row_error(f"{key} contains {what}, which an id cannot hold.",
+                                      f"Remove the control character from {key} (ids are plain text).",
+                                      line=row.line, column=key, source=source,
+                                      values={k: (v.replace("\x00", "\\0") if isinstance(v, str) else v)
+                                              for k, v in row.values.items()})
+                break
+            if nul:
+                removed += value.count("\x00")
+                value = value.replace("\x00", "")
+            if sur:
+                value = _SURROGATE.sub("\ufffd", value)
+            row.values[key] = value
+            touched = True
+        removed_rows += touched
+    if removed_rows:
+        return [f"removed {removed:,} NUL byte(s) / invalid character(s) from the text of {removed_rows:,} row(s) "
+                "(NUL bytes cannot be stored in text)"]
+    return []
 
 
 def _finish(result: ImportResult) -> ImportResult:
@@ -384,54 +478,89 @@ def _finish(result: ImportResult) -> ImportResult:
     return result
 
 
+def _clean_stale_unzips(folder: Path, max_age_s: float = 6 * 3600) -> None:
+    """Remove temporary unzip folders left by killed processes (older than 6 hours)."""
+    now = time.time()
+    for old in folder.glob(".unzip-*"):
+        try:
+            if now - old.stat().st_mtime > max_age_s:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
+
+
 def _read_zip(path: Path, encoding: str | None, *, name: str | None = None) -> ImportResult:
-    try:
-        zf = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
-        raise InputError(f"'{path.name}' is not a readable ZIP archive.", "Re-create the ZIP and import it again.") from None
+    """A ZIP with one candidate file and its images. Unpacked within limits (safezip) into a
+    temporary folder that is removed afterwards; only the table and the images its rows
+    reference are unpacked, and those images are kept by content hash (image_data)."""
     result = ImportResult(source=path.name)
-    with zf:
-        infos = [i for i in zf.infolist() if not i.is_dir()]
-        if sum(i.file_size for i in infos) > MAX_ZIP_BYTES:
-            raise InputError(f"'{path.name}' unpacks to more than {MAX_ZIP_BYTES // 1024**3} GB.",
-                             "Split the set into smaller archives.")
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-        dest = config.home_dir() / "imports" / f"{path.stem}-{digest}"
-        if dest.exists():
-            shutil.rmtree(dest)
-        dest.mkdir(parents=True)
-        root = dest.resolve()
+    with safezip.open_zip(path) as zf:
+        safe: dict[str, zipfile.ZipInfo] = {}
         tables: list[str] = []
-        for info in infos:
+        for info in zf.infolist():
+            if info.is_dir():
+                continue
             member = info.filename.replace("\\", "/")
-            parts = PurePosixPath(member).parts
             if member.startswith("__MACOSX/") or PurePosixPath(member).name.startswith("._"):
                 continue
-            target = (root / member).resolve()
-            is_link = stat.S_ISLNK(info.external_attr >> 16)
-            if (member.startswith("/") or _DRIVE.match(member) or ".." in parts or is_link
-                    or not target.is_relative_to(root)):
+            reason = safezip.unsafe_reason(info)
+            if reason:
                 result.rejected.append(row_error(
-                    f"ZIP entry '{info.filename}' " + ("is a symbolic link" if is_link else
-                                                       "points outside the archive folder (zip-slip)")
-                    + "; it was not extracted.",
+                    f"ZIP entry '{info.filename}' {reason}; it was not extracted.",
                     "Re-create the ZIP from inside the set's folder so that every entry is a plain relative path.",
                     line=None, column=None, source=f"{path.name}!{info.filename}",
                     values={"zip_entry": info.filename}))
                 continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with zf.open(info) as src, open(target, "wb") as out:
-                shutil.copyfileobj(src, out)
+            safe[member] = info
             if PurePosixPath(member).suffix.lower() in TABLE_SUFFIXES and not PurePosixPath(member).name.startswith("."):
                 tables.append(member)
-    if not tables:
-        raise InputError(f"'{path.name}' holds no CSV or JSONL file.",
-                         "Put one candidates.csv (or .jsonl) in the ZIP next to its images.")
-    if len(tables) > 1:
-        raise InputError(f"'{path.name}' holds several candidate files: {', '.join(tables)}.",
-                         "Put exactly one CSV/JSONL file in the ZIP.")
-    table = root / tables[0]
-    return _read_table(table, table.parent, encoding, source=f"{path.name}!{tables[0]}", name=name, result=result)
+        if not tables:
+            raise InputError(f"'{path.name}' holds no CSV or JSONL file.",
+                             "Put one candidates.csv (or .jsonl) in the ZIP next to its images.")
+        if len(tables) > 1:
+            raise InputError(f"'{path.name}' holds several candidate files: {', '.join(tables)}.",
+                             "Put exactly one CSV/JSONL file in the ZIP.")
+        imports = config.home_dir() / "imports"
+        imports.mkdir(parents=True, exist_ok=True)
+        _clean_stale_unzips(imports)
+        budget = safezip.Budget(path.name)
+        with tempfile.TemporaryDirectory(prefix=".unzip-", dir=imports) as tmp:
+            root = Path(tmp).resolve()
+            table = root / tables[0]
+            safezip.extract_member(zf, safe[tables[0]], table, budget, limits.TABLE_SIZE)
+            table_dir = PurePosixPath(tables[0]).parent
+
+            def extract_referenced(names: list[str], rows: list[RawRow]) -> None:
+                cols = [n for n in names if n.lower() in ("query_image", "doc_image")]
+                done: set[str] = set()
+                for row in rows:
+                    if row.error is not None:
+                        continue
+                    for col in cols:
+                        value = cell_text(row.values.get(col, ""))
+                        if not value or "\x00" in value:
+                            continue
+                        norm = value.replace("\\", "/")
+                        if norm.startswith("/") or ".." in PurePosixPath(norm).parts:
+                            continue                       # rejected with its reason by _Images
+                        member = (table_dir / norm).as_posix() if str(table_dir) != "." else norm
+                        if member in safe and member not in done:
+                            done.add(member)
+                            safezip.extract_member(zf, safe[member], root / member, budget,
+                                                   limits.IMAGE_SIZE, image_data.image_limit(), truncate=True)
+
+            result = _read_table(table, table.parent, encoding, source=f"{path.name}!{tables[0]}", name=name,
+                                 result=result, on_rows=extract_referenced)
+            _keep_images(result.sets, root)
+    return result
+
+
+def _keep_images(sets: list[CandidateSet], root: Path) -> None:
+    """Move the images the sets use out of the temporary folder into the content store."""
+    for cset in sets:
+        for item in (cset.query, *cset.documents):
+            if item.image and item.image_hash and Path(item.image).is_relative_to(root):
+                item.image = str(image_data.store_copy(Path(item.image), item.image_hash))
 
 
 def import_folder(folder: str | Path, query_text: str, query_id: str | None = None, *,

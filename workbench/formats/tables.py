@@ -8,7 +8,6 @@ header is checked for the candidate columns. No validation of the values happens
 from __future__ import annotations
 
 import csv
-import io
 import json
 import math
 import re
@@ -16,6 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .. import limits
 from ..errors import InputError, RowError
 
 REQUIRED_COLUMNS = ("query_id", "query_text", "query_image", "doc_id", "doc_text", "doc_image")
@@ -61,31 +61,96 @@ class RawRow:
     error: RowError | None = None
 
 
+def unique_names(header: list[str]) -> list[str]:
+    """Unnamed and repeated columns get unique names (no value is lost); linear time."""
+    names: list[str] = []
+    taken: set[str] = set()
+    next_n: dict[str, int] = {}
+    for i, h in enumerate(header):
+        h = h or f"column_{i + 1}"
+        base = h
+        n = next_n.get(base, 2)
+        while h in taken:
+            h, n = f"{base}.{n}", n + 1
+        next_n[base] = n
+        taken.add(h)
+        names.append(h)
+    return names
+
+
+def _too_many_columns(n: int, source: str) -> InputError:
+    return limits.COLUMNS.exceeded(f"{source}", f"it has {n:,} columns",
+                                   "Keep the candidate columns and the metadata you need.")
+
+
+def _field_too_big(line: int, source: str) -> RowError:
+    lim = limits.FIELD_SIZE
+    return row_error(f"a field of this row is longer than {lim.shown()} (or a quote is never closed, so the "
+                     "rest of the file reads as one field).",
+                     f"Close the quote if one is open. For a genuine long text raise the limit with {lim.env} "
+                     f"(now {lim.value():g}), e.g. {lim.env}={lim.value() * 4:g}.",
+                     line=line, column=None, source=source)
+
+
+def _row_too_long(line: int, size: int | None, source: str, values: dict) -> RowError:
+    lim = limits.LINE_SIZE
+    exact = f" ({size / 2**20:,.1f} MB)" if size else ""
+    return row_error(f"the row is longer than the limit of {lim.shown()} per row{exact}.",
+                     f"Shorten the row; for genuine long rows raise the limit with {lim.env} "
+                     f"(now {lim.value():g}), e.g. {lim.env}={lim.value() * 4:g}.",
+                     line=line, column=None, source=source, values=values)
+
+
+_LONG = "\x00\x01workbench: line over the row limit\x01\x00"
+
+
+def _csv_lines(text: str, max_line: int) -> Iterator[str]:
+    """The text's lines for csv.reader, without copying the text into a StringIO (4 bytes per
+    character). A line longer than `max_line` is never handed over: a marker stands in for
+    it, and the row holding the marker is rejected as too long."""
+    head = text[:1 << 20]
+    sep = "\r" if "\n" not in head and "\r" in head else "\n"     # old Mac "CSV (Macintosh)": CR only
+    start, n = 0, len(text)
+    while start < n:
+        end = text.find(sep, start)
+        stop = n if end == -1 else end + 1
+        if stop - start > max_line:
+            yield _LONG + (sep if end != -1 else "")
+        else:
+            yield text[start:stop]
+        start = stop
+
+
 def parse_csv(text: str, source: str, delimiter: str | None = None, *,
                check: bool = True) -> tuple[list[str], list[RawRow], list[str]]:
     notes: list[str] = []
     if delimiter is None:   # comma, or tab / semicolon when the header clearly uses those
-        first = text.split("\n", 1)[0]
+        end = text.find("\n", 0, limits.LINE_SIZE.bytes())
+        first = text[:end if end >= 0 else limits.LINE_SIZE.bytes()]
         delimiter = max((",", "\t", ";"), key=lambda d: (first.count(d), d == ","))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    csv.field_size_limit(max(limits.FIELD_SIZE.bytes(), 1))
+    max_columns = limits.COLUMNS.count()
+    max_row = limits.LINE_SIZE.bytes()
+    reader = csv.reader(_csv_lines(text, max_row), delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
         raise InputError(f"{source} is empty.", "Add a header row with the columns " +
                          ", ".join(REQUIRED_COLUMNS) + " and one row per (query, document).") from None
     except csv.Error as exc:
+        if "field limit" in str(exc):
+            raise limits.FIELD_SIZE.exceeded(f"{source}: a field of the header row",
+                                             fix="Close the quote in the first line if one is open.") from None
         raise InputError(f"{source}: the header row cannot be read as CSV ({exc}).",
                          "Check the quotes in the first line.") from None
+    if any(_LONG in h for h in header):
+        raise limits.LINE_SIZE.exceeded(f"{source}: the header row")
+    if len(header) > max_columns:
+        raise _too_many_columns(len(header), source)
     header = [h.strip().lstrip("\ufeff") for h in header]
     if check:
         check_header(header, source)
-    names: list[str] = []
-    for i, h in enumerate(header):   # unnamed and repeated columns get unique names (no value is lost)
-        h = h or f"column_{i + 1}"
-        base, n = h, 2
-        while h in names:
-            h, n = f"{base}.{n}", n + 1
-        names.append(h)
+    names = unique_names(header)
     rows: list[RawRow] = []
     blank = 0
     prev_end = reader.line_num
@@ -96,15 +161,23 @@ def parse_csv(text: str, source: str, delimiter: str | None = None, *,
         except StopIteration:
             break
         except csv.Error as exc:
-            err = row_error(f"the row cannot be read as CSV ({exc}).",
-                             "Close the quote or remove the stray quote character in this row.",
-                             line=start, column=None, source=source)
+            if "field limit" in str(exc):
+                err = _field_too_big(start, source)
+            else:
+                err = row_error(f"the row cannot be read as CSV ({exc}).",
+                                "Close the quote or remove the stray quote character in this row.",
+                                line=start, column=None, source=source)
             rows.append(RawRow(start, {}, err))
             prev_end = reader.line_num
             continue
         prev_end = reader.line_num
         if not fields or all(not f.strip() for f in fields):
             blank += 1
+            continue
+        size = sum(map(len, fields))
+        if size > max_row or any(_LONG in f for f in fields):
+            size = None if any(_LONG in f for f in fields) else size
+            rows.append(RawRow(start, {}, _row_too_long(start, size, source, {})))
             continue
         if len(fields) != len(names):
             values = {names[i] if i < len(names) else f"extra_{i + 1}": v for i, v in enumerate(fields)}
@@ -126,25 +199,77 @@ def parse_csv(text: str, source: str, delimiter: str | None = None, *,
     return names, rows, notes
 
 
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def json_depth(text: str, start: int = 0, stop_at_zero: bool = False) -> tuple[int, int]:
+    """(deepest nesting of arrays/objects, end position) of JSON text, in linear time
+    without decoding it (brackets inside strings are skipped). With `stop_at_zero` the scan
+    ends where the first value opened at `start` closes."""
+    depth = deepest = 0
+    pos = start
+    for m in _JSON_TOKEN.finditer(text, start):
+        c = m.group()
+        pos = m.end()
+        if c in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in "]}":
+            depth -= 1
+            if stop_at_zero and depth <= 0:
+                return deepest, pos
+    return deepest, pos
+
+
+def _too_deep(depth: int) -> tuple[str, str]:
+    lim = limits.JSON_DEPTH
+    return (f"the JSON is nested {depth:,} levels deep, over the limit of {lim.shown()} levels.",
+            f"Flatten the value (rows need plain values, a list or a small object at most); for genuine deep "
+            f"data raise the limit with {lim.env} (now {lim.value():g}).")
+
+
 def _json_array_lines(text: str, source: str) -> Iterator[tuple[int, str]]:
-    """(line, JSON text) for each element of a top-level JSON array, keeping line numbers."""
+    """(line, JSON text) for each element of a top-level JSON array, keeping line numbers.
+    An element nested deeper than the limit is yielded with its depth error instead of text."""
     dec = json.JSONDecoder()
     idx = text.index("[") + 1
     ws = re.compile(r"[\s,]*")
+    max_depth = limits.JSON_DEPTH.count()
+    line, counted = 1, 0
     while True:
         idx = ws.match(text, idx).end()
         if idx >= len(text):
             raise InputError(f"{source}: the JSON array is not closed.", "End the file with ']'.")
         if text[idx] == "]":
             return
-        line = text.count("\n", 0, idx) + 1
+        line += text.count("\n", counted, idx)        # incremental: linear over the whole file
+        counted = idx
+        if text[idx] in "[{":
+            depth, end = json_depth(text, idx, stop_at_zero=True)
+            if depth > max_depth:
+                yield line, _DepthError(depth)
+                idx = end
+                continue
         try:
             _, end = dec.raw_decode(text, idx)
         except json.JSONDecodeError as exc:
             raise InputError(f"{source}, line {exc.lineno}: invalid JSON ({exc.msg}).",
                              "Fix the JSON syntax there, or save the rows as JSONL (one object per line).") from None
+        except (ValueError, RecursionError) as exc:     # e.g. an integer of more than 4300 digits
+            raise InputError(f"{source}, line {line}: a JSON value cannot be read ("
+                             + ("a number has more than 4300 digits" if "digits" in str(exc) else str(exc)) + ").",
+                             "Write numbers with fewer digits (or as strings), and fix that element.") from None
         yield line, text[idx:end]
         idx = end
+
+
+class _DepthError(str):
+    """Stands in for an array element that is nested too deep (carries its depth)."""
+
+    def __new__(cls, depth: int):
+        obj = super().__new__(cls, "")
+        obj.depth = depth
+        return obj
 
 
 def parse_jsonl(text: str, source: str) -> tuple[list[str], list[RawRow], list[str]]:
@@ -156,17 +281,48 @@ def parse_jsonl(text: str, source: str) -> tuple[list[str], list[RawRow], list[s
     if text.lstrip().startswith("["):      # a .json file holding an array of row objects
         items: Iterable[tuple[int, str]] = list(_json_array_lines(text, source))
     else:
-        items = enumerate(text.splitlines(), start=1)
+        # split on newlines only: str.splitlines() also breaks at U+2028, \x1c… that JSON strings may hold
+        sep = "\r" if "\n" not in text and "\r" in text else "\n"      # CR-only line ends (old Mac)
+        body = text[:-1] if text.endswith(sep) else text
+        items = enumerate((ln[:-1] if ln.endswith("\r") else ln for ln in body.split(sep)), start=1)
+    max_depth = limits.JSON_DEPTH.count()
+    max_row = limits.LINE_SIZE.bytes()
+    max_columns = limits.COLUMNS.count()
+    seen: set[str] = set()
     for i, raw in items:
+        if isinstance(raw, _DepthError):
+            msg, fix = _too_deep(raw.depth)
+            rows.append(RawRow(i, {}, row_error(msg, fix, line=i, column=None, source=source)))
+            continue
         if not raw.strip():
             blank += 1
             continue
+        if len(raw) > max_row:
+            rows.append(RawRow(i, {}, _row_too_long(i, len(raw), source, {})))
+            continue
+        if raw.count("[") + raw.count("{") > max_depth:       # cheap pre-check, then the exact depth
+            depth = json_depth(raw)[0]
+            if depth > max_depth:
+                msg, fix = _too_deep(depth)
+                rows.append(RawRow(i, {}, row_error(msg, fix, line=i, column=None, source=source)))
+                continue
         try:
             obj = json.loads(raw)
+        except RecursionError:
+            msg, fix = _too_deep(json_depth(raw)[0])
+            rows.append(RawRow(i, {}, row_error(msg, fix, line=i, column=None, source=source)))
+            continue
         except json.JSONDecodeError as exc:
             rows.append(RawRow(i, {"raw": raw}, row_error(
                 f"the line is not valid JSON ({exc.msg} at character {exc.colno}).",
                 "Write one JSON object per line, e.g. {\"query_id\": \"q1\", \"doc_id\": \"d1\", ...}.",
+                line=i, column=None, source=source, values={"raw": raw})))
+            continue
+        except ValueError as exc:                       # e.g. an integer of more than 4300 digits
+            rows.append(RawRow(i, {"raw": raw}, row_error(
+                "a value on the line cannot be read (" + ("a number has more than 4300 digits"
+                                                         if "digits" in str(exc) else str(exc)) + ").",
+                "Write numbers with fewer digits (or as strings).",
                 line=i, column=None, source=source, values={"raw": raw})))
             continue
         if not isinstance(obj, dict):
@@ -176,8 +332,11 @@ def parse_jsonl(text: str, source: str) -> tuple[list[str], list[RawRow], list[s
             continue
         values = {str(k).strip(): ("" if v is None else v) for k, v in obj.items()}
         for k in values:
-            if k not in names:
+            if k not in seen:
+                seen.add(k)
                 names.append(k)
+        if len(names) > max_columns:
+            raise _too_many_columns(len(names), source)
         rows.append(RawRow(i, values))
     if blank:
         notes.append(f"skipped {blank} blank line(s)")
@@ -190,16 +349,22 @@ def parse_jsonl(text: str, source: str) -> tuple[list[str], list[RawRow], list[s
 
 
 def check_header(names: list[str], source: str) -> None:
+    """Required columns present, known columns not repeated. Linear in the number of columns;
+    common aliases (`text`, `image`, `query` …) count as their canonical column."""
     aliased = {orig: c for c, orig in column_map(names).items()}
     lowered = [aliased.get(n, n.lower()) for n in names]
-    missing = [c for c in REQUIRED_COLUMNS if c not in lowered]
+    counts: dict[str, int] = {}
+    for n in lowered:
+        counts[n] = counts.get(n, 0) + 1
+    missing = [c for c in REQUIRED_COLUMNS if c not in counts]
     if missing:
+        shown = ", ".join(names[:20]) + (f", … ({len(names):,} columns)" if len(names) > 20 else "")
         raise InputError(
             f"{source} lacks the required column(s) {', '.join(missing)}. Found columns: "
-            f"{', '.join(names) or '(none)'}.",
+            f"{shown or '(none)'}.",
             "Add the missing column(s) to the header (values may be empty): " + ", ".join(REQUIRED_COLUMNS) +
             ". If the columns look right, the delimiter or encoding may be wrong (try --encoding).")
-    dupes = sorted({n for n in lowered if lowered.count(n) > 1 and n in REQUIRED_COLUMNS + OPTIONAL_COLUMNS})
+    dupes = sorted(n for n, c in counts.items() if c > 1 and n in REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
     if dupes:
         raise InputError(f"{source} has the column(s) {', '.join(dupes)} more than once.",
                          "Keep one column per name; rename or delete the copies.")

@@ -14,13 +14,15 @@ from .. import config
 from ..errors import InputError, NotFound, StoreError
 from ..model import CandidateSet, Document, Label, Query, Result, Run
 from . import schema as t
+from . import recovery
 from .base import StoreBase, finite, utc_now
 from .engine import DEFAULT_TIMEOUT_S, guarded, make_engine
+from .guard import inspect_db
 from .images import ImageStorage
-from .migrations import migrate
+from .migrations import MIGRATIONS, migrate
 from .score_cache import ScoreCache
 
-RUN_STATUSES = ("pending", "running", "done", "cancelled", "failed", "imported")
+RUN_STATUSES = ("pending", "running", "done", "cancelled", "failed", "imported", "interrupted")
 _UNSET: Any = object()
 
 
@@ -53,10 +55,27 @@ class Store(ImageStorage, ScoreCache, StoreBase):
         if self.path.is_dir():
             raise StoreError(f"The database path '{self.path}' is a folder, not a file.",
                              "Set WORKBENCH_DB to a file path such as data/workbench.db.")
-        self.engine = make_engine(self.path, timeout)
+        # look before touching: a foreign SQLite file is refused before any write or pragma
+        found = inspect_db(self.path)
+        self.readonly = not found.writable and found.kind == "workbench"
+        self.migrations_applied: list[str] = []
+        self.interrupted_runs: list[int] = []
         self._local = threading.local()
+        if self.readonly:
+            pending = [n for n, _ in MIGRATIONS if n not in found.applied]
+            if pending:
+                raise StoreError(
+                    f"The database '{self.path}' is read-only here and was written by an older workbench "
+                    f"(it needs the schema upgrade(s) {', '.join(pending)}, which would write to it).",
+                    "Make the file and its folder writable once so the workbench can upgrade it, or copy it "
+                    "to a writable folder and point WORKBENCH_DB at the copy.")
+            self.engine = make_engine(self.path, timeout, readonly=True)
+            return
+        self.engine = make_engine(self.path, timeout)
         with guarded(self.path):
             self.migrations_applied = migrate(self.engine, str(self.path))
+            # runs left 'running' by a process that died are settled as 'interrupted'
+            self.interrupted_runs = recovery.settle_dead_runs(self)
 
     # ------------------------------------------------------------------ plumbing
     def close(self) -> None:
@@ -162,6 +181,15 @@ class Store(ImageStorage, ScoreCache, StoreBase):
     # ------------------------------------------------------------------ candidate sets
     def save_candidate_set(self, session_id: int | str, cset: CandidateSet) -> int:
         """Store the query, documents (images once by hash) and labels; return the set id."""
+        return self.save_or_find_set(session_id, cset, dedupe=False)[0]
+
+    def save_or_find_set(self, session_id: int | str, cset: CandidateSet, *,
+                         dedupe: bool = True) -> tuple[int, bool]:
+        """Store a set unless the session already holds an identical one (same query and
+        every (doc id, content, label)); return (set id, saved now?).
+
+        Identity is checked under the unique index (session_id, fingerprint), so concurrent
+        imports of one file into one session store it once."""
         sess = self.get_session(session_id)
         seen: set[str] = set()
         for doc in cset.documents:
@@ -170,24 +198,60 @@ class Store(ImageStorage, ScoreCache, StoreBase):
                                  "Give every document of a query its own doc_id.")
             seen.add(doc.id)
         new_images = self._prepare_images([cset.query, *cset.documents])
+        fingerprint = cset.fingerprint() if dedupe else None
+        if fingerprint is not None:
+            twin = self._find_twin(sess.id, fingerprint)
+            if twin is not None:
+                cset.id = twin
+                return twin, False
         now = utc_now()
         try:
-            set_id = self._insert_set(sess.id, cset, new_images, now)
+            set_id = self._insert_set(sess.id, cset, new_images, now, fingerprint)
         except exc.IntegrityError as err:
+            twin = self._find_twin(sess.id, fingerprint) if fingerprint is not None else None
+            if twin is not None:       # an identical set was saved concurrently
+                cset.id = twin
+                return twin, False
             raise StoreError(
                 f"The set for query '{cset.query.id}' could not be saved: {getattr(err, 'orig', err)}.",
                 "The session may have been deleted meanwhile, or a document refers to an image hash "
                 "that is not stored (give its image path instead). Nothing of this set was saved.") from None
         cset.id = int(set_id)
-        return cset.id
+        return cset.id, True
 
-    def _insert_set(self, sess_id: int, cset: CandidateSet, new_images: list[dict], now: str) -> int:
-        with self._write() as conn:
+    def _find_twin(self, sess_id: int, fingerprint: str) -> int | None:
+        """An identical set of the session: by stored fingerprint, else (sets stored before
+        fingerprints existed) by comparing content, recording the fingerprint found."""
+        with self._read() as conn:
+            found = conn.execute(select(t.candidate_sets.c.id).where(
+                t.candidate_sets.c.session_id == sess_id,
+                t.candidate_sets.c.fingerprint == fingerprint)).scalar()
+            if found is not None:
+                return int(found)
+            legacy = conn.execute(select(t.candidate_sets.c.id).where(
+                t.candidate_sets.c.session_id == sess_id, t.candidate_sets.c.fingerprint.is_(None))).scalars().all()
+        for set_id in legacy:
+            fp = self.load_candidate_set(set_id).fingerprint()
+            try:
+                with self._write() as conn:
+                    conn.execute(update(t.candidate_sets).where(t.candidate_sets.c.id == set_id)
+                                 .values(fingerprint=fp))
+            except exc.IntegrityError:
+                pass               # an older duplicate of a set that already has the fingerprint
+            if fp == fingerprint:
+                return int(set_id)
+        return None
+
+    def _insert_set(self, sess_id: int, cset: CandidateSet, new_images: list[dict], now: str,
+                    fingerprint: str | None = None) -> int:
+        needed = sum(len(r["bytes"]) for r in new_images) + sum(
+            len(d.text or "") + len(d.description or "") + len(d.ocr_text or "") + 200 for d in cset.documents)
+        with self._write(needed) as conn:
             if new_images:
                 conn.execute(sqlite_insert(t.images).on_conflict_do_nothing(), new_images)
             set_id = conn.execute(insert(t.candidate_sets).values(
                 session_id=sess_id, name=cset.name or cset.query.id or "", source=cset.source,
-                created_at=now)).inserted_primary_key[0]
+                created_at=now, fingerprint=fingerprint)).inserted_primary_key[0]
             conn.execute(insert(t.queries).values(
                 set_id=set_id, query_id=str(cset.query.id), text=cset.query.text or "",
                 image_hash=cset.query.image_hash))
@@ -285,7 +349,8 @@ class Store(ImageStorage, ScoreCache, StoreBase):
                 instruction=str(run.instruction), backend=run.backend, model_id=run.model_id,
                 params=run.params or {}, status=run.status, started_at=run.started_at or utc_now(),
                 finished_at=run.finished_at, timings=run.timings or {}, cache_hits=int(run.cache_hits),
-                cache_misses=int(run.cache_misses))).inserted_primary_key[0]
+                cache_misses=int(run.cache_misses),
+                **(recovery.owner_values() if run.status == "running" else {}))).inserted_primary_key[0]
             if run.scores:
                 self._upsert_scores(conn, int(run_id), run.scores)
         run.id, run.set_id = int(run_id), info.id
@@ -299,6 +364,30 @@ class Store(ImageStorage, ScoreCache, StoreBase):
             return
         with self._write() as conn:
             self._upsert_scores(conn, int(run_id), scores)
+            conn.exec_driver_sql("UPDATE runs SET heartbeat_at = ? WHERE id = ? AND status = 'running'",
+                                 (recovery.now_text(), int(run_id)))
+
+    def settle_run(self, run_id: int, status: str, timings: dict | None = None) -> None:
+        """Give an unfinished run consistent ranks (1..n over what it has scored, best first,
+        ties by input position) and its final status, in one transaction."""
+        self._check_status(status)
+        values: dict[str, Any] = dict(status=status, finished_at=utc_now())
+        if timings is not None:
+            values["timings"] = {k: float(v) for k, v in timings.items()}
+        with self._write() as conn:
+            recovery.settle_ranks(conn, int(run_id))
+            res = conn.execute(update(t.runs).where(t.runs.c.id == int(run_id)).values(**values))
+        if res.rowcount == 0:
+            raise self._no_run(run_id)
+
+    def claim_run(self, run_id: int, *, status: str = "running") -> None:
+        """Mark a stopped run as being scored again by this process (resume)."""
+        self._check_status(status)
+        with self._write() as conn:
+            res = conn.execute(update(t.runs).where(t.runs.c.id == int(run_id)).values(
+                status=status, finished_at=None, **recovery.owner_values()))
+        if res.rowcount == 0:
+            raise self._no_run(run_id)
 
     @staticmethod
     def _upsert_scores(conn: Connection, run_id: int, scores: list[Result]) -> None:
@@ -339,6 +428,9 @@ class Store(ImageStorage, ScoreCache, StoreBase):
                                 .order_by(t.scores.c.rank, t.scores.c.doc_id)).all()
         run = self._to_run(row)
         run.scores = [Result(doc_id=r.doc_id, score=r.score, rank=r.rank, index=r.position) for r in rows]
+        if recovery.has_rank_gaps(run.scores):
+            # a run still in flight (ranks are settled when it ends): never show duplicate ranks
+            run.scores = recovery.normalise_ranks(run.scores)
         return run
 
     def delete_run(self, run_id: int) -> None:

@@ -45,7 +45,7 @@ class StoreBase:
     _local: threading.local        # per thread: the connection of an open transaction()
 
     @contextmanager
-    def transaction(self) -> Iterator[Connection]:
+    def transaction(self, needed: int | None = None) -> Iterator[Connection]:
         """One write transaction (BEGIN IMMEDIATE) for several Store calls: all or nothing.
 
             with store.transaction():
@@ -56,13 +56,14 @@ class StoreBase:
         its uncommitted rows; an exception rolls everything back. A nested transaction (and
         every Store write inside one) is a SAVEPOINT: when it fails, only its own statements
         are undone, so a caller that catches the error never commits half of that call.
+        `needed`: rough bytes the writes need, for the disk-full message.
         """
         current = getattr(self._local, "conn", None)
         if current is not None:
             with current.begin_nested():
                 yield current
             return
-        with guarded(self.path):
+        with guarded(self.path, needed):
             with self.engine.connect().execution_options(wb_write=True) as conn:
                 with conn.begin():
                     self._local.conn = conn

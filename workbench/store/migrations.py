@@ -143,6 +143,27 @@ def m003_prompt_formats(conn: Connection) -> None:
     """)
 
 
+@migration
+def m004_run_owner(conn: Connection) -> None:
+    """Who is scoring a run: a run left 'running' by a process that died (kill -9, power
+    loss) is found by its owner pid/host and a heartbeat, and settled as 'interrupted'."""
+    _run(conn, """
+    ALTER TABLE runs ADD COLUMN owner_pid INTEGER;
+    ALTER TABLE runs ADD COLUMN owner_host TEXT;
+    ALTER TABLE runs ADD COLUMN heartbeat_at TEXT
+    """)
+
+
+@migration
+def m005_set_fingerprint(conn: Connection) -> None:
+    """One copy of an identical candidate set per session, even under concurrent imports:
+    the content fingerprint is unique per session (NULL for sets stored before m005)."""
+    _run(conn, """
+    ALTER TABLE candidate_sets ADD COLUMN fingerprint TEXT;
+    CREATE UNIQUE INDEX idx_candidate_sets_fingerprint ON candidate_sets(session_id, fingerprint)
+    """)
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 

@@ -45,6 +45,7 @@ candidate_sets = Table(
     Column("name", Text, nullable=False, default=""),
     Column("source", Text),
     Column("created_at", Text, nullable=False),
+    Column("fingerprint", Text),
 )
 
 queries = Table(
@@ -87,6 +88,9 @@ runs = Table(
     Column("timings", JSON, nullable=False, default=dict),
     Column("cache_hits", Integer, nullable=False, default=0),
     Column("cache_misses", Integer, nullable=False, default=0),
+    Column("owner_pid", Integer),
+    Column("owner_host", Text),
+    Column("heartbeat_at", Text),
 )
 
 scores = Table(

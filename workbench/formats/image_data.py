@@ -1,0 +1,228 @@
+"""Only the image: where an image file's data really ends, and the copy that is kept.
+
+A file can carry anything after the image's own end marker (hundreds of MB of junk,
+another file glued on). `image_extent` reads the container structure - PNG chunks
+up to IEND, JPEG segments and entropy-coded data up to EOI, GIF blocks up to the
+trailer, the RIFF size of WebP, the BMP file size - without decoding pixels, and
+returns the length of the image itself (None when the format has no end marker we
+read, e.g. TIFF/HEIF/AVIF: those are kept whole, within the size limit).
+
+`kept_image` returns the path and content hash of what will be stored: the file
+itself, or (when there was data after the image) a copy of just the image in the
+content-addressed folder WORKBENCH_HOME/imports/images/<sha256>.<ext>.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import struct
+from pathlib import Path
+from typing import BinaryIO
+
+from .. import config, limits
+
+# SQLite refuses a single value above SQLITE_MAX_LENGTH (1e9 bytes by default)
+SQLITE_MAX_BLOB = 1_000_000_000 - 1024
+
+
+def image_limit() -> int:
+    return min(limits.IMAGE_SIZE.bytes(), SQLITE_MAX_BLOB)
+
+
+def _png_end(fh: BinaryIO) -> int | None:
+    fh.seek(8)
+    while True:
+        head = fh.read(8)
+        if len(head) < 8:
+            return None
+        length, kind = struct.unpack(">I4s", head)
+        pos = fh.tell() + length + 4           # data + CRC
+        if kind == b"IEND":
+            return pos
+        fh.seek(pos)
+
+
+def _jpeg_end(fh: BinaryIO) -> int | None:
+    fh.seek(2)
+    while True:
+        b = fh.read(1)
+        if not b:
+            return None
+        if b != b"\xff":
+            continue
+        marker = fh.read(1)
+        while marker == b"\xff":              # fill bytes
+            marker = fh.read(1)
+        if not marker:
+            return None
+        m = marker[0]
+        if m == 0xD9:                          # EOI
+            return fh.tell()
+        if m == 0x01 or 0xD0 <= m <= 0xD7:     # no length
+            continue
+        raw = fh.read(2)
+        if len(raw) < 2:
+            return None
+        length = struct.unpack(">H", raw)[0]
+        fh.seek(fh.tell() + length - 2)
+        if m == 0xDA:                          # start of scan: entropy-coded data until a real marker
+            end = _scan_entropy(fh)
+            if end is None:
+                return None
+            fh.seek(end)
+
+
+def _scan_entropy(fh: BinaryIO) -> int | None:
+    """Position of the next marker after entropy-coded data (FF00 and RSTn are data)."""
+    while True:
+        start = fh.tell()
+        block = fh.read(1 << 16)
+        if not block:
+            return None
+        i = block.find(b"\xff")
+        while i != -1:
+            if i + 1 >= len(block):
+                fh.seek(start + i)
+                more = fh.read(2)
+                if len(more) < 2:
+                    return None
+                nxt = more[1]
+            else:
+                nxt = block[i + 1]
+            if nxt != 0x00 and not (0xD0 <= nxt <= 0xD7) and nxt != 0xFF:
+                return start + i
+            i = block.find(b"\xff", i + 1)
+        fh.seek(start + len(block))
+
+
+def _gif_end(fh: BinaryIO) -> int | None:
+    fh.seek(10)
+    flags = fh.read(1)
+    if not flags:
+        return None
+    fh.seek(13)
+    if flags[0] & 0x80:
+        fh.seek(13 + 3 * (2 << (flags[0] & 7)))
+
+    def skip_sub_blocks() -> bool:
+        while True:
+            n = fh.read(1)
+            if not n:
+                return False
+            if n[0] == 0:
+                return True
+            fh.seek(fh.tell() + n[0])
+
+    while True:
+        kind = fh.read(1)
+        if not kind:
+            return None
+        if kind == b"\x3b":                    # trailer
+            return fh.tell()
+        if kind == b"\x21":                    # extension
+            fh.read(1)
+            if not skip_sub_blocks():
+                return None
+        elif kind == b"\x2c":                  # image descriptor
+            desc = fh.read(9)
+            if len(desc) < 9:
+                return None
+            if desc[8] & 0x80:
+                fh.seek(fh.tell() + 3 * (2 << (desc[8] & 7)))
+            fh.read(1)                         # LZW minimum code size
+            if not skip_sub_blocks():
+                return None
+        else:
+            return None
+
+
+def image_extent(path: str | Path) -> int | None:
+    """Length in bytes of the image data at the start of the file, or None when unknown."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(32)
+            if head.startswith(b"\x89PNG\r\n\x1a\n"):
+                return _png_end(fh)
+            if head.startswith(b"\xff\xd8"):
+                return _jpeg_end(fh)
+            if head[:6] in (b"GIF87a", b"GIF89a"):
+                return _gif_end(fh)
+            if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+                size = struct.unpack("<I", head[4:8])[0] + 8
+                return size + (size & 1)
+            if head[:2] == b"BM" and len(head) >= 6:
+                return struct.unpack("<I", head[2:6])[0] or None
+    except (OSError, struct.error):
+        return None
+    return None
+
+
+def _hash_prefix(path: Path, n: int) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        left = n
+        while left > 0:
+            chunk = fh.read(min(1 << 20, left))
+            if not chunk:
+                break
+            h.update(chunk)
+            left -= len(chunk)
+    return h.hexdigest()
+
+
+def content_store() -> Path:
+    folder = config.home_dir() / "imports" / "images"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def store_copy(path: Path, sha: str, n_bytes: int | None = None) -> Path:
+    """Copy (the first n_bytes of) `path` to the content store as <sha>.<ext>; return it."""
+    target = content_store() / f"{sha}{path.suffix.lower()}"
+    if target.exists() and target.stat().st_size == (n_bytes if n_bytes is not None else path.stat().st_size):
+        return target
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    with open(path, "rb") as src, open(tmp, "wb") as out:
+        left = n_bytes if n_bytes is not None else None
+        while left is None or left > 0:
+            chunk = src.read(1 << 20 if left is None else min(1 << 20, left))
+            if not chunk:
+                break
+            out.write(chunk)
+            if left is not None:
+                left -= len(chunk)
+    os.replace(tmp, target)
+    return target
+
+
+def oversize_message(raw: str, size: int) -> tuple[str, str]:
+    lim = limits.IMAGE_SIZE
+    cap = image_limit()
+    fix = (f"Shrink or re-export the image (JPEG or PNG at a normal size), or leave the cell empty. "
+           f"A genuine image this large can be allowed with {lim.env} (now {lim.value():g} MB"
+           + (", at most about 950 MB: the database stores at most 1 GB per value" if cap < lim.bytes() else "")
+           + ").")
+    return (f"image '{raw}' is {size / 2**20:,.1f} MB, over the limit of {cap / 2**20:,.0f} MB per image "
+            "(the row was not imported; the other rows were).", fix)
+
+
+def kept_image(path: Path, raw: str) -> tuple[Path, str | None, str | None]:
+    """(path to store, its sha256 or None to hash the whole file, note) for an image file.
+
+    Raises ValueError(message, fix) when the image itself is over the size limit."""
+    size = path.stat().st_size
+    end = image_extent(path)
+    if end is not None and 0 < end < size:
+        if end > image_limit():
+            raise ValueError(*oversize_message(raw, end))
+        sha = _hash_prefix(path, end)
+        copy = store_copy(path, sha, end)
+        extra = size - end
+        note = (f"image '{raw}' had {extra / 2**20:,.1f} MB of other data after the end of the image; "
+                "only the image was kept" if extra >= 2**20 else
+                f"image '{raw}' had {extra:,} byte(s) of other data after the end of the image; only the image was kept")
+        return copy, sha, note
+    if size > image_limit():
+        raise ValueError(*oversize_message(raw, size))
+    return path, None, None

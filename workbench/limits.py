@@ -1,0 +1,85 @@
+"""Resource limits for imported files, each overridable through an environment variable.
+
+A small hostile file must never take big resources: every limit below is checked
+while the data streams in (never trusting sizes a file declares about itself), and
+each error names the setting to raise. README "Limits and guarantees" lists them.
+
+    setting                     default   what it limits
+    WORKBENCH_MAX_ZIP_MB         2048     bytes unpacked from one ZIP, all members together
+    WORKBENCH_MAX_ZIP_RATIO       200     unpacked : packed size of one ZIP member (above 1 MB)
+    WORKBENCH_MAX_ZIP_MEMBERS   100000    entries in one ZIP
+    WORKBENCH_MAX_TABLE_MB        128     size of one CSV/TSV/JSONL file (after unpacking)
+    WORKBENCH_MAX_FIELD_MB         16     one CSV field (a document text)
+    WORKBENCH_MAX_LINE_MB          32     one CSV row / JSONL line
+    WORKBENCH_MAX_COLUMNS       10000     columns of a CSV header / keys of the JSON rows
+    WORKBENCH_MAX_JSON_DEPTH       64     nesting of arrays/objects in one JSON value
+    WORKBENCH_MAX_IMAGE_MB         64     one image file (as stored in the database)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from .errors import InputError
+
+MB = 2**20
+
+
+@dataclass(frozen=True)
+class Limit:
+    env: str
+    default: float
+    unit: str            # "MB", "x" (ratio) or "" (a count)
+    what: str
+
+    def value(self) -> float:
+        raw = os.environ.get(self.env, "").strip()
+        if not raw:
+            return self.default
+        try:
+            out = float(raw)
+        except ValueError:
+            raise InputError(f"{self.env}={raw!r} is not a number.",
+                             f"Set {self.env} to a number (default {self.default:g}{self.unit and ' ' + self.unit}), "
+                             "or unset it.") from None
+        if out <= 0:
+            raise InputError(f"{self.env}={raw!r} must be more than 0.", f"Unset {self.env} for the default "
+                                                                           f"({self.default:g}).")
+        return out
+
+    def bytes(self) -> int:
+        return int(self.value() * MB)
+
+    def count(self) -> int:
+        return int(self.value())
+
+    def shown(self) -> str:
+        v = self.value()
+        return f"{v:g} {self.unit}".strip() if self.unit != "x" else f"{v:g}:1"
+
+    def exceeded(self, what: str, found: str = "", fix: str = "") -> InputError:
+        """The error for a file beyond this limit, naming the setting to raise."""
+        return InputError(
+            f"{what} is over the limit of {self.shown()} ({self.what})" + (f": {found}" if found else "") + ".",
+            (fix + " " if fix else "") + f"If the file is genuine, raise the limit with the environment variable "
+            f"{self.env} (now {self.value():g}), e.g. {self.env}={max(self.value() * 4, 1):g}, and import again.")
+
+
+ZIP_TOTAL = Limit("WORKBENCH_MAX_ZIP_MB", 2048, "MB", "everything a ZIP unpacks to")
+ZIP_RATIO = Limit("WORKBENCH_MAX_ZIP_RATIO", 200, "x", "compression ratio of one ZIP entry")
+ZIP_MEMBERS = Limit("WORKBENCH_MAX_ZIP_MEMBERS", 100_000, "", "entries in one ZIP")
+TABLE_SIZE = Limit("WORKBENCH_MAX_TABLE_MB", 128, "MB", "size of one candidate file")
+FIELD_SIZE = Limit("WORKBENCH_MAX_FIELD_MB", 16, "MB", "one CSV field")
+LINE_SIZE = Limit("WORKBENCH_MAX_LINE_MB", 32, "MB", "one row of the file")
+COLUMNS = Limit("WORKBENCH_MAX_COLUMNS", 10_000, "", "columns of one file")
+JSON_DEPTH = Limit("WORKBENCH_MAX_JSON_DEPTH", 64, "", "nesting depth of one JSON value")
+IMAGE_SIZE = Limit("WORKBENCH_MAX_IMAGE_MB", 64, "MB", "one image file")
+
+ALL = [ZIP_TOTAL, ZIP_RATIO, ZIP_MEMBERS, TABLE_SIZE, FIELD_SIZE, LINE_SIZE, COLUMNS, JSON_DEPTH, IMAGE_SIZE]
+RATIO_FLOOR = MB      # the ratio limit applies once an entry has unpacked more than this
+
+
+def table() -> list[tuple[str, str, str]]:
+    """(setting, current value, what it limits) for docs and `workbench doctor`."""
+    return [(lim.env, lim.shown(), lim.what) for lim in ALL]

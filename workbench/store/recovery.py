@@ -1,0 +1,199 @@
+"""Runs that end consistent, however their process ends.
+
+* While a run is being scored its row holds the owner's pid and host, and a
+  heartbeat thread refreshes ``heartbeat_at`` every HEARTBEAT_S seconds.
+* A run left ``running`` by a process that died (kill -9, power loss, OOM) is
+  found the next time any workbench process opens the database: on the same
+  host its pid is gone, or (any host) its heartbeat is older than STALE_S
+  (``WORKBENCH_RUN_STALE_S``). It is settled as ``interrupted``.
+* Settling ranks the scores a run has, best first, ties by input position, so
+  ranks are always 1..n with no duplicates (`settle_ranks`). Runs still in
+  flight are shown with ranks computed on the fly (`normalise_ranks`).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection
+
+from ..model import Result
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .api import Store
+
+HEARTBEAT_S = 15.0
+
+
+def stale_after_s() -> float:
+    """Seconds without a heartbeat after which a running run counts as dead (default 120)."""
+    try:
+        return max(1.0, float(os.environ.get("WORKBENCH_RUN_STALE_S", "120")))
+    except ValueError:
+        return 120.0
+
+
+HOST = socket.gethostname()
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def now_text() -> str:
+    return _now().isoformat(timespec="milliseconds")
+
+
+def owner_values() -> dict:
+    return dict(owner_pid=os.getpid(), owner_host=HOST, heartbeat_at=now_text())
+
+
+def pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:      # exists, owned by someone else
+        return True
+    except OSError:
+        return False
+    try:                          # a zombie (killed, not yet reaped) is dead for our purposes
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True
+
+
+def process_start(pid: int) -> datetime | None:
+    """When process `pid` started (Linux /proc), or None when unknown."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            ticks = int(fh.read().rsplit(b")", 1)[1].split()[19])
+        with open("/proc/stat", "rb") as fh:
+            boot = next(int(line.split()[1]) for line in fh if line.startswith(b"btime"))
+        return datetime.fromtimestamp(boot + ticks / os.sysconf("SC_CLK_TCK"), tz=timezone.utc)
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+
+
+def _parse(when) -> datetime | None:
+    try:
+        out = datetime.fromisoformat(str(when))
+    except (TypeError, ValueError):
+        return None
+    return out if out.tzinfo else out.replace(tzinfo=timezone.utc)
+
+
+def is_dead(owner_pid, owner_host, heartbeat_at, started_at) -> bool:
+    """Whether a 'running' run's owner is gone.
+
+    Same host: the owner pid is gone, or that pid now belongs to a process that started after
+    the owner's last heartbeat (pid reuse after a crash); a live owner is trusted however slow.
+    Another host (pid unknowable): the heartbeat is older than WORKBENCH_RUN_STALE_S."""
+    if owner_pid is not None and owner_host == HOST:
+        pid = int(owner_pid)
+        if pid == os.getpid():
+            return False
+        if not pid_alive(pid):
+            return True
+        # the owner beat from inside its process, so a live owner started before its last beat;
+        # a process that started after it is another one that got the pid
+        began, last = process_start(pid), _parse(heartbeat_at or started_at)
+        return began is not None and last is not None and began > last + timedelta(seconds=2)
+    beat = heartbeat_at or started_at
+    if beat is None:
+        return True
+    try:
+        when = datetime.fromisoformat(str(beat))
+    except ValueError:
+        return True
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return _now() - when > timedelta(seconds=stale_after_s())
+
+
+SETTLE_SQL = """
+UPDATE scores SET rank = (
+    SELECT r FROM (
+        SELECT doc_id, ROW_NUMBER() OVER (
+            ORDER BY score DESC, position IS NULL, position, doc_id) AS r
+        FROM scores WHERE run_id = :run_id) AS ranked
+    WHERE ranked.doc_id = scores.doc_id)
+WHERE run_id = :run_id
+"""
+
+
+def settle_ranks(conn: Connection, run_id: int) -> None:
+    """Ranks 1..n of what a run has scored: best first, ties by input position."""
+    conn.exec_driver_sql(SETTLE_SQL.replace(":run_id", "?"), (int(run_id), int(run_id)))
+
+
+def normalise_ranks(scores: list[Result]) -> list[Result]:
+    """The same ranking as `settle_ranks`, computed in memory (for runs still in flight)."""
+    ordered = sorted(scores, key=lambda s: (-s.score, s.index is None, s.index or 0, s.doc_id))
+    return [Result(doc_id=s.doc_id, score=s.score, rank=r, index=s.index) for r, s in enumerate(ordered, start=1)]
+
+
+def has_rank_gaps(scores: list[Result]) -> bool:
+    return sorted(s.rank for s in scores) != list(range(1, len(scores) + 1))
+
+
+def settle_dead_runs(store: "Store") -> list[int]:
+    """Settle every 'running' run whose process is gone as 'interrupted'; return their ids."""
+    with store._read() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT id, owner_pid, owner_host, heartbeat_at, started_at FROM runs WHERE status = 'running'").all()
+    dead = [r[0] for r in rows if is_dead(*r[1:])]
+    settled = []
+    for run_id in dead:
+        with store._write() as conn:
+            row = conn.exec_driver_sql(
+                "SELECT owner_pid, owner_host, heartbeat_at, started_at FROM runs "
+                "WHERE id = ? AND status = 'running'", (run_id,)).first()
+            if row is None or not is_dead(*row):   # settled or refreshed by someone else meanwhile
+                continue
+            settle_ranks(conn, run_id)
+            conn.exec_driver_sql("UPDATE runs SET status = 'interrupted', finished_at = ? WHERE id = ?",
+                                 (now_text(), run_id))
+        settled.append(run_id)
+    return settled
+
+
+class Heartbeat:
+    """Context manager: marks the run as owned by this process and refreshes its
+    heartbeat every HEARTBEAT_S seconds from a daemon thread until the block ends."""
+
+    def __init__(self, store: "Store", run_id: int, interval: float = HEARTBEAT_S):
+        self.store, self.run_id, self.interval = store, int(run_id), interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def beat(self) -> None:
+        with self.store._write() as conn:
+            conn.exec_driver_sql(
+                "UPDATE runs SET owner_pid = ?, owner_host = ?, heartbeat_at = ? WHERE id = ? AND status = 'running'",
+                (os.getpid(), HOST, now_text(), self.run_id))
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.beat()
+            except Exception:  # noqa: BLE001 - a missed beat is harmless; the next one retries
+                pass
+
+    def __enter__(self) -> "Heartbeat":
+        self.beat()
+        self._thread = threading.Thread(target=self._loop, name=f"run-{self.run_id}-heartbeat", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
