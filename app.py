@@ -1,9 +1,11 @@
 """Lychee rerank workbench — Streamlit entry point.
 
-    ./run_workbench.sh            (or: streamlit run app.py)
+    ./run_workbench.sh            (or: streamlit run app.py; .streamlit/config.toml binds 127.0.0.1)
 
 st.navigation runs the chosen page inside this script, so the sidebar drawn here
-shows on every page. Pages are thin: set up state, call workbench.*, render.
+shows on every page. Pages are thin: set up state, call workbench.*, render (ui/).
+The view (session, set, runs, query, OCR languages) lives in the URL; long work runs
+in a worker thread per workbench session (ui.jobs), so a reload does not stop it.
 """
 
 import logging
@@ -11,7 +13,7 @@ import threading
 
 import streamlit as st
 
-import ui_common as ui
+import ui
 
 
 @st.cache_resource(show_spinner=False)
@@ -46,5 +48,10 @@ PAGES = [
 warm_up_compare()
 page = st.navigation(PAGES)
 ui.init_state()
-ui.sidebar()
-page.run()
+try:
+    ui.widgets.sidebar()
+    page.run()
+except Exception as err:  # noqa: BLE001 - a bug: short message + error id, details in the log
+    ui.widgets.unexpected(err, where=page.title)
+finally:
+    ui.sync_url()

@@ -2,15 +2,18 @@
 # One command for everything.
 #   ./run_workbench.sh          set up (system packages, .venv, db with samples) and start the app
 #   ./run_workbench.sh test     same setup, then run the full test suite (real browser included)
+#   ./run_workbench.sh [app] --server.port 8640   extra arguments go to `streamlit run`
 # Re-running is fast: each step is skipped when it is already done.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-MODE="${1:-app}"
-case "$MODE" in app|test|setup) ;; *)
-  echo "usage: ./run_workbench.sh [test|setup]" >&2; exit 64 ;;
+MODE="app"
+case "${1:-}" in
+  app|test|setup) MODE="$1"; shift ;;
+  ""|-*) ;;                                   # no mode: the app, with any --streamlit options
+  *) echo "usage: ./run_workbench.sh [app|test|setup] [options]" >&2
+     echo "       (app options go to streamlit run, e.g. --server.port 8640)" >&2; exit 64 ;;
 esac
-shift || true
 
 say() { printf '\033[1m[workbench]\033[0m %s\n' "$*"; }
 
@@ -70,7 +73,20 @@ if [ "$MODE" = test ]; then
 fi
 
 # ---------------------------------------------------------------- app
-PORT="$(.venv/bin/python - <<'PY'
+# A port or address given on the command line wins; the printed URL is the one served.
+PORT="" ADDRESS="127.0.0.1"
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+  case "${args[$i]}" in
+    --server.port=*) PORT="${args[$i]#*=}" ;;
+    --server.port) PORT="${args[$((i + 1))]:-}" ;;
+    --server.address=*) ADDRESS="${args[$i]#*=}" ;;
+    --server.address) ADDRESS="${args[$((i + 1))]:-}" ;;
+  esac
+done
+extra=()
+if [ -z "$PORT" ]; then
+  PORT="$(.venv/bin/python - <<'PY'
 import socket
 for port in range(8501, 8600):
     with socket.socket() as s:
@@ -81,7 +97,10 @@ for port in range(8501, 8600):
         print(port); break
 PY
 )"
-[ "$PORT" = 8501 ] || say "port 8501 is busy; using $PORT instead"
-say "starting the workbench at http://127.0.0.1:$PORT  (Ctrl+C to stop)"
-exec .venv/bin/streamlit run app.py --server.address 127.0.0.1 --server.port "$PORT" \
-  --server.headless true --server.fileWatcherType none --browser.gatherUsageStats false "$@"
+  [ "$PORT" = 8501 ] || say "port 8501 is busy; using $PORT instead"
+  extra+=(--server.port "$PORT")
+fi
+HOST="$ADDRESS"; [ "$HOST" = 0.0.0.0 ] && HOST="$(hostname -f 2>/dev/null || echo 0.0.0.0)"
+say "starting the workbench at http://$HOST:$PORT  (Ctrl+C to stop)"
+exec .venv/bin/streamlit run app.py --server.address 127.0.0.1 --server.headless true \
+  --server.fileWatcherType none --browser.gatherUsageStats false "${extra[@]}" "$@"

@@ -1,52 +1,54 @@
 """Sessions: list, filter, rename, delete; review runs, labels and notes; re-run; export/import CSV and TREC."""
 
-import pandas as pd
 import streamlit as st
 
-import ui_common as ui
-from workbench import formats
-from workbench import service
+import ui
+from ui import frames
+from ui.frames import esc
+from workbench import formats, service
 from workbench.formats import trec
 from workbench.config import INSTRUCTION_TEMPLATES
+from workbench.errors import InputError
 from workbench.model import Instruction
 
 ui.init_state()
 st.title("Sessions")
 store = ui.get_store()
-ui.recover_interrupted_run("sessions_running", message="The re-run was stopped. Every batch scored before the "
-                          "stop is saved (status *cancelled*, see the Runs tab).")
 
 flt = st.text_input("Filter by name", key="ss_filter", placeholder="type part of a session name")
 sessions = store.list_sessions(filter=flt.strip() or None)
 if not sessions:
     st.info("No sessions match." if flt else "No sessions yet: import a candidate set first.")
     st.stop()
-st.dataframe(pd.DataFrame([{"id": s.id, "session": s.name, "sets": s.n_sets, "runs": s.n_runs,
-                            "created": ui.when(s.created_at), "description": s.description} for s in sessions]),
-             hide_index=True, width="stretch")
+st.dataframe(frames.sessions_frame(sessions), hide_index=True, width="stretch")
 ids = [s.id for s in sessions]
-current = st.session_state.session_id
-sid = st.selectbox("Open session", ids, index=ids.index(current) if current in ids else 0,
-                   format_func=lambda i: next(s.name for s in sessions if s.id == i), key="ss_open")
+if st.session_state.session_id not in ids:
+    st.session_state.session_id = ids[0]
+st.session_state["ss_open"] = st.session_state.session_id
+sid = st.selectbox("Open session", ids, format_func=lambda i: next(s.name for s in sessions if s.id == i),
+                   key="ss_open", on_change=ui.state.session_picker_changed, args=("ss_open",))
 session = next(s for s in sessions if s.id == sid)
-if sid != st.session_state.session_id:
-    st.session_state.session_id = sid
 
 with st.expander("Rename or delete"):
     c1, c2 = st.columns(2)
     new = c1.text_input("New name", value=session.name, key=f"ss_rename_{sid}")
     if c1.button("Rename", key="ss_rename_btn"):
-        with ui.errors_shown():
+        with ui.errors_shown("rename session"):
+            old = session.name
             store.rename_session(sid, new)
+            ui.state.flash("success", f"Renamed “{esc(old)}” to “{esc(new.strip())}”.")
             st.rerun()
     if st.session_state.confirm_delete == sid:
-        c2.warning(f"Delete “{session.name}” with its {session.n_sets} sets and {session.n_runs} runs? "
-                   "This cannot be undone.")
+        c2.warning(f"Delete “{esc(session.name)}” with its {frames.plural(session.n_sets, 'set')} and "
+                   f"{frames.plural(session.n_runs, 'run')}? This cannot be undone.")
         if c2.button("Yes, delete", type="primary", key="ss_delete_yes"):
-            with ui.errors_shown():
+            with ui.errors_shown("delete session"):
                 store.delete_session(sid)
+                ui.state.flash("success", f"Deleted the session “{esc(session.name)}”.")
             st.session_state.confirm_delete = None
             st.session_state.session_id = None
+            st.session_state.set_id = None
+            st.session_state.run_ids = []
             st.rerun()
         if c2.button("Keep it", key="ss_delete_no"):
             st.session_state.confirm_delete = None
@@ -55,7 +57,7 @@ with st.expander("Rename or delete"):
         st.session_state.confirm_delete = sid
         st.rerun()
 
-st.header(session.name)
+st.header(esc(session.name), anchor=False)
 sets = store.list_candidate_sets(sid)
 runs = store.list_runs(session_id=sid)
 tab_runs, tab_labels, tab_rerun, tab_io = st.tabs(["Runs", "Labels & notes", "Re-run", "Export / import"])
@@ -64,41 +66,52 @@ with tab_runs:
     if not runs:
         st.info("No runs yet in this session.")
     else:
-        st.dataframe(pd.DataFrame([{"run": r.id, "name": r.name, "set": r.set_id, "backend": r.backend,
-                                    "status": r.status, "instruction": r.instruction,
-                                    "started": ui.when(r.started_at)} for r in runs]),
-                     hide_index=True, width="stretch")
-        run_ids = [r.id for r in runs]
-        rid = st.selectbox("Review run", run_ids, index=len(run_ids) - 1,      # the newest first
-                           format_func=lambda i: ui.run_name(next(r for r in runs if r.id == i)), key="ss_run")
-        ui.run_results(store, rid, key="ss")
+        st.dataframe(frames.runs_frame(runs, sets), hide_index=True, width="stretch")
+        by_id = {r.id: r for r in runs}
+        wanted = [r for r in st.session_state.run_ids if r in by_id]
+        st.session_state["ss_run"] = wanted[-1] if wanted else runs[-1].id       # the newest first
+        rid = st.selectbox("Review run", list(by_id), format_func=lambda i: frames.run_label(by_id[i]), key="ss_run",
+                           on_change=lambda: st.session_state.update(run_ids=[st.session_state.ss_run]))
+        ui.results.run_results(store, rid, key="ss")
 
 with tab_labels:
     if sets:
-        set_id = st.selectbox("Candidate set", [s.id for s in sets], key="ss_label_set",
-                              format_func=lambda i: next(s.name or s.query_id for s in sets if s.id == i))
-        ui.labels_editor(store, set_id)
+        set_id = ui.state.set_picker(sets, "ss_label_set")
+        ui.results.labels_editor(store, set_id)
 
 with tab_rerun:
     st.caption("Score every set of this session again with another instruction (cached scores are reused).")
+    ui.state.default("ss_tpl", "e-commerce")
     tpl = st.selectbox("Template", [*INSTRUCTION_TEMPLATES, "custom"], key="ss_tpl")
-    text = st.text_area("Instruction", value=INSTRUCTION_TEMPLATES.get(tpl, ""), key=f"ss_instr_{tpl}")
+    ui.state.default(f"ss_instr_{tpl}", INSTRUCTION_TEMPLATES.get(tpl, ""))
+    text = st.text_area("Instruction", key=f"ss_instr_{tpl}")
     precise = st.toggle("Be precise and avoid vague terms", key="ss_precise")
-    backend, model_path = ui.backend_picker("ss")
-    if st.button("Re-run session", type="primary", icon=":material/replay:", disabled=not sets, key="ss_rerun"):
-        with ui.errors_shown():
-            reranker, lock = ui.load_reranker(backend, model_path)
-            st.session_state.sessions_running = {"run_ids": []}
-            st.button("Cancel", icon=":material/stop:", key="ss_cancel")
-            bar = ui.StreamlitProgress("Re-running")
-            with lock:
-                new_runs = service.rerank_many(store, [s.id for s in sets],
-                                               [Instruction(text, None if tpl == "custom" else tpl, precise)],
-                                               reranker, progress=bar, on_run_created=ui.track_run("sessions_running"))
-            bar.done()
-            st.success(f"{len(new_runs)} runs saved (see the Runs tab). Compare them on the Compare page.")
-            st.session_state.compare_run_ids = [r.id for r in new_runs]
-        st.session_state.sessions_running = None
+    choice = ui.widgets.model_choice("ss")
+    job = ui.jobs.take_finished("rerun", session_id=sid)
+    if job is not None:
+        ui.jobs.outcome(job, what="re-run")
+        if job.status == "done":
+            st.success(f"{frames.plural(len(job.run_ids), 'run')} saved (see the Runs tab). Compare them on the "
+                       "Compare page.")
+        st.session_state.run_ids = list(job.run_ids)
+    busy = ui.jobs.running("rerun", session_id=sid)
+    if st.button("Re-run session", type="primary", icon=":material/replay:", disabled=not sets or bool(busy),
+                 key="ss_rerun"):
+        with ui.errors_shown("start re-run"):
+            if not text.strip():
+                raise InputError("The instruction is empty, so the model would not know what to look for.",
+                                 "Type an instruction in the Instruction box, or pick a template.")
+            reranker, lock = ui.widgets.load_reranker(choice["backend"], choice["model_path"])
+            instruction = Instruction(text, None if tpl == "custom" else tpl, precise)
+            set_ids = tuple(s.id for s in sets)
+
+            def work(job):
+                return service.rerank_many(store, set_ids, [instruction], reranker, progress=job.progress,
+                                           cancel=job.cancel, on_run_created=job.add_run)
+            ui.jobs.start("rerun", f"Re-running “{session.name}” ({frames.plural(len(sets), 'set')})", work,
+                          lock=lock, session_id=sid)
+            st.rerun()
+    ui.jobs.progress_panel("rerun")
 
 with tab_io:
     st.subheader("Export ranked results")
@@ -108,16 +121,15 @@ with tab_io:
     if runs:
         by_id = {r.id: r for r in runs}
         picked = st.multiselect("Runs to export (empty: every run of the session)", list(by_id),
-                                format_func=lambda i: ui.run_name(by_id[i]), key=f"ss_export_runs_{sid}")
+                                format_func=lambda i: frames.run_label(by_id[i]), key=f"ss_export_runs_{sid}")
         scope = {"run_ids": picked} if picked else {"session": sid}
         c1, c2 = st.columns(2)
-        with ui.errors_shown():
+        with ui.errors_shown("export"):
             data, n_rows = service.export_runs(store, **scope, fmt=shape.split()[0], bom=bom)
             c1.download_button("Download CSV", data, f"{session.name}-{shape.split()[0]}.csv", "text/csv",
                                type="primary", icon=":material/download:", key="ss_download")
-            n_runs = len(picked) or len(runs)
-            c1.caption(f"{n_runs} run{'s' if n_runs != 1 else ''}, {n_rows} rows.")
-        with ui.errors_shown():
+            c1.caption(f"{frames.plural(len(picked) or len(runs), 'run')}, {frames.plural(n_rows, 'row')}.")
+        with ui.errors_shown("export TREC"):
             c2.download_button("Download TREC run", service.export_trec_run(store, **scope),
                                f"{session.name}.trec", "text/plain", icon=":material/download:",
                                key="ss_download_trec",
@@ -125,25 +137,33 @@ with tab_io:
     else:
         st.caption("Nothing to export yet.")
     if any(s.n_labels for s in sets):
-        with ui.errors_shown():
+        with ui.errors_shown("export qrels"):
             st.download_button("Download labels as TREC qrels", service.export_qrels(store, sid),
                                f"{session.name}.qrels", "text/plain", icon=":material/download:",
                                key="ss_download_qrels", help="qid 0 docid grade (0/1/2)")
 
     st.subheader("Import ranked results")
-    up = st.file_uploader("Ranked-results CSV: query_id, doc_id, score and/or rank", type=["csv", "tsv"],
-                          key="ss_ranked")
+    up = st.file_uploader("Ranked-results CSV: query_id, doc_id, score and/or rank; optional system (one run "
+                          "per system), instruction, backend, model", type=["csv", "tsv"], key="ss_ranked")
     if up is not None and st.button("Import as runs", key="ss_import_runs"):
-        with ui.errors_shown():
-            path, _ = ui.save_upload(up, "imports")
-            saved = service.import_runs(store, sid, formats.read_ranked_csv(path))
-            st.success(f"Imported {len(saved)} runs.")
+        with ui.errors_shown("import runs"):
+            path, _ = ui.widgets.save_upload(up, "imports")
+            read = formats.read_ranked_csv(path)
+            saved = service.import_runs(store, sid, read)
+            skipped = len(read) - len(saved)
+            st.success(f"Imported {frames.plural(len(saved), 'run')}"
+                       + (f"; {frames.plural(skipped, 'identical run')} {'was' if skipped == 1 else 'were'} "
+                          "already imported." if skipped else "."))
     up_run = st.file_uploader("TREC run file: qid Q0 docid rank score tag", key="ss_trec_run",
                               help="One run per tag; query and doc ids must match this session's sets.")
     if up_run is not None and st.button("Import TREC run", key="ss_import_trec"):
-        with ui.errors_shown():
-            saved = service.import_runs(store, sid, trec.read_run(up_run.getvalue()))
-            st.success(f"Imported {len(saved)} runs from {up_run.name}.")
+        with ui.errors_shown("import TREC run"):
+            read = trec.read_run(up_run.getvalue())
+            saved = service.import_runs(store, sid, read)
+            skipped = len(read) - len(saved)
+            st.success(f"Imported {frames.plural(len(saved), 'run')} from {esc(up_run.name)}"
+                       + (f"; {frames.plural(skipped, 'identical run')} {'was' if skipped == 1 else 'were'} "
+                          "already imported." if skipped else "."))
 
     st.subheader("Import labels (TREC qrels)")
     up_q = st.file_uploader("Qrels file: qid 0 docid grade", key="ss_qrels",
@@ -152,10 +172,11 @@ with tab_io:
     clip = st.checkbox("Clip grades into 0–2 (negatives → 0, above 2 → 2)", key="ss_qrels_clip")
     skip = st.checkbox("Skip judgments outside the sets (qrels judged on a bigger pool)", key="ss_qrels_skip")
     if up_q is not None and st.button("Import labels", key="ss_import_qrels"):
-        with ui.errors_shown():
+        with ui.errors_shown("import qrels"):
             qrels = trec.read_qrels(up_q.getvalue(), clip=clip)
             counts = service.import_qrels(store, sid, qrels.labels, skip_unknown=skip)
-            st.success(f"Read {qrels.summary()}. Applied {counts['labels']} labels to {counts['sets']} sets "
-                       f"({counts['new']} new, {counts['changed']} changed, {counts['unchanged']} unchanged)"
-                       + (f"; skipped {counts['skipped_judgments']} judgments outside the sets."
+            st.success(f"Read {esc(qrels.summary())}. Applied {frames.plural(counts['labels'], 'label')} to "
+                       f"{frames.plural(counts['sets'], 'set')} ({counts['new']} new, {counts['changed']} changed, "
+                       f"{counts['unchanged']} unchanged)"
+                       + (f"; skipped {frames.plural(counts['skipped_judgments'], 'judgment')} outside the sets."
                           if counts["skipped_judgments"] else "."))

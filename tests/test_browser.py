@@ -8,6 +8,7 @@ test-artifacts/ (git-ignored).
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -24,7 +25,7 @@ VENV_BIN = Path(sys.executable).parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
-TIMEOUT_MS = 30_000
+TIMEOUT_MS = 90_000                # the build machine is shared and often busy
 
 pytestmark = pytest.mark.browser
 
@@ -88,9 +89,17 @@ def _idle(page) -> None:
 
 
 def _nav(page, title: str) -> None:
-    page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
-    page.get_by_role("heading", level=1).filter(has_text=title).first.wait_for(timeout=TIMEOUT_MS) \
-        if title != "Home" else page.get_by_text("Quick start").wait_for(timeout=TIMEOUT_MS)
+    target = (page.get_by_role("heading", level=1).filter(has_text=title).first if title != "Home"
+              else page.get_by_text("Quick start"))
+    for attempt in range(3):      # a click that lands while a rerun settles can be lost: click again
+        _idle(page)
+        page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
+        try:
+            target.wait_for(timeout=TIMEOUT_MS // 3)
+            break
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError
+            if attempt == 2:
+                raise
     _idle(page)
 
 
@@ -135,7 +144,7 @@ def test_browser_walk(server, tmp_path):
             _nav(page, "Rerank")
             expect(page.get_by_role("textbox", name="Model path or id")).to_have_value(env["WORKBENCH_MODEL"])
             page.get_by_role("button", name="Run rerank").click()
-            page.get_by_role("heading", name="Results").wait_for()
+            page.get_by_role("heading", name="Results").wait_for(timeout=240_000)
             _idle(page)
             expect(page.locator('[data-testid="stMetricValue"]').first).to_have_text("done")
 
@@ -157,7 +166,7 @@ def test_browser_walk(server, tmp_path):
             _idle(page)
             _shot(page, "04_rerank")
             page.get_by_role("button", name="Save labels").click()
-            page.get_by_text("labels for").wait_for()
+            page.get_by_text(re.compile(r"Saved \d+ labels? for")).wait_for()
             assert store.get_labels(run.set_id)[top].grade == grade
 
             # compare two instructions (the rerank's e-commerce scores come from the cache)

@@ -84,5 +84,7 @@ def with_precise(instruction: str, precise: bool) -> str:
     text = instruction.strip()
     if not precise or text.endswith(PRECISE_SUFFIX) or text.endswith(PRECISE_SUFFIX + "."):
         return text
+    if not text:                         # never ". Be precise …" on its own
+        return ""
     sep = " " if text.endswith((".", "!", "?", "。")) else ". "
     return f"{text}{sep}{PRECISE_SUFFIX}"

@@ -94,7 +94,9 @@ def rerank_set(store, set_id: int, instruction: Instruction | str, reranker, *,
         store.finish_run(run_id, "done", timings=timings,
                          cache_hits=int(getattr(results, "cache_hits", 0)),
                          cache_misses=int(getattr(results, "cache_misses", 0)))
-    return store.load_run(run_id)
+    run = store.load_run(run_id)
+    run.warnings = list(getattr(results, "warnings", []) or [])   # e.g. each truncated document
+    return run
 
 
 def stop_run(store, run_id: int, *, status: str = "cancelled",
@@ -417,11 +419,33 @@ def import_runs(store, session, runs: Sequence[Run]) -> list[int]:
     saved = []
     with store.transaction():   # all runs or none
         for run in runs:
+            if _same_imported_run(store, sets[run.query_id].id, run):
+                continue             # the same file imported again: keep the run once
             run.status = "imported"
             run_id = store.create_run(sets[run.query_id].id, run)
             store.finish_run(run_id, "imported", timings=run.timings or None)
             saved.append(run_id)
     return saved
+
+
+def _same_imported_run(store, set_id: int, run: Run) -> bool:
+    ranking = [(s.doc_id, round(float(s.score), 9)) for s in sorted(run.scores, key=lambda s: s.rank)]
+    for other in store.list_runs(set_id=set_id):
+        if other.status == "imported" and other.name == run.name and other.instruction == run.instruction:
+            loaded = store.load_run(other.id)
+            if [(s.doc_id, round(float(s.score), 9)) for s in sorted(loaded.scores, key=lambda s: s.rank)] == ranking:
+                return True
+    return False
+
+
+# ---------------------------------------------------------------- labels
+def save_labels(store, set_id: int, labels, *, clear: Sequence[str] = ()) -> dict:
+    """Save grades (with their notes) of one set and remove the labels in `clear`.
+    Returns {"saved": n, "removed": n}."""
+    store.set_labels(set_id, list(labels))
+    for doc_id in clear:
+        store.clear_label(set_id, doc_id)
+    return {"saved": len(labels), "removed": len(clear)}
 
 
 # ---------------------------------------------------------------- OCR

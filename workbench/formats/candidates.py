@@ -36,6 +36,7 @@ from . import image_data, safezip
 from .decode import decode_text
 from .export import to_csv_bytes
 from .tables import (
+    column_map,
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
     TABLE_SUFFIXES,
@@ -77,14 +78,25 @@ class ImportResult:
                 if key not in seen:
                     seen.add(key)
                     value_cols.append(key)
+        # the report's own columns never clash with the file's: a file column named
+        # `source`, `line`, `error` … keeps its name, the report's gets a leading "_"
+        taken = set(value_cols)
+        report = {}
+        for key in ("line", "column", "error", "fix", "source"):
+            name = key
+            while name in taken:
+                name = "_" + name
+            report[key] = name
         records = []
         for err in self.rejected:
             rec = {k: (getattr(err, "values", {}) or {}).get(k, "") for k in value_cols}
-            rec.update(line=err.line if err.line is not None else "", column=err.column or "",
-                       error=err.message, fix=err.fix or "", source=err.source or "")
+            rec.update({report["line"]: err.line if err.line is not None else "",
+                        report["column"]: err.column or "", report["error"]: err.message,
+                        report["fix"]: err.fix or "", report["source"]: err.source or ""})
             records.append(rec)
-        cols = value_cols + ["line", "column", "error", "fix", "source"]
-        return pd.DataFrame.from_records(records, columns=cols)
+        frame = pd.DataFrame.from_records(records, columns=value_cols + list(report.values()))
+        frame.attrs["report_columns"] = report
+        return frame
 
     def rejected_csv(self, bom: bool = False) -> bytes:
         return to_csv_bytes(self.rejected_frame(), bom=bom)
@@ -206,8 +218,8 @@ def _parse_score(v: Any) -> float | None:
 
 def _build_sets(names: list[str], rows: list[RawRow], base: Path, source: str,
                 set_prefix: str = "", notes: list[str] | None = None) -> tuple[list[CandidateSet], list[RowError]]:
-    canon = {n.lower(): n for n in names if n.lower() in REQUIRED_COLUMNS + OPTIONAL_COLUMNS}
-    extra = [n for n in names if n.lower() not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    canon = column_map(names)
+    extra = [n for n in names if n not in canon.values()]
     images = _Images(base)
     if notes is not None:      # image notes (data after an image's end) go with the import's notes
         images.notes = notes
@@ -449,6 +461,11 @@ def _clean_rows(names: list[str], rows: list[RawRow], source: str) -> list[str]:
 
 
 def _finish(result: ImportResult) -> ImportResult:
+    if not result.sets and not result.rejected:
+        err = NothingImported(f"{result.source} has a header but no data rows, so nothing was imported.",
+                              "Add one row per (query, document) under the header and import again.")
+        err.result = result
+        raise err
     if not result.sets:
         shown = "\n".join("  " + str(e).replace("\n", "\n    ") for e in result.rejected[:SHOW_ERRORS])
         more = len(result.rejected) - SHOW_ERRORS

@@ -16,7 +16,8 @@ def read_ranked_csv(path: str | Path, encoding: str | None = None, *, name: str 
     """Read ranked results from another system as Runs (backend ``"imported"``, status ``"imported"``).
 
     Columns: ``query_id, doc_id`` and ``score`` and/or ``rank``; optional ``instruction``,
-    ``backend``, ``model``. One Run per (query_id, instruction, backend, model). Without
+    ``backend``, ``model``, ``system`` (or ``run``/``tag``). One Run per (query_id, instruction,
+    backend, model, system), named after its system. Without
     ranks, ranks follow descending score; without scores, ``score = -rank`` (params say so).
     Any bad row raises a RowError (line + column); nothing is half-imported.
     """
@@ -84,7 +85,7 @@ def read_ranked_csv(path: str | Path, encoding: str | None = None, *, name: str 
             fail("score" if "score" in lower else "rank", "the row has neither a score nor a rank.",
                  "Fill in the score or the rank of this document.")
             continue
-        key = (qid, get("instruction"), get("backend"), get("model"))
+        key = (qid, get("instruction"), get("backend"), get("model"), get("system") or get("run") or get("tag"))
         if (key, did) in seen:
             fail("doc_id", f"doc_id '{did}' is ranked twice for query '{qid}' (first on line {seen[(key, did)]}).",
                  "Keep one row per document and query, or give the second ranking its own instruction/model.")
@@ -100,7 +101,7 @@ def read_ranked_csv(path: str | Path, encoding: str | None = None, *, name: str 
     if not groups:
         raise NothingImported(f"{source} holds no ranked rows.", "Add one row per (query_id, doc_id) with a score or rank.")
     runs = []
-    for (qid, instr, backend, model), items in groups.items():
+    for (qid, instr, backend, model, system), items in groups.items():
         have_rank = all(r is not None for _, _, _, r in items)
         have_score = all(s is not None for _, _, s, _ in items)
         if have_rank:
@@ -121,9 +122,13 @@ def read_ranked_csv(path: str | Path, encoding: str | None = None, *, name: str 
             for i, s in enumerate(scores, start=1):
                 s.rank = i
         params = {"source_file": source, "source_backend": backend or None}
+        if system:
+            params["system"] = system
         if not have_score:
             params["score_from_rank"] = True
-        runs.append(Run(instruction=instr, backend="imported", model_id=model or f"imported:{path.stem}",
+        # one run per system (a `system`, `run` or `tag` column), named after it
+        runs.append(Run(instruction=instr, backend="imported",
+                        model_id=model or f"imported:{system or path.stem}",
                         query_id=qid, params=params, status="imported", scores=scores,
-                        name=name or instr or path.stem))
+                        name=name or system or instr or path.stem))
     return runs

@@ -20,6 +20,20 @@ from ..errors import InputError, RowError
 
 REQUIRED_COLUMNS = ("query_id", "query_text", "query_image", "doc_id", "doc_text", "doc_image")
 OPTIONAL_COLUMNS = ("label", "first_stage_score", "ocr_text", "ocr_edited", "description")
+# Common names understood for the canonical columns (used only when the canonical name is absent).
+COLUMN_ALIASES = {"text": "doc_text", "document": "doc_text", "doc": "doc_text", "image": "doc_image",
+                  "query": "query_text", "qid": "query_id", "docid": "doc_id"}
+
+
+def column_map(names: list[str]) -> dict[str, str]:
+    """canonical column -> the file's own column name, aliases included."""
+    known = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+    canon = {n.lower(): n for n in names if n.lower() in known}
+    for n in names:
+        alias = COLUMN_ALIASES.get(n.lower())
+        if alias and alias not in canon:
+            canon[alias] = n
+    return canon
 # ocr_text / ocr_edited / description round-trip what `workbench ocr --input` writes.
 TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json")
 
@@ -335,8 +349,10 @@ def parse_jsonl(text: str, source: str) -> tuple[list[str], list[RawRow], list[s
 
 
 def check_header(names: list[str], source: str) -> None:
-    """Required columns present, known columns not repeated. Linear in the number of columns."""
-    lowered = [n.lower() for n in names]
+    """Required columns present, known columns not repeated. Linear in the number of columns;
+    common aliases (`text`, `image`, `query` …) count as their canonical column."""
+    aliased = {orig: c for c, orig in column_map(names).items()}
+    lowered = [aliased.get(n, n.lower()) for n in names]
     counts: dict[str, int] = {}
     for n in lowered:
         counts[n] = counts.get(n, 0) + 1

@@ -1,0 +1,283 @@
+"""Tables and small texts the pages show, built without Streamlit (unit-testable).
+
+Everything here returns plain values or pandas DataFrames. Cells never show "None" or
+"nan": missing values are empty strings or "—"; dates are "YYYY-MM-DD HH:MM"; sets are
+named, not numbered.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from workbench.errors import ImageError, InputError
+from workbench.model import CandidateSet, Document, Label, Query, Run
+
+THUMB_SIZE = 160
+IMAGE_ONLY = "(image only: no text yet; the OCR page can read it)"
+NON_PROBABILITY_BACKENDS = ("lexical", "bm25")
+DASH = "—"
+
+
+# ----------------------------------------------------------------- small texts
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """plural(1, 'candidate set') -> '1 candidate set'; plural(2, 'query', 'queries') -> '2 queries'."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def short(text: str | None, n: int = 160) -> str:
+    text = " ".join(str(text or "").split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def when(stamp) -> str:
+    """'2026-11-25T01:42:23.092+00:00' -> '2026-11-25 01:42'; empty -> ''."""
+    text = str(stamp or "")
+    return text[:16].replace("T", " ") if len(text) >= 16 and text[10:11] == "T" else text
+
+
+def blank(value) -> Any:
+    """None / NaN -> '' (a cell never shows 'None')."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return value
+
+
+# Enough to make Markdown inert: no link/image ([ ] !), no HTML or autolink (< >), no
+# emphasis/code (* _ `), no LaTeX ($), no directive or emoji (:), no table (|), no heading (#).
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>!$~|#:])")
+
+
+def esc(text) -> str:
+    """User text made literal for any Streamlit call that renders Markdown (labels,
+    captions, alerts, expander titles): every Markdown/HTML character is escaped, so
+    `![x](http://…)` or `<img …>` shows as typed and is never fetched."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text if text is not None else "").split()))
+
+
+def set_name(info) -> str:
+    """A set's human name: its name, else its query id."""
+    return str(getattr(info, "name", "") or getattr(info, "query_id", "") or f"set {info.id}")
+
+
+def set_option(info) -> str:
+    return f"{set_name(info)} — {plural(info.n_docs, 'doc')}"
+
+
+def run_label(run: Run) -> str:
+    """Short human name of a run for pickers and chart legends."""
+    name = run.name or short(run.instruction, 40) or "(no instruction)"
+    return f"#{run.id} {name} · {run.backend} · {run.status}"
+
+
+def duration(seconds) -> str:
+    if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
+        return DASH
+    seconds = float(seconds)
+    return f"{seconds:.1f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
+# ----------------------------------------------------------------- thumbnails
+@lru_cache(maxsize=4096)
+def _thumb(path: str, mtime: float, size: int) -> str | None:
+    from workbench.images import thumbnail_bytes
+
+    try:
+        data = thumbnail_bytes(path, size)
+    except ImageError:
+        return None
+    return "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
+
+
+def thumbnail_data_uri(path: str | Path | None, size: int = THUMB_SIZE) -> str | None:
+    """A small JPEG data URI for st.column_config.ImageColumn, or None (no/bad image)."""
+    if not path:
+        return None
+    p = Path(path)
+    if not p.is_file():
+        return None
+    return _thumb(str(p), p.stat().st_mtime, size)
+
+
+# ----------------------------------------------------------------- results
+def results_frame(scores: list, cset: CandidateSet, labels: dict[str, Any] | None = None,
+                  thumbs: bool = True) -> pd.DataFrame:
+    """Rank, score, thumbnail, description and label per document, best first.
+
+    `scores` holds Score objects (rank/score/doc_id) or engine Results (same fields).
+    `labels` maps doc_id -> Label or int grade. Unscored documents are left out.
+    """
+    labels = labels or {}
+    docs = {d.id: d for d in cset.documents}
+    rows = []
+    for s in sorted(scores, key=lambda s: s.rank):
+        doc = docs.get(s.doc_id) or getattr(s, "document", None) or Document(id=s.doc_id)
+        lab = labels.get(s.doc_id, doc.label)
+        grade = getattr(lab, "grade", lab)
+        rows.append({
+            "rank": int(s.rank),
+            "score": float(s.score),
+            "thumbnail": thumbnail_data_uri(doc.image) if thumbs else None,
+            "doc_id": s.doc_id,
+            "description": short(doc.ranking_text, 300) or (IMAGE_ONLY if doc.image else ""),
+            "label": None if grade is None else int(grade),
+        })
+    cols = ["rank", "score", "thumbnail", "doc_id", "description", "label"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def score_scale(backend: str | None, scores) -> dict[str, Any]:
+    """How to show a run's scores: a probability (Lychee's P(yes), 0–1) or a raw score
+    (BM25, imported rankings) whose bar is scaled to the run's own range."""
+    values = [float(v) for v in scores if v is not None and v == v]
+    lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
+    if (backend or "") not in NON_PROBABILITY_BACKENDS and 0.0 <= lo and hi <= 1.0:
+        return {"probability": True, "title": "Score P(yes)", "min": 0.0, "max": 1.0,
+                "help": "The model's probability that the document meets the instruction (0–1)."}
+    title = "BM25 score" if (backend or "") in NON_PROBABILITY_BACKENDS else "Score"
+    lo = min(lo, 0.0)
+    if hi <= lo:
+        hi = lo + 1.0
+    return {"probability": False, "title": title, "min": lo, "max": hi,
+            "help": "Raw score, not a probability: only the order within this set means something. "
+                    f"The bar is scaled to this run's range ({lo:.3g}–{hi:.3g})."}
+
+
+GRADE_COLOURS = {"grade 0": "#9e9e9e", "grade 1": "#f9a825", "grade 2": "#2e7d32", "unlabelled": "#90a4ae"}
+
+
+def chart_labels(frame: pd.DataFrame) -> pd.DataFrame:
+    """The results frame with a text 'label' column for charts (grade 0/1/2 or unlabelled)."""
+    return frame.assign(label=frame["label"].map(
+        lambda v: "unlabelled" if v is None or v != v else f"grade {int(v)}"))
+
+
+def run_metrics(run: Run, n_docs: int, n_labelled: int) -> list[tuple[str, str, str | None]]:
+    """(label, value, help) of the metric row over a run's results; nothing shows 0/0."""
+    scored = len(run.scores)
+    out = [("Status", run.status, None), ("Scored", f"{scored}/{n_docs}", None)]
+    looked = run.cache_hits + run.cache_misses
+    if run.status == "imported":
+        out.append(("Cache hits", DASH, "Imported rankings are not scored here."))
+    elif looked:
+        out.append(("Cache hits", f"{run.cache_hits}/{looked}", "Scores reused from the score cache."))
+    else:
+        out.append(("Cache hits", DASH, "Counted when a run finishes; a stopped run does not count them."))
+    total = (run.timings or {}).get("total_s")
+    out.append(("Time", duration(total) if total else DASH,
+                None if total else "Imported rankings have no scoring time."))
+    out.append(("Labelled", f"{n_labelled}/{n_docs}", None))
+    return out
+
+
+def labels_from_frame(frame: pd.DataFrame, query_id: str) -> list[Label]:
+    """Label objects for every row of a results frame with a grade set."""
+    out = []
+    for row in frame.itertuples(index=False):
+        grade = row.label
+        if grade is None or (isinstance(grade, float) and pd.isna(grade)):
+            continue
+        out.append(Label(query_id=query_id, doc_id=str(row.doc_id), grade=int(grade)))
+    return out
+
+
+def labels_frame(cset: CandidateSet, labels: dict[str, Label]) -> pd.DataFrame:
+    """Grades and notes of one set, one row per document (the Labels & notes editor)."""
+    return pd.DataFrame([{"doc_id": d.id, "description": short(d.ranking_text, 200) or
+                          (IMAGE_ONLY if d.image else ""),
+                          "label": labels[d.id].grade if d.id in labels else None,
+                          "note": labels[d.id].note if d.id in labels and labels[d.id].note else ""}
+                         for d in cset.documents],
+                        columns=["doc_id", "description", "label", "note"])
+
+
+def labels_and_notes(frame: pd.DataFrame, query_id: str) -> tuple[list[Label], list[str], list[str]]:
+    """From the edited labels grid: (labels to save, doc ids whose grade was cleared,
+    doc ids with a note but no grade). A cleared note is an empty note, never NaN."""
+    labels, cleared, orphan_notes = [], [], []
+    for row in frame.itertuples(index=False):
+        note = blank(row.note)
+        note = str(note).strip() if note != "" else ""
+        grade = blank(row.label)
+        if grade == "":
+            cleared.append(str(row.doc_id))
+            if note:
+                orphan_notes.append(str(row.doc_id))
+            continue
+        labels.append(Label(query_id, str(row.doc_id), int(grade), note))
+    return labels, cleared, orphan_notes
+
+
+def adhoc_set(query: Query, docs: list[Document], name: str) -> CandidateSet:
+    if not docs:
+        raise InputError("There are no documents to rank.",
+                         "Paste one document per line, type a single document, or pick a stored set.")
+    return CandidateSet(query=query, documents=docs, name=name, source="pasted")
+
+
+# ----------------------------------------------------------------- lists
+def sessions_frame(sessions) -> pd.DataFrame:
+    return pd.DataFrame([{"session": s.name, "sets": s.n_sets, "runs": s.n_runs,
+                          "created": when(s.created_at), "description": blank(s.description)}
+                         for s in sessions], columns=["session", "sets", "runs", "created", "description"])
+
+
+def runs_frame(runs, sets) -> pd.DataFrame:
+    """A session's runs with set names (not ids) and readable dates."""
+    names = {s.id: set_name(s) for s in sets}
+    return pd.DataFrame([{"run": r.id, "name": blank(r.name), "set": names.get(r.set_id, blank(r.set_id)),
+                          "backend": r.backend, "status": r.status, "instruction": blank(r.instruction),
+                          "started": when(r.started_at)} for r in runs],
+                        columns=["run", "name", "set", "backend", "status", "instruction", "started"])
+
+
+def preview_frame(cset: CandidateSet) -> pd.DataFrame:
+    return pd.DataFrame([{"doc_id": d.id, "text": short(d.text, 200), "image": blank(d.image),
+                          "label": "" if d.label is None else str(d.label)} for d in cset.documents],
+                        columns=["doc_id", "text", "image", "label"])
+
+
+def rejected_view(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rejected-rows report with why first (line, column, error, fix), the row's own
+    values after. The report columns never clash with the file's columns: ImportResult
+    names them (frame.attrs['report_columns'])."""
+    report = frame.attrs.get("report_columns") or {c: c for c in ("line", "column", "error", "fix", "source")}
+    first = [report[c] for c in ("line", "column", "error", "fix")]
+    shown = frame[first + [c for c in frame.columns if c not in first]].copy()
+    shown[report["line"]] = shown[report["line"]].astype(str)
+    return shown
+
+
+def adhoc_export(frame: pd.DataFrame, cset: CandidateSet, instruction: str, backend: str) -> pd.DataFrame:
+    export = frame.drop(columns=["thumbnail", "label"], errors="ignore")
+    export.insert(0, "query_id", cset.query.id)
+    export.insert(1, "query_text", cset.query.text or "")
+    return export.assign(instruction=instruction, backend=backend)
+
+
+def ids_param(values) -> str:
+    return ",".join(str(int(v)) for v in values)
+
+
+def parse_ids(text) -> list[int]:
+    out = []
+    for part in str(text or "").split(","):
+        part = part.strip()
+        if part.isdigit():
+            out.append(int(part))
+    return out
+
+
+def apply_editor_state(frame: pd.DataFrame, state: dict | None) -> pd.DataFrame:
+    """Apply a st.data_editor widget state ({"edited_rows": {row: {col: val}}}) to a frame."""
+    frame = frame.copy()
+    for row, changes in ((state or {}).get("edited_rows") or {}).items():
+        for col, val in changes.items():
+            frame.at[frame.index[int(row)], col] = val
+    return frame

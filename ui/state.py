@@ -1,0 +1,196 @@
+"""Session state in one place: named keys, the URL (st.query_params), the Store.
+
+What a user would share or reload lives in the URL:
+
+    ?session=3&set=12&runs=40,41&query=q7&lang=chi_sim%2Beng
+
+`init_state()` (called by app.py before every page) reads the URL once per browser
+session, so a reload or a copied link reopens the same view; `sync_url()` (called by
+app.py after the page) writes the current view back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+
+import streamlit as st
+
+from workbench import config
+from workbench.errors import WorkbenchError
+
+from . import frames
+
+# Named session-state keys (pages never invent ad-hoc ones).
+DEFAULTS: dict = {
+    "session_id": None,          # current analysis session (URL: session)
+    "set_id": None,              # candidate set worked on (URL: set)
+    "run_ids": [],               # runs shown: the Rerank run, the Compare selection (URL: runs)
+    "query": None,               # query id in view on Compare's rank shifts (URL: query)
+    "ocr_langs": "chi_sim+eng",  # OCR languages (URL: lang)
+    "import_result": None,       # ImportResult waiting to be saved (Import page)
+    "import_source": None,       # name of the file / sample it came from
+    "import_failed": None,       # ImportResult of a read where every row was rejected
+    "rerank_adhoc": None,
+    "run_warnings": {},          # run id -> engine warnings of this tab's runs (e.g. truncation)        # (CandidateSet, RankedResults, instruction, backend) not saved
+    "seen_jobs": [],             # ids of finished jobs whose outcome this tab has taken in
+    "flash": [],                 # one-off messages for the next run: (kind, text)
+    "confirm_delete": None,      # session id awaiting delete confirmation
+    "clear_run_name": False,     # empty the Rerank run-name box before it is drawn
+}
+
+# Widget values that survive leaving a page (Streamlit drops the state of widgets that
+# were not drawn in a run; re-assigning them at the top of every run keeps them).
+KEEP = ("rr_template", "rr_precise", "rr_name", "rr_mode", "rr_qtext", "rr_pasted", "rr_single",
+        "rr_save_adhoc", "rr_backend", "rr_model", "cmp_scope", "cmp_templates", "cmp_custom",
+        "cmp_precise", "cmp_backend", "cmp_model", "cmp_lex", "cmp_k", "cmp_only_changed",
+        "ocr_only_missing", "ss_tpl", "ss_precise", "ss_backend", "ss_model", "ss_filter",
+        "ss_shape", "ss_bom")
+KEEP_PREFIXES = ("rr_instruction_", "ss_instr_")
+
+URL_KEYS = ("session", "set", "runs", "query", "lang")
+
+
+def init_state() -> None:
+    first = "_state_ready" not in st.session_state
+    for key, value in DEFAULTS.items():
+        if key not in st.session_state:
+            st.session_state[key] = copy.deepcopy(value)
+    for key in list(st.session_state.keys()):
+        if key in KEEP or key.startswith(KEEP_PREFIXES):
+            st.session_state[key] = st.session_state[key]
+    if first:
+        st.session_state["_state_ready"] = True
+        read_url()
+    for kind, text in take_flash():         # messages left by the run before an st.rerun
+        getattr(st, kind)(text)
+
+
+def default(key: str, value) -> None:
+    """Give a widget its first value through the state (never through `value=`, which
+    clashes with a kept value)."""
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+
+def read_url() -> None:
+    params = st.query_params
+    ints = {k: frames.parse_ids(params.get(k)) for k in ("session", "set", "runs")}
+    if ints["session"]:
+        st.session_state.session_id = ints["session"][0]
+    if ints["set"]:
+        st.session_state.set_id = ints["set"][0]
+    if ints["runs"]:
+        st.session_state.run_ids = ints["runs"]
+    if params.get("query"):
+        st.session_state.query = params.get("query")
+    if params.get("lang"):
+        st.session_state.ocr_langs = params.get("lang")
+
+
+def url_params() -> dict[str, str]:
+    s = st.session_state
+    out = {}
+    if s.get("session_id") is not None:
+        out["session"] = str(s.session_id)
+    if s.get("set_id") is not None:
+        out["set"] = str(s.set_id)
+    if s.get("run_ids"):
+        out["runs"] = frames.ids_param(s.run_ids)
+    if s.get("query"):
+        out["query"] = str(s.query)
+    if s.get("ocr_langs") and s.ocr_langs != DEFAULTS["ocr_langs"]:
+        out["lang"] = str(s.ocr_langs)
+    return out
+
+
+def sync_url() -> None:
+    """Write the view into the URL (only when it changed: each write is a browser message)."""
+    wanted = url_params()
+    current = {k: st.query_params.get(k) for k in URL_KEYS if st.query_params.get(k) is not None}
+    if current != wanted:
+        with contextlib.suppress(Exception):
+            for key in URL_KEYS:
+                if key in wanted and current.get(key) != wanted[key]:
+                    st.query_params[key] = wanted[key]
+                elif key not in wanted and key in current:
+                    del st.query_params[key]
+
+
+def flash(kind: str, text: str) -> None:
+    """A message for the next run (after st.rerun)."""
+    st.session_state.flash = [*st.session_state.get("flash", []), (kind, text)]
+
+
+def take_flash() -> list[tuple[str, str]]:
+    out = list(st.session_state.get("flash") or [])
+    st.session_state.flash = []
+    return out
+
+
+# ----------------------------------------------------------------- store
+@st.cache_resource(show_spinner=False)
+def _store(path: str, code_version: int):
+    from workbench.store import Store
+
+    return Store(path)
+
+
+def get_store():
+    """The Store for the configured db (one per db path, shared by every browser session).
+
+    Keyed by the identity of the loaded `workbench.model` module too: when Streamlit
+    reloads changed library code, a Store cached before the reload would hand out
+    objects of the old classes."""
+    import workbench.model
+
+    return _store(str(config.db_path()), id(workbench.model))
+
+
+def current_session(required: bool = True):
+    """SessionInfo of the sidebar's session, or None; with required, stop with a hint."""
+    store = get_store()
+    sid = st.session_state.get("session_id")
+    if sid is not None:
+        with contextlib.suppress(WorkbenchError):
+            return store.get_session(sid)
+    if required:
+        st.info("No session yet. Import a candidate set (Import page) or pick a sample on Home; "
+                "that creates a session.", icon=":material/info:")
+        st.stop()
+    return None
+
+
+def pick_set(sets) -> int | None:
+    """The state's set when it is one of `sets`, else the first."""
+    ids = [s.id for s in sets]
+    if not ids:
+        return None
+    return st.session_state.set_id if st.session_state.set_id in ids else ids[0]
+
+
+def job_key(session_id) -> tuple[str, int | None]:
+    """Jobs are keyed by (database, workbench session): two tabs of one session share them."""
+    return (str(config.db_path()), session_id)
+
+
+def set_picker(sets, key: str, label: str = "Candidate set") -> int | None:
+    """A candidate-set selectbox bound to the state's set (and so to the URL)."""
+    if not sets:
+        return None
+    by_id = {s.id: s for s in sets}
+    st.session_state.set_id = pick_set(sets)
+    st.session_state[key] = st.session_state.set_id
+
+    def changed() -> None:
+        st.session_state.set_id = st.session_state[key]
+        st.session_state.run_ids = []
+
+    return st.selectbox(label, list(by_id), key=key, on_change=changed,
+                        format_func=lambda i: frames.set_option(by_id[i]))
+
+
+def session_picker_changed(key: str) -> None:
+    st.session_state.session_id = st.session_state[key]
+    st.session_state.set_id = None
+    st.session_state.run_ids = []

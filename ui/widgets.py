@@ -1,0 +1,275 @@
+"""Widgets shared by the pages: errors, the backend/model choice, uploads, the sidebar.
+
+User text shown through any Markdown-rendering call goes through `frames.esc` first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import threading
+from pathlib import Path
+
+import streamlit as st
+
+from workbench import config, errorlog
+from workbench.errors import WorkbenchError
+
+from . import frames, state
+from .frames import esc
+
+# ----------------------------------------------------------------- errors
+# Fixes written for the command line, said the way the app does it.
+_APP_WORDING = (
+    ("--encoding gbk (or encoding='gbk')", "the encoding (e.g. gbk) — re-save the file as UTF-8 and upload it again"),
+    ("e.g. --encoding gbk", "e.g. re-save it as UTF-8"),
+    ("--model PATH", "the Model path box"),
+    ("--model", "the Model path box"),
+    ("--backend lexical", "the Lexical (BM25) backend"),
+    ("--k 10", "k = 10"),
+    ("--k", "k"),
+    ("WORKBENCH_DEBUG=1", "the error log"),
+)
+
+
+def app_wording(text: str) -> str:
+    """A library fix written for the CLI, said for the app: no command-line flags, and
+    internal cache/upload folders shown by their file name only."""
+    out = str(text or "")
+    for cli, app in _APP_WORDING:
+        out = out.replace(cli, app)
+    home = str(config.home_dir())
+    if home and home in out:
+        import re
+
+        out = re.sub(re.escape(home) + r"[^\s'\"]*", lambda m: Path(m.group(0)).name or "the upload", out)
+    return out
+
+
+def show_error(err: BaseException, where: str = "") -> None:
+    """An analyst error: its message and fix, as plain text. Anything else is a bug: its
+    details go to the error log and the analyst gets a short message with the error id."""
+    if not isinstance(err, WorkbenchError):
+        unexpected(err, where)
+        return
+
+    def lines(value: str) -> str:          # keep the message's own line breaks (lists of rows)
+        return "  \n".join(esc(part.strip()) for part in app_wording(value).splitlines() if part.strip())
+
+    text = f"**{lines(err.message)}**"
+    if err.fix:
+        text += f"\n\n**How to fix:** {lines(err.fix)}"
+    st.error(text, icon=":material/error:")
+
+
+def unexpected(err: BaseException, where: str = "") -> str:
+    error_id = errorlog.record(err, where)
+    st.error(f"Something went wrong (error id **{error_id}**). What you saved so far is kept. "
+             f"The details are in the workbench error log ({esc(errorlog.log_path().name)} under the "
+             "workbench home folder); quote the id when you report it.", icon=":material/bug_report:")
+    return error_id
+
+
+@contextlib.contextmanager
+def errors_shown(where: str = ""):
+    """`with errors_shown(): …` shows WorkbenchErrors with their fix, and any other
+    exception as a short message with an error id (details in the error log)."""
+    try:
+        yield
+    except WorkbenchError as err:
+        show_error(err)
+    except Exception as err:  # noqa: BLE001 - logged with an id; Streamlit's own stop/rerun pass
+        unexpected(err, where)
+
+
+# ----------------------------------------------------------------- reranker
+@st.cache_resource(show_spinner="Loading the reranker (once per model)…", max_entries=4)
+def _load_reranker(backend: str, model_path: str | None = None, dtype: str | None = None,
+                   device: str | None = None):
+    from workbench.rerank import registry
+
+    opts = {}
+    if backend not in ("lexical", "bm25"):
+        opts = {k: v for k, v in {"model_path": model_path, "dtype": dtype, "device": device}.items() if v}
+    reranker = registry.get_reranker(backend, **opts)
+    if backend in ("lexical", "bm25"):
+        from workbench.rerank.lexical import tokenize
+
+        tokenize("预热 warm-up")      # jieba loads its dictionary here (seconds), not in the first job
+    return reranker, threading.Lock()
+
+
+def load_reranker(backend: str, model_path: str | None = None, dtype: str | None = None,
+                  device: str | None = None):
+    """(reranker, lock) shared by every browser session; the lock is held while scoring.
+
+    A model id that is neither a local folder nor in the Hugging Face cache is checked
+    for a reachable hub first, so no network fails in seconds, not minutes."""
+    if backend not in ("lexical", "bm25") and model_path:
+        from workbench import hub
+
+        hub.check_reachable(model_path)
+    return _load_reranker(backend, model_path, dtype, device)
+
+
+BACKEND_LABELS = {"qwen-vl": "Qwen-VL model (Lychee-rerank-mm)", "lexical": "Lexical (BM25 baseline)"}
+
+
+def model_choice(key: str, allow_lexical: bool = True) -> dict:
+    """The backend and model selection (one widget group for every page that scores).
+
+    Returns {"backend": …, "model_path": …}. The Rerank page's extra choices (prompt
+    format, a server URL) belong here, so every scoring page gets them."""
+    choices = ["qwen-vl", "lexical"] if allow_lexical else ["qwen-vl"]
+    state.default(f"{key}_backend", "qwen-vl" if config.model_path() or not allow_lexical else "lexical")
+    backend = st.radio("Backend", choices, format_func=BACKEND_LABELS.get, horizontal=True,
+                       key=f"{key}_backend")
+    model_path = None
+    if backend == "qwen-vl":
+        state.default(f"{key}_model", config.model_path() or "")
+        model_path = st.text_input("Model path or id", key=f"{key}_model",
+                                   help="Defaults to $WORKBENCH_MODEL. A local folder with the "
+                                        "Lychee-rerank-mm weights (or a tiny test checkpoint), or a "
+                                        "Hugging Face model id.")
+        model_path = (model_path or "").strip() or None
+    return {"backend": backend, "model_path": model_path}
+
+
+def backend_picker(key: str, allow_lexical: bool = True) -> tuple[str, str | None]:
+    choice = model_choice(key, allow_lexical)
+    return choice["backend"], choice["model_path"]
+
+
+# ----------------------------------------------------------------- uploads
+def save_upload(uploaded, folder: str = "uploads") -> tuple[str, str]:
+    """Write an st.file_uploader file under WORKBENCH_HOME; returns (path, sha256).
+
+    The file keeps the analyst's own name (in a folder named by its content hash), so
+    error messages and the rejected-rows report name the file they uploaded."""
+    data = uploaded.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    out = config.home_dir() / folder / digest[:16]
+    out.mkdir(parents=True, exist_ok=True)
+    name = Path(uploaded.name).name.strip() or "upload"
+    path = out / name
+    if not path.exists():
+        path.write_bytes(data)
+    return str(path), digest
+
+
+def uploads_folder(files, name: str = "images") -> str:
+    """Write uploaded image files, keeping their names, into one fresh folder named
+    `name` (formats.import_folder takes document ids from the file names and, without a
+    query id, names the set after the folder)."""
+    digest = hashlib.sha256(b"".join(hashlib.sha256(f.getvalue()).digest() for f in files)).hexdigest()[:16]
+    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in name).strip("-") or "images"
+    folder = config.home_dir() / "imports" / digest / safe[:60]
+    folder.mkdir(parents=True, exist_ok=True)
+    for f in files:
+        target = folder / Path(f.name).name
+        if not target.exists():
+            target.write_bytes(f.getvalue())
+    return str(folder)
+
+
+def import_kept(read, *args, **kwargs):
+    """Call a formats reader; when every row is rejected, keep its ImportResult (for the
+    rejected-rows download) and re-raise so the error and its fix are shown."""
+    from workbench.errors import NothingImported
+
+    try:
+        return read(*args, **kwargs)
+    except NothingImported as err:
+        st.session_state.import_failed = getattr(err, "result", None)
+        raise
+
+
+def rejected_rows(result, uploaded: str | None = None) -> None:
+    """Validation report of an import: rejected rows with line, error and fix, downloadable."""
+    frame = result.rejected_frame()
+    if frame.empty:
+        return
+    report = frame.attrs.get("report_columns") or {c: c for c in ("line", "column", "error", "fix")}
+    missing_images = (frame[report["error"]].astype(str).str.contains("does not exist", regex=False)
+                      & frame[report["column"]].isin(["query_image", "doc_image", "image"])).any()
+    if missing_images and uploaded and not uploaded.lower().endswith(".zip"):
+        st.info("Image paths in an uploaded CSV/JSONL are looked up next to the file, and an upload "
+                "brings no folder with it. **Put the file and its image folder in one ZIP and upload "
+                "the ZIP.**", icon=":material/folder_zip:")
+    with st.expander(f"Validation report: {frames.plural(len(frame), 'rejected row')}", expanded=True):
+        shown = frames.rejected_view(frame)
+        st.dataframe(shown, hide_index=True, width="stretch",
+                     column_config={report["error"]: st.column_config.TextColumn(width="large"),
+                                    report["fix"]: st.column_config.TextColumn(width="large")})
+        stem = Path(uploaded or "import").stem
+        st.download_button("Download rejected rows (CSV)", result.rejected_csv(), f"{stem}-rejected_rows.csv",
+                           "text/csv", icon=":material/download:", key="import_rejected_dl")
+
+
+# ----------------------------------------------------------------- sidebar
+@st.cache_data(ttl=600, show_spinner="Checking GPU, flash-attn, tesseract and the model…")
+def doctor_summary() -> list[dict] | None:
+    """Cheap doctor checks (no smoke scoring pass), cached ten minutes."""
+    from workbench import doctor
+
+    try:
+        checks = doctor.run_checks(smoke=False, port=False)
+    except WorkbenchError as err:
+        return [{"name": "doctor", "ok": False, "detail": err.message, "fix": err.fix or ""}]
+    return [{"name": c.name, "ok": bool(c.ok), "detail": str(c.detail or ""), "fix": str(c.fix or "")}
+            for c in checks]
+
+
+def sidebar() -> None:
+    from . import jobs as ui_jobs
+
+    with st.sidebar:
+        st.markdown("### :material/filter_vintage: Lychee workbench")
+        store = None
+        try:
+            store = state.get_store()
+        except WorkbenchError as err:
+            show_error(err)
+        if store is not None:
+            sessions = store.list_sessions()
+            ids = [s.id for s in sessions]
+            names = {s.id: f"{s.name}  ({frames.plural(s.n_sets, 'set')}, {frames.plural(s.n_runs, 'run')})"
+                     for s in sessions}
+            if st.session_state.session_id not in ids:
+                st.session_state.session_id = ids[0] if ids else None
+            if ids:
+                st.session_state["sb_session"] = st.session_state.session_id
+                st.selectbox("Session", ids, format_func=names.get, key="sb_session",
+                             on_change=state.session_picker_changed, args=("sb_session",))
+            else:
+                st.caption("No sessions yet — import a set to start one.")
+            with st.container():         # always drawn: the elements below keep their place
+                ui_jobs.sidebar_panel()
+        st.caption(f"Database: {esc(config.db_path().name)}", help=str(config.db_path()))
+
+        st.markdown("**Backend & device**")
+        checks = doctor_summary()
+        if checks:
+            good = [c for c in checks if c["ok"]]
+            st.caption(f":material/check_circle: {len(good)} of {len(checks)} checks pass: "
+                       + ", ".join(esc(c["name"]) for c in good))
+            for c in checks:
+                if not c["ok"]:
+                    st.caption(f":material/warning: **{esc(c['name'])}** — {esc(app_wording(c['detail']))}",
+                               help=f"Fix: {app_wording(c['fix'])}" if c["fix"] else None)
+        model = config.model_path()
+        st.caption(f"Model: {esc(Path(model).name or model)}" if model else "Model: not set (WORKBENCH_MODEL)")
+
+        if store is not None:
+            stats = store.cache_stats() or {}
+            st.markdown("**Score cache**")
+            st.caption(f"{frames.plural(stats.get('entries', 0), 'cached score')} · "
+                       f"{frames.plural(stats.get('models', 0), 'model')} · "
+                       f"{frames.plural(stats.get('instructions', 0), 'instruction')}")
+
+
+def seed_samples(store):
+    """Load the bundled sample sets (idempotent)."""
+    from workbench.samples import seed_samples as seed
+
+    return seed(store)
