@@ -42,6 +42,8 @@ PAGES = [
     st.Page("pages/ocr_page.py", title="OCR", icon=":material/document_scanner:", url_path="ocr"),
     st.Page("pages/rerank_page.py", title="Rerank", icon=":material/sort:", url_path="rerank"),
     st.Page("pages/compare_page.py", title="Compare", icon=":material/compare_arrows:", url_path="compare"),
+    st.Page("pages/matrix_page.py", title="Matrix", icon=":material/table_view:", url_path="matrix"),
+    st.Page("pages/label_page.py", title="Label", icon=":material/label:", url_path="label"),
     st.Page("pages/sessions_page.py", title="Sessions", icon=":material/folder_open:", url_path="sessions"),
 ]
 

@@ -68,6 +68,8 @@ ui.jobs.progress_panel("ocr")
 
 if not with_images:
     st.stop()
+with st.expander("Raw and edited OCR text side by side · clear OCR of selected documents"):
+    ui.ocr_tools.review_and_clear(store, set_id)
 st.divider()
 per_page = 12
 pages = (len(with_images) - 1) // per_page + 1
@@ -79,7 +81,7 @@ for doc in with_images[(page_no - 1) * per_page: page_no * per_page]:
     thumb = frames.thumbnail_data_uri(doc.image, 256)
     if thumb:
         c_img.image(thumb, width="stretch")
-    c_img.text(doc.id)
+    c_img.text(f"{doc.id} · {ocr.ocr_status(doc)}")
     text = c_txt.text_area("OCR text (editable)", value=doc.ocr_final or "", height=130,
                            key=f"ocr_{set_id}_{doc.id}_{version}")
     desc = ocr.build_description(text, doc.text, doc.metadata)

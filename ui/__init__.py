@@ -8,7 +8,7 @@
     frames      tables and texts built without Streamlit (unit-tested)
 """
 
-from . import comparison, frames, jobs, results, state, widgets  # noqa: F401
+from . import comparison, frames, jobs, ocr_tools, results, state, widgets  # noqa: F401
 from .frames import esc, plural, short, when  # noqa: F401
 from .state import current_session, get_store, init_state, sync_url  # noqa: F401
 from .widgets import errors_shown, show_error  # noqa: F401

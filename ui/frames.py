@@ -187,14 +187,17 @@ def labels_from_frame(frame: pd.DataFrame, query_id: str) -> list[Label]:
     return out
 
 
-def labels_frame(cset: CandidateSet, labels: dict[str, Label]) -> pd.DataFrame:
-    """Grades and notes of one set, one row per document (the Labels & notes editor)."""
-    return pd.DataFrame([{"doc_id": d.id, "description": short(d.ranking_text, 200) or
+def labels_frame(cset: CandidateSet, labels: dict[str, Label], notes: dict[str, str] | None = None) -> pd.DataFrame:
+    """Grades and notes of one set, one row per document (the Labels & notes editor), with a
+    thumbnail; `notes` (Store.get_notes) holds notes of graded and ungraded documents alike."""
+    notes = notes or {}
+    return pd.DataFrame([{"thumbnail": thumbnail_data_uri(d.image) if d.image else None,
+                          "doc_id": d.id, "description": short(d.ranking_text, 200) or
                           (IMAGE_ONLY if d.image else ""),
                           "label": labels[d.id].grade if d.id in labels else None,
-                          "note": labels[d.id].note if d.id in labels and labels[d.id].note else ""}
+                          "note": notes.get(d.id) or (labels[d.id].note if d.id in labels else "") or ""}
                          for d in cset.documents],
-                        columns=["doc_id", "description", "label", "note"])
+                        columns=["thumbnail", "doc_id", "description", "label", "note"])
 
 
 def labels_and_notes(frame: pd.DataFrame, query_id: str) -> tuple[list[Label], list[str], list[str]]:

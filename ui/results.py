@@ -85,10 +85,10 @@ def run_results(store, run_id: int, key: str) -> None:
             state.flash("success", f"Saved {frames.plural(len(new), 'label')} for "
                                    f"“{esc(frames.set_name(store.get_set(run.set_id)))}”.")
             st.rerun()
-        from workbench import formats
+        from workbench import formats as io
 
         edited_labels = {lab.doc_id: lab.grade for lab in frames.labels_from_frame(edited, cset.query.id)}
-        c2.download_button("Export CSV", formats.export_long([run], labels={run.set_id: edited_labels}),
+        c2.download_button("Export CSV", io.export_long([run], labels={run.set_id: edited_labels}),
                            f"run-{run.id}.csv", "text/csv", icon=":material/download:",
                            key=f"{key}_dl_{run_id}")
         if len(frame):
@@ -114,26 +114,27 @@ def adhoc_results(cset, results, instruction: str, backend: str) -> None:
 
 
 def labels_editor(store, set_id: int) -> None:
-    """Grades and notes of one set, editable. A note needs a grade; clearing a grade
-    removes the label; a cleared note is saved as empty."""
+    """Grades and notes of one set, editable, with thumbnails. A note can stand on any row,
+    graded or not; clearing a grade removes the label but keeps the note."""
     cset = store.load_candidate_set(set_id)
     labels = store.get_labels(set_id)
-    frame = frames.labels_frame(cset, labels)
+    notes = store.get_notes(set_id)
+    frame = frames.labels_frame(cset, labels, notes)
+    if frame["thumbnail"].isna().all():
+        frame = frame.drop(columns=["thumbnail"])
     edited = st.data_editor(frame, key=f"labels_editor_{set_id}", hide_index=True, width="stretch",
-                            disabled=["doc_id", "description"],
-                            column_config={"label": RESULT_COLUMNS["label"],
+                            disabled=["thumbnail", "doc_id", "description"], row_height=64,
+                            column_config={"thumbnail": RESULT_COLUMNS["thumbnail"], "label": RESULT_COLUMNS["label"],
                                            "description": st.column_config.TextColumn(width="large"),
                                            "note": st.column_config.TextColumn("Note", width="medium")})
     if st.button("Save labels and notes", type="primary", key=f"labels_save_{set_id}"):
         with errors_shown("labels editor"):
-            items, cleared, orphan = frames.labels_and_notes(edited, cset.query.id)
-            if orphan:
-                st.error("A note needs a label: give "
-                         + ", ".join(f"“{esc(d)}”" for d in orphan[:8])
-                         + " a grade (0, 1 or 2) too, then save again. Nothing was saved.",
-                         icon=":material/error:")
-                return
+            items, cleared, _noted = frames.labels_and_notes(edited, cset.query.id)
             result = service.save_labels(store, set_id, items, clear=[d for d in cleared if d in labels])
+            for row in edited.itertuples(index=False):          # notes of ungraded rows
+                if str(row.doc_id) in cleared:
+                    note = frames.blank(row.note)
+                    service.note_document(store, set_id, str(row.doc_id), "" if note == "" else str(note))
             state.flash("success", f"Saved {frames.plural(result['saved'], 'label')}"
                                    + (f", removed {result['removed']}" if result["removed"] else "") + ".")
             st.rerun()

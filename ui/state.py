@@ -27,6 +27,7 @@ DEFAULTS: dict = {
     "set_id": None,              # candidate set worked on (URL: set)
     "run_ids": [],               # runs shown: the Rerank run, the Compare selection (URL: runs)
     "query": None,               # query id in view on Compare's rank shifts (URL: query)
+    "label_doc": None,           # document in view in labelling mode (URL: doc)
     "ocr_langs": "chi_sim+eng",  # OCR languages (URL: lang)
     "import_result": None,       # ImportResult waiting to be saved (Import page)
     "import_source": None,       # name of the file / sample it came from
@@ -48,7 +49,7 @@ KEEP = ("rr_template", "rr_precise", "rr_name", "rr_mode", "rr_qtext", "rr_paste
         "ss_shape", "ss_bom")
 KEEP_PREFIXES = ("rr_instruction_", "ss_instr_")
 
-URL_KEYS = ("session", "set", "runs", "query", "lang")
+URL_KEYS = ("session", "set", "runs", "query", "lang", "doc")
 
 
 def init_state() -> None:
@@ -86,6 +87,8 @@ def read_url() -> None:
         st.session_state.query = params.get("query")
     if params.get("lang"):
         st.session_state.ocr_langs = params.get("lang")
+    if params.get("doc"):
+        st.session_state.label_doc = params.get("doc")
 
 
 def url_params() -> dict[str, str]:
@@ -99,6 +102,8 @@ def url_params() -> dict[str, str]:
         out["runs"] = frames.ids_param(s.run_ids)
     if s.get("query"):
         out["query"] = str(s.query)
+    if s.get("label_doc"):
+        out["doc"] = str(s.label_doc)
     if s.get("ocr_langs") and s.ocr_langs != DEFAULTS["ocr_langs"]:
         out["lang"] = str(s.ocr_langs)
     return out
