@@ -52,7 +52,7 @@ with st.expander("Run a new comparison", expanded=not ready or bool(busy)):
     if st.button("Run comparison", type="primary", icon=":material/play_arrow:", key="cmp_go",
                  disabled=not 1 <= len(instructions) <= 4 or bool(busy)):
         with ui.errors_shown("start comparison"):
-            reranker, lock = ui.widgets.load_reranker(choice["backend"], choice["model_path"])
+            reranker, lock = ui.widgets.load_reranker(choice["backend"], choice["model_path"], prompt_format=choice["prompt_format"])
             lexical = ui.widgets.load_reranker("lexical") if extra_lexical else None
 
             def work(job, set_ids=tuple(set_ids)):

@@ -85,6 +85,10 @@ else:
 # ------------------------------------------------------------------ backend + run
 st.subheader("Backend")
 choice = ui.widgets.model_choice("rr")
+if set_id is not None:
+    _cset = store.load_candidate_set(set_id)
+    ui.widgets.prompt_expander(choice, instruction.full, _cset.query,
+                               _cset.documents[0] if _cset.documents else None)
 if st.session_state.clear_run_name:
     st.session_state.rr_name = ""
     st.session_state.clear_run_name = False
@@ -110,7 +114,8 @@ if go:
                 set_id = store.save_candidate_set(sid, cset)
                 st.session_state.session_id, st.session_state.set_id = sid, set_id
                 info["set_id"] = set_id
-        reranker, lock = ui.widgets.load_reranker(choice["backend"], choice["model_path"])
+        reranker, lock = ui.widgets.load_reranker(choice["backend"], choice["model_path"],
+                                                  prompt_format=choice["prompt_format"])
         name = run_name.strip()
         if set_id is not None:
             label = f"Scoring “{frames.set_name(store.get_set(set_id))}” ({instruction.template or 'custom'})"

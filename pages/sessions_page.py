@@ -101,7 +101,7 @@ with tab_rerun:
             if not text.strip():
                 raise InputError("The instruction is empty, so the model would not know what to look for.",
                                  "Type an instruction in the Instruction box, or pick a template.")
-            reranker, lock = ui.widgets.load_reranker(choice["backend"], choice["model_path"])
+            reranker, lock = ui.widgets.load_reranker(choice["backend"], choice["model_path"], prompt_format=choice["prompt_format"])
             instruction = Instruction(text, None if tpl == "custom" else tpl, precise)
             set_ids = tuple(s.id for s in sets)
 

@@ -85,12 +85,15 @@ def errors_shown(where: str = ""):
 # ----------------------------------------------------------------- reranker
 @st.cache_resource(show_spinner="Loading the reranker (once per model)…", max_entries=4)
 def _load_reranker(backend: str, model_path: str | None = None, dtype: str | None = None,
-                   device: str | None = None):
+                   device: str | None = None, prompt_format: str | None = None):
     from workbench.rerank import registry
 
     opts = {}
-    if backend not in ("lexical", "bm25"):
-        opts = {k: v for k, v in {"model_path": model_path, "dtype": dtype, "device": device}.items() if v}
+    if backend == "remote":
+        opts = {k: v for k, v in {"urls": model_path, "prompt_format": prompt_format}.items() if v}
+    elif backend not in ("lexical", "bm25"):
+        opts = {k: v for k, v in {"model_path": model_path, "dtype": dtype, "device": device,
+                                  "prompt_format": prompt_format}.items() if v}
     reranker = registry.get_reranker(backend, **opts)
     if backend in ("lexical", "bm25"):
         from workbench.rerank.lexical import tokenize
@@ -100,31 +103,51 @@ def _load_reranker(backend: str, model_path: str | None = None, dtype: str | Non
 
 
 def load_reranker(backend: str, model_path: str | None = None, dtype: str | None = None,
-                  device: str | None = None):
+                  device: str | None = None, prompt_format: str | None = None):
     """(reranker, lock) shared by every browser session; the lock is held while scoring.
 
     A model id that is neither a local folder nor in the Hugging Face cache is checked
-    for a reachable hub first, so no network fails in seconds, not minutes."""
-    if backend not in ("lexical", "bm25") and model_path:
+    for a reachable hub first, so no network fails in seconds, not minutes. For the
+    "remote" backend `model_path` is the server URL (commas: replicas)."""
+    if backend == "remote" and not model_path:
+        from workbench.errors import InputError
+
+        raise InputError("No server URL is given.",
+                         "Type the serving engine's address in the Server URL box, e.g. "
+                         "http://127.0.0.1:8000/v1, then press Test connection.")
+    if backend == "qwen-vl" and model_path:
         from workbench import hub
 
         hub.check_reachable(model_path)
-    return _load_reranker(backend, model_path, dtype, device)
+    return _load_reranker(backend, model_path, dtype, device, prompt_format or None)
 
 
-BACKEND_LABELS = {"qwen-vl": "Qwen-VL model (Lychee-rerank-mm)", "lexical": "Lexical (BM25 baseline)"}
+BACKEND_LABELS = {"qwen-vl": "Qwen-VL model (Lychee-rerank-mm)",
+                  "remote": "Serving engine (vLLM, SGLang, workbench serve)",
+                  "lexical": "Lexical (BM25 baseline)"}
+FORMAT_AUTO = "auto"
+
+
+def _format_label(name: str) -> str:
+    from workbench.rerank.prompts import PRESETS
+
+    if name == FORMAT_AUTO:
+        return "auto: the model's own (lychee for Qwen2.5-VL, qwen3-vl-reranker for Qwen3-VL)"
+    return f"{name}: {PRESETS[name].description}"
 
 
 def model_choice(key: str, allow_lexical: bool = True) -> dict:
     """The backend and model selection (one widget group for every page that scores).
 
-    Returns {"backend": …, "model_path": …}. The Rerank page's extra choices (prompt
-    format, a server URL) belong here, so every scoring page gets them."""
-    choices = ["qwen-vl", "lexical"] if allow_lexical else ["qwen-vl"]
+    Returns {"backend", "model_path" (a folder / id, or the server URL), "prompt_format"}."""
+    from workbench.rerank.prompts import PRESETS
+
+    choices = ["qwen-vl", "remote", "lexical"] if allow_lexical else ["qwen-vl", "remote"]
     state.default(f"{key}_backend", "qwen-vl" if config.model_path() or not allow_lexical else "lexical")
     backend = st.radio("Backend", choices, format_func=BACKEND_LABELS.get, horizontal=True,
                        key=f"{key}_backend")
     model_path = None
+    prompt_format = None
     if backend == "qwen-vl":
         state.default(f"{key}_model", config.model_path() or "")
         model_path = st.text_input("Model path or id", key=f"{key}_model",
@@ -132,7 +155,81 @@ def model_choice(key: str, allow_lexical: bool = True) -> dict:
                                         "Lychee-rerank-mm weights (or a tiny test checkpoint), or a "
                                         "Hugging Face model id.")
         model_path = (model_path or "").strip() or None
-    return {"backend": backend, "model_path": model_path}
+    elif backend == "remote":
+        c_url, c_btn = st.columns([4, 1], vertical_alignment="bottom")
+        model_path = c_url.text_input(
+            "Server URL", key=f"{key}_url", placeholder="http://127.0.0.1:8000/v1",
+            help="The OpenAI-compatible address of a vLLM or SGLang server, or of `workbench serve`. "
+                 "Several replicas: separate their URLs with commas. An API key is read from "
+                 "WORKBENCH_API_KEY.").strip() or None
+        if c_btn.button("Test connection", key=f"{key}_probe", icon=":material/lan:"):
+            with errors_shown("test the connection"):
+                if not model_path:
+                    from workbench.errors import InputError
+
+                    raise InputError("No server URL is given.",
+                                     "Type the address in the Server URL box, e.g. http://127.0.0.1:8000/v1.")
+                from workbench.rerank.remote import probe
+
+                models, protocol = probe(model_path)
+                st.session_state[f"{key}_probed"] = (model_path, models, protocol)
+        probed = st.session_state.get(f"{key}_probed")
+        if probed and probed[0] == model_path:
+            st.success(f"Connected. Protocol: {esc(probed[2])} · model(s): "
+                       f"{esc(', '.join(probed[1]) or '—')}", icon=":material/check_circle:")
+    if backend in ("qwen-vl", "remote"):
+        state.default(f"{key}_format", FORMAT_AUTO)
+        fmt = st.selectbox("Prompt format", [FORMAT_AUTO, *PRESETS], key=f"{key}_format",
+                           format_func=_format_label,
+                           help="How instruction, query and document are laid out for the model. "
+                                "lychee-v1 reproduces runs saved before the lychee format existed.")
+        prompt_format = None if fmt == FORMAT_AUTO else fmt
+    return {"backend": backend, "model_path": model_path, "prompt_format": prompt_format}
+
+
+def prompt_format_for(choice: dict) -> str:
+    """The prompt format a choice scores with (auto: the checkpoint family's default)."""
+    from workbench.rerank.prompts import DEFAULT_FOR_FAMILY
+
+    if choice.get("prompt_format"):
+        return choice["prompt_format"]
+    path = choice.get("model_path") or ""
+    if choice.get("backend") == "qwen-vl" and path and (Path(path).expanduser() / "config.json").is_file():
+        from workbench.rerank.qwen_vl.checkpoint import _read_config, detect_family
+
+        folder = Path(path).expanduser()
+        return DEFAULT_FOR_FAMILY[detect_family(str(folder), _read_config(folder))]
+    if choice.get("backend") == "remote" and "qwen3" in path.lower():
+        return "qwen3-vl-reranker"
+    return "lychee"
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _tokenizer(path: str):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(path)
+
+
+def prompt_expander(choice: dict, instruction: str, query, doc) -> None:
+    """"Prompt sent to the model": the exact text of one pair (what `workbench prompt` prints)."""
+    if choice.get("backend") not in ("qwen-vl", "remote") or query is None or doc is None:
+        return
+    with st.expander("Prompt sent to the model", icon=":material/description:"):
+        with errors_shown("show the prompt"):
+            from workbench.rerank.prompts import preview
+
+            fmt = prompt_format_for(choice)
+            path = choice.get("model_path") or ""
+            tok = None
+            if choice.get("backend") == "qwen-vl" and path and (Path(path).expanduser() / "config.json").is_file():
+                tok = _tokenizer(str(Path(path).expanduser()))
+            pv = preview(fmt, instruction, query.text, query.image, doc.ranking_text, doc.image, tokenizer=tok)
+            st.caption(f"Prompt format {esc(fmt)} · first document “{esc(doc.id)}”"
+                       + (f" · {pv.tokens} tokens" if pv.tokens is not None else
+                          " · token count: give a local model folder")
+                       + (f" · image tokens {' + '.join(map(str, pv.image_tokens))}" if pv.image_tokens else ""))
+            st.code(pv.text, language=None, wrap_lines=True)
 
 
 def backend_picker(key: str, allow_lexical: bool = True) -> tuple[str, str | None]:
