@@ -113,15 +113,9 @@ def _legacy(data: bytes, name: str) -> tuple[str, str]:
             continue
         if _mostly_cjk(text):
             return text, ("gb18030" if enc == "gb18030" else "gbk")
-    best = None
-    try:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(data).best()
-    except Exception:  # pragma: no cover - optional helper failing is not the analyst's fault
-        best = None
-    if best is not None and best.encoding:
-        return str(best), best.encoding
+    guessed = _guess(data)
+    if guessed is not None:
+        return guessed
     try:
         return data.decode("gb18030"), "gb18030"
     except UnicodeDecodeError:
@@ -188,14 +182,9 @@ def decode_bytes(data: bytes, encoding: str | None = None, source: str = "") -> 
                 "Fix or remove those lines (or re-save the file as UTF-8) and import it again.")
         return _legacy(data, name)
     if b"\x00" not in data[:4000]:
-        try:
-            from charset_normalizer import from_bytes
-
-            best = from_bytes(data).best()
-        except Exception:  # pragma: no cover - optional helper failing is not the analyst's fault
-            best = None
-        if best is not None and best.encoding:
-            return str(best), best.encoding
+        guessed = _guess(data)
+        if guessed is not None:
+            return guessed
     raise EncodingError(f"Could not work out the text encoding of {name} (tried UTF-8, UTF-16, GBK/GB18030); "
                         "it may be a binary file such as .xlsx.", ENCODING_FIX)
 
@@ -206,3 +195,16 @@ def _is_gbk(data: bytes) -> bool:
         return True
     except UnicodeDecodeError:
         return False
+
+
+def _guess(data: bytes) -> tuple[str, str] | None:
+    """(text, encoding) by charset_normalizer's best guess, or None when it has none."""
+    try:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data).best()
+    except Exception:  # pragma: no cover - optional helper failing is not the analyst's fault
+        return None
+    if best is not None and best.encoding:
+        return str(best), best.encoding
+    return None
