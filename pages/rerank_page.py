@@ -24,7 +24,7 @@ session = ui.current_session(required=False)
 job = ui.jobs.take_finished("rerank")
 if job is not None:
     ui.jobs.outcome(job, what="ranking")
-    if job.run_ids:
+    if job.run_ids and ui.jobs.started_here(job):     # a deep link / other tab keeps its own set
         st.session_state.run_ids = [job.run_ids[-1]]
         st.session_state.set_id = job.info.get("set_id") or st.session_state.set_id
     elif job.status == "done" and job.info.get("adhoc"):

@@ -117,7 +117,10 @@ with tab_io:
     st.subheader("Export ranked results")
     shape = st.radio("Shape", ["long (one row per run × document)", "wide (one row per document)"],
                      horizontal=True, key="ss_shape")
-    bom = st.checkbox("Excel-friendly (UTF-8 with BOM)", key="ss_bom")
+    ui.state.default("ss_bom", True)        # Excel on Chinese Windows reads BOM-less UTF-8 as GBK
+    bom = st.checkbox("Excel-friendly (UTF-8 with BOM)", key="ss_bom",
+                      help="On by default: Excel then shows Chinese text correctly. Turn it off for "
+                           "tools that do not expect a BOM.")
     if runs:
         by_id = {r.id: r for r in runs}
         picked = st.multiselect("Runs to export (empty: every run of the session)", list(by_id),

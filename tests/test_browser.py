@@ -27,6 +27,13 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 TIMEOUT_MS = 90_000                # the build machine is shared and often busy
 
+try:   # expect(...) assertions wait as long as locators do (their default is 5 s)
+    from playwright.sync_api import expect as _expect
+
+    _expect.set_options(timeout=TIMEOUT_MS)
+except ImportError:  # pragma: no cover - the browser tests skip without playwright
+    pass
+
 pytestmark = pytest.mark.browser
 
 
@@ -138,6 +145,7 @@ def test_browser_walk(server, tmp_path):
             _idle(page)
             _shot(page, "02_import")
             page.get_by_role("button", name="Save to session").click()
+            page.get_by_text("candidate sets into", exact=False).first.wait_for()   # saved: the session is set
             _idle(page)
 
             # rerank with the tiny Qwen-VL checkpoint (WORKBENCH_MODEL)

@@ -76,3 +76,33 @@ def test_server_url_test_connection_and_a_remote_run(served, tiny_checkpoint):
     run = store.load_run(at.session_state.run_ids[-1])
     assert run.backend == "remote" and run.status == "done"
     assert run.score_kind == "probability" and len(run.scores) == info.n_docs
+
+
+def _two_sets_of_one_session():
+    seed_samples(Store())
+    store = Store()
+    by_session = {}
+    for s in store.list_candidate_sets():
+        by_session.setdefault(s.session_id, []).append(s)
+    return store, next(v for v in by_session.values() if len(v) >= 2)
+
+
+def test_a_link_to_another_set_is_not_hijacked_by_a_finished_job():
+    # fresh-eyes walkthrough: a second tab (or a deep link) opened the set of the session's
+    # latest run instead of the linked one, and Run then scored the wrong set
+    store, (a, b, *_) = _two_sets_of_one_session()
+    tab1 = app()
+    tab1.session_state["session_id"], tab1.session_state["set_id"] = a.session_id, a.id
+    ok(tab1.switch_page("pages/rerank_page.py").run())
+    tab1.radio(key="rr_backend").set_value("lexical").run()
+    button(tab1, "rr_go").click().run()
+    ok(settle(tab1))
+    assert store.load_run(tab1.session_state.run_ids[-1]).set_id == a.id
+    tab2 = app()                                           # the link: ?session=…&set=b
+    tab2.session_state["session_id"], tab2.session_state["set_id"] = b.session_id, b.id
+    ok(tab2.switch_page("pages/rerank_page.py").run())
+    assert tab2.session_state["set_id"] == b.id and tab2.selectbox(key="rr_set").value == b.id
+    tab2.radio(key="rr_backend").set_value("lexical").run()
+    button(tab2, "rr_go").click().run()
+    ok(settle(tab2))
+    assert store.load_run(tab2.session_state.run_ids[-1]).set_id == b.id

@@ -28,7 +28,14 @@ def start(kind: str, label: str, work, *, info: dict | None = None, lock=None, s
     """Start `work(job)` for the current workbench session; returns the Job."""
     sid = st.session_state.session_id if session_id is None else session_id
     job = registry().start(state.job_key(sid), kind, label, work, info=info, lock=lock)
+    st.session_state["started_jobs"] = [*st.session_state.get("started_jobs", [])[-50:], job.id]
     return job
+
+
+def started_here(job) -> bool:
+    """Whether this tab started `job` (another tab's, or a job from before a reload, must not
+    move this tab's view, e.g. to the job's candidate set)."""
+    return job is not None and job.id in st.session_state.get("started_jobs", [])
 
 
 def running(kind: str | None = None, session_id=None):

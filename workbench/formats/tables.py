@@ -356,14 +356,20 @@ def check_header(names: list[str], source: str) -> None:
     counts: dict[str, int] = {}
     for n in lowered:
         counts[n] = counts.get(n, 0) + 1
-    missing = [c for c in REQUIRED_COLUMNS if c not in counts]
+    # ids are required; each side needs its text or its image column (a text-only file need
+    # not carry empty image columns, an image-only one no empty text columns)
+    missing = [c for c in ("query_id", "doc_id") if c not in counts]
+    for side in ("query", "doc"):
+        if f"{side}_text" not in counts and f"{side}_image" not in counts:
+            missing.append(f"{side}_text or {side}_image")
     if missing:
         shown = ", ".join(names[:20]) + (f", … ({len(names):,} columns)" if len(names) > 20 else "")
         raise InputError(
             f"{source} lacks the required column(s) {', '.join(missing)}. Found columns: "
             f"{shown or '(none)'}.",
-            "Add the missing column(s) to the header (values may be empty): " + ", ".join(REQUIRED_COLUMNS) +
-            ". If the columns look right, the delimiter or encoding may be wrong (try --encoding).")
+            "Add the missing column(s) to the header: query_id, doc_id, and for the query and the document "
+            "a text and/or an image column (" + ", ".join(REQUIRED_COLUMNS) + "; values may be empty). "
+            "If the columns look right, the delimiter or encoding may be wrong (try --encoding).")
     dupes = sorted(n for n, c in counts.items() if c > 1 and n in REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
     if dupes:
         raise InputError(f"{source} has the column(s) {', '.join(dupes)} more than once.",
