@@ -176,7 +176,7 @@ def test_one_replica_killed_mid_run_loses_no_pair(servers, local, tiny_checkpoin
 
         def on_scores(new):
             seen.update(new)
-            if replica.served >= 3 and not killed_at:   # the replica took part, then it dies
+            if replica.served >= 1 and not killed_at:   # the replica took part, then it dies
                 killed_at.append(len(seen))
                 second.kill()
 
@@ -184,7 +184,7 @@ def test_one_replica_killed_mid_run_loses_no_pair(servers, local, tiny_checkpoin
         assert killed_at and killed_at[0] < len(docs)
         assert len(ranked) == len(docs) and len(seen) == len(docs)
         served = {e.base: e.served for e in remote.endpoints}
-        assert served[second.url] >= 3 and served[servers["chat"].url] + served[second.url] == len(docs)
+        assert served[second.url] >= 1 and served[servers["chat"].url] + served[second.url] == len(docs)
         assert any(second.url in w and "out of rotation" in w for w in ranked.warnings), ranked.warnings
         expected = local.rank(query, docs).scores_in_input_order()
         got = ranked.scores_in_input_order()
