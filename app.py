@@ -36,15 +36,17 @@ def warm_up_compare() -> threading.Thread:
 st.set_page_config(page_title="Lychee rerank workbench", page_icon="🍒", layout="wide",
                    initial_sidebar_state="expanded")
 
+ui.state.apply_language()
+_ = ui.t
 PAGES = [
-    st.Page("pages/home_page.py", title="Home", icon=":material/home:", url_path="home", default=True),
-    st.Page("pages/import_page.py", title="Import", icon=":material/upload_file:", url_path="import"),
-    st.Page("pages/ocr_page.py", title="OCR", icon=":material/document_scanner:", url_path="ocr"),
-    st.Page("pages/rerank_page.py", title="Rerank", icon=":material/sort:", url_path="rerank"),
-    st.Page("pages/compare_page.py", title="Compare", icon=":material/compare_arrows:", url_path="compare"),
-    st.Page("pages/matrix_page.py", title="Matrix", icon=":material/table_view:", url_path="matrix"),
-    st.Page("pages/label_page.py", title="Label", icon=":material/label:", url_path="label"),
-    st.Page("pages/sessions_page.py", title="Sessions", icon=":material/folder_open:", url_path="sessions"),
+    st.Page("pages/home_page.py", title=_("nav.home"), icon=":material/home:", url_path="home", default=True),
+    st.Page("pages/import_page.py", title=_("nav.import"), icon=":material/upload_file:", url_path="import"),
+    st.Page("pages/ocr_page.py", title=_("nav.ocr"), icon=":material/document_scanner:", url_path="ocr"),
+    st.Page("pages/rerank_page.py", title=_("nav.rerank"), icon=":material/sort:", url_path="rerank"),
+    st.Page("pages/compare_page.py", title=_("nav.compare"), icon=":material/compare_arrows:", url_path="compare"),
+    st.Page("pages/matrix_page.py", title=_("nav.matrix"), icon=":material/table_view:", url_path="matrix"),
+    st.Page("pages/label_page.py", title=_("nav.label"), icon=":material/label:", url_path="label"),
+    st.Page("pages/sessions_page.py", title=_("nav.sessions"), icon=":material/folder_open:", url_path="sessions"),
 ]
 
 warm_up_compare()

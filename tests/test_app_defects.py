@@ -617,7 +617,7 @@ def test_url_state_reopens_session_set_and_runs():
     store.add_scores(rid, [Result(doc_id=d.id, score=1 - i / 10, rank=i + 1, index=i)
                            for i, d in enumerate(cset.documents)])
     at = app()
-    at.query_params.update(session=str(info.session_id), set=str(info.id), runs=str(rid), lang="eng")
+    at.query_params.update(session=str(info.session_id), set=str(info.id), runs=str(rid), ocr="eng", lang="en")
     at.switch_page("pages/rerank_page.py")
     ok(at.run())
     assert at.session_state.session_id == info.session_id and at.session_state.set_id == info.id

@@ -163,7 +163,7 @@ def test_one_replica_killed_mid_run_loses_no_pair(servers, local, tiny_checkpoin
 
     second = vllm_server(tiny_checkpoint, tmp_path / "replica2.log").wait()
     try:
-        docs = [Document(f"d{i}", text=f"document number {i} about shoes {i * 7}") for i in range(160)]
+        docs = [Document(f"d{i}", text=f"document number {i} about shoes {i * 7}") for i in range(320)]
         query = Query("q", text="red running shoes")
         warm = RemoteReranker(second.url)        # a fresh server's first requests are slow
         warm.rank(query, [Document(f"w{i}", text=f"warm-up {i}") for i in range(4)])
@@ -185,7 +185,8 @@ def test_one_replica_killed_mid_run_loses_no_pair(servers, local, tiny_checkpoin
         assert len(ranked) == len(docs) and len(seen) == len(docs)
         served = {e.base: e.served for e in remote.endpoints}
         assert served[second.url] >= 1 and served[servers["chat"].url] + served[second.url] == len(docs)
-        assert any(second.url in w and "out of rotation" in w for w in ranked.warnings), ranked.warnings
+        assert any(second.url in w and "out of rotation" in w for w in ranked.warnings), (
+            ranked.warnings, killed_at, served, remote.stats)
         expected = local.rank(query, docs).scores_in_input_order()
         got = ranked.scores_in_input_order()
         assert max(abs(x - y) for x, y in zip(expected, got)) < TOL

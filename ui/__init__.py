@@ -8,6 +8,8 @@
     frames      tables and texts built without Streamlit (unit-tested)
 """
 
+from workbench.i18n import t, tn  # noqa: F401  (the app's words: ui.t("key"), ui.tn("key", n))
+
 from . import comparison, frames, jobs, ocr_tools, results, state, widgets  # noqa: F401
 from .frames import esc, plural, short, when  # noqa: F401
 from .state import current_session, get_store, init_state, sync_url  # noqa: F401

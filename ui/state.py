@@ -2,7 +2,10 @@
 
 What a user would share or reload lives in the URL:
 
-    ?session=3&set=12&runs=40,41&query=q7&lang=chi_sim%2Beng
+    ?session=3&set=12&runs=40,41&query=q7&lang=zh&ocr=chi_sim%2Beng
+
+`lang` is the UI language (en / zh; without it, the browser's language, st.context.locale),
+`ocr` the OCR languages.
 
 `init_state()` (called by app.py before every page) reads the URL once per browser
 session, so a reload or a copied link reopens the same view; `sync_url()` (called by
@@ -16,7 +19,7 @@ import copy
 
 import streamlit as st
 
-from workbench import config
+from workbench import config, i18n
 from workbench.errors import WorkbenchError
 
 from . import frames
@@ -28,7 +31,8 @@ DEFAULTS: dict = {
     "run_ids": [],               # runs shown: the Rerank run, the Compare selection (URL: runs)
     "query": None,               # query id in view on Compare's rank shifts (URL: query)
     "label_doc": None,           # document in view in labelling mode (URL: doc)
-    "ocr_langs": "chi_sim+eng",  # OCR languages (URL: lang)
+    "ocr_langs": "chi_sim+eng",  # OCR languages (URL: ocr)
+    "ui_lang": None,             # UI language, en / zh (URL: lang; default: the browser's)
     "import_result": None,       # ImportResult waiting to be saved (Import page)
     "import_source": None,       # name of the file / sample it came from
     "import_failed": None,       # ImportResult of a read where every row was rejected
@@ -49,7 +53,20 @@ KEEP = ("rr_template", "rr_precise", "rr_name", "rr_mode", "rr_qtext", "rr_paste
         "ss_shape", "ss_bom")
 KEEP_PREFIXES = ("rr_instruction_", "ss_instr_")
 
-URL_KEYS = ("session", "set", "runs", "query", "lang", "doc")
+URL_KEYS = ("session", "set", "runs", "query", "lang", "ocr", "doc")
+
+
+def apply_language() -> str:
+    """Set this run's UI language (before anything is drawn): the state's choice, else the
+    URL's `lang`, else the browser's locale, else English."""
+    chosen = st.session_state.get("ui_lang")
+    if not chosen:
+        chosen = i18n.normalize(st.query_params.get("lang"))
+    if not chosen:
+        with contextlib.suppress(Exception):
+            chosen = i18n.from_locale(st.context.locale)
+    st.session_state.ui_lang = i18n.set_language(chosen)
+    return st.session_state.ui_lang
 
 
 def init_state() -> None:
@@ -85,8 +102,8 @@ def read_url() -> None:
         st.session_state.run_ids = ints["runs"]
     if params.get("query"):
         st.session_state.query = params.get("query")
-    if params.get("lang"):
-        st.session_state.ocr_langs = params.get("lang")
+    if params.get("ocr"):
+        st.session_state.ocr_langs = params.get("ocr")
     if params.get("doc"):
         st.session_state.label_doc = params.get("doc")
 
@@ -105,7 +122,9 @@ def url_params() -> dict[str, str]:
     if s.get("label_doc"):
         out["doc"] = str(s.label_doc)
     if s.get("ocr_langs") and s.ocr_langs != DEFAULTS["ocr_langs"]:
-        out["lang"] = str(s.ocr_langs)
+        out["ocr"] = str(s.ocr_langs)
+    if s.get("ui_lang"):
+        out["lang"] = str(s.ui_lang)
     return out
 
 

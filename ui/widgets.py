@@ -12,7 +12,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from workbench import config, errorlog
+from workbench import config, errorlog, i18n
+from workbench.i18n import t
 from workbench.errors import WorkbenchError
 
 from . import frames, state
@@ -56,9 +57,10 @@ def show_error(err: BaseException, where: str = "") -> None:
     def lines(value: str) -> str:          # keep the message's own line breaks (lists of rows)
         return "  \n".join(esc(part.strip()) for part in app_wording(value).splitlines() if part.strip())
 
-    text = f"**{lines(err.message)}**"
-    if err.fix:
-        text += f"\n\n**How to fix:** {lines(err.fix)}"
+    message, fix = i18n.error_text(err)    # coded errors in the UI's language
+    text = f"**{lines(message)}**"
+    if fix:
+        text += f"\n\n**{t('err.how_to_fix')}** {lines(fix)}"
     st.error(text, icon=":material/error:")
 
 
@@ -317,11 +319,24 @@ def doctor_summary() -> list[dict] | None:
             for c in checks]
 
 
+def language_switch() -> None:
+    """English / 中文, remembered in the URL (?lang=); the options name themselves."""
+    def changed() -> None:
+        picked = st.session_state["sb_lang"] or st.session_state.get("ui_lang")   # a click on the chosen one
+        st.session_state.ui_lang = i18n.set_language(picked)
+
+    st.session_state["sb_lang"] = st.session_state.get("ui_lang") or i18n.DEFAULT
+    st.segmented_control(t("app.language"), list(i18n.LANGUAGES), format_func=i18n.LANGUAGES.get,
+                         key="sb_lang", on_change=changed, label_visibility="collapsed",
+                         selection_mode="single")
+
+
 def sidebar() -> None:
     from . import jobs as ui_jobs
 
     with st.sidebar:
         st.markdown("### :material/filter_vintage: Lychee workbench")
+        language_switch()
         store = None
         try:
             store = state.get_store()

@@ -31,12 +31,34 @@ def shell_command(*words: object) -> str:
 
 
 class WorkbenchError(Exception):
-    """Base class: `message` says what is wrong, `fix` says how to fix it."""
+    """Base class: `message` says what is wrong, `fix` says how to fix it.
+
+    An error raised with `coded` also carries a stable `code` and its `params`: its texts
+    live in the catalogs (workbench/i18n, keys "err.<code>" and "err.<code>.fix"), so the
+    app can show it in the analyst's language. `message`/`fix` are always the English texts
+    (the CLI and the logs use them)."""
+
+    code: str | None = None
+    params: dict | None = None
 
     def __init__(self, message: str, fix: str | None = None):
         self.message = message
         self.fix = fix
         super().__init__(self.__str__())
+
+    @classmethod
+    def coded(cls, code: str, params: dict | None = None, /, **init_kw):
+        """`raise InputError.coded("encoding.not_text", {"codec": name})`: the English message
+        and fix come from the catalog; `init_kw` go to the class (e.g. line=, column=)."""
+        from .i18n import has, t
+
+        params = dict(params or {})
+        message = t(f"err.{code}", lang="en", **params)
+        fix = t(f"err.{code}.fix", lang="en", **params) if has(f"err.{code}.fix", "en") else None
+        err = cls(message, fix, **init_kw)
+        err.code = code
+        err.params = params
+        return err
 
     def __str__(self) -> str:
         if self.fix:

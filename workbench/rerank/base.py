@@ -93,6 +93,9 @@ class RankedResults:
 QueryLike = Union[str, Query, Mapping[str, Any]]
 DocLike = Union[str, Document, Mapping[str, Any]]
 
+# one lock for every reranker's pending warnings: a remote backend says them from its event loop thread
+_WARN_LOCK = threading.Lock()
+
 _QUERY_KEYS = {"id", "text", "image", "image_hash"}
 _DOC_KEYS = {"id", "text", "image", "image_hash", "ocr_text", "ocr_edited", "description",
              "metadata", "first_stage_score", "label"}
@@ -291,16 +294,18 @@ class Reranker(ABC):
 
     def _take_warnings(self) -> list[str]:
         """Warnings a backend collected while scoring (drained after each batch)."""
-        out = list(getattr(self, "_pending_warnings", []))
-        self._pending_warnings = []
+        with _WARN_LOCK:   # said from another thread too (a remote backend's event loop)
+            out = list(getattr(self, "_pending_warnings", []))
+            self._pending_warnings = []
         return out
 
     def _warn(self, message: str) -> None:
         if capture_warnings.collect(message):   # said while preparing in the prefetch thread
             return
-        if not hasattr(self, "_pending_warnings"):
-            self._pending_warnings = []
-        self._pending_warnings.append(message)
+        with _WARN_LOCK:
+            if not hasattr(self, "_pending_warnings"):
+                self._pending_warnings = []
+            self._pending_warnings.append(message)
 
     def _stream(self, instruction: str, query: Query, docs: list[Document], missing: list[int],
                 plan: list[list[int]]) -> Iterator[tuple[list[int], list[float]]]:

@@ -1,0 +1,131 @@
+"""The UI's two catalogs (workbench/i18n): same keys, same fields, every key used exists,
+and no English prose written straight into a page or the UI layer."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from workbench import i18n
+from workbench.errors import InputError, RowError
+
+ROOT = Path(__file__).resolve().parents[1]
+CODE = [*sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "ui").glob("*.py")), ROOT / "app.py",
+        *sorted((ROOT / "workbench").rglob("*.py"))]
+KEY = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+
+
+def used_keys() -> dict[str, str]:
+    """Every literal key of t("key"), tn("key", n), _("key") (app.py's alias), ui.t / i18n.t,
+    and of Error.coded("code") (as "err.code"), found in the code's syntax tree."""
+    keys = {}
+    for path in CODE:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str) and KEY.match(node.args[0].value)):
+                continue
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if name in ("t", "tn", "_"):
+                keys.setdefault(node.args[0].value, path.name)
+            elif name == "coded":
+                keys.setdefault("err." + node.args[0].value, path.name)
+    return keys
+
+
+def test_both_catalogs_have_the_same_keys():
+    en, zh = set(i18n.CATALOGS["en"]), set(i18n.CATALOGS["zh"])
+    assert not en - zh, f"missing in zh.py: {sorted(en - zh)}"
+    assert not zh - en, f"missing in en.py: {sorted(zh - en)}"
+
+
+def test_every_key_used_in_the_code_is_in_both_catalogs():
+    keys = used_keys()
+    assert len(keys) >= 8
+    for lang, catalog in i18n.CATALOGS.items():
+        missing = {k: where for k, where in keys.items() if k not in catalog}
+        assert not missing, f"keys used but missing in {lang}.py: {missing}"
+
+
+def test_templates_use_the_same_fields_in_both_languages():
+    bad = {}
+    for key, en in i18n.CATALOGS["en"].items():
+        zh = i18n.CATALOGS["zh"].get(key, "")
+        if i18n.fields(en) != i18n.fields(zh):
+            bad[key] = (sorted(i18n.fields(en)), sorted(i18n.fields(zh)))
+    assert not bad, bad
+
+
+def test_the_chinese_catalog_is_chinese():
+    """A zh text that is the English one copied is a missing translation (names excepted)."""
+    same = [k for k, v in i18n.CATALOGS["zh"].items()
+            if v == i18n.CATALOGS["en"][k] and re.search(r"[A-Za-z]{4,}\s+[A-Za-z]{3,}", v)]
+    assert not same, f"untranslated in zh.py: {same}"
+
+
+def test_language_normalisation_and_fallbacks():
+    assert i18n.from_locale("zh-CN") == "zh" and i18n.from_locale("zh_Hant_TW") == "zh"
+    assert i18n.from_locale("en-GB") == "en" and i18n.from_locale("de-DE") == "en"
+    assert i18n.from_locale(None) == "en"
+    with i18n.language("zh"):
+        assert i18n.get_language() == "zh"
+        assert i18n.t("nav.home") == "首页"
+    assert i18n.get_language() == "en" and i18n.t("nav.home") == "Home"
+
+
+def test_counted_texts_choose_their_form():
+    key = next(k for k, v in i18n.CATALOGS["en"].items() if "|" in v and "{n}" in v)
+    one, many = i18n.CATALOGS["en"][key].split("|")
+    assert i18n.tn(key, 1) == one.replace("{n}", "1")
+    assert i18n.tn(key, 3) == many.replace("{n}", "3")
+
+
+def test_coded_errors_are_english_for_the_cli_and_translated_for_the_app():
+    codes = sorted(k[4:] for k in i18n.CATALOGS["en"] if k.startswith("err.") and not k.endswith(".fix")
+                   and k != "err.how_to_fix")
+    if not codes:
+        pytest.skip("no coded errors yet")
+    code = codes[0]
+    params = {f: "X" for f in i18n.fields(i18n.CATALOGS["en"][f"err.{code}"])
+              | i18n.fields(i18n.CATALOGS["en"].get(f"err.{code}.fix", ""))}
+    err = InputError.coded(code, params)
+    assert err.code == code and err.message == i18n.t(f"err.{code}", lang="en", **params)
+    with i18n.language("zh"):
+        message, _ = i18n.error_text(err)
+    assert message == i18n.t(f"err.{code}", lang="zh", **params) and message != err.message
+    row = RowError.coded(code, params, line=7, column="score")   # a subclass keeps its own fields
+    assert row.line == 7 and "line 7" in str(row)
+
+
+# English prose in pages/ and ui/ must come from the catalogs. A string constant "looks like
+# prose" when it holds two words of letters; CSS, keys, formats and markdown markup do not.
+PROSE = re.compile(r"[A-Za-z]{2,}[ ,'’]+[A-Za-z]{2,}")
+NOT_PROSE = re.compile(r"^\s*([.#@:][\w-]|<style|[\w-]+\s*:\s*[^ ]+;|:material/)|\{[^}]*\}\s*$")
+
+
+def _prose_constants(path: Path) -> list[tuple[int, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            body = getattr(node, "body", [])
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                docstrings.add(id(body[0].value))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+            text = node.value
+            if PROSE.search(text) and not NOT_PROSE.search(text):
+                found.append((node.lineno, text[:70]))
+    return found
+
+
+@pytest.mark.parametrize("path", [*sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "ui").glob("*.py")),
+                                  ROOT / "app.py"], ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_no_english_prose_outside_the_catalogs(path):
+    allowed = {ln for ln, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+               if "i18n: not UI text" in line}
+    found = [(ln, s) for ln, s in _prose_constants(path) if ln not in allowed]
+    assert not found, f"{path.name}: move these into workbench/i18n/en.py and zh.py: {found}"

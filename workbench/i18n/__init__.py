@@ -1,0 +1,125 @@
+"""The words of the app, in English and 中文: one catalog per language.
+
+    en.py   MESSAGES: key -> English text      zh.py   MESSAGES: key -> 中文
+    t("home.title")                          -> the text in the current language
+    tn("count.sets", n)                      -> "1 set" / "3 sets" ("|" separates one|many)
+    with language("zh"): ...                 -> a block in another language
+    error_text(err)                          -> (message, fix) of a WorkbenchError, translated
+
+Keys are dotted: "<page or area>.<name>"; "err.<code>" / "err.<code>.fix" are the library
+errors' texts (see `WorkbenchError.coded`). Templates use str.format fields ({name}); data
+goes in as values, never into a template, so braces in data are safe.
+
+The current language is a context variable: the app sets it once per script run from the
+URL (?lang=zh), the CLI leaves it English. tests/test_i18n.py fails when a key used in the
+code is missing from either catalog, when the catalogs' keys differ, or when a template's
+fields differ between the two languages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import logging
+import string
+from typing import Any, Iterator
+
+from . import en, zh
+
+CATALOGS: dict[str, dict[str, str]] = {"en": en.MESSAGES, "zh": zh.MESSAGES}
+LANGUAGES: dict[str, str] = {"en": "English", "zh": "中文"}
+DEFAULT = "en"
+
+_current: contextvars.ContextVar[str] = contextvars.ContextVar("workbench_language", default=DEFAULT)
+_log = logging.getLogger("workbench")
+
+
+def normalize(lang: object) -> str | None:
+    """'zh', 'zh-CN', 'zh_Hans_CN', 'ZH' -> 'zh'; 'en-GB' -> 'en'; anything else -> None."""
+    text = str(lang or "").strip().lower().replace("_", "-")
+    base = text.split("-", 1)[0]
+    return base if base in CATALOGS else None
+
+
+def from_locale(locale: object) -> str:
+    """The UI language for a browser locale (st.context.locale), English when unknown."""
+    return normalize(locale) or DEFAULT
+
+
+def set_language(lang: object) -> str:
+    """Make `lang` the current language of this thread/context; returns the one chosen."""
+    chosen = normalize(lang) or DEFAULT
+    _current.set(chosen)
+    return chosen
+
+
+def get_language() -> str:
+    return _current.get()
+
+
+@contextlib.contextmanager
+def language(lang: object) -> Iterator[str]:
+    token = _current.set(normalize(lang) or DEFAULT)
+    try:
+        yield _current.get()
+    finally:
+        _current.reset(token)
+
+
+def has(key: str, lang: str | None = None) -> bool:
+    return key in CATALOGS[lang or get_language()]
+
+
+def _template(key: str, lang: str) -> str:
+    catalog = CATALOGS.get(lang) or CATALOGS[DEFAULT]
+    text = catalog.get(key)
+    if text is None:
+        text = CATALOGS[DEFAULT].get(key)
+        _log.warning("UI text %r is missing in the %s catalog", key, lang)
+    if text is None:
+        return key           # tests/test_i18n.py fails on this; the app still shows something
+    return text
+
+
+def _fill(template: str, params: dict[str, Any]) -> str:
+    if not params and "{" not in template:
+        return template
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError, ValueError) as err:
+        _log.warning("UI text %r could not be filled: %s", template[:60], err)
+        return template
+
+
+def t(key: str, /, lang: str | None = None, **params: Any) -> str:
+    """The text of `key` in the current language (or `lang`), its {fields} filled."""
+    return _fill(_template(key, lang or get_language()), params)
+
+
+def tn(key: str, n: int, /, lang: str | None = None, **params: Any) -> str:
+    """A counted text: the template's "one|many" forms are chosen by n ({n} is filled)."""
+    forms = _template(key, lang or get_language()).split("|")
+    template = forms[0] if (n == 1 or len(forms) == 1) else forms[-1]
+    return _fill(template, {"n": n, **params})
+
+
+def fields(template: str) -> set[str]:
+    """The {fields} a template uses (for the catalog tests)."""
+    return {name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(template)
+            if name}
+
+
+def error_text(err: BaseException, lang: str | None = None) -> tuple[str, str | None]:
+    """(message, fix) of a library error in the current language.
+
+    A coded error (`WorkbenchError.coded`) is rendered from the catalog with its params.
+    An error without a code keeps its English message and fix (the catalog test lists the
+    codes; uncoded errors are the CLI's own)."""
+    lang = lang or get_language()
+    code = getattr(err, "code", None)
+    params = dict(getattr(err, "params", None) or {})
+    if code and has(f"err.{code}", lang):
+        message = t(f"err.{code}", lang=lang, **params)
+        fix = t(f"err.{code}.fix", lang=lang, **params) if has(f"err.{code}.fix", lang) else None
+        return message, fix
+    return str(getattr(err, "message", err)), getattr(err, "fix", None)
