@@ -110,6 +110,8 @@ _ENGINE_MODEL_FIX = ("Download the weights on a machine with Hugging Face access
               "`workbench tiny-checkpoint DIR` and point WORKBENCH_MODEL at DIR.")
 _ENGINE_HUB_FIX = ("Download the model on a machine with internet access and copy its folder here, then "
             "type that folder's path as the model; or connect this machine to the internet.")
+_ENGINE_NOT_YES_NO_FIX = ("Serve a yes/no reranker checkpoint (e.g. vLLM with the Lychee-rerank-mm folder), "
+                          "or point the workbench at the right server.")
 MESSAGES.update({
     # --- backends and models (rerank/registry.py, rerank/qwen_vl, hub.py)
     'err.backend.unknown': "Unknown reranker backend '{name}'.",
@@ -165,4 +167,93 @@ MESSAGES.update({
     'err.rank.query_image_missing.fix': 'Re-import the set with its images, or fix the image path.',
     'err.rank.doc_image_missing': "The image of document '{id}' ('{path}') does not exist.",
     'err.rank.doc_image_missing.fix': 'Re-import the set with its images, or fix the image path.',
+    'err.rank.image_file_missing': "The image '{path}' does not exist.",
+    'err.rank.image_file_missing.fix': 'Re-import the set with its images, or fix the image path.',
+    # --- serving engines over HTTP (rerank/remote.py)
+    'err.backend.no_httpx': 'The remote backend needs httpx, which is not installed.',
+    'err.backend.no_httpx.fix': "pip install 'lychee-workbench[serve]'  (httpx)",
+    'err.remote.not_a_url': "'{url}' is not a server URL.",
+    'err.remote.not_a_url.fix': 'Give it as http://HOST:PORT/v1, e.g. --model http://127.0.0.1:8000/v1.',
+    'err.remote.no_url': 'No server URL was given.',
+    'err.remote.no_url.fix': 'Give one as --model http://HOST:PORT/v1.',
+    'err.remote.refused': 'The server at {url} refused the request ({status}: {detail}).',
+    'err.remote.refused.fix': "Put the server's API key in the environment variable {env} (e.g. "
+                              '`export {env}=...`, the key the server was started with via --api-key), '
+                              'or type it in the API key field.',
+    'err.remote.html_page': '{url} answered {what} with an HTML page (HTTP {status}), not the JSON of an '
+                            'OpenAI-compatible API: the URL points at a web page or a proxy, not at the engine.',
+    'err.remote.html_page.fix': "Give the engine's API base, e.g. http://HOST:8000/v1 (vLLM, SGLang or "
+                                '`workbench serve`), and check that no proxy or login page sits in front of it.',
+    'err.remote.http_error': '{url} answered {what} with HTTP {status}: {detail}',
+    'err.remote.http_error.fix': "Check the server's log; see the message above for the cause.",
+    'err.remote.not_json': '{url} answered {what} with something that is not JSON: {body}',
+    'err.remote.not_json.fix': "Give the engine's API base, e.g. http://HOST:8000/v1.",
+    'err.remote.unreachable': 'The server at {url} cannot be reached ({error}).',
+    'err.remote.unreachable.fix': 'Check the URL and port, that the server is running and reachable from here '
+                                  '(firewall, VPN). Start one with e.g.: {command}  (the CPU build: python -m '
+                                  'vllm.entrypoints.openai.api_server --model DIR ...)',
+    'err.remote.no_models_route': '{base}/models does not exist (HTTP 404): {base} is not an OpenAI-compatible '
+                                  'API base.',
+    'err.remote.no_models_route.fix': "Give the engine's API base, ending in /v1, e.g. http://HOST:8000/v1.",
+    'err.remote.no_model_list': '{base}/models answered without a model list: {body}',
+    'err.remote.no_model_list.fix': "Give the engine's API base, ending in /v1, e.g. http://HOST:8000/v1.",
+    'err.remote.tokenizer_failed': "The tokenizer '{tokenizer}' could not be loaded ({detail}).",
+    'err.remote.tokenizer_failed.fix': 'Give --tokenizer the model folder (or hub id) the server serves.',
+    'err.remote.tokenizer_not_yes_no': "the tokenizer '{tokenizer}' splits {words} into several tokens: the model "
+                                       'is not a yes/no reranker (Lychee-rerank-mm, Qwen3-VL-Reranker).',
+    'err.remote.tokenizer_not_yes_no.fix': _ENGINE_NOT_YES_NO_FIX,
+    'err.remote.server_not_yes_no': "The server's tokenizer ({base}, model '{model}') splits {words} into several "
+                                    'tokens: the model is not a yes/no reranker (Lychee-rerank-mm, Qwen3-VL-Reranker).',
+    'err.remote.server_not_yes_no.fix': _ENGINE_NOT_YES_NO_FIX,
+    'err.remote.not_yes_no': '{where} splits {words} into several tokens: the model is not a yes/no reranker '
+                             '(Lychee-rerank-mm, Qwen3-VL-Reranker).',
+    'err.remote.not_yes_no.fix': _ENGINE_NOT_YES_NO_FIX,
+    'err.remote.unknown_protocol': "Unknown protocol '{protocol}'.",
+    'err.remote.unknown_protocol.fix': 'Use --protocol chat or --protocol rerank (or leave it out to detect it).',
+    'err.remote.no_model': '{base} serves no model.',
+    'err.remote.no_model.fix': 'Start the server with the reranker model.',
+    'err.remote.wrong_model': "The server at {base} does not serve a model named '{model}'; it serves: {models}.",
+    'err.remote.wrong_model.fix': 'Use one of those names (--served-model {first}), or start the server with '
+                                  '--served-model-name {model}.',
+    'err.remote.replicas_differ': 'The replicas serve different models: {replicas}.',
+    'err.remote.replicas_differ.fix': 'Replicas must serve the same model under the same name (--served-model-name).',
+    'err.remote.several_models': 'The server serves several models ({models}); which one is the reranker?',
+    'err.remote.several_models.fix': 'Name it with --served-model {first}.',
+    'err.remote.tokenizer_mismatch': "--tokenizer '{tokenizer}' gives yes/no ids {lyes}/{lno}, the server "
+                                     "{yes}/{no}: it is not the served model's tokenizer.",
+    'err.remote.tokenizer_mismatch.fix': 'Give --tokenizer the folder of the model the server serves, or leave it out.',
+    'err.remote.no_rerank_route': "The server at {base} (model '{model}') does not answer /v1/rerank ({why}).",
+    'err.remote.no_rerank_route.fix': 'Start vLLM with the pooling runner for a yes/no reranker, e.g.: '
+                                      '{command}  - or use --protocol chat with a generate server.',
+    'err.remote.no_logprobs': "The server at {base} (model '{model}') gives no yes/no log-probabilities on "
+                              '/v1/chat/completions ({why}).',
+    'err.remote.no_logprobs.fix': 'Serve the reranker as a generate model with logprobs enabled (vLLM: '
+                                  '{command}; do not pass --max-logprobs 0), or use --protocol rerank '
+                                  'with a pooling server.',
+    'err.remote.not_a_reranker': "The model '{model}' at {base} answers neither /v1/rerank nor "
+                                 '/v1/chat/completions with scores (rerank: {why}). It does not look like a '
+                                 'yes/no reranker being served.',
+    'err.remote.not_a_reranker.fix': 'Serve Lychee-rerank-mm / Qwen3-VL-Reranker with vLLM: for the chat protocol '
+                                     '`{chat_command}`, for /v1/rerank `{rerank_command}`.',
+    'err.remote.answer_no_logprobs': "The server's chat answer carries no logprobs (model '{model}').",
+    'err.remote.answer_no_logprobs.fix': 'Serve the model with logprobs enabled (vLLM: {command}), or use '
+                                         '--protocol rerank with a pooling server.',
+    'err.remote.yes_no_not_in_top': "'yes' or 'no' is not among the server's top {n} logprobs ({tokens}), so "
+                                    'P(yes) cannot be computed exactly.',
+    'err.remote.yes_no_not_in_top.fix': 'Use vLLM (its logprob_token_ids returns exactly the yes/no logprobs; give '
+                                        '--tokenizer if the server has no /tokenize), or use --protocol rerank '
+                                        'with a pooling server.',
+    'err.remote.rerank_no_results': 'The /v1/rerank answer has no results: {body}',
+    'err.remote.rerank_no_results.fix': 'Check that the server runs a reranker (vLLM: --runner pooling).',
+    'err.remote.rerank_incomplete': 'The /v1/rerank answer scored {scored} of {n} documents.',
+    'err.remote.rerank_incomplete.fix': "Do not set top_n on the server side; check the server's log.",
+    'err.remote.all_replicas_out': 'Every replica failed and was taken out of rotation: {replicas}.',
+    'err.remote.all_replicas_out.fix': 'Check that the servers are running (their logs say why they fail), then '
+                                       'run again: the pairs already scored are kept and not sent again.',
+    'err.remote.too_long': "{what} is longer than the server's context ({detail}).",
+    'err.remote.too_long.fix': 'Start the server with a larger --max-model-len, or lower max_pixels / shorten '
+                               'the document text.',
+    'err.remote.retries_exhausted': '{what} failed {attempts} times (last: {reason} on {base}).',
+    'err.remote.retries_exhausted.fix': "Check the servers' logs and that they are running, then run again: the "
+                                        'pairs already scored are kept and not sent again.',
 })

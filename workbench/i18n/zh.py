@@ -110,6 +110,7 @@ _ENGINE_MODEL_FIX = ("请在能访问 Hugging Face 的机器上下载权重："
               "并将 WORKBENCH_MODEL 指向 DIR。")
 _ENGINE_HUB_FIX = ("请在能上网的机器上下载该模型，把它的文件夹复制到本机，然后将该文件夹的路径填为模型；"
             "或者让本机连接互联网。")
+_ENGINE_NOT_YES_NO_FIX = "请提供一个 yes/no 重排序模型的检查点（例如用 vLLM 加载 Lychee-rerank-mm 文件夹），或让工作台指向正确的服务器。"
 MESSAGES.update({
     # --- backends and models (rerank/registry.py, rerank/qwen_vl, hub.py)
     'err.backend.unknown': "未知的重排序后端“{name}”。",
@@ -164,4 +165,88 @@ MESSAGES.update({
     'err.rank.query_image_missing.fix': '请连同图片重新导入该候选集，或修正图片路径。',
     'err.rank.doc_image_missing': "文档“{id}”的图片（“{path}”）不存在。",
     'err.rank.doc_image_missing.fix': '请连同图片重新导入该候选集，或修正图片路径。',
+    'err.rank.image_file_missing': "图片“{path}”不存在。",
+    'err.rank.image_file_missing.fix': '请连同图片重新导入该候选集，或修正图片路径。',
+    # --- serving engines over HTTP (rerank/remote.py)
+    'err.backend.no_httpx': '远程后端需要 httpx，但尚未安装。',
+    'err.backend.no_httpx.fix': "请安装：pip install 'lychee-workbench[serve]'（httpx）",
+    'err.remote.not_a_url': "“{url}”不是服务器 URL。",
+    'err.remote.not_a_url.fix': '请按 http://HOST:PORT/v1 的形式填写，例如 --model http://127.0.0.1:8000/v1。',
+    'err.remote.no_url': '没有填写服务器 URL。',
+    'err.remote.no_url.fix': '请按 --model http://HOST:PORT/v1 的形式填写一个。',
+    'err.remote.refused': '位于 {url} 的服务器拒绝了请求（{status}：{detail}）。',
+    'err.remote.refused.fix': '请把服务器的 API 密钥放入环境变量 {env}（例如 `export {env}=...`，即服务器启动时 '
+                              '--api-key 所用的密钥），或在 API 密钥输入框中填写。',
+    'err.remote.html_page': '{url} 对 {what} 返回了一个 HTML 页面（HTTP {status}），而不是 OpenAI 兼容 API 的 JSON：'
+                            '该 URL 指向的是网页或代理，而不是推理引擎。',
+    'err.remote.html_page.fix': '请填写引擎的 API 地址，例如 http://HOST:8000/v1（vLLM、SGLang 或 `workbench serve`），'
+                                '并确认前面没有代理或登录页面。',
+    'err.remote.http_error': '{url} 对 {what} 返回了 HTTP {status}：{detail}',
+    'err.remote.http_error.fix': '请查看服务器日志；原因见上面的信息。',
+    'err.remote.not_json': '{url} 对 {what} 返回的内容不是 JSON：{body}',
+    'err.remote.not_json.fix': '请填写引擎的 API 地址，例如 http://HOST:8000/v1。',
+    'err.remote.unreachable': '无法连接位于 {url} 的服务器（{error}）。',
+    'err.remote.unreachable.fix': '请检查 URL 和端口、服务器是否在运行、本机能否访问它（防火墙、VPN）。'
+                                  '启动服务器的示例：{command}（CPU 版本：python -m '
+                                  'vllm.entrypoints.openai.api_server --model DIR ...）',
+    'err.remote.no_models_route': '{base}/models 不存在（HTTP 404）：{base} 不是 OpenAI 兼容的 API 地址。',
+    'err.remote.no_models_route.fix': '请填写以 /v1 结尾的引擎 API 地址，例如 http://HOST:8000/v1。',
+    'err.remote.no_model_list': '{base}/models 的回答中没有模型列表：{body}',
+    'err.remote.no_model_list.fix': '请填写以 /v1 结尾的引擎 API 地址，例如 http://HOST:8000/v1。',
+    'err.remote.tokenizer_failed': "无法加载分词器“{tokenizer}”（{detail}）。",
+    'err.remote.tokenizer_failed.fix': '请为 --tokenizer 指定服务器所服务模型的文件夹（或 Hub ID）。',
+    'err.remote.tokenizer_not_yes_no': "分词器“{tokenizer}”把 {words} 切成了多个词元：该模型不是 yes/no 重排序模型"
+                                       '（Lychee-rerank-mm、Qwen3-VL-Reranker）。',
+    'err.remote.tokenizer_not_yes_no.fix': _ENGINE_NOT_YES_NO_FIX,
+    'err.remote.server_not_yes_no': "服务器的分词器（{base}，模型“{model}”）把 {words} 切成了多个词元："
+                                    '该模型不是 yes/no 重排序模型（Lychee-rerank-mm、Qwen3-VL-Reranker）。',
+    'err.remote.server_not_yes_no.fix': _ENGINE_NOT_YES_NO_FIX,
+    'err.remote.not_yes_no': '{where} 把 {words} 切成了多个词元：该模型不是 yes/no 重排序模型'
+                             '（Lychee-rerank-mm、Qwen3-VL-Reranker）。',
+    'err.remote.not_yes_no.fix': _ENGINE_NOT_YES_NO_FIX,
+    'err.remote.unknown_protocol': "未知的协议“{protocol}”。",
+    'err.remote.unknown_protocol.fix': '请使用 --protocol chat 或 --protocol rerank（或不填，自动检测）。',
+    'err.remote.no_model': '{base} 没有提供任何模型。',
+    'err.remote.no_model.fix': '请用重排序模型启动服务器。',
+    'err.remote.wrong_model': "位于 {base} 的服务器没有名为“{model}”的模型；它提供的是：{models}。",
+    'err.remote.wrong_model.fix': '请使用其中一个名称（--served-model {first}），或用 --served-model-name {model} '
+                                  '启动服务器。',
+    'err.remote.replicas_differ': '各副本提供的模型不同：{replicas}。',
+    'err.remote.replicas_differ.fix': '各副本必须以相同的名称提供同一个模型（--served-model-name）。',
+    'err.remote.several_models': '该服务器提供多个模型（{models}）；哪一个是重排序模型？',
+    'err.remote.several_models.fix': '请用 --served-model {first} 指定。',
+    'err.remote.tokenizer_mismatch': "--tokenizer“{tokenizer}”给出的 yes/no 词元 ID 为 {lyes}/{lno}，"
+                                     '而服务器为 {yes}/{no}：它不是所服务模型的分词器。',
+    'err.remote.tokenizer_mismatch.fix': '请为 --tokenizer 指定服务器所服务模型的文件夹，或者不填。',
+    'err.remote.no_rerank_route': "位于 {base} 的服务器（模型“{model}”）不响应 /v1/rerank（{why}）。",
+    'err.remote.no_rerank_route.fix': '请用 pooling runner 启动 vLLM 来提供 yes/no 重排序模型，例如：'
+                                      '{command}；或者对生成式服务器使用 --protocol chat。',
+    'err.remote.no_logprobs': "位于 {base} 的服务器（模型“{model}”）在 /v1/chat/completions 上不返回 yes/no 的"
+                              '对数概率（{why}）。',
+    'err.remote.no_logprobs.fix': '请以开启 logprobs 的生成模型方式提供该重排序模型（vLLM：{command}；'
+                                  '不要传 --max-logprobs 0），或对 pooling 服务器使用 --protocol rerank。',
+    'err.remote.not_a_reranker': "位于 {base} 的模型“{model}”在 /v1/rerank 和 /v1/chat/completions 上都不返回分数"
+                                 '（rerank：{why}）。它看起来不是一个正在提供服务的 yes/no 重排序模型。',
+    'err.remote.not_a_reranker.fix': '请用 vLLM 提供 Lychee-rerank-mm / Qwen3-VL-Reranker：chat 协议用 '
+                                     '`{chat_command}`，/v1/rerank 用 `{rerank_command}`。',
+    'err.remote.answer_no_logprobs': "服务器的 chat 回答中没有 logprobs（模型“{model}”）。",
+    'err.remote.answer_no_logprobs.fix': '请以开启 logprobs 的方式提供该模型（vLLM：{command}），'
+                                         '或对 pooling 服务器使用 --protocol rerank。',
+    'err.remote.yes_no_not_in_top': "“yes”或“no”不在服务器返回的前 {n} 个 logprobs 中（{tokens}），"
+                                    '因此无法精确计算 P(yes)。',
+    'err.remote.yes_no_not_in_top.fix': '请使用 vLLM（它的 logprob_token_ids 会精确返回 yes/no 的 logprobs；'
+                                        '若服务器没有 /tokenize，请指定 --tokenizer），或对 pooling 服务器使用 '
+                                        '--protocol rerank。',
+    'err.remote.rerank_no_results': '/v1/rerank 的回答中没有结果：{body}',
+    'err.remote.rerank_no_results.fix': '请确认服务器运行的是重排序模型（vLLM：--runner pooling）。',
+    'err.remote.rerank_incomplete': '/v1/rerank 的回答只给 {n} 个文档中的 {scored} 个打了分。',
+    'err.remote.rerank_incomplete.fix': '请不要在服务器端设置 top_n；并查看服务器日志。',
+    'err.remote.all_replicas_out': '所有副本都失败了，已全部移出轮换：{replicas}。',
+    'err.remote.all_replicas_out.fix': '请确认各服务器正在运行（它们的日志会说明失败原因），然后重新运行：'
+                                       '已打分的文档对会保留，不会重复发送。',
+    'err.remote.too_long': '{what} 超出了服务器的上下文长度（{detail}）。',
+    'err.remote.too_long.fix': '请用更大的 --max-model-len 启动服务器，或调低 max_pixels / 缩短文档文本。',
+    'err.remote.retries_exhausted': '{what} 失败了 {attempts} 次（最后一次：{reason}，在 {base}）。',
+    'err.remote.retries_exhausted.fix': '请查看各服务器的日志并确认它们在运行，然后重新运行：'
+                                        '已打分的文档对会保留，不会重复发送。',
 })
