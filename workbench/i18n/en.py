@@ -256,4 +256,34 @@ MESSAGES.update({
     'err.remote.retries_exhausted': '{what} failed {attempts} times (last: {reason} on {base}).',
     'err.remote.retries_exhausted.fix': "Check the servers' logs and that they are running, then run again: the "
                                         'pairs already scored are kept and not sent again.',
+    # --- prompt formats (rerank/prompts.py, rerank/score_templates.py)
+    'err.prompt.unknown_format': "'{name}' is not a prompt format.",
+    'err.prompt.unknown_format.fix': 'Choose one of: {names}.',
+    'err.prompt.wrong_family': "The prompt format '{name}' is made for {format_family} checkpoints, but this "
+                               'model is {family}.',
+    'err.prompt.wrong_family.fix': 'Choose a format for this model: {fits}.',
+    'err.prompt.no_serving_template': "No serving template named '{name}'.",
+    'err.prompt.no_serving_template.fix': 'Use one of: {names} (or {files}).',
+    # --- what a reranker is given, and stopping it (rerank/base.py)
+    'err.rank.query_unknown_fields': 'The query has unknown field(s): {fields}.',
+    'err.rank.query_unknown_fields.fix': "Give the query as a string, or a dict with 'text' and/or 'image' "
+                                         "(a file path), optionally 'id'.",
+    'err.rank.query_empty': 'The query has neither text nor an image.',
+    'err.rank.query_empty.fix': "Give the query a 'text', an 'image' (a file path), or both.",
+    'err.rank.query_bad_type': 'The query is a {type}; a reranker cannot read it.',
+    'err.rank.query_bad_type.fix': "Give the query as a string, a dict with 'text' and/or 'image', or a Query.",
+    'err.rank.documents_not_list': 'The documents must be a list, even for one document.',
+    'err.rank.documents_not_list.fix': 'Wrap it in a list: rank(query, ["one document"]).',
+    'err.rank.document_unknown_fields': 'Document {i} has unknown field(s): {fields}.',
+    'err.rank.document_unknown_fields.fix': "Give each document as a string, or a dict with 'text' and/or "
+                                            "'image' (a file path), optionally 'id' and 'metadata'.",
+    'err.rank.document_bad_type': 'Document {i} is a {type}; a reranker cannot read it.',
+    'err.rank.document_bad_type.fix': "Give each document as a string, a dict with 'text' and/or 'image', "
+                                      'or a Document.',
+    'err.rank.duplicate_document_id': "Two documents share the id '{id}'.",
+    'err.rank.duplicate_document_id.fix': 'Give every document a unique id, or leave the ids out.',
+    'err.rank.cancelled_before_scoring': 'Cancelled before scoring: {done} of {total} documents scored.',
+    'err.rank.cancelled_before_scoring.fix': 'Start the run again; scores already computed are cached.',
+    'err.rank.cancelled': 'Cancelled after {done} of {total} documents.',
+    'err.rank.cancelled.fix': 'Start the run again; the scores already computed are kept and reused from the cache.',
 })

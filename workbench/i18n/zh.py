@@ -249,4 +249,32 @@ MESSAGES.update({
     'err.remote.retries_exhausted': '{what} 失败了 {attempts} 次（最后一次：{reason}，在 {base}）。',
     'err.remote.retries_exhausted.fix': '请查看各服务器的日志并确认它们在运行，然后重新运行：'
                                         '已打分的文档对会保留，不会重复发送。',
+    # --- prompt formats (rerank/prompts.py, rerank/score_templates.py)
+    'err.prompt.unknown_format': "“{name}”不是一种提示格式。",
+    'err.prompt.unknown_format.fix': '请从以下格式中选择：{names}。',
+    'err.prompt.wrong_family': "提示格式“{name}”是为 {format_family} 检查点设计的，而当前模型是 {family}。",
+    'err.prompt.wrong_family.fix': '请选择适合该模型的格式：{fits}。',
+    'err.prompt.no_serving_template': "没有名为“{name}”的服务模板。",
+    'err.prompt.no_serving_template.fix': '请使用以下之一：{names}（或 {files}）。',
+    # --- what a reranker is given, and stopping it (rerank/base.py)
+    'err.rank.query_unknown_fields': '查询中有未知字段：{fields}。',
+    'err.rank.query_unknown_fields.fix': "请以字符串形式给出查询，或使用包含 'text' 和/或 'image'（文件路径）的字典，"
+                                         "可选 'id'。",
+    'err.rank.query_empty': '查询既没有文本也没有图片。',
+    'err.rank.query_empty.fix': "请为查询提供 'text'、'image'（文件路径），或两者都提供。",
+    'err.rank.query_bad_type': '查询的类型是 {type}，重排序模型无法读取。',
+    'err.rank.query_bad_type.fix': "请以字符串、包含 'text' 和/或 'image' 的字典，或 Query 对象的形式给出查询。",
+    'err.rank.documents_not_list': '文档必须是一个列表，即使只有一个文档。',
+    'err.rank.documents_not_list.fix': '请把它放进列表：rank(query, ["one document"])。',
+    'err.rank.document_unknown_fields': '文档 {i} 中有未知字段：{fields}。',
+    'err.rank.document_unknown_fields.fix': "请以字符串形式给出每个文档，或使用包含 'text' 和/或 'image'（文件路径）的字典，"
+                                            "可选 'id' 和 'metadata'。",
+    'err.rank.document_bad_type': '文档 {i} 的类型是 {type}，重排序模型无法读取。',
+    'err.rank.document_bad_type.fix': "请以字符串、包含 'text' 和/或 'image' 的字典，或 Document 对象的形式给出每个文档。",
+    'err.rank.duplicate_document_id': "有两个文档的 ID 都是“{id}”。",
+    'err.rank.duplicate_document_id.fix': '请为每个文档指定唯一的 ID，或者不填 ID。',
+    'err.rank.cancelled_before_scoring': '已在打分前取消：{total} 个文档中已有 {done} 个有分数。',
+    'err.rank.cancelled_before_scoring.fix': '请重新开始运行；已计算的分数都已缓存。',
+    'err.rank.cancelled': '已在 {total} 个文档中的 {done} 个完成后取消。',
+    'err.rank.cancelled.fix': '请重新开始运行；已计算的分数会保留，并从缓存中复用。',
 })
