@@ -111,11 +111,7 @@ def metrics(runs, labels: Labels, k: int = DEFAULT_K) -> MetricsResult:
     evaluable = {q for q, per in qrels_all.items() if per}
     skipped = [q for q in groups.query_ids if q not in evaluable]
     if not any(q in evaluable for q in groups.query_ids):
-        raise InputError(
-            "No compared query has a document labelled relevant, so ranking metrics are undefined.",
-            "Label at least one document per query as 1 (partly relevant) or 2 (relevant), "
-            "or import TREC qrels whose query ids match the runs' query ids.",
-        )
+        raise InputError.coded("compare.no_relevant_labels")
     ranx = _import_ranx()
     names = _ranx_names(k)
     rows = []

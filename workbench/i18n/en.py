@@ -286,4 +286,27 @@ MESSAGES.update({
     'err.rank.cancelled_before_scoring.fix': 'Start the run again; scores already computed are cached.',
     'err.rank.cancelled': 'Cancelled after {done} of {total} documents.',
     'err.rank.cancelled.fix': 'Start the run again; the scores already computed are kept and reused from the cache.',
+    # --- comparing runs (compare/*), parity (parity.py)
+    'err.compare.too_few_runs': 'Comparison needs at least {least} run(s); got {n}.',
+    'err.compare.too_few_runs.fix': 'Rerank the candidate set with another instruction or backend first, then compare.',
+    'err.compare.several_queries': 'A rank table compares runs of one query, but these runs belong to {n} '
+                                   'different queries.',
+    'err.compare.several_queries.fix': 'Pick one query first, e.g. group_runs(runs).for_query(query_id).',
+    'err.compare.baseline_not_compared': "Baseline run '{baseline}' is not among the compared runs.",
+    'err.compare.baseline_not_compared.fix': 'Pick one of: {labels}.',
+    'err.compare.baseline_out_of_range': 'Baseline run number {baseline} is out of range.',
+    'err.compare.baseline_out_of_range.fix': 'Pick a number from 0 to {last}.',
+    'err.compare.baseline_not_in_session': "Baseline run '{baseline}' is not in this session.",
+    'err.compare.baseline_not_in_session.fix': 'Pick one of: {labels}.',
+    'err.compare.no_relevant_labels': 'No compared query has a document labelled relevant, so ranking metrics '
+                                      'are undefined.',
+    'err.compare.no_relevant_labels.fix': 'Label at least one document per query as 1 (partly relevant) or 2 '
+                                          "(relevant), or import TREC qrels whose query ids match the runs' query ids.",
+    'err.compare.bad_shift_threshold': 'The rank-shift threshold must be at least 1 (got {k}).',
+    'err.compare.bad_shift_threshold.fix': 'Use e.g. 3: rows where a run moves a document 3 or more places are '
+                                           'highlighted.',
+    'err.compare.run_without_metrics': "Run '{run}' has no metrics to compare.",
+    'err.compare.run_without_metrics.fix': 'Pick one of: {labels} (runs need labelled queries).',
+    'err.parity.no_common_pairs': 'The two score sets have no (query, document) pair in common.',
+    'err.parity.no_common_pairs.fix': 'Score the same candidate set with both backends.',
 })
