@@ -134,7 +134,7 @@ class QwenVLReranker(PrefixCacheMixin, Reranker):
                                       max_length=max_length and int(max_length),
                                       default_instruction=default_instruction)
         if prefix_reuse not in ("auto", True, False):
-            raise WorkbenchError(f"prefix_reuse={prefix_reuse!r} is not a valid choice.",
+            raise WorkbenchError(f"prefix_reuse={prefix_reuse!r} is not a valid choice.",  # not an analyst error
                                  'Use prefix_reuse="auto", True or False.')
         self.prefix_reuse = prefix_reuse
         self.prefix_min_tokens = int(PREFIX_MIN_TOKENS if prefix_min_tokens is None else prefix_min_tokens)
