@@ -112,6 +112,10 @@ _ENGINE_HUB_FIX = ("Download the model on a machine with internet access and cop
             "type that folder's path as the model; or connect this machine to the internet.")
 _ENGINE_NOT_YES_NO_FIX = ("Serve a yes/no reranker checkpoint (e.g. vLLM with the Lychee-rerank-mm folder), "
                           "or point the workbench at the right server.")
+_ENGINE_TOO_LONG_FIX = ("Start the server with a larger --max-model-len, or lower max_pixels / shorten "
+                        "the document text.")
+_ENGINE_RETRIES_FIX = ("Check the servers' logs and that they are running, then run again: the pairs already "
+                       "scored are kept and not sent again.")
 MESSAGES.update({
     # --- backends and models (rerank/registry.py, rerank/qwen_vl, hub.py)
     'err.backend.unknown': "Unknown reranker backend '{name}'.",
@@ -250,13 +254,15 @@ MESSAGES.update({
     'err.remote.all_replicas_out': 'Every replica failed and was taken out of rotation: {replicas}.',
     'err.remote.all_replicas_out.fix': 'Check that the servers are running (their logs say why they fail), then '
                                        'run again: the pairs already scored are kept and not sent again.',
-    'err.remote.too_long': "{what} is longer than the server's context ({detail}).",
-    'err.remote.too_long.fix': 'Start the server with a larger --max-model-len, or lower max_pixels / shorten '
-                               'the document text.',
-    'err.remote.retries_exhausted': '{what} failed {attempts} times (last: {reason} on {base}).',
-    'err.remote.retries_exhausted.fix': "Check the servers' logs and that they are running, then run again: the "
-                                        'pairs already scored are kept and not sent again.',
-    # --- prompt formats (rerank/prompts.py, rerank/score_templates.py)
+    'err.remote.doc_too_long': "Document '{doc}' is longer than the server's context ({detail}).",
+    'err.remote.doc_too_long.fix': _ENGINE_TOO_LONG_FIX,
+    'err.remote.docs_too_long': "Documents '{first}'..'{last}' is longer than the server's context ({detail}).",
+    'err.remote.docs_too_long.fix': _ENGINE_TOO_LONG_FIX,
+    'err.remote.doc_retries_exhausted': "Document '{doc}' failed {attempts} times (last: {reason} on {base}).",
+    'err.remote.doc_retries_exhausted.fix': _ENGINE_RETRIES_FIX,
+    'err.remote.docs_retries_exhausted': "Documents '{first}'..'{last}' failed {attempts} times (last: {reason} "
+                                         'on {base}).',
+    'err.remote.docs_retries_exhausted.fix': _ENGINE_RETRIES_FIX,
     'err.prompt.unknown_format': "'{name}' is not a prompt format.",
     'err.prompt.unknown_format.fix': 'Choose one of: {names}.',
     'err.prompt.wrong_family': "The prompt format '{name}' is made for {format_family} checkpoints, but this "

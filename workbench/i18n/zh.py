@@ -111,6 +111,8 @@ _ENGINE_MODEL_FIX = ("请在能访问 Hugging Face 的机器上下载权重："
 _ENGINE_HUB_FIX = ("请在能上网的机器上下载该模型，把它的文件夹复制到本机，然后将该文件夹的路径填为模型；"
             "或者让本机连接互联网。")
 _ENGINE_NOT_YES_NO_FIX = "请提供一个 yes/no 重排序模型的检查点（例如用 vLLM 加载 Lychee-rerank-mm 文件夹），或让工作台指向正确的服务器。"
+_ENGINE_TOO_LONG_FIX = "请用更大的 --max-model-len 启动服务器，或调低 max_pixels / 缩短文档文本。"
+_ENGINE_RETRIES_FIX = "请查看各服务器的日志并确认它们在运行，然后重新运行：已打分的文档对会保留，不会重复发送。"
 MESSAGES.update({
     # --- backends and models (rerank/registry.py, rerank/qwen_vl, hub.py)
     'err.backend.unknown': "未知的重排序后端“{name}”。",
@@ -244,12 +246,15 @@ MESSAGES.update({
     'err.remote.all_replicas_out': '所有副本都失败了，已全部移出轮换：{replicas}。',
     'err.remote.all_replicas_out.fix': '请确认各服务器正在运行（它们的日志会说明失败原因），然后重新运行：'
                                        '已打分的文档对会保留，不会重复发送。',
-    'err.remote.too_long': '{what} 超出了服务器的上下文长度（{detail}）。',
-    'err.remote.too_long.fix': '请用更大的 --max-model-len 启动服务器，或调低 max_pixels / 缩短文档文本。',
-    'err.remote.retries_exhausted': '{what} 失败了 {attempts} 次（最后一次：{reason}，在 {base}）。',
-    'err.remote.retries_exhausted.fix': '请查看各服务器的日志并确认它们在运行，然后重新运行：'
-                                        '已打分的文档对会保留，不会重复发送。',
-    # --- prompt formats (rerank/prompts.py, rerank/score_templates.py)
+    'err.remote.doc_too_long': "文档“{doc}”超出了服务器的上下文长度（{detail}）。",
+    'err.remote.doc_too_long.fix': _ENGINE_TOO_LONG_FIX,
+    'err.remote.docs_too_long': "文档“{first}”至“{last}”超出了服务器的上下文长度（{detail}）。",
+    'err.remote.docs_too_long.fix': _ENGINE_TOO_LONG_FIX,
+    'err.remote.doc_retries_exhausted': "文档“{doc}”的请求失败了 {attempts} 次（最后一次：{reason}，在 {base}）。",
+    'err.remote.doc_retries_exhausted.fix': _ENGINE_RETRIES_FIX,
+    'err.remote.docs_retries_exhausted': "文档“{first}”至“{last}”的请求失败了 {attempts} 次（最后一次：{reason}，"
+                                         '在 {base}）。',
+    'err.remote.docs_retries_exhausted.fix': _ENGINE_RETRIES_FIX,
     'err.prompt.unknown_format': "“{name}”不是一种提示格式。",
     'err.prompt.unknown_format.fix': '请从以下格式中选择：{names}。',
     'err.prompt.wrong_family': "提示格式“{name}”是为 {format_family} 检查点设计的，而当前模型是 {family}。",

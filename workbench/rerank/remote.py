@@ -692,8 +692,11 @@ class RemoteReranker(Reranker):
             ep.outstanding -= 1
             cond.notify_all()
 
-    async def _send(self, cond, path: str, body: dict, n_pairs: int, what: str) -> Any:
-        """POST to the least busy live replica with retries; the decoded JSON answer."""
+    async def _send(self, cond, path: str, body: dict, n_pairs: int, docs: list[Document]) -> Any:
+        """POST to the least busy live replica with retries; the decoded JSON answer. `docs`
+        are the documents of the request (named in the errors: one for chat, a range for /rerank)."""
+        one = path == "/chat/completions"
+        what = f"Document '{docs[0].id}'" if one else f"Documents '{docs[0].id}'..'{docs[-1].id}'"
         import httpx
 
         client = await self._get_client()
@@ -713,8 +716,11 @@ class RemoteReranker(Reranker):
                         data = _check_response(resp, ep.base, what)
                     except RemoteError as err:
                         if resp.status_code == 400 and "context length" in str(err).lower():
-                            raise _Fatal(RemoteError.coded("remote.too_long", {
-                                "what": what, "detail": _server_message(resp)[:300]})) from None
+                            detail = _server_message(resp)[:300]
+                            raise _Fatal(RemoteError.coded("remote.doc_too_long", {
+                                "doc": docs[0].id, "detail": detail}) if one else RemoteError.coded(
+                                "remote.docs_too_long", {"first": docs[0].id, "last": docs[-1].id,
+                                                         "detail": detail})) from None
                         raise _Fatal(err) from None
                     ep.fail_streak = 0
                     ep.served += n_pairs
@@ -739,8 +745,10 @@ class RemoteReranker(Reranker):
             if len(tried) >= len(self.endpoints):
                 tried = set()
             if attempt > self.retries:
-                raise _Fatal(RemoteError.coded("remote.retries_exhausted", {
-                    "what": what, "attempts": attempt, "reason": retry_reason, "base": ep.base}))
+                params = {"attempts": attempt, "reason": retry_reason, "base": ep.base}
+                raise _Fatal(RemoteError.coded("remote.doc_retries_exhausted", {"doc": docs[0].id, **params})
+                             if one else RemoteError.coded("remote.docs_retries_exhausted", {
+                                 "first": docs[0].id, "last": docs[-1].id, **params}))
             await asyncio.sleep(min(8.0, 0.25 * 2 ** min(attempt, 6)) * (0.5 + random.random()))
 
     async def _run_all(self, instruction: str, query: Query, docs: list[Document], positions: list[int],
@@ -752,14 +760,13 @@ class RemoteReranker(Reranker):
         async def chat_one(i: int) -> None:
             doc = docs[i]
             body = await asyncio.to_thread(self.chat_body, instruction, query, doc)
-            data = await self._send(cond, "/chat/completions", body, 1, f"Document '{doc.id}'")
+            data = await self._send(cond, "/chat/completions", body, 1, [doc])
             out.put(([i], [parse_chat_scores(data, self.info)]))
 
         async def rerank_chunk(idx: list[int]) -> None:
             chunk = [docs[i] for i in idx]
             body = await asyncio.to_thread(self.rerank_body, instruction, query, chunk)
-            data = await self._send(cond, "/rerank", body, len(idx),
-                                    f"Documents '{chunk[0].id}'..'{chunk[-1].id}'")
+            data = await self._send(cond, "/rerank", body, len(idx), chunk)
             out.put((idx, parse_rerank_scores(data, len(idx))))
 
         # coroutines are created only when a slot is free (a cancelled run leaves none un-awaited)
