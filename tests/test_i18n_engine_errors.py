@@ -172,3 +172,28 @@ def test_engine_errors_are_raised_with_codes(path):
     allowed = {ln for ln, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
                if "not an analyst error" in line}
     assert not [ln for ln in found if ln not in allowed], f"{path.name}: use Error.coded(...) at lines {found}"
+
+
+def test_a_missing_optional_package(monkeypatch):
+    from workbench import extras
+    from workbench.compare import evaluate
+
+    real = extras.importlib.import_module
+
+    def no_ranx(name, *args):
+        if name.split(".")[0] == "ranx":
+            raise ImportError("No module named 'ranx'", name="ranx")
+        return real(name, *args)
+
+    monkeypatch.setattr(extras.importlib, "import_module", no_ranx)
+    monkeypatch.setattr(evaluate, "_ranx", None)
+    with pytest.raises(BackendUnavailable) as exc:
+        evaluate._import_ranx()
+    err = exc.value
+    assert err.code == "compare.metrics_need_package"
+    assert str(err) == ("The Python package 'ranx' is not installed; it is needed for ranking metrics (NDCG, MRR, "
+                        "P@k, Recall@k, MAP).\nHow to fix: Install it with: pip install 'lychee-workbench[compare]'  "
+                        "(or everything: pip install 'lychee-workbench[all]'), then restart the workbench.")
+    message, fix = zh_text(err)
+    assert_chinese(message, "ranx", "NDCG")
+    assert_chinese(fix, "pip install 'lychee-workbench[compare]'")

@@ -69,7 +69,8 @@ def _import_ranx():
     global _ranx
     if _ranx is None:
         # numba: imported lazily, it costs seconds
-        _ranx = require("ranx", "ranking metrics (NDCG, MRR, P@k, Recall@k, MAP)", extra="compare")
+        _ranx = require("ranx", "ranking metrics (NDCG, MRR, P@k, Recall@k, MAP)", extra="compare",
+                        code="compare.metrics_need_package")
     return _ranx
 
 

@@ -116,6 +116,7 @@ _ENGINE_TOO_LONG_FIX = ("Start the server with a larger --max-model-len, or lowe
                         "the document text.")
 _ENGINE_RETRIES_FIX = ("Check the servers' logs and that they are running, then run again: the pairs already "
                        "scored are kept and not sent again.")
+_ENGINE_PACKAGE_FIX = "Install it with: {pip}  (or everything: {pip_all}), then restart the workbench."
 MESSAGES.update({
     # --- backends and models (rerank/registry.py, rerank/qwen_vl, hub.py)
     'err.backend.unknown': "Unknown reranker backend '{name}'.",
@@ -375,4 +376,12 @@ MESSAGES.update({
     'doctor.smoke.detail': 'tiny checkpoint on {device} ({dtype}, {attn}): scores {scores} in {secs}s',
     'doctor.smoke.bad_scores.fix': 'Scores out of (0, 1): report this as a bug.',
     'doctor.smoke.failed.fix': 'Reinstall the environment: ./run_workbench.sh setup',
+    # --- optional packages (extras.require; the callers in compare/ name their purpose by code)
+    'err.backend.package_missing': "The Python package '{missing}' is not installed; it is needed for {purpose}.",
+    'err.backend.package_missing.fix': _ENGINE_PACKAGE_FIX,
+    'err.compare.needs_package': "The Python package '{missing}' is not installed; it is needed for comparing runs.",
+    'err.compare.needs_package.fix': _ENGINE_PACKAGE_FIX,
+    'err.compare.metrics_need_package': "The Python package '{missing}' is not installed; it is needed for ranking "
+                                        'metrics (NDCG, MRR, P@k, Recall@k, MAP).',
+    'err.compare.metrics_need_package.fix': _ENGINE_PACKAGE_FIX,
 })

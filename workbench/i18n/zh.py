@@ -113,6 +113,7 @@ _ENGINE_HUB_FIX = ("请在能上网的机器上下载该模型，把它的文件
 _ENGINE_NOT_YES_NO_FIX = "请提供一个 yes/no 重排序模型的检查点（例如用 vLLM 加载 Lychee-rerank-mm 文件夹），或让工作台指向正确的服务器。"
 _ENGINE_TOO_LONG_FIX = "请用更大的 --max-model-len 启动服务器，或调低 max_pixels / 缩短文档文本。"
 _ENGINE_RETRIES_FIX = "请查看各服务器的日志并确认它们在运行，然后重新运行：已打分的文档对会保留，不会重复发送。"
+_ENGINE_PACKAGE_FIX = "请安装：{pip}（或安装全部：{pip_all}），然后重启工作台。"
 MESSAGES.update({
     # --- backends and models (rerank/registry.py, rerank/qwen_vl, hub.py)
     'err.backend.unknown': "未知的重排序后端“{name}”。",
@@ -358,4 +359,11 @@ MESSAGES.update({
     'doctor.smoke.detail': '测试检查点运行于 {device}（{dtype}，{attn}）：分数 {scores}，用时 {secs} 秒',
     'doctor.smoke.bad_scores.fix': '分数超出 (0, 1)：请报告此缺陷。',
     'doctor.smoke.failed.fix': '请重新安装环境：./run_workbench.sh setup',
+    # --- optional packages (extras.require; the callers in compare/ name their purpose by code)
+    'err.backend.package_missing': "未安装 Python 包“{missing}”；{purpose} 需要它。",
+    'err.backend.package_missing.fix': _ENGINE_PACKAGE_FIX,
+    'err.compare.needs_package': "未安装 Python 包“{missing}”；比较运行需要它。",
+    'err.compare.needs_package.fix': _ENGINE_PACKAGE_FIX,
+    'err.compare.metrics_need_package': "未安装 Python 包“{missing}”；计算排名指标（NDCG、MRR、P@k、Recall@k、MAP）需要它。",
+    'err.compare.metrics_need_package.fix': _ENGINE_PACKAGE_FIX,
 })
