@@ -157,12 +157,11 @@ def test_the_doctor_speaks_the_current_language(monkeypatch, tmp_path):
 # there with a literal English text would be shown in English in the Chinese app.
 CODED = [*sorted((ROOT / "workbench" / "rerank").rglob("*.py")), *sorted((ROOT / "workbench" / "compare").glob("*.py")),
          ROOT / "workbench" / "parity.py", ROOT / "workbench" / "hub.py"]
-NOT_CODED = {"tiny.py"}   # `workbench tiny-checkpoint` (a CLI/test tool): its fixes name CLI flags
 ERRORS = {"WorkbenchError", "InputError", "ModelNotFound", "BackendUnavailable", "RemoteError", "ImageError",
           "Cancelled"}
 
 
-@pytest.mark.parametrize("path", [p for p in CODED if p.name not in NOT_CODED], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", CODED, ids=lambda p: p.name)
 def test_engine_errors_are_raised_with_codes(path):
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):

@@ -384,4 +384,21 @@ MESSAGES.update({
     'err.compare.metrics_need_package': "The Python package '{missing}' is not installed; it is needed for ranking "
                                         'metrics (NDCG, MRR, P@k, Recall@k, MAP).',
     'err.compare.metrics_need_package.fix': _ENGINE_PACKAGE_FIX,
+    # --- test checkpoints (rerank/tiny.py: `workbench tiny-checkpoint`)
+    'err.tiny.unknown_family': "Unknown model family '{family}'.",
+    'err.tiny.unknown_family.fix': 'Use --family qwen2.5-vl (Lychee-rerank-mm) or --family qwen3-vl (Qwen3-VL-Reranker).',
+    'err.tiny.unknown_size': "Unknown tiny-checkpoint size '{size}'.",
+    'err.tiny.unknown_size.fix': 'Use --size tiny or --size small.',
+    'err.tiny.unknown_layout': "Unknown checkpoint layout '{layout}'.",
+    'err.tiny.unknown_layout.fix': 'Use --layout current or --layout v4.',
+    'err.tiny.qwen3_has_no_windows': 'vision_depth / fullatt_block_indexes / window_size shape the Qwen2.5-VL '
+                                     'window-attention tower; Qwen3-VL has no windows.',
+    'err.tiny.qwen3_has_no_windows.fix': 'Leave them out for --family qwen3-vl.',
+    'err.tiny.bad_tower': 'Vision tower layout depth={depth}, full attention at {full}, window {window} px is '
+                          'not possible.',
+    'err.tiny.bad_tower.fix': 'Use a depth >= 1, full-attention block numbers below the depth and a window of at '
+                              'least 28 px (e.g. depth 32, blocks 7,15,23,31, window 112).',
+    'err.tiny.v4_is_qwen25_only': 'The v4 layout exists only for Qwen2.5-VL checkpoints (the published Lychee '
+                                  'files); Qwen3-VL needs transformers 4.57+ and its current layout.',
+    'err.tiny.v4_is_qwen25_only.fix': 'Drop --layout v4, or use --family qwen2.5-vl.',
 })

@@ -366,4 +366,20 @@ MESSAGES.update({
     'err.compare.needs_package.fix': _ENGINE_PACKAGE_FIX,
     'err.compare.metrics_need_package': "未安装 Python 包“{missing}”；计算排名指标（NDCG、MRR、P@k、Recall@k、MAP）需要它。",
     'err.compare.metrics_need_package.fix': _ENGINE_PACKAGE_FIX,
+    # --- test checkpoints (rerank/tiny.py: `workbench tiny-checkpoint`)
+    'err.tiny.unknown_family': "未知的模型系列“{family}”。",
+    'err.tiny.unknown_family.fix': '请使用 --family qwen2.5-vl（Lychee-rerank-mm）或 --family qwen3-vl（Qwen3-VL-Reranker）。',
+    'err.tiny.unknown_size': "未知的测试检查点规模“{size}”。",
+    'err.tiny.unknown_size.fix': '请使用 --size tiny 或 --size small。',
+    'err.tiny.unknown_layout': "未知的检查点布局“{layout}”。",
+    'err.tiny.unknown_layout.fix': '请使用 --layout current 或 --layout v4。',
+    'err.tiny.qwen3_has_no_windows': 'vision_depth / fullatt_block_indexes / window_size 用于设定 Qwen2.5-VL 的'
+                                     '窗口注意力视觉塔；Qwen3-VL 没有窗口。',
+    'err.tiny.qwen3_has_no_windows.fix': '使用 --family qwen3-vl 时请不要设置它们。',
+    'err.tiny.bad_tower': '视觉塔布局 depth={depth}、全注意力层 {full}、窗口 {window} 像素是不可能的。',
+    'err.tiny.bad_tower.fix': '请使用 >= 1 的深度、小于深度的全注意力层编号，以及至少 28 像素的窗口'
+                              '（例如深度 32，层 7,15,23,31，窗口 112）。',
+    'err.tiny.v4_is_qwen25_only': 'v4 布局只适用于 Qwen2.5-VL 检查点（已发布的 Lychee 文件）；'
+                                  'Qwen3-VL 需要 transformers 4.57+ 及其当前布局。',
+    'err.tiny.v4_is_qwen25_only.fix': '请去掉 --layout v4，或使用 --family qwen2.5-vl。',
 })
