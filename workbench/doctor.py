@@ -2,7 +2,9 @@
 
 `run_checks(device=None, smoke=True) -> list[Check]`. A Check is `ok` (True),
 a failure (`ok=False`, `warning=False`) or a warning (`ok=False, warning=True`:
-e.g. no GPU — the workbench still works on CPU, just slowly). The final check
+e.g. no GPU — the workbench still works on CPU, just slowly). Names, details and fixes
+are written in the current language (workbench.i18n, keys "doctor.*"; the CLI's is
+English). The final check
 scores one real pair with the tiny random checkpoint on the chosen device, to
 prove torch + transformers + the processor + our engine work end to end.
 """
@@ -17,9 +19,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import config
+from . import config, i18n
 from .errors import shell_quote
 from .extras import pip_install
+from .i18n import t
 
 MIN_GPU_GB = 16.0
 APP_PORT = 8501
@@ -42,26 +45,25 @@ def check_python_torch() -> list[Check]:
     out = []
     py_ok = sys.version_info >= (3, 10)
     out.append(Check("python", py_ok, f"Python {platform.python_version()} ({sys.executable})",
-                     "" if py_ok else "Use Python 3.10 or newer (./run_workbench.sh setup)."))
+                     "" if py_ok else t("doctor.python.fix")))
     try:
         import torch
 
         out.append(Check("torch", True, f"torch {torch.__version__}"))
     except ModuleNotFoundError as exc:   # a lean install: the model backend is an extra
-        out.append(Check("torch", False, f"torch is not installed ({exc}): only BM25 and the library work",
-                         f"For the Qwen-VL reranker: {pip_install('qwen')}", warning=True))
+        out.append(Check("torch", False, t("doctor.torch.missing", error=exc),
+                         t("doctor.torch.missing.fix", pip=pip_install("qwen")), warning=True))
         return out
     except Exception as exc:  # noqa: BLE001 - report any import failure
-        out.append(Check("torch", False, f"torch cannot be imported: {exc}",
-                         f"Install the Qwen-VL extra: {pip_install('qwen')} (in a checkout: "
-                         "PIP_CONSTRAINT=constraints.txt pip install -e '.[all]')"))
+        out.append(Check("torch", False, t("doctor.torch.broken", error=exc),
+                         t("doctor.torch.broken.fix", pip=pip_install("qwen"))))
     try:
         import transformers
 
         out.append(Check("transformers", True, f"transformers {transformers.__version__}"))
     except Exception as exc:  # noqa: BLE001
-        out.append(Check("transformers", False, f"transformers cannot be imported: {exc}",
-                         pip_install("qwen")))
+        out.append(Check("transformers", False, t("doctor.transformers.broken", error=exc),
+                         t("doctor.install.fix", pip=pip_install("qwen"))))
     return out
 
 
@@ -69,89 +71,79 @@ def check_cuda(device: str | None) -> list[Check]:
     try:
         import torch
     except ModuleNotFoundError:
-        return [Check("cuda", False, "torch is not installed, CUDA not checked", pip_install("qwen"),
+        return [Check("cuda", False, t("doctor.cuda.no_torch"), t("doctor.install.fix", pip=pip_install("qwen")),
                       warning=device != "cuda")]
     except Exception:  # noqa: BLE001
-        return [Check("cuda", False, "torch missing, CUDA not checked", "Install torch first.")]
+        return [Check("cuda", False, t("doctor.cuda.torch_broken"), t("doctor.cuda.torch_broken.fix"))]
     want_cuda = device == "cuda"
     if not torch.cuda.is_available():
-        msg = "no CUDA GPU visible; the Qwen-VL backend runs on CPU (fine for the tiny model, " \
-              "far too slow for the 7B Lychee weights)"
-        fix = ("Run on a machine with an NVIDIA GPU (>= 16 GB), a CUDA build of torch and a working "
-               "driver (`nvidia-smi`).")
-        return [Check("cuda", False, msg, fix, warning=not want_cuda)]
+        return [Check("cuda", False, t("doctor.cuda.no_gpu"), t("doctor.cuda.no_gpu.fix"), warning=not want_cuda)]
     out = []
     props = torch.cuda.get_device_properties(0)
     gb = props.total_memory / 1024 ** 3
-    out.append(Check("cuda", True, f"{torch.cuda.device_count()} GPU(s); GPU 0: {props.name}, "
-                                   f"CUDA {torch.version.cuda}"))
+    out.append(Check("cuda", True, t("doctor.cuda.ok", n=torch.cuda.device_count(), name=props.name,
+                                     cuda=torch.version.cuda)))
     enough = gb >= MIN_GPU_GB
-    out.append(Check("gpu memory", enough, f"{gb:.1f} GB on GPU 0 (Lychee-rerank-mm 7B in bf16 needs "
-                                           f"about {MIN_GPU_GB:.0f} GB)",
-                     "" if enough else "Use a GPU with >= 16 GB, or lower max_pixels/batch size and "
-                                       "expect out-of-memory retries.", warning=not enough))
+    out.append(Check(t("doctor.name.gpu_memory"), enough,
+                     t("doctor.gpu_memory.detail", gb=f"{gb:.1f}", need=f"{MIN_GPU_GB:.0f}"),
+                     "" if enough else t("doctor.gpu_memory.fix"), warning=not enough))
     bf16 = torch.cuda.is_bf16_supported()
-    out.append(Check("bf16", bf16, "bfloat16 supported" if bf16 else "this GPU has no bfloat16",
-                     "" if bf16 else "Use --dtype float16 (slightly different scores).", warning=True))
+    out.append(Check("bf16", bf16, t("doctor.bf16.ok") if bf16 else t("doctor.bf16.missing"),
+                     "" if bf16 else t("doctor.bf16.fix"), warning=True))
     return out
 
 
 def check_flash_attn() -> Check:
     if importlib.util.find_spec("flash_attn") is not None:
-        return Check("flash-attn", True, "flash-attn installed: attention uses flash_attention_2 on CUDA")
-    return Check("flash-attn", False, "flash-attn not installed: attention uses sdpa (correct, a bit slower "
-                                      "and more memory on long image inputs)",
-                 "On a CUDA machine: pip install flash-attn --no-build-isolation", warning=True)
+        return Check("flash-attn", True, t("doctor.flash_attn.ok"))
+    return Check("flash-attn", False, t("doctor.flash_attn.missing"), t("doctor.flash_attn.fix"), warning=True)
 
 
 def check_tesseract() -> list[Check]:
     exe = shutil.which("tesseract")
     if not exe:
-        return [Check("tesseract", False, "tesseract binary not found (OCR is unavailable)",
-                      "sudo apt-get install -y tesseract-ocr tesseract-ocr-chi-sim", warning=True)]
+        return [Check("tesseract", False, t("doctor.tesseract.missing"), t("doctor.tesseract.missing.fix"),
+                      warning=True)]
     try:
         import pytesseract
     except ImportError:
-        return [Check("tesseract", False, "the Python package pytesseract is not installed (OCR is unavailable)",
-                      pip_install("ocr"), warning=True)]
+        return [Check("tesseract", False, t("doctor.tesseract.no_pytesseract"),
+                      t("doctor.install.fix", pip=pip_install("ocr")), warning=True)]
     try:
         version = str(pytesseract.get_tesseract_version())
         langs = set(pytesseract.get_languages(config=""))
     except Exception as exc:  # noqa: BLE001
-        return [Check("tesseract", False, f"tesseract at {exe} does not run: {exc}",
-                      "Reinstall: sudo apt-get install --reinstall tesseract-ocr", warning=True)]
-    out = [Check("tesseract", True, f"tesseract {version} at {exe}")]
+        return [Check("tesseract", False, t("doctor.tesseract.broken", exe=exe, error=exc),
+                      t("doctor.tesseract.broken.fix"), warning=True)]
+    out = [Check("tesseract", True, t("doctor.tesseract.ok", version=version, exe=exe))]
     missing = [lang for lang in ("chi_sim", "eng") if lang not in langs]
-    out.append(Check("tesseract languages", not missing,
-                     f"installed: {', '.join(sorted(langs)) or 'none'}",
-                     "" if not missing else "sudo apt-get install -y " + " ".join(
-                         f"tesseract-ocr-{lang.replace('_', '-')}" for lang in missing),
+    out.append(Check(t("doctor.name.tesseract_languages"), not missing,
+                     t("doctor.tesseract_languages.installed", langs=", ".join(sorted(langs))) if langs
+                     else t("doctor.tesseract_languages.none"),
+                     "" if not missing else t("doctor.tesseract_languages.fix", packages=" ".join(
+                         f"tesseract-ocr-{lang.replace('_', '-')}" for lang in missing)),
                      warning=True))
     return out
 
 
 def check_model_path() -> Check:
     path = config.model_path()
+    name = t("doctor.name.model")
     if not path:
-        return Check("model", False, "WORKBENCH_MODEL is not set: only the lexical (BM25) backend and "
-                                     "test checkpoints can be used",
-                     f"huggingface-cli download {config.DEFAULT_MODEL_ID} --local-dir /models/lychee-rerank-mm "
-                     "(on a machine with hub access), then export WORKBENCH_MODEL=/models/lychee-rerank-mm",
-                     warning=True)
+        return Check(name, False, t("doctor.model.not_set"),
+                     t("doctor.model.not_set.fix", model_id=config.DEFAULT_MODEL_ID), warning=True)
     p = Path(path).expanduser()
     if p.is_dir():
         if (p / "config.json").is_file():
             weights = list(p.glob("*.safetensors"))
             size = sum(f.stat().st_size for f in weights) / 1024 ** 3
             if weights:
-                return Check("model", True, f"{p}: config.json + {len(weights)} safetensors file(s), {size:.1f} GB")
-            return Check("model", False, f"{p} has a config.json but no *.safetensors weights",
-                         "Finish the download (huggingface-cli download … --local-dir) into that folder.")
-        return Check("model", False, f"WORKBENCH_MODEL={shell_quote(path)} has no config.json",
-                     "Point WORKBENCH_MODEL at the folder that holds config.json and the weights.")
-    return Check("model", False, f"WORKBENCH_MODEL={shell_quote(path)} does not exist on this machine",
-                 f"Download {config.DEFAULT_MODEL_ID} (huggingface-cli download … --local-dir DIR) "
-                 "and set WORKBENCH_MODEL=DIR.")
+                return Check(name, True, t("doctor.model.ok", path=p, n=len(weights), size=f"{size:.1f}"))
+            return Check(name, False, t("doctor.model.no_weights", path=p), t("doctor.model.no_weights.fix"))
+        return Check(name, False, t("doctor.model.no_config", path=shell_quote(path)),
+                     t("doctor.model.no_config.fix"))
+    return Check(name, False, t("doctor.model.missing", path=shell_quote(path)),
+                 t("doctor.model.missing.fix", model_id=config.DEFAULT_MODEL_ID))
 
 
 def check_port(port: int = APP_PORT) -> Check:
@@ -159,11 +151,10 @@ def check_port(port: int = APP_PORT) -> Check:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
-            return Check("app port", True, f"port {port} is free")
+            return Check(t("doctor.name.app_port"), True, t("doctor.port.free", port=port))
         except OSError:
-            return Check("app port", False, f"port {port} is in use (another Streamlit app?)",
-                         f"Stop the other app, or start with `streamlit run app.py --server.port {port + 1}`.",
-                         warning=True)
+            return Check(t("doctor.name.app_port"), False, t("doctor.port.busy", port=port),
+                         t("doctor.port.busy.fix", next=port + 1), warning=True)
 
 
 def tiny_checkpoint_dir() -> Path:
@@ -175,8 +166,8 @@ def smoke_test(device: str | None = None) -> Check:
     import time
 
     if importlib.util.find_spec("torch") is None:
-        return Check("scoring smoke test", False, "skipped: torch is not installed", pip_install("qwen"),
-                     warning=True)
+        return Check(t("doctor.name.smoke_test"), False, t("doctor.smoke.skipped"),
+                     t("doctor.install.fix", pip=pip_install("qwen")), warning=True)
     try:
         from .model import Document, Query
         from .rerank import get_reranker
@@ -196,13 +187,16 @@ def smoke_test(device: str | None = None) -> Check:
         res = rr.rank(Query("q", text="red square"), [Document("text", text="a red square"), Document("image", image=str(img))], config.DEFAULT_INSTRUCTION)
         scores = [r.score for r in res]
         ok = all(0.0 < s < 1.0 for s in scores)
-        return Check("scoring smoke test", ok,
-                     f"tiny checkpoint on {rr.device} ({rr.dtype_name}, {rr.attn_implementation}): "
-                     f"scores {', '.join(f'{s:.4f}' for s in scores)} in {time.perf_counter() - t0:.1f}s",
-                     "" if ok else "Scores out of (0, 1): report this as a bug.")
+        return Check(t("doctor.name.smoke_test"), ok,
+                     t("doctor.smoke.detail", device=rr.device, dtype=rr.dtype_name, attn=rr.attn_implementation,
+                       scores=", ".join(f"{s:.4f}" for s in scores), secs=f"{time.perf_counter() - t0:.1f}"),
+                     "" if ok else t("doctor.smoke.bad_scores.fix"))
     except Exception as exc:  # noqa: BLE001 - the doctor reports, never crashes
-        return Check("scoring smoke test", False, f"{type(exc).__name__}: {exc}".splitlines()[0][:300],
-                     getattr(exc, "fix", None) or "Reinstall the environment: ./run_workbench.sh setup")
+        text, fix = f"{exc}", getattr(exc, "fix", None)
+        if getattr(exc, "code", None) and i18n.get_language() != "en":
+            text, fix = i18n.error_text(exc)     # a coded library error, in the analyst's language
+        return Check(t("doctor.name.smoke_test"), False, f"{type(exc).__name__}: {text}".splitlines()[0][:300],
+                     fix or t("doctor.smoke.failed.fix"))
 
 
 def run_checks(device: str | None = None, smoke: bool = True, port: bool = True) -> list[Check]:

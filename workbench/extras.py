@@ -36,10 +36,13 @@ def pip_install(extra: str) -> str:
 
 
 def require(module: str, purpose: str, *, extra: str | None = None,
-            error: type[WorkbenchError] = BackendUnavailable) -> ModuleType:
+            error: type[WorkbenchError] = BackendUnavailable, code: str | None = None) -> ModuleType:
     """Import an optional module, or raise ``error`` naming the extra to install.
 
     ``purpose`` finishes the sentence "… is needed for ___", e.g. "the Qwen-VL reranker".
+    The error is coded (workbench/i18n): ``code`` names a catalog text that says the purpose
+    itself (so the app can say it in Chinese too); without it "backend.package_missing"
+    carries `purpose` as data.
     """
     try:
         return importlib.import_module(module)
@@ -47,6 +50,5 @@ def require(module: str, purpose: str, *, extra: str | None = None,
         top = module.split(".")[0]
         extra = extra or EXTRA_OF.get(top, "all")
         missing = getattr(exc, "name", None) or top
-        raise error(f"The Python package '{missing}' is not installed; it is needed for {purpose}.",
-                    f"Install it with: {pip_install(extra)}  (or everything: {pip_install('all')}), "
-                    "then restart the workbench.") from None
+        raise error.coded(code or "backend.package_missing", {
+            "missing": missing, "purpose": purpose, "pip": pip_install(extra), "pip_all": pip_install("all")}) from None

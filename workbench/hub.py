@@ -46,16 +46,12 @@ def check_reachable(model: str, timeout: float = CONNECT_TIMEOUT_S) -> None:
     model = str(model or "").strip()
     if not model or Path(model).expanduser().exists() or not _looks_like_hub_id(model) or _cached(model):
         return
-    fix = ("Download the model on a machine with internet access and copy its folder here, then "
-           "type that folder's path as the model; or connect this machine to the internet.")
     if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on"):
-        raise ModelNotFound(f"Model '{model}' is not a local folder and not in the Hugging Face cache, "
-                            "and the hub is switched off here (HF_HUB_OFFLINE).", fix)
+        raise ModelNotFound.coded("model.hub_offline", {"model": model})
     host, port = hub_address()
     try:
         with socket.create_connection((host, port), timeout=timeout):
             return
     except OSError as err:
-        raise ModelNotFound(f"Model '{model}' is not a local folder and not in the Hugging Face cache, "
-                            f"and the Hugging Face hub ({host}) cannot be reached from this machine "
-                            f"({err.__class__.__name__}).", fix) from None
+        raise ModelNotFound.coded("model.hub_unreachable", {
+            "model": model, "host": host, "error": err.__class__.__name__}) from None

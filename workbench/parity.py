@@ -70,8 +70,7 @@ def parity_report(a: dict[Key, float], b: dict[Key, float], *, label_a: str = "A
 
     common = [key for key in a if key in b]
     if not common:
-        raise InputError("The two score sets have no (query, document) pair in common.",
-                         "Score the same candidate set with both backends.")
+        raise InputError.coded("parity.no_common_pairs")
     diffs = [abs(float(a[key]) - float(b[key])) for key in common]
     by_query: dict[str, list[str]] = {}
     for q, d in common:

@@ -24,7 +24,7 @@ from .runs import (
 
 def _stats():
     """scipy.stats, imported on first use (the [compare] extra)."""
-    return require("scipy.stats", "comparing runs", extra="compare")
+    return require("scipy.stats", "comparing runs", extra="compare", code="compare.needs_package")
 
 # --------------------------------------------------------------------------- correlations
 

@@ -69,7 +69,8 @@ def _import_ranx():
     global _ranx
     if _ranx is None:
         # numba: imported lazily, it costs seconds
-        _ranx = require("ranx", "ranking metrics (NDCG, MRR, P@k, Recall@k, MAP)", extra="compare")
+        _ranx = require("ranx", "ranking metrics (NDCG, MRR, P@k, Recall@k, MAP)", extra="compare",
+                        code="compare.metrics_need_package")
     return _ranx
 
 
@@ -111,11 +112,7 @@ def metrics(runs, labels: Labels, k: int = DEFAULT_K) -> MetricsResult:
     evaluable = {q for q, per in qrels_all.items() if per}
     skipped = [q for q in groups.query_ids if q not in evaluable]
     if not any(q in evaluable for q in groups.query_ids):
-        raise InputError(
-            "No compared query has a document labelled relevant, so ranking metrics are undefined.",
-            "Label at least one document per query as 1 (partly relevant) or 2 (relevant), "
-            "or import TREC qrels whose query ids match the runs' query ids.",
-        )
+        raise InputError.coded("compare.no_relevant_labels")
     ranx = _import_ranx()
     names = _ranx_names(k)
     rows = []

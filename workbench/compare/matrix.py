@@ -84,8 +84,7 @@ def matrix_frame(runs: Sequence[Run], cset: CandidateSet | None = None,
     """
     runs = list(runs)
     if k < 1:
-        raise InputError(f"The rank-shift threshold must be at least 1 (got {k}).",
-                         "Use e.g. 3: rows where a run moves a document 3 or more places are highlighted.")
+        raise InputError.coded("compare.bad_shift_threshold", {"k": k})
     names = unique_labels(runs)
     b = _baseline_index(names, baseline)
     table = rank_table(runs, b)

@@ -140,7 +140,4 @@ def _is_session(runs) -> bool:
 
 def _check_runs(runs: Sequence[Run], least: int = 1) -> None:
     if len(runs) < least:
-        raise InputError(
-            f"Comparison needs at least {least} run(s); got {len(runs)}.",
-            "Rerank the candidate set with another instruction or backend first, then compare.",
-        )
+        raise InputError.coded("compare.too_few_runs", {"least": least, "n": len(runs)})

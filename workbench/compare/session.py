@@ -58,7 +58,7 @@ def compare_session(runs, labels: Labels | None = None, k: int = DEFAULT_K,
     _check_runs(labs, 1)
     base = baseline if baseline is not None else labs[0]
     if base not in labs:
-        raise InputError(f"Baseline run '{base}' is not in this session.", f"Pick one of: {', '.join(labs)}.")
+        raise InputError.coded("compare.baseline_not_in_session", {"baseline": base, "labels": ", ".join(labs)})
     notes = list(groups.warnings)
     tables = {}
     for q in groups.query_ids:

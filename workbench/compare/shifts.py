@@ -33,10 +33,7 @@ def rank_table(runs: Sequence[Run], baseline: int | str = 0) -> pd.DataFrame:
     runs = list(runs)
     _check_runs(runs)
     if len({query_key(r) for r in runs}) > 1:
-        raise InputError(
-            "A rank table compares runs of one query, but these runs belong to "
-            f"{len({query_key(r) for r in runs})} different queries.",
-            "Pick one query first, e.g. group_runs(runs).for_query(query_id).")
+        raise InputError.coded("compare.several_queries", {"n": len({query_key(r) for r in runs})})
     labels = unique_labels(runs)
     b = _baseline_index(labels, baseline)
     order = [b] + [i for i in range(len(runs)) if i != b]
@@ -104,10 +101,9 @@ def rank_shift_long(runs: Sequence[Run], baseline: int | str = 0) -> pd.DataFram
 def _baseline_index(labels: list[str], baseline: int | str) -> int:
     if isinstance(baseline, str):
         if baseline not in labels:
-            raise InputError(f"Baseline run '{baseline}' is not among the compared runs.",
-                             f"Pick one of: {', '.join(labels)}.")
+            raise InputError.coded("compare.baseline_not_compared", {
+                "baseline": baseline, "labels": ", ".join(labels)})
         return labels.index(baseline)
     if not -len(labels) <= baseline < len(labels):
-        raise InputError(f"Baseline run number {baseline} is out of range.",
-                         f"Pick a number from 0 to {len(labels) - 1}.")
+        raise InputError.coded("compare.baseline_out_of_range", {"baseline": baseline, "last": len(labels) - 1})
     return baseline % len(labels)

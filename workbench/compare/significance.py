@@ -21,7 +21,7 @@ from .runs import (
 
 def _stats():
     """scipy.stats, imported on first use (the [compare] extra)."""
-    return require("scipy.stats", "comparing runs", extra="compare")
+    return require("scipy.stats", "comparing runs", extra="compare", code="compare.needs_package")
 
 # --------------------------------------------------------------------------- significance
 
@@ -123,8 +123,7 @@ def compare_pair(result: MetricsResult, run_a: str, run_b: str, metric: str | No
     metric = metric or f"NDCG@{result.k}"
     for lab in (run_a, run_b):
         if lab not in result.labels:
-            raise InputError(f"Run '{lab}' has no metrics to compare.",
-                             f"Pick one of: {', '.join(result.labels)} (runs need labelled queries).")
+            raise InputError.coded("compare.run_without_metrics", {"run": lab, "labels": ", ".join(result.labels)})
     return paired_test(result.values(run_a, metric), result.values(run_b, metric),
                        run_a=run_a, run_b=run_b, metric=metric, **kw)
 

@@ -103,5 +103,302 @@ MESSAGES.update({
 
 # ======================================================================= err_engine
 # errors of workbench/rerank, compare, parity, jobs, hub, config, doctor (err.<code>)
+_ENGINE_MODEL_FIX = ("Download the weights on a machine with Hugging Face access: "
+              "`huggingface-cli download {model_id} --local-dir /models/lychee-rerank-mm`, "
+              "copy the folder here, then set WORKBENCH_MODEL=/models/lychee-rerank-mm (or pass --model PATH). "
+              "To try the workbench without the real weights, build a test model with "
+              "`workbench tiny-checkpoint DIR` and point WORKBENCH_MODEL at DIR.")
+_ENGINE_HUB_FIX = ("Download the model on a machine with internet access and copy its folder here, then "
+            "type that folder's path as the model; or connect this machine to the internet.")
+_ENGINE_NOT_YES_NO_FIX = ("Serve a yes/no reranker checkpoint (e.g. vLLM with the Lychee-rerank-mm folder), "
+                          "or point the workbench at the right server.")
+_ENGINE_TOO_LONG_FIX = ("Start the server with a larger --max-model-len, or lower max_pixels / shorten "
+                        "the document text.")
+_ENGINE_RETRIES_FIX = ("Check the servers' logs and that they are running, then run again: the pairs already "
+                       "scored are kept and not sent again.")
+_ENGINE_PACKAGE_FIX = "Install it with: {pip}  (or everything: {pip_all}), then restart the workbench."
 MESSAGES.update({
+    # --- backends and models (rerank/registry.py, rerank/qwen_vl, hub.py)
+    'err.backend.unknown': "Unknown reranker backend '{name}'.",
+    'err.backend.unknown.fix': 'Use one of: {names}.',
+    'err.model.none_named': 'No reranker was named.',
+    'err.model.none_named.fix': "Give 'bm25', or the folder of a Lychee-rerank-mm / Qwen3-VL-Reranker checkpoint.",
+    'err.model.not_backend_or_folder': "'{key}' is neither a reranker backend nor a model folder.",
+    'err.model.not_backend_or_folder.fix': 'Use one of: {names}, or the folder of a Lychee-rerank-mm / '
+                                           'Qwen3-VL-Reranker checkpoint.',
+    'err.backend.missing_packages': "The '{key}' backend needs {packages}, which is not installed.",
+    'err.backend.missing_packages.fix': '{pip}',
+    'err.backend.import_failed': "The '{key}' backend could not be imported ({detail}).",
+    'err.backend.import_failed.fix': '{pip}',
+    'err.backend.qwen_missing': 'The qwen-vl backend needs torch, transformers and qwen-vl-utils ({detail}).',
+    'err.backend.qwen_missing.fix': '{pip}',
+    'err.backend.no_cuda': "Device '{device}' was requested but no CUDA GPU is visible.",
+    'err.backend.no_cuda.fix': 'Use --device cpu, or check the NVIDIA driver with `nvidia-smi`.',
+    'err.backend.unknown_dtype': "Unknown dtype '{dtype}'.",
+    'err.backend.unknown_dtype.fix': 'Use float32, bfloat16 or float16.',
+    'err.backend.transformers_too_old': "This transformers ({version}) cannot load '{path}': {detail}",
+    'err.backend.transformers_too_old.fix': 'pip install -U transformers',
+    'err.model.not_configured': 'No Qwen-VL reranker model is configured.',
+    'err.model.not_configured.fix': _ENGINE_MODEL_FIX,
+    'err.model.no_config': "'{path}' could not be loaded (no config.json in that folder).",
+    'err.model.no_config.fix': _ENGINE_MODEL_FIX,
+    'err.model.is_file': "'{path}' could not be loaded (it is a file, not a model folder).",
+    'err.model.is_file.fix': _ENGINE_MODEL_FIX,
+    'err.model.no_folder': "'{path}' could not be loaded (the folder does not exist).",
+    'err.model.no_folder.fix': _ENGINE_MODEL_FIX,
+    'err.model.load_failed': "'{path}' could not be loaded ({detail}).",
+    'err.model.load_failed.fix': _ENGINE_MODEL_FIX,
+    'err.model.cannot_load': "'{path}' could not be loaded.",
+    'err.model.cannot_load.fix': _ENGINE_MODEL_FIX,
+    'err.model.incomplete': "The model folder '{folder}' is incomplete: it has no {missing}.",
+    'err.model.incomplete.fix': "Copy the whole checkpoint folder (every file of the model's download, e.g. "
+                                '`huggingface-cli download {model_id} --local-dir DIR` on a machine with '
+                                'Hugging Face access), or point --model / WORKBENCH_MODEL at the complete folder.',
+    'err.model.not_yes_no': "The tokenizer of '{path}' splits '{word}' into {n} tokens; a yes/no reranker "
+                            'needs it as one token.',
+    'err.model.not_yes_no.fix': 'Point WORKBENCH_MODEL at a Lychee-rerank-mm / Qwen-VL reranker checkpoint.',
+    'err.model.hub_offline': "Model '{model}' is not a local folder and not in the Hugging Face cache, "
+                             'and the hub is switched off here (HF_HUB_OFFLINE).',
+    'err.model.hub_offline.fix': _ENGINE_HUB_FIX,
+    'err.model.hub_unreachable': "Model '{model}' is not a local folder and not in the Hugging Face cache, "
+                                 'and the Hugging Face hub ({host}) cannot be reached from this machine ({error}).',
+    'err.model.hub_unreachable.fix': _ENGINE_HUB_FIX,
+    # --- scoring (rerank/qwen_vl/reranker.py, rerank/remote.py)
+    'err.rank.image_unreadable': 'An image could not be read for scoring ({detail}).',
+    'err.rank.image_unreadable.fix': 'Check the image files of this set, or re-import them.',
+    'err.rank.gpu_out_of_memory': "The GPU ran out of memory on document '{doc}' even alone.",
+    'err.rank.gpu_out_of_memory.fix': 'Lower max_pixels or max_length, close other GPU programs, or use a bigger GPU.',
+    'err.rank.query_image_missing': "The image of query '{id}' ('{path}') does not exist.",
+    'err.rank.query_image_missing.fix': 'Re-import the set with its images, or fix the image path.',
+    'err.rank.doc_image_missing': "The image of document '{id}' ('{path}') does not exist.",
+    'err.rank.doc_image_missing.fix': 'Re-import the set with its images, or fix the image path.',
+    'err.rank.image_file_missing': "The image '{path}' does not exist.",
+    'err.rank.image_file_missing.fix': 'Re-import the set with its images, or fix the image path.',
+    # --- serving engines over HTTP (rerank/remote.py)
+    'err.backend.no_httpx': 'The remote backend needs httpx, which is not installed.',
+    'err.backend.no_httpx.fix': "pip install 'lychee-workbench[serve]'  (httpx)",
+    'err.remote.not_a_url': "'{url}' is not a server URL.",
+    'err.remote.not_a_url.fix': 'Give it as http://HOST:PORT/v1, e.g. --model http://127.0.0.1:8000/v1.',
+    'err.remote.no_url': 'No server URL was given.',
+    'err.remote.no_url.fix': 'Give one as --model http://HOST:PORT/v1.',
+    'err.remote.refused': 'The server at {url} refused the request ({status}: {detail}).',
+    'err.remote.refused.fix': "Put the server's API key in the environment variable {env} (e.g. "
+                              '`export {env}=...`, the key the server was started with via --api-key), '
+                              'or type it in the API key field.',
+    'err.remote.html_page': '{url} answered {what} with an HTML page (HTTP {status}), not the JSON of an '
+                            'OpenAI-compatible API: the URL points at a web page or a proxy, not at the engine.',
+    'err.remote.html_page.fix': "Give the engine's API base, e.g. http://HOST:8000/v1 (vLLM, SGLang or "
+                                '`workbench serve`), and check that no proxy or login page sits in front of it.',
+    'err.remote.http_error': '{url} answered {what} with HTTP {status}: {detail}',
+    'err.remote.http_error.fix': "Check the server's log; see the message above for the cause.",
+    'err.remote.not_json': '{url} answered {what} with something that is not JSON: {body}',
+    'err.remote.not_json.fix': "Give the engine's API base, e.g. http://HOST:8000/v1.",
+    'err.remote.unreachable': 'The server at {url} cannot be reached ({error}).',
+    'err.remote.unreachable.fix': 'Check the URL and port, that the server is running and reachable from here '
+                                  '(firewall, VPN). Start one with e.g.: {command}  (the CPU build: python -m '
+                                  'vllm.entrypoints.openai.api_server --model DIR ...)',
+    'err.remote.no_models_route': '{base}/models does not exist (HTTP 404): {base} is not an OpenAI-compatible '
+                                  'API base.',
+    'err.remote.no_models_route.fix': "Give the engine's API base, ending in /v1, e.g. http://HOST:8000/v1.",
+    'err.remote.no_model_list': '{base}/models answered without a model list: {body}',
+    'err.remote.no_model_list.fix': "Give the engine's API base, ending in /v1, e.g. http://HOST:8000/v1.",
+    'err.remote.tokenizer_failed': "The tokenizer '{tokenizer}' could not be loaded ({detail}).",
+    'err.remote.tokenizer_failed.fix': 'Give --tokenizer the model folder (or hub id) the server serves.',
+    'err.remote.tokenizer_not_yes_no': "the tokenizer '{tokenizer}' splits {words} into several tokens: the model "
+                                       'is not a yes/no reranker (Lychee-rerank-mm, Qwen3-VL-Reranker).',
+    'err.remote.tokenizer_not_yes_no.fix': _ENGINE_NOT_YES_NO_FIX,
+    'err.remote.server_not_yes_no': "The server's tokenizer ({base}, model '{model}') splits {words} into several "
+                                    'tokens: the model is not a yes/no reranker (Lychee-rerank-mm, Qwen3-VL-Reranker).',
+    'err.remote.server_not_yes_no.fix': _ENGINE_NOT_YES_NO_FIX,
+    'err.remote.not_yes_no': '{where} splits {words} into several tokens: the model is not a yes/no reranker '
+                             '(Lychee-rerank-mm, Qwen3-VL-Reranker).',
+    'err.remote.not_yes_no.fix': _ENGINE_NOT_YES_NO_FIX,
+    'err.remote.unknown_protocol': "Unknown protocol '{protocol}'.",
+    'err.remote.unknown_protocol.fix': 'Use --protocol chat or --protocol rerank (or leave it out to detect it).',
+    'err.remote.no_model': '{base} serves no model.',
+    'err.remote.no_model.fix': 'Start the server with the reranker model.',
+    'err.remote.wrong_model': "The server at {base} does not serve a model named '{model}'; it serves: {models}.",
+    'err.remote.wrong_model.fix': 'Use one of those names (--served-model {first}), or start the server with '
+                                  '--served-model-name {model}.',
+    'err.remote.replicas_differ': 'The replicas serve different models: {replicas}.',
+    'err.remote.replicas_differ.fix': 'Replicas must serve the same model under the same name (--served-model-name).',
+    'err.remote.several_models': 'The server serves several models ({models}); which one is the reranker?',
+    'err.remote.several_models.fix': 'Name it with --served-model {first}.',
+    'err.remote.tokenizer_mismatch': "--tokenizer '{tokenizer}' gives yes/no ids {lyes}/{lno}, the server "
+                                     "{yes}/{no}: it is not the served model's tokenizer.",
+    'err.remote.tokenizer_mismatch.fix': 'Give --tokenizer the folder of the model the server serves, or leave it out.',
+    'err.remote.no_rerank_route': "The server at {base} (model '{model}') does not answer /v1/rerank ({why}).",
+    'err.remote.no_rerank_route.fix': 'Start vLLM with the pooling runner for a yes/no reranker, e.g.: '
+                                      '{command}  - or use --protocol chat with a generate server.',
+    'err.remote.no_logprobs': "The server at {base} (model '{model}') gives no yes/no log-probabilities on "
+                              '/v1/chat/completions ({why}).',
+    'err.remote.no_logprobs.fix': 'Serve the reranker as a generate model with logprobs enabled (vLLM: '
+                                  '{command}; do not pass --max-logprobs 0), or use --protocol rerank '
+                                  'with a pooling server.',
+    'err.remote.not_a_reranker': "The model '{model}' at {base} answers neither /v1/rerank nor "
+                                 '/v1/chat/completions with scores (rerank: {why}). It does not look like a '
+                                 'yes/no reranker being served.',
+    'err.remote.not_a_reranker.fix': 'Serve Lychee-rerank-mm / Qwen3-VL-Reranker with vLLM: for the chat protocol '
+                                     '`{chat_command}`, for /v1/rerank `{rerank_command}`.',
+    'err.remote.answer_no_logprobs': "The server's chat answer carries no logprobs (model '{model}').",
+    'err.remote.answer_no_logprobs.fix': 'Serve the model with logprobs enabled (vLLM: {command}), or use '
+                                         '--protocol rerank with a pooling server.',
+    'err.remote.yes_no_not_in_top': "'yes' or 'no' is not among the server's top {n} logprobs ({tokens}), so "
+                                    'P(yes) cannot be computed exactly.',
+    'err.remote.yes_no_not_in_top.fix': 'Use vLLM (its logprob_token_ids returns exactly the yes/no logprobs; give '
+                                        '--tokenizer if the server has no /tokenize), or use --protocol rerank '
+                                        'with a pooling server.',
+    'err.remote.rerank_no_results': 'The /v1/rerank answer has no results: {body}',
+    'err.remote.rerank_no_results.fix': 'Check that the server runs a reranker (vLLM: --runner pooling).',
+    'err.remote.rerank_incomplete': 'The /v1/rerank answer scored {scored} of {n} documents.',
+    'err.remote.rerank_incomplete.fix': "Do not set top_n on the server side; check the server's log.",
+    'err.remote.all_replicas_out': 'Every replica failed and was taken out of rotation: {replicas}.',
+    'err.remote.all_replicas_out.fix': 'Check that the servers are running (their logs say why they fail), then '
+                                       'run again: the pairs already scored are kept and not sent again.',
+    'err.remote.doc_too_long': "Document '{doc}' is longer than the server's context ({detail}).",
+    'err.remote.doc_too_long.fix': _ENGINE_TOO_LONG_FIX,
+    'err.remote.docs_too_long': "Documents '{first}'..'{last}' is longer than the server's context ({detail}).",
+    'err.remote.docs_too_long.fix': _ENGINE_TOO_LONG_FIX,
+    'err.remote.doc_retries_exhausted': "Document '{doc}' failed {attempts} times (last: {reason} on {base}).",
+    'err.remote.doc_retries_exhausted.fix': _ENGINE_RETRIES_FIX,
+    'err.remote.docs_retries_exhausted': "Documents '{first}'..'{last}' failed {attempts} times (last: {reason} "
+                                         'on {base}).',
+    'err.remote.docs_retries_exhausted.fix': _ENGINE_RETRIES_FIX,
+    'err.prompt.unknown_format': "'{name}' is not a prompt format.",
+    'err.prompt.unknown_format.fix': 'Choose one of: {names}.',
+    'err.prompt.wrong_family': "The prompt format '{name}' is made for {format_family} checkpoints, but this "
+                               'model is {family}.',
+    'err.prompt.wrong_family.fix': 'Choose a format for this model: {fits}.',
+    'err.prompt.no_serving_template': "No serving template named '{name}'.",
+    'err.prompt.no_serving_template.fix': 'Use one of: {names} (or {files}).',
+    # --- what a reranker is given, and stopping it (rerank/base.py)
+    'err.rank.query_unknown_fields': 'The query has unknown field(s): {fields}.',
+    'err.rank.query_unknown_fields.fix': "Give the query as a string, or a dict with 'text' and/or 'image' "
+                                         "(a file path), optionally 'id'.",
+    'err.rank.query_empty': 'The query has neither text nor an image.',
+    'err.rank.query_empty.fix': "Give the query a 'text', an 'image' (a file path), or both.",
+    'err.rank.query_bad_type': 'The query is a {type}; a reranker cannot read it.',
+    'err.rank.query_bad_type.fix': "Give the query as a string, a dict with 'text' and/or 'image', or a Query.",
+    'err.rank.documents_not_list': 'The documents must be a list, even for one document.',
+    'err.rank.documents_not_list.fix': 'Wrap it in a list: rank(query, ["one document"]).',
+    'err.rank.document_unknown_fields': 'Document {i} has unknown field(s): {fields}.',
+    'err.rank.document_unknown_fields.fix': "Give each document as a string, or a dict with 'text' and/or "
+                                            "'image' (a file path), optionally 'id' and 'metadata'.",
+    'err.rank.document_bad_type': 'Document {i} is a {type}; a reranker cannot read it.',
+    'err.rank.document_bad_type.fix': "Give each document as a string, a dict with 'text' and/or 'image', "
+                                      'or a Document.',
+    'err.rank.duplicate_document_id': "Two documents share the id '{id}'.",
+    'err.rank.duplicate_document_id.fix': 'Give every document a unique id, or leave the ids out.',
+    'err.rank.cancelled_before_scoring': 'Cancelled before scoring: {done} of {total} documents scored.',
+    'err.rank.cancelled_before_scoring.fix': 'Start the run again; scores already computed are cached.',
+    'err.rank.cancelled': 'Cancelled after {done} of {total} documents.',
+    'err.rank.cancelled.fix': 'Start the run again; the scores already computed are kept and reused from the cache.',
+    # --- comparing runs (compare/*), parity (parity.py)
+    'err.compare.too_few_runs': 'Comparison needs at least {least} run(s); got {n}.',
+    'err.compare.too_few_runs.fix': 'Rerank the candidate set with another instruction or backend first, then compare.',
+    'err.compare.several_queries': 'A rank table compares runs of one query, but these runs belong to {n} '
+                                   'different queries.',
+    'err.compare.several_queries.fix': 'Pick one query first, e.g. group_runs(runs).for_query(query_id).',
+    'err.compare.baseline_not_compared': "Baseline run '{baseline}' is not among the compared runs.",
+    'err.compare.baseline_not_compared.fix': 'Pick one of: {labels}.',
+    'err.compare.baseline_out_of_range': 'Baseline run number {baseline} is out of range.',
+    'err.compare.baseline_out_of_range.fix': 'Pick a number from 0 to {last}.',
+    'err.compare.baseline_not_in_session': "Baseline run '{baseline}' is not in this session.",
+    'err.compare.baseline_not_in_session.fix': 'Pick one of: {labels}.',
+    'err.compare.no_relevant_labels': 'No compared query has a document labelled relevant, so ranking metrics '
+                                      'are undefined.',
+    'err.compare.no_relevant_labels.fix': 'Label at least one document per query as 1 (partly relevant) or 2 '
+                                          "(relevant), or import TREC qrels whose query ids match the runs' query ids.",
+    'err.compare.bad_shift_threshold': 'The rank-shift threshold must be at least 1 (got {k}).',
+    'err.compare.bad_shift_threshold.fix': 'Use e.g. 3: rows where a run moves a document 3 or more places are '
+                                           'highlighted.',
+    'err.compare.run_without_metrics': "Run '{run}' has no metrics to compare.",
+    'err.compare.run_without_metrics.fix': 'Pick one of: {labels} (runs need labelled queries).',
+    'err.parity.no_common_pairs': 'The two score sets have no (query, document) pair in common.',
+    'err.parity.no_common_pairs.fix': 'Score the same candidate set with both backends.',
+    # --- workbench doctor (doctor.py): check names, details and fixes (the app's sidebar shows them)
+    'doctor.name.gpu_memory': 'gpu memory',
+    'doctor.name.tesseract_languages': 'tesseract languages',
+    'doctor.name.model': 'model',
+    'doctor.name.app_port': 'app port',
+    'doctor.name.smoke_test': 'scoring smoke test',
+    'doctor.install.fix': '{pip}',
+    'doctor.python.fix': 'Use Python 3.10 or newer (./run_workbench.sh setup).',
+    'doctor.torch.missing': 'torch is not installed ({error}): only BM25 and the library work',
+    'doctor.torch.missing.fix': 'For the Qwen-VL reranker: {pip}',
+    'doctor.torch.broken': 'torch cannot be imported: {error}',
+    'doctor.torch.broken.fix': "Install the Qwen-VL extra: {pip} (in a checkout: "
+                               "PIP_CONSTRAINT=constraints.txt pip install -e '.[all]')",
+    'doctor.transformers.broken': 'transformers cannot be imported: {error}',
+    'doctor.cuda.no_torch': 'torch is not installed, CUDA not checked',
+    'doctor.cuda.torch_broken': 'torch missing, CUDA not checked',
+    'doctor.cuda.torch_broken.fix': 'Install torch first.',
+    'doctor.cuda.no_gpu': 'no CUDA GPU visible; the Qwen-VL backend runs on CPU (fine for the tiny model, '
+                          'far too slow for the 7B Lychee weights)',
+    'doctor.cuda.no_gpu.fix': 'Run on a machine with an NVIDIA GPU (>= 16 GB), a CUDA build of torch and a '
+                              'working driver (`nvidia-smi`).',
+    'doctor.cuda.ok': '{n} GPU(s); GPU 0: {name}, CUDA {cuda}',
+    'doctor.gpu_memory.detail': '{gb} GB on GPU 0 (Lychee-rerank-mm 7B in bf16 needs about {need} GB)',
+    'doctor.gpu_memory.fix': 'Use a GPU with >= 16 GB, or lower max_pixels/batch size and expect out-of-memory '
+                             'retries.',
+    'doctor.bf16.ok': 'bfloat16 supported',
+    'doctor.bf16.missing': 'this GPU has no bfloat16',
+    'doctor.bf16.fix': 'Use --dtype float16 (slightly different scores).',
+    'doctor.flash_attn.ok': 'flash-attn installed: attention uses flash_attention_2 on CUDA',
+    'doctor.flash_attn.missing': 'flash-attn not installed: attention uses sdpa (correct, a bit slower and more '
+                                 'memory on long image inputs)',
+    'doctor.flash_attn.fix': 'On a CUDA machine: pip install flash-attn --no-build-isolation',
+    'doctor.tesseract.missing': 'tesseract binary not found (OCR is unavailable)',
+    'doctor.tesseract.missing.fix': 'sudo apt-get install -y tesseract-ocr tesseract-ocr-chi-sim',
+    'doctor.tesseract.no_pytesseract': 'the Python package pytesseract is not installed (OCR is unavailable)',
+    'doctor.tesseract.broken': 'tesseract at {exe} does not run: {error}',
+    'doctor.tesseract.broken.fix': 'Reinstall: sudo apt-get install --reinstall tesseract-ocr',
+    'doctor.tesseract.ok': 'tesseract {version} at {exe}',
+    'doctor.tesseract_languages.installed': 'installed: {langs}',
+    'doctor.tesseract_languages.none': 'installed: none',
+    'doctor.tesseract_languages.fix': 'sudo apt-get install -y {packages}',
+    'doctor.model.not_set': 'WORKBENCH_MODEL is not set: only the lexical (BM25) backend and test checkpoints '
+                            'can be used',
+    'doctor.model.not_set.fix': 'huggingface-cli download {model_id} --local-dir /models/lychee-rerank-mm (on a '
+                                'machine with hub access), then export WORKBENCH_MODEL=/models/lychee-rerank-mm',
+    'doctor.model.ok': '{path}: config.json + {n} safetensors file(s), {size} GB',
+    'doctor.model.no_weights': '{path} has a config.json but no *.safetensors weights',
+    'doctor.model.no_weights.fix': 'Finish the download (huggingface-cli download … --local-dir) into that folder.',
+    'doctor.model.no_config': 'WORKBENCH_MODEL={path} has no config.json',
+    'doctor.model.no_config.fix': 'Point WORKBENCH_MODEL at the folder that holds config.json and the weights.',
+    'doctor.model.missing': 'WORKBENCH_MODEL={path} does not exist on this machine',
+    'doctor.model.missing.fix': 'Download {model_id} (huggingface-cli download … --local-dir DIR) and set '
+                                'WORKBENCH_MODEL=DIR.',
+    'doctor.port.free': 'port {port} is free',
+    'doctor.port.busy': 'port {port} is in use (another Streamlit app?)',
+    'doctor.port.busy.fix': 'Stop the other app, or start with `streamlit run app.py --server.port {next}`.',
+    'doctor.smoke.skipped': 'skipped: torch is not installed',
+    'doctor.smoke.detail': 'tiny checkpoint on {device} ({dtype}, {attn}): scores {scores} in {secs}s',
+    'doctor.smoke.bad_scores.fix': 'Scores out of (0, 1): report this as a bug.',
+    'doctor.smoke.failed.fix': 'Reinstall the environment: ./run_workbench.sh setup',
+    # --- optional packages (extras.require; the callers in compare/ name their purpose by code)
+    'err.backend.package_missing': "The Python package '{missing}' is not installed; it is needed for {purpose}.",
+    'err.backend.package_missing.fix': _ENGINE_PACKAGE_FIX,
+    'err.compare.needs_package': "The Python package '{missing}' is not installed; it is needed for comparing runs.",
+    'err.compare.needs_package.fix': _ENGINE_PACKAGE_FIX,
+    'err.compare.metrics_need_package': "The Python package '{missing}' is not installed; it is needed for ranking "
+                                        'metrics (NDCG, MRR, P@k, Recall@k, MAP).',
+    'err.compare.metrics_need_package.fix': _ENGINE_PACKAGE_FIX,
+    # --- test checkpoints (rerank/tiny.py: `workbench tiny-checkpoint`)
+    'err.tiny.unknown_family': "Unknown model family '{family}'.",
+    'err.tiny.unknown_family.fix': 'Use --family qwen2.5-vl (Lychee-rerank-mm) or --family qwen3-vl (Qwen3-VL-Reranker).',
+    'err.tiny.unknown_size': "Unknown tiny-checkpoint size '{size}'.",
+    'err.tiny.unknown_size.fix': 'Use --size tiny or --size small.',
+    'err.tiny.unknown_layout': "Unknown checkpoint layout '{layout}'.",
+    'err.tiny.unknown_layout.fix': 'Use --layout current or --layout v4.',
+    'err.tiny.qwen3_has_no_windows': 'vision_depth / fullatt_block_indexes / window_size shape the Qwen2.5-VL '
+                                     'window-attention tower; Qwen3-VL has no windows.',
+    'err.tiny.qwen3_has_no_windows.fix': 'Leave them out for --family qwen3-vl.',
+    'err.tiny.bad_tower': 'Vision tower layout depth={depth}, full attention at {full}, window {window} px is '
+                          'not possible.',
+    'err.tiny.bad_tower.fix': 'Use a depth >= 1, full-attention block numbers below the depth and a window of at '
+                              'least 28 px (e.g. depth 32, blocks 7,15,23,31, window 112).',
+    'err.tiny.v4_is_qwen25_only': 'The v4 layout exists only for Qwen2.5-VL checkpoints (the published Lychee '
+                                  'files); Qwen3-VL needs transformers 4.57+ and its current layout.',
+    'err.tiny.v4_is_qwen25_only.fix': 'Drop --layout v4, or use --family qwen2.5-vl.',
 })

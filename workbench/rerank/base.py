@@ -110,26 +110,21 @@ def as_query(query: QueryLike) -> Query:
     if isinstance(query, Mapping):
         extra = set(query) - _QUERY_KEYS
         if extra:
-            raise InputError(f"The query has unknown field(s): {', '.join(sorted(extra))}.",
-                             "Give the query as a string, or a dict with 'text' and/or 'image' "
-                             "(a file path), optionally 'id'.")
+            raise InputError.coded("rank.query_unknown_fields", {"fields": ", ".join(sorted(extra))})
         q = Query(id=str(query.get("id") or "q"), text=str(query.get("text") or ""),
                   image=(str(query["image"]) if query.get("image") else None),
                   image_hash=query.get("image_hash"))
         if not q.text and not q.image:
-            raise InputError("The query has neither text nor an image.",
-                             "Give the query a 'text', an 'image' (a file path), or both.")
+            raise InputError.coded("rank.query_empty")
         return q
-    raise InputError(f"The query is a {type(query).__name__}; a reranker cannot read it.",
-                     "Give the query as a string, a dict with 'text' and/or 'image', or a Query.")
+    raise InputError.coded("rank.query_bad_type", {"type": type(query).__name__})
 
 
 def as_documents(docs: Iterable[DocLike]) -> list[Document]:
     """`Document`s from strs, dicts with `text` and/or `image`, or Documents. Missing ids
     become "0", "1", … (their position); ids must be unique."""
     if isinstance(docs, (str, bytes, Mapping, Document)):
-        raise InputError("The documents must be a list, even for one document.",
-                         'Wrap it in a list: rank(query, ["one document"]).')
+        raise InputError.coded("rank.documents_not_list")
     out: list[Document] = []
     for i, d in enumerate(docs):
         if isinstance(d, Document):
@@ -139,22 +134,18 @@ def as_documents(docs: Iterable[DocLike]) -> list[Document]:
         elif isinstance(d, Mapping):
             extra = set(d) - _DOC_KEYS
             if extra:
-                raise InputError(f"Document {i} has unknown field(s): {', '.join(sorted(extra))}.",
-                                 "Give each document as a string, or a dict with 'text' and/or "
-                                 "'image' (a file path), optionally 'id' and 'metadata'.")
+                raise InputError.coded("rank.document_unknown_fields", {
+                    "i": i, "fields": ", ".join(sorted(extra))})
             out.append(Document(id=str(d.get("id") if d.get("id") is not None else i),
                                 text=str(d.get("text") or ""),
                                 image=(str(d["image"]) if d.get("image") else None),
                                 **{k: d[k] for k in _DOC_KEYS - {"id", "text", "image"} if k in d}))
         else:
-            raise InputError(f"Document {i} is a {type(d).__name__}; a reranker cannot read it.",
-                             "Give each document as a string, a dict with 'text' and/or 'image', "
-                             "or a Document.")
+            raise InputError.coded("rank.document_bad_type", {"i": i, "type": type(d).__name__})
     seen: set[str] = set()
     for d in out:
         if d.id in seen:
-            raise InputError(f"Two documents share the id '{d.id}'.",
-                             "Give every document a unique id, or leave the ids out.")
+            raise InputError.coded("rank.duplicate_document_id", {"id": d.id})
         seen.add(d.id)
     return out
 
@@ -363,9 +354,8 @@ class Reranker(ABC):
         t_score = time.perf_counter()
         if missing:
             if cancel is not None and cancel.is_set():
-                raise Cancelled(f"Cancelled before scoring: {done} of {total} documents scored.",
-                                "Start the run again; scores already computed are cached.",
-                                done=done, total=total)
+                raise Cancelled.coded("rank.cancelled_before_scoring", {"done": done, "total": total},
+                                      done=done, total=total)
             self._prepare(instruction, query, docs)
             t_plan = time.perf_counter()
             costs = self._costs(instruction, query, [docs[i] for i in missing])
@@ -391,9 +381,8 @@ class Reranker(ABC):
                     if progress:
                         progress(done, total)
                     if cancel is not None and cancel.is_set() and done < total:
-                        raise Cancelled(f"Cancelled after {done} of {total} documents.",
-                                        "Start the run again; the scores already computed are kept "
-                                        "and reused from the cache.", done=done, total=total)
+                        raise Cancelled.coded("rank.cancelled", {"done": done, "total": total},
+                                              done=done, total=total)
             finally:
                 close = getattr(stream, "close", None)
                 if close is not None:

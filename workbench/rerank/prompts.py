@@ -169,14 +169,12 @@ def get_format(name: "str | PromptFormat | None", family: str | None = None) -> 
     else:
         key = str(name).strip().lower()
         if key not in PRESETS:
-            raise InputError(f"'{name}' is not a prompt format.",
-                             f"Choose one of: {', '.join(PRESETS)}.")
+            raise InputError.coded("prompt.unknown_format", {"name": name, "names": ", ".join(PRESETS)})
         fmt = PRESETS[key]
     if family is not None and fmt.family != family:
         fits = ", ".join(n for n, f in PRESETS.items() if f.family == family)
-        raise InputError(
-            f"The prompt format '{fmt.name}' is made for {fmt.family} checkpoints, but this model is "
-            f"{family}.", f"Choose a format for this model: {fits}.")
+        raise InputError.coded("prompt.wrong_family", {
+            "name": fmt.name, "format_family": fmt.family, "family": family, "fits": fits})
     return fmt
 
 

@@ -46,8 +46,8 @@ def canonical_name(name: str) -> str:
     key = (name or "").strip().lower()
     key = ALIASES.get(key, key)
     if key not in BACKENDS:
-        raise InputError(f"Unknown reranker backend '{name}'.",
-                         f"Use one of: {', '.join(sorted(BACKENDS) + sorted(ALIASES))}.")
+        raise InputError.coded("backend.unknown", {
+            "name": name, "names": ", ".join(sorted(BACKENDS) + sorted(ALIASES))})
     return key
 
 
@@ -70,16 +70,13 @@ def resolve(name: str, opts: dict) -> tuple[str, dict]:
     if key.lower().startswith(("http://", "https://")):
         return "remote", {**opts, "urls": key}   # a server URL (commas: replicas)
     if not key:
-        raise InputError("No reranker was named.",
-                         "Give 'bm25', or the folder of a Lychee-rerank-mm / Qwen3-VL-Reranker "
-                         "checkpoint.")
+        raise InputError.coded("model.none_named")
     from pathlib import Path
 
     if Path(key).expanduser().exists() or "/" in key or "\\" in key or key.startswith((".", "~")):
         return "qwen-vl", {**opts, "model_path": key}   # a folder or hub id: checked on loading
-    raise InputError(f"'{key}' is neither a reranker backend nor a model folder.",
-                     f"Use one of: {', '.join(sorted(BACKENDS) + sorted(ALIASES))}, or the folder "
-                     "of a Lychee-rerank-mm / Qwen3-VL-Reranker checkpoint.")
+    raise InputError.coded("model.not_backend_or_folder", {
+        "key": key, "names": ", ".join(sorted(BACKENDS) + sorted(ALIASES))})
 
 
 def get_reranker(name: str, **opts) -> Reranker:
@@ -89,12 +86,13 @@ def get_reranker(name: str, **opts) -> Reranker:
     spec = BACKENDS[key]
     missing = missing_requirements(key)
     if missing:
-        raise BackendUnavailable(
-            f"The '{key}' backend needs {', '.join(missing)}, which is not installed.", spec.pip)
+        raise BackendUnavailable.coded("backend.missing_packages", {
+            "key": key, "packages": ", ".join(missing), "pip": spec.pip})
     try:
         module = importlib.import_module(spec.module, __package__)
     except ImportError as exc:
-        raise BackendUnavailable(f"The '{key}' backend could not be imported ({exc}).", spec.pip) from None
+        raise BackendUnavailable.coded("backend.import_failed", {
+            "key": key, "detail": str(exc), "pip": spec.pip}) from None
     cls = getattr(module, spec.cls)
     opts = {k: v for k, v in opts.items() if v is not None}
     return cls(**opts)

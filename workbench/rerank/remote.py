@@ -90,8 +90,7 @@ def parse_urls(urls: str | list[str] | tuple[str, ...]) -> list[str]:
             if not url:
                 continue
             if not is_remote(url):
-                raise InputError(f"'{url}' is not a server URL.",
-                                 "Give it as http://HOST:PORT/v1, e.g. --model http://127.0.0.1:8000/v1.")
+                raise InputError.coded("remote.not_a_url", {"url": url})
             for suffix in ("/chat/completions", "/rerank", "/models"):
                 if url.endswith(suffix):
                     url = url[: -len(suffix)]
@@ -100,7 +99,7 @@ def parse_urls(urls: str | list[str] | tuple[str, ...]) -> list[str]:
             if url not in out:
                 out.append(url)
     if not out:
-        raise InputError("No server URL was given.", "Give one as --model http://HOST:PORT/v1.")
+        raise InputError.coded("remote.no_url")
     return out
 
 
@@ -146,33 +145,22 @@ def _server_message(resp) -> str:
 def _check_response(resp, url: str, what: str) -> Any:
     """JSON of a 2xx answer; a RemoteError with the fix for every other one."""
     if resp.status_code in (401, 403):
-        raise RemoteError(
-            f"The server at {url} refused the request ({resp.status_code}: {_server_message(resp)[:200]}).",
-            f"Put the server's API key in the environment variable {API_KEY_ENV} (e.g. "
-            f"`export {API_KEY_ENV}=...`, the key the server was started with via --api-key), "
-            "or type it in the API key field.")
+        raise RemoteError.coded("remote.refused", {
+            "url": url, "status": resp.status_code, "detail": _server_message(resp)[:200], "env": API_KEY_ENV})
     if _looks_html(resp):
-        raise RemoteError(
-            f"{url} answered {what} with an HTML page (HTTP {resp.status_code}), not the JSON of an "
-            "OpenAI-compatible API: the URL points at a web page or a proxy, not at the engine.",
-            "Give the engine's API base, e.g. http://HOST:8000/v1 (vLLM, SGLang or `workbench serve`), and "
-            "check that no proxy or login page sits in front of it.")
+        raise RemoteError.coded("remote.html_page", {"url": url, "what": what, "status": resp.status_code})
     if resp.status_code >= 400:
-        raise RemoteError(f"{url} answered {what} with HTTP {resp.status_code}: {_server_message(resp)}",
-                          "Check the server's log; see the message above for the cause.")
+        raise RemoteError.coded("remote.http_error", {
+            "url": url, "what": what, "status": resp.status_code, "detail": _server_message(resp)})
     try:
         return resp.json()
     except ValueError:
-        raise RemoteError(f"{url} answered {what} with something that is not JSON: {resp.text[:200]!r}",
-                          "Give the engine's API base, e.g. http://HOST:8000/v1.") from None
+        raise RemoteError.coded("remote.not_json", {"url": url, "what": what, "body": repr(resp.text[:200])}) from None
 
 
 def _unreachable(url: str, exc: Exception) -> RemoteError:
-    return RemoteError(
-        f"The server at {url} cannot be reached ({type(exc).__name__}: {exc}).",
-        "Check the URL and port, that the server is running and reachable from here (firewall, "
-        f"VPN). Start one with e.g.: {vllm_command('chat')}  (the CPU build: python -m "
-        "vllm.entrypoints.openai.api_server --model DIR ...)")
+    return RemoteError.coded("remote.unreachable", {
+        "url": url, "error": f"{type(exc).__name__}: {exc}", "command": vllm_command("chat")})
 
 
 # ----------------------------------------------------------------------------- images
@@ -187,8 +175,7 @@ def image_data_url(path: str, *, min_pixels: int, max_pixels: int, patch: int) -
     try:
         st = p.stat()
     except OSError:
-        raise ImageError(f"The image '{path}' does not exist.",
-                         "Re-import the set with its images, or fix the image path.") from None
+        raise ImageError.coded("rank.image_file_missing", {"path": path}) from None
     key = (str(p.resolve()), st.st_size, st.st_mtime_ns, min_pixels, max_pixels, patch)
     with _IMAGE_LOCK:
         hit = _IMAGE_CACHE.get(key)
@@ -238,8 +225,7 @@ def _client(timeout: float):
     try:
         import httpx
     except ImportError:  # pragma: no cover
-        raise BackendUnavailable("The remote backend needs httpx, which is not installed.",
-                                 "pip install 'lychee-workbench[serve]'  (httpx)") from None
+        raise BackendUnavailable.coded("backend.no_httpx") from None
     return httpx.Client(timeout=timeout)
 
 
@@ -251,13 +237,11 @@ def _get_models(client, base: str, api_key: str | None) -> tuple[list[str], dict
     except httpx.HTTPError as exc:
         raise _unreachable(base, exc) from None
     if resp.status_code == 404 and not _looks_html(resp):
-        raise RemoteError(f"{base}/models does not exist (HTTP 404): {base} is not an OpenAI-compatible "
-                          "API base.", "Give the engine's API base, ending in /v1, e.g. http://HOST:8000/v1.")
+        raise RemoteError.coded("remote.no_models_route", {"base": base})
     body = _check_response(resp, base, "GET /models")
     data = body.get("data") if isinstance(body, dict) else None
     if not isinstance(data, list):
-        raise RemoteError(f"{base}/models answered without a model list: {str(body)[:200]}",
-                          "Give the engine's API base, ending in /v1, e.g. http://HOST:8000/v1.")
+        raise RemoteError.coded("remote.no_model_list", {"base": base, "body": str(body)[:200]})
     ids = [str(m.get("id")) for m in data if isinstance(m, dict) and m.get("id")]
     meta = {str(m.get("id")): m for m in data if isinstance(m, dict)}
     return ids, meta
@@ -293,21 +277,26 @@ def _local_token_ids(tokenizer: str) -> tuple[int, int]:
 
         tok = AutoTokenizer.from_pretrained(tokenizer)
     except Exception as exc:  # noqa: BLE001 - any loading failure is the analyst's path
-        raise RemoteError(f"The tokenizer '{tokenizer}' could not be loaded ({str(exc).splitlines()[0][:200]}).",
-                          "Give --tokenizer the model folder (or hub id) the server serves.") from None
+        raise RemoteError.coded("remote.tokenizer_failed", {
+            "tokenizer": tokenizer, "detail": str(exc).splitlines()[0][:200]}) from None
     ids = {w: tok.encode(w, add_special_tokens=False) for w in ("no", "yes")}
-    _check_single(ids, f"the tokenizer '{tokenizer}'")
+    _check_single(ids, tokenizer=tokenizer)
     return ids["no"][0], ids["yes"][0]
 
 
-def _check_single(ids: dict[str, list[int]], where: str) -> None:
+def _check_single(ids: dict[str, list[int]], where: str = "", *, tokenizer: str | None = None,
+                  base: str | None = None, model: str | None = None) -> None:
+    """RemoteError when "no" or "yes" is not one token: of a local `tokenizer`, of the server
+    at `base` serving `model`, or of what `where` names."""
     bad = [w for w, t in ids.items() if len(t) != 1]
-    if bad:
-        raise RemoteError(
-            f"{where} splits {' and '.join(repr(w) for w in bad)} into several tokens: the model is not a "
-            "yes/no reranker (Lychee-rerank-mm, Qwen3-VL-Reranker).",
-            "Serve a yes/no reranker checkpoint (e.g. vLLM with the Lychee-rerank-mm folder), or point the "
-            "workbench at the right server.")
+    if not bad:
+        return
+    words = " and ".join(repr(w) for w in bad)
+    if tokenizer is not None:
+        raise RemoteError.coded("remote.tokenizer_not_yes_no", {"tokenizer": tokenizer, "words": words})
+    if base is not None:
+        raise RemoteError.coded("remote.server_not_yes_no", {"base": base, "model": model, "words": words})
+    raise RemoteError.coded("remote.not_yes_no", {"where": where, "words": words})
 
 
 def _chat_probe_body(model: str, no_id: int | None, yes_id: int | None, top: int = 2) -> dict:
@@ -372,37 +361,30 @@ def connect(urls: str | list[str], api_key: str | None = None, *, model: str | N
     urls = parse_urls(urls)
     api_key = api_key if api_key is not None else (os.environ.get(API_KEY_ENV) or None)
     if protocol not in ("auto",) + PROTOCOLS:
-        raise InputError(f"Unknown protocol '{protocol}'.", "Use --protocol chat or --protocol rerank "
-                                                            "(or leave it out to detect it).")
+        raise InputError.coded("remote.unknown_protocol", {"protocol": protocol})
     with _client(timeout) as client:
         all_models: list[list[str]] = []
         metas: dict[str, dict] = {}
         for base in urls:
             ids, meta = _get_models(client, base, api_key)
             if not ids:
-                raise RemoteError(f"{base} serves no model.", "Start the server with the reranker model.")
+                raise RemoteError.coded("remote.no_model", {"base": base})
             all_models.append(ids)
             metas.update(meta)
         models = all_models[0]
         if model:
             for base, ids in zip(urls, all_models):
                 if model not in ids:
-                    raise RemoteError(
-                        f"The server at {base} does not serve a model named '{model}'; it serves: "
-                        f"{', '.join(ids)}.",
-                        f"Use one of those names (--served-model {ids[0]}), or start the server with "
-                        f"--served-model-name {model}.")
+                    raise RemoteError.coded("remote.wrong_model", {
+                        "base": base, "model": model, "models": ", ".join(ids), "first": ids[0]})
             chosen = model
         else:
             common = [m for m in models if all(m in ids for ids in all_models)]
             if not common:
-                raise RemoteError(
-                    "The replicas serve different models: " + "; ".join(
-                        f"{b}: {', '.join(ids)}" for b, ids in zip(urls, all_models)) + ".",
-                    "Replicas must serve the same model under the same name (--served-model-name).")
+                raise RemoteError.coded("remote.replicas_differ", {"replicas": "; ".join(
+                    f"{b}: {', '.join(ids)}" for b, ids in zip(urls, all_models))})
             if len(common) > 1:
-                raise RemoteError(f"The server serves several models ({', '.join(common)}); which one is the "
-                                  "reranker?", f"Name it with --served-model {common[0]}.")
+                raise RemoteError.coded("remote.several_models", {"models": ", ".join(common), "first": common[0]})
             chosen = common[0]
         info = ServerInfo(urls=urls, models=models, model=chosen, protocol=protocol)
         mlen = metas.get(chosen, {}).get("max_model_len")
@@ -413,7 +395,7 @@ def connect(urls: str | list[str], api_key: str | None = None, *, model: str | N
         if protocol in ("auto", "chat"):
             got = {w: _tokenize(client, base, chosen, api_key, w) for w in ("no", "yes")}
             if all(v is not None for v in got.values()):
-                _check_single(got, f"The server's tokenizer ({base}, model '{chosen}')")
+                _check_single(got, base=base, model=chosen)
                 no_id, yes_id = got["no"][0], got["yes"][0]
                 info.token_ids_source = "server"
             elif tokenizer:
@@ -422,9 +404,8 @@ def connect(urls: str | list[str], api_key: str | None = None, *, model: str | N
         if tokenizer and info.token_ids_source != "tokenizer" and protocol in ("auto", "chat"):
             lno, lyes = _local_token_ids(tokenizer)
             if no_id is not None and (lno, lyes) != (no_id, yes_id):
-                raise RemoteError(f"--tokenizer '{tokenizer}' gives yes/no ids {lyes}/{lno}, the server "
-                                  f"{yes_id}/{no_id}: it is not the served model's tokenizer.",
-                                  "Give --tokenizer the folder of the model the server serves, or leave it out.")
+                raise RemoteError.coded("remote.tokenizer_mismatch", {
+                    "tokenizer": tokenizer, "lyes": lyes, "lno": lno, "yes": yes_id, "no": no_id})
         info.no_id, info.yes_id = no_id, yes_id
 
         if protocol in ("auto", "rerank"):
@@ -433,24 +414,16 @@ def connect(urls: str | list[str], api_key: str | None = None, *, model: str | N
                 info.protocol = "rerank"
                 return info
             if protocol == "rerank":
-                raise RemoteError(
-                    f"The server at {base} (model '{chosen}') does not answer /v1/rerank ({why}).",
-                    "Start vLLM with the pooling runner for a yes/no reranker, e.g.: "
-                    f"{vllm_command('rerank')}  - or use --protocol chat with a generate server.")
+                raise RemoteError.coded("remote.no_rerank_route", {
+                    "base": base, "model": chosen, "why": why, "command": vllm_command("rerank")})
         mode, why = _chat_probe(client, base, chosen, api_key, no_id, yes_id)
         if mode is None:
             if protocol == "chat" or "logprobs" in why:
-                raise RemoteError(
-                    f"The server at {base} (model '{chosen}') gives no yes/no log-probabilities on "
-                    f"/v1/chat/completions ({why}).",
-                    "Serve the reranker as a generate model with logprobs enabled (vLLM: "
-                    f"{vllm_command('chat')}; do not pass --max-logprobs 0), or use --protocol rerank "
-                    "with a pooling server.")
-            raise RemoteError(
-                f"The model '{chosen}' at {base} answers neither /v1/rerank nor /v1/chat/completions with "
-                f"scores (rerank: {why}). It does not look like a yes/no reranker being served.",
-                f"Serve Lychee-rerank-mm / Qwen3-VL-Reranker with vLLM: for the chat protocol "
-                f"`{vllm_command('chat')}`, for /v1/rerank `{vllm_command('rerank')}`.")
+                raise RemoteError.coded("remote.no_logprobs", {
+                    "base": base, "model": chosen, "why": why, "command": vllm_command("chat")})
+            raise RemoteError.coded("remote.not_a_reranker", {
+                "base": base, "model": chosen, "why": why, "chat_command": vllm_command("chat"),
+                "rerank_command": vllm_command("rerank")})
         info.protocol = "chat"
         info.logprob_mode = mode
         if mode == "top_logprobs":
@@ -488,10 +461,8 @@ def parse_chat_scores(body: dict, info: ServerInfo) -> float:
         content = body["choices"][0]["logprobs"]["content"]
         top = content[0]["top_logprobs"]
     except (KeyError, IndexError, TypeError):
-        raise RemoteError(
-            f"The server's chat answer carries no logprobs (model '{info.model}').",
-            f"Serve the model with logprobs enabled (vLLM: {vllm_command('chat')}), or use --protocol "
-            "rerank with a pooling server.") from None
+        raise RemoteError.coded("remote.answer_no_logprobs", {
+            "model": info.model, "command": vllm_command("chat")}) from None
     if info.logprob_mode == "token_ids" and info.no_id is not None:
         pair = _pick_by_id(top, info.no_id, info.yes_id)
         if pair is None and len(top) >= 2 and all(e.get("token") in ("no", "yes") for e in top[:2]):
@@ -501,11 +472,7 @@ def parse_chat_scores(body: dict, info: ServerInfo) -> float:
     pair = _pick_by_text(top)
     if pair is None:
         have = ", ".join(repr(e.get("token")) for e in top[:20])
-        raise RemoteError(
-            f"'yes' or 'no' is not among the server's top {len(top)} logprobs ({have}), so P(yes) cannot "
-            "be computed exactly.",
-            "Use vLLM (its logprob_token_ids returns exactly the yes/no logprobs; give --tokenizer if the "
-            "server has no /tokenize), or use --protocol rerank with a pooling server.")
+        raise RemoteError.coded("remote.yes_no_not_in_top", {"n": len(top), "tokens": have})
     return p_yes(*pair)
 
 
@@ -525,8 +492,7 @@ def parse_rerank_scores(body: Any, n: int) -> list[float]:
     SGLang's bare list)."""
     items = body.get("results", body.get("data")) if isinstance(body, dict) else body
     if not isinstance(items, list):
-        raise RemoteError(f"The /v1/rerank answer has no results: {str(body)[:200]}",
-                          "Check that the server runs a reranker (vLLM: --runner pooling).")
+        raise RemoteError.coded("remote.rerank_no_results", {"body": str(body)[:200]})
     out: list[float | None] = [None] * n
     for item in items:
         idx = int(item.get("index", -1))
@@ -534,8 +500,7 @@ def parse_rerank_scores(body: Any, n: int) -> list[float]:
         if 0 <= idx < n and score is not None:
             out[idx] = float(score)
     if any(s is None for s in out):
-        raise RemoteError(f"The /v1/rerank answer scored {sum(s is not None for s in out)} of {n} documents.",
-                          "Do not set top_n on the server side; check the server's log.")
+        raise RemoteError.coded("remote.rerank_incomplete", {"scored": sum(s is not None for s in out), "n": n})
     return [float(s) for s in out]  # type: ignore[arg-type]
 
 
@@ -712,11 +677,8 @@ class RemoteReranker(Reranker):
             while True:
                 live = [e for e in self.endpoints if not e.out]
                 if not live:
-                    raise _Fatal(RemoteError(
-                        "Every replica failed and was taken out of rotation: " + "; ".join(
-                            f"{e.base} ({e.last_error})" for e in self.endpoints) + ".",
-                        "Check that the servers are running (their logs say why they fail), then run "
-                        "again: the pairs already scored are kept and not sent again."))
+                    raise _Fatal(RemoteError.coded("remote.all_replicas_out", {"replicas": "; ".join(
+                        f"{e.base} ({e.last_error})" for e in self.endpoints)}))
                 pool = [e for e in live if e.base not in exclude] or live
                 free = [e for e in pool if e.outstanding < self.max_inflight]
                 if free:
@@ -730,8 +692,11 @@ class RemoteReranker(Reranker):
             ep.outstanding -= 1
             cond.notify_all()
 
-    async def _send(self, cond, path: str, body: dict, n_pairs: int, what: str) -> Any:
-        """POST to the least busy live replica with retries; the decoded JSON answer."""
+    async def _send(self, cond, path: str, body: dict, n_pairs: int, docs: list[Document]) -> Any:
+        """POST to the least busy live replica with retries; the decoded JSON answer. `docs`
+        are the documents of the request (named in the errors: one for chat, a range for /rerank)."""
+        one = path == "/chat/completions"
+        what = f"Document '{docs[0].id}'" if one else f"Documents '{docs[0].id}'..'{docs[-1].id}'"
         import httpx
 
         client = await self._get_client()
@@ -751,10 +716,11 @@ class RemoteReranker(Reranker):
                         data = _check_response(resp, ep.base, what)
                     except RemoteError as err:
                         if resp.status_code == 400 and "context length" in str(err).lower():
-                            raise _Fatal(RemoteError(
-                                f"{what} is longer than the server's context ({_server_message(resp)[:300]}).",
-                                "Start the server with a larger --max-model-len, or lower max_pixels / "
-                                "shorten the document text.")) from None
+                            detail = _server_message(resp)[:300]
+                            raise _Fatal(RemoteError.coded("remote.doc_too_long", {
+                                "doc": docs[0].id, "detail": detail}) if one else RemoteError.coded(
+                                "remote.docs_too_long", {"first": docs[0].id, "last": docs[-1].id,
+                                                         "detail": detail})) from None
                         raise _Fatal(err) from None
                     ep.fail_streak = 0
                     ep.served += n_pairs
@@ -779,10 +745,10 @@ class RemoteReranker(Reranker):
             if len(tried) >= len(self.endpoints):
                 tried = set()
             if attempt > self.retries:
-                raise _Fatal(RemoteError(
-                    f"{what} failed {attempt} times (last: {retry_reason} on {ep.base}).",
-                    "Check the servers' logs and that they are running, then run again: the pairs "
-                    "already scored are kept and not sent again."))
+                params = {"attempts": attempt, "reason": retry_reason, "base": ep.base}
+                raise _Fatal(RemoteError.coded("remote.doc_retries_exhausted", {"doc": docs[0].id, **params})
+                             if one else RemoteError.coded("remote.docs_retries_exhausted", {
+                                 "first": docs[0].id, "last": docs[-1].id, **params}))
             await asyncio.sleep(min(8.0, 0.25 * 2 ** min(attempt, 6)) * (0.5 + random.random()))
 
     async def _run_all(self, instruction: str, query: Query, docs: list[Document], positions: list[int],
@@ -794,14 +760,13 @@ class RemoteReranker(Reranker):
         async def chat_one(i: int) -> None:
             doc = docs[i]
             body = await asyncio.to_thread(self.chat_body, instruction, query, doc)
-            data = await self._send(cond, "/chat/completions", body, 1, f"Document '{doc.id}'")
+            data = await self._send(cond, "/chat/completions", body, 1, [doc])
             out.put(([i], [parse_chat_scores(data, self.info)]))
 
         async def rerank_chunk(idx: list[int]) -> None:
             chunk = [docs[i] for i in idx]
             body = await asyncio.to_thread(self.rerank_body, instruction, query, chunk)
-            data = await self._send(cond, "/rerank", body, len(idx),
-                                    f"Documents '{chunk[0].id}'..'{chunk[-1].id}'")
+            data = await self._send(cond, "/rerank", body, len(idx), chunk)
             out.put((idx, parse_rerank_scores(data, len(idx))))
 
         # coroutines are created only when a slot is free (a cancelled run leaves none un-awaited)

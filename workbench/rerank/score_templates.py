@@ -32,8 +32,8 @@ def template_path(name: str) -> Path:
     file = TEMPLATES.get(key, key)
     path = TEMPLATE_DIR / file
     if not path.is_file():
-        raise InputError(f"No serving template named '{name}'.",
-                         f"Use one of: {', '.join(sorted(TEMPLATES))} (or {', '.join(sorted(TEMPLATES.values()))}).")
+        raise InputError.coded("prompt.no_serving_template", {
+            "name": name, "names": ", ".join(sorted(TEMPLATES)), "files": ", ".join(sorted(TEMPLATES.values()))})
     return path
 
 

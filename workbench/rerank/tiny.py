@@ -389,29 +389,21 @@ def build_tiny_checkpoint(directory: str | os.PathLike, size: str = "tiny",
     tower (defaults: the size's depth, full attention in the last block, 112-px windows);
     ``**REAL_TOWER`` gives the real 7B tower layout (32 blocks, full at 7/15/23/31)."""
     if family not in FAMILIES:
-        raise InputError(f"Unknown model family '{family}'.",
-                         "Use --family qwen2.5-vl (Lychee-rerank-mm) or --family qwen3-vl (Qwen3-VL-Reranker).")
+        raise InputError.coded("tiny.unknown_family", {"family": family})
     if size not in SIZES:
-        raise InputError(f"Unknown tiny-checkpoint size '{size}'.", "Use --size tiny or --size small.")
+        raise InputError.coded("tiny.unknown_size", {"size": size})
     if layout not in ("current", "v4"):
-        raise InputError(f"Unknown checkpoint layout '{layout}'.", "Use --layout current or --layout v4.")
+        raise InputError.coded("tiny.unknown_layout", {"layout": layout})
     tower_opts = vision_depth is not None or fullatt_block_indexes is not None or window_size != 112
     if family == "qwen3-vl" and tower_opts:
-        raise InputError("vision_depth / fullatt_block_indexes / window_size shape the Qwen2.5-VL "
-                         "window-attention tower; Qwen3-VL has no windows.",
-                         "Leave them out for --family qwen3-vl.")
+        raise InputError.coded("tiny.qwen3_has_no_windows")
     if tower_opts:
         depth = int(vision_depth if vision_depth is not None else SIZES[size]["v_depth"])
         full = list(fullatt_block_indexes) if fullatt_block_indexes is not None else [depth - 1]
         if depth < 1 or any(not 0 <= int(i) < depth for i in full) or int(window_size) < 28:
-            raise InputError(f"Vision tower layout depth={depth}, full attention at {full}, window "
-                             f"{window_size} px is not possible.",
-                             "Use a depth >= 1, full-attention block numbers below the depth and a "
-                             "window of at least 28 px (e.g. depth 32, blocks 7,15,23,31, window 112).")
+            raise InputError.coded("tiny.bad_tower", {"depth": depth, "full": full, "window": window_size})
     if family == "qwen3-vl" and layout != "current":
-        raise InputError("The v4 layout exists only for Qwen2.5-VL checkpoints (the published Lychee "
-                         "files); Qwen3-VL needs transformers 4.57+ and its current layout.",
-                         "Drop --layout v4, or use --family qwen2.5-vl.")
+        raise InputError.coded("tiny.v4_is_qwen25_only")
     from .compat import ensure_torchvision
 
     if family == "qwen3-vl":

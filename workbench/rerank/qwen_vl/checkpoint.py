@@ -27,17 +27,22 @@ def flash_attn_available() -> bool:
     return importlib.util.find_spec("flash_attn") is not None
 
 
-def missing_model_error(path: str | None = None, detail: str = "") -> ModelNotFound:
-    where = f"'{path}' could not be loaded" + (f" ({detail})" if detail else "") if path else \
-        "No Qwen-VL reranker model is configured"
-    return ModelNotFound(
-        f"{where}.",
-        "Download the weights on a machine with Hugging Face access: "
-        f"`huggingface-cli download {config.DEFAULT_MODEL_ID} --local-dir /models/lychee-rerank-mm`, "
-        "copy the folder here, then set WORKBENCH_MODEL=/models/lychee-rerank-mm (or pass --model PATH). "
-        "To try the workbench without the real weights, build a test model with "
-        "`workbench tiny-checkpoint DIR` and point WORKBENCH_MODEL at DIR.",
-    )
+def missing_model_error(path: str | None = None, detail: str = "", *, reason: str = "") -> ModelNotFound:
+    """The model cannot be loaded. `reason` names the case of a local path ("no_config",
+    "is_file", "no_folder"); else `detail` is the loader's own words."""
+    params = {"model_id": config.DEFAULT_MODEL_ID}
+    if not path:
+        return ModelNotFound.coded("model.not_configured", params)
+    params["path"] = path
+    if reason == "no_config":
+        return ModelNotFound.coded("model.no_config", params)
+    if reason == "is_file":
+        return ModelNotFound.coded("model.is_file", params)
+    if reason == "no_folder":
+        return ModelNotFound.coded("model.no_folder", params)
+    if detail:
+        return ModelNotFound.coded("model.load_failed", {**params, "detail": detail})
+    return ModelNotFound.coded("model.cannot_load", params)
 
 
 # Files a local checkpoint folder needs besides config.json: any one name of each group.
@@ -55,11 +60,8 @@ def check_checkpoint_files(folder: Path) -> None:
                if not any((folder / n).is_file() for n in names)
                and not (what == "weights" and any(folder.glob("*.safetensors")))]
     if missing:
-        raise ModelNotFound(
-            f"The model folder '{folder}' is incomplete: it has no {', no '.join(missing)}.",
-            "Copy the whole checkpoint folder (every file of the model's download, e.g. "
-            f"`huggingface-cli download {config.DEFAULT_MODEL_ID} --local-dir DIR` on a machine with "
-            "Hugging Face access), or point --model / WORKBENCH_MODEL at the complete folder.")
+        raise ModelNotFound.coded("model.incomplete", {
+            "folder": str(folder), "missing": ", no ".join(missing), "model_id": config.DEFAULT_MODEL_ID})
 
 
 def weights_fingerprint(path: str | os.PathLike) -> str:
@@ -101,10 +103,7 @@ def _read_config(folder: Path) -> dict[str, Any] | None:
 def _single_token_id(tok, word: str, path: str) -> int:
     ids = tok.encode(word, add_special_tokens=False)
     if len(ids) != 1:
-        raise ModelNotFound(
-            f"The tokenizer of '{path}' splits '{word}' into {len(ids)} tokens; a yes/no reranker "
-            "needs it as one token.",
-            "Point WORKBENCH_MODEL at a Lychee-rerank-mm / Qwen-VL reranker checkpoint.")
+        raise ModelNotFound.coded("model.not_yes_no", {"path": path, "word": word, "n": len(ids)})
     return ids[0]
 
 

@@ -60,9 +60,8 @@ class QwenVLReranker(PrefixCacheMixin, Reranker):
         local = Path(path).expanduser()
         looks_local = local.exists() or not _looks_like_hub_id(path)
         if looks_local and not (local / "config.json").is_file():
-            raise missing_model_error(path, "no config.json in that folder" if local.is_dir()
-                                      else "it is a file, not a model folder" if local.exists()
-                                      else "the folder does not exist")
+            raise missing_model_error(path, reason="no_config" if local.is_dir()
+                                      else "is_file" if local.exists() else "no_folder")
         if looks_local:
             check_checkpoint_files(local)
         if looks_local:
@@ -77,9 +76,8 @@ class QwenVLReranker(PrefixCacheMixin, Reranker):
             import transformers
             from qwen_vl_utils import process_vision_info  # noqa: F401
         except ImportError as exc:  # pragma: no cover - depends on the install
-            raise BackendUnavailable(
-                f"The qwen-vl backend needs torch, transformers and qwen-vl-utils ({exc}).",
-                pip_install("qwen")) from None
+            raise BackendUnavailable.coded("backend.qwen_missing", {
+                "detail": str(exc), "pip": pip_install("qwen")}) from None
         self._torch = torch
 
         cfg = _read_config(local) if looks_local else None
@@ -93,15 +91,14 @@ class QwenVLReranker(PrefixCacheMixin, Reranker):
         want_cuda = device in (None, "auto", "cuda") or str(device).startswith("cuda")
         cuda = bool(want_cuda and torch.cuda.is_available())
         if device and str(device).startswith("cuda") and not cuda:
-            raise WorkbenchError(f"Device '{device}' was requested but no CUDA GPU is visible.",
-                                 "Use --device cpu, or check the NVIDIA driver with `nvidia-smi`.")
+            raise WorkbenchError.coded("backend.no_cuda", {"device": device})
         dev, auto_dtype, attn = select_runtime(cuda, flash_attn_available())
         self.device = str(device) if cuda and device and str(device).startswith("cuda") else dev
         self.dtype_name = dtype if dtype and dtype != "auto" else auto_dtype
         self.attn_implementation = attn_implementation or attn
         torch_dtype = getattr(torch, self.dtype_name, None)
         if not isinstance(torch_dtype, torch.dtype):
-            raise WorkbenchError(f"Unknown dtype '{dtype}'.", "Use float32, bfloat16 or float16.")
+            raise WorkbenchError.coded("backend.unknown_dtype", {"dtype": dtype})
 
         from transformers import AutoModelForImageTextToText, AutoProcessor
 
@@ -118,9 +115,8 @@ class QwenVLReranker(PrefixCacheMixin, Reranker):
             raise missing_model_error(path, detail[:200]) from None
         except ValueError as exc:
             if "does not recognize this architecture" in str(exc) or "Unrecognized" in str(exc):
-                raise BackendUnavailable(
-                    f"This transformers ({transformers.__version__}) cannot load '{path}': {exc}",
-                    "pip install -U transformers") from None
+                raise BackendUnavailable.coded("backend.transformers_too_old", {
+                    "version": transformers.__version__, "path": path, "detail": str(exc)}) from None
             raise
         if not cuda:
             self.model.to(self.device)
@@ -138,7 +134,7 @@ class QwenVLReranker(PrefixCacheMixin, Reranker):
                                       max_length=max_length and int(max_length),
                                       default_instruction=default_instruction)
         if prefix_reuse not in ("auto", True, False):
-            raise WorkbenchError(f"prefix_reuse={prefix_reuse!r} is not a valid choice.",
+            raise WorkbenchError(f"prefix_reuse={prefix_reuse!r} is not a valid choice.",  # not an analyst error
                                  'Use prefix_reuse="auto", True or False.')
         self.prefix_reuse = prefix_reuse
         self.prefix_min_tokens = int(PREFIX_MIN_TOKENS if prefix_min_tokens is None else prefix_min_tokens)
@@ -295,8 +291,7 @@ class QwenVLReranker(PrefixCacheMixin, Reranker):
         try:
             images, videos = process_vision_info(messages, image_patch_size=self.image_patch_size)
         except (OSError, ValueError) as exc:
-            raise ImageError(f"An image could not be read for scoring ({exc}).",
-                             "Check the image files of this set, or re-import them.") from None
+            raise ImageError.coded("rank.image_unreadable", {"detail": str(exc)}) from None
         return images, videos
 
     def _image_tokens(self, messages: list[dict[str, Any]]) -> int:
@@ -431,10 +426,7 @@ class QwenVLReranker(PrefixCacheMixin, Reranker):
             prepared = None
             torch.cuda.empty_cache()
             if len(messages) == 1:
-                raise WorkbenchError(
-                    f"The GPU ran out of memory on document '{docs[0].id}' even alone.",
-                    "Lower max_pixels or max_length, close other GPU programs, or use a bigger GPU.",
-                ) from None
+                raise WorkbenchError.coded("rank.gpu_out_of_memory", {"doc": docs[0].id}) from None
             half = len(messages) // 2
             self._warn(f"CUDA out of memory on a batch of {len(messages)}; retried as "
                        f"{half} + {len(messages) - half}.")
@@ -475,8 +467,8 @@ def _decoded(messages: list[list[dict[str, Any]]]) -> list[list[dict[str, Any]]]
 
 
 def _check_images(query: Query, docs: list[Document]) -> None:
-    for owner, path in [(f"query '{query.id}'", query.image)] + [
-            (f"document '{d.id}'", d.image) for d in docs]:
-        if path and not Path(path).is_file():
-            raise ImageError(f"The image of {owner} ('{path}') does not exist.",
-                             "Re-import the set with its images, or fix the image path.")
+    if query.image and not Path(query.image).is_file():
+        raise ImageError.coded("rank.query_image_missing", {"id": query.id, "path": query.image})
+    for d in docs:
+        if d.image and not Path(d.image).is_file():
+            raise ImageError.coded("rank.doc_image_missing", {"id": d.id, "path": d.image})
