@@ -92,6 +92,32 @@ MESSAGES.update({
 # ======================================================================= advice
 # workbench/compare (advice, significance texts shown in the app)
 MESSAGES.update({
+    'advice.the_metric': '该指标',
+    'advice.verdict_too_few': '查询太少，无法判定胜者：共同标注的查询只有 {n} 个（至少需要 {need} 个）。'
+                              '请先标注更多查询，再相信 {metric} 上的差异。',
+    'advice.verdict_not_significant': '“{run_a}”与“{run_b}”在 {metric} 上无显著差异'
+                                      '（平均差 {diff}，p = {p}，n = {n} 个查询）。',
+    'advice.verdict_significant': '“{winner}”在 {metric} 上优于“{loser}”，高出 {diff}'
+                                  '（p = {p}，n = {n} 个查询；{wins} 个更好，{losses} 个更差，{ties} 个持平）。',
+    'advice.note_skipped': '{n} 个查询没有相关标注，未计入指标。',
+    'advice.note_no_labels': '没有标注：指标、显著性检验和胜负对比都需要相关性标注。',
+    'advice.note_superseded': '运行 {id}（“{run}”，查询 {query}）已被同名的新运行取代；对比使用最新的运行。',
+    'advice.list_sep': '、',
+    'advice.clause_sep': '；',
+    'advice.why_graded_2': '标注为 2，但排名第 {rank}（相关文档共 {relevant} 个）',
+    'advice.why_graded_0': '标注为 0，但排名第 {rank}（位于前 {relevant} 名）',
+    'advice.why_moved': '位移：{moves}',
+    'advice.why_move': '{run} 中 {shift}',
+    'advice.why_missing': '{runs} 中缺少',
+    'advice.why_run': '{run}：{reason}',
+    'advice.remedy_template': '用针对具体场景的指令代替通用指令（例如电商模板：“{template}”）。',
+    'advice.remedy_documents': '给模型更具体的文档：加入 OCR 文本、商品描述或关键属性，让每个文档都有可供判断的依据。',
+    'advice.remedy_precise': '在指令末尾加上“{suffix}”（即“要求精确”选项）。',
+    'advice.message': '分数几乎没有区分度：{reasons}。可以尝试：{remedies}',
+    'advice.reason_tied': '{share} 的文档分数完全相同',
+    'advice.reason_mid': '{share} 的分数落在 {low} 到 {high} 之间',
+    'advice.reason_std': '标准差 {std} < {limit}',
+    'advice.reason_iqr': '四分位距 {iqr} < {limit}',
 })
 
 
