@@ -140,7 +140,7 @@ def test_rerank_pasted_lines_saved_as_new_set():
     seed_samples(Store())
     at = ok(app().run())
     ok(at.switch_page("pages/rerank_page.py").run())
-    at.radio(key="rr_mode").set_value("Pasted lines (batch)").run()
+    at.radio(key="rr_mode").set_value("pasted").run()
     at.radio(key="rr_backend").set_value("lexical").run()
     at.text_input(key="rr_qtext").set_value("red running shoes").run()
     at.text_area(key="rr_pasted").set_value("blue denim jacket\nred running shoes for trail\n\ncoffee mug").run()
@@ -156,7 +156,7 @@ def test_rerank_pasted_lines_saved_as_new_set():
 def test_workbench_error_is_shown_with_fix():
     at = ok(app().run())
     ok(at.switch_page("pages/rerank_page.py").run())
-    at.radio(key="rr_mode").set_value("Pasted lines (batch)").run()
+    at.radio(key="rr_mode").set_value("pasted").run()
     at.radio(key="rr_backend").set_value("lexical").run()
     button(at, "rr_go").click().run()
     assert not at.exception
@@ -413,7 +413,7 @@ def test_score_scale_bm25_is_not_a_probability():
 
 def test_adhoc_results_name_the_instruction_they_were_scored_with():
     at = ok(app().switch_page("pages/rerank_page.py").run())
-    at.radio(key="rr_mode").set_value("Single document").run()
+    at.radio(key="rr_mode").set_value("single").run()
     at.radio(key="rr_backend").set_value("lexical").run()
     at.text_input(key="rr_qtext").set_value("red shoes").run()
     at.text_input(key="rr_single").set_value("red running shoes").run()
