@@ -82,7 +82,7 @@ with ui.errors_shown("matrix"):
     table = pd.DataFrame({
         "thumbnail": [frames.thumbnail_data_uri(p) if p else None for p in shown["image"]],
         "doc_id": shown["doc_id"],
-        "label": shown["label"].astype(object).where(shown["label"].notna(), ""),
+        "label": ["" if pd.isna(g) else str(int(g)) for g in shown["label"]],
     })
     for col in view.shift_columns():          # next to the document, pinned: they stay in view
         table[col] = shown[col].astype(object).where(shown[col].notna(), "")

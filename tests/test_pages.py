@@ -467,3 +467,62 @@ def test_compare_lexical_runs_get_bm25_advice_not_instruction_advice():
     assert flagged, "BM25 on the e-commerce sample leaves most documents at 0"
     assert all("BM25" in w and "Be precise" not in w for w in flagged)
     assert any("Raw scores" in c.value for c in at.caption)
+
+
+def test_compare_per_query_metrics_link_to_the_matrix_of_that_query_with_those_runs():
+    """Each per-query metric on Compare links to the Matrix of that query: the compared runs
+    as columns (not the session's other runs) and the Compare baseline as the Matrix baseline."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from workbench.model import CandidateSet, Document, Query
+
+    store = Store()
+    info = store.create_session("compare to matrix")
+    ids = {}
+    for q in ("q1", "q2"):
+        set_id = store.save_candidate_set(info.id, CandidateSet(Query(q, f"red shoes {q}"),
+                                                                [Document(d, f"product {d}") for d in "abcde"]))
+        store.set_label(set_id, "a", 2)
+        store.set_label(set_id, "c", 1)
+        for name, order in (("precise", "acbde"), ("vague", "bcdae"), ("other", "edcba")):
+            ids[(q, name)] = store.create_run(set_id, Run(f"instruction {name}", "lexical", "bm25", name=name,
+                                                          status="done", query_id=q,
+                                                          scores=[Result(d, 1 - 0.1 * i, i + 1)
+                                                                  for i, d in enumerate(order)]))
+    compared = [ids[(q, n)] for q in ("q1", "q2") for n in ("precise", "vague")]
+    at = app()
+    at.session_state["session_id"] = info.id
+    at.session_state["cmp_scope"] = "session"
+    at.session_state["run_ids"] = compared
+    at.switch_page("pages/compare_page.py")
+    ok(at.run())
+    at.selectbox(key="cmp_baseline").set_value("vague").run()
+    ok(at)
+    per_query = next(d.value for d in at.dataframe if "matrix" in d.value.columns)
+    assert list(per_query["query_id"]) == ["q1", "q2"]
+    assert list(per_query.columns) == ["query_id", "matrix", "precise", "vague"]
+    assert per_query.loc[per_query["query_id"] == "q1", "precise"].item() == pytest.approx(1.0)  # a (2) first
+    link = per_query.loc[per_query["query_id"] == "q2", "matrix"].item()
+    url = urlsplit(link)
+    assert url.path == "./matrix"
+    params = {k: v[0] for k, v in parse_qs(url.query).items()}
+    assert params["query"] == "q2" and params["session"] == str(info.id)
+    assert set(map(int, params["runs"].split(","))) == set(compared)
+    assert int(params["baseline"]) in (ids[("q1", "vague")], ids[("q2", "vague")])
+    # follow the link (a LinkColumn opens a new tab: a fresh browser session with that URL)
+    mx = app()
+    for key, value in params.items():
+        mx.query_params[key] = value
+    mx.switch_page("pages/matrix_page.py")
+    ok(mx.run())
+    assert mx.multiselect(key="mx_runs").value == ["precise", "vague"]          # not "other"
+    assert mx.selectbox(key="mx_baseline").value == "vague"
+    assert mx.selectbox(key="mx_query").value == "q2"
+    assert any("Query 2 of 2 · baseline: vague" in c.value for c in mx.caption)
+    grid = next(d.value for d in mx.dataframe if "doc_id" in d.value.columns)
+    assert "other" not in grid.columns and {"precise", "vague", "precise shift"} <= set(grid.columns)
+    assert list(grid["doc_id"]) == list("bcdae")                                   # the baseline's order
+    assert "baseline" not in mx.query_params                                       # read once
+    mx.selectbox(key="mx_baseline").set_value("precise").run()                     # and can be changed
+    ok(mx)
+    assert mx.selectbox(key="mx_baseline").value == "precise"
