@@ -53,7 +53,9 @@ with st.expander(t("compare.new_comparison"), expanded=not ready or bool(busy)):
     precise = st.toggle(t("compare.precise"), key="cmp_precise")
     instructions = [Instruction(INSTRUCTION_TEMPLATES[tpl], tpl, precise) for tpl in picked]
     instructions += [Instruction(line.strip(), None, precise) for line in custom.splitlines() if line.strip()]
-    names = [(i.template or t("compare.custom_name", n=n + 1)) + (t("compare.precise_suffix") if precise else "")
+    # run names are data (stored, exported, shown in every language): the same names as the Rerank
+    # page gives its runs (workbench.service), never translated
+    names = [(i.template or f"custom {n + 1}") + (" + precise" if precise else "")  # i18n: not UI text
              for n, i in enumerate(instructions)]
     choice = ui.widgets.model_choice("cmp")
     extra_lexical = choice["backend"] != "lexical" and st.checkbox(t("compare.also_lexical"), key="cmp_lex")

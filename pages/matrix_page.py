@@ -50,7 +50,7 @@ with ui.errors_shown("matrix"):
     if st.session_state.get("query") not in queries:
         st.session_state.query = queries[0]
 
-    c_q, c_prev, c_next, c_base, c_k, c_diff = st.columns([3, 1, 1, 2, 1, 2], vertical_alignment="bottom")
+    c_q, c_prev, c_next, c_base, c_k, c_diff = st.columns([3, 1.4, 1.4, 2, 1, 2], vertical_alignment="bottom")
     st.session_state.mx_query = st.session_state.query
     c_q.selectbox(t("matrix.query"), queries, key="mx_query",
                   on_change=lambda: st.session_state.update(query=st.session_state.mx_query))

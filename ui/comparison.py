@@ -116,7 +116,8 @@ def advice(result) -> list[dict]:
                           text=INSTRUCTION_TEMPLATES[suggestion]))
         tips.append(t("compare.advice_tip_documents"))
         if not all(PRECISE_SUFFIX in i for i in instructions):
-            tips.append(t("compare.advice_tip_precise", suffix=PRECISE_SUFFIX))
+            # the option's name on the Rerank/Compare pages (in English, the suffix itself)
+            tips.append(t("compare.advice_tip_precise", suffix=t("compare.precise")))
         key = ("model", why, tuple(tips))
         out.setdefault(key, {"runs": [], "why": why, "tips": tips, "bm25": False})["runs"].append(label)
     return list(out.values())
@@ -311,10 +312,12 @@ def render_comparison(compare, result, descriptions: dict[str, str] | None = Non
         if len(raw_part):
             st.altair_chart(_distribution(raw_part, False), width="stretch")
             st.caption(t("compare.raw_caption"))
-        summary = result.discrimination_summary
-        st.dataframe(summary.style.format("{:.3f}", subset=["share_flagged", "mean_std", "mean_iqr",
-                                                             "mean_share_mid"], na_rep="—"),
-                     hide_index=True, width="stretch", column_config=headings(summary))
+        summary = result.discrimination_summary.copy()
+        for col in ("share_flagged", "mean_std", "mean_iqr", "mean_share_mid"):   # no "None" for raw scores
+            summary[col] = ["—" if pd.isna(v) else f"{v:.3f}" for v in summary[col]]
+        st.dataframe(summary, hide_index=True, width="stretch",
+                     column_config=headings(summary, **{c: {"alignment": "right"} for c in
+                                                        ("share_flagged", "mean_std", "mean_iqr", "mean_share_mid")}))
     with t_agree:
         pairs = result.correlations.pairs
         if pairs is None or pairs.empty:

@@ -123,8 +123,6 @@ MESSAGES.update({
     'compare.instructions': 'Instructions (2–4)',
     'compare.custom_instructions': 'Extra custom instructions, one per line',
     'compare.precise': 'Be precise and avoid vague terms',
-    'compare.custom_name': 'custom {n}',
-    'compare.precise_suffix': ' + precise',
     'compare.also_lexical': 'Also run the lexical baseline',
     'compare.run_button': 'Run comparison',
     'compare.job_label': 'Comparing {instructions} on {sets}',
