@@ -509,6 +509,13 @@ def test_compare_per_query_metrics_link_to_the_matrix_of_that_query_with_those_r
     assert params["query"] == "q2" and params["session"] == str(info.id)
     assert set(map(int, params["runs"].split(","))) == set(compared)
     assert int(params["baseline"]) in (ids[("q1", "vague")], ids[("q2", "vague")])
+    at.selectbox(key="cmp_pq_metric").set_value("MRR").run()                     # another metric per query
+    ok(at)
+    mrr = next(d.value for d in at.dataframe if "matrix" in d.value.columns)
+    assert mrr.loc[mrr["query_id"] == "q1", "vague"].item() == pytest.approx(1 / 2)   # c (graded 1) 2nd
+    at.number_input(key="cmp_k").set_value(5).run()                                 # k changes the metrics' names
+    ok(at)
+    assert at.selectbox(key="cmp_pq_metric").value in at.selectbox(key="cmp_pq_metric").options
     # follow the link (a LinkColumn opens a new tab: a fresh browser session with that URL)
     mx = app()
     for key, value in params.items():

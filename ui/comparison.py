@@ -248,6 +248,8 @@ def render_comparison(compare, result, descriptions: dict[str, str] | None = Non
             if link is not None:
                 metrics = [c for c in table.columns if c not in ("n_queries",) and not c.startswith("Judged")]
                 st.markdown(t("compare.per_query_heading"))
+                if st.session_state.get("cmp_pq_metric") not in metrics:     # k changed: NDCG@10 -> NDCG@5
+                    st.session_state.cmp_pq_metric = metrics[0]
                 ui_metric = st.selectbox(t("compare.per_query_metric"), metrics, key="cmp_pq_metric")
                 _per_query_table(result, ui_metric, link)
             for (a, b), frame in result.win_loss.items():
