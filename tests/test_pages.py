@@ -533,3 +533,59 @@ def test_compare_per_query_metrics_link_to_the_matrix_of_that_query_with_those_r
     mx.selectbox(key="mx_baseline").set_value("precise").run()                     # and can be changed
     ok(mx)
     assert mx.selectbox(key="mx_baseline").value == "precise"
+
+
+def test_analysis_pages_in_chinese_show_no_english_prose():
+    """?lang=zh: Compare (every tab), Matrix and Label show their texts in Chinese; what stays
+    Latin is data (run names, ids), metric and product names. Widgets of other parts of the app
+    (sidebar, model choice, run pickers' labels) are not looked at here."""
+    import re
+
+    from workbench.model import CandidateSet, Document, Query
+
+    store = Store()
+    info = store.create_session("中文")
+    ids = []
+    for q in ("q1", "q2"):
+        set_id = store.save_candidate_set(info.id, CandidateSet(Query(q, f"红色跑鞋 {q}"),
+                                                                [Document(d, f"商品 {d}") for d in "abcde"]))
+        store.set_label(set_id, "a", 2)
+        store.set_label(set_id, "c", 0)
+        for name, order in (("precise", "acbde"), ("vague", "bcdae")):
+            ids.append(store.create_run(set_id, Run(f"instruction {name}", "lexical", "bm25", name=name,
+                                                    status="done", query_id=q,
+                                                    scores=[Result(d, 1 - 0.1 * i, i + 1)
+                                                            for i, d in enumerate(order)])))
+    english = re.compile(r"[A-Za-z]{3,}[ ,.:;'’]+[A-Za-z]{3,}")
+    allowed = re.compile(r"NDCG@\d+|Recall@\d+|P@\d+|overlap@k|NDCG@k|Recall@k|P@k|P\(yes\)|BM25|MRR|MAP|OCR|"
+                         r"Qwen-VL|CSV|precise|vague|q\d|\bid\b")
+
+    def texts(at: AppTest) -> list[str]:
+        out = []
+        for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "success",
+                     "error", "expander", "tabs"):
+            for el in getattr(at.main, kind):
+                out.append(str(getattr(el, "label", None) or el.value))
+        for kind in ("button", "toggle", "selectbox", "multiselect", "number_input", "radio", "text_area",
+                     "checkbox"):
+            for el in getattr(at.main, kind):
+                out.append(el.label)
+                if getattr(el, "help", None):
+                    out.append(el.help)
+        return out
+
+    pages = {"pages/compare_page.py": {"run_ids": ids, "cmp_scope": "session"},
+             "pages/matrix_page.py": {}, "pages/label_page.py": {}}
+    for page, state in pages.items():
+        at = app()
+        at.query_params["lang"] = "zh"
+        at.query_params["session"] = str(info.id)
+        ok(at.run())                         # app.py reads ?lang= on the first run, as in a browser
+        for key, value in state.items():
+            at.session_state[key] = value
+        ok(at.switch_page(page).run())
+        assert at.session_state["ui_lang"] == "zh"
+        shown = texts(at)
+        assert any(re.search(r"[\u4e00-\u9fff]", s) for s in shown), page
+        left = [s for s in shown if english.search(allowed.sub("", s))]
+        assert not left, f"{page}: English left in 中文: {left}"
