@@ -7,27 +7,26 @@ nothing. The document in view is in the URL (?set=…&doc=…), so a reload reop
 import streamlit as st
 
 import ui
-from ui import frames
+from ui import t, tn
 from ui.frames import esc
 from workbench import labelling, service
 
 ui.init_state()
-st.title("Label")
+st.title(t("label.title"))
 store = ui.get_store()
 session = ui.current_session()
 sets = store.list_candidate_sets(session.id)
 if not sets:
-    st.info("This session has no candidate sets yet: import one first (Import page).")
+    st.info(t("label.no_sets"))
     st.stop()
 
-GRADES = [(0, "Not relevant", "0"), (1, "Partly", "1"), (2, "Relevant", "2")]
+GRADES = [(0, t("label.grade_button_0"), "0"), (1, t("label.grade_button_1"), "1"), (2, t("label.grade_button_2"), "2")]
 
 c_set, c_filter = st.columns([3, 2], vertical_alignment="bottom")
 with c_set:
-    set_id = ui.state.set_picker(sets, "lab_set", label="Query")
+    set_id = ui.state.set_picker(sets, "lab_set", label=t("label.query"))
 ui.state.default("lab_unlabelled", False)
-unlabelled_only = c_filter.toggle("Unlabelled only", key="lab_unlabelled",
-                                  help="Show only documents without a grade (the one in view stays).")
+unlabelled_only = c_filter.toggle(t("label.unlabelled_only"), key="lab_unlabelled", help=t("label.unlabelled_help"))
 
 cset = store.load_candidate_set(set_id)
 labels = store.get_labels(set_id)
@@ -44,15 +43,15 @@ mine, total = progress.loc[cset.query.id] if cset.query.id in progress.index els
 n_done = sum(1 for d in cset.documents if d.id in labels)
 p1, p2 = st.columns(2)
 p1.progress(n_done / max(1, len(cset.documents)),
-            text=f"This query: {n_done} of {frames.plural(len(cset.documents), 'document')} graded")
-p2.progress(float(total["share"]), text=f"Session: {int(total['labelled'])} of {int(total['documents'])} graded")
+            text=t("label.progress_query", done=n_done, docs=tn("label.count_documents", len(cset.documents))))
+p2.progress(float(total["share"]), text=t("label.progress_session", done=int(total["labelled"]),
+                                          total=int(total["documents"])))
 st.markdown(f"### {esc(cset.query.text or cset.query.id)}")
 if cset.query.image:
-    st.image(cset.query.image, width=220, caption="query image")
+    st.image(cset.query.image, width=220, caption=t("label.query_image"))
 
 if current is None:
-    st.success("Every document of this query is graded. Untick “Unlabelled only” to review them, or pick "
-               "the next query.", icon=":material/task_alt:")
+    st.success(t("label.all_graded"), icon=":material/task_alt:")
     st.stop()
 
 doc = next(d for d in cset.documents if d.id == current)
@@ -69,7 +68,7 @@ def grade(value: int) -> None:
     fresh = store.get_labels(set_id)
     nxt = labelling.next_unlabelled(labelling.labelling_queue(cset), fresh, current)
     st.session_state.label_doc = nxt or current     # Label Studio style: on to the next ungraded one
-    st.session_state.label_saved = f"Saved: {current} = {value}"
+    st.session_state.label_saved = t("label.saved", doc=current, grade=value)
 
 
 def undo() -> None:
@@ -81,14 +80,14 @@ def undo() -> None:
     st.session_state.label_undo = stack
     st.session_state.set_id = change.set_id
     st.session_state.label_doc = change.doc_id
-    st.session_state.label_saved = f"Undone: {change.doc_id} is " + (
-        "ungraded again" if change.before is None else f"back to {change.before}")
+    st.session_state.label_saved = (t("label.undone_ungraded", doc=change.doc_id) if change.before is None
+                                    else t("label.undone_back", doc=change.doc_id, grade=change.before))
 
 
 def save_note(key: str, doc_id: str) -> None:
-    with ui.errors_shown("label note"):
+    with ui.errors_shown("label note"):  # i18n: not UI text
         service.note_document(store, set_id, doc_id, st.session_state[key])
-        st.session_state.label_saved = f"Note saved on {doc_id}"
+        st.session_state.label_saved = t("label.note_saved", doc=doc_id)
 
 
 left, right = st.columns([1, 1], gap="large")
@@ -96,34 +95,39 @@ with left:
     if doc.image:
         st.image(doc.image, width="stretch")
     else:
-        st.caption("(no image)")
+        st.caption(t("label.no_image"))
 with right:
-    st.caption(f"Document {position + 1} of {len(queue)} · id {esc(doc.id)}")
+    st.caption(t("label.position", i=position + 1, n=len(queue), doc=esc(doc.id)))
     lab = labels.get(doc.id)
-    st.markdown("**Grade:** " + (f"{lab.grade} ({labelling.GRADE_NAMES[lab.grade]})" if lab else "not graded yet"))
-    st.markdown("**Text**")
-    st.text(doc.text or "(none)")
-    st.markdown("**OCR text**")
-    st.text(doc.ocr_final if doc.ocr_final else ("no text found" if doc.ocr_text == "" else "(not read)"))
+    st.markdown(t("label.grade_line", grade=t("label.grade_value", grade=lab.grade, name=t(f"label.grade_name_{lab.grade}"))
+                  if lab else t("label.not_graded")))
+    st.markdown(f"**{t('label.text')}**")
+    st.text(doc.text or t("label.none"))
+    st.markdown(f"**{t('label.ocr_text')}**")
+    st.text(doc.ocr_final if doc.ocr_final else (t("label.no_text_found") if doc.ocr_text == "" else t("label.not_read")))
     cols = st.columns(3)
     for col, (value, text, key) in zip(cols, GRADES):
         col.button(text, key=f"lab_grade_{value}", on_click=grade, args=(value,), shortcut=key,
                    type="primary" if lab is not None and lab.grade == value else "secondary", width="stretch")
     n1, n2, n3 = st.columns(3)
-    n1.button("Previous", icon=":material/arrow_back:", key="lab_prev", on_click=go, args=(-1,), shortcut="Left",
+    n1.button(t("label.previous"), icon=":material/arrow_back:", key="lab_prev", on_click=go, args=(-1,), shortcut="Left",
               disabled=position == 0, width="stretch")
-    n2.button("Next", icon=":material/arrow_forward:", key="lab_next", on_click=go, args=(1,), shortcut="Right",
+    n2.button(t("label.next"), icon=":material/arrow_forward:", key="lab_next", on_click=go, args=(1,), shortcut="Right",
               disabled=position >= len(queue) - 1, width="stretch")
-    n3.button("Undo", icon=":material/undo:", help="Undo the last grade you gave", key="lab_undo", on_click=undo, shortcut="U",
+    n3.button(t("label.undo"), icon=":material/undo:", help=t("label.undo_help"), key="lab_undo", on_click=undo, shortcut="U",
               disabled=not st.session_state.get("label_undo"), width="stretch")
     note_key = f"lab_note_{set_id}_{doc.id}"
     st.session_state[note_key] = notes.get(doc.id, "")
-    st.text_area("Note (saved when you leave the box)", key=note_key, on_change=save_note,
+    st.text_area(t("label.note"), key=note_key, on_change=save_note,
                  args=(note_key, doc.id), height=90)
     if st.session_state.get("label_saved"):
         st.caption(esc(st.session_state.pop("label_saved")))
-    st.caption("Keys: 0 / 1 / 2 grade · ← → move · U undo. Grades and notes are saved at once.")
+    st.caption(t("label.keys"))
 
-with st.expander("Progress per query"):
-    st.dataframe(service.label_progress(store, session.id), hide_index=True,
-                 column_config={"share": st.column_config.ProgressColumn("done", min_value=0, max_value=1)})
+with st.expander(t("label.progress_per_query")):
+    per_query = service.label_progress(store, session.id)
+    per_query["query_id"] = per_query["query_id"].where(per_query["query_id"] != "all", t("label.all_queries"))
+    st.dataframe(per_query, hide_index=True, column_config={
+        **{c: st.column_config.Column(t(f"label.col_{c}"))
+           for c in ("set_id", "query_id", "query_text", "documents", "labelled")},
+        "share": st.column_config.ProgressColumn(t("label.col_share"), min_value=0, max_value=1)})

@@ -2,79 +2,87 @@
 
 Each cell holds the run's rank and score; rows where the runs disagree (a rank shift of at least
 k against the baseline, a document a run lacks, or a rank that contradicts the label) are
-highlighted and can be shown alone. The baseline, k, the filter and the query are in the URL."""
+highlighted and can be shown alone. The query is in the URL; a link from the Compare page
+(?session=…&query=…&runs=<ids>&baseline=<run id>) also picks those runs and that baseline."""
 
 import pandas as pd
 import streamlit as st
 
 import ui
-from ui import frames
+from ui import frames, t, tn
+from ui.comparison import heading
 from ui.frames import esc
 from workbench import compare, service
 
 ui.init_state()
-st.title("Matrix")
-st.caption("Runs as columns, documents as rows. Cells: rank (score). Rows where the runs disagree are "
-           "highlighted; the shift columns compare every run with the baseline.")
+st.title(t("matrix.title"))
+st.caption(t("matrix.caption"))
 store = ui.get_store()
 session = ui.current_session()
 
 with ui.errors_shown("matrix"):
     all_ids = service.session_run_ids(store, session.id)
     if not all_ids:
-        st.info("This session has no finished runs yet: rerank a set (Rerank page) or import runs.",
-                icon=":material/info:")
+        st.info(t("matrix.no_runs"), icon=":material/info:")
         st.stop()
     runs = [store.load_run(i) for i in all_ids]
     groups = compare.group_runs(runs)
     names = groups.labels
+    if st.query_params.get("baseline") is not None:      # a link from Compare: its runs and baseline, once
+        linked = set(frames.parse_ids(st.query_params.get("runs")))
+        base_id = frames.parse_ids(st.query_params.get("baseline"))
+        picked = [lab for lab in names if any(r.id in linked for r in groups.runs[lab].values())]
+        if picked:
+            st.session_state.mx_runs = picked
+        st.session_state.mx_baseline = next((lab for lab in names if base_id and
+                                             any(r.id == base_id[0] for r in groups.runs[lab].values())), None)
+        if st.query_params.get("query"):
+            st.session_state.query = st.query_params.get("query")
+        del st.query_params["baseline"]
     ui.state.default("mx_runs", [n for n in names][:6])
     st.session_state.mx_runs = [n for n in st.session_state.mx_runs if n in names] or names[:6]
-    chosen = st.multiselect("Runs (columns)", names, key="mx_runs",
-                            help="Instructions, backends, prompt formats and imported systems of this session.")
+    chosen = st.multiselect(t("matrix.runs"), names, key="mx_runs", help=t("matrix.runs_help"))
     if not chosen:
-        st.info("Pick at least one run.")
+        st.info(t("matrix.pick_one"))
         st.stop()
     chosen_ids = [r.id for lab in chosen for r in groups.runs[lab].values()]
     queries = [q for q in groups.query_ids if any(q in groups.runs[lab] for lab in chosen)]
     if st.session_state.get("query") not in queries:
         st.session_state.query = queries[0]
 
-    c_q, c_prev, c_next, c_base, c_k, c_diff = st.columns([3, 1, 1, 2, 1, 2], vertical_alignment="bottom")
+    c_q, c_prev, c_next, c_base, c_k, c_diff = st.columns([3, 1.4, 1.4, 2, 1, 2], vertical_alignment="bottom")
     st.session_state.mx_query = st.session_state.query
-    c_q.selectbox("Query", queries, key="mx_query",
+    c_q.selectbox(t("matrix.query"), queries, key="mx_query",
                   on_change=lambda: st.session_state.update(query=st.session_state.mx_query))
     i = queries.index(st.session_state.query)
 
     def step(delta: int) -> None:
         st.session_state.query = queries[max(0, min(len(queries) - 1, i + delta))]
 
-    c_prev.button("Previous", icon=":material/arrow_back:", key="mx_prev", on_click=step, args=(-1,),
+    c_prev.button(t("matrix.previous"), icon=":material/arrow_back:", key="mx_prev", on_click=step, args=(-1,),
                   disabled=i == 0, width="stretch")
-    c_next.button("Next", icon=":material/arrow_forward:", key="mx_next", on_click=step, args=(1,),
+    c_next.button(t("matrix.next"), icon=":material/arrow_forward:", key="mx_next", on_click=step, args=(1,),
                   disabled=i >= len(queries) - 1, width="stretch")
     present = [lab for lab in chosen if st.session_state.query in groups.runs[lab]]
     if st.session_state.get("mx_baseline") not in present:
         st.session_state.mx_baseline = present[0]
-    baseline = c_base.selectbox("Baseline run", present, key="mx_baseline")
+    baseline = c_base.selectbox(t("matrix.baseline"), present, key="mx_baseline")
     ui.state.default("mx_k", 3)
-    k = c_k.number_input("k (shift)", min_value=1, max_value=100, key="mx_k",
-                         help="Rows where some run moves the document at least k places are highlighted.")
+    k = c_k.number_input(t("matrix.k"), min_value=1, max_value=100, key="mx_k", help=t("matrix.k_help"))
     ui.state.default("mx_only_diff", False)
-    only_diff = c_diff.toggle("Only differences", key="mx_only_diff")
+    only_diff = c_diff.toggle(t("matrix.only_diff"), key="mx_only_diff")
 
     view, _ = service.query_matrix(store, session.id, st.session_state.query, run_ids=chosen_ids,
                                    baseline=baseline, k=int(k))
     frame = view.frame
-    st.caption(f"Query {i + 1} of {len(queries)} · baseline: {esc(view.baseline)} · "
-               f"{frames.plural(view.n_differ, 'row')} of {len(frame)} differ "
-               f"(shift ≥ {view.k}, a run lacks it, or a rank contradicts the label; {view.relevant} labelled relevant)")
+    st.caption(t("matrix.status", i=i + 1, n=len(queries), baseline=esc(view.baseline),
+                 rows=tn("matrix.count_rows", view.n_differ), total=len(frame), k=view.k, relevant=view.relevant))
     shown = view.only_differences() if only_diff else frame
     set_id = next(iter(groups.runs[present[0]].values())).set_id if present else None
     table = pd.DataFrame({
         "thumbnail": [frames.thumbnail_data_uri(p) if p else None for p in shown["image"]],
         "doc_id": shown["doc_id"],
-        "label": shown["label"].astype(object).where(shown["label"].notna(), ""),
+        "label": ["" if pd.isna(g) else str(int(g)) for g in shown["label"]],
     })
     for col in view.shift_columns():          # next to the document, pinned: they stay in view
         table[col] = shown[col].astype(object).where(shown[col].notna(), "")
@@ -83,7 +91,7 @@ with ui.errors_shown("matrix"):
                        for r, s in zip(shown[f"{name} rank"], shown[f"{name} score"])]
     table["text"] = [frames.short(t, 200) for t in shown["text"]]
     table["why"] = shown["why"]
-    table["label it"] = [f"./label?session={session.id}&set={set_id}&doc={d}" for d in shown["doc_id"]]
+    table["label it"] = [f"./label?session={session.id}&set={set_id}&doc={d}" for d in shown["doc_id"]]  # i18n: not UI text
     table["differs"] = shown["differs"].to_numpy()
     if table["thumbnail"].isna().all():
         table = table.drop(columns=["thumbnail"])
@@ -93,20 +101,19 @@ with ui.errors_shown("matrix"):
 
     styled = table.style.apply(highlight, axis=1).format(na_rep="")
     config = {
-        "thumbnail": st.column_config.ImageColumn("Image", width="small", pinned=True),
-        "doc_id": st.column_config.TextColumn("Doc", width="small", pinned=True),
-        "label": st.column_config.TextColumn("Label", width="small", pinned=True,
-                                             help="0 not relevant · 1 partly · 2 relevant; empty: not labelled"),
-        "text": st.column_config.TextColumn("Text", width="medium"),
-        "why": st.column_config.TextColumn("Why it differs", width="medium"),
-        "label it": st.column_config.LinkColumn("Label it", display_text="label", width="small",
-                                                help="Open this document in the labelling mode"),
+        "thumbnail": st.column_config.ImageColumn(t("matrix.col_image"), width="small", pinned=True),
+        "doc_id": st.column_config.TextColumn(t("matrix.col_doc"), width="small", pinned=True),
+        "label": st.column_config.TextColumn(t("matrix.col_label"), width="small", pinned=True,
+                                             help=t("matrix.col_label_help")),
+        "text": st.column_config.TextColumn(t("matrix.col_text"), width="medium"),
+        "why": st.column_config.TextColumn(t("matrix.col_why"), width="medium"),
+        "label it": st.column_config.LinkColumn(t("matrix.col_label_it"), display_text=t("matrix.label_link"),  # i18n: not UI text
+                                                width="small", help=t("matrix.label_link_help")),
     }
     for col in view.shift_columns():
-        config[col] = st.column_config.NumberColumn(col, format="%+d", width="small", pinned=True,
-                                                    help=f"Places moved against the baseline ({view.baseline}); "
-                                                         "+ = moved up")
+        config[col] = st.column_config.NumberColumn(heading(col), format="%+d", width="small", pinned=True,
+                                                    help=t("matrix.shift_help", baseline=view.baseline))
     for name in view.runs:
-        config[name] = st.column_config.TextColumn(name, width="small", help="rank (score)")
+        config[name] = st.column_config.TextColumn(name, width="small", help=t("matrix.cell_help"))
     st.dataframe(styled, hide_index=True, width="stretch", row_height=64,
                  column_order=[c for c in table.columns if c != "differs"], column_config=config)

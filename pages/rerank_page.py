@@ -8,7 +8,8 @@ import datetime as dt
 import streamlit as st
 
 import ui
-from ui import frames
+from ui import frames, t, tn
+from ui.comparison import template_name
 from ui.frames import esc
 from workbench import service
 from workbench.config import INSTRUCTION_TEMPLATES
@@ -16,14 +17,14 @@ from workbench.errors import InputError
 from workbench.model import Instruction, Query
 
 ui.init_state()
-st.title("Rerank")
+st.title(t("rerank.title"))
 store = ui.get_store()
 session = ui.current_session(required=False)
 
 # ------------------------------------------------------------------ a finished job's outcome
 job = ui.jobs.take_finished("rerank")
 if job is not None:
-    ui.jobs.outcome(job, what="ranking")
+    ui.jobs.outcome(job, what=t("rerank.job_what"))
     if job.run_ids and ui.jobs.started_here(job):     # a deep link / other tab keeps its own set
         st.session_state.run_ids = [job.run_ids[-1]]
         st.session_state.set_id = job.info.get("set_id") or st.session_state.set_id
@@ -36,54 +37,57 @@ if job is not None:
         st.session_state.run_warnings = {**st.session_state.run_warnings, job.run_ids[-1]: warnings}
 
 # ------------------------------------------------------------------ instruction
-st.subheader("Instruction")
+st.subheader(t("rerank.instruction"))
 c_tpl, c_txt = st.columns([1, 3])
 ui.state.default("rr_template", "e-commerce")
-template = c_tpl.selectbox("Scenario template", [*INSTRUCTION_TEMPLATES, "custom"], key="rr_template")
+template = c_tpl.selectbox(t("rerank.template"), [*INSTRUCTION_TEMPLATES, "custom"], key="rr_template",
+                           format_func=lambda k: template_name(None if k == "custom" else k))
 ui.state.default(f"rr_instruction_{template}", INSTRUCTION_TEMPLATES.get(template, ""))
-text = c_txt.text_area("Instruction text", height=80, key=f"rr_instruction_{template}",
-                       placeholder="Type the instruction, e.g. “Given a user's question, retrieve …”")
-precise = c_tpl.toggle("Be precise and avoid vague terms", key="rr_precise")
+text = c_txt.text_area(t("rerank.instruction_text"), height=80, key=f"rr_instruction_{template}",
+                       placeholder=t("rerank.instruction_placeholder"))
+precise = c_tpl.toggle(t("rerank.precise"), key="rr_precise")
 instruction = Instruction(text, None if template == "custom" else template, precise)
 if text.strip():
-    c_txt.caption("Sent to the model: " + esc(instruction.full))
+    c_txt.caption(t("rerank.sent_to_model", text=esc(instruction.full)))
 else:
-    c_txt.caption("The instruction is empty: type one, or pick a scenario template.")
+    c_txt.caption(t("rerank.instruction_empty"))
 
 # ------------------------------------------------------------------ query + documents
-st.subheader("Query and documents")
-mode = st.radio("Documents from", ["Stored set", "Pasted lines (batch)", "Single document"],
-                horizontal=True, key="rr_mode")
+st.subheader(t("rerank.query_and_documents"))
+MODES = ("stored", "pasted", "single")
+if st.session_state.get("rr_mode") not in MODES:
+    st.session_state.rr_mode = "stored"
+mode = st.radio(t("rerank.documents_from"), MODES, horizontal=True, key="rr_mode",
+                format_func=lambda m: t(f"rerank.mode_{m}"))
 set_id, adhoc, save_adhoc = None, None, False
-if mode == "Stored set":
+if mode == "stored":
     sets = store.list_candidate_sets(session.id if session else None)
     if not sets:
-        st.info("No candidate sets in this session yet: import one, or paste documents instead.")
+        st.info(t("rerank.no_sets"))
     else:
-        set_id = ui.state.set_picker(sets, "rr_set")
+        set_id = ui.state.set_picker(sets, "rr_set", label=t("rerank.set_picker"))
         query = store.load_candidate_set(set_id).query
         qc1, qc2 = st.columns([1, 5], vertical_alignment="center")
         if query.image:
             thumb = frames.thumbnail_data_uri(query.image, 160)
             if thumb:
-                qc1.image(thumb, caption="query image")
-        qc2.text("Query: " + (query.text or "(image only)"))
+                qc1.image(thumb, caption=t("rerank.query_image_caption"))
+        qc2.text(t("rerank.query_line", query=query.text or t("rerank.image_only")))
 else:
     qc1, qc2 = st.columns([3, 2])
-    qtext = qc1.text_input("Query text", key="rr_qtext")
-    qimg = qc2.file_uploader("Query image (optional)", type=["png", "jpg", "jpeg", "webp", "heic"],
+    qtext = qc1.text_input(t("rerank.query_text"), key="rr_qtext")
+    qimg = qc2.file_uploader(t("rerank.query_image"), type=["png", "jpg", "jpeg", "webp", "heic"],
                              key="rr_qimg")
-    if mode == "Pasted lines (batch)":
-        pasted = st.text_area("Documents, one per line", height=160, key="rr_pasted")
+    if mode == "pasted":
+        pasted = st.text_area(t("rerank.documents_lines"), height=160, key="rr_pasted")
     else:
-        pasted = st.text_input("Document", key="rr_single")
+        pasted = st.text_input(t("rerank.document"), key="rr_single")
     ui.state.default("rr_save_adhoc", True)
-    save_adhoc = st.checkbox("Save as a new candidate set in the current session (keeps labels and the run)",
-                             key="rr_save_adhoc")
+    save_adhoc = st.checkbox(t("rerank.save_adhoc"), key="rr_save_adhoc")
     adhoc = (qtext, qimg, pasted)
 
 # ------------------------------------------------------------------ backend + run
-st.subheader("Backend")
+st.subheader(t("rerank.backend"))
 choice = ui.widgets.model_choice("rr")
 if set_id is not None:
     _cset = store.load_candidate_set(set_id)
@@ -92,15 +96,13 @@ if set_id is not None:
 if st.session_state.clear_run_name:
     st.session_state.rr_name = ""
     st.session_state.clear_run_name = False
-run_name = st.text_input("Run name (optional)", key="rr_name",
-                         placeholder="defaults to the template name, e.g. “e-commerce + precise”")
+run_name = st.text_input(t("rerank.run_name"), key="rr_name", placeholder=t("rerank.run_name_placeholder"))
 busy = ui.jobs.running("rerank")
-go = st.button("Run rerank", type="primary", icon=":material/play_arrow:", key="rr_go", disabled=bool(busy))
+go = st.button(t("rerank.run_button"), type="primary", icon=":material/play_arrow:", key="rr_go", disabled=bool(busy))
 if go:
-    with ui.errors_shown("start rerank"):
+    with ui.errors_shown("start rerank"):  # i18n: not UI text
         if not instruction.text.strip():
-            raise InputError("The instruction is empty, so the model would not know what to look for.",
-                             "Type an instruction in the Instruction text box, or pick a scenario template.")
+            raise InputError.coded("rerank.empty_instruction", {})
         info = {"set_id": set_id}
         if adhoc is not None:
             qtext, qimg, pasted = adhoc
@@ -118,13 +120,14 @@ if go:
                                                   prompt_format=choice["prompt_format"])
         name = run_name.strip()
         if set_id is not None:
-            label = f"Scoring “{frames.set_name(store.get_set(set_id))}” ({instruction.template or 'custom'})"
+            label = t("rerank.job_label_set", set=frames.set_name(store.get_set(set_id)),
+                      template=template_name(instruction.template))
 
             def work(job, set_id=set_id):
                 return service.rerank_set(store, set_id, instruction, reranker, progress=job.progress,
                                           cancel=job.cancel, name=name, on_run_created=job.add_run)
         else:
-            label = f"Scoring {frames.plural(len(cset.documents), 'pasted document')}"
+            label = t("rerank.job_label_pasted", docs=tn("rerank.count_pasted", len(cset.documents)))
             info["adhoc"] = (cset, instruction.full, reranker.backend)
 
             def work(job):

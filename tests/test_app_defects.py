@@ -125,7 +125,7 @@ def test_3_import_defaults_to_a_new_session_named_after_the_file():
 # 4 ------------------------------------------------------------------------------------------
 def test_4_truncated_document_is_named_in_a_warning(tiny_checkpoint):
     at = ok(app().switch_page("pages/rerank_page.py").run())
-    at.radio(key="rr_mode").set_value("Single document").run()
+    at.radio(key="rr_mode").set_value("single").run()
     at.radio(key="rr_backend").set_value("qwen-vl").run()
     at.text_input(key="rr_model").set_value(tiny_checkpoint).run()
     at.text_input(key="rr_qtext").set_value("red shoes").run()
@@ -256,7 +256,7 @@ def test_9_unreachable_hub_fails_fast(monkeypatch):
     hub.check_reachable(str(ROOT))             # a local folder never needs the hub
     # in the app: the error and its fix, quickly, no run created
     at = ok(app().switch_page("pages/rerank_page.py").run())
-    at.radio(key="rr_mode").set_value("Single document").run()
+    at.radio(key="rr_mode").set_value("single").run()
     at.radio(key="rr_backend").set_value("qwen-vl").run()
     at.text_input(key="rr_model").set_value("some-org/some-reranker").run()
     at.text_input(key="rr_qtext").set_value("q").run()

@@ -162,6 +162,53 @@ def test_matrix_of_three_runs_differences_and_baseline(served, page, tmp_path):
     _shot(page, "matrix_baseline")
 
 
+def _settled(page) -> None:
+    """_idle, then no element left over from the run before (Streamlit marks them stale)."""
+    _idle(page)
+    page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=TIMEOUT_MS)
+
+
+def test_compare_links_a_query_to_its_matrix_with_the_compared_runs_and_baseline(served, page):
+    """Compare (whole session, baseline changed, second query) -> "Open query q2 in the Matrix":
+    the Matrix shows that query, only the compared runs, and the same baseline."""
+    from workbench.model import CandidateSet, Document, Query, Result, Run
+
+    store = _store()
+    info = store.create_session("compare to matrix")
+    compared = []
+    for q in ("q1", "q2"):
+        set_id = store.save_candidate_set(info.id, CandidateSet(Query(q, f"red shoes {q}"),
+                                                                [Document(d, f"product {d}") for d in "abcde"]))
+        store.set_label(set_id, "a", 2)
+        for name, order in (("precise", "acbde"), ("vague", "bcdae"), ("other", "edcba")):
+            rid = store.create_run(set_id, Run(f"instruction {name}", "lexical", "bm25", name=name, status="done",
+                                               query_id=q, scores=[Result(d, 1 - 0.1 * i, i + 1)
+                                                                   for i, d in enumerate(order)]))
+            if name != "other":
+                compared.append(rid)
+    _open(page, served, f"compare?session={info.id}&runs={','.join(map(str, compared))}")
+    page.get_by_role("heading", name="Compare instructions and backends").wait_for()
+    _idle(page)
+    main = page.locator('[data-testid="stMain"]')
+    main.get_by_text("Whole session (2 sets)").click()
+    _settled(page)
+    main.get_by_role("combobox", name="Baseline run").click()
+    page.get_by_role("option", name="vague").click()
+    _settled(page)
+    main.get_by_role("tab", name="Rank shifts").click()
+    main.get_by_role("combobox", name="Query").click()
+    page.get_by_role("option", name="q2").click()
+    _settled(page)
+    main.get_by_text("Open query q2 in the Matrix").click()
+    page.get_by_role("heading", name="Matrix").wait_for()
+    _idle(page)
+    main.get_by_text("Query 2 of 2 · baseline: vague").wait_for()
+    tags = main.locator('[data-testid="stMultiSelect"] .react-aria-ComboBox [data-tag]')   # the chosen runs
+    assert [tags.nth(i).get_attribute("aria-label") for i in range(tags.count())] == ["precise", "vague"]
+    assert "query=q2" in page.url and "baseline" not in page.url
+    _shot(page, "compare_to_matrix")
+
+
 @pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract not installed")
 def test_ocr_photos_give_no_text_found_and_text_images_keep_their_text(served, page, tmp_path):
     import skimage

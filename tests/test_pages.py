@@ -140,7 +140,7 @@ def test_rerank_pasted_lines_saved_as_new_set():
     seed_samples(Store())
     at = ok(app().run())
     ok(at.switch_page("pages/rerank_page.py").run())
-    at.radio(key="rr_mode").set_value("Pasted lines (batch)").run()
+    at.radio(key="rr_mode").set_value("pasted").run()
     at.radio(key="rr_backend").set_value("lexical").run()
     at.text_input(key="rr_qtext").set_value("red running shoes").run()
     at.text_area(key="rr_pasted").set_value("blue denim jacket\nred running shoes for trail\n\ncoffee mug").run()
@@ -156,7 +156,7 @@ def test_rerank_pasted_lines_saved_as_new_set():
 def test_workbench_error_is_shown_with_fix():
     at = ok(app().run())
     ok(at.switch_page("pages/rerank_page.py").run())
-    at.radio(key="rr_mode").set_value("Pasted lines (batch)").run()
+    at.radio(key="rr_mode").set_value("pasted").run()
     at.radio(key="rr_backend").set_value("lexical").run()
     button(at, "rr_go").click().run()
     assert not at.exception
@@ -413,7 +413,7 @@ def test_score_scale_bm25_is_not_a_probability():
 
 def test_adhoc_results_name_the_instruction_they_were_scored_with():
     at = ok(app().switch_page("pages/rerank_page.py").run())
-    at.radio(key="rr_mode").set_value("Single document").run()
+    at.radio(key="rr_mode").set_value("single").run()
     at.radio(key="rr_backend").set_value("lexical").run()
     at.text_input(key="rr_qtext").set_value("red shoes").run()
     at.text_input(key="rr_single").set_value("red running shoes").run()
@@ -467,3 +467,125 @@ def test_compare_lexical_runs_get_bm25_advice_not_instruction_advice():
     assert flagged, "BM25 on the e-commerce sample leaves most documents at 0"
     assert all("BM25" in w and "Be precise" not in w for w in flagged)
     assert any("Raw scores" in c.value for c in at.caption)
+
+
+def test_compare_per_query_metrics_link_to_the_matrix_of_that_query_with_those_runs():
+    """Each per-query metric on Compare links to the Matrix of that query: the compared runs
+    as columns (not the session's other runs) and the Compare baseline as the Matrix baseline."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from workbench.model import CandidateSet, Document, Query
+
+    store = Store()
+    info = store.create_session("compare to matrix")
+    ids = {}
+    for q in ("q1", "q2"):
+        set_id = store.save_candidate_set(info.id, CandidateSet(Query(q, f"red shoes {q}"),
+                                                                [Document(d, f"product {d}") for d in "abcde"]))
+        store.set_label(set_id, "a", 2)
+        store.set_label(set_id, "c", 1)
+        for name, order in (("precise", "acbde"), ("vague", "bcdae"), ("other", "edcba")):
+            ids[(q, name)] = store.create_run(set_id, Run(f"instruction {name}", "lexical", "bm25", name=name,
+                                                          status="done", query_id=q,
+                                                          scores=[Result(d, 1 - 0.1 * i, i + 1)
+                                                                  for i, d in enumerate(order)]))
+    compared = [ids[(q, n)] for q in ("q1", "q2") for n in ("precise", "vague")]
+    at = app()
+    at.session_state["session_id"] = info.id
+    at.session_state["cmp_scope"] = "session"
+    at.session_state["run_ids"] = compared
+    at.switch_page("pages/compare_page.py")
+    ok(at.run())
+    at.selectbox(key="cmp_baseline").set_value("vague").run()
+    ok(at)
+    per_query = next(d.value for d in at.dataframe if "matrix" in d.value.columns)
+    assert list(per_query["query_id"]) == ["q1", "q2"]
+    assert list(per_query.columns) == ["query_id", "matrix", "precise", "vague"]
+    assert per_query.loc[per_query["query_id"] == "q1", "precise"].item() == pytest.approx(1.0)  # a (2) first
+    link = per_query.loc[per_query["query_id"] == "q2", "matrix"].item()
+    url = urlsplit(link)
+    assert url.path == "./matrix"
+    params = {k: v[0] for k, v in parse_qs(url.query).items()}
+    assert params["query"] == "q2" and params["session"] == str(info.id)
+    assert set(map(int, params["runs"].split(","))) == set(compared)
+    assert int(params["baseline"]) in (ids[("q1", "vague")], ids[("q2", "vague")])
+    at.selectbox(key="cmp_pq_metric").set_value("MRR").run()                     # another metric per query
+    ok(at)
+    mrr = next(d.value for d in at.dataframe if "matrix" in d.value.columns)
+    assert mrr.loc[mrr["query_id"] == "q1", "vague"].item() == pytest.approx(1 / 2)   # c (graded 1) 2nd
+    at.number_input(key="cmp_k").set_value(5).run()                                 # k changes the metrics' names
+    ok(at)
+    assert at.selectbox(key="cmp_pq_metric").value in at.selectbox(key="cmp_pq_metric").options
+    # follow the link (a LinkColumn opens a new tab: a fresh browser session with that URL)
+    mx = app()
+    for key, value in params.items():
+        mx.query_params[key] = value
+    mx.switch_page("pages/matrix_page.py")
+    ok(mx.run())
+    assert mx.multiselect(key="mx_runs").value == ["precise", "vague"]          # not "other"
+    assert mx.selectbox(key="mx_baseline").value == "vague"
+    assert mx.selectbox(key="mx_query").value == "q2"
+    assert any("Query 2 of 2 · baseline: vague" in c.value for c in mx.caption)
+    grid = next(d.value for d in mx.dataframe if "doc_id" in d.value.columns)
+    assert "other" not in grid.columns and {"precise", "vague", "precise shift"} <= set(grid.columns)
+    assert list(grid["doc_id"]) == list("bcdae")                                   # the baseline's order
+    assert "baseline" not in mx.query_params                                       # read once
+    mx.selectbox(key="mx_baseline").set_value("precise").run()                     # and can be changed
+    ok(mx)
+    assert mx.selectbox(key="mx_baseline").value == "precise"
+
+
+def test_analysis_pages_in_chinese_show_no_english_prose():
+    """?lang=zh: Compare (every tab), Matrix and Label show their texts in Chinese; what stays
+    Latin is data (run names, ids), metric and product names. Widgets of other parts of the app
+    (sidebar, model choice, run pickers' labels) are not looked at here."""
+    import re
+
+    from workbench.model import CandidateSet, Document, Query
+
+    store = Store()
+    info = store.create_session("中文")
+    ids = []
+    for q in ("q1", "q2"):
+        set_id = store.save_candidate_set(info.id, CandidateSet(Query(q, f"红色跑鞋 {q}"),
+                                                                [Document(d, f"商品 {d}") for d in "abcde"]))
+        store.set_label(set_id, "a", 2)
+        store.set_label(set_id, "c", 0)
+        for name, order in (("precise", "acbde"), ("vague", "bcdae")):
+            ids.append(store.create_run(set_id, Run(f"instruction {name}", "lexical", "bm25", name=name,
+                                                    status="done", query_id=q,
+                                                    scores=[Result(d, 1 - 0.1 * i, i + 1)
+                                                            for i, d in enumerate(order)])))
+    english = re.compile(r"[A-Za-z]{3,}[ ,.:;'’]+[A-Za-z]{3,}")
+    allowed = re.compile(r"NDCG@\d+|Recall@\d+|P@\d+|overlap@k|NDCG@k|Recall@k|P@k|P\(yes\)|BM25|MRR|MAP|OCR|"
+                         r"Qwen-VL|CSV|precise|vague|q\d|\bid\b")
+
+    def texts(at: AppTest) -> list[str]:
+        out = []
+        for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "success",
+                     "error", "expander", "tabs"):
+            for el in getattr(at.main, kind):
+                out.append(str(getattr(el, "label", None) or el.value))
+        for kind in ("button", "toggle", "selectbox", "multiselect", "number_input", "radio", "text_area",
+                     "checkbox"):
+            for el in getattr(at.main, kind):
+                out.append(el.label)
+                if getattr(el, "help", None):
+                    out.append(el.help)
+        return out
+
+    pages = {"pages/compare_page.py": {"run_ids": ids, "cmp_scope": "session"},
+             "pages/matrix_page.py": {}, "pages/label_page.py": {}}
+    for page, state in pages.items():
+        at = app()
+        at.query_params["lang"] = "zh"
+        at.query_params["session"] = str(info.id)
+        ok(at.run())                         # app.py reads ?lang= on the first run, as in a browser
+        for key, value in state.items():
+            at.session_state[key] = value
+        ok(at.switch_page(page).run())
+        assert at.session_state["ui_lang"] == "zh"
+        shown = texts(at)
+        assert any(re.search(r"[\u4e00-\u9fff]", s) for s in shown), page
+        left = [s for s in shown if english.search(allowed.sub("", s))]
+        assert not left, f"{page}: English left in 中文: {left}"

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import INSTRUCTION_TEMPLATES, PRECISE_SUFFIX
+from ..i18n import t
 from ..model import Run
 from .runs import (
     _as_groups,
@@ -18,6 +19,7 @@ from .runs import (
 
 # --------------------------------------------------------------------------- discrimination
 
+# The remedies in English (the CLI's); `remedies()` gives them in the current language.
 REMEDIES = (
     "Use a scenario-specific instruction instead of a generic one (e.g. the "
     f"e-commerce template: \"{INSTRUCTION_TEMPLATES['e-commerce']}\").",
@@ -25,6 +27,14 @@ REMEDIES = (
     "key attributes so each document carries evidence to judge.",
     f"Append \"{PRECISE_SUFFIX}\" to the instruction (the 'Be precise' option).",
 )
+
+
+
+def remedies() -> list[str]:
+    """The three remedies of a run that barely discriminates, in the current language."""
+    return [t("advice.remedy_template", template=INSTRUCTION_TEMPLATES["e-commerce"]),
+            t("advice.remedy_documents"), t("advice.remedy_precise", suffix=PRECISE_SUFFIX)]
+
 
 # Thresholds of the "scores barely discriminate" rule (see `discrimination`).
 MID_LOW, MID_HIGH = 0.4, 0.6
@@ -53,14 +63,14 @@ class Discrimination:
 
     @property
     def remedies(self) -> list[str]:
-        return list(REMEDIES) if self.flagged else []
+        return remedies() if self.flagged else []
 
     @property
     def message(self) -> str:
         if not self.flagged:
             return ""
-        return ("Scores barely discriminate: " + "; ".join(self.reasons) + ". Try: "
-                + " ".join(f"({i}) {r}" for i, r in enumerate(REMEDIES, 1)))
+        return t("advice.message", reasons=t("advice.clause_sep").join(self.reasons),
+                 remedies=" ".join(f"({i}) {r}" for i, r in enumerate(remedies(), 1)))
 
 
 def discrimination(run: Run, label: str | None = None) -> Discrimination:
@@ -106,14 +116,14 @@ def discrimination(run: Run, label: str | None = None) -> Discrimination:
     reasons: list[str] = []
     if n >= MIN_DOCS:
         if share_tied >= MAX_SHARE_TIED:
-            reasons.append(f"{share_tied:.0%} of documents share one identical score")
+            reasons.append(t("advice.reason_tied", share=f"{share_tied:.0%}"))
         if probabilistic:
             if share_mid >= MAX_SHARE_MID:
-                reasons.append(f"{share_mid:.0%} of scores lie between {MID_LOW} and {MID_HIGH}")
+                reasons.append(t("advice.reason_mid", share=f"{share_mid:.0%}", low=MID_LOW, high=MID_HIGH))
             if std < MIN_STD:
-                reasons.append(f"standard deviation {std:.3f} < {MIN_STD}")
+                reasons.append(t("advice.reason_std", std=f"{std:.3f}", limit=MIN_STD))
             if iqr < MIN_IQR:
-                reasons.append(f"interquartile range {iqr:.3f} < {MIN_IQR}")
+                reasons.append(t("advice.reason_iqr", iqr=f"{iqr:.3f}", limit=MIN_IQR))
     return Discrimination(lab, query_key(run), n, std, iqr, top1, share_mid, share_tied,
                           probabilistic, bool(reasons), reasons)
 
@@ -135,7 +145,7 @@ def discrimination_table(runs) -> pd.DataFrame:
             "top1_minus_median": d.top1_minus_median,
             "share_mid": np.nan if d.share_mid is None else d.share_mid,
             "share_tied": d.share_tied, "probabilistic": d.probabilistic, "flagged": d.flagged,
-            "reasons": "; ".join(d.reasons), "remedies": " ".join(d.remedies),
+            "reasons": t("advice.clause_sep").join(d.reasons), "remedies": " ".join(d.remedies),
         })
     return pd.DataFrame(rows, columns=["run", "query_id", "n", "std", "iqr", "top1_minus_median",
                                        "share_mid", "share_tied", "probabilistic", "flagged",

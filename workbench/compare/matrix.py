@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InputError
+from ..i18n import t
 from ..model import CandidateSet, Label, Run
 from .runs import unique_labels
 from .shifts import _baseline_index, rank_table
@@ -63,9 +64,9 @@ def label_conflict(grade: Any, rank: Any, relevant: int) -> str | None:
     if relevant <= 0 or pd.isna(grade) or pd.isna(rank):
         return None
     if grade == 2 and rank > relevant:
-        return f"graded 2 but ranked {int(rank)} (relevant: {relevant})"
+        return t("advice.why_graded_2", rank=int(rank), relevant=relevant)
     if grade == 0 and rank <= relevant:
-        return f"graded 0 but ranked {int(rank)} (top {relevant})"
+        return t("advice.why_graded_0", rank=int(rank), relevant=relevant)
     return None
 
 
@@ -113,17 +114,18 @@ def matrix_frame(runs: Sequence[Run], cset: CandidateSet | None = None,
             reason = label_conflict(frame.at[i, "label"], frame.at[i, f"{name} rank"], relevant)
             if reason:
                 row_conf.append(name)
-                why.append(f"{name}: {reason}")
+                why.append(t("advice.why_run", run=name, reason=reason))
         shift = int(frame.at[i, "max |shift|"])
         missing = [n for n in names if pd.isna(frame.at[i, f"{n} rank"])]
         if shift >= k:
             movers = [n for n in names if n != names[b] and not pd.isna(frame.at[i, f"{n} shift"])
                       and abs(int(frame.at[i, f"{n} shift"])) >= k]
-            why.insert(0, "moved " + ", ".join(f"{int(frame.at[i, f'{n} shift']):+d} in {n}" for n in movers))
+            why.insert(0, t("advice.why_moved", moves=t("advice.list_sep").join(
+                t("advice.why_move", shift=f"{int(frame.at[i, f'{n} shift']):+d}", run=n) for n in movers)))
         if missing:
-            why.append("missing in " + ", ".join(missing))
+            why.append(t("advice.why_missing", runs=t("advice.list_sep").join(missing)))
         conflicts.append(", ".join(row_conf))
-        whys.append("; ".join(why))
+        whys.append(t("advice.clause_sep").join(why))
         differs.append(bool(shift >= k or row_conf or missing))
     frame["conflicts"] = conflicts
     frame["differs"] = differs

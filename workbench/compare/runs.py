@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..errors import InputError
+from ..i18n import t
 from ..model import Result, Run, unique_run_labels
 
 Labels = Mapping[str, Mapping[str, int]]
@@ -89,8 +90,8 @@ class RunGroups:
 
     @property
     def warnings(self) -> list[str]:
-        return [f"Run {r.id} ('{run_label(r)}', query {query_key(r)}) was superseded by a newer "
-                f"run with the same label; the newest one is compared." for r in self.replaced]
+        return [t("advice.note_superseded", id=r.id, run=run_label(r), query=query_key(r))
+                for r in self.replaced]
 
 
 def group_runs(runs: Iterable[Run], key=run_label) -> RunGroups:

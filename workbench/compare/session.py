@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..errors import InputError
+from ..i18n import error_text, t, tn
 from .agreement import Correlations, correlations
 from .advice import (
     discrimination_summary,
@@ -74,11 +75,10 @@ def compare_session(runs, labels: Labels | None = None, k: int = DEFAULT_K,
         try:
             met = metrics(groups, labels, k)
         except InputError as err:
-            notes.append(err.message)
+            notes.append(error_text(err)[0])
         if met is not None:
             if met.skipped:
-                notes.append(f"{len(met.skipped)} quer{'y' if len(met.skipped) == 1 else 'ies'} "
-                             "without a relevant label left out of the metrics.")
+                notes.append(tn("advice.note_skipped", len(met.skipped)))
             if len(met.labels) >= 2:
                 sig = significance_table(met, metric, n_resamples=n_resamples, seed=seed)
                 mb = base if base in met.labels else met.labels[0]
@@ -86,6 +86,6 @@ def compare_session(runs, labels: Labels | None = None, k: int = DEFAULT_K,
                     if lab != mb:
                         wl[(mb, lab)] = win_loss(met, mb, lab, metric)
     else:
-        notes.append("No labels: metrics, significance and win/loss need relevance labels.")
+        notes.append(t("advice.note_no_labels"))
     return SessionComparison(groups, k, tables, corr, disc, discrimination_summary(disc),
                              score_distribution(groups), met, sig, wl, notes)

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..i18n import t, tn
 from ..extras import require
 from .evaluate import MetricsResult
 from .runs import (
@@ -166,25 +167,23 @@ def winner(test: PairedTest, alpha: float = ALPHA,
     randomisation test) → "no significant difference"; otherwise the run with the higher
     mean wins, with the size of the difference, p and n in the text.
     """
-    m = test.metric or "the metric"
+    m = test.metric or t("advice.the_metric")
     if test.n < min_queries:
         return Verdict(None, "too_few_queries",
-                       f"Too few queries to call a winner: {test.n} labelled quer"
-                       f"{'y' if test.n == 1 else 'ies'} in common (need at least {min_queries}). "
-                       f"Label more queries before trusting a difference on {m}.")
+                       tn("advice.verdict_too_few", test.n, need=min_queries, metric=m))
     p = test.p_value
     if math.isnan(p) or p >= alpha:
         return Verdict(None, "not_significant",
-                       f"No significant difference on {m} between '{test.run_a}' and '{test.run_b}' "
-                       f"(mean diff {test.mean_diff:+.3f}, p = {p:.3f}, n = {test.n} queries).")
+                       t("advice.verdict_not_significant", metric=m, run_a=test.run_a, run_b=test.run_b,
+                         diff=f"{test.mean_diff:+.3f}", p=f"{p:.3f}", n=test.n))
     if test.mean_diff > 0:
         win, lose, wins, losses = test.run_b, test.run_a, test.wins, test.losses
     else:
         win, lose, wins, losses = test.run_a, test.run_b, test.losses, test.wins
     return Verdict(win, "significant",
-                   f"'{win}' beats '{lose}' on {m} by {abs(test.mean_diff):.3f} "
-                   f"(p = {p:.3g}, n = {test.n} queries; better on {wins}, worse on {losses}, "
-                   f"tied on {test.ties}).")
+                   t("advice.verdict_significant", winner=win, loser=lose, metric=m,
+                     diff=f"{abs(test.mean_diff):.3f}", p=f"{p:.3g}", n=test.n, wins=wins, losses=losses,
+                     ties=test.ties))
 
 
 def win_loss(result: MetricsResult, run_a: str, run_b: str, metric: str | None = None) -> pd.DataFrame:
