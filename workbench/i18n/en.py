@@ -271,6 +271,26 @@ MESSAGES.update({
     'err.zip.no_table.fix': 'Put one candidates.csv (or .jsonl) in the ZIP next to its images.',
     'err.zip.several_tables': "'{name}' holds several candidate files: {files}.",
     'err.zip.several_tables.fix': 'Put exactly one CSV/JSONL file in the ZIP.',
+
+    # images.py: image files
+    'err.image.missing': "Image file '{path}' does not exist.",
+    'err.image.missing.fix': "Check the path and its spelling; image paths in an imported file are relative to that file's folder.",
+    'err.image.is_folder': "'{path}' is a folder, not an image file.",
+    'err.image.is_folder.fix': 'Point the image column at a file inside the folder.',
+    'err.image.empty': "Image file '{path}' is empty (0 bytes).",
+    'err.image.empty.fix': 'The file was probably not fully copied or downloaded: copy it again, or remove it from the set.',
+    'err.image.too_many_pixels': "'{path}' is {width}×{height} = {mp} MP, above the safety limit of {limit_mp} MP (a decompression-bomb guard: such files can exhaust memory).",
+    'err.image.too_many_pixels.fix': 'Resize the image below the limit (e.g. to 4000 px on the long side) and import it again.',
+    'err.image.too_many_pixels_unknown': "'{path}' is too many pixels, above the safety limit of {limit_mp} MP (a decompression-bomb guard: such files can exhaust memory).",
+    'err.image.too_many_pixels_unknown.fix': 'Resize the image below the limit (e.g. to 4000 px on the long side) and import it again.',
+    'err.image.not_image': "'{path}' is not an image in any format we can read (its content is not JPEG, PNG, WebP, GIF, HEIC, AVIF, TIFF, BMP…, whatever its name says).",
+    'err.image.not_image.fix': "Check that this is the right file (it may be a web page or text saved with an image name); Re-export the image as JPEG or PNG (any image editor or phone 'share as JPEG' does it), or remove it from the set.",
+    'err.image.truncated': "'{path}' is truncated: the image data ends early ({reason}).",
+    'err.image.truncated.fix': 'The file was cut off while copying or downloading: get a complete copy, or remove it from the set.',
+    'err.image.undecodable': "'{path}' could not be decoded ({reason}).",
+    'err.image.undecodable.fix': "Re-export the image as JPEG or PNG (any image editor or phone 'share as JPEG' does it), or remove it from the set.",
+    'err.image.bad_thumbnail_size': 'Thumbnail size must be a positive number of pixels, not {size}.',
+    'err.image.bad_thumbnail_size.fix': 'Use a size such as 128 or 256.',
 })
 
 

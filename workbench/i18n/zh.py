@@ -271,6 +271,26 @@ MESSAGES.update({
     'err.zip.no_table.fix': '请在 ZIP 中放一个 candidates.csv（或 .jsonl），并与其图像放在一起。',
     'err.zip.several_tables': '“{name}”中有多个候选文件：{files}。',
     'err.zip.several_tables.fix': 'ZIP 中只能放一个 CSV/JSONL 文件。',
+
+    # images.py: image files
+    'err.image.missing': '图像文件“{path}”不存在。',
+    'err.image.missing.fix': '请检查路径及其拼写；导入文件中的图像路径是相对于该文件所在文件夹的。',
+    'err.image.is_folder': '“{path}”是文件夹，不是图像文件。',
+    'err.image.is_folder.fix': '请让图像列指向该文件夹中的某个文件。',
+    'err.image.empty': '图像文件“{path}”为空（0 字节）。',
+    'err.image.empty.fix': '该文件可能没有完整复制或下载：请重新复制，或将它从候选集中移除。',
+    'err.image.too_many_pixels': '“{path}”为 {width}×{height} = {mp} MP，超过了 {limit_mp} MP 的安全上限（防解压炸弹：这类文件可能耗尽内存）。',
+    'err.image.too_many_pixels.fix': '请把图像缩小到上限以下（例如长边 4000 像素），然后重新导入。',
+    'err.image.too_many_pixels_unknown': '“{path}”像素过多，超过了 {limit_mp} MP 的安全上限（防解压炸弹：这类文件可能耗尽内存）。',
+    'err.image.too_many_pixels_unknown.fix': '请把图像缩小到上限以下（例如长边 4000 像素），然后重新导入。',
+    'err.image.not_image': '“{path}”不是任何可读取格式的图像（无论文件名如何，其内容都不是 JPEG、PNG、WebP、GIF、HEIC、AVIF、TIFF、BMP 等格式）。',
+    'err.image.not_image.fix': '请确认这是正确的文件（它可能是用图像文件名保存的网页或文本）；请将图像重新导出为 JPEG 或 PNG（任何图像编辑器或手机的“以 JPEG 分享”都可以），或将它从候选集中移除。',
+    'err.image.truncated': '“{path}”不完整：图像数据提前结束（{reason}）。',
+    'err.image.truncated.fix': '该文件在复制或下载时被截断：请获取完整的副本，或将它从候选集中移除。',
+    'err.image.undecodable': '无法解码“{path}”（{reason}）。',
+    'err.image.undecodable.fix': '请将图像重新导出为 JPEG 或 PNG（任何图像编辑器或手机的“以 JPEG 分享”都可以），或将它从候选集中移除。',
+    'err.image.bad_thumbnail_size': '缩略图尺寸必须是正的像素数，而不是 {size}。',
+    'err.image.bad_thumbnail_size.fix': '请使用 128 或 256 这样的尺寸。',
 })
 
 
