@@ -65,6 +65,12 @@ def test_every_code_in_the_data_code_is_in_both_catalogs():
         assert not missing, f"codes used but missing in {lang}.py: {missing}"
         no_fix = {c: where for c, where in found.items() if f"err.{c}.fix" not in catalog}
         assert not no_fix, f"codes without a fix in {lang}.py: {no_fix}"
+    nested = ROOT / "workbench" / "i18n" / "nested.py"        # the keys of rows quoted inside errors
+    keys = {n.value for n in ast.walk(ast.parse(nested.read_text(encoding="utf-8")))
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and re.match(r"^err\.[a-z_]+\.[a-z_]+$", n.value)}
+    assert len(keys) >= 6
+    for lang, catalog in i18n.CATALOGS.items():
+        assert keys <= set(catalog), f"missing in {lang}.py: {keys - set(catalog)}"
 
 
 def test_a_bad_encoding_name(tmp_path):
@@ -108,6 +114,10 @@ def test_rejected_rows_keep_line_and_column_and_read_in_chinese(tmp_path):
     # the rejected-rows download keeps the English texts (a file, like the CLI output)
     frame = result.rejected_frame()
     assert frame["error"].tolist()[0] == "label '7' is not a relevance grade."
+    with i18n.language("zh"):
+        shown = result.rejected_frame(translated=True)
+    assert shown["error"].tolist()[0] == "标注“7”不是有效的相关性等级。"
+    assert shown["line"].tolist() == [3, 4] and CJK.search(shown["fix"].tolist()[1])
 
 
 def test_nothing_imported_and_csv_shape_errors(tmp_path):
@@ -123,6 +133,34 @@ def test_nothing_imported_and_csv_shape_errors(tmp_path):
     short = err.result.rejected[1]
     assert short.code == "csv.fields_missing" and short.column == "doc_text"
     assert_chinese(short, "4", "7", "doc_text")
+
+
+def test_rows_quoted_inside_an_error_are_translated_too(tmp_path):
+    """A message that quotes other errors (the rejected rows of "nothing was imported", the image
+    error inside a row) renders those in Chinese as well; the English text stays byte for byte."""
+    (tmp_path / "imgs").mkdir()
+    (tmp_path / "imgs" / "a.jpg").write_bytes(b"garbage")
+    path = tmp_path / "c.csv"
+    path.write_text(HEADER + ",x,,d1,t,,\nq1,x,,d2,t,imgs/a.jpg,\n", encoding="utf-8")
+    with pytest.raises(NothingImported) as info:
+        formats.read_candidates(path)
+    err = info.value
+    assert err.message.startswith("c.csv: nothing was imported; all 2 row(s) were rejected:\n"
+                                  "  c.csv, line 2, column 'query_id': query_id is empty.\n"
+                                  "    How to fix: Give every row the id of its query (e.g. q1).\n"
+                                  "  c.csv, line 3, column 'doc_image': image 'imgs/a.jpg' cannot be read: ")
+    image_row = err.result.rejected[1]
+    assert image_row.code == "import.image_unreadable"
+    assert str(image_row.params["reason"]) == image_row.message.split("cannot be read: ", 1)[1]
+    message, _ = zh(err)
+    assert "c.csv, 第 2 行, “query_id”列：query_id 为空。\n    解决方法：请为每一行填写其查询的 id（例如 q1）。" in message
+    assert "无法读取图像“imgs/a.jpg”：" in message and "不是任何可读取格式的图像" in message
+    assert "cannot be read" not in message and "How to fix" not in message
+    # raised while the app runs in Chinese: still English for the CLI and the logs
+    with i18n.language("zh"):
+        with pytest.raises(NothingImported) as again:
+            formats.read_candidates(path)
+    assert again.value.message == err.message
 
 
 def test_a_zip_that_is_not_a_zip(tmp_path):

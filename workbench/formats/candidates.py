@@ -30,6 +30,8 @@ import pandas as pd
 
 from .. import config, limits
 from ..errors import ImageError, InputError, NothingImported, RowError
+from .. import i18n
+from ..i18n import nested
 from ..images import inspect_image
 from ..model import LABEL_GRADES, CandidateSet, Document, Query
 from . import image_data, safezip
@@ -69,8 +71,11 @@ class ImportResult:
     def n_docs(self) -> int:
         return sum(len(s.documents) for s in self.sets)
 
-    def rejected_frame(self) -> pd.DataFrame:
-        """Rejected rows: their original values plus line, column, error and fix."""
+    def rejected_frame(self, translated: bool = False) -> pd.DataFrame:
+        """Rejected rows: their original values plus line, column, error and fix.
+
+        The error and fix are English (the downloaded CSV, like the CLI); with `translated`
+        they are in the current UI language (i18n.error_text), for showing in the app."""
         value_cols: list[str] = []
         seen: set[str] = set()
         for err in self.rejected:
@@ -90,9 +95,10 @@ class ImportResult:
         records = []
         for err in self.rejected:
             rec = {k: (getattr(err, "values", {}) or {}).get(k, "") for k in value_cols}
+            message, fix = i18n.error_text(err) if translated else (err.message, err.fix)
             rec.update({report["line"]: err.line if err.line is not None else "",
-                        report["column"]: err.column or "", report["error"]: err.message,
-                        report["fix"]: err.fix or "", report["source"]: err.source or ""})
+                        report["column"]: err.column or "", report["error"]: message,
+                        report["fix"]: fix or "", report["source"]: err.source or ""})
             records.append(rec)
         frame = pd.DataFrame.from_records(records, columns=value_cols + list(report.values()))
         frame.attrs["report_columns"] = report
@@ -168,8 +174,9 @@ class _Images:
             if got.code in ("import.image_missing", "import.image_is_folder"):
                 raise _Bad(got.code, got.params)
             if got.fix:
-                raise _Bad("import.image_unreadable", {"raw": raw, "reason": got.message, "fix": got.fix})
-            raise _Bad("import.image_unreadable_nofix", {"raw": raw, "reason": got.message})
+                raise _Bad("import.image_unreadable", {"raw": raw, "reason": nested.message_of(got),
+                                                       "fix": nested.fix_of(got)})
+            raise _Bad("import.image_unreadable_nofix", {"raw": raw, "reason": nested.message_of(got)})
         return got
 
 
@@ -177,7 +184,7 @@ class _Bad(Exception):
     """A rejected value: its catalog code (err.<code>) and params; `message`/`fix` are the English texts."""
 
     def __init__(self, code: str, params: dict | None = None):
-        err = InputError.coded(code, params)
+        err = nested.coded(InputError, code, params)
         super().__init__(err.message)
         self.code, self.params, self.message, self.fix = code, err.params, err.message, err.fix
 
@@ -445,10 +452,10 @@ def _finish(result: ImportResult) -> ImportResult:
         err.result = result
         raise err
     if not result.sets:
-        shown = "\n".join("  " + str(e).replace("\n", "\n    ") for e in result.rejected[:SHOW_ERRORS])
         more = len(result.rejected) - SHOW_ERRORS
-        err = NothingImported.coded("import.all_rejected_more" if more > 0 else "import.all_rejected", {
-            "name": result.source, "count": len(result.rejected), "rows": shown, "more": more})
+        err = nested.coded(NothingImported, "import.all_rejected_more" if more > 0 else "import.all_rejected", {
+            "name": result.source, "count": len(result.rejected),
+            "rows": nested.rows_text(result.rejected[:SHOW_ERRORS]), "more": more})
         err.result = result
         raise err
     return result
@@ -553,7 +560,8 @@ def import_folder(folder: str | Path, query_text: str, query_id: str | None = No
         try:
             q_path, q_hash = imgs.resolve(str(query_image), "query_image")
         except _Bad as b:
-            raise ImageError.coded("import.query_image_bad", {"reason": b.message, "fix": b.fix}) from None
+            raise nested.coded(ImageError, "import.query_image_bad", {"reason": nested.message_of(b),
+                                                                      "fix": nested.fix_of(b)}) from None
     docs: list[Document] = []
     ignored = 0
     for p in sorted(folder.rglob("*")):

@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 
 from ..errors import InputError, NothingImported, RowError
+from ..i18n import nested
 from ..model import Result, Run
 from .decode import decode_bytes
 from .export import unneutralise
@@ -94,8 +95,9 @@ def read_ranked_csv(path: str | Path, encoding: str | None = None, *, name: str 
         elif len(errors) == 1:
             err = RowError(first.message, first.fix, **where)
         else:
-            err = RowError.coded("ranked.row_errors", {"reason": first.message, "more": len(errors) - 1,
-                                                       "fix": first.fix or ""}, **where)
+            err = nested.coded(RowError, "ranked.row_errors", {"reason": nested.message_of(first),
+                                                               "more": len(errors) - 1,
+                                                               "fix": nested.fix_of(first)}, **where)
         err.errors = errors
         raise err
     if not groups:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import IO, Union
 
 from ..errors import EncodingError, InputError, NothingImported, RowError
+from ..i18n import nested
 from ..model import LABEL_GRADES, Label, Run, Result
 
 Source = Union[str, Path, bytes, IO]
@@ -45,9 +46,9 @@ class TrecFormatError(RowError):
         first = errors[0]
         lines = ", ".join(str(e.line) for e in errors[:MAX_REPORTED]) + ("…" if len(errors) > MAX_REPORTED else "")
         code = "trec.invalid_many" if len(errors) > 1 else "trec.invalid"
-        params = {"kind": kind, "reason": first.message, "count": len(errors), "lines": lines,
-                  "fix": first.fix or ""}
-        made = RowError.coded(code, params)
+        params = {"kind": kind, "reason": nested.message_of(first), "count": len(errors), "lines": lines,
+                  "fix": nested.fix_of(first)}
+        made = nested.coded(RowError, code, params)
         super().__init__(made.message, made.fix, line=first.line, source=source)
         self.code, self.params = code, made.params
 

@@ -555,6 +555,14 @@ MESSAGES.update({
     # ocr/batch.py: cancelled OCR
     'err.ocr.cancelled': 'OCR cancelled after {done} of {total} images; the finished ones are kept.',
     'err.ocr.cancelled.fix': 'Run OCR again to do the rest: finished images come from the cache.',
+
+    # i18n/nested.py: a rejected row quoted inside another error (like str(RowError))
+    'err.row.line': 'line {line}',
+    'err.row.column': "column '{column}'",
+    'err.row.where': '{where}: {message}',
+    'err.row.where_fix': '{where}: {message}\nHow to fix: {fix}',
+    'err.row.only': '{message}',
+    'err.row.fix': '{message}\nHow to fix: {fix}',
 })
 
 

@@ -555,6 +555,14 @@ MESSAGES.update({
     # ocr/batch.py: cancelled OCR
     'err.ocr.cancelled': 'OCR 已在完成 {total} 张图像中的 {done} 张后取消；已完成的结果会保留。',
     'err.ocr.cancelled.fix': '再次运行 OCR 即可处理其余图像：已完成的图像会直接从缓存读取。',
+
+    # i18n/nested.py: a rejected row quoted inside another error (like str(RowError))
+    'err.row.line': '第 {line} 行',
+    'err.row.column': '“{column}”列',
+    'err.row.where': '{where}：{message}',
+    'err.row.where_fix': '{where}：{message}\n解决方法：{fix}',
+    'err.row.only': '{message}',
+    'err.row.fix': '{message}\n解决方法：{fix}',
 })
 
 
