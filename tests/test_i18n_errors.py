@@ -67,7 +67,8 @@ def test_every_code_in_the_data_code_is_in_both_catalogs():
         assert not no_fix, f"codes without a fix in {lang}.py: {no_fix}"
     nested = ROOT / "workbench" / "i18n" / "nested.py"        # the keys of rows quoted inside errors
     keys = {n.value for n in ast.walk(ast.parse(nested.read_text(encoding="utf-8")))
-            if isinstance(n, ast.Constant) and isinstance(n.value, str) and re.match(r"^err\.[a-z_]+\.[a-z_]+$", n.value)}
+            if isinstance(n, ast.Constant) and isinstance(n.value, str)
+            and re.match(r"^err\.[a-z_]+\.[a-z_]+$", n.value)}
     assert len(keys) >= 6
     for lang, catalog in i18n.CATALOGS.items():
         assert keys <= set(catalog), f"missing in {lang}.py: {keys - set(catalog)}"

@@ -645,11 +645,11 @@ def import_qrels(store, session, labels, *, skip_unknown: bool = False) -> dict:
     if problems:
         qid, extra, known = problems[0]
         n_extra = sum(len(p[1]) for p in problems)
-        raise InputError.coded("labels.qrels_unknown_documents_many" if len(problems) > 1 else "labels.qrels_unknown_documents",
-                               {"query": qid, "session": info.name,
-                                "docs": ", ".join(extra[:5]) + (" …" if len(extra) > 5 else ""),
-                                "count": n_extra, "queries": len(problems),
-                                "valid": ", ".join(known[:10]) + (" …" if len(known) > 10 else "")})
+        code = "labels.qrels_unknown_documents_many" if len(problems) > 1 else "labels.qrels_unknown_documents"
+        raise InputError.coded(code, {"query": qid, "session": info.name,
+                                      "docs": ", ".join(extra[:5]) + (" …" if len(extra) > 5 else ""),
+                                      "count": n_extra, "queries": len(problems),
+                                      "valid": ", ".join(known[:10]) + (" …" if len(known) > 10 else "")})
     for qid, per in qrels.items():       # grades are validated here, before any write
         for doc, grade in per.items():
             Label(qid, doc, grade)
