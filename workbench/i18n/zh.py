@@ -98,13 +98,15 @@ MESSAGES.update({
 # ======================================================================= err_data
 # errors of workbench/formats, ocr, store, service, samples, labelling, limits (err.<code>)
 MESSAGES.update({
+    # CLI flags stay exactly as in English ("--encoding gbk (or encoding='gbk')", "--model" …):
+    # ui/widgets.app_wording replaces them with the app's wording
     # formats/decode.py: text encodings
     'err.encoding.unknown': '未知的编码“{encoding}”。',
     'err.encoding.unknown.fix': '请使用 Python 的编码名称，例如 utf-8、utf-8-sig、utf-16、gbk 或 gb18030。',
     'err.encoding.not_text': '“{encoding}”不是文本编码（它是字节的 {transform} 变换，而不是字符集），无法用它读取文件。',
     'err.encoding.not_text.fix': '请给出文件保存时所用的字符编码，例如 utf-8、gbk、gb18030、utf-16 或 latin-1；或不指定 --encoding，让程序自动检测。',
     'err.encoding.undetected': '无法确定 {name} 的文本编码（已尝试 UTF-8、UTF-16、GBK/GB18030）；它可能是二进制文件，例如 .xlsx。',
-    'err.encoding.undetected.fix': "请将文件另存为 UTF-8（在 Excel 中选择“CSV UTF-8”），或指定其编码，例如 --encoding gbk（或 encoding='gbk'）。",
+    'err.encoding.undetected.fix': "请将文件另存为 UTF-8（在 Excel 中选择“CSV UTF-8”），或指定其编码，例如 --encoding gbk (or encoding='gbk')。",
     'err.encoding.invalid_bytes': '{name} 不是有效的 {encoding} 文本：第 {line} 行的字节 {byte} 无法解码。',
     'err.encoding.invalid_bytes.fix': '请指定文件的实际编码（例如 --encoding gbk），或不指定 --encoding 让程序自动检测，或将文件另存为 UTF-8。',
     'err.encoding.mixed_utf8': '{name} 除第 {lines} 行外均为 UTF-8：第 {line} 行第 {char} 个字符处的字节 {byte} 不是有效的 UTF-8。',
