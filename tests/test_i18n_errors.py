@@ -287,20 +287,3 @@ def test_the_english_text_does_not_depend_on_the_app_language(tmp_path):
             Store(tmp_path / "wb.db").get_session("ghost")
     assert info.value.message == "There is no session 'ghost'."
     assert zh(info.value)[0] == "没有名为“ghost”的会话。"
-
-
-def test_import_notes_are_english_text_and_chinese_when_formatted(tmp_path):
-    """ImportResult.notes stay plain English strings (summary, CLI, JSON); formatting one (f"{note}",
-    as the app does) gives the UI language."""
-    path = tmp_path / "gbk.csv"
-    path.write_bytes((HEADER + "q1,你好世界,,d1,中文文本,,\n\n").encode("gbk"))
-    result = formats.read_candidates(path)
-    legacy, blank = result.notes
-    assert legacy == ("gbk.csv is not UTF-8: it was read as gbk (detected); line 2 reads: 'q1,你好世界,,d1,中文文本,,'. "
-                      "If that text looks wrong, import it again naming the right encoding (CLI: --encoding NAME, "
-                      "e.g. --encoding gbk or --encoding latin-1), or re-save the file as UTF-8.")
-    assert blank == "skipped 1 blank row(s)" and legacy in result.summary()
-    with i18n.language("zh"):
-        shown = [f"{note}" for note in result.notes]
-    assert shown[0].startswith("gbk.csv 不是 UTF-8：已按 gbk 读取（自动检测）；第 2 行内容为：'q1,你好世界")
-    assert shown[1] == "跳过了 1 个空行"

@@ -441,7 +441,8 @@ def _clean_rows(names: list[str], rows: list[RawRow], source: str) -> list[str]:
             touched = True
         removed_rows += touched
     if removed_rows:
-        return [nested.Nested("err.import_note.removed_nul", {"count": f"{removed:,}", "rows": f"{removed_rows:,}"})]
+        return [f"removed {removed:,} NUL byte(s) / invalid character(s) from the text of {removed_rows:,} row(s) "
+                "(NUL bytes cannot be stored in text)"]
     return []
 
 
@@ -580,7 +581,7 @@ def import_folder(folder: str | Path, query_text: str, query_id: str | None = No
             continue
         docs.append(Document(id=rel, image=path, image_hash=sha))
     if ignored:
-        result.notes.append(nested.Nested("err.import_note.ignored_files", {"count": ignored}))
+        result.notes.append(f"ignored {ignored} file(s) that are not images")
     result.rows_read = len(docs) + len(result.rejected)
     if docs:
         qid = query_id or source

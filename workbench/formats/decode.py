@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import EncodingError
-from ..i18n.nested import Nested
 
 
 @dataclass
@@ -47,10 +46,10 @@ def _sample(text: str) -> tuple[int, str]:
 
 def _legacy_note(text: str, encoding: str, name: str) -> str:
     line, sample = _sample(text)
-    if sample:
-        return Nested("err.import_note.legacy_encoding_sample", {"name": name, "encoding": encoding, "line": line,
-                                                                 "sample": repr(sample)})
-    return Nested("err.import_note.legacy_encoding", {"name": name, "encoding": encoding})
+    shown = f"; line {line} reads: {sample!r}" if sample else ""
+    return (f"{name} is not UTF-8: it was read as {encoding} (detected){shown}. If that text looks wrong, "
+            f"import it again naming the right encoding (CLI: --encoding NAME, e.g. --encoding gbk or "
+            f"--encoding latin-1), or re-save the file as UTF-8.")
 
 
 def _mixed_utf8(data: bytes) -> Decoded | None:
@@ -93,8 +92,8 @@ def decode_text(data: bytes, encoding: str | None = None, source: str = "") -> D
     if mixed is not None:
         lines = sorted(mixed.bad_lines)
         shown = ", ".join(map(str, lines[:10])) + (" …" if len(lines) > 10 else "")
-        mixed.notes.append(Nested("err.import_note.mixed_utf8", {"name": name, "count": len(lines),
-                                                                 "lines": shown}))
+        mixed.notes.append(f"{name} is UTF-8 except {len(lines)} line(s) ({shown}) holding bytes that are not "
+                           "UTF-8; the rows on those lines were rejected, the rest imported")
         return mixed
     text, used = _legacy(data, name)
     return Decoded(text, used, notes=[_legacy_note(text, used, name)])

@@ -194,7 +194,7 @@ def parse_csv(text: str, source: str, delimiter: str | None = None, *,
             continue
         rows.append(RawRow(start, dict(zip(names, fields))))
     if blank:
-        notes.append(nested.Nested("err.import_note.blank_rows", {"count": blank}))
+        notes.append(f"skipped {blank} blank row(s)")
     return names, rows, notes
 
 
@@ -330,7 +330,7 @@ def parse_jsonl(text: str, source: str) -> tuple[list[str], list[RawRow], list[s
             raise _too_many_columns(len(names), source)
         rows.append(RawRow(i, values))
     if blank:
-        notes.append(nested.Nested("err.import_note.blank_lines", {"count": blank}))
+        notes.append(f"skipped {blank} blank line(s)")
     if not names and not rows:
         raise InputError.coded("json.empty", {"name": source, "columns": ", ".join(REQUIRED_COLUMNS)})
     if names:

@@ -563,17 +563,6 @@ MESSAGES.update({
     'err.row.where_fix': '{where}: {message}\nHow to fix: {fix}',
     'err.row.only': '{message}',
     'err.row.fix': '{message}\nHow to fix: {fix}',
-
-    # import notes (ImportResult.notes: not errors, but the import report's remarks)
-    'err.import_note.legacy_encoding_sample': '{name} is not UTF-8: it was read as {encoding} (detected); line {line} reads: {sample}. If that text looks wrong, import it again naming the right encoding (CLI: --encoding NAME, e.g. --encoding gbk or --encoding latin-1), or re-save the file as UTF-8.',
-    'err.import_note.legacy_encoding': '{name} is not UTF-8: it was read as {encoding} (detected). If that text looks wrong, import it again naming the right encoding (CLI: --encoding NAME, e.g. --encoding gbk or --encoding latin-1), or re-save the file as UTF-8.',
-    'err.import_note.mixed_utf8': '{name} is UTF-8 except {count} line(s) ({lines}) holding bytes that are not UTF-8; the rows on those lines were rejected, the rest imported',
-    'err.import_note.blank_rows': 'skipped {count} blank row(s)',
-    'err.import_note.blank_lines': 'skipped {count} blank line(s)',
-    'err.import_note.removed_nul': 'removed {count} NUL byte(s) / invalid character(s) from the text of {rows} row(s) (NUL bytes cannot be stored in text)',
-    'err.import_note.ignored_files': 'ignored {count} file(s) that are not images',
-    'err.import_note.image_tail_mb': "image '{raw}' had {mb} MB of other data after the end of the image; only the image was kept",
-    'err.import_note.image_tail_bytes': "image '{raw}' had {bytes} byte(s) of other data after the end of the image; only the image was kept",
 })
 
 

@@ -565,17 +565,6 @@ MESSAGES.update({
     'err.row.where_fix': '{where}：{message}\n解决方法：{fix}',
     'err.row.only': '{message}',
     'err.row.fix': '{message}\n解决方法：{fix}',
-
-    # import notes (ImportResult.notes: not errors, but the import report's remarks)
-    'err.import_note.legacy_encoding_sample': '{name} 不是 UTF-8：已按 {encoding} 读取（自动检测）；第 {line} 行内容为：{sample}。如果这段文字看起来不对，请指定正确的编码重新导入（CLI：--encoding NAME，例如 --encoding gbk 或 --encoding latin-1），或将文件另存为 UTF-8。',
-    'err.import_note.legacy_encoding': '{name} 不是 UTF-8：已按 {encoding} 读取（自动检测）。如果文字看起来不对，请指定正确的编码重新导入（CLI：--encoding NAME，例如 --encoding gbk 或 --encoding latin-1），或将文件另存为 UTF-8。',
-    'err.import_note.mixed_utf8': '{name} 除 {count} 行（{lines}）含有非 UTF-8 字节外均为 UTF-8；这些行所在的数据行已被拒绝，其余已导入',
-    'err.import_note.blank_rows': '跳过了 {count} 个空行',
-    'err.import_note.blank_lines': '跳过了 {count} 个空行',
-    'err.import_note.removed_nul': '从 {rows} 行的文本中删除了 {count} 个 NUL 字节 / 无效字符（文本中不能存储 NUL 字节）',
-    'err.import_note.ignored_files': '忽略了 {count} 个非图像文件',
-    'err.import_note.image_tail_mb': '图像“{raw}”在图像结尾之后还有 {mb} MB 的其他数据；只保留了图像本身',
-    'err.import_note.image_tail_bytes': '图像“{raw}”在图像结尾之后还有 {bytes} 字节的其他数据；只保留了图像本身',
 })
 
 
