@@ -47,6 +47,6 @@ def require(module: str, purpose: str, *, extra: str | None = None,
         top = module.split(".")[0]
         extra = extra or EXTRA_OF.get(top, "all")
         missing = getattr(exc, "name", None) or top
-        raise error.coded("extras.missing_package", {"package": missing, "purpose": purpose,
-                                                      "command": pip_install(extra),
-                                                      "all_command": pip_install("all")}) from None
+        raise error(f"The Python package '{missing}' is not installed; it is needed for {purpose}.",
+                    f"Install it with: {pip_install(extra)}  (or everything: {pip_install('all')}), "
+                    "then restart the workbench.") from None

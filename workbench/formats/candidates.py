@@ -30,7 +30,6 @@ import pandas as pd
 
 from .. import config, limits
 from ..errors import ImageError, InputError, NothingImported, RowError
-from .. import i18n
 from ..i18n import nested
 from ..images import inspect_image
 from ..model import LABEL_GRADES, CandidateSet, Document, Query
@@ -71,11 +70,8 @@ class ImportResult:
     def n_docs(self) -> int:
         return sum(len(s.documents) for s in self.sets)
 
-    def rejected_frame(self, translated: bool = False) -> pd.DataFrame:
-        """Rejected rows: their original values plus line, column, error and fix.
-
-        The error and fix are English (the downloaded CSV, like the CLI); with `translated`
-        they are in the current UI language (i18n.error_text), for showing in the app."""
+    def rejected_frame(self) -> pd.DataFrame:
+        """Rejected rows: their original values plus line, column, error and fix."""
         value_cols: list[str] = []
         seen: set[str] = set()
         for err in self.rejected:
@@ -95,10 +91,9 @@ class ImportResult:
         records = []
         for err in self.rejected:
             rec = {k: (getattr(err, "values", {}) or {}).get(k, "") for k in value_cols}
-            message, fix = i18n.error_text(err) if translated else (err.message, err.fix)
             rec.update({report["line"]: err.line if err.line is not None else "",
-                        report["column"]: err.column or "", report["error"]: message,
-                        report["fix"]: fix or "", report["source"]: err.source or ""})
+                        report["column"]: err.column or "", report["error"]: err.message,
+                        report["fix"]: err.fix or "", report["source"]: err.source or ""})
             records.append(rec)
         frame = pd.DataFrame.from_records(records, columns=value_cols + list(report.values()))
         frame.attrs["report_columns"] = report

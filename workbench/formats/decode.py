@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 
 from ..errors import EncodingError
 
+ENCODING_FIX = ("Re-save the file as UTF-8 (in Excel: 'CSV UTF-8'), or name its encoding, "
+                "e.g. --encoding gbk (or encoding='gbk').")
+
 
 @dataclass
 class Decoded:

@@ -546,11 +546,9 @@ MESSAGES.update({
     'err.labels.qrels_unknown_documents_many': "Query '{query}' of session '{session}' has no document(s) {docs} ({count} unknown documents across {queries} queries); no label was applied.",
     'err.labels.qrels_unknown_documents_many.fix': "Use the doc ids of the imported candidate set (query '{query}': {valid}), remove judgments of documents that are not in the set, or skip them (--skip-unknown, or the 'skip judgments outside the sets' option).",
 
-    # model.py, extras.py: labels, optional packages
+    # model.py: labels
     'err.labels.bad_grade': "Label {grade} for document '{doc}' is not a relevance grade.",
     'err.labels.bad_grade.fix': 'Use 0 (not relevant), 1 (partly relevant) or 2 (relevant).',
-    'err.extras.missing_package': "The Python package '{package}' is not installed; it is needed for {purpose}.",
-    'err.extras.missing_package.fix': 'Install it with: {command}  (or everything: {all_command}), then restart the workbench.',
 
     # ocr/batch.py: cancelled OCR
     'err.ocr.cancelled': 'OCR cancelled after {done} of {total} images; the finished ones are kept.',

@@ -548,11 +548,9 @@ MESSAGES.update({
     'err.labels.qrels_unknown_documents_many': '会话“{session}”的查询“{query}”中没有文档 {docs}（{queries} 个查询中共有 {count} 个未知文档）；没有应用任何标注。',
     'err.labels.qrels_unknown_documents_many.fix': '请使用已导入候选集的文档 id（查询“{query}”：{valid}），删除不在候选集中的文档的判定，或跳过它们（--skip-unknown，或勾选“跳过候选集之外的判定”选项）。',
 
-    # model.py, extras.py: labels, optional packages
+    # model.py: labels
     'err.labels.bad_grade': '文档“{doc}”的标注 {grade} 不是有效的相关性等级。',
     'err.labels.bad_grade.fix': '请使用 0（不相关）、1（部分相关）或 2（相关）。',
-    'err.extras.missing_package': '未安装 Python 包“{package}”；{purpose} 需要它。',
-    'err.extras.missing_package.fix': '请用以下命令安装：{command}（或安装全部：{all_command}），然后重启工作台。',
 
     # ocr/batch.py: cancelled OCR
     'err.ocr.cancelled': 'OCR 已在完成 {total} 张图像中的 {done} 张后取消；已完成的结果会保留。',
