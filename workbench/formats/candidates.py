@@ -30,9 +30,9 @@ import pandas as pd
 
 from .. import config, limits
 from ..errors import ImageError, InputError, NothingImported, RowError
-from ..i18n import nested
 from ..images import inspect_image
 from ..model import LABEL_GRADES, CandidateSet, Document, Query
+from ..i18n import nested
 from . import image_data, safezip
 from .decode import decode_text
 from .export import to_csv_bytes

@@ -17,7 +17,6 @@ from typing import Any
 
 from .. import limits
 from ..errors import InputError, RowError
-from ..i18n import nested
 
 REQUIRED_COLUMNS = ("query_id", "query_text", "query_image", "doc_id", "doc_text", "doc_image")
 OPTIONAL_COLUMNS = ("label", "first_stage_score", "ocr_text", "ocr_edited", "description")
@@ -49,6 +48,7 @@ def row_error(message: str, fix: str, *, line: int | None, column: str | None,
 def coded_row_error(code: str, params: dict | None = None, *, line: int | None, column: str | None,
                     source: str | None, values: Mapping[str, Any] | None = None) -> RowError:
     """A rejected row whose texts come from the catalogs (err.<code>), see WorkbenchError.coded."""
+    from ..i18n import nested
     err = nested.coded(RowError, code, params, line=line, column=column, source=source)
     err.values = dict(values or {})  # the original row, for rejected_csv()
     return err
