@@ -130,24 +130,14 @@ def file_hash(data: bytes | str | Path) -> str:
 
 # --------------------------------------------------------------------------- decoding
 
-_REEXPORT = "Re-export the image as JPEG or PNG (any image editor or phone 'share as JPEG' does it), or remove it from the set."
-
-
 def _check_file(path: Path) -> int:
     if not path.exists():
-        raise ImageNotFound(
-            f"Image file '{path}' does not exist.",
-            "Check the path and its spelling; image paths in an imported file are relative to that file's folder.",
-            path=path)
+        raise ImageNotFound.coded("image.missing", {"path": str(path)}, path=path)
     if path.is_dir():
-        raise ImageNotFound(f"'{path}' is a folder, not an image file.",
-                            "Point the image column at a file inside the folder.", path=path)
+        raise ImageNotFound.coded("image.is_folder", {"path": str(path)}, path=path)
     size = path.stat().st_size
     if size == 0:
-        raise EmptyImageFile(
-            f"Image file '{path}' is empty (0 bytes).",
-            "The file was probably not fully copied or downloaded: copy it again, or remove it from the set.",
-            path=path)
+        raise EmptyImageFile.coded("image.empty", {"path": str(path)}, path=path)
     return size
 
 
@@ -206,33 +196,25 @@ def _decode(path: Path, draft: tuple[int, int] | None = None) -> tuple[Image.Ima
                     out = im.copy()
                 return out, info
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        params = {"path": str(path), "limit_mp": f"{MAX_DECODE_PIXELS / 1e6:.0f}"}
         try:
             with Image.open(path) as im:
                 w, h = im.size
-            dims = f"{w}×{h} = {w * h / 1e6:.0f} MP"
+            code = "image.too_many_pixels"
+            params.update(width=w, height=h, mp=f"{w * h / 1e6:.0f}")
         except Exception:  # noqa: BLE001 - only for the message
-            dims = "too many pixels"
-        raise ImageTooLarge(
-            f"'{path}' is {dims}, above the safety limit of {MAX_DECODE_PIXELS / 1e6:.0f} MP "
-            "(a decompression-bomb guard: such files can exhaust memory).",
-            "Resize the image below the limit (e.g. to 4000 px on the long side) and import it again.",
-            path=path) from None
+            code = "image.too_many_pixels_unknown"
+        raise ImageTooLarge.coded(code, params, path=path) from None
     except UnidentifiedImageError:
-        raise NotAnImage(
-            f"'{path}' is not an image in any format we can read (its content is not JPEG, PNG, "
-            "WebP, GIF, HEIC, AVIF, TIFF, BMP…, whatever its name says).",
-            "Check that this is the right file (it may be a web page or text saved with an image name); "
-            + _REEXPORT, path=path) from None
+        raise NotAnImage.coded("image.not_image", {"path": str(path)}, path=path) from None
     except OSError as exc:
         msg = str(exc)
         if "truncated" in msg.lower() or "end of file" in msg.lower() or "broken data stream" in msg.lower():
-            raise TruncatedImage(
-                f"'{path}' is truncated: the image data ends early ({msg}).",
-                "The file was cut off while copying or downloading: get a complete copy, or remove it from the set.",
-                path=path) from None
-        raise UnreadableImage(f"'{path}' could not be decoded ({msg}).", _REEXPORT, path=path) from None
+            raise TruncatedImage.coded("image.truncated", {"path": str(path), "reason": msg}, path=path) from None
+        raise UnreadableImage.coded("image.undecodable", {"path": str(path), "reason": msg}, path=path) from None
     except (ValueError, SyntaxError, EOFError) as exc:
-        raise UnreadableImage(f"'{path}' could not be decoded ({exc}).", _REEXPORT, path=path) from None
+        raise UnreadableImage.coded("image.undecodable", {"path": str(path), "reason": str(exc)},
+                                    path=path) from None
 
 
 def open_rgb(path: str | Path) -> Image.Image:
@@ -272,8 +254,7 @@ def thumbnail(path: str | Path, size: int = 256, *, digest: str | None = None) -
     Pass `digest` when the content hash is already known to skip re-hashing.
     """
     if size <= 0:
-        raise ImageError(f"Thumbnail size must be a positive number of pixels, not {size}.",
-                         "Use a size such as 128 or 256.")
+        raise ImageError.coded("image.bad_thumbnail_size", {"size": size})
     path = Path(path)
     digest = digest or file_hash(path)
     target = thumbnail_dir() / f"{digest}_{int(size)}.jpg"

@@ -40,12 +40,11 @@ class Limit:
         try:
             out = float(raw)
         except ValueError:
-            raise InputError(f"{self.env}={raw!r} is not a number.",
-                             f"Set {self.env} to a number (default {self.default:g}{self.unit and ' ' + self.unit}), "
-                             "or unset it.") from None
+            raise InputError.coded("limits.not_a_number", {"env": self.env, "value": raw,
+                                   "default": f"{self.default:g}{self.unit and ' ' + self.unit}"}) from None
         if out <= 0:
-            raise InputError(f"{self.env}={raw!r} must be more than 0.", f"Unset {self.env} for the default "
-                                                                           f"({self.default:g}).")
+            raise InputError.coded("limits.not_positive", {"env": self.env, "value": raw,
+                                                           "default": f"{self.default:g}"})
         return out
 
     def bytes(self) -> int:
@@ -58,12 +57,12 @@ class Limit:
         v = self.value()
         return f"{v:g} {self.unit}".strip() if self.unit != "x" else f"{v:g}:1"
 
-    def exceeded(self, what: str, found: str = "", fix: str = "") -> InputError:
-        """The error for a file beyond this limit, naming the setting to raise."""
-        return InputError(
-            f"{what} is over the limit of {self.shown()} ({self.what})" + (f": {found}" if found else "") + ".",
-            (fix + " " if fix else "") + f"If the file is genuine, raise the limit with the environment variable "
-            f"{self.env} (now {self.value():g}), e.g. {self.env}={max(self.value() * 4, 1):g}, and import again.")
+    def exceeded(self, code: str, params: dict | None = None) -> InputError:
+        """The error for a file beyond this limit, naming the setting to raise: a coded error
+        (catalog key err.<code>) whose texts get the fields {limit} (shown), {env}, {now} and
+        {example} (a value 4 times the current one) besides `params`."""
+        return InputError.coded(code, {**(params or {}), "limit": self.shown(), "env": self.env,
+                                       "now": f"{self.value():g}", "example": f"{max(self.value() * 4, 1):g}"})
 
 
 ZIP_TOTAL = Limit("WORKBENCH_MAX_ZIP_MB", 2048, "MB", "everything a ZIP unpacks to")

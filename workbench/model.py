@@ -144,10 +144,7 @@ class Label:
         if self.grade not in LABEL_GRADES:
             from .errors import InputError
 
-            raise InputError(
-                f"Label {self.grade!r} for document '{self.doc_id}' is not a relevance grade.",
-                "Use 0 (not relevant), 1 (partly relevant) or 2 (relevant).",
-            )
+            raise InputError.coded("labels.bad_grade", {"grade": repr(self.grade), "doc": self.doc_id})
 
 
 @dataclass

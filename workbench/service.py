@@ -129,30 +129,23 @@ def resume_run(store, run_id: int, reranker, *, progress: Progress | None = None
 
     run = store.load_run(run_id)
     if run.status == "imported":
-        raise InputError(f"Run {run_id} was imported from another system; it cannot be resumed.",
-                         "Rerank the set instead (a new run).")
+        raise InputError.coded("resume.imported", {"run": run_id})
     if run.status == "running":
         with store._read() as conn:
             owner = conn.exec_driver_sql("SELECT owner_pid, owner_host, heartbeat_at, started_at FROM runs "
                                          "WHERE id = ?", (int(run_id),)).first()
         if owner is not None and not is_dead(*owner):
-            raise StoreError(f"Run {run_id} is still being scored by process {owner[0]} on {owner[1]}.",
-                             "Wait for it to finish, or stop that process first (its run is then kept "
-                             "as cancelled and can be resumed).")
+            raise StoreError.coded("resume.still_running", {"run": run_id, "pid": owner[0], "host": owner[1]})
         stop_run(store, run_id, status="interrupted")
         run = store.load_run(run_id)
     if run.backend != reranker.backend or run.model_id != reranker.model_id:
-        raise InputError(
-            f"Run {run_id} was scored with {run.backend} model '{run.model_id}', not '{reranker.model_id}'.",
-            f"Resume it with the model '{run.model_id}' (--model FOLDER of that model, or WORKBENCH_MODEL; "
-            "in the app, pick that model), or rerank the set as a new run with this one.")
+        raise InputError.coded("resume.other_model", {"run": run_id, "backend": run.backend, "model": run.model_id,
+                                                      "new_model": reranker.model_id})
     differ = _same_params(run.params, reranker.params())
     if differ:
-        raise InputError(
-            f"Run {run_id} was scored with other settings ({', '.join(differ)}: "
-            + "; ".join(f"{k} was {run.params.get(k)!r}, now {reranker.params().get(k)!r}" for k in differ) + ").",
-            "Resume with the run's settings (the same --max-length / --min-pixels / --max-pixels / --dtype), "
-            "or rerank the set as a new run.")
+        raise InputError.coded("resume.other_settings", {
+            "run": run_id, "settings": ", ".join(differ),
+            "changes": "; ".join(f"{k} was {run.params.get(k)!r}, now {reranker.params().get(k)!r}" for k in differ)})
     cset = store.load_candidate_set(run.set_id)
     order = [d.id for d in cset.documents]
     have = {s.doc_id: float(s.score) for s in run.scores}
@@ -260,8 +253,7 @@ def docs_from_lines(text: str, prefix: str = "doc") -> list[Document]:
     docs = [Document(id=f"{prefix}{i}", text=line) for i, line in
             enumerate((ln for ln in lines if ln), start=1)]
     if not docs:
-        raise InputError("No documents were given: the pasted text is empty.",
-                         "Paste one document per line, or pick a stored candidate set.")
+        raise InputError.coded("paste.empty")
     return docs
 
 
@@ -332,7 +324,7 @@ def export_runs(store, *, session=None, run_ids: Sequence[int] | None = None,
     from . import formats as wio
 
     if fmt not in ("long", "wide"):
-        raise InputError(f"Unknown export format '{fmt}'.", "Use 'long' or 'wide'.")
+        raise InputError.coded("export.bad_format", {"format": fmt})
     runs = _runs_to_export(store, session, run_ids)
     set_ids = sorted({r.set_id for r in runs if r.set_id is not None})
     labels = {i: store.get_labels(i) for i in set_ids}
@@ -351,7 +343,7 @@ def export_tidy(store, *, session=None, run_ids: Sequence[int] | None = None, fm
     from . import formats as wio
 
     if fmt not in ("csv", "parquet"):
-        raise InputError(f"Unknown tidy export format '{fmt}'.", "Use 'csv' or 'parquet'.")
+        raise InputError.coded("export.bad_tidy_format", {"format": fmt})
     frame = tidy_export_frame(store, session=session, run_ids=run_ids)
     data = wio.to_parquet_bytes(frame) if fmt == "parquet" else wio.to_csv_bytes(frame, bom=bom)
     return data, len(frame)
@@ -373,8 +365,7 @@ def set_run_note(store, run_id: int, note: str) -> Run:
     """Give a run a note ('' clears it); returns the run as stored."""
     note = str(note or "").strip()
     if len(note) > 10_000:
-        raise InputError(f"The note is {len(note):,} characters long.",
-                         "Keep a run note under 10,000 characters; put longer text in a file.")
+        raise InputError.coded("note.run_too_long", {"length": f"{len(note):,}"})
     store.set_run_note(run_id, note)
     return store._to_run(store._run_row(run_id))
 
@@ -386,8 +377,8 @@ def delete_run(store, run_id: int) -> Run:
 
     run = store.load_run(run_id)
     if run.status in ("pending", "running"):
-        raise StoreError(f"Run {run.id} ('{run.label}') is still {run.status}.",
-                         "Cancel it first (or wait for it to finish), then delete it.")
+        raise StoreError.coded("runs.still_pending" if run.status == "pending" else "runs.still_running",
+                               {"run": run.id, "label": run.label})
     store.delete_run(run.id)
     return run
 
@@ -404,18 +395,15 @@ def import_runs(store, session, runs: Sequence[Run]) -> list[int]:
     sets = {s.query_id: s for s in store.list_candidate_sets(info.id)}
     unknown = sorted({r.query_id for r in runs} - set(sets))
     if unknown:
-        raise InputError(
-            f"Session '{info.name}' has no candidate set for query id(s) {', '.join(unknown[:5])}.",
-            "Import the candidate sets of those queries first, or fix the query_id column to one of: "
-            f"{', '.join(sorted(sets)[:5])}.")
+        raise InputError.coded("runs.unknown_queries", {"session": info.name, "queries": ", ".join(unknown[:5]),
+                                                        "valid": ", ".join(sorted(sets)[:5])})
     doc_ids = {qid: {d.id for d in store.load_candidate_set(s.id).documents} for qid, s in sets.items()}
     for run in runs:
         extra = [s.doc_id for s in run.scores if s.doc_id not in doc_ids[run.query_id]]
         if extra:
-            raise InputError(
-                f"Query '{run.query_id}' of session '{info.name}' has no document(s) "
-                f"{', '.join(extra[:5])}{' …' if len(extra) > 5 else ''}.",
-                "Check the doc_id column: a ranking must use the ids of the imported candidate set.")
+            raise InputError.coded("runs.unknown_documents", {
+                "query": run.query_id, "session": info.name,
+                "docs": ", ".join(extra[:5]) + (" …" if len(extra) > 5 else "")})
     saved = []
     with store.transaction():   # all runs or none
         for run in runs:
@@ -479,14 +467,13 @@ def ocr_session(store, session, *, set_ids: Sequence[int] | None = None, langs: 
     info = store.get_session(session)
     sets = [s.id for s in store.list_candidate_sets(info.id)]
     if not sets:
-        raise InputError(f"Session '{info.name}' has no candidate sets to OCR.",
-                         "Import one first (Import page, or: workbench import FILE --session "
-                         f"{shell_quote(info.name)})")
+        raise InputError.coded("ocr.session_no_sets", {"session": info.name, "quoted": shell_quote(info.name)})
     if set_ids is not None:
         unknown = [i for i in set_ids if int(i) not in sets]
         if unknown:
-            raise InputError(f"Set(s) {', '.join(map(str, unknown))} are not in session '{info.name}'.",
-                             f"Pick from its sets: {', '.join(map(str, sets))}.")
+            raise InputError.coded("ocr.sets_not_in_session", {"sets": ", ".join(map(str, unknown)),
+                                                               "session": info.name,
+                                                               "valid": ", ".join(map(str, sets))})
         sets = [int(i) for i in set_ids]
     sizes = {}
     for sid in sets:
@@ -516,8 +503,8 @@ def clear_ocr(store, set_id: int, doc_ids: Sequence[str] | None = None, *, edits
     wanted = list(by_id) if doc_ids is None else [str(x) for x in doc_ids]
     unknown = [x for x in wanted if x not in by_id]
     if unknown:
-        raise InputError(f"Set {set_id} has no document(s) {', '.join(unknown[:5])}.",
-                         f"Use its doc ids, e.g. {', '.join(list(by_id)[:5])}.")
+        raise InputError.coded("ocr.set_unknown_documents", {"set": set_id, "docs": ", ".join(unknown[:5]),
+                                                             "valid": ", ".join(list(by_id)[:5])})
     with store.transaction():
         for doc_id in wanted:
             doc = by_id[doc_id]
@@ -543,8 +530,8 @@ def clear_session_ocr(store, session, doc_ids: Sequence[str] | None = None, *, e
         known = {d for ids in sets.values() for d in ids}
         unknown = [str(x) for x in doc_ids if str(x) not in known]
         if unknown:
-            raise InputError(f"Session '{info.name}' has no document(s) {', '.join(unknown[:5])}.",
-                             "Check the doc ids (they are listed on the OCR page and in exports).")
+            raise InputError.coded("ocr.session_unknown_documents", {"session": info.name,
+                                                                     "docs": ", ".join(unknown[:5])})
     out = {}
     with store.transaction():
         for sid, ids in sets.items():
@@ -578,7 +565,7 @@ def note_document(store, set_id: int, doc_id: str, note: str) -> None:
     """Save a note on a document, graded or not ('' removes it)."""
     note = str(note or "").strip()
     if len(note) > 10_000:
-        raise InputError(f"The note is {len(note):,} characters long.", "Keep a note under 10,000 characters.")
+        raise InputError.coded("note.too_long", {"length": f"{len(note):,}"})
     store.set_note(set_id, doc_id, note)
 
 
@@ -640,14 +627,10 @@ def import_qrels(store, session, labels, *, skip_unknown: bool = False) -> dict:
         unknown = []
     if unknown:
         valid = sorted(sets_by_query)
-        raise InputError(
-            f"Session '{info.name}' has no candidate set for query id(s) "
-            f"{', '.join(unknown[:5])}{' …' if len(unknown) > 5 else ''} "
-            f"({len(unknown)} of {len(qrels)} queries in the labels).",
-            "Import those queries' candidate sets first, skip them (--skip-unknown, or the "
-            "'skip judgments outside the sets' option), or remove their lines from the qrels / fix "
-            f"the query ids to ones of this session: {', '.join(valid[:10]) or '(none: import a set first)'}"
-            f"{' …' if len(valid) > 10 else ''}.")
+        raise InputError.coded("labels.qrels_unknown_queries" if valid else "labels.qrels_unknown_queries_no_sets", {
+            "session": info.name, "queries": ", ".join(unknown[:5]) + (" …" if len(unknown) > 5 else ""),
+            "count": len(unknown), "total": len(qrels),
+            "valid": ", ".join(valid[:10]) + (" …" if len(valid) > 10 else "")})
     docs_of_set = {s.id: {d.id for d in store.load_candidate_set(s.id).documents}
                    for per in sets_by_query.values() for s in per}
     problems = []
@@ -662,14 +645,11 @@ def import_qrels(store, session, labels, *, skip_unknown: bool = False) -> dict:
     if problems:
         qid, extra, known = problems[0]
         n_extra = sum(len(p[1]) for p in problems)
-        raise InputError(
-            f"Query '{qid}' of session '{info.name}' has no document(s) "
-            f"{', '.join(extra[:5])}{' …' if len(extra) > 5 else ''}"
-            + (f" ({n_extra} unknown documents across {len(problems)} queries)" if len(problems) > 1 else "")
-            + "; no label was applied.",
-            f"Use the doc ids of the imported candidate set (query '{qid}': {', '.join(known[:10])}"
-            f"{' …' if len(known) > 10 else ''}), remove judgments of documents that are not in the set, "
-            "or skip them (--skip-unknown, or the 'skip judgments outside the sets' option).")
+        code = "labels.qrels_unknown_documents_many" if len(problems) > 1 else "labels.qrels_unknown_documents"
+        raise InputError.coded(code, {"query": qid, "session": info.name,
+                                      "docs": ", ".join(extra[:5]) + (" …" if len(extra) > 5 else ""),
+                                      "count": n_extra, "queries": len(problems),
+                                      "valid": ", ".join(known[:10]) + (" …" if len(known) > 10 else "")})
     for qid, per in qrels.items():       # grades are validated here, before any write
         for doc, grade in per.items():
             Label(qid, doc, grade)
@@ -712,13 +692,11 @@ def _runs_to_export(store, session, run_ids) -> list[Run]:
     if run_ids:
         return [store.load_run(int(r)) for r in run_ids]
     if session is None:
-        raise InputError("Nothing to export was named.", "Pick a session or one or more runs.")
+        raise InputError.coded("export.nothing_named")
     info = store.get_session(session)
     runs = [store.load_run(r.id) for r in store.list_runs(session_id=info.id)]
     if not runs:
-        raise NotFound(f"Session '{info.name}' has no runs to export.",
-                       "Rerank one of its sets first (Rerank page, or "
-                           f"`workbench rerank --session {shell_quote(info.name)} --model ...`), or import runs.")
+        raise NotFound.coded("export.no_runs", {"session": info.name, "quoted": shell_quote(info.name)})
     return runs
 
 
@@ -741,13 +719,10 @@ def export_trec_run(store, *, session=None, run_ids: Sequence[int] | None = None
     if tag is not None:
         tag = tag.strip()
         if not tag or any(c.isspace() for c in tag):
-            raise InputError(f"The run tag '{tag}' is empty or contains whitespace.",
-                             "Give a tag without spaces, e.g. lychee_web.")
+            raise InputError.coded("export.bad_tag", {"tag": tag})
         clash = [q for q, n in Counter(str(r.query_id) for r in runs).items() if n > 1]
         if clash:
-            raise InputError(
-                f"One tag '{tag}' cannot name {len(runs)} runs: query '{clash[0]}' has several of them.",
-                "Leave the tag out (each run is tagged by its name), or export one run at a time.")
+            raise InputError.coded("export.tag_clash", {"tag": tag, "count": len(runs), "query": clash[0]})
         return trec.format_run(runs, tag=tag).encode("utf-8")
     parts = []
     taken: dict[tuple[str, str], int] = {}
@@ -771,8 +746,7 @@ def export_qrels(store, session) -> bytes:
     info = store.get_session(session)
     labels = labels_by_query(store, [s.id for s in store.list_candidate_sets(info.id)])
     if not labels:
-        raise NotFound(f"Session '{info.name}' has no labels to export.",
-                       "Label documents 0/1/2 first (Rerank or Sessions page), or import qrels.")
+        raise NotFound.coded("export.no_labels", {"session": info.name})
     return trec.format_qrels(labels).encode("utf-8")
 
 
@@ -788,10 +762,9 @@ def compare_runs(store, run_ids: Sequence[int], k: int = 10, **kwargs):
     from .errors import InputError
 
     if not run_ids:
-        raise InputError("No runs were picked to compare.",
-                         "Pick runs of at least two instructions or backends (rerank a set first).")
+        raise InputError.coded("runs.none_picked")
     if k < 1:
-        raise InputError(f"k must be at least 1 (got {k}).", "Use e.g. --k 10.")
+        raise InputError.coded("runs.bad_k", {"k": k})
     runs = [store.load_run(int(r)) for r in run_ids]
     labels = labels_by_query(store, sorted({r.set_id for r in runs if r.set_id is not None}))
     return compare.compare_session(runs, labels=labels or None, k=k, **kwargs)
@@ -816,17 +789,16 @@ def query_matrix(store, session, query_id: str | None = None, *, run_ids: Sequen
         sets = {s.id for s in store.list_candidate_sets(info.id)}
         foreign = [r.id for r in runs if r.set_id not in sets]
         if foreign:
-            raise InputError(f"Run(s) {', '.join(map(str, foreign))} are not runs of session '{info.name}'.",
-                             "Pick runs of this session.")
+            raise InputError.coded("runs.not_in_session", {"runs": ", ".join(map(str, foreign)),
+                                                           "session": info.name})
     if not runs:
-        raise NotFound(f"Session '{info.name}' has no finished runs to put side by side.",
-                       "Rerank one of its sets first, or import runs from another system.")
+        raise NotFound.coded("runs.none_finished", {"session": info.name})
     groups = group_runs(runs)
     queries = groups.query_ids
     qid = queries[0] if query_id is None else str(query_id)
     if qid not in queries:
-        raise InputError(f"Session '{info.name}' has no runs for query '{qid}'.",
-                         f"Pick one of: {', '.join(queries[:10])}.")
+        raise InputError.coded("runs.no_runs_for_query", {"session": info.name, "query": qid,
+                                                          "valid": ", ".join(queries[:10])})
     chosen = groups.for_query(qid)
     set_id = chosen[0].set_id
     cset = store.load_candidate_set(set_id) if set_id is not None else None

@@ -32,6 +32,7 @@ from .. import config, limits
 from ..errors import ImageError, InputError, NothingImported, RowError
 from ..images import inspect_image
 from ..model import LABEL_GRADES, CandidateSet, Document, Query
+from ..i18n import nested
 from . import image_data, safezip
 from .decode import decode_text
 from .export import to_csv_bytes
@@ -44,7 +45,7 @@ from .tables import (
     cell_text,
     parse_csv,
     parse_jsonl,
-    row_error,
+    coded_row_error,
 )
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff",
@@ -130,35 +131,26 @@ class _Images:
         if raw in self._by_value:
             return self._result(self._by_value[raw], raw)
         if "\x00" in raw:
-            raise _Bad("the image path contains a NUL byte.", "Write the image's relative path without control "
-                                                             "characters, or leave the cell empty.")
+            raise _Bad("import.image_path_nul")
         norm = raw.replace("\\", "/")
         if re.match(r"^[a-z][a-z0-9+.-]*://", norm, re.I):
-            raise _Bad(f"'{raw}' is a URL; images are not downloaded.",
-                       "Download the image next to the file and give its relative path.")
+            raise _Bad("import.image_url", {"raw": raw})
         if norm.startswith("/") or _DRIVE.match(norm):
-            raise _Bad(f"'{raw}' is an absolute path; image paths must be relative to the imported file.",
-                       "Copy the image into the file's folder (e.g. images/) and write the path relative "
-                       "to the file, e.g. images/cat.jpg.")
+            raise _Bad("import.image_absolute", {"raw": raw})
         if ".." in PurePosixPath(norm).parts:
-            raise _Bad(f"'{raw}' uses '..' to leave the set's folder.",
-                       "Keep images inside the file's folder (e.g. images/) and refer to them without '..'.")
+            raise _Bad("import.image_dotdot", {"raw": raw})
         path = (self.base / norm).resolve()
         if not path.is_relative_to(self.base):
-            raise _Bad(f"'{raw}' points outside the set's folder (through a link).",
-                       "Copy the image itself into the file's folder.")
+            raise _Bad("import.image_link_outside", {"raw": raw})
         if path not in self._seen:
             try:
                 if not path.is_file():
-                    raise ImageError(f"image file '{raw}' does not exist." if not path.exists()
-                                     else f"'{raw}' is a folder, not an image file.",
-                                     "Check the spelling (paths are case-sensitive) and that the image is "
-                                     "in the folder of the imported file (when uploading, put the file and "
-                                     "its images in one ZIP), or leave the cell empty.")
+                    raise ImageError.coded("import.image_missing" if not path.exists()
+                                           else "import.image_is_folder", {"raw": raw})
                 try:   # only the image itself: junk after its end marker is not kept; size limit
                     kept, sha, note = image_data.kept_image(path, raw)
                 except ValueError as too_big:
-                    self._seen[path] = _Bad(*too_big.args)
+                    self._seen[path] = _Bad(*too_big.args)        # (code, params)
                 else:
                     meta = inspect_image(kept)         # decoded and verified
                     self._seen[path] = (str(kept), sha or meta.sha256)
@@ -174,17 +166,22 @@ class _Images:
         if isinstance(got, _Bad):
             raise got
         if isinstance(got, ImageError):
-            msg = got.message
-            if "does not exist" in msg or "folder, not" in msg:
-                raise _Bad(msg, got.fix or "")
-            raise _Bad(f"image '{raw}' cannot be read: {msg}", got.fix or "Re-export the image as JPEG or PNG.")
+            if got.code in ("import.image_missing", "import.image_is_folder"):
+                raise _Bad(got.code, got.params)
+            if got.fix:
+                raise _Bad("import.image_unreadable", {"raw": raw, "reason": nested.message_of(got),
+                                                       "fix": nested.fix_of(got)})
+            raise _Bad("import.image_unreadable_nofix", {"raw": raw, "reason": nested.message_of(got)})
         return got
 
 
 class _Bad(Exception):
-    def __init__(self, message: str, fix: str):
-        super().__init__(message)
-        self.message, self.fix = message, fix
+    """A rejected value: its catalog code (err.<code>) and params; `message`/`fix` are the English texts."""
+
+    def __init__(self, code: str, params: dict | None = None):
+        err = nested.coded(InputError, code, params)
+        super().__init__(err.message)
+        self.code, self.params, self.message, self.fix = code, err.params, err.message, err.fix
 
 
 
@@ -198,8 +195,7 @@ def _parse_label(v: Any) -> int | None:
         f = None
     if f is not None and f.is_integer() and int(f) in LABEL_GRADES:
         return int(f)
-    raise _Bad(f"label '{s}' is not a relevance grade.",
-               "Use 0 (not relevant), 1 (partly relevant) or 2 (relevant), or leave it empty.")
+    raise _Bad("import.bad_label", {"value": s})
 
 
 def _parse_score(v: Any) -> float | None:
@@ -209,10 +205,9 @@ def _parse_score(v: Any) -> float | None:
     try:
         f = float(s)
     except ValueError:
-        raise _Bad(f"first_stage_score '{s}' is not a number.",
-                   "Write a plain number such as 0.82 (dot as decimal separator) or leave it empty.") from None
+        raise _Bad("import.score_not_number", {"value": s}) from None
     if not math.isfinite(f):
-        raise _Bad(f"first_stage_score '{s}' is not a finite number.", "Write a finite number or leave it empty.")
+        raise _Bad("import.score_not_finite", {"value": s})
     return f
 
 
@@ -238,46 +233,42 @@ def _build_sets(names: list[str], rows: list[RawRow], base: Path, source: str,
         def get(col: str) -> str:
             return cell_text(vals.get(canon.get(col, col), ""))
 
-        def fail(col: str | None, message: str, fix: str) -> None:
-            rejected.append(row_error(message, fix, line=row.line, column=canon.get(col, col) if col else None,
-                                       source=source, values=vals))
+        def fail(col: str | None, code: str, params: dict | None = None) -> None:
+            rejected.append(coded_row_error(code, params, line=row.line,
+                                            column=canon.get(col, col) if col else None, source=source, values=vals))
 
         qid, did = get("query_id"), get("doc_id")
         qtext, qimg, dtext, dimg = get("query_text"), get("query_image"), get("doc_text"), get("doc_image")
         if not qid:
-            fail("query_id", "query_id is empty.", "Give every row the id of its query (e.g. q1).")
+            fail("query_id", "import.no_query_id")
             continue
         if not did:
-            fail("doc_id", "doc_id is empty.", "Give every row a document id, unique within its query.")
+            fail("doc_id", "import.no_doc_id")
             continue
         if not qtext and not qimg:
-            fail("query_text", f"query '{qid}' is empty: it has neither query_text nor query_image.",
-                 "Write the query text, or give the path of a query image, on every row of this query.")
+            fail("query_text", "import.empty_query", {"query": qid})
             continue
         if not dtext and not dimg:
-            fail("doc_text", f"document '{did}' has neither doc_text nor doc_image.",
-                 "Write the document text or give the path of its image, or delete the row.")
+            fail("doc_text", "import.empty_document", {"doc": did})
             continue
         try:
             label = _parse_label(vals.get(canon.get("label", "label"), ""))
         except _Bad as b:
-            fail("label", b.message, b.fix)
+            fail("label", b.code, b.params)
             continue
         try:
             fss = _parse_score(vals.get(canon.get("first_stage_score", "first_stage_score"), ""))
         except _Bad as b:
-            fail("first_stage_score", b.message, b.fix)
+            fail("first_stage_score", b.code, b.params)
             continue
         if qid in queries:
             q, qline = queries[qid]
             if qtext != q.text:
-                fail("query_text", f"query '{qid}' has a different query_text than on line {qline} "
-                     f"('{_short(qtext)}' vs '{_short(q.text)}').",
-                     "Use the same query_text on every row of one query_id, or give the other query its own id.")
+                fail("query_text", "import.query_text_differs", {"query": qid, "first_line": qline,
+                                                                 "text": _short(qtext), "first_text": _short(q.text)})
                 continue
             if qimg != raw_qimg[qid]:
-                fail("query_image", f"query '{qid}' has a different query_image than on line {qline}.",
-                     "Use the same query_image on every row of one query_id, or give the other query its own id.")
+                fail("query_image", "import.query_image_differs", {"query": qid, "first_line": qline})
                 continue
         else:
             q_path = q_hash = None
@@ -285,19 +276,18 @@ def _build_sets(names: list[str], rows: list[RawRow], base: Path, source: str,
                 try:
                     q_path, q_hash = images.resolve(qimg, "query_image")
                 except _Bad as b:
-                    fail("query_image", b.message, b.fix)
+                    fail("query_image", b.code, b.params)
                     continue
             q = Query(id=qid, text=qtext, image=q_path, image_hash=q_hash)
         if did in docs.get(qid, {}):
-            fail("doc_id", f"doc_id '{did}' appears twice in query '{qid}' (first on line "
-                 f"{docs[qid][did][1]}).", "Give each document of a query its own doc_id, or delete the duplicate row.")
+            fail("doc_id", "import.duplicate_doc", {"doc": did, "query": qid, "first_line": docs[qid][did][1]})
             continue
         d_path = d_hash = None
         if dimg:
             try:
                 d_path, d_hash = images.resolve(dimg, "doc_image")
             except _Bad as b:
-                fail("doc_image", b.message, b.fix)
+                fail("doc_image", b.code, b.params)
                 continue
         meta = {n: vals[n] for n in extra if cell_text(vals.get(n, ""))}
         doc = Document(id=did, text=dtext, image=d_path, image_hash=d_hash, metadata=meta,
@@ -336,28 +326,25 @@ def read_candidates(path: str | Path, encoding: str | None = None, *, query_text
     """
     path = Path(path).expanduser()
     if not path.exists():
-        raise InputError(f"'{path}' does not exist.", "Check the path of the file to import.")
+        raise InputError.coded("import.no_such_file", {"path": str(path)})
     if path.is_dir():
         tables = tables_in(path)
         if len(tables) == 1:
             return read_candidates(tables[0], encoding, name=name)
         if len(tables) > 1:
-            raise InputError(f"The folder '{path}' holds several candidate files: "
-                             f"{', '.join(t.name for t in tables)}.", "Import one of them by its file name.")
+            raise InputError.coded("import.folder_several_tables", {"path": str(path),
+                                                                    "files": ", ".join(t.name for t in tables)})
         if not query_text:
-            raise InputError(f"'{path}' is a folder with no CSV/JSONL file in it.",
-                             "To import a folder of images as one set, type the query text (CLI: --query-text).")
+            raise InputError.coded("import.folder_no_table", {"path": str(path)})
         return import_folder(path, query_text)
     suffix = path.suffix.lower()
     if suffix == ".zip":
         return _read_zip(path, encoding, name=name)
     if suffix in (".xlsx", ".xls", ".xlsm", ".numbers", ".ods"):
-        raise InputError(f"'{path.name}' is a spreadsheet, not a text table.",
-                         "In Excel use File > Save As > 'CSV UTF-8 (comma delimited)' and import the .csv.")
+        raise InputError.coded("import.spreadsheet", {"name": path.name})
     if suffix not in TABLE_SUFFIXES:
-        raise InputError(f"'{path.name}' is not a supported candidate file ({suffix or 'no extension'}).",
-                         "Import a .csv, .tsv, .jsonl or .zip file, or a folder of images with a query text "
-                         "(CLI: --query-text).")
+        raise InputError.coded("import.unsupported_type" if suffix else "import.no_extension",
+                               {"name": path.name, "suffix": suffix})
     return _read_table(path, path.parent, encoding, source=path.name, name=name)
 
 
@@ -371,8 +358,7 @@ def _read_table(path: Path, base: Path, encoding: str | None, *, source: str,
                 on_rows: Callable[[list[str], list[RawRow]], None] | None = None) -> ImportResult:
     size = path.stat().st_size
     if size > limits.TABLE_SIZE.bytes():
-        raise limits.TABLE_SIZE.exceeded(f"'{source}'", f"it is {size / 2**20:,.0f} MB",
-                                         "Split it into several files (one per group of queries).")
+        raise limits.TABLE_SIZE.exceeded("import.file_too_big", {"name": source, "mb": f"{size / 2**20:,.0f}"})
     decoded = decode_text(path.read_bytes(), encoding, source)
     text, used = decoded.text, decoded.encoding
     decoded.text = ""                       # parse from one reference; freed as soon as it is parsed
@@ -383,7 +369,7 @@ def _read_table(path: Path, base: Path, encoding: str | None, *, source: str,
     del text
     notes = list(decoded.notes) + notes
     if decoded.bad_lines:
-        _reject_bad_lines(rows, decoded.bad_lines, source, used)
+        _reject_bad_lines(rows, decoded.bad_bytes, source, used)
     notes.extend(_clean_rows(names, rows, source))
     if on_rows is not None:
         on_rows(names, rows)
@@ -403,7 +389,7 @@ _ID_COLUMNS = ("query_id", "doc_id", "query_image", "doc_image")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _reject_bad_lines(rows: list[RawRow], bad: dict[int, str], source: str, encoding: str) -> None:
+def _reject_bad_lines(rows: list[RawRow], bad: dict[int, tuple[str, int]], source: str, encoding: str) -> None:
     """Rows that start on, or run over, a line that is not valid in the file's encoding are rejected."""
     lines = sorted(bad)
     for k, row in enumerate(rows):
@@ -413,12 +399,9 @@ def _reject_bad_lines(rows: list[RawRow], bad: dict[int, str], source: str, enco
         i = bisect.bisect_left(lines, row.line)
         if i < len(lines) and lines[i] <= max(end, row.line):
             hit = lines[i]
-            row.error = row_error(
-                ("the row holds" if hit == row.line else f"line {hit} of the row holds")
-                + f" bytes that are not {encoding.upper()} ({bad[hit]}); the row was not imported "
-                f"(the rest of the file is {encoding.upper()} and was imported).",
-                "Correct the row (re-type the garbled characters) or re-save the whole file as UTF-8, and "
-                "import it again; if the whole file is in another encoding, name it (CLI: --encoding NAME).",
+            row.error = coded_row_error(
+                "encoding.bad_row" if hit == row.line else "encoding.bad_row_line",
+                {"line": hit, "encoding": encoding.upper(), "byte": bad[hit][0], "char": bad[hit][1]},
                 line=row.line, column=None, source=source, values=row.values)
 
 
@@ -439,10 +422,8 @@ def _clean_rows(names: list[str], rows: list[RawRow], source: str) -> list[str]:
             if not (nul or sur):
                 continue
             if key in ids:
-                what = "a NUL byte (\\0)" if nul else "an unpaired UTF-16 surrogate escape"
-                row.error = row_error(f"{key} contains {what}, which an id cannot hold.",
-                                      f"Remove the control character from {key} (ids are plain text).",
-                                      line=row.line, column=key, source=source,
+                row.error = coded_row_error("import.id_nul" if nul else "import.id_surrogate", {"column": key},
+                                            line=row.line, column=key, source=source,
                                       values={k: (v.replace("\x00", "\\0") if isinstance(v, str) else v)
                                               for k, v in row.values.items()})
                 break
@@ -462,17 +443,14 @@ def _clean_rows(names: list[str], rows: list[RawRow], source: str) -> list[str]:
 
 def _finish(result: ImportResult) -> ImportResult:
     if not result.sets and not result.rejected:
-        err = NothingImported(f"{result.source} has a header but no data rows, so nothing was imported.",
-                              "Add one row per (query, document) under the header and import again.")
+        err = NothingImported.coded("import.no_rows", {"name": result.source})
         err.result = result
         raise err
     if not result.sets:
-        shown = "\n".join("  " + str(e).replace("\n", "\n    ") for e in result.rejected[:SHOW_ERRORS])
         more = len(result.rejected) - SHOW_ERRORS
-        err = NothingImported(
-            f"{result.source}: nothing was imported; all {len(result.rejected)} row(s) were rejected"
-            + (":\n" + shown if shown else ".") + (f"\n  … and {more} more" if more > 0 else ""),
-            "Fix the rows listed above (download the rejected rows as CSV to see all of them) and import again.")
+        err = nested.coded(NothingImported, "import.all_rejected_more" if more > 0 else "import.all_rejected", {
+            "name": result.source, "count": len(result.rejected),
+            "rows": nested.rows_text(result.rejected[:SHOW_ERRORS]), "more": more})
         err.result = result
         raise err
     return result
@@ -505,9 +483,8 @@ def _read_zip(path: Path, encoding: str | None, *, name: str | None = None) -> I
                 continue
             reason = safezip.unsafe_reason(info)
             if reason:
-                result.rejected.append(row_error(
-                    f"ZIP entry '{info.filename}' {reason}; it was not extracted.",
-                    "Re-create the ZIP from inside the set's folder so that every entry is a plain relative path.",
+                result.rejected.append(coded_row_error(
+                    "zip.entry_symlink" if reason == "symlink" else "zip.entry_outside", {"entry": info.filename},
                     line=None, column=None, source=f"{path.name}!{info.filename}",
                     values={"zip_entry": info.filename}))
                 continue
@@ -515,11 +492,9 @@ def _read_zip(path: Path, encoding: str | None, *, name: str | None = None) -> I
             if PurePosixPath(member).suffix.lower() in TABLE_SUFFIXES and not PurePosixPath(member).name.startswith("."):
                 tables.append(member)
         if not tables:
-            raise InputError(f"'{path.name}' holds no CSV or JSONL file.",
-                             "Put one candidates.csv (or .jsonl) in the ZIP next to its images.")
+            raise InputError.coded("zip.no_table", {"name": path.name})
         if len(tables) > 1:
-            raise InputError(f"'{path.name}' holds several candidate files: {', '.join(tables)}.",
-                             "Put exactly one CSV/JSONL file in the ZIP.")
+            raise InputError.coded("zip.several_tables", {"name": path.name, "files": ", ".join(tables)})
         imports = config.home_dir() / "imports"
         imports.mkdir(parents=True, exist_ok=True)
         _clean_stale_unzips(imports)
@@ -568,11 +543,10 @@ def import_folder(folder: str | Path, query_text: str, query_id: str | None = No
     """A folder of images plus a query text -> one candidate set (doc ids = relative file paths)."""
     folder = Path(folder).expanduser()
     if not folder.is_dir():
-        raise InputError(f"'{folder}' is not a folder.", "Give the path of a folder that holds the images.")
+        raise InputError.coded("import.not_a_folder", {"path": str(folder)})
     query_text = (query_text or "").strip()
     if not query_text and not query_image:
-        raise InputError("The query is empty.", "Type the query text for the folder of images "
-                         "(CLI: --query-text).")
+        raise InputError.coded("import.folder_no_query")
     source = folder.name or str(folder)
     result = ImportResult(source=source)
     imgs = _Images(folder)
@@ -581,7 +555,8 @@ def import_folder(folder: str | Path, query_text: str, query_id: str | None = No
         try:
             q_path, q_hash = imgs.resolve(str(query_image), "query_image")
         except _Bad as b:
-            raise ImageError(f"query image: {b.message}", b.fix) from None
+            raise nested.coded(ImageError, "import.query_image_bad", {"reason": nested.message_of(b),
+                                                                      "fix": nested.fix_of(b)}) from None
     docs: list[Document] = []
     ignored = 0
     for p in sorted(folder.rglob("*")):
@@ -596,8 +571,8 @@ def import_folder(folder: str | Path, query_text: str, query_id: str | None = No
         try:
             path, sha = imgs.resolve(rel, "doc_image")
         except _Bad as b:
-            result.rejected.append(row_error(b.message, b.fix, line=None, column="doc_image",
-                                              source=f"{source}/{rel}", values={"doc_id": rel, "doc_image": rel}))
+            result.rejected.append(coded_row_error(b.code, b.params, line=None, column="doc_image",
+                                                   source=f"{source}/{rel}", values={"doc_id": rel, "doc_image": rel}))
             continue
         docs.append(Document(id=rel, image=path, image_hash=sha))
     if ignored:
@@ -608,8 +583,7 @@ def import_folder(folder: str | Path, query_text: str, query_id: str | None = No
         result.sets.append(CandidateSet(query=Query(id=qid, text=query_text, image=q_path, image_hash=q_hash),
                                         documents=docs, name=qid, source=str(folder)))
     elif not result.rejected:
-        raise NothingImported(f"The folder '{folder}' holds no images.",
-                              "Put .jpg/.png/.webp images in the folder (sub-folders are included).")
+        raise NothingImported.coded("import.folder_no_images", {"path": str(folder)})
     return _finish(result)
 
 

@@ -19,6 +19,7 @@ class Decoded:
     text: str
     encoding: str
     bad_lines: dict[int, str] = field(default_factory=dict)   # line -> what was wrong (mixed UTF-8)
+    bad_bytes: dict[int, tuple[str, int]] = field(default_factory=dict)   # line -> (byte "0x..", character)
     notes: list[str] = field(default_factory=list)
 
 
@@ -31,13 +32,9 @@ def check_codec(encoding: str) -> str:
     try:
         info = codecs.lookup(encoding)
     except LookupError:
-        raise EncodingError(f"Unknown encoding '{encoding}'.",
-                            "Use a Python codec name such as utf-8, utf-8-sig, utf-16, gbk or gb18030.") from None
+        raise EncodingError.coded("encoding.unknown", {"encoding": encoding}) from None
     if not getattr(info, "_is_text_encoding", True):
-        raise EncodingError(f"'{encoding}' is not a text encoding (it is a {info.name} transform of bytes, "
-                            "not a character set), so a file cannot be read with it.",
-                            "Give the character encoding the file was saved in, e.g. utf-8, gbk, gb18030, "
-                            "utf-16 or latin-1; or leave out --encoding to detect it.")
+        raise EncodingError.coded("encoding.not_text", {"encoding": encoding, "transform": info.name})
     return info.name
 
 
@@ -63,6 +60,7 @@ def _mixed_utf8(data: bytes) -> Decoded | None:
     text = data.decode("utf-8", errors="surrogateescape")
     good = 0
     bad: dict[int, str] = {}
+    where: dict[int, tuple[str, int]] = {}
     for n, line in enumerate(text.split("\n"), start=1):
         if line.isascii():
             continue
@@ -70,11 +68,11 @@ def _mixed_utf8(data: bytes) -> Decoded | None:
         if hit is None:
             good += 1
         else:
-            bad[n] = (f"byte 0x{ord(hit.group()) - 0xDC00:02x} at character {hit.start() + 1} is not valid "
-                      "UTF-8")
+            where[n] = (f"0x{ord(hit.group()) - 0xDC00:02x}", hit.start() + 1)
+            bad[n] = f"byte {where[n][0]} at character {where[n][1]} is not valid UTF-8"
     if not bad or good < max(1, len(bad)):
         return None
-    return Decoded(_ESCAPED.sub("\ufffd", text), "utf-8", bad)
+    return Decoded(_ESCAPED.sub("\ufffd", text), "utf-8", bad, where)
 
 
 def decode_text(data: bytes, encoding: str | None = None, source: str = "") -> Decoded:
@@ -120,8 +118,7 @@ def _legacy(data: bytes, name: str) -> tuple[str, str]:
         return data.decode("gb18030"), "gb18030"
     except UnicodeDecodeError:
         pass
-    raise EncodingError(f"Could not work out the text encoding of {name} (tried UTF-8, UTF-16, GBK/GB18030); "
-                        "it may be a binary file such as .xlsx.", ENCODING_FIX)
+    raise EncodingError.coded("encoding.undetected", {"name": name})
 
 
 def _mostly_cjk(text: str) -> bool:
@@ -146,10 +143,9 @@ def decode_bytes(data: bytes, encoding: str | None = None, source: str = "") -> 
             return data.decode(encoding), encoding
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
-            raise EncodingError(f"{name} is not valid {encoding}: byte 0x{data[exc.start]:02x} on line {line} "
-                                "cannot be decoded.",
-                                "Pass the file's real encoding (e.g. --encoding gbk), leave out --encoding to detect it, "
-                                "or re-save the file as UTF-8.") from None
+            raise EncodingError.coded("encoding.invalid_bytes", {"name": name, "encoding": encoding,
+                                                                 "byte": f"0x{data[exc.start]:02x}",
+                                                                 "line": line}) from None
     if data.startswith(codecs.BOM_UTF8):
         cands = ["utf-8-sig"]
     elif data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
@@ -176,17 +172,16 @@ def decode_bytes(data: bytes, encoding: str | None = None, source: str = "") -> 
         mixed = _mixed_utf8(data)
         if mixed is not None:
             lines = sorted(mixed.bad_lines)
-            raise EncodingError(
-                f"{name} is UTF-8 except line(s) {', '.join(map(str, lines[:10]))}"
-                f"{' …' if len(lines) > 10 else ''}: {mixed.bad_lines[lines[0]]} on line {lines[0]}.",
-                "Fix or remove those lines (or re-save the file as UTF-8) and import it again.")
+            byte, char = mixed.bad_bytes[lines[0]]
+            raise EncodingError.coded("encoding.mixed_utf8", {
+                "name": name, "lines": ", ".join(map(str, lines[:10])) + (" …" if len(lines) > 10 else ""),
+                "byte": byte, "char": char, "line": lines[0]})
         return _legacy(data, name)
     if b"\x00" not in data[:4000]:
         guessed = _guess(data)
         if guessed is not None:
             return guessed
-    raise EncodingError(f"Could not work out the text encoding of {name} (tried UTF-8, UTF-16, GBK/GB18030); "
-                        "it may be a binary file such as .xlsx.", ENCODING_FIX)
+    raise EncodingError.coded("encoding.undetected", {"name": name})
 
 
 def _is_gbk(data: bytes) -> bool:

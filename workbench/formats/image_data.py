@@ -196,21 +196,19 @@ def store_copy(path: Path, sha: str, n_bytes: int | None = None) -> Path:
     return target
 
 
-def oversize_message(raw: str, size: int) -> tuple[str, str]:
+def oversize_message(raw: str, size: int) -> tuple[str, dict]:
+    """(code, params) of the row error for an image over the size limit (catalog err.<code>)."""
     lim = limits.IMAGE_SIZE
     cap = image_limit()
-    fix = (f"Shrink or re-export the image (JPEG or PNG at a normal size), or leave the cell empty. "
-           f"A genuine image this large can be allowed with {lim.env} (now {lim.value():g} MB"
-           + (", at most about 950 MB: the database stores at most 1 GB per value" if cap < lim.bytes() else "")
-           + ").")
-    return (f"image '{raw}' is {size / 2**20:,.1f} MB, over the limit of {cap / 2**20:,.0f} MB per image "
-            "(the row was not imported; the other rows were).", fix)
+    code = "import.image_too_big_db" if cap < lim.bytes() else "import.image_too_big"
+    return code, {"raw": raw, "mb": f"{size / 2**20:,.1f}", "limit_mb": f"{cap / 2**20:,.0f}", "env": lim.env,
+                  "now": f"{lim.value():g}"}
 
 
 def kept_image(path: Path, raw: str) -> tuple[Path, str | None, str | None]:
     """(path to store, its sha256 or None to hash the whole file, note) for an image file.
 
-    Raises ValueError(message, fix) when the image itself is over the size limit."""
+    Raises ValueError(code, params) when the image itself is over the size limit (see oversize_message)."""
     size = path.stat().st_size
     end = image_extent(path)
     if end is not None and 0 < end < size:

@@ -6,10 +6,11 @@ import math
 from pathlib import Path
 
 from ..errors import InputError, NothingImported, RowError
+from ..i18n import nested
 from ..model import Result, Run
 from .decode import decode_bytes
 from .export import unneutralise
-from .tables import cell_text, parse_csv, row_error
+from .tables import cell_text, coded_row_error, parse_csv
 
 
 def read_ranked_csv(path: str | Path, encoding: str | None = None, *, name: str | None = None) -> list[Run]:
@@ -23,24 +24,20 @@ def read_ranked_csv(path: str | Path, encoding: str | None = None, *, name: str 
     """
     path = Path(path).expanduser()
     if path.is_dir():
-        raise InputError(f"'{path}' is a folder, not a ranked-results CSV.",
-                         "Give the path of the CSV file itself (e.g. folder/ranked.csv).")
+        raise InputError.coded("ranked.is_folder", {"path": str(path)})
     if not path.is_file():
-        raise InputError(f"'{path}' does not exist.", "Check the path of the ranked-results CSV.")
+        raise InputError.coded("ranked.no_such_file", {"path": str(path)})
     source = path.name
     text, _ = decode_bytes(path.read_bytes(), encoding, source)
     if not text.strip():
-        raise InputError(f"{source} is empty.",
-                         "A ranked-results CSV needs a header row with query_id, doc_id and score and/or rank "
-                         "(optional: instruction, backend, model), then one row per ranked document.")
+        raise InputError.coded("ranked.empty", {"name": source})
     names, rows, _notes = parse_csv(text, source, check=False)
     lower = {n.lower(): n for n in names}
     missing = [c for c in ("query_id", "doc_id") if c not in lower]
     if missing or ("score" not in lower and "rank" not in lower):
         need = missing + ([] if ("score" in lower or "rank" in lower) else ["score or rank"])
-        raise InputError(f"{source} lacks the column(s) {', '.join(need)}. Found columns: {', '.join(names)}.",
-                         "A ranked-results CSV needs query_id, doc_id and a score and/or rank column "
-                         "(optional: instruction, backend, model).")
+        raise InputError.coded("ranked.missing_columns", {"name": source, "missing": ", ".join(need),
+                                                          "found": ", ".join(names)})
     groups: dict[tuple, list[tuple[int, str, float | None, int | None]]] = {}
     errors: list[RowError] = []
     seen: dict[tuple, int] = {}
@@ -52,16 +49,16 @@ def read_ranked_csv(path: str | Path, encoding: str | None = None, *, name: str 
         def get(col: str) -> str:
             return unneutralise(cell_text(row.values.get(lower.get(col, ""), "")))
 
-        def fail(col: str, msg: str, fix: str) -> None:
-            errors.append(row_error(msg, fix, line=row.line, column=lower.get(col, col), source=source,
-                                     values=row.values))
+        def fail(col: str, code: str, params: dict | None = None) -> None:
+            errors.append(coded_row_error(code, params, line=row.line, column=lower.get(col, col), source=source,
+                                          values=row.values))
 
         qid, did = get("query_id"), get("doc_id")
         if not qid:
-            fail("query_id", "query_id is empty.", "Give every row the query id it was ranked for.")
+            fail("query_id", "ranked.no_query_id")
             continue
         if not did:
-            fail("doc_id", "doc_id is empty.", "Give every row the id of the ranked document.")
+            fail("doc_id", "ranked.no_doc_id")
             continue
         score = rank = None
         if "score" in lower and get("score"):
@@ -70,7 +67,7 @@ def read_ranked_csv(path: str | Path, encoding: str | None = None, *, name: str 
                 if not math.isfinite(score):
                     raise ValueError
             except ValueError:
-                fail("score", f"score '{get('score')}' is not a finite number.", "Write a plain number such as 0.93.")
+                fail("score", "ranked.bad_score", {"value": get("score")})
                 continue
         if "rank" in lower and get("rank"):
             try:
@@ -79,27 +76,32 @@ def read_ranked_csv(path: str | Path, encoding: str | None = None, *, name: str 
                     raise ValueError
                 rank = int(f)
             except ValueError:
-                fail("rank", f"rank '{get('rank')}' is not a whole number from 1 up.", "Write ranks as 1, 2, 3 …")
+                fail("rank", "ranked.bad_rank", {"value": get("rank")})
                 continue
         if score is None and rank is None:
-            fail("score" if "score" in lower else "rank", "the row has neither a score nor a rank.",
-                 "Fill in the score or the rank of this document.")
+            fail("score" if "score" in lower else "rank", "ranked.no_score_or_rank")
             continue
         key = (qid, get("instruction"), get("backend"), get("model"), get("system") or get("run") or get("tag"))
         if (key, did) in seen:
-            fail("doc_id", f"doc_id '{did}' is ranked twice for query '{qid}' (first on line {seen[(key, did)]}).",
-                 "Keep one row per document and query, or give the second ranking its own instruction/model.")
+            fail("doc_id", "ranked.duplicate_doc", {"doc": did, "query": qid, "first_line": seen[(key, did)]})
             continue
         seen[(key, did)] = row.line
         groups.setdefault(key, []).append((row.line, did, score, rank))
     if errors:
         first = errors[0]
-        more = f" ({len(errors) - 1} more row(s) have errors too)" if len(errors) > 1 else ""
-        err = RowError(first.message + more, first.fix, line=first.line, column=first.column, source=source)
+        where = {"line": first.line, "column": first.column, "source": source}
+        if len(errors) == 1 and first.code:
+            err = RowError.coded(first.code, first.params, **where)
+        elif len(errors) == 1:
+            err = RowError(first.message, first.fix, **where)
+        else:
+            err = nested.coded(RowError, "ranked.row_errors", {"reason": nested.message_of(first),
+                                                               "more": len(errors) - 1,
+                                                               "fix": nested.fix_of(first)}, **where)
         err.errors = errors
         raise err
     if not groups:
-        raise NothingImported(f"{source} holds no ranked rows.", "Add one row per (query_id, doc_id) with a score or rank.")
+        raise NothingImported.coded("ranked.no_rows", {"name": source})
     runs = []
     for (qid, instr, backend, model, system), items in groups.items():
         have_rank = all(r is not None for _, _, _, r in items)
@@ -110,9 +112,8 @@ def read_ranked_csv(path: str | Path, encoding: str | None = None, *, name: str 
             ordered = sorted(items, key=lambda t: -t[2])
         else:
             line = next(t[0] for t in items if t[3] is None)
-            raise RowError(f"query '{qid}' mixes rows with only a score and rows with only a rank.",
-                           "Give every row of one ranking a score, or every row a rank.",
-                           line=line, column=lower.get("rank", "rank"), source=source)
+            raise RowError.coded("ranked.mixed_score_rank", {"query": qid},
+                                 line=line, column=lower.get("rank", "rank"), source=source)
         scores = []
         for i, (_line, did, s, r) in enumerate(ordered, start=1):
             rank = r if have_rank else i

@@ -32,8 +32,7 @@ def open_zip(path: Path) -> zipfile.ZipFile:
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as err:
-        raise InputError(f"'{path.name}' is not a readable ZIP archive ({err}).",
-                         "Re-create the ZIP and import it again.") from None
+        raise InputError.coded("zip.unreadable", {"name": path.name, "reason": str(err)}) from None
     try:
         infos = zf.infolist()
     except Exception:  # noqa: BLE001 - a broken central directory
@@ -41,23 +40,23 @@ def open_zip(path: Path) -> zipfile.ZipFile:
         raise
     if len(infos) > limits.ZIP_MEMBERS.count():
         zf.close()
-        raise limits.ZIP_MEMBERS.exceeded(f"'{path.name}'", f"it has {len(infos):,} entries",
-                                          "Put only the candidate file and its images in the ZIP.")
+        raise limits.ZIP_MEMBERS.exceeded("zip.too_many_entries", {"name": path.name, "count": f"{len(infos):,}"})
     declared = sum(i.file_size for i in infos if not i.is_dir())
     if declared > limits.ZIP_TOTAL.bytes():
         zf.close()
-        raise limits.ZIP_TOTAL.exceeded(f"'{path.name}'", f"it says it unpacks to {declared / 2**20:,.0f} MB",
-                                        "Split the set into smaller archives.")
+        raise limits.ZIP_TOTAL.exceeded("zip.too_big_declared", {"name": path.name,
+                                                                 "mb": f"{declared / 2**20:,.0f}"})
     return zf
 
 
 def unsafe_reason(info: zipfile.ZipInfo) -> str | None:
-    """Why an entry must not be extracted (zip-slip, absolute path, link), or None."""
+    """Why an entry must not be extracted, or None: "symlink" (a link) or "outside" (zip-slip:
+    an absolute path, '..', a NUL byte); the rejected row's code is zip.entry_<reason>."""
     member = info.filename.replace("\\", "/")
     if stat.S_ISLNK(info.external_attr >> 16):
-        return "is a symbolic link"
+        return "symlink"
     if member.startswith("/") or _DRIVE.match(member) or ".." in PurePosixPath(member).parts or "\x00" in member:
-        return "points outside the archive folder (zip-slip)"
+        return "outside"
     return None
 
 
@@ -84,7 +83,7 @@ def extract_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, bud
     packed = max(int(info.compress_size), 1)
     written = 0
     target.parent.mkdir(parents=True, exist_ok=True)
-    name = f"'{budget.archive}!{info.filename}'"
+    name = f"{budget.archive}!{info.filename}"
     try:
         with zf.open(info) as src, open(target, "wb") as out:
             while True:
@@ -94,32 +93,28 @@ def extract_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, bud
                 written += len(chunk)
                 budget.used += len(chunk)
                 if budget.used > budget.limit:
-                    raise limits.ZIP_TOTAL.exceeded(
-                        f"'{budget.archive}'", f"it unpacked past {budget.limit / 2**20:,.0f} MB "
-                        f"(at entry '{info.filename}')", "Split the set into smaller archives.")
+                    raise limits.ZIP_TOTAL.exceeded("zip.too_big_unpacked", {
+                        "name": budget.archive, "mb": f"{budget.limit / 2**20:,.0f}", "entry": info.filename})
                 if cap is not None and written > cap_bytes:
                     if truncate:
                         out.write(chunk[:len(chunk) - (written - cap_bytes - 1)])
                         return cap_bytes + 1
-                    raise cap.exceeded(f"ZIP entry {name}", f"it unpacks to more than {cap_bytes / 2**20:,.0f} MB")
+                    raise cap.exceeded("zip.entry_too_big" if cap is limits.TABLE_SIZE else "zip.image_too_big",
+                                       {"name": name, "mb": f"{cap_bytes / 2**20:,.0f}"})
                 if written > limits.RATIO_FLOOR and written / packed > ratio:
-                    raise limits.ZIP_RATIO.exceeded(
-                        f"ZIP entry {name}", f"{packed:,} packed bytes unpacked to more than {written:,} "
-                        f"({written / packed:,.0f}:1) - a 'ZIP bomb' shape",
-                        "Check where the archive came from; genuine candidate files rarely compress "
-                        f"better than {ratio:g}:1.")
+                    raise limits.ZIP_RATIO.exceeded("zip.bomb", {
+                        "name": name, "packed": f"{packed:,}", "written": f"{written:,}",
+                        "ratio": f"{written / packed:,.0f}", "max_ratio": f"{ratio:g}"})
                 out.write(chunk)
     except zipfile.BadZipFile as err:
         target.unlink(missing_ok=True)
-        what = ("bad CRC checksum: its bytes are not the ones that were packed" if "CRC" in str(err)
-                else str(err))
-        raise InputError(f"ZIP entry {name} is damaged ({what}).",
-                         "Re-create the ZIP from the original files (or re-download it) and import it again.") from None
+        if "CRC" in str(err):
+            raise InputError.coded("zip.bad_crc", {"name": name}) from None
+        raise InputError.coded("zip.damaged", {"name": name, "reason": str(err)}) from None
     except (zlib.error, EOFError, NotImplementedError, RuntimeError) as err:
         target.unlink(missing_ok=True)
-        raise InputError(f"ZIP entry {name} cannot be unpacked ({type(err).__name__}: {err}).",
-                         "Re-create the ZIP with ordinary (deflate) compression and no password, and import "
-                         "it again.") from None
+        raise InputError.coded("zip.cannot_unpack", {"name": name,
+                                                     "reason": f"{type(err).__name__}: {err}"}) from None
     except BaseException:
         target.unlink(missing_ok=True)
         raise

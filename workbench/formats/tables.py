@@ -45,6 +45,15 @@ def row_error(message: str, fix: str, *, line: int | None, column: str | None,
     return err
 
 
+def coded_row_error(code: str, params: dict | None = None, *, line: int | None, column: str | None,
+                    source: str | None, values: Mapping[str, Any] | None = None) -> RowError:
+    """A rejected row whose texts come from the catalogs (err.<code>), see WorkbenchError.coded."""
+    from ..i18n import nested
+    err = nested.coded(RowError, code, params, line=line, column=column, source=source)
+    err.values = dict(values or {})  # the original row, for rejected_csv()
+    return err
+
+
 def cell_text(v: Any) -> str:
     """A cell as stripped text ('' for None / NaN)."""
     if v is None:
@@ -79,26 +88,23 @@ def unique_names(header: list[str]) -> list[str]:
 
 
 def _too_many_columns(n: int, source: str) -> InputError:
-    return limits.COLUMNS.exceeded(f"{source}", f"it has {n:,} columns",
-                                   "Keep the candidate columns and the metadata you need.")
+    return limits.COLUMNS.exceeded("table.too_many_columns", {"name": source, "count": f"{n:,}"})
 
 
 def _field_too_big(line: int, source: str) -> RowError:
     lim = limits.FIELD_SIZE
-    return row_error(f"a field of this row is longer than {lim.shown()} (or a quote is never closed, so the "
-                     "rest of the file reads as one field).",
-                     f"Close the quote if one is open. For a genuine long text raise the limit with {lim.env} "
-                     f"(now {lim.value():g}), e.g. {lim.env}={lim.value() * 4:g}.",
-                     line=line, column=None, source=source)
+    return coded_row_error("csv.field_too_big", {"limit": lim.shown(), "env": lim.env, "now": f"{lim.value():g}",
+                                                 "example": f"{lim.value() * 4:g}"},
+                           line=line, column=None, source=source)
 
 
 def _row_too_long(line: int, size: int | None, source: str, values: dict) -> RowError:
     lim = limits.LINE_SIZE
-    exact = f" ({size / 2**20:,.1f} MB)" if size else ""
-    return row_error(f"the row is longer than the limit of {lim.shown()} per row{exact}.",
-                     f"Shorten the row; for genuine long rows raise the limit with {lim.env} "
-                     f"(now {lim.value():g}), e.g. {lim.env}={lim.value() * 4:g}.",
-                     line=line, column=None, source=source, values=values)
+    params = {"limit": lim.shown(), "env": lim.env, "now": f"{lim.value():g}", "example": f"{lim.value() * 4:g}"}
+    if size:
+        return coded_row_error("table.row_too_long_size", {**params, "mb": f"{size / 2**20:,.1f}"},
+                               line=line, column=None, source=source, values=values)
+    return coded_row_error("table.row_too_long", params, line=line, column=None, source=source, values=values)
 
 
 _LONG = "\x00\x01workbench: line over the row limit\x01\x00"
@@ -135,16 +141,13 @@ def parse_csv(text: str, source: str, delimiter: str | None = None, *,
     try:
         header = next(reader)
     except StopIteration:
-        raise InputError(f"{source} is empty.", "Add a header row with the columns " +
-                         ", ".join(REQUIRED_COLUMNS) + " and one row per (query, document).") from None
+        raise InputError.coded("csv.empty", {"name": source, "columns": ", ".join(REQUIRED_COLUMNS)}) from None
     except csv.Error as exc:
         if "field limit" in str(exc):
-            raise limits.FIELD_SIZE.exceeded(f"{source}: a field of the header row",
-                                             fix="Close the quote in the first line if one is open.") from None
-        raise InputError(f"{source}: the header row cannot be read as CSV ({exc}).",
-                         "Check the quotes in the first line.") from None
+            raise limits.FIELD_SIZE.exceeded("csv.header_field_too_big", {"name": source}) from None
+        raise InputError.coded("csv.bad_header", {"name": source, "reason": str(exc)}) from None
     if any(_LONG in h for h in header):
-        raise limits.LINE_SIZE.exceeded(f"{source}: the header row")
+        raise limits.LINE_SIZE.exceeded("csv.header_too_long", {"name": source})
     if len(header) > max_columns:
         raise _too_many_columns(len(header), source)
     header = [h.strip().lstrip("\ufeff") for h in header]
@@ -164,9 +167,7 @@ def parse_csv(text: str, source: str, delimiter: str | None = None, *,
             if "field limit" in str(exc):
                 err = _field_too_big(start, source)
             else:
-                err = row_error(f"the row cannot be read as CSV ({exc}).",
-                                "Close the quote or remove the stray quote character in this row.",
-                                line=start, column=None, source=source)
+                err = coded_row_error("csv.bad_row", {"reason": str(exc)}, line=start, column=None, source=source)
             rows.append(RawRow(start, {}, err))
             prev_end = reader.line_num
             continue
@@ -181,16 +182,14 @@ def parse_csv(text: str, source: str, delimiter: str | None = None, *,
             continue
         if len(fields) != len(names):
             values = {names[i] if i < len(names) else f"extra_{i + 1}": v for i, v in enumerate(fields)}
+            counts = {"fields": len(fields), "columns": len(names)}
             if len(fields) < len(names):
                 col = names[len(fields)]
-                msg = (f"the row has {len(fields)} fields but the header has {len(names)}; "
-                       f"'{col}' and later columns are missing.")
+                code, counts["column"] = "csv.fields_missing", col
             else:
                 col = f"field {len(names) + 1} (after '{names[-1]}')"
-                msg = f"the row has {len(fields)} fields but the header has {len(names)}."
-            err = row_error(msg, "Give every row exactly one value per header column; quote values "
-                                  "that contain commas (\"a, b\").",
-                             line=start, column=col, source=source, values=values)
+                code = "csv.fields_extra"
+            err = coded_row_error(code, counts, line=start, column=col, source=source, values=values)
             rows.append(RawRow(start, values, err))
             continue
         rows.append(RawRow(start, dict(zip(names, fields))))
@@ -221,11 +220,10 @@ def json_depth(text: str, start: int = 0, stop_at_zero: bool = False) -> tuple[i
     return deepest, pos
 
 
-def _too_deep(depth: int) -> tuple[str, str]:
+def _too_deep(depth: int, line: int, source: str) -> RowError:
     lim = limits.JSON_DEPTH
-    return (f"the JSON is nested {depth:,} levels deep, over the limit of {lim.shown()} levels.",
-            f"Flatten the value (rows need plain values, a list or a small object at most); for genuine deep "
-            f"data raise the limit with {lim.env} (now {lim.value():g}).")
+    return coded_row_error("json.too_deep", {"depth": f"{depth:,}", "limit": lim.shown(), "env": lim.env,
+                                             "now": f"{lim.value():g}"}, line=line, column=None, source=source)
 
 
 def _json_array_lines(text: str, source: str) -> Iterator[tuple[int, str]]:
@@ -239,7 +237,7 @@ def _json_array_lines(text: str, source: str) -> Iterator[tuple[int, str]]:
     while True:
         idx = ws.match(text, idx).end()
         if idx >= len(text):
-            raise InputError(f"{source}: the JSON array is not closed.", "End the file with ']'.")
+            raise InputError.coded("json.array_not_closed", {"name": source})
         if text[idx] == "]":
             return
         line += text.count("\n", counted, idx)        # incremental: linear over the whole file
@@ -253,12 +251,11 @@ def _json_array_lines(text: str, source: str) -> Iterator[tuple[int, str]]:
         try:
             _, end = dec.raw_decode(text, idx)
         except json.JSONDecodeError as exc:
-            raise InputError(f"{source}, line {exc.lineno}: invalid JSON ({exc.msg}).",
-                             "Fix the JSON syntax there, or save the rows as JSONL (one object per line).") from None
+            raise InputError.coded("json.invalid", {"name": source, "line": exc.lineno, "reason": exc.msg}) from None
         except (ValueError, RecursionError) as exc:     # e.g. an integer of more than 4300 digits
-            raise InputError(f"{source}, line {line}: a JSON value cannot be read ("
-                             + ("a number has more than 4300 digits" if "digits" in str(exc) else str(exc)) + ").",
-                             "Write numbers with fewer digits (or as strings), and fix that element.") from None
+            if "digits" in str(exc):
+                raise InputError.coded("json.number_too_long", {"name": source, "line": line}) from None
+            raise InputError.coded("json.bad_value", {"name": source, "line": line, "reason": str(exc)}) from None
         yield line, text[idx:end]
         idx = end
 
@@ -291,8 +288,7 @@ def parse_jsonl(text: str, source: str) -> tuple[list[str], list[RawRow], list[s
     seen: set[str] = set()
     for i, raw in items:
         if isinstance(raw, _DepthError):
-            msg, fix = _too_deep(raw.depth)
-            rows.append(RawRow(i, {}, row_error(msg, fix, line=i, column=None, source=source)))
+            rows.append(RawRow(i, {}, _too_deep(raw.depth, i, source)))
             continue
         if not raw.strip():
             blank += 1
@@ -303,32 +299,27 @@ def parse_jsonl(text: str, source: str) -> tuple[list[str], list[RawRow], list[s
         if raw.count("[") + raw.count("{") > max_depth:       # cheap pre-check, then the exact depth
             depth = json_depth(raw)[0]
             if depth > max_depth:
-                msg, fix = _too_deep(depth)
-                rows.append(RawRow(i, {}, row_error(msg, fix, line=i, column=None, source=source)))
+                rows.append(RawRow(i, {}, _too_deep(depth, i, source)))
                 continue
         try:
             obj = json.loads(raw)
         except RecursionError:
-            msg, fix = _too_deep(json_depth(raw)[0])
-            rows.append(RawRow(i, {}, row_error(msg, fix, line=i, column=None, source=source)))
+            rows.append(RawRow(i, {}, _too_deep(json_depth(raw)[0], i, source)))
             continue
         except json.JSONDecodeError as exc:
-            rows.append(RawRow(i, {"raw": raw}, row_error(
-                f"the line is not valid JSON ({exc.msg} at character {exc.colno}).",
-                "Write one JSON object per line, e.g. {\"query_id\": \"q1\", \"doc_id\": \"d1\", ...}.",
+            rows.append(RawRow(i, {"raw": raw}, coded_row_error(
+                "json.line_invalid", {"reason": exc.msg, "char": exc.colno},
                 line=i, column=None, source=source, values={"raw": raw})))
             continue
         except ValueError as exc:                       # e.g. an integer of more than 4300 digits
-            rows.append(RawRow(i, {"raw": raw}, row_error(
-                "a value on the line cannot be read (" + ("a number has more than 4300 digits"
-                                                         if "digits" in str(exc) else str(exc)) + ").",
-                "Write numbers with fewer digits (or as strings).",
+            rows.append(RawRow(i, {"raw": raw}, coded_row_error(
+                "json.line_number_too_long" if "digits" in str(exc) else "json.line_bad_value",
+                {} if "digits" in str(exc) else {"reason": str(exc)},
                 line=i, column=None, source=source, values={"raw": raw})))
             continue
         if not isinstance(obj, dict):
-            rows.append(RawRow(i, {"raw": raw}, row_error(
-                "the line is JSON but not an object.", "Write one JSON object ({...}) per line.",
-                line=i, column=None, source=source, values={"raw": raw})))
+            rows.append(RawRow(i, {"raw": raw}, coded_row_error(
+                "json.line_not_object", {}, line=i, column=None, source=source, values={"raw": raw})))
             continue
         values = {str(k).strip(): ("" if v is None else v) for k, v in obj.items()}
         for k in values:
@@ -341,8 +332,7 @@ def parse_jsonl(text: str, source: str) -> tuple[list[str], list[RawRow], list[s
     if blank:
         notes.append(f"skipped {blank} blank line(s)")
     if not names and not rows:
-        raise InputError(f"{source} is empty.", "Write one JSON object per line with the keys " +
-                         ", ".join(REQUIRED_COLUMNS) + ".")
+        raise InputError.coded("json.empty", {"name": source, "columns": ", ".join(REQUIRED_COLUMNS)})
     if names:
         check_header(names, source)
     return names, rows, notes
@@ -364,13 +354,9 @@ def check_header(names: list[str], source: str) -> None:
             missing.append(f"{side}_text or {side}_image")
     if missing:
         shown = ", ".join(names[:20]) + (f", … ({len(names):,} columns)" if len(names) > 20 else "")
-        raise InputError(
-            f"{source} lacks the required column(s) {', '.join(missing)}. Found columns: "
-            f"{shown or '(none)'}.",
-            "Add the missing column(s) to the header: query_id, doc_id, and for the query and the document "
-            "a text and/or an image column (" + ", ".join(REQUIRED_COLUMNS) + "; values may be empty). "
-            "If the columns look right, the delimiter or encoding may be wrong (try --encoding).")
+        raise InputError.coded("table.missing_columns" if shown else "table.no_columns",
+                               {"name": source, "missing": ", ".join(missing), "found": shown,
+                                "columns": ", ".join(REQUIRED_COLUMNS)})
     dupes = sorted(n for n, c in counts.items() if c > 1 and n in REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
     if dupes:
-        raise InputError(f"{source} has the column(s) {', '.join(dupes)} more than once.",
-                         "Keep one column per name; rename or delete the copies.")
+        raise InputError.coded("table.duplicate_columns", {"name": source, "columns": ", ".join(dupes)})

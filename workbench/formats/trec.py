@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import IO, Union
 
 from ..errors import EncodingError, InputError, NothingImported, RowError
+from ..i18n import nested
 from ..model import LABEL_GRADES, Label, Run, Result
 
 Source = Union[str, Path, bytes, IO]
@@ -43,11 +44,13 @@ class TrecFormatError(RowError):
     def __init__(self, errors: list[RowError], kind: str, source: str | None = None):
         self.errors = errors
         first = errors[0]
-        more = f" ({len(errors)} bad lines in all: " + ", ".join(
-            str(e.line) for e in errors[:MAX_REPORTED]) + ("…" if len(errors) > MAX_REPORTED else "") + ")"
-        super().__init__(
-            f"Not a valid TREC {kind} file: {first.message}" + (more if len(errors) > 1 else ""),
-            first.fix, line=first.line, source=source)
+        lines = ", ".join(str(e.line) for e in errors[:MAX_REPORTED]) + ("…" if len(errors) > MAX_REPORTED else "")
+        code = "trec.invalid_many" if len(errors) > 1 else "trec.invalid"
+        params = {"kind": kind, "reason": nested.message_of(first), "count": len(errors), "lines": lines,
+                  "fix": nested.fix_of(first)}
+        made = nested.coded(RowError, code, params)
+        super().__init__(made.message, made.fix, line=first.line, source=source)
+        self.code, self.params = code, made.params
 
 
 # --------------------------------------------------------------------------- reading helpers
@@ -60,11 +63,9 @@ def _read_text(src: Source) -> tuple[str, str | None]:
         path = Path(src)
         name = str(path)
         if path.is_dir():
-            raise InputError(f"'{path}' is a folder, not a TREC file.",
-                             "Give the path of the qrels / run file itself (e.g. folder/qrels.txt).")
+            raise InputError.coded("trec.is_folder", {"path": str(path)})
         if not path.is_file():
-            raise InputError(f"TREC file '{path}' does not exist.",
-                             "Check the path and the spelling of the file name.")
+            raise InputError.coded("trec.no_such_file", {"path": str(path)})
         data: bytes | str = path.read_bytes()
     elif isinstance(src, (bytes, bytearray)):
         data = bytes(src)
@@ -76,9 +77,8 @@ def _read_text(src: Source) -> tuple[str, str | None]:
     try:
         return data.decode("utf-8-sig"), name
     except UnicodeDecodeError as exc:
-        raise EncodingError(
-            f"TREC file {name or ''} is not UTF-8 (byte {exc.start} cannot be decoded).".replace("  ", " "),
-            "Save the file as UTF-8 (query and document ids must be UTF-8 text).") from exc
+        raise EncodingError.coded("trec.not_utf8" if name else "trec.not_utf8_unnamed",
+                                  {"name": name or "", "byte": exc.start}) from exc
 
 
 def _lines(text: str):
@@ -124,10 +124,8 @@ def read_qrels(src: Source, *, clip: bool = False) -> QrelsResult:
     clipped = n = 0
     for no, parts in _lines(text):
         if len(parts) != 4:
-            errors.append(RowError(
-                f"expected 4 fields, found {len(parts)}: '{' '.join(parts)[:80]}'",
-                f"Each qrels line must read: {QRELS_FORMAT}. Doc ids cannot contain spaces.",
-                line=no, source=name))
+            errors.append(RowError.coded("trec.qrels_fields", {"found": len(parts), "text": ' '.join(parts)[:80]},
+                                         line=no, source=name))
             continue
         qid, _iter, doc, rel = parts
         try:
@@ -140,27 +138,22 @@ def read_qrels(src: Source, *, clip: bool = False) -> QrelsResult:
             if as_float.is_integer():
                 grade = int(as_float)
             else:
-                errors.append(RowError(
-                    f"relevance '{rel}' is not a whole number", "Use 0 (not relevant), "
-                    "1 (partly relevant) or 2 (relevant) in the 4th column.", line=no, column="relevance",
-                    source=name))
+                errors.append(RowError.coded("trec.relevance_not_int", {"value": rel}, line=no,
+                                             column="relevance", source=name))
                 continue
         if grade not in LABEL_GRADES:
             if clip:
                 grade = min(max(grade, 0), 2)
                 clipped += 1
             else:
-                errors.append(RowError(
-                    f"relevance {grade} is outside the workbench's grades 0, 1, 2",
-                    "Rescale the grades to 0/1/2, or import with clip=True (--clip) to map "
-                    "negatives to 0 and grades above 2 to 2.", line=no, column="relevance", source=name))
+                errors.append(RowError.coded("trec.relevance_range", {"grade": grade}, line=no,
+                                             column="relevance", source=name))
                 continue
         key = (qid, doc)
         if key in line_of and labels[qid][doc] != grade:
-            errors.append(RowError(
-                f"document '{doc}' of query '{qid}' is judged {labels[qid][doc]} on line "
-                f"{line_of[key]} and {grade} here",
-                "Keep one judgment per query and document.", line=no, source=name))
+            errors.append(RowError.coded("trec.conflicting_judgments", {
+                "doc": doc, "query": qid, "grade_before": labels[qid][doc], "first_line": line_of[key],
+                "grade": grade}, line=no, source=name))
             continue
         if key not in line_of:
             n += 1
@@ -169,8 +162,8 @@ def read_qrels(src: Source, *, clip: bool = False) -> QrelsResult:
     if errors:
         raise TrecFormatError(errors, "qrels", name)
     if not labels:
-        raise NothingImported(f"No judgments found in qrels file {name or ''}.".replace("  ", " "),
-                              f"Each line must read: {QRELS_FORMAT}.")
+        raise NothingImported.coded("trec.no_judgments" if name else "trec.no_judgments_unnamed",
+                                    {"name": name or ""})
     return QrelsResult(labels, n, clipped, name)
 
 
@@ -223,10 +216,8 @@ def read_run(src: Source, *, instruction: str = "", backend: str = "trec") -> li
     errors: list[RowError] = []
     for no, parts in _lines(text):
         if len(parts) != 6:
-            errors.append(RowError(
-                f"expected 6 fields, found {len(parts)}: '{' '.join(parts)[:80]}'",
-                f"Each run line must read: {RUN_FORMAT}. Ids and the tag cannot contain spaces.",
-                line=no, source=name))
+            errors.append(RowError.coded("trec.run_fields", {"found": len(parts), "text": ' '.join(parts)[:80]},
+                                         line=no, source=name))
             continue
         qid, _q0, doc, rank_s, score_s, tag = parts
         try:
@@ -237,32 +228,29 @@ def read_run(src: Source, *, instruction: str = "", backend: str = "trec") -> li
             except ValueError:
                 rank = None
         if rank is None:
-            errors.append(RowError(f"rank '{rank_s}' is not a whole number",
-                                   "Put the 1-based rank in the 4th column.", line=no, column="rank",
-                                   source=name))
+            errors.append(RowError.coded("trec.rank_not_int", {"value": rank_s}, line=no, column="rank",
+                                         source=name))
             continue
         try:
             score = float(score_s)
         except ValueError:
             score = math.nan
         if not math.isfinite(score):
-            errors.append(RowError(f"score '{score_s}' is not a finite number",
-                                   "Put the numeric score in the 5th column (higher = better).",
-                                   line=no, column="score", source=name))
+            errors.append(RowError.coded("trec.score_not_finite", {"value": score_s}, line=no, column="score",
+                                         source=name))
             continue
         key = (qid, tag, doc)
         if key in seen:
-            errors.append(RowError(
-                f"document '{doc}' appears twice for query '{qid}' in run '{tag}' (first on line {seen[key]})",
-                "Keep one line per query, document and run tag.", line=no, source=name))
+            errors.append(RowError.coded("trec.duplicate_doc", {"doc": doc, "query": qid, "tag": tag,
+                                                                "first_line": seen[key]}, line=no, source=name))
             continue
         seen[key] = no
         rows.setdefault((qid, tag), []).append((score, rank, no, doc))
     if errors:
         raise TrecFormatError(errors, "run", name)
     if not rows:
-        raise NothingImported(f"No ranked documents found in run file {name or ''}.".replace("  ", " "),
-                              f"Each line must read: {RUN_FORMAT}.")
+        raise NothingImported.coded("trec.no_ranked_docs" if name else "trec.no_ranked_docs_unnamed",
+                                    {"name": name or ""})
     runs = []
     for (qid, tag), items in rows.items():
         items.sort(key=lambda t: (-t[0], t[1], t[2]))
@@ -281,10 +269,8 @@ def format_run(runs: Iterable[Run], tag: str | None = None) -> str:
     lines = []
     for run in runs:
         if run.query_id is None:
-            raise InputError(
-                f"Run {run.id or ''} has no query id, which the TREC run format needs.".replace("  ", " "),
-                "Export runs loaded from the store (they carry their candidate set's query id), "
-                "or set Run.query_id.")
+            raise InputError.coded("trec.run_no_query" if run.id else "trec.run_no_query_unnamed",
+                                   {"run": run.id or ""})
         t = tag or _safe_tag(run)
         qid = str(run.query_id)
         _check_id(qid, "query id")
@@ -312,8 +298,7 @@ def _fmt_score(x: float) -> str:
 
 def _check_id(value: str, what: str) -> None:
     if not value or re.search(r"\s", value):
-        raise InputError(f"The {what} '{value}' is empty or contains whitespace, which TREC files cannot hold.",
-                         f"Rename the {what} without spaces (e.g. replace them with '_') before exporting.")
+        raise InputError.coded("trec.bad_query_id" if what == "query id" else "trec.bad_doc_id", {"value": value})
 
 
 def _write(text: str, dest) -> None:

@@ -170,9 +170,7 @@ def ocr_many(paths: Sequence[str | Path], langs: str = DEFAULT_LANGS, *, setting
             if cancel is not None and cancel.is_set():
                 cancelled = True
     if cancelled and done < total:
-        exc = Cancelled(f"OCR cancelled after {done} of {total} images; the finished ones are kept.",
-                        "Run OCR again to do the rest: finished images come from the cache.",
-                        done=done, total=total)
+        exc = Cancelled.coded("ocr.cancelled", {"done": done, "total": total}, done=done, total=total)
         exc.results = results  # type: ignore[attr-defined]
         raise exc
     return results  # type: ignore[return-value]

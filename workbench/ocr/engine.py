@@ -52,9 +52,7 @@ def tesseract_version() -> str:
             try:
                 _VERSION_CACHE[cmd] = str(pt.get_tesseract_version())
             except (pt.TesseractNotFoundError, OSError):
-                raise TesseractMissing(
-                    f"The tesseract OCR program was not found (looked for '{cmd}').",
-                    f"Install it with: {APT_INSTALL}  (then restart the workbench).") from None
+                raise TesseractMissing.coded("ocr.tesseract_missing", {"cmd": cmd, "command": APT_INSTALL}) from None
         return _VERSION_CACHE[cmd]
 
 
@@ -69,8 +67,7 @@ def list_languages(refresh: bool = False) -> list[str]:
         try:
             _LANGS_CACHE[cmd] = sorted(_tesseract().get_languages(config=""))
         except Exception as exc:  # noqa: BLE001 - pytesseract raises assorted errors here
-            raise OCRError(f"Could not list the installed tesseract languages ({exc}).",
-                           f"Reinstall tesseract: {APT_INSTALL}") from None
+            raise OCRError.coded("ocr.languages_unlisted", {"reason": str(exc), "command": APT_INSTALL}) from None
     return list(_LANGS_CACHE[cmd])
 
 
@@ -82,18 +79,17 @@ def check_languages(langs: str) -> list[str]:
     """Split 'chi_sim+eng' and verify each is installed; LanguageMissing lists the installed ones."""
     wanted = [x.strip() for x in (langs or "").split("+") if x.strip()]
     if not wanted:
-        raise LanguageMissing("No OCR language was given.",
-                              f"Use e.g. --langs {DEFAULT_LANGS} (installed: {', '.join(list_languages())}).")
+        raise LanguageMissing.coded("ocr.no_language", {"default": DEFAULT_LANGS,
+                                                        "installed": ", ".join(list_languages())})
     installed = list_languages()
     missing = [x for x in wanted if x not in installed]
     if missing:  # installed since we last asked?
         installed = list_languages(refresh=True)
         missing = [x for x in wanted if x not in installed]
     if missing:
-        raise LanguageMissing(
-            f"OCR language(s) {', '.join(missing)} not installed. Installed: {', '.join(installed) or 'none'}.",
-            f"Pick from the installed ones, or install with: sudo apt-get install -y "
-            f"{' '.join(_apt_package(x) for x in missing)}")
+        raise LanguageMissing.coded("ocr.language_missing" if installed else "ocr.language_missing_none", {
+            "missing": ", ".join(missing), "installed": ", ".join(installed),
+            "packages": " ".join(_apt_package(x) for x in missing)})
     return wanted
 
 
@@ -142,17 +138,14 @@ class TesseractEngine(OcrEngine):
                                     output_type=pt.Output.DICT)
         except RuntimeError as exc:
             if "timeout" in str(exc).lower():
-                raise OcrTimeout(
-                    f"OCR took longer than {self.settings.timeout:g} s and was stopped.",
-                    "Crop the image to the text region, or raise the per-image timeout.") from None
-            raise OcrFailed(f"tesseract failed ({exc}).", "Re-export the image as PNG and retry.") from None
+                raise OcrTimeout.coded("ocr.timeout", {"seconds": f"{self.settings.timeout:g}"}) from None
+            raise OcrFailed.coded("ocr.failed", {"reason": str(exc)}) from None
         except pt.TesseractNotFoundError:
             _VERSION_CACHE.clear()
-            raise TesseractMissing("The tesseract OCR program was not found.",
-                                   f"Install it with: {APT_INSTALL}") from None
+            raise TesseractMissing.coded("ocr.tesseract_gone", {"command": APT_INSTALL}) from None
         except pt.TesseractError as exc:
             if "data file" in str(exc) or "load" in str(exc).lower():
                 check_languages(self.langs)  # raises LanguageMissing with the installed list
-            raise OcrFailed(f"tesseract failed ({exc.message if hasattr(exc, 'message') else exc}).",
-                            "Re-export the image as PNG and retry; if it persists, report the image.") from None
+            raise OcrFailed.coded("ocr.tesseract_error", {
+                "reason": str(exc.message if hasattr(exc, "message") else exc)}) from None
         return words_from_data(data)

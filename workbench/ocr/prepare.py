@@ -44,10 +44,9 @@ class OcrSettings:
         object.__setattr__(self, "min_word_confidence",
                            check_min_confidence(self.min_word_confidence, "The word confidence threshold"))
         if self.binarize not in ("off", "otsu", "auto"):
-            raise OCRError(f"Unknown binarize setting {self.binarize!r}.", "Use 'off', 'otsu' or 'auto'.")
+            raise OCRError.coded("ocr.bad_binarize", {"value": self.binarize})
         if not 0 <= self.psm <= 13:
-            raise OCRError(f"Page segmentation mode {self.psm} does not exist.",
-                           "Use a tesseract --psm between 0 and 13; 6 (a block of text) suits labels.")
+            raise OCRError.coded("ocr.bad_psm", {"psm": self.psm})
 
     def key(self) -> dict[str, Any]:
         data = asdict(self)

@@ -28,7 +28,7 @@ def render_sample(text: str, font_px: int, noisy: bool = False, seed: int = 0,
     try:
         font = ImageFont.truetype(font_path, font_px)
     except OSError:
-        raise ImageError(f"Font '{font_path}' not found.", "Install it: sudo apt-get install -y fonts-wqy-microhei") from None
+        raise ImageError.coded("ocr.font_missing", {"font": font_path}) from None
     left, top, right, bottom = font.getbbox(text)
     pad = max(6, font_px // 2)
     w, h = right - left + 2 * pad, bottom - top + 2 * pad

@@ -37,15 +37,25 @@ NO_TEXT_FOUND = "no text found"
 
 def check_min_confidence(value: Any, source: str = "the OCR confidence threshold") -> float:
     """A threshold in [0, 100] or an OCRError saying how to fix it."""
+    # the texts name what was checked: the two thresholds and the environment variables have
+    # their own codes; any other `source` (a CLI flag) is shown as it is
+    env = source[len(_ENV_PREFIX):] if source.startswith(_ENV_PREFIX) else ""
+    not_number, out_of_range = _CONFIDENCE_CODES.get(source, _ENV_CODES if env else _OTHER_CODES)
+    params = {"source": source, "env": env, "example": f"{DEFAULT_MIN_CONFIDENCE:g}"}
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise OCRError(f"{source} must be a number from 0 to 100 (got {value!r}).",
-                          f"Use e.g. {DEFAULT_MIN_CONFIDENCE:g}; 0 keeps every word tesseract reads.") from None
+        raise OCRError.coded(not_number, {**params, "value": repr(value)}) from None
     if not 0 <= number <= 100:
-        raise OCRError(f"{source} must be from 0 to 100 (got {number:g}).",
-                          f"Use e.g. {DEFAULT_MIN_CONFIDENCE:g}; 0 keeps every word tesseract reads.")
+        raise OCRError.coded(out_of_range, {**params, "value": f"{number:g}"})
     return number
+
+
+_ENV_PREFIX = "The environment variable "
+_CONFIDENCE_CODES = {"the OCR confidence threshold": ("ocr.confidence_not_number", "ocr.confidence_range"),
+                     "The word confidence threshold": ("ocr.word_confidence_not_number", "ocr.word_confidence_range")}
+_ENV_CODES = ("ocr.env_confidence_not_number", "ocr.env_confidence_range")
+_OTHER_CODES = ("ocr.confidence_of_not_number", "ocr.confidence_of_range")
 
 
 def _from_env(name: str, default: float) -> float:

@@ -54,8 +54,7 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
     def __init__(self, path: str | Path | None = None, *, timeout: float = DEFAULT_TIMEOUT_S):
         self.path = Path(path).expanduser() if path is not None else config.db_path()
         if self.path.is_dir():
-            raise StoreError(f"The database path '{self.path}' is a folder, not a file.",
-                             "Set WORKBENCH_DB to a file path such as data/workbench.db.")
+            raise StoreError.coded("store.db_is_folder", {"path": str(self.path)})
         # look before touching: a foreign SQLite file is refused before any write or pragma
         found = inspect_db(self.path)
         self.readonly = not found.writable and found.kind == "workbench"
@@ -65,11 +64,8 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
         if self.readonly:
             pending = [n for n, _ in MIGRATIONS if n not in found.applied]
             if pending:
-                raise StoreError(
-                    f"The database '{self.path}' is read-only here and was written by an older workbench "
-                    f"(it needs the schema upgrade(s) {', '.join(pending)}, which would write to it).",
-                    "Make the file and its folder writable once so the workbench can upgrade it, or copy it "
-                    "to a writable folder and point WORKBENCH_DB at the copy.")
+                raise StoreError.coded("store.readonly_needs_upgrade", {"path": str(self.path),
+                                                                        "upgrades": ", ".join(pending)})
             self.engine = make_engine(self.path, timeout, readonly=True)
             return
         self.engine = make_engine(self.path, timeout)
@@ -110,8 +106,7 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
                 sid = conn.execute(insert(t.sessions).values(
                     name=name, description=description or "", created_at=utc_now())).inserted_primary_key[0]
         except exc.IntegrityError:
-            raise StoreError(f"A session named '{name}' already exists.",
-                             "Pick another name, or open the existing session instead.") from None
+            raise StoreError.coded("session.exists", {"name": name}) from None
         return self.get_session(int(sid))
 
     def get_or_create_session(self, name: str, description: str = "") -> SessionInfo:
@@ -130,10 +125,9 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
     def get_session(self, id_or_name: int | str) -> SessionInfo:
         found = self._find_session(id_or_name)
         if found is None:
-            known = ", ".join(f"'{s.name}'" for s in self.list_sessions()[:10]) or "none yet"
-            raise NotFound(f"There is no session '{id_or_name}'.",
-                           f"Use an existing session name or id (known: {known}); "
-                           "`workbench sessions` lists them all.")
+            known = ", ".join(f"'{s.name}'" for s in self.list_sessions()[:10])
+            raise NotFound.coded("session.not_found" if known else "session.not_found_none",
+                                 {"session": str(id_or_name), "known": known})
         return found
 
     def _find_session(self, id_or_name: int | str) -> SessionInfo | None:
@@ -163,8 +157,7 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
             with self._write() as conn:
                 conn.execute(update(t.sessions).where(t.sessions.c.id == sess.id).values(name=new))
         except exc.IntegrityError:
-            raise StoreError(f"Cannot rename '{sess.name}': a session named '{new}' already exists.",
-                             "Pick another name, or delete the other session first.") from None
+            raise StoreError.coded("session.rename_exists", {"name": sess.name, "new": new}) from None
         return self.get_session(sess.id)
 
     def delete_session(self, id: int | str) -> None:  # noqa: A002
@@ -176,7 +169,7 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
     def _check_name(name: str) -> str:
         name = (name or "").strip()
         if not name:
-            raise InputError("The session name is empty.", "Give the session a name, e.g. 'denim query v2'.")
+            raise InputError.coded("session.empty_name")
         return name
 
     # ------------------------------------------------------------------ candidate sets
@@ -195,8 +188,7 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
         seen: set[str] = set()
         for doc in cset.documents:
             if doc.id in seen:
-                raise InputError(f"Document id '{doc.id}' appears twice in the set for query '{cset.query.id}'.",
-                                 "Give every document of a query its own doc_id.")
+                raise InputError.coded("store.duplicate_doc", {"doc": doc.id, "query": cset.query.id})
             seen.add(doc.id)
         new_images = self._prepare_images([cset.query, *cset.documents])
         fingerprint = cset.fingerprint() if dedupe else None
@@ -213,10 +205,8 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
             if twin is not None:       # an identical set was saved concurrently
                 cset.id = twin
                 return twin, False
-            raise StoreError(
-                f"The set for query '{cset.query.id}' could not be saved: {getattr(err, 'orig', err)}.",
-                "The session may have been deleted meanwhile, or a document refers to an image hash "
-                "that is not stored (give its image path instead). Nothing of this set was saved.") from None
+            raise StoreError.coded("store.set_not_saved", {"query": cset.query.id,
+                                                           "reason": str(getattr(err, "orig", err))}) from None
         cset.id = int(set_id)
         return cset.id, True
 
@@ -298,9 +288,7 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
 
     @staticmethod
     def _no_set(set_id: Any) -> NotFound:
-        return NotFound(f"There is no candidate set with id {set_id}.",
-                        "Pick a set from the session's list (`workbench sessions` shows what is stored), "
-                        "or import the file again.")
+        return NotFound.coded("store.no_set", {"set": set_id})
 
     def load_candidate_set(self, set_id: int) -> CandidateSet:
         set_id = int(set_id)
@@ -337,8 +325,7 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
                                                          t.documents.c.doc_id == str(doc_id)).values(**values))
         if res.rowcount == 0:
             self.get_set(set_id)
-            raise NotFound(f"Set {set_id} has no document '{doc_id}'.",
-                           "Use a doc_id from the set (they are listed on the set's page).")
+            raise NotFound.coded("store.no_document", {"set": set_id, "doc": doc_id})
 
     # ------------------------------------------------------------------ runs
     def create_run(self, set_id: int, run: Run) -> int:
@@ -392,7 +379,7 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
 
     @staticmethod
     def _upsert_scores(conn: Connection, run_id: int, scores: list[Result]) -> None:
-        rows = [(run_id, str(s.doc_id), finite(s.score, f"The score of document '{s.doc_id}'"),
+        rows = [(run_id, str(s.doc_id), finite(s.score, "store.score_not_finite", {"doc": s.doc_id}),
                  int(s.rank), s.index) for s in scores]
         conn.exec_driver_sql(
             "INSERT INTO scores (run_id, doc_id, score, rank, position) VALUES (?, ?, ?, ?, ?) "
@@ -463,13 +450,12 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
 
     @staticmethod
     def _no_run(run_id: Any) -> NotFound:
-        return NotFound(f"There is no run with id {run_id}.",
-                        "Pick a run from the session's run list (it may have been deleted).")
+        return NotFound.coded("store.no_run", {"run": run_id})
 
     @staticmethod
     def _check_status(status: str) -> None:
         if status not in RUN_STATUSES:
-            raise InputError(f"Run status '{status}' is unknown.", f"Use one of: {', '.join(RUN_STATUSES)}.")
+            raise InputError.coded("store.bad_run_status", {"status": status, "statuses": ", ".join(RUN_STATUSES)})
 
     # ------------------------------------------------------------------ labels
     def set_label(self, set_id: int, doc_id: str, grade: int, note: str = "") -> None:
@@ -495,8 +481,8 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
                 known = set(conn.execute(select(t.documents.c.doc_id).where(
                     t.documents.c.set_id == int(set_id))).scalars())
             unknown = sorted({r[1] for r in rows} - known)
-            raise NotFound(f"Set {set_id} has no document(s) {', '.join(repr(u) for u in unknown)} to label.",
-                           "Label documents that belong to the set (check the doc_id).") from None
+            raise NotFound.coded("labels.unknown_documents", {"set": set_id,
+                                                              "docs": ", ".join(repr(u) for u in unknown)}) from None
 
     def clear_label(self, set_id: int, doc_id: str) -> None:
         with self._write() as conn:

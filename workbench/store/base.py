@@ -26,14 +26,14 @@ def chunks(items: list, n: int = CHUNK) -> Iterator[list]:
         yield items[i:i + n]
 
 
-def finite(value: Any, what: str) -> float:
+def finite(value: Any, code: str, params: dict | None = None) -> float:
+    """`value` as a finite float, else the coded InputError `code` (its texts get {value}, the repr)."""
     try:
         out = float(value)
     except (TypeError, ValueError):
         out = math.nan
     if not math.isfinite(out):
-        raise InputError(f"{what} is {value!r}, not a finite number.",
-                         "Scores must be real numbers; re-run the scoring or fix the imported file.")
+        raise InputError.coded(code, {**(params or {}), "value": repr(value)})
     return out
 
 

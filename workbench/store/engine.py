@@ -38,10 +38,7 @@ def make_engine(path: Path, timeout: float = DEFAULT_TIMEOUT_S, *, readonly: boo
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as err:
-            raise StoreError(
-                f"Cannot create the folder for the database '{path}' ({err}).",
-                "Point WORKBENCH_DB to a file in a writable folder.",
-            ) from None
+            raise StoreError.coded("store.no_folder", {"path": str(path), "reason": str(err)}) from None
         engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": timeout})
     busy_ms = int(timeout * 1000)
 
@@ -88,16 +85,16 @@ class DiskFull(StoreError):
         self.path, self.needed = Path(path), needed
         folder = self.path.resolve().parent
         free = free_space(folder)
-        where = f"the disk holding '{folder}'" + (f" has {_size(free)} free" if free is not None else "")
-        need = ""
-        if needed:
-            # the write itself plus the same again for SQLite's journal (WAL), plus 1 MB of slack
-            need = f"; this write needs roughly {_size(2 * needed + 2**20)} free"
-        super().__init__(
-            f"The disk is full: could not write to the database '{path}' ({detail or 'database or disk is full'}); "
-            f"{where}{need}. The write was rolled back: nothing of it was saved.",
-            "Free some space on that disk (or move WORKBENCH_DB and WORKBENCH_HOME to a disk with room), "
-            "then run the same step again.")
+        # the write itself plus the same again for SQLite's journal (WAL), plus 1 MB of slack
+        params = {"path": str(path), "detail": detail or "database or disk is full", "folder": str(folder),
+                  "free": _size(free) if free is not None else "",
+                  "need": _size(2 * needed + 2**20) if needed else ""}
+        code = {(True, True): "store.disk_full_need", (True, False): "store.disk_full",
+                (False, True): "store.disk_full_nofree_need", (False, False): "store.disk_full_nofree"}[
+            (free is not None, bool(needed))]
+        made = StoreError.coded(code, params)
+        super().__init__(made.message, made.fix)
+        self.code, self.params = made.code, made.params
 
 
 def translate(err: Exception, path: Path, needed: int | None = None) -> StoreError:
@@ -107,37 +104,16 @@ def translate(err: Exception, path: Path, needed: int | None = None) -> StoreErr
     if "disk is full" in low or "database or disk is full" in low or "no space left" in low:
         return DiskFull(path, needed, text)
     if "too big" in low:                     # SQLITE_TOOBIG: one value over SQLite's 1 GB limit
-        return StoreError(
-            f"A value is too big for the database '{path}' ({text}): SQLite stores at most 1 GB per image "
-            "or text. Nothing of this write was saved.",
-            "Leave out or shrink the oversized image/text (imports reject such rows on their own: see "
-            "WORKBENCH_MAX_IMAGE_MB), then retry.")
+        return StoreError.coded("store.too_big", {"path": str(path), "reason": text})
     if "attempt to write a readonly database" in low or "readonly database" in low:
-        return StoreError(
-            f"The database file '{path}' is read-only here ({text}): it can be read but not changed.",
-            "Read commands work as they are. To change it, make the file and its folder writable, "
-            "or copy it to a writable folder and point WORKBENCH_DB at the copy.")
+        return StoreError.coded("store.readonly", {"path": str(path), "reason": text})
     if "locked" in low or "busy" in low:
-        return StoreError(
-            f"The database file '{path}' is locked by another program ({text}).",
-            "Close other workbench windows or scripts using this file and retry, "
-            "or set WORKBENCH_DB to use a different database file.",
-        )
+        return StoreError.coded("store.locked", {"path": str(path), "reason": text})
     if "not a database" in low or "malformed" in low or "corrupt" in low or "file is encrypted" in low:
-        return StoreError(
-            f"The database file '{path}' is damaged or is not a workbench database ({text}).",
-            "Move the file aside (the workbench creates a fresh one), or set WORKBENCH_DB "
-            "to point to a different database file.",
-        )
+        return StoreError.coded("store.corrupt", {"path": str(path), "reason": text})
     if "unable to open" in low or "readonly" in low or "read-only" in low or "disk i/o" in low:
-        return StoreError(
-            f"The database file '{path}' cannot be opened for writing ({text}).",
-            "Check the file's permissions and free disk space, or set WORKBENCH_DB to a writable location.",
-        )
-    return StoreError(
-        f"Database error on '{path}': {text}",
-        "Retry; if it persists, move the file aside or set WORKBENCH_DB to a different database file.",
-    )
+        return StoreError.coded("store.cannot_write", {"path": str(path), "reason": text})
+    return StoreError.coded("store.error", {"path": str(path), "reason": text})
 
 
 @contextmanager

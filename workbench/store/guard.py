@@ -43,12 +43,11 @@ def _ro_uri(path: Path, immutable: bool = False) -> str:
     return uri + ("&immutable=1" if immutable else "")
 
 
-def _refuse(path: Path, what: str) -> StoreError:
-    return StoreError(
-        f"'{path}' is {what}, not a workbench database; it was left untouched (nothing was written to it).",
-        "Point WORKBENCH_DB at a workbench database, or at a new file such as "
-        f"{shell_quote(str(path.with_name('workbench.db')))} (created on first use), e.g. "
-        f"export WORKBENCH_DB={shell_quote(str(path.parent / 'workbench.db'))}")
+def _refuse(path: Path, code: str, params: dict | None = None) -> StoreError:
+    """A file that is not a workbench database: code store.not_sqlite or store.foreign_db."""
+    return StoreError.coded(code, {**(params or {}), "path": str(path),
+                                   "new_file": shell_quote(str(path.with_name("workbench.db"))),
+                                   "new_path": shell_quote(str(path.parent / "workbench.db"))})
 
 
 def writable(path: Path) -> bool:
@@ -99,24 +98,20 @@ def inspect_db(path: Path) -> DbFile:
     if not path.exists() or (path.is_file() and path.stat().st_size == 0):
         return DbFile(path, "new", can_write)
     if not path.is_file():
-        raise StoreError(f"The database path '{path}' is not a regular file.",
-                         "Set WORKBENCH_DB to a file path such as data/workbench.db.")
+        raise StoreError.coded("store.db_not_file", {"path": str(path)})
     try:
         with open(path, "rb") as fh:
             head = fh.read(100)
     except OSError as err:
-        raise StoreError(f"The database file '{path}' cannot be read ({err.strerror or err}).",
-                         "Check the file's permissions, or set WORKBENCH_DB to a different database file.") from None
+        raise StoreError.coded("store.db_unreadable", {"path": str(path), "reason": str(err.strerror or err)}) from None
     if not head.startswith(SQLITE_MAGIC):
-        raise _refuse(path, "not a SQLite database at all")
+        raise _refuse(path, "store.not_sqlite")
     wal = len(head) > 19 and head[18] == 2 and head[19] == 2
     folder_writable = os.access(path.parent, os.W_OK)
     try:
         con = open_readonly(path, folder_writable=folder_writable)
     except sqlite3.DatabaseError as err:
-        raise StoreError(f"The database file '{path}' cannot be read ({err}); it was left untouched.",
-                         "If it is a workbench database, check its permissions and that no other program "
-                         "holds it; otherwise set WORKBENCH_DB to a different database file.") from None
+        raise StoreError.coded("store.db_cannot_open", {"path": str(path), "reason": str(err)}) from None
     try:
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
         applied: tuple[str, ...] = ()
@@ -125,9 +120,7 @@ def inspect_db(path: Path) -> DbFile:
             if "name" in cols:
                 applied = tuple(r[0] for r in con.execute("SELECT name FROM schema_migrations ORDER BY rowid"))
     except sqlite3.DatabaseError as err:
-        raise StoreError(f"The database file '{path}' is damaged ({err}); it was left untouched.",
-                         "Move the file aside (the workbench then creates a fresh one), or set WORKBENCH_DB "
-                         "to a different database file.") from None
+        raise StoreError.coded("store.db_damaged", {"path": str(path), "reason": str(err)}) from None
     finally:
         con.close()
     ours = {name for name in tables if not name.startswith("sqlite_")}
@@ -135,5 +128,5 @@ def inspect_db(path: Path) -> DbFile:
         return DbFile(path, "new", can_write, wal)
     if FIRST_MIGRATION not in applied:
         shown = ", ".join(sorted(ours)[:6]) + (" …" if len(ours) > 6 else "")
-        raise _refuse(path, f"another application's SQLite database (tables: {shown})")
+        raise _refuse(path, "store.foreign_db", {"tables": shown})
     return DbFile(path, "workbench", can_write, wal, applied)

@@ -69,8 +69,7 @@ class ImageStorage(StoreBase):
                 with Image.open(path) as im:
                     width, height, fmt = im.width, im.height, (im.format or "").upper()
             except Exception as err:  # noqa: BLE001 - any decoder failure is the file's fault
-                raise ImageError(f"'{path}' is not a readable image ({err}).",
-                                 "Re-export the image as JPEG or PNG, or remove it from the set.") from None
+                raise ImageError.coded("store.image_unreadable", {"path": str(path), "reason": str(err)}) from None
             rows.append(dict(sha256=digest, bytes=blob, width=width, height=height, format=fmt,
                              created_at=now))
         return rows
@@ -80,8 +79,8 @@ class ImageStorage(StoreBase):
         try:
             return Path(path).read_bytes()
         except OSError as err:
-            raise ImageError(f"Image file '{path}' cannot be read ({err.strerror or err}).",
-                             "Check that the file exists; image paths are relative to the imported file.") from None
+            raise ImageError.coded("store.image_file_unreadable", {"path": str(path),
+                                                                   "reason": str(err.strerror or err)}) from None
 
     def materialise_images(self, hashes: Iterable[str]) -> dict[str, str]:
         """Write stored images to home_dir()/images/<sha256>.<ext> (once); return hash -> path."""

@@ -205,12 +205,7 @@ def migrate(engine: Engine, path: str = "", upto: str | None = None) -> list[str
             done = applied(conn)
     unknown = [name for name in done if name not in known]
     if unknown:
-        raise StoreError(
-            f"The database '{path}' was written by a newer workbench "
-            f"(unknown schema migrations: {', '.join(unknown)}).",
-            "Update the workbench (git pull, then ./run_workbench.sh), "
-            "or set WORKBENCH_DB to use a different database file.",
-        )
+        raise StoreError.coded("store.newer_db", {"path": str(path), "migrations": ", ".join(unknown)})
     ran: list[str] = []
     for name, fn in MIGRATIONS:
         if name in done:

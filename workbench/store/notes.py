@@ -39,8 +39,7 @@ class DocumentNotes(StoreBase):
                 t.documents.c.set_id == int(set_id), t.documents.c.doc_id == str(doc_id))).first()
             if exists is None:
                 self.get_set(set_id)  # type: ignore[attr-defined]  # NotFound for an unknown set
-                raise NotFound(f"Set {set_id} has no document '{doc_id}' to note.",
-                               "Add notes to documents of the set (check the doc_id).")
+                raise NotFound.coded("labels.note_unknown_document", {"set": set_id, "doc": doc_id})
             graded = conn.exec_driver_sql("UPDATE labels SET note = ?, updated_at = ? WHERE set_id = ? AND doc_id = ?",
                                           (note, now, int(set_id), str(doc_id))).rowcount
             if graded or not note:

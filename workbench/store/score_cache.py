@@ -40,7 +40,7 @@ class ScoreCache(StoreBase):
             return
         now = utc_now()
         rows = [(k.model_id, k.instruction, k.query_hash, k.doc_hash, k.params,
-                 finite(v, f"The cached score for document hash {k.doc_hash[:12]}"), now)
+                 finite(v, "store.cached_score_not_finite", {"hash": k.doc_hash[:12]}), now)
                 for k, v in items.items()]
         with self._write() as conn:
             conn.exec_driver_sql(
