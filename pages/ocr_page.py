@@ -39,32 +39,39 @@ if job is not None:
             by_set = {sid: _kept(report) for sid, report in (job.result or {}).items()}
             st.session_state.ocr_session_report = (job.info.get("session_id"), by_set)
             shown_set = set_id if set_id in by_set else next(iter(by_set), None)
-            st.session_state.ocr_report = (shown_set, by_set.get(shown_set, []))
+            st.session_state.ocr_report = (shown_set, by_set.get(shown_set, []), "session")
         else:
             st.session_state.ocr_session_report = None
-            st.session_state.ocr_report = (job.info.get("set_id"), _kept(job.result))
+            st.session_state.ocr_report = (job.info.get("set_id"), _kept(job.result), "set")
         st.session_state.ocr_version = st.session_state.get("ocr_version", 0) + 1
 
 whole = st.session_state.get("ocr_session_report")
 if whole and whole[0] == session.id:        # until the next save or OCR run
     names = {s.id: frames.set_name(s) for s in sets}
     read = [r for report in whole[1].values() for r in report]
-    st.success(t("ocr.session_done", ok=sum(r.status == "ok" for r in read), images=tn("ocr.n_images", len(read)),
-                 sets=tn("ocr.n_sets", len(whole[1]))), icon=":material/done_all:")
-    st.dataframe([{t("ocr.col_set"): names.get(sid, str(sid)),
-                   t("ocr.col_text_read"): sum(r.status == "ok" for r in report),
-                   t("ocr.col_no_text"): sum(r.status == "empty" for r in report),
-                   t("ocr.col_errors"): sum(r.status == "error" for r in report)}
-                  for sid, report in whole[1].items()], hide_index=True)
+    if not read:
+        st.info(t("ocr.nothing_read"), icon=":material/info:")
+    else:
+        st.success(t("ocr.session_done", ok=sum(r.status == "ok" for r in read),
+                     images=tn("ocr.n_images", len(read)), sets=tn("ocr.n_sets", len(whole[1]))),
+                   icon=":material/done_all:")
+        st.dataframe([{t("ocr.col_set"): names.get(sid, str(sid)),
+                       t("ocr.col_text_read"): sum(r.status == "ok" for r in report),
+                       t("ocr.col_no_text"): sum(r.status == "empty" for r in report),
+                       t("ocr.col_errors"): sum(r.status == "error" for r in report)}
+                      for sid, report in whole[1].items()], hide_index=True)
 
 shown = st.session_state.get("ocr_report")
 if shown and shown[0] == set_id:            # until the next save or set
-    report = shown[1]
-    if not report:
+    report, whole_session = shown[1], shown[2:] == ("session",)
+    if not report and whole_session:
+        pass                                # the summary above says what was read
+    elif not report:
         st.info(t("ocr.nothing_read"), icon=":material/info:")
     else:
-        ok = sum(r.status == "ok" for r in report)
-        st.success(t("ocr.set_done", ok=ok, images=tn("ocr.n_images", len(report))))
+        if not whole_session:               # the summary above counts a whole-session run
+            ok = sum(r.status == "ok" for r in report)
+            st.success(t("ocr.set_done", ok=ok, images=tn("ocr.n_images", len(report))))
         for r in report:
             if r.status == "empty":
                 st.warning(t("ocr.no_text_in_image", doc=esc(r.doc_id)))

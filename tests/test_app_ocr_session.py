@@ -100,3 +100,18 @@ def test_ocr_page_in_chinese_names_its_actions_in_chinese(tmp_path):
     assert button(at, "ocr_go").label == "运行 OCR"
     assert at.title[0].value == "OCR 识别"
     assert any("没有 OCR 文本" in c.label for c in at.checkbox)
+
+
+@needs_tesseract
+@needs_font
+def test_ocr_of_a_session_whose_images_all_have_text_says_nothing_was_read(tmp_path):
+    store, info, a, b = _two_sets(tmp_path)
+    for set_id in (a, b):
+        for doc in store.load_candidate_set(set_id).documents:
+            store.update_document_text(set_id, doc.id, ocr_text="READ BEFORE")
+    at = _ocr_page(info, a)
+    button(at, "ocr_go_session").click().run()
+    ok(settle(at, timeout=300))
+    assert any("so nothing was read" in i.value for i in at.info)
+    assert not at.success
+    assert all(d.ocr_text == "READ BEFORE" for s in (a, b) for d in store.load_candidate_set(s).documents)

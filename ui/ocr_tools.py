@@ -31,7 +31,7 @@ def review_and_clear(store, set_id: int) -> None:
     cset = store.load_candidate_set(set_id)
     frame = ocr.ocr_review_frame(cset)
     counts = frame["status"].value_counts()
-    st.caption(" · ".join(f"{n} {status_text(s)}" for s, n in counts.items()) + f" — {t('ocr.status_help')}")
+    st.caption(" · ".join(t("ocr.status_count", n=n, status=status_text(s)) for s, n in counts.items()) + f" — {t('ocr.status_help')}")
     shown = frame.drop(columns=["image"]).assign(status=frame["status"].map(status_text))
     config = {c: st.column_config.TextColumn(t(k)) for c, k in HEADINGS.items()}
     config["description"] = st.column_config.TextColumn(t(HEADINGS["description"]), width="large")

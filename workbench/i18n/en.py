@@ -186,6 +186,7 @@ MESSAGES.update({
     'ocr.status_no_text': 'no text found',
     'ocr.status_text': 'text',
     'ocr.status_edited': 'edited',
+    'ocr.status_count': '{n} {status}',
     'ocr.status_help': 'not read: OCR has not run · no text found: tesseract found no line it was sure of '
                        '(photos) · text: OCR text in use · edited: your correction is in use',
     'ocr.col_doc_id': 'doc_id',

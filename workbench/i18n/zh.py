@@ -175,6 +175,7 @@ MESSAGES.update({
     'ocr.status_no_text': '未发现文字',
     'ocr.status_text': '有文字',
     'ocr.status_edited': '已修改',
+    'ocr.status_count': '{status} {n}',
     'ocr.status_help': '未识别：尚未运行 OCR · 未发现文字：tesseract 没有找到有把握的文字行（照片） · 有文字：正在使用 OCR 文本 · 已修改：正在使用您的修改',
     'ocr.col_doc_id': '文档 ID',
     'ocr.col_status': '状态',
