@@ -92,8 +92,7 @@ options = [NEW] + [s.id for s in sessions]
 # A new session named after the file is the default: saving into whatever session
 # happens to be open mixes unrelated imports.
 target = st.selectbox(t("import.session"), options, index=0,
-                      format_func=lambda v: (t("import.new_session") if v == NEW
-                                             else next(s.name for s in sessions if s.id == v)),
+                      format_func={NEW: t("import.new_session"), **{s.id: s.name for s in sessions}}.get,
                       key="import_target")
 new_name = ""
 if target == NEW:

@@ -87,8 +87,9 @@ with tab_labels:
 with tab_rerun:
     st.caption(t("sessions.rerun_caption"))
     ui.state.default("ss_tpl", "e-commerce")
-    tpl = st.selectbox(t("sessions.template"), [*INSTRUCTION_TEMPLATES, "custom"], key="ss_tpl",
-                       format_func=lambda v: t("sessions.template_custom") if v == "custom" else v)
+    # labels are computed here: a format_func may run outside this script run (in another language)
+    tpl_labels = {**{k: k for k in INSTRUCTION_TEMPLATES}, "custom": t("sessions.template_custom")}
+    tpl = st.selectbox(t("sessions.template"), list(tpl_labels), key="ss_tpl", format_func=tpl_labels.get)
     ui.state.default(f"ss_instr_{tpl}", INSTRUCTION_TEMPLATES.get(tpl, ""))
     text = st.text_area(t("sessions.instruction"), key=f"ss_instr_{tpl}")
     precise = st.toggle(t("sessions.precise"), key="ss_precise")
@@ -119,8 +120,8 @@ with tab_rerun:
 
 with tab_io:
     st.subheader(t("sessions.export_title"))
-    shape = st.radio(t("sessions.shape"), ["long", "wide"], horizontal=True, key="ss_shape",
-                     format_func=lambda v: t(f"sessions.shape_{v}"))
+    shapes = {"long": t("sessions.shape_long"), "wide": t("sessions.shape_wide")}
+    shape = st.radio(t("sessions.shape"), list(shapes), horizontal=True, key="ss_shape", format_func=shapes.get)
     ui.state.default("ss_bom", True)        # Excel on Chinese Windows reads BOM-less UTF-8 as GBK
     bom = st.checkbox(t("sessions.bom"), key="ss_bom", help=t("sessions.bom_help"))
     if runs:

@@ -110,7 +110,7 @@ MESSAGES.update({
     'import.new_session': '➕ 新建会话',
     'import.new_session_name': '新会话名称',
     'import.save_button': '保存到会话',
-    'import.saved': '已将 {sets} 保存到“{session}”',
+    'import.saved': '已将 {sets}保存到“{session}”',
     'import.saved_same': '；其中 {n} 个相同的集合已经存在。',
     'import.saved_end': '。',
     'import.report_title': '校验报告：{rows}',
