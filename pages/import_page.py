@@ -3,26 +3,22 @@
 import streamlit as st
 
 import ui
-from ui import frames
+from ui import frames, t, tn
 from ui.frames import esc
-from workbench import config, formats, service
+from workbench import formats, service
 
 ui.init_state()
-st.title("Import candidate sets")
+st.title(t("import.title"))
 store = ui.get_store()
 MAX_MB = st.get_option("server.maxUploadSize")
 
-src_file, src_images, src_sample = st.tabs(["CSV / JSONL / ZIP", "Images + query", "Sample sets"])
+src_file, src_images, src_sample = st.tabs([t("import.tab_file"), t("import.tab_images"), t("import.tab_samples")])
 with src_file:
-    st.caption("Columns: `query_id, query_text, query_image, doc_id, doc_text, doc_image` (values may be "
-               "empty) and optional `label` (0/1/2); `text`, `image`, `query` and `document` are understood "
-               "too. Image paths are relative to the file; a CSV/JSONL uploaded on its own brings no images "
-               "along, so put the file and its image folder in one **ZIP** and upload that. "
-               f"Uploads up to {MAX_MB} MB.")
+    st.caption(t("import.file_help", max_mb=MAX_MB))
     # Spreadsheets are accepted here only so that io can say how to re-save them as CSV.
-    up = st.file_uploader("Candidate file", type=["csv", "jsonl", "json", "zip", "tsv", "xlsx", "xls", "ods"],
+    up = st.file_uploader(t("import.file_label"), type=["csv", "jsonl", "json", "zip", "tsv", "xlsx", "xls", "ods"],
                           key="import_file")
-    if up is not None and st.button("Read file", type="primary", key="import_read"):
+    if up is not None and st.button(t("import.read_file"), type="primary", key="import_read"):
         st.session_state.import_result = st.session_state.import_failed = None
         st.session_state.pop("import_new_name", None)      # the next name follows the new file
         with ui.errors_shown("import"):
@@ -30,34 +26,34 @@ with src_file:
             st.session_state.import_source = up.name
             st.session_state.import_result = ui.widgets.import_kept(formats.read_candidates, path)
 with src_images:
-    imgs = st.file_uploader("Document images", type=["png", "jpg", "jpeg", "webp", "heic", "avif", "gif", "bmp",
-                                                     "tif", "tiff"],
+    imgs = st.file_uploader(t("import.images_label"), type=["png", "jpg", "jpeg", "webp", "heic", "avif", "gif",
+                                                             "bmp", "tif", "tiff"],
                             accept_multiple_files=True, key="import_images")
     q_text, q_id = st.columns([3, 1])
-    qtext = q_text.text_input("Query text", key="import_qtext")
-    qid = q_id.text_input("Query id (optional)", key="import_qid",
-                          help="Names the candidate set; defaults to the query text.")
-    st.caption("Each image becomes one document; its file name is the doc id.")
-    if imgs and st.button("Read images", type="primary", key="import_read_images"):
+    qtext = q_text.text_input(t("import.query_text"), key="import_qtext")
+    qid = q_id.text_input(t("import.query_id"), key="import_qid", help=t("import.query_id_help"))
+    st.caption(t("import.images_help"))
+    if imgs and st.button(t("import.read_images"), type="primary", key="import_read_images"):
         st.session_state.import_result = st.session_state.import_failed = None
         st.session_state.pop("import_new_name", None)      # the next name follows the new file
         name = qid.strip() or frames.short(qtext, 40) or "images"
-        st.session_state.import_source = f"{name} ({frames.plural(len(imgs), 'image')})"
-        with ui.errors_shown("import images"):
+        st.session_state.import_source = t("import.images_source", name=name, images=tn("import.n_images", len(imgs)))
+        with ui.errors_shown("import images"):  # i18n: not UI text
             folder = ui.widgets.uploads_folder(imgs, name)
             st.session_state.import_result = ui.widgets.import_kept(
                 formats.import_folder, folder, qtext, qid.strip() or None)
 with src_sample:
     samples = formats.list_samples()
     if not samples:
-        st.caption("No sample sets are bundled with this installation.")
+        st.caption(t("import.no_samples"))
     else:
-        pick = st.selectbox("Sample", samples, format_func=lambda s: f"{s.title} ({s.name})", key="import_sample")
-        if st.button("Read sample", type="primary", key="import_read_sample"):
+        pick = st.selectbox(t("import.sample"), samples, format_func=lambda s: f"{s.title} ({s.name})",
+                            key="import_sample")
+        if st.button(t("import.read_sample"), type="primary", key="import_read_sample"):
             st.session_state.import_result = st.session_state.import_failed = None
             st.session_state.pop("import_new_name", None)
             st.session_state.import_source = pick.title
-            with ui.errors_shown("import sample"):
+            with ui.errors_shown("import sample"):  # i18n: not UI text
                 st.session_state.import_result = ui.widgets.import_kept(formats.read_candidates, pick.path)
 
 failed = st.session_state.import_failed
@@ -69,46 +65,49 @@ if result is None:
 
 st.divider()
 source = st.session_state.import_source or "import"
-st.subheader("Preview")
-st.text(f"{source}: {frames.plural(len(result.sets), 'candidate set')} with "
-        f"{frames.plural(result.n_docs, 'document')}" + (f" (encoding {result.encoding})" if result.encoding else ""))
+st.subheader(t("import.preview"))
+st.text(t("import.preview_summary", source=source, sets=tn("import.n_sets", len(result.sets)),
+          docs=tn("import.n_documents", result.n_docs))
+        + (t("import.preview_encoding", encoding=result.encoding) if result.encoding else ""))
 for note in result.notes:
     st.text(note)
 ok_col, bad_col = st.columns(2)
-ok_col.metric("Candidate sets", len(result.sets))
-ok_col.metric("Documents", sum(len(s.documents) for s in result.sets))
-bad_col.metric("Rejected rows", len(result.rejected))
+ok_col.metric(t("import.metric_sets"), len(result.sets))
+ok_col.metric(t("import.metric_documents"), sum(len(s.documents) for s in result.sets))
+bad_col.metric(t("import.metric_rejected"), len(result.rejected))
 if result.rejected:
     ui.widgets.rejected_rows(result, uploaded=source)
+PREVIEW_HEADINGS = {"doc_id": "import.col_doc_id", "text": "import.col_text", "image": "import.col_image",
+                    "label": "import.col_label"}
 for cset in result.sets[:20]:
-    with st.expander(f"{esc(cset.name or cset.query.id)}: “{esc(frames.short(cset.query.text, 80))}” — "
-                     f"{frames.plural(len(cset.documents), 'doc')}"):
-        st.dataframe(frames.preview_frame(cset), hide_index=True, width="stretch")
+    with st.expander(t("import.set_title", name=esc(cset.name or cset.query.id),
+                       query=esc(frames.short(cset.query.text, 80)), docs=tn("import.n_docs", len(cset.documents)))):
+        st.dataframe(frames.preview_frame(cset), hide_index=True, width="stretch",
+                     column_config={c: st.column_config.Column(t(k)) for c, k in PREVIEW_HEADINGS.items()})
 
-st.subheader("Save into a session")
+st.subheader(t("import.save_title"))
 sessions = store.list_sessions()
-NEW = "➕ New session"
+NEW = "new"   # i18n: not UI text (the option's value; its label is import.new_session)
 options = [NEW] + [s.id for s in sessions]
 # A new session named after the file is the default: saving into whatever session
 # happens to be open mixes unrelated imports.
-target = st.selectbox("Session", options, index=0,
-                      format_func=lambda v: v if isinstance(v, str) else next(s.name for s in sessions if s.id == v),
+target = st.selectbox(t("import.session"), options, index=0,
+                      format_func={NEW: t("import.new_session"), **{s.id: s.name for s in sessions}}.get,
                       key="import_target")
 new_name = ""
 if target == NEW:
     stem = source.rsplit(".", 1)[0] if "." in source[-6:] else source
-    new_name = st.text_input("New session name", value=stem, key="import_new_name")
-if st.button("Save to session", type="primary", icon=":material/save:", disabled=not result.sets,
+    new_name = st.text_input(t("import.new_session_name"), value=stem, key="import_new_name")
+if st.button(t("import.save_button"), type="primary", icon=":material/save:", disabled=not result.sets,
              key="import_save"):
-    with ui.errors_shown("save import"):
+    with ui.errors_shown("save import"):  # i18n: not UI text
         sid = store.get_or_create_session(new_name.strip() or "import").id if target == NEW else target
         saved, same = service.save_sets(store, sid, result.sets)
         st.session_state.session_id = sid
         st.session_state.set_id = result.sets[0].id
         st.session_state.run_ids = []
         st.session_state.import_result = None
-        ui.state.flash("success", f"Saved {frames.plural(len(saved), 'candidate set')} into "
-                                  f"“{esc(store.get_session(sid).name)}”"
-                       + (f"; {frames.plural(len(same), 'identical set')} "
-                          f"{'was' if len(same) == 1 else 'were'} already there." if same else "."))
+        ui.state.flash("success", t("import.saved", sets=tn("import.n_sets", len(saved)),
+                                    session=esc(store.get_session(sid).name))
+                       + (tn("import.saved_same", len(same)) if same else t("import.saved_end")))
         st.rerun()

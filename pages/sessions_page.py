@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from ui import frames
+from ui import frames, sessions_view, t, tn
 from ui.frames import esc
 from workbench import formats, service
 from workbench.formats import trec
@@ -12,66 +12,71 @@ from workbench.errors import InputError
 from workbench.model import Instruction
 
 ui.init_state()
-st.title("Sessions")
+st.title(t("sessions.title"))
 store = ui.get_store()
 
-flt = st.text_input("Filter by name", key="ss_filter", placeholder="type part of a session name")
+flt = st.text_input(t("sessions.filter"), key="ss_filter", placeholder=t("sessions.filter_placeholder"))
 sessions = store.list_sessions(filter=flt.strip() or None)
 if not sessions:
-    st.info("No sessions match." if flt else "No sessions yet: import a candidate set first.")
+    st.info(t("sessions.none_match") if flt else t("sessions.none_yet"))
     st.stop()
-st.dataframe(frames.sessions_frame(sessions), hide_index=True, width="stretch")
+st.dataframe(sessions_view.sessions_table(sessions), hide_index=True, width="stretch")
 ids = [s.id for s in sessions]
 if st.session_state.session_id not in ids:
     st.session_state.session_id = ids[0]
 st.session_state["ss_open"] = st.session_state.session_id
-sid = st.selectbox("Open session", ids, format_func=lambda i: next(s.name for s in sessions if s.id == i),
+sid = st.selectbox(t("sessions.open"), ids, format_func=lambda i: next(s.name for s in sessions if s.id == i),
                    key="ss_open", on_change=ui.state.session_picker_changed, args=("ss_open",))
 session = next(s for s in sessions if s.id == sid)
 
-with st.expander("Rename or delete"):
+with st.expander(t("sessions.rename_or_delete")):
     c1, c2 = st.columns(2)
-    new = c1.text_input("New name", value=session.name, key=f"ss_rename_{sid}")
-    if c1.button("Rename", key="ss_rename_btn"):
-        with ui.errors_shown("rename session"):
+    new = c1.text_input(t("sessions.new_name"), value=session.name, key=f"ss_rename_{sid}")
+    if c1.button(t("sessions.rename"), key="ss_rename_btn"):
+        with ui.errors_shown("rename session"):  # i18n: not UI text
             old = session.name
             store.rename_session(sid, new)
-            ui.state.flash("success", f"Renamed “{esc(old)}” to “{esc(new.strip())}”.")
+            ui.state.flash("success", t("sessions.renamed", old=esc(old), new=esc(new.strip())))
             st.rerun()
     if st.session_state.confirm_delete == sid:
-        c2.warning(f"Delete “{esc(session.name)}” with its {frames.plural(session.n_sets, 'set')} and "
-                   f"{frames.plural(session.n_runs, 'run')}? This cannot be undone.")
-        if c2.button("Yes, delete", type="primary", key="ss_delete_yes"):
-            with ui.errors_shown("delete session"):
+        c2.warning(t("sessions.confirm_delete", session=esc(session.name), sets=tn("sessions.n_sets", session.n_sets),
+                     runs=tn("sessions.n_runs", session.n_runs)))
+        if c2.button(t("sessions.delete_yes"), type="primary", key="ss_delete_yes"):
+            with ui.errors_shown("delete session"):  # i18n: not UI text
                 store.delete_session(sid)
-                ui.state.flash("success", f"Deleted the session “{esc(session.name)}”.")
+                ui.state.flash("success", t("sessions.deleted", session=esc(session.name)))
             st.session_state.confirm_delete = None
             st.session_state.session_id = None
             st.session_state.set_id = None
             st.session_state.run_ids = []
             st.rerun()
-        if c2.button("Keep it", key="ss_delete_no"):
+        if c2.button(t("sessions.delete_no"), key="ss_delete_no"):
             st.session_state.confirm_delete = None
             st.rerun()
-    elif c2.button("Delete session…", icon=":material/delete:", key="ss_delete"):
+    elif c2.button(t("sessions.delete"), icon=":material/delete:", key="ss_delete"):
         st.session_state.confirm_delete = sid
         st.rerun()
 
 st.header(esc(session.name), anchor=False)
 sets = store.list_candidate_sets(sid)
 runs = store.list_runs(session_id=sid)
-tab_runs, tab_labels, tab_rerun, tab_io = st.tabs(["Runs", "Labels & notes", "Re-run", "Export / import"])
+tab_runs, tab_labels, tab_rerun, tab_io = st.tabs([t("sessions.tab_runs"), t("sessions.tab_labels"),
+                                                   t("sessions.tab_rerun"), t("sessions.tab_io")])
+RUN_HEADINGS = {"run": "sessions.col_run", "name": "sessions.col_name", "set": "sessions.col_set",
+                "backend": "sessions.col_backend", "status": "sessions.col_status",
+                "instruction": "sessions.col_instruction", "started": "sessions.col_started"}
 
 with tab_runs:
     if not runs:
-        st.info("No runs yet in this session.")
+        st.info(t("sessions.no_runs"))
     else:
-        st.dataframe(frames.runs_frame(runs, sets), hide_index=True, width="stretch")
+        st.dataframe(frames.runs_frame(runs, sets), hide_index=True, width="stretch",
+                     column_config={c: st.column_config.Column(t(k)) for c, k in RUN_HEADINGS.items()})
         by_id = {r.id: r for r in runs}
         wanted = [r for r in st.session_state.run_ids if r in by_id]
         st.session_state["ss_run"] = wanted[-1] if wanted else runs[-1].id       # the newest first
-        rid = st.selectbox("Review run", list(by_id), format_func=lambda i: frames.run_label(by_id[i]), key="ss_run",
-                           on_change=lambda: st.session_state.update(run_ids=[st.session_state.ss_run]))
+        rid = st.selectbox(t("sessions.review_run"), list(by_id), format_func=lambda i: frames.run_label(by_id[i]),
+                           key="ss_run", on_change=lambda: st.session_state.update(run_ids=[st.session_state.ss_run]))
         ui.results.run_results(store, rid, key="ss")
 
 with tab_labels:
@@ -80,27 +85,27 @@ with tab_labels:
         ui.results.labels_editor(store, set_id)
 
 with tab_rerun:
-    st.caption("Score every set of this session again with another instruction (cached scores are reused).")
+    st.caption(t("sessions.rerun_caption"))
     ui.state.default("ss_tpl", "e-commerce")
-    tpl = st.selectbox("Template", [*INSTRUCTION_TEMPLATES, "custom"], key="ss_tpl")
+    # labels are computed here: a format_func may run outside this script run (in another language)
+    tpl_labels = {**{k: k for k in INSTRUCTION_TEMPLATES}, "custom": t("sessions.template_custom")}
+    tpl = st.selectbox(t("sessions.template"), list(tpl_labels), key="ss_tpl", format_func=tpl_labels.get)
     ui.state.default(f"ss_instr_{tpl}", INSTRUCTION_TEMPLATES.get(tpl, ""))
-    text = st.text_area("Instruction", key=f"ss_instr_{tpl}")
-    precise = st.toggle("Be precise and avoid vague terms", key="ss_precise")
+    text = st.text_area(t("sessions.instruction"), key=f"ss_instr_{tpl}")
+    precise = st.toggle(t("sessions.precise"), key="ss_precise")
     choice = ui.widgets.model_choice("ss")
     job = ui.jobs.take_finished("rerun", session_id=sid)
     if job is not None:
-        ui.jobs.outcome(job, what="re-run")
+        ui.jobs.outcome(job, what=t("sessions.rerun_what"))
         if job.status == "done":
-            st.success(f"{frames.plural(len(job.run_ids), 'run')} saved (see the Runs tab). Compare them on the "
-                       "Compare page.")
+            st.success(t("sessions.rerun_done", runs=tn("sessions.n_runs", len(job.run_ids))))
         st.session_state.run_ids = list(job.run_ids)
     busy = ui.jobs.running("rerun", session_id=sid)
-    if st.button("Re-run session", type="primary", icon=":material/replay:", disabled=not sets or bool(busy),
+    if st.button(t("sessions.rerun_button"), type="primary", icon=":material/replay:", disabled=not sets or bool(busy),
                  key="ss_rerun"):
-        with ui.errors_shown("start re-run"):
+        with ui.errors_shown("start re-run"):  # i18n: not UI text
             if not text.strip():
-                raise InputError("The instruction is empty, so the model would not know what to look for.",
-                                 "Type an instruction in the Instruction box, or pick a template.")
+                raise InputError(t("sessions.empty_instruction"), t("sessions.empty_instruction_fix"))
             reranker, lock = ui.widgets.load_reranker(choice["backend"], choice["model_path"], prompt_format=choice["prompt_format"])
             instruction = Instruction(text, None if tpl == "custom" else tpl, precise)
             set_ids = tuple(s.id for s in sets)
@@ -108,78 +113,74 @@ with tab_rerun:
             def work(job):
                 return service.rerank_many(store, set_ids, [instruction], reranker, progress=job.progress,
                                            cancel=job.cancel, on_run_created=job.add_run)
-            ui.jobs.start("rerun", f"Re-running “{session.name}” ({frames.plural(len(sets), 'set')})", work,
-                          lock=lock, session_id=sid)
+            ui.jobs.start("rerun", t("sessions.rerun_job", session=session.name, sets=tn("sessions.n_sets", len(sets))),
+                          work, lock=lock, session_id=sid)
             st.rerun()
     ui.jobs.progress_panel("rerun")
 
 with tab_io:
-    st.subheader("Export ranked results")
-    shape = st.radio("Shape", ["long (one row per run × document)", "wide (one row per document)"],
-                     horizontal=True, key="ss_shape")
+    st.subheader(t("sessions.export_title"))
+    shapes = {"long": t("sessions.shape_long"), "wide": t("sessions.shape_wide")}
+    shape = st.radio(t("sessions.shape"), list(shapes), horizontal=True, key="ss_shape", format_func=shapes.get)
     ui.state.default("ss_bom", True)        # Excel on Chinese Windows reads BOM-less UTF-8 as GBK
-    bom = st.checkbox("Excel-friendly (UTF-8 with BOM)", key="ss_bom",
-                      help="On by default: Excel then shows Chinese text correctly. Turn it off for "
-                           "tools that do not expect a BOM.")
+    bom = st.checkbox(t("sessions.bom"), key="ss_bom", help=t("sessions.bom_help"))
     if runs:
         by_id = {r.id: r for r in runs}
-        picked = st.multiselect("Runs to export (empty: every run of the session)", list(by_id),
+        picked = st.multiselect(t("sessions.export_runs"), list(by_id),
                                 format_func=lambda i: frames.run_label(by_id[i]), key=f"ss_export_runs_{sid}")
         scope = {"run_ids": picked} if picked else {"session": sid}
         c1, c2 = st.columns(2)
         with ui.errors_shown("export"):
-            data, n_rows = service.export_runs(store, **scope, fmt=shape.split()[0], bom=bom)
-            c1.download_button("Download CSV", data, f"{session.name}-{shape.split()[0]}.csv", "text/csv",
+            data, n_rows = service.export_runs(store, **scope, fmt=shape, bom=bom)
+            c1.download_button(t("sessions.download_csv"), data, f"{session.name}-{shape}.csv", "text/csv",
                                type="primary", icon=":material/download:", key="ss_download")
-            c1.caption(f"{frames.plural(len(picked) or len(runs), 'run')}, {frames.plural(n_rows, 'row')}.")
-        with ui.errors_shown("export TREC"):
-            c2.download_button("Download TREC run", service.export_trec_run(store, **scope),
+            c1.caption(t("sessions.export_count", runs=tn("sessions.n_runs", len(picked) or len(runs)),
+                         rows=tn("sessions.n_rows", n_rows)))
+        with ui.errors_shown("export TREC"):  # i18n: not UI text
+            c2.download_button(t("sessions.download_trec"), service.export_trec_run(store, **scope),
                                f"{session.name}.trec", "text/plain", icon=":material/download:",
-                               key="ss_download_trec",
-                               help="qid Q0 docid rank score tag — for trec_eval, ranx, ir-measures")
+                               key="ss_download_trec", help=t("sessions.download_trec_help"))
     else:
-        st.caption("Nothing to export yet.")
+        st.caption(t("sessions.nothing_to_export"))
     if any(s.n_labels for s in sets):
-        with ui.errors_shown("export qrels"):
-            st.download_button("Download labels as TREC qrels", service.export_qrels(store, sid),
+        with ui.errors_shown("export qrels"):  # i18n: not UI text
+            st.download_button(t("sessions.download_qrels"), service.export_qrels(store, sid),
                                f"{session.name}.qrels", "text/plain", icon=":material/download:",
-                               key="ss_download_qrels", help="qid 0 docid grade (0/1/2)")
+                               key="ss_download_qrels", help=t("sessions.download_qrels_help"))
 
-    st.subheader("Import ranked results")
-    up = st.file_uploader("Ranked-results CSV: query_id, doc_id, score and/or rank; optional system (one run "
-                          "per system), instruction, backend, model", type=["csv", "tsv"], key="ss_ranked")
-    if up is not None and st.button("Import as runs", key="ss_import_runs"):
-        with ui.errors_shown("import runs"):
+    st.subheader(t("sessions.import_runs_title"))
+    up = st.file_uploader(t("sessions.ranked_label"), type=["csv", "tsv"], key="ss_ranked")
+    if up is not None and st.button(t("sessions.import_runs"), key="ss_import_runs"):
+        with ui.errors_shown("import runs"):  # i18n: not UI text
             path, _ = ui.widgets.save_upload(up, "imports")
             read = formats.read_ranked_csv(path)
             saved = service.import_runs(store, sid, read)
             skipped = len(read) - len(saved)
-            st.success(f"Imported {frames.plural(len(saved), 'run')}"
-                       + (f"; {frames.plural(skipped, 'identical run')} {'was' if skipped == 1 else 'were'} "
-                          "already imported." if skipped else "."))
-    up_run = st.file_uploader("TREC run file: qid Q0 docid rank score tag", key="ss_trec_run",
-                              help="One run per tag; query and doc ids must match this session's sets.")
-    if up_run is not None and st.button("Import TREC run", key="ss_import_trec"):
-        with ui.errors_shown("import TREC run"):
+            st.success(t("sessions.imported_runs", runs=tn("sessions.n_runs", len(saved)))
+                       + (tn("sessions.identical_runs", skipped) if skipped else t("sessions.end")))
+    up_run = st.file_uploader(t("sessions.trec_run_label"), key="ss_trec_run", help=t("sessions.trec_run_help"))
+    if up_run is not None and st.button(t("sessions.import_trec"), key="ss_import_trec"):
+        with ui.errors_shown("import TREC run"):  # i18n: not UI text
             read = trec.read_run(up_run.getvalue())
             saved = service.import_runs(store, sid, read)
             skipped = len(read) - len(saved)
-            st.success(f"Imported {frames.plural(len(saved), 'run')} from {esc(up_run.name)}"
-                       + (f"; {frames.plural(skipped, 'identical run')} {'was' if skipped == 1 else 'were'} "
-                          "already imported." if skipped else "."))
+            st.success(t("sessions.imported_runs_from", runs=tn("sessions.n_runs", len(saved)), file=esc(up_run.name))
+                       + (tn("sessions.identical_runs", skipped) if skipped else t("sessions.end")))
 
-    st.subheader("Import labels (TREC qrels)")
-    up_q = st.file_uploader("Qrels file: qid 0 docid grade", key="ss_qrels",
-                            help="Grades 0 (not relevant), 1 (partly), 2 (relevant). Every line is checked "
-                                 "first; an unknown query or document applies nothing.")
-    clip = st.checkbox("Clip grades into 0–2 (negatives → 0, above 2 → 2)", key="ss_qrels_clip")
-    skip = st.checkbox("Skip judgments outside the sets (qrels judged on a bigger pool)", key="ss_qrels_skip")
-    if up_q is not None and st.button("Import labels", key="ss_import_qrels"):
-        with ui.errors_shown("import qrels"):
+    st.subheader(t("sessions.import_qrels_title"))
+    up_q = st.file_uploader(t("sessions.qrels_label"), key="ss_qrels", help=t("sessions.qrels_help"))
+    clip = st.checkbox(t("sessions.qrels_clip"), key="ss_qrels_clip")
+    skip = st.checkbox(t("sessions.qrels_skip"), key="ss_qrels_skip")
+    if up_q is not None and st.button(t("sessions.import_qrels"), key="ss_import_qrels"):
+        with ui.errors_shown("import qrels"):  # i18n: not UI text
             qrels = trec.read_qrels(up_q.getvalue(), clip=clip)
             counts = service.import_qrels(store, sid, qrels.labels, skip_unknown=skip)
-            st.success(f"Read {esc(qrels.summary())}. Applied {frames.plural(counts['labels'], 'label')} to "
-                       f"{frames.plural(counts['sets'], 'set')} ({counts['new']} new, {counts['changed']} changed, "
-                       f"{counts['unchanged']} unchanged)"
-                       + (f"; skipped {frames.plural(counts['skipped_judgments'], 'judgment')} outside the sets."
-                          if counts["skipped_judgments"] else "."))
+            read_text = t("sessions.qrels_read", judgments=tn("sessions.n_judgments", qrels.n_judgments),
+                          queries=tn("sessions.n_queries", len(qrels.labels)))
+            if qrels.clipped:
+                read_text += tn("sessions.qrels_clipped", qrels.clipped)
+            st.success(t("sessions.qrels_applied", read=esc(read_text), labels=tn("sessions.n_labels", counts["labels"]),
+                         sets=tn("sessions.n_sets", counts["sets"]), new=counts["new"], changed=counts["changed"],
+                         unchanged=counts["unchanged"])
+                       + (tn("sessions.qrels_skipped", counts["skipped_judgments"]) if counts["skipped_judgments"]
+                          else t("sessions.end")))

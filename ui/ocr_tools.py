@@ -5,12 +5,24 @@ from __future__ import annotations
 import streamlit as st
 
 from workbench import ocr, service
+from workbench.ocr import review
+from workbench.i18n import t, tn
 
-from . import frames, state
+from . import state
 from .widgets import errors_shown
 
-STATUS_HELP = ("not read: OCR has not run · no text found: tesseract found no line it was sure of "
-               "(photos) · text: OCR text in use · edited: your correction is in use")
+#: ocr.ocr_status values (the library's English words) -> their catalog keys
+STATUS_KEYS = {review.NOT_READ: "ocr.status_not_read", review.NO_IMAGE: "ocr.status_no_image",
+               ocr.NO_TEXT_FOUND: "ocr.status_no_text", review.TEXT: "ocr.status_text",
+               review.EDITED: "ocr.status_edited"}
+HEADINGS = {"doc_id": "ocr.col_doc_id", "status": "ocr.col_status", "ocr_text": "ocr.col_raw",
+            "ocr_edited": "ocr.col_edited", "ocr_in_force": "ocr.col_in_use", "description": "ocr.col_description"}
+
+
+def status_text(status: str) -> str:
+    """A document's OCR status (ocr.ocr_status) in the UI language."""
+    key = STATUS_KEYS.get(status)
+    return t(key) if key else status
 
 
 def review_and_clear(store, set_id: int) -> None:
@@ -19,22 +31,21 @@ def review_and_clear(store, set_id: int) -> None:
     cset = store.load_candidate_set(set_id)
     frame = ocr.ocr_review_frame(cset)
     counts = frame["status"].value_counts()
-    st.caption(" · ".join(f"{n} {s}" for s, n in counts.items()) + f" — {STATUS_HELP}")
-    shown = frame.drop(columns=["image"]).rename(columns={"ocr_text": "raw OCR text", "ocr_edited": "your edit",
-                                                         "ocr_in_force": "in use"})
+    st.caption(" · ".join(t("ocr.status_count", n=n, status=status_text(s)) for s, n in counts.items()) + f" — {t('ocr.status_help')}")
+    shown = frame.drop(columns=["image"]).assign(status=frame["status"].map(status_text))
+    config = {c: st.column_config.TextColumn(t(k)) for c, k in HEADINGS.items()}
+    config["description"] = st.column_config.TextColumn(t(HEADINGS["description"]), width="large")
     picked = st.dataframe(shown, hide_index=True, width="stretch", key=f"ocr_review_{set_id}",
-                          on_select="rerun", selection_mode="multi-row",
-                          column_config={"description": st.column_config.TextColumn(width="large")})
+                          on_select="rerun", selection_mode="multi-row", column_config=config)
     rows = list(getattr(getattr(picked, "selection", None), "rows", []) or [])
     doc_ids = [str(frame.iloc[i]["doc_id"]) for i in rows]
     c1, c2 = st.columns([2, 3], vertical_alignment="center")
-    edits = c2.checkbox("Also forget my edits", key=f"ocr_clear_edits_{set_id}",
-                        help="Off: your corrected text stays and is still used.")
-    if c1.button(f"Clear OCR of {frames.plural(len(doc_ids), 'selected document')}", disabled=not doc_ids,
+    edits = c2.checkbox(t("ocr.clear_edits_too"), key=f"ocr_clear_edits_{set_id}", help=t("ocr.clear_edits_help"))
+    if c1.button(t("ocr.clear_button", docs=tn("ocr.n_selected", len(doc_ids))), disabled=not doc_ids,
                  icon=":material/ink_eraser:", key=f"ocr_clear_{set_id}"):
-        with errors_shown("clear OCR"):
+        with errors_shown("clear OCR"):  # i18n: not UI text
             service.clear_ocr(store, set_id, doc_ids, edits=edits)
-            state.flash("success", f"Cleared the OCR text of {frames.plural(len(doc_ids), 'document')}"
-                                   + ("" if edits else " (your edits kept)") + ".")
+            state.flash("success", t("ocr.cleared", docs=tn("ocr.n_documents", len(doc_ids)))
+                        + ("" if edits else t("ocr.cleared_edits_kept")) + t("ocr.cleared_end"))
             st.session_state.ocr_version = st.session_state.get("ocr_version", 0) + 1
             st.rerun()

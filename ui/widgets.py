@@ -289,19 +289,21 @@ def rejected_rows(result, uploaded: str | None = None) -> None:
     if frame.empty:
         return
     report = frame.attrs.get("report_columns") or {c: c for c in ("line", "column", "error", "fix")}
-    missing_images = (frame[report["error"]].astype(str).str.contains("does not exist", regex=False)
-                      & frame[report["column"]].isin(["query_image", "doc_image", "image"])).any()
+    # err.message stays English whatever the UI language (the table shows the translation)
+    missing_images = any("does not exist" in str(getattr(e, "message", ""))  # i18n: not UI text (the English message)
+                         and getattr(e, "column", None) in ("query_image", "doc_image", "image")
+                         for e in result.rejected)
     if missing_images and uploaded and not uploaded.lower().endswith(".zip"):
-        st.info("Image paths in an uploaded CSV/JSONL are looked up next to the file, and an upload "
-                "brings no folder with it. **Put the file and its image folder in one ZIP and upload "
-                "the ZIP.**", icon=":material/folder_zip:")
-    with st.expander(f"Validation report: {frames.plural(len(frame), 'rejected row')}", expanded=True):
+        st.info(t("import.report_zip_hint"), icon=":material/folder_zip:")
+    with st.expander(t("import.report_title", rows=i18n.tn("import.n_rejected_rows", len(frame))), expanded=True):
         shown = frames.rejected_view(frame)
-        st.dataframe(shown, hide_index=True, width="stretch",
-                     column_config={report["error"]: st.column_config.TextColumn(width="large"),
-                                    report["fix"]: st.column_config.TextColumn(width="large")})
+        headings = {report[k]: st.column_config.Column(report[k].replace(k, t(f"import.col_{k}")))
+                    for k in ("line", "column", "source") if k in report}
+        headings.update({report[k]: st.column_config.TextColumn(report[k].replace(k, t(f"import.col_{k}")),
+                                                                width="large") for k in ("error", "fix")})
+        st.dataframe(shown, hide_index=True, width="stretch", column_config=headings)
         stem = Path(uploaded or "import").stem
-        st.download_button("Download rejected rows (CSV)", result.rejected_csv(), f"{stem}-rejected_rows.csv",
+        st.download_button(t("import.report_download"), result.rejected_csv(), f"{stem}-rejected_rows.csv",
                            "text/csv", icon=":material/download:", key="import_rejected_dl")
 
 

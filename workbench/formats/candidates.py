@@ -30,6 +30,7 @@ import pandas as pd
 
 from .. import config, limits
 from ..errors import ImageError, InputError, NothingImported, RowError
+from ..i18n import error_text, t
 from ..images import inspect_image
 from ..model import LABEL_GRADES, CandidateSet, Document, Query
 from ..i18n import nested
@@ -91,9 +92,10 @@ class ImportResult:
         records = []
         for err in self.rejected:
             rec = {k: (getattr(err, "values", {}) or {}).get(k, "") for k in value_cols}
+            message, fix = error_text(err)     # in the UI's language (English in the CLI)
             rec.update({report["line"]: err.line if err.line is not None else "",
-                        report["column"]: err.column or "", report["error"]: err.message,
-                        report["fix"]: err.fix or "", report["source"]: err.source or ""})
+                        report["column"]: err.column or "", report["error"]: message,
+                        report["fix"]: fix or "", report["source"]: err.source or ""})
             records.append(rec)
         frame = pd.DataFrame.from_records(records, columns=value_cols + list(report.values()))
         frame.attrs["report_columns"] = report
@@ -576,7 +578,7 @@ def import_folder(folder: str | Path, query_text: str, query_id: str | None = No
             continue
         docs.append(Document(id=rel, image=path, image_hash=sha))
     if ignored:
-        result.notes.append(f"ignored {ignored} file(s) that are not images")
+        result.notes.append(t("import.note_not_images", n=ignored))
     result.rows_read = len(docs) + len(result.rejected)
     if docs:
         qid = query_id or source

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import EncodingError
+from ..i18n import t
 
 ENCODING_FIX = ("Re-save the file as UTF-8 (in Excel: 'CSV UTF-8'), or name its encoding, "
                 "e.g. --encoding gbk (or encoding='gbk').")
@@ -49,10 +50,8 @@ def _sample(text: str) -> tuple[int, str]:
 
 def _legacy_note(text: str, encoding: str, name: str) -> str:
     line, sample = _sample(text)
-    shown = f"; line {line} reads: {sample!r}" if sample else ""
-    return (f"{name} is not UTF-8: it was read as {encoding} (detected){shown}. If that text looks wrong, "
-            f"import it again naming the right encoding (CLI: --encoding NAME, e.g. --encoding gbk or "
-            f"--encoding latin-1), or re-save the file as UTF-8.")
+    shown = t("import.note_legacy_sample", line=line, sample=repr(sample)) if sample else ""
+    return t("import.note_legacy", name=name, encoding=encoding, sample=shown)
 
 
 def _mixed_utf8(data: bytes) -> Decoded | None:
@@ -95,8 +94,7 @@ def decode_text(data: bytes, encoding: str | None = None, source: str = "") -> D
     if mixed is not None:
         lines = sorted(mixed.bad_lines)
         shown = ", ".join(map(str, lines[:10])) + (" …" if len(lines) > 10 else "")
-        mixed.notes.append(f"{name} is UTF-8 except {len(lines)} line(s) ({shown}) holding bytes that are not "
-                           "UTF-8; the rows on those lines were rejected, the rest imported")
+        mixed.notes.append(t("import.note_mixed_utf8", name=name, n=len(lines), lines=shown))
         return mixed
     text, used = _legacy(data, name)
     return Decoded(text, used, notes=[_legacy_note(text, used, name)])

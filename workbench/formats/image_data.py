@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from .. import config, limits
+from ..i18n import t
 
 # SQLite refuses a single value above SQLITE_MAX_LENGTH (1e9 bytes by default)
 SQLITE_MAX_BLOB = 1_000_000_000 - 1024
@@ -217,9 +218,8 @@ def kept_image(path: Path, raw: str) -> tuple[Path, str | None, str | None]:
         sha = _hash_prefix(path, end)
         copy = store_copy(path, sha, end)
         extra = size - end
-        note = (f"image '{raw}' had {extra / 2**20:,.1f} MB of other data after the end of the image; "
-                "only the image was kept" if extra >= 2**20 else
-                f"image '{raw}' had {extra:,} byte(s) of other data after the end of the image; only the image was kept")
+        note = (t("import.note_trailing_mb", image=raw, mb=f"{extra / 2**20:,.1f}") if extra >= 2**20 else
+                t("import.note_trailing_bytes", image=raw, n=f"{extra:,}"))
         return copy, sha, note
     if size > image_limit():
         raise ValueError(*oversize_message(raw, size))

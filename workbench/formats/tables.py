@@ -17,6 +17,7 @@ from typing import Any
 
 from .. import limits
 from ..errors import InputError, RowError
+from ..i18n import t
 
 REQUIRED_COLUMNS = ("query_id", "query_text", "query_image", "doc_id", "doc_text", "doc_image")
 OPTIONAL_COLUMNS = ("label", "first_stage_score", "ocr_text", "ocr_edited", "description")
@@ -194,7 +195,7 @@ def parse_csv(text: str, source: str, delimiter: str | None = None, *,
             continue
         rows.append(RawRow(start, dict(zip(names, fields))))
     if blank:
-        notes.append(f"skipped {blank} blank row(s)")
+        notes.append(t("import.note_blank_rows", n=blank))
     return names, rows, notes
 
 
@@ -330,7 +331,7 @@ def parse_jsonl(text: str, source: str) -> tuple[list[str], list[RawRow], list[s
             raise _too_many_columns(len(names), source)
         rows.append(RawRow(i, values))
     if blank:
-        notes.append(f"skipped {blank} blank line(s)")
+        notes.append(t("import.note_blank_lines", n=blank))
     if not names and not rows:
         raise InputError.coded("json.empty", {"name": source, "columns": ", ".join(REQUIRED_COLUMNS)})
     if names:
