@@ -179,8 +179,7 @@ def current_session(required: bool = True):
         with contextlib.suppress(WorkbenchError):
             return store.get_session(sid)
     if required:
-        st.info("No session yet. Import a candidate set (Import page) or pick a sample on Home; "
-                "that creates a session.", icon=":material/info:")
+        st.info(i18n.t("app.no_session_yet"), icon=":material/info:")
         st.stop()
     return None
 
@@ -198,7 +197,7 @@ def job_key(session_id) -> tuple[str, int | None]:
     return (str(config.db_path()), session_id)
 
 
-def set_picker(sets, key: str, label: str = "Candidate set") -> int | None:
+def set_picker(sets, key: str, label: str | None = None) -> int | None:
     """A candidate-set selectbox bound to the state's set (and so to the URL)."""
     if not sets:
         return None
@@ -210,7 +209,7 @@ def set_picker(sets, key: str, label: str = "Candidate set") -> int | None:
         st.session_state.set_id = st.session_state[key]
         st.session_state.run_ids = []
 
-    return st.selectbox(label, list(by_id), key=key, on_change=changed,
+    return st.selectbox(label or i18n.t("app.candidate_set"), list(by_id), key=key, on_change=changed,
                         format_func=lambda i: frames.set_option(by_id[i]))
 
 
