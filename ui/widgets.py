@@ -433,7 +433,7 @@ def sidebar() -> None:
         if checks:
             good = [c for c in checks if c["ok"]]
             st.caption(":material/check_circle: " + t("app.checks_pass", good=len(good), total=len(checks),
-                                                      names=", ".join(esc(check_name(c["name"])) for c in good)))
+                                                      names=t("app.list_sep").join(esc(check_name(c["name"])) for c in good)))
             for c in checks:
                 if not c["ok"]:
                     text, help_ = check_text(c)

@@ -123,6 +123,7 @@ MESSAGES.update({
     'app.candidate_set': 'Candidate set',
     'app.st.upload': 'Upload',
     'app.st.upload_limit': '{mb}MB per file',
+    'app.list_sep': ', ',
 })
 
 

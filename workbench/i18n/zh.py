@@ -123,6 +123,7 @@ MESSAGES.update({
     'app.candidate_set': '候选集',
     'app.st.upload': '上传',
     'app.st.upload_limit': '单个文件不超过 {mb}MB',
+    'app.list_sep': '、',
 })
 
 
