@@ -267,8 +267,9 @@ def walked(served, browser):
 def _wait_url(page, path: str, param: str) -> None:
     """The app writes the view into the URL after the page's run (history.replaceState: no
     navigation event to wait for)."""
-    page.wait_for_function("([path, param]) => location.pathname.endsWith(path) && "
-                           "location.search.includes(param)", arg=[path, param], timeout=TIMEOUT_MS)
+    paths = [path, "/"] if path == "/home" else [path]       # the default page's URL is the root
+    page.wait_for_function("([paths, param]) => paths.some(p => location.pathname.endsWith(p)) && "
+                           "location.search.includes(param)", arg=[paths, param], timeout=TIMEOUT_MS)
 
 
 def _report(found: dict[str, dict[str, str]]) -> str:

@@ -147,6 +147,12 @@ MESSAGES.update({
     'jobs.cancel.help': 'Stops after the batch in flight; what is scored is saved.',
     'jobs.running_work': 'Running work',
     'jobs.cancelled': 'The {what} was cancelled. Everything finished before the stop is saved (status *cancelled*).',
+    'jobs.label.rerank_set': 'Scoring “{set}” ({template})',
+    'jobs.label.custom': 'custom',
+    'jobs.label.rerank_pasted': 'Scoring {docs}',
+    'jobs.label.ocr': 'Reading the images of “{set}”',
+    'jobs.label.rerun': 'Re-running “{session}” ({sets})',
+    'jobs.label.compare': 'Comparing {instructions} on {sets}',
 })
 
 

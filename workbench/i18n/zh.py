@@ -147,6 +147,12 @@ MESSAGES.update({
     'jobs.cancel.help': '在当前批次完成后停止；已评分的结果会保存。',
     'jobs.running_work': '正在运行的任务',
     'jobs.cancelled': '{what}已取消。停止前完成的部分都已保存（状态为*已取消*）。',
+    'jobs.label.rerank_set': '正在评分“{set}”（{template}）',
+    'jobs.label.custom': '自定义',
+    'jobs.label.rerank_pasted': '正在为{docs}评分',
+    'jobs.label.ocr': '正在识别“{set}”的图片',
+    'jobs.label.rerun': '正在重新运行“{session}”（{sets}）',
+    'jobs.label.compare': '正在 {sets} 上对比 {instructions}',
 })
 
 
