@@ -67,7 +67,8 @@ def data_words(store) -> set[str]:
         texts += [q.id, q.text or "", str(q.image or "")]
         for d in cset.documents:
             texts += [d.id, d.text or "", d.description or "", d.ocr_text or "", d.ocr_edited or "",
-                      str(d.image or ""), Path(str(d.image or "")).name]
+                      d.ranking_text or "", str(d.image or ""), Path(str(d.image or "")).name,
+                      *(str(v) for v in (d.metadata or {}).values())]
         texts += list(store.get_notes(info.id).values())
     for r in store.list_runs():
         texts += [r.name or "", r.instruction or "", r.model_id or "", r.backend or ""]
@@ -79,9 +80,19 @@ def data_words(store) -> set[str]:
     return words
 
 
-def english_left(text: str, allowed: set[str]) -> dict[str, str]:
+# Whole texts that are data wherever they stand: the instruction templates (the model's
+# prompts, English by design) and the description markers of a ranking text.
+def verbatim() -> list[str]:
+    from workbench.config import INSTRUCTION_TEMPLATES
+
+    return sorted({*INSTRUCTION_TEMPLATES.values(), "[OCR]", "[TEXT]"}, key=len, reverse=True)
+
+
+def english_left(text: str, allowed: set[str], whole: list[str] | None = None) -> dict[str, str]:
     """{word: the line it stands in} for every English word of `text` that is not data or a name."""
     found: dict[str, str] = {}
+    for data in whole if whole is not None else verbatim():
+        text = (text or "").replace(data, " ")
     for line in (text or "").splitlines():
         for tok in tokens(line):
             if _allowed(tok, allowed):
@@ -109,7 +120,7 @@ def test_the_word_check_finds_english_and_lets_data_and_names_through():
 # ----------------------------------------------------------------- the browser
 # The visible text of an element: text nodes that are rendered (not display:none,
 # visibility:hidden or transparent), without icon ligatures (material icon names are text),
-# plus the placeholders of visible inputs.
+# plus the tables' headings and cells and the placeholders of visible inputs.
 VISIBLE_TEXT = """(root) => {
   const out = [];
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
@@ -121,6 +132,15 @@ VISIBLE_TEXT = """(root) => {
     if (el.closest('[data-testid="stIconMaterial"], style, script, noscript, [translate="no"]')) continue;
     if (!el.checkVisibility(opts)) continue;
     out.push(node.textContent);
+  }
+  // st.dataframe / st.data_editor draw on a canvas; their headings and cells are in the
+  // grid's accessible table (not "visible", but what the canvas shows)
+  for (const grid of root.querySelectorAll('[data-testid="stDataFrame"]')) {
+    if (!grid.checkVisibility(opts)) continue;                 // e.g. in a closed expander
+    for (const cell of grid.querySelectorAll('table[role="grid"] th, table[role="grid"] td')) {
+      const text = cell.textContent.trim();
+      if (text && !text.startsWith('data:')) out.push(text);     // image cells hold data URIs
+    }
   }
   for (const input of root.querySelectorAll('input[placeholder], textarea[placeholder]')) {
     if (input.placeholder && !input.value && input.checkVisibility(opts)) out.push(input.placeholder);
@@ -264,12 +284,29 @@ def walked(served, browser):
     return out
 
 
-def _wait_url(page, path: str, param: str) -> None:
+def _nav(page, title: str, path: str) -> None:
+    """Click a page in the sidebar; a click that lands while a rerun settles can be lost
+    (tests/test_browser.py's _nav does the same): click again."""
+    for attempt in range(3):
+        _idle(page)
+        page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
+        try:
+            _wait_url(page, path, "", timeout=TIMEOUT_MS // 3)
+            return
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError
+            if attempt == 2:
+                raise
+
+
+def _wait_url(page, path: str, param: str, timeout: int = TIMEOUT_MS) -> None:
     """The app writes the view into the URL after the page's run (history.replaceState: no
     navigation event to wait for)."""
     paths = [path, "/"] if path == "/home" else [path]       # the default page's URL is the root
-    page.wait_for_function("([paths, param]) => paths.some(p => location.pathname.endsWith(p)) && "
-                           "location.search.includes(param)", arg=[paths, param], timeout=TIMEOUT_MS)
+    try:
+        page.wait_for_function("([paths, param]) => paths.some(p => location.pathname.endsWith(p)) && "
+                               "location.search.includes(param)", arg=[paths, param], timeout=timeout)
+    except Exception as err:  # noqa: BLE001 - playwright's TimeoutError: say where the page is
+        raise AssertionError(f"the URL did not become {path}?…{param}: it is {page.url}") from err
 
 
 def _report(found: dict[str, dict[str, str]]) -> str:
@@ -319,7 +356,7 @@ def test_switch_back_to_english_and_lang_stays_in_the_url(served, browser):
         sidebar.get_by_text("后端与设备").wait_for()
         # navigating between pages keeps lang=zh in the URL (and the pages in Chinese)
         for title, path in (("对比", "compare"), ("矩阵", "matrix"), ("首页", "home")):
-            page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
+            _nav(page, title, f"/{path}")
             _wait_url(page, f"/{path}", "lang=zh")
             _idle(page)
             sidebar.get_by_text("分数缓存").wait_for()
@@ -331,7 +368,7 @@ def test_switch_back_to_english_and_lang_stays_in_the_url(served, browser):
         _wait_url(page, "/home", "lang=en")
         text = _text(page, '[data-testid="stSidebar"]')
         assert "Score cache" in text and "后端与设备" not in text and "分数缓存" not in text
-        page.locator('[data-testid="stSidebarNav"] a', has_text="Rerank").first.click()
+        _nav(page, "Rerank", "/rerank")
         _wait_url(page, "/rerank", "lang=en")
         _idle(page)
         sidebar.get_by_text("Backend & device").wait_for()

@@ -123,6 +123,7 @@ def progress_panel(kind: str) -> None:
 
     @st.fragment(run_every=POLL_S)
     def poll() -> None:
+        state.apply_language()          # a fragment's rerun may run in a fresh script thread
         current = registry().get(job.id)
         if current is None or not current.running:
             st.rerun(scope="app")
@@ -141,6 +142,7 @@ def sidebar_panel() -> None:
 
     @st.fragment(run_every=POLL_S)
     def poll() -> None:
+        state.apply_language()          # a fragment's rerun may run in a fresh script thread
         alive = [j for j in (registry().get(job.id) for job in jobs) if j is not None and j.running]
         if not alive:
             st.rerun(scope="app")
