@@ -128,10 +128,27 @@ def url_params() -> dict[str, str]:
     return out
 
 
-def sync_url() -> None:
-    """Write the view into the URL (only when it changed: each write is a browser message)."""
+def sync_url(page: str | None = None) -> None:
+    """Write the view into the URL (only when it changed: each write is a browser message).
+
+    `page` (app.py passes the page's url path): after a move to another page the whole view
+    is written again. Streamlit's navigation drops the browser's query string while the
+    server's copy (st.query_params) can still hold it, so comparing with that copy alone left
+    a bare URL (no session, no lang) after clicking a page in the sidebar.
+
+    app.py calls it before the page runs and again after it: after st.stop() every message
+    to the browser is refused (Streamlit handles the stop request on each one), so a page
+    that stops keeps the URL written before it ran."""
     wanted = url_params()
     current = {k: st.query_params.get(k) for k in URL_KEYS if st.query_params.get(k) is not None}
+    moved = page is not None and st.session_state.get("_url_page") != page
+    if page is not None:
+        st.session_state["_url_page"] = page
+    if moved:
+        with contextlib.suppress(Exception):
+            st.query_params.from_dict({**{k: v for k, v in st.query_params.to_dict().items()
+                                          if k not in URL_KEYS}, **wanted})
+        return
     if current != wanted:
         with contextlib.suppress(Exception):
             for key in URL_KEYS:
