@@ -119,8 +119,9 @@ def test_the_word_check_finds_english_and_lets_data_and_names_through():
 
 # ----------------------------------------------------------------- the browser
 # The visible text of an element: text nodes that are rendered (not display:none,
-# visibility:hidden or transparent), without icon ligatures (material icon names are text),
-# plus the tables' headings and cells and the placeholders of visible inputs.
+# visibility:hidden or transparent), without icon ligatures (material icon names are text) and
+# `code` spans (literal column names and commands), plus the tables' headings and cells and
+# the placeholders of visible inputs.
 VISIBLE_TEXT = """(root) => {
   const out = [];
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
@@ -129,7 +130,8 @@ VISIBLE_TEXT = """(root) => {
   while ((node = walker.nextNode())) {
     const el = node.parentElement;
     if (!el || !node.textContent.trim()) continue;
-    if (el.closest('[data-testid="stIconMaterial"], style, script, noscript, [translate="no"]')) continue;
+    // icons are ligature text; `code` spans are literal identifiers (column names, commands)
+    if (el.closest('[data-testid="stIconMaterial"], style, script, noscript, [translate="no"], code')) continue;
     if (!el.checkVisibility(opts)) continue;
     out.push(node.textContent);
   }
