@@ -97,3 +97,21 @@ def test_headings_translate_known_columns_only():
     with i18n.language("zh"):
         assert frames.headings(frame) == {"run": "运行", "status": "状态"}
         assert frames.heading("my_column") == "my_column"
+
+
+def test_a_localized_callback_speaks_the_tabs_language_in_a_fresh_thread():
+    """Streamlit runs callbacks in a new script thread, before app.py sets the language."""
+    import threading
+    from unittest import mock
+
+    from ui import state
+
+    seen = []
+    callback = state.localized(lambda: seen.append(i18n.t("jobs.cancel")))
+    fake_state = mock.MagicMock()
+    fake_state.get.return_value = "zh"
+    with mock.patch.object(state.st, "session_state", fake_state):
+        worker = threading.Thread(target=callback)          # a fresh thread: the default language
+        worker.start()
+        worker.join()
+    assert seen == ["取消"]

@@ -69,6 +69,22 @@ def apply_language() -> str:
     return st.session_state.ui_lang
 
 
+def localized(callback):
+    """Wrap a widget callback (on_click / on_change) that builds texts: Streamlit runs callbacks
+    in the new run's script thread BEFORE app.py sets the language, so without this t() in a
+    callback speaks the default (English) in a 中文 tab.
+
+        st.button(t("label.next"), on_click=ui.state.localized(go), args=(1,))"""
+    import functools
+
+    @functools.wraps(callback)
+    def run(*args, **kwargs):
+        apply_language()
+        return callback(*args, **kwargs)
+
+    return run
+
+
 def init_state() -> None:
     first = "_state_ready" not in st.session_state
     for key, value in DEFAULTS.items():
