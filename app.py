@@ -26,18 +26,17 @@ def warm_up_compare() -> threading.Thread:
         try:
             compare.warm_up()
         except Exception as err:  # noqa: BLE001 - the Compare page reports a broken ranx itself
-            logging.getLogger("workbench").warning("compare warm-up failed: %s", err)
+            logging.getLogger("workbench").warning("compare warm-up failed: %s", err)  # i18n: not UI text
 
     thread = threading.Thread(target=work, name="workbench-compare-warm-up", daemon=True)
     thread.start()
     return thread
 
 
-st.set_page_config(page_title="Lychee rerank workbench", page_icon="🍒", layout="wide",
-                   initial_sidebar_state="expanded")
-
-ui.state.apply_language()
+ui.state.apply_language()            # first: the page title is in the UI's language too
 _ = ui.t
+st.set_page_config(page_title=_("app.title"), page_icon="🍒", layout="wide",
+                   initial_sidebar_state="expanded")
 PAGES = [
     st.Page("pages/home_page.py", title=_("nav.home"), icon=":material/home:", url_path="home", default=True),
     st.Page("pages/import_page.py", title=_("nav.import"), icon=":material/upload_file:", url_path="import"),
@@ -54,8 +53,9 @@ page = st.navigation(PAGES)
 ui.init_state()
 try:
     ui.widgets.sidebar()
+    ui.sync_url(page.url_path)      # before the page too: a page that ends in st.stop() can no longer write it
     page.run()
 except Exception as err:  # noqa: BLE001 - a bug: short message + error id, details in the log
     ui.widgets.unexpected(err, where=page.title)
 finally:
-    ui.sync_url()
+    ui.sync_url(page.url_path)

@@ -2,7 +2,8 @@
 
 Everything here returns plain values or pandas DataFrames. Cells never show "None" or
 "nan": missing values are empty strings or "—"; dates are "YYYY-MM-DD HH:MM"; sets are
-named, not numbered.
+named, not numbered. Texts are in the UI's language (workbench.i18n); column names stay
+the data's own keys, `headings(frame)` gives the translated headings to show.
 """
 
 from __future__ import annotations
@@ -17,18 +18,45 @@ from typing import Any
 import pandas as pd
 
 from workbench.errors import ImageError, InputError
+from workbench.i18n import has, t, tn
 from workbench.model import CandidateSet, Document, Label, Query, Run
 
 THUMB_SIZE = 160
-IMAGE_ONLY = "(image only: no text yet; the OCR page can read it)"
+IMAGE_ONLY = "(image only: no text yet; the OCR page can read it)"   # i18n: not UI text (English value; image_only())
 NON_PROBABILITY_BACKENDS = ("lexical", "bm25")
 DASH = "—"
 
 
 # ----------------------------------------------------------------- small texts
+# English nouns that plural() knows -> their counted catalog key (frames section / common).
+COUNT_KEYS = {  # i18n: not UI text (the English nouns callers pass; the texts are the count.* keys)
+    "set": "count.sets", "candidate set": "count.candidate_sets",  # i18n: not UI text
+    "identical set": "count.identical_sets", "run": "count.runs",  # i18n: not UI text
+    "identical run": "count.identical_runs", "doc": "count.docs", "document": "count.documents",  # i18n: not UI text
+    "pasted document": "count.pasted_documents",  # i18n: not UI text
+    "selected document": "count.selected_documents",  # i18n: not UI text
+    "query": "count.queries", "label": "count.labels", "row": "count.rows",
+    "rejected row": "count.rejected_rows", "image": "count.images",  # i18n: not UI text
+    "warning": "count.warnings", "model": "count.models", "instruction": "count.instructions",
+    "cached score": "count.cached_scores", "description": "count.descriptions",  # i18n: not UI text
+    "changed description": "count.changed_descriptions", "judgment": "count.judgments",  # i18n: not UI text
+}
+
+
 def plural(n: int, one: str, many: str | None = None) -> str:
-    """plural(1, 'candidate set') -> '1 candidate set'; plural(2, 'query', 'queries') -> '2 queries'."""
+    """plural(1, 'candidate set') -> '1 candidate set'; plural(2, 'query', 'queries') -> '2 queries'.
+
+    A noun in COUNT_KEYS is said in the UI's language (i18n.tn); the English is the same.
+    New code calls `tn("count.sets", n)` directly."""
+    key = COUNT_KEYS.get(one)
+    if key and has(key):
+        return tn(key, n)
     return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def image_only() -> str:
+    """The description cell of a document with an image and no text yet."""
+    return t("frames.image_only")
 
 
 def short(text: str | None, n: int = 160) -> str:
@@ -63,17 +91,30 @@ def esc(text) -> str:
 
 def set_name(info) -> str:
     """A set's human name: its name, else its query id."""
-    return str(getattr(info, "name", "") or getattr(info, "query_id", "") or f"set {info.id}")
+    return str(getattr(info, "name", "") or getattr(info, "query_id", "") or t("frames.set_n", id=info.id))
 
 
 def set_option(info) -> str:
-    return f"{set_name(info)} — {plural(info.n_docs, 'doc')}"
+    return t("frames.set_option", name=set_name(info), docs=tn("count.docs", info.n_docs))
+
+
+def status_text(status: str | None) -> str:
+    """A run's status (done, cancelled, imported, …) in the UI's language; the data keeps the English word."""
+    key = f"frames.status.{status}"
+    return t(key) if status and has(key) else str(status or "")
+
+
+def backend_text(backend: str | None) -> str:
+    """A run's backend as a short name (bm25, qwen-vl, remote… are names; lexical is said)."""
+    key = f"frames.backend.{backend}"
+    return t(key) if backend and has(key) else str(backend or "")
 
 
 def run_label(run: Run) -> str:
     """Short human name of a run for pickers and chart legends."""
-    name = run.name or short(run.instruction, 40) or "(no instruction)"
-    return f"#{run.id} {name} · {run.backend} · {run.status}"
+    name = run.name or short(run.instruction, 40) or t("frames.no_instruction")
+    return t("frames.run_label", id=run.id, name=name, backend=backend_text(run.backend),
+             status=status_text(run.status))
 
 
 def duration(seconds) -> str:
@@ -125,7 +166,7 @@ def results_frame(scores: list, cset: CandidateSet, labels: dict[str, Any] | Non
             "score": float(s.score),
             "thumbnail": thumbnail_data_uri(doc.image) if thumbs else None,
             "doc_id": s.doc_id,
-            "description": short(doc.ranking_text, 300) or (IMAGE_ONLY if doc.image else ""),
+            "description": short(doc.ranking_text, 300) or (image_only() if doc.image else ""),
             "label": None if grade is None else int(grade),
         })
     cols = ["rank", "score", "thumbnail", "doc_id", "description", "label"]
@@ -138,41 +179,50 @@ def score_scale(backend: str | None, scores) -> dict[str, Any]:
     values = [float(v) for v in scores if v is not None and v == v]
     lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
     if (backend or "") not in NON_PROBABILITY_BACKENDS and 0.0 <= lo and hi <= 1.0:
-        return {"probability": True, "title": "Score P(yes)", "min": 0.0, "max": 1.0,
-                "help": "The model's probability that the document meets the instruction (0–1)."}
-    title = "BM25 score" if (backend or "") in NON_PROBABILITY_BACKENDS else "Score"
+        return {"probability": True, "title": t("frames.score_pyes"), "min": 0.0, "max": 1.0,
+                "help": t("frames.score_pyes.help")}
+    title = t("frames.score_bm25") if (backend or "") in NON_PROBABILITY_BACKENDS else t("frames.score")
     lo = min(lo, 0.0)
     if hi <= lo:
         hi = lo + 1.0
     return {"probability": False, "title": title, "min": lo, "max": hi,
-            "help": "Raw score, not a probability: only the order within this set means something. "
-                    f"The bar is scaled to this run's range ({lo:.3g}–{hi:.3g})."}
+            "help": t("frames.score_raw.help", lo=f"{lo:.3g}", hi=f"{hi:.3g}")}
 
 
 GRADE_COLOURS = {"grade 0": "#9e9e9e", "grade 1": "#f9a825", "grade 2": "#2e7d32", "unlabelled": "#90a4ae"}
+GRADE_KEYS = {"grade 0": "frames.grade_0", "grade 1": "frames.grade_1", "grade 2": "frames.grade_2",
+              "unlabelled": "frames.unlabelled"}
+
+
+def grade_colours() -> dict[str, str]:
+    """GRADE_COLOURS keyed by the chart's label texts in the UI's language."""
+    return {t(GRADE_KEYS[name]): colour for name, colour in GRADE_COLOURS.items()}
 
 
 def chart_labels(frame: pd.DataFrame) -> pd.DataFrame:
-    """The results frame with a text 'label' column for charts (grade 0/1/2 or unlabelled)."""
+    """The results frame with a text 'label' column for charts (grade 0/1/2 or unlabelled),
+    in the UI's language (the keys of grade_colours())."""
     return frame.assign(label=frame["label"].map(
-        lambda v: "unlabelled" if v is None or v != v else f"grade {int(v)}"))
+        lambda v: t("frames.unlabelled") if v is None or v != v else t(f"frames.grade_{int(v)}")))
 
 
 def run_metrics(run: Run, n_docs: int, n_labelled: int) -> list[tuple[str, str, str | None]]:
     """(label, value, help) of the metric row over a run's results; nothing shows 0/0."""
     scored = len(run.scores)
-    out = [("Status", run.status, None), ("Scored", f"{scored}/{n_docs}", None)]
+    out = [(t("frames.metric.status"), status_text(run.status), None),
+           (t("frames.metric.scored"), f"{scored}/{n_docs}", None)]
     looked = run.cache_hits + run.cache_misses
+    hits = t("frames.metric.cache_hits")
     if run.status == "imported":
-        out.append(("Cache hits", DASH, "Imported rankings are not scored here."))
+        out.append((hits, DASH, t("frames.metric.cache_hits.imported")))
     elif looked:
-        out.append(("Cache hits", f"{run.cache_hits}/{looked}", "Scores reused from the score cache."))
+        out.append((hits, f"{run.cache_hits}/{looked}", t("frames.metric.cache_hits.help")))
     else:
-        out.append(("Cache hits", DASH, "Counted when a run finishes; a stopped run does not count them."))
+        out.append((hits, DASH, t("frames.metric.cache_hits.stopped")))
     total = (run.timings or {}).get("total_s")
-    out.append(("Time", duration(total) if total else DASH,
-                None if total else "Imported rankings have no scoring time."))
-    out.append(("Labelled", f"{n_labelled}/{n_docs}", None))
+    out.append((t("frames.metric.time"), duration(total) if total else DASH,
+                None if total else t("frames.metric.time.imported")))
+    out.append((t("frames.metric.labelled"), f"{n_labelled}/{n_docs}", None))
     return out
 
 
@@ -193,7 +243,7 @@ def labels_frame(cset: CandidateSet, labels: dict[str, Label], notes: dict[str, 
     notes = notes or {}
     return pd.DataFrame([{"thumbnail": thumbnail_data_uri(d.image) if d.image else None,
                           "doc_id": d.id, "description": short(d.ranking_text, 200) or
-                          (IMAGE_ONLY if d.image else ""),
+                          (image_only() if d.image else ""),
                           "label": labels[d.id].grade if d.id in labels else None,
                           "note": notes.get(d.id) or (labels[d.id].note if d.id in labels else "") or ""}
                          for d in cset.documents],
@@ -219,12 +269,33 @@ def labels_and_notes(frame: pd.DataFrame, query_id: str) -> tuple[list[Label], l
 
 def adhoc_set(query: Query, docs: list[Document], name: str) -> CandidateSet:
     if not docs:
-        raise InputError("There are no documents to rank.",
-                         "Paste one document per line, type a single document, or pick a stored set.")
+        raise InputError.coded("ui.no_documents")
     return CandidateSet(query=query, documents=docs, name=name, source="pasted")
 
 
 # ----------------------------------------------------------------- lists
+# Column names are the data's keys; the headings shown come from here (st.dataframe's
+# column_config takes a plain string as a column's label):
+#     st.dataframe(frame, column_config=frames.headings(frame))
+HEADING_COLUMNS = ("session", "sets", "runs", "created", "description", "run", "name", "set", "backend",
+                   "status", "instruction", "started", "doc_id", "text", "image", "label", "rank", "score",
+                   "thumbnail", "note", "query_id", "query_text", "query", "document", "doc_text",
+                   "line", "column", "error", "fix", "ocr_text", "docs", "labels", "labelled", "progress")
+
+
+def heading(column: str) -> str:
+    """The heading of a data column in the UI's language (the column name when unknown)."""
+    key = f"frames.col.{column}"
+    return t(key) if has(key) else str(column)
+
+
+def headings(frame: pd.DataFrame, **overrides) -> dict[str, str]:
+    """{column: heading} for st.dataframe/st.data_editor's column_config (known columns only)."""
+    out = {str(c): heading(str(c)) for c in frame.columns if has(f"frames.col.{c}")}
+    out.update(overrides)
+    return out
+
+
 def sessions_frame(sessions) -> pd.DataFrame:
     return pd.DataFrame([{"session": s.name, "sets": s.n_sets, "runs": s.n_runs,
                           "created": when(s.created_at), "description": blank(s.description)}
@@ -232,10 +303,12 @@ def sessions_frame(sessions) -> pd.DataFrame:
 
 
 def runs_frame(runs, sets) -> pd.DataFrame:
-    """A session's runs with set names (not ids) and readable dates."""
+    """A session's runs with set names (not ids), readable dates, status and backend in the
+    UI's language."""
     names = {s.id: set_name(s) for s in sets}
     return pd.DataFrame([{"run": r.id, "name": blank(r.name), "set": names.get(r.set_id, blank(r.set_id)),
-                          "backend": r.backend, "status": r.status, "instruction": blank(r.instruction),
+                          "backend": backend_text(r.backend), "status": status_text(r.status),
+                          "instruction": blank(r.instruction),
                           "started": when(r.started_at)} for r in runs],
                         columns=["run", "name", "set", "backend", "status", "instruction", "started"])
 

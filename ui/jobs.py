@@ -5,28 +5,68 @@ process, keyed by (database, workbench session): navigating, reloading or openin
 second tab does not stop it, and every tab of the session sees it. The page polls with
 `st.fragment(run_every=…)`; Cancel sets the job's cancel event and the work stops at
 its next batch, saved as *cancelled* with the scores it has.
+
+A job is watched from tabs in different languages while its thread runs in English, so
+its texts are built when they are drawn: the label is a catalog key with its params
+(`start(kind, ("jobs.label.ocr", {"set": name}), work)`; a param `Count("count.sets", 3)` is a
+counted text), progress and outcome come from the job's numbers and kind.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from typing import Any, NamedTuple
+
+from workbench import i18n
 from workbench import jobs as wjobs
+from workbench.i18n import t, tn
 
 from . import frames, state
 from .frames import esc
 
 POLL_S = 0.7
-KIND_TITLES = {"rerank": "Rerank", "compare": "Comparison", "rerun": "Re-run", "ocr": "OCR"}
+KINDS = ("rerank", "compare", "rerun", "ocr")       # jobs.kind.<kind> titles, jobs.what.<kind> nouns
+
+
+class Count(NamedTuple):
+    """A counted param of a job label, said in the language of the tab drawing it."""
+    key: str
+    n: int
+
+
+def _params(params: dict | None, lang: str | None = None) -> dict:
+    return {k: tn(v.key, v.n, lang=lang) if isinstance(v, Count) else v for k, v in (params or {}).items()}
+
+
+def label_text(job, lang: str | None = None) -> str:
+    """A job's label in the UI's language (or `lang`)."""
+    spec = (getattr(job, "info", None) or {}).get("label_spec")
+    if spec:
+        return t(spec[0], lang=lang, **_params(spec[1], lang))
+    return str(job.label)
+
+
+def kind_title(kind: str) -> str:
+    return t(f"jobs.kind.{kind}") if kind in KINDS else str(kind)
 
 
 def registry() -> wjobs.JobRegistry:
     return wjobs.registry()
 
 
-def start(kind: str, label: str, work, *, info: dict | None = None, lock=None, session_id=None):
-    """Start `work(job)` for the current workbench session; returns the Job."""
+def start(kind: str, label: str | tuple[str, dict[str, Any]], work, *, info: dict | None = None, lock=None,
+          session_id=None):
+    """Start `work(job)` for the current workbench session; returns the Job.
+
+    `label` is a catalog key with its params, (key, {params}), drawn in each tab's language
+    (the job itself keeps the English text, for the log); a plain string is shown as is."""
     sid = st.session_state.session_id if session_id is None else session_id
+    info = dict(info or {})
+    if isinstance(label, tuple):
+        key, params = label
+        info["label_spec"] = (key, dict(params or {}))
+        label = t(key, lang="en", **_params(params, "en"))
     job = registry().start(state.job_key(sid), kind, label, work, info=info, lock=lock)
     st.session_state["started_jobs"] = [*st.session_state.get("started_jobs", [])[-50:], job.id]
     return job
@@ -59,19 +99,19 @@ def take_finished(kind: str, session_id=None):
 
 
 def _progress_text(job) -> str:
-    title = KIND_TITLES.get(job.kind, job.kind)
+    title = kind_title(job.kind)
     if job.cancelling:
-        return f"{title}: stopping after the current batch… ({job.done}/{job.total})"
-    if job.phase == "waiting for the model":
-        return f"{title}: waiting for the model (another job is using it)"
+        return t("jobs.stopping", title=title, done=job.done, total=job.total)
+    if job.phase == "waiting for the model":       # i18n: not UI text (workbench.jobs' phase name)
+        return t("jobs.waiting", title=title)
     if not job.total:
-        return f"{title}: starting…"
-    return f"{title}: {job.done}/{job.total} · {frames.duration(job.elapsed)}"
+        return t("jobs.starting", title=title)
+    return t("jobs.progress", title=title, done=job.done, total=job.total, elapsed=frames.duration(job.elapsed))
 
 
 def cancel_button(job, key: str) -> None:
-    st.button("Cancel", icon=":material/stop:", key=key, disabled=job.cancelling,
-              on_click=job.request_cancel, help="Stops after the batch in flight; what is scored is saved.")
+    st.button(t("jobs.cancel"), icon=":material/stop:", key=key, disabled=job.cancelling,
+              on_click=job.request_cancel, help=t("jobs.cancel.help"))
 
 
 def progress_panel(kind: str) -> None:
@@ -83,11 +123,12 @@ def progress_panel(kind: str) -> None:
 
     @st.fragment(run_every=POLL_S)
     def poll() -> None:
+        state.apply_language()          # a fragment's rerun may run in a fresh script thread
         current = registry().get(job.id)
         if current is None or not current.running:
             st.rerun(scope="app")
         st.progress(current.fraction, text=esc(_progress_text(current)))
-        st.caption(esc(current.label))
+        st.caption(esc(label_text(current)))
         cancel_button(current, key=f"cancel_{kind}_{current.id}")
 
     poll()
@@ -101,25 +142,28 @@ def sidebar_panel() -> None:
 
     @st.fragment(run_every=POLL_S)
     def poll() -> None:
+        state.apply_language()          # a fragment's rerun may run in a fresh script thread
         alive = [j for j in (registry().get(job.id) for job in jobs) if j is not None and j.running]
         if not alive:
             st.rerun(scope="app")
-        st.markdown("**Running work**")
+        st.markdown(f"**{t('jobs.running_work')}**")
         for j in alive:
             st.progress(j.fraction, text=esc(_progress_text(j)))
-            st.caption(esc(j.label))
+            st.caption(esc(label_text(j)))
             cancel_button(j, key=f"sb_cancel_{j.id}")
 
     poll()
 
 
-def outcome(job, *, what: str = "work") -> None:
+def outcome(job, *, what: str | None = None) -> None:
     """Show how a finished job ended: done (nothing here; the page shows results),
-    cancelled (with what was saved) or failed (the error, with its fix or error id)."""
+    cancelled (with what was saved) or failed (the error, with its fix or error id).
+    The job's kind names the work (jobs.what.<kind>); `what` is kept for old callers and
+    used only for a kind the catalog does not know."""
     from .widgets import show_error
 
     if job.status == wjobs.CANCELLED:
-        st.warning(f"The {what} was cancelled. Everything finished before the stop is saved "
-                   "(status *cancelled*).", icon=":material/stop_circle:")
+        noun = t(f"jobs.what.{job.kind}") if i18n.has(f"jobs.what.{job.kind}") else (what or t("jobs.what.work"))
+        st.warning(t("jobs.cancelled", what=noun), icon=":material/stop_circle:")
     elif job.status == wjobs.FAILED and job.error is not None:
         show_error(job.error, where=f"{job.kind} job")

@@ -6,26 +6,29 @@ from __future__ import annotations
 import streamlit as st
 
 from workbench import service
+from workbench.i18n import t, tn
 
 from . import frames, state
 from .frames import esc
 from .widgets import errors_shown
 
-RESULT_COLUMNS = {
-    "rank": st.column_config.NumberColumn("Rank", width="small", format="%d"),
-    "thumbnail": st.column_config.ImageColumn("Image", width="small"),
-    "doc_id": st.column_config.TextColumn("Doc", width="small"),
-    "description": st.column_config.TextColumn("Description", width="large"),
-    "label": st.column_config.SelectboxColumn("Label", options=[0, 1, 2], width="small",
-                                              help="0 not relevant · 1 partly · 2 relevant"),
-}
+def result_column_config() -> dict:
+    """The results table's columns, headed in the UI's language."""
+    return {
+        "rank": st.column_config.NumberColumn(t("frames.h.rank"), width="small", format="%d"),
+        "thumbnail": st.column_config.ImageColumn(t("frames.h.image"), width="small"),
+        "doc_id": st.column_config.TextColumn(t("frames.h.doc"), width="small"),
+        "description": st.column_config.TextColumn(t("frames.h.description"), width="large"),
+        "label": st.column_config.SelectboxColumn(t("frames.h.label"), options=[0, 1, 2], width="small",
+                                                  help=t("frames.h.label.help")),
+    }
 
 
 def result_columns(backend: str | None, scores) -> dict:
     """Column config with the score bar fitted to the run: 0–1 for P(yes); raw scores
     (BM25, imported) span the run's own range."""
     scale = frames.score_scale(backend, scores)
-    return {**RESULT_COLUMNS, "score": st.column_config.ProgressColumn(
+    return {**result_column_config(), "score": st.column_config.ProgressColumn(
         scale["title"], min_value=scale["min"], max_value=scale["max"], format="%.3f", width="small",
         help=scale["help"])}
 
@@ -36,39 +39,44 @@ def score_chart(frame, backend: str | None = None):
     scale = frames.score_scale(backend, frame["score"])
     y_scale = alt.Scale(domain=[0, 1]) if scale["probability"] else alt.Scale(zero=True)
     data = frames.chart_labels(frame)
-    colours = frames.GRADE_COLOURS
+    colours = frames.grade_colours()
     return (alt.Chart(data).mark_bar().encode(
-        x=alt.X("rank:O", title="rank"), y=alt.Y("score:Q", scale=y_scale, title=scale["title"]),
-        color=alt.Color("label:N", title="label", legend=alt.Legend(orient="bottom"),
+        x=alt.X("rank:O", title=t("frames.chart.rank")), y=alt.Y("score:Q", scale=y_scale, title=scale["title"]),
+        color=alt.Color("label:N", title=t("frames.chart.label"), legend=alt.Legend(orient="bottom"),
                         scale=alt.Scale(domain=list(colours), range=list(colours.values()))),
-        tooltip=["rank", "doc_id", alt.Tooltip("score:Q", format=".3f"), "label"])
+        tooltip=[alt.Tooltip("rank:O", title=t("frames.chart.rank")),
+                 alt.Tooltip("doc_id:N", title=t("frames.h.doc")),
+                 alt.Tooltip("score:Q", format=".3f", title=scale["title"]),
+                 alt.Tooltip("label:N", title=t("frames.chart.label"))])
         .properties(height=220))
 
 
 def warnings_box(warnings) -> None:
     """Engine warnings of a run (e.g. each truncated document), as plain text."""
     if warnings:
-        st.warning(f"{frames.plural(len(warnings), 'warning')} while scoring:", icon=":material/warning:")
+        st.warning(t("frames.warnings_while_scoring", warnings=tn("count.warnings", len(warnings))),
+                   icon=":material/warning:")
         st.text("\n".join(f"• {w}" for w in warnings))
 
 
 def run_results(store, run_id: int, key: str) -> None:
     """Results table of one stored run: score bars, thumbnails, editable labels, save, export."""
-    with errors_shown("run results"):
+    with errors_shown("run results"):  # i18n: not UI text
         run = store.load_run(run_id)
         cset = store.load_candidate_set(run.set_id)
         labels = store.get_labels(run.set_id)
         frame = frames.results_frame(run.scores, cset, labels)
-        st.subheader("Results")
-        st.caption(esc(frames.run_label(run)) + " · instruction: " + esc(frames.short(run.instruction, 140)))
+        st.subheader(t("frames.results"))
+        st.caption(t("frames.results_caption", run=esc(frames.run_label(run)),
+                     instruction=esc(frames.short(run.instruction, 140))))
         n_labelled = sum(1 for d in cset.documents if d.id in labels)
         for col, (label, value, help_) in zip(st.columns(5), frames.run_metrics(run, len(cset.documents),
                                                                                n_labelled)):
             col.metric(label, value, help=help_)
         warnings_box((st.session_state.get("run_warnings") or {}).get(run_id))
         if run.status == "cancelled":
-            st.warning(f"Cancelled run: {len(run.scores)} of {len(cset.documents)} documents were scored "
-                       "before the stop; they are saved.", icon=":material/stop_circle:")
+            st.warning(t("frames.cancelled_run", scored=len(run.scores), total=len(cset.documents)),
+                       icon=":material/stop_circle:")
         if frame["thumbnail"].isna().all():
             frame = frame.drop(columns=["thumbnail"])
         edited = st.data_editor(frame, key=f"{key}_editor_{run_id}",
@@ -77,22 +85,22 @@ def run_results(store, run_id: int, key: str) -> None:
                                 hide_index=True, width="stretch", row_height=64,
                                 height=min(64 * len(frame) + 40, 720))
         c1, c2, c3 = st.columns([1, 1, 3])
-        if c1.button("Save labels", type="primary", icon=":material/save:", key=f"{key}_save_{run_id}"):
+        if c1.button(t("frames.save_labels"), type="primary", icon=":material/save:", key=f"{key}_save_{run_id}"):
             new = frames.labels_from_frame(edited, cset.query.id)
             keep_notes = [type(lab)(lab.query_id, lab.doc_id, lab.grade,
                                     labels[lab.doc_id].note if lab.doc_id in labels else "") for lab in new]
             store.set_labels(run.set_id, keep_notes)
-            state.flash("success", f"Saved {frames.plural(len(new), 'label')} for "
-                                   f"“{esc(frames.set_name(store.get_set(run.set_id)))}”.")
+            state.flash("success", t("frames.saved_labels_for", labels=tn("count.labels", len(new)),
+                                     set=esc(frames.set_name(store.get_set(run.set_id)))))
             st.rerun()
         from workbench import formats as io
 
         edited_labels = {lab.doc_id: lab.grade for lab in frames.labels_from_frame(edited, cset.query.id)}
-        c2.download_button("Export CSV", io.export_long([run], labels={run.set_id: edited_labels}),
+        c2.download_button(t("frames.export_csv"), io.export_long([run], labels={run.set_id: edited_labels}),
                            f"run-{run.id}.csv", "text/csv", icon=":material/download:",
                            key=f"{key}_dl_{run_id}")
         if len(frame):
-            with c3.expander("Score chart", expanded=False):
+            with c3.expander(t("frames.score_chart"), expanded=False):
                 st.altair_chart(score_chart(edited, run.backend), width="stretch")
 
 
@@ -100,16 +108,16 @@ def adhoc_results(cset, results, instruction: str, backend: str) -> None:
     """Results of an unsaved ranking; `instruction` and `backend` are those it was scored with."""
     from workbench.formats import to_csv_bytes
 
-    st.subheader("Results (not saved)")
-    st.caption(f"{esc(backend)} · {esc(frames.short(instruction, 140))} — tick “Save as a new candidate set” "
-               "and run again to keep labels and the run.")
+    st.subheader(t("frames.results_unsaved"))
+    st.caption(t("frames.results_unsaved_caption", backend=esc(frames.backend_text(backend)),
+                 instruction=esc(frames.short(instruction, 140))))
     warnings_box(getattr(results, "warnings", None))
     frame = frames.results_frame(list(results), cset, {})
     if frame["thumbnail"].isna().all():
         frame = frame.drop(columns=["thumbnail"])
     st.dataframe(frame.drop(columns=["label"]), column_config=result_columns(backend, frame["score"]),
                  hide_index=True, width="stretch", row_height=64)
-    st.download_button("Export CSV", to_csv_bytes(frames.adhoc_export(frame, cset, instruction, backend)),
+    st.download_button(t("frames.export_csv"), to_csv_bytes(frames.adhoc_export(frame, cset, instruction, backend)),
                        f"{cset.query.id}-results.csv", "text/csv", icon=":material/download:", key="adhoc_dl")
 
 
@@ -120,21 +128,25 @@ def labels_editor(store, set_id: int) -> None:
     labels = store.get_labels(set_id)
     notes = store.get_notes(set_id)
     frame = frames.labels_frame(cset, labels, notes)
+    columns = result_column_config()
     if frame["thumbnail"].isna().all():
         frame = frame.drop(columns=["thumbnail"])
     edited = st.data_editor(frame, key=f"labels_editor_{set_id}", hide_index=True, width="stretch",
                             disabled=["thumbnail", "doc_id", "description"], row_height=64,
-                            column_config={"thumbnail": RESULT_COLUMNS["thumbnail"], "label": RESULT_COLUMNS["label"],
-                                           "description": st.column_config.TextColumn(width="large"),
-                                           "note": st.column_config.TextColumn("Note", width="medium")})
-    if st.button("Save labels and notes", type="primary", key=f"labels_save_{set_id}"):
-        with errors_shown("labels editor"):
+                            column_config={"thumbnail": columns["thumbnail"], "label": columns["label"],
+                                           "doc_id": st.column_config.TextColumn(frames.heading("doc_id")),
+                                           "description": st.column_config.TextColumn(
+                                               frames.heading("description"), width="large"),
+                                           "note": st.column_config.TextColumn(t("frames.h.note"), width="medium")})
+    if st.button(t("frames.save_labels_notes"), type="primary", key=f"labels_save_{set_id}"):
+        with errors_shown("labels editor"):  # i18n: not UI text
             items, cleared, _noted = frames.labels_and_notes(edited, cset.query.id)
             result = service.save_labels(store, set_id, items, clear=[d for d in cleared if d in labels])
             for row in edited.itertuples(index=False):          # notes of ungraded rows
                 if str(row.doc_id) in cleared:
                     note = frames.blank(row.note)
                     service.note_document(store, set_id, str(row.doc_id), "" if note == "" else str(note))
-            state.flash("success", f"Saved {frames.plural(result['saved'], 'label')}"
-                                   + (f", removed {result['removed']}" if result["removed"] else "") + ".")
+            state.flash("success", t("frames.saved_labels_removed", labels=tn("count.labels", result["saved"]),
+                                     removed=result["removed"]) if result["removed"]
+                        else t("frames.saved_labels", labels=tn("count.labels", result["saved"])))
             st.rerun()

@@ -69,6 +69,22 @@ def apply_language() -> str:
     return st.session_state.ui_lang
 
 
+def localized(callback):
+    """Wrap a widget callback (on_click / on_change) that builds texts: Streamlit runs callbacks
+    in the new run's script thread BEFORE app.py sets the language, so without this t() in a
+    callback speaks the default (English) in a 中文 tab.
+
+        st.button(t("label.next"), on_click=ui.state.localized(go), args=(1,))"""
+    import functools
+
+    @functools.wraps(callback)
+    def run(*args, **kwargs):
+        apply_language()
+        return callback(*args, **kwargs)
+
+    return run
+
+
 def init_state() -> None:
     first = "_state_ready" not in st.session_state
     for key, value in DEFAULTS.items():
@@ -128,10 +144,27 @@ def url_params() -> dict[str, str]:
     return out
 
 
-def sync_url() -> None:
-    """Write the view into the URL (only when it changed: each write is a browser message)."""
+def sync_url(page: str | None = None) -> None:
+    """Write the view into the URL (only when it changed: each write is a browser message).
+
+    `page` (app.py passes the page's url path): after a move to another page the whole view
+    is written again. Streamlit's navigation drops the browser's query string while the
+    server's copy (st.query_params) can still hold it, so comparing with that copy alone left
+    a bare URL (no session, no lang) after clicking a page in the sidebar.
+
+    app.py calls it before the page runs and again after it: after st.stop() every message
+    to the browser is refused (Streamlit handles the stop request on each one), so a page
+    that stops keeps the URL written before it ran."""
     wanted = url_params()
     current = {k: st.query_params.get(k) for k in URL_KEYS if st.query_params.get(k) is not None}
+    moved = page is not None and st.session_state.get("_url_page") != page
+    if page is not None:
+        st.session_state["_url_page"] = page
+    if moved:
+        with contextlib.suppress(Exception):
+            st.query_params.from_dict({**{k: v for k, v in st.query_params.to_dict().items()
+                                          if k not in URL_KEYS}, **wanted})
+        return
     if current != wanted:
         with contextlib.suppress(Exception):
             for key in URL_KEYS:
@@ -179,8 +212,7 @@ def current_session(required: bool = True):
         with contextlib.suppress(WorkbenchError):
             return store.get_session(sid)
     if required:
-        st.info("No session yet. Import a candidate set (Import page) or pick a sample on Home; "
-                "that creates a session.", icon=":material/info:")
+        st.info(i18n.t("app.no_session_yet"), icon=":material/info:")
         st.stop()
     return None
 
@@ -198,7 +230,7 @@ def job_key(session_id) -> tuple[str, int | None]:
     return (str(config.db_path()), session_id)
 
 
-def set_picker(sets, key: str, label: str = "Candidate set") -> int | None:
+def set_picker(sets, key: str, label: str | None = None) -> int | None:
     """A candidate-set selectbox bound to the state's set (and so to the URL)."""
     if not sets:
         return None
@@ -210,7 +242,7 @@ def set_picker(sets, key: str, label: str = "Candidate set") -> int | None:
         st.session_state.set_id = st.session_state[key]
         st.session_state.run_ids = []
 
-    return st.selectbox(label, list(by_id), key=key, on_change=changed,
+    return st.selectbox(label or i18n.t("app.candidate_set"), list(by_id), key=key, on_change=changed,
                         format_func=lambda i: frames.set_option(by_id[i]))
 
 

@@ -13,37 +13,41 @@ from pathlib import Path
 import streamlit as st
 
 from workbench import config, errorlog, i18n
-from workbench.i18n import t
+from workbench.i18n import t, tn
 from workbench.errors import WorkbenchError
 
 from . import frames, state
 from .frames import esc
 
 # ----------------------------------------------------------------- errors
-# Fixes written for the command line, said the way the app does it.
+# Fixes written for the command line, said the way the app does it: CLI text -> catalog key
+# of the app's wording (the zh error texts may keep the flag, e.g. "--encoding gbk", literally).
 _APP_WORDING = (
-    ("--encoding gbk (or encoding='gbk')", "the encoding (e.g. gbk) — re-save the file as UTF-8 and upload it again"),
-    ("e.g. --encoding gbk", "e.g. re-save it as UTF-8"),
-    ("--model PATH", "the Model path box"),
-    ("--model", "the Model path box"),
-    ("--backend lexical", "the Lexical (BM25) backend"),
-    ("--k 10", "k = 10"),
-    ("--k", "k"),
-    ("WORKBENCH_DEBUG=1", "the error log"),
+    ("--encoding gbk (or encoding='gbk')", "app.wording.encoding_gbk"),  # i18n: not UI text
+    ("e.g. --encoding gbk", "app.wording.eg_encoding"),  # i18n: not UI text
+    ("--encoding gbk", "app.wording.encoding"),  # i18n: not UI text
+    ("--model PATH", "app.wording.model_box"),  # i18n: not UI text
+    ("--model", "app.wording.model_box"),  # i18n: not UI text
+    ("--backend lexical", "app.wording.lexical"),  # i18n: not UI text
+    ("--k 10", "app.wording.k10"),  # i18n: not UI text
+    ("--k", "app.wording.k"),  # i18n: not UI text
+    ("WORKBENCH_DEBUG=1", "app.wording.error_log"),  # i18n: not UI text
 )
 
 
 def app_wording(text: str) -> str:
-    """A library fix written for the CLI, said for the app: no command-line flags, and
-    internal cache/upload folders shown by their file name only."""
+    """A library fix written for the CLI, said for the app (in the UI's language): no
+    command-line flags, and internal cache/upload folders shown by their file name only."""
     out = str(text or "")
-    for cli, app in _APP_WORDING:
-        out = out.replace(cli, app)
+    for cli, key in _APP_WORDING:
+        if cli in out:
+            out = out.replace(cli, t(key))
     home = str(config.home_dir())
     if home and home in out:
         import re
 
-        out = re.sub(re.escape(home) + r"[^\s'\"]*", lambda m: Path(m.group(0)).name or "the upload", out)
+        out = re.sub(re.escape(home) + r"[^\s'\"]*", lambda m: Path(m.group(0)).name or t("app.wording.upload"),
+                     out)
     return out
 
 
@@ -66,9 +70,8 @@ def show_error(err: BaseException, where: str = "") -> None:
 
 def unexpected(err: BaseException, where: str = "") -> str:
     error_id = errorlog.record(err, where)
-    st.error(f"Something went wrong (error id **{error_id}**). What you saved so far is kept. "
-             f"The details are in the workbench error log ({esc(errorlog.log_path().name)} under the "
-             "workbench home folder); quote the id when you report it.", icon=":material/bug_report:")
+    st.error(t("app.unexpected", error_id=error_id, log=esc(errorlog.log_path().name)),
+             icon=":material/bug_report:")
     return error_id
 
 
@@ -85,8 +88,8 @@ def errors_shown(where: str = ""):
 
 
 # ----------------------------------------------------------------- reranker
-@st.cache_resource(show_spinner="Loading the reranker (once per model)…", max_entries=4)
-def _load_reranker(backend: str, model_path: str | None = None, dtype: str | None = None,
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _load_reranker_cached(backend: str, model_path: str | None = None, dtype: str | None = None,
                    device: str | None = None, prompt_format: str | None = None):
     from workbench.rerank import registry
 
@@ -114,9 +117,7 @@ def load_reranker(backend: str, model_path: str | None = None, dtype: str | None
     if backend == "remote" and not model_path:
         from workbench.errors import InputError
 
-        raise InputError("No server URL is given.",
-                         "Type the serving engine's address in the Server URL box, e.g. "
-                         "http://127.0.0.1:8000/v1, then press Test connection.")
+        raise InputError.coded("ui.no_server_url")
     if backend == "qwen-vl" and model_path:
         from workbench import hub
 
@@ -124,18 +125,33 @@ def load_reranker(backend: str, model_path: str | None = None, dtype: str | None
     return _load_reranker(backend, model_path, dtype, device, prompt_format or None)
 
 
-BACKEND_LABELS = {"qwen-vl": "Qwen-VL model (Lychee-rerank-mm)",
-                  "remote": "Serving engine (vLLM, SGLang, workbench serve)",
-                  "lexical": "Lexical (BM25 baseline)"}
+def _load_reranker(backend: str, model_path: str | None = None, dtype: str | None = None,
+                   device: str | None = None, prompt_format: str | None = None):
+    """The cached reranker, with a spinner in the UI's language while it loads."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    if get_script_run_ctx() is None:                 # a worker thread: no page to spin on
+        return _load_reranker_cached(backend, model_path, dtype, device, prompt_format)
+    with st.spinner(t("app.loading_reranker")):
+        return _load_reranker_cached(backend, model_path, dtype, device, prompt_format)
+
+
+BACKEND_KEYS = {"qwen-vl": "app.backend.qwen_vl", "remote": "app.backend.remote", "lexical": "app.backend.lexical"}
 FORMAT_AUTO = "auto"
+
+
+def backend_label(backend: str) -> str:
+    """A backend's name in the UI's language (the radio's options, run labels)."""
+    return t(BACKEND_KEYS[backend]) if backend in BACKEND_KEYS else str(backend)
 
 
 def _format_label(name: str) -> str:
     from workbench.rerank.prompts import PRESETS
 
     if name == FORMAT_AUTO:
-        return "auto: the model's own (lychee for Qwen2.5-VL, qwen3-vl-reranker for Qwen3-VL)"
-    return f"{name}: {PRESETS[name].description}"
+        return t("app.format.auto")
+    key = "app.format." + name.replace("-", "_").replace(".", "_")
+    return f"{name}: {t(key) if i18n.has(key) else PRESETS[name].description}"
 
 
 def model_choice(key: str, allow_lexical: bool = True) -> dict:
@@ -146,45 +162,37 @@ def model_choice(key: str, allow_lexical: bool = True) -> dict:
 
     choices = ["qwen-vl", "remote", "lexical"] if allow_lexical else ["qwen-vl", "remote"]
     state.default(f"{key}_backend", "qwen-vl" if config.model_path() or not allow_lexical else "lexical")
-    backend = st.radio("Backend", choices, format_func=BACKEND_LABELS.get, horizontal=True,
+    backend = st.radio(t("app.backend"), choices, format_func=backend_label, horizontal=True,
                        key=f"{key}_backend")
     model_path = None
     prompt_format = None
     if backend == "qwen-vl":
         state.default(f"{key}_model", config.model_path() or "")
-        model_path = st.text_input("Model path or id", key=f"{key}_model",
-                                   help="Defaults to $WORKBENCH_MODEL. A local folder with the "
-                                        "Lychee-rerank-mm weights (or a tiny test checkpoint), or a "
-                                        "Hugging Face model id.")
+        model_path = st.text_input(t("app.model_path"), key=f"{key}_model", help=t("app.model_path.help"))
         model_path = (model_path or "").strip() or None
     elif backend == "remote":
         c_url, c_btn = st.columns([4, 1], vertical_alignment="bottom")
         model_path = c_url.text_input(
-            "Server URL", key=f"{key}_url", placeholder="http://127.0.0.1:8000/v1",
-            help="The OpenAI-compatible address of a vLLM or SGLang server, or of `workbench serve`. "
-                 "Several replicas: separate their URLs with commas. An API key is read from "
-                 "WORKBENCH_API_KEY.").strip() or None
-        if c_btn.button("Test connection", key=f"{key}_probe", icon=":material/lan:"):
-            with errors_shown("test the connection"):
+            t("app.server_url"), key=f"{key}_url", placeholder="http://127.0.0.1:8000/v1",
+            help=t("app.server_url.help")).strip() or None
+        if c_btn.button(t("app.test_connection"), key=f"{key}_probe", icon=":material/lan:"):
+            with errors_shown("test the connection"):  # i18n: not UI text
                 if not model_path:
                     from workbench.errors import InputError
 
-                    raise InputError("No server URL is given.",
-                                     "Type the address in the Server URL box, e.g. http://127.0.0.1:8000/v1.")
+                    raise InputError.coded("ui.no_server_url_probe")
                 from workbench.rerank.remote import probe
 
                 models, protocol = probe(model_path)
                 st.session_state[f"{key}_probed"] = (model_path, models, protocol)
         probed = st.session_state.get(f"{key}_probed")
         if probed and probed[0] == model_path:
-            st.success(f"Connected. Protocol: {esc(probed[2])} · model(s): "
-                       f"{esc(', '.join(probed[1]) or '—')}", icon=":material/check_circle:")
+            st.success(t("app.connected", protocol=esc(probed[2]), models=esc(", ".join(probed[1]) or "—")),
+                       icon=":material/check_circle:")
     if backend in ("qwen-vl", "remote"):
         state.default(f"{key}_format", FORMAT_AUTO)
-        fmt = st.selectbox("Prompt format", [FORMAT_AUTO, *PRESETS], key=f"{key}_format",
-                           format_func=_format_label,
-                           help="How instruction, query and document are laid out for the model. "
-                                "lychee-v1 reproduces runs saved before the lychee format existed.")
+        fmt = st.selectbox(t("app.prompt_format"), [FORMAT_AUTO, *PRESETS], key=f"{key}_format",
+                           format_func=_format_label, help=t("app.prompt_format.help"))
         prompt_format = None if fmt == FORMAT_AUTO else fmt
     return {"backend": backend, "model_path": model_path, "prompt_format": prompt_format}
 
@@ -217,8 +225,8 @@ def prompt_expander(choice: dict, instruction: str, query, doc) -> None:
     """"Prompt sent to the model": the exact text of one pair (what `workbench prompt` prints)."""
     if choice.get("backend") not in ("qwen-vl", "remote") or query is None or doc is None:
         return
-    with st.expander("Prompt sent to the model", icon=":material/description:"):
-        with errors_shown("show the prompt"):
+    with st.expander(t("app.prompt_sent"), icon=":material/description:"):
+        with errors_shown("show the prompt"):  # i18n: not UI text
             from workbench.rerank.prompts import preview
 
             fmt = prompt_format_for(choice)
@@ -227,10 +235,11 @@ def prompt_expander(choice: dict, instruction: str, query, doc) -> None:
             if choice.get("backend") == "qwen-vl" and path and (Path(path).expanduser() / "config.json").is_file():
                 tok = _tokenizer(str(Path(path).expanduser()))
             pv = preview(fmt, instruction, query.text, query.image, doc.ranking_text, doc.image, tokenizer=tok)
-            st.caption(f"Prompt format {esc(fmt)} · first document “{esc(doc.id)}”"
-                       + (f" · {pv.tokens} tokens" if pv.tokens is not None else
-                          " · token count: give a local model folder")
-                       + (f" · image tokens {' + '.join(map(str, pv.image_tokens))}" if pv.image_tokens else ""))
+            parts = [t("app.prompt_caption", format=esc(fmt), doc=esc(doc.id)),
+                     t("app.prompt_tokens", n=pv.tokens) if pv.tokens is not None else t("app.prompt_no_tokens")]
+            if pv.image_tokens:
+                parts.append(t("app.prompt_image_tokens", tokens=" + ".join(map(str, pv.image_tokens))))
+            st.caption(" · ".join(parts))
             st.code(pv.text, language=None, wrap_lines=True)
 
 
@@ -289,10 +298,7 @@ def rejected_rows(result, uploaded: str | None = None) -> None:
     if frame.empty:
         return
     report = frame.attrs.get("report_columns") or {c: c for c in ("line", "column", "error", "fix")}
-    # err.message stays English whatever the UI language (the table shows the translation)
-    missing_images = any("does not exist" in str(getattr(e, "message", ""))  # i18n: not UI text (the English message)
-                         and getattr(e, "column", None) in ("query_image", "doc_image", "image")
-                         for e in result.rejected)
+    missing_images = any(getattr(e, "code", None) == "import.image_missing" for e in result.rejected)
     if missing_images and uploaded and not uploaded.lower().endswith(".zip"):
         st.info(t("import.report_zip_hint"), icon=":material/folder_zip:")
     with st.expander(t("import.report_title", rows=i18n.tn("import.n_rejected_rows", len(frame))), expanded=True):
@@ -308,8 +314,8 @@ def rejected_rows(result, uploaded: str | None = None) -> None:
 
 
 # ----------------------------------------------------------------- sidebar
-@st.cache_data(ttl=600, show_spinner="Checking GPU, flash-attn, tesseract and the model…")
-def doctor_summary() -> list[dict] | None:
+@st.cache_data(ttl=600, show_spinner=False)
+def _doctor_summary() -> list[dict] | None:
     """Cheap doctor checks (no smoke scoring pass), cached ten minutes."""
     from workbench import doctor
 
@@ -319,6 +325,33 @@ def doctor_summary() -> list[dict] | None:
         return [{"name": "doctor", "ok": False, "detail": err.message, "fix": err.fix or ""}]
     return [{"name": c.name, "ok": bool(c.ok), "detail": str(c.detail or ""), "fix": str(c.fix or "")}
             for c in checks]
+
+
+def doctor_summary() -> list[dict] | None:
+    """Cheap doctor checks (no smoke scoring pass), cached ten minutes."""
+    with st.spinner(t("app.doctor_spinner")):
+        return _doctor_summary()
+
+
+def _check_key(name: str) -> str:
+    return "app.check." + "".join(c if c.isalnum() else "_" for c in name.lower())
+
+
+def check_name(name: str) -> str:
+    """A doctor check's name in the UI's language (tool names stay as they are)."""
+    key = _check_key(name) + ".name"
+    return t(key) if i18n.has(key) else name
+
+
+def check_text(check: dict) -> tuple[str, str | None]:
+    """(what the sidebar says about a failed check, its tooltip). English shows the doctor's
+    own detail and fix; another language shows the check's translated summary, with the
+    doctor's detail and fix (English, they carry versions and paths) in the tooltip."""
+    detail, fix = app_wording(check["detail"]), app_wording(check["fix"]) if check["fix"] else ""
+    key = _check_key(check["name"])
+    if i18n.get_language() != "en" and i18n.has(key):
+        return t(key), "\n\n".join(p for p in (detail, t("app.check_fix", fix=fix) if fix else "") if p)
+    return detail, t("app.check_fix", fix=fix) if fix else None
 
 
 def language_switch() -> None:
@@ -333,11 +366,46 @@ def language_switch() -> None:
                          selection_mode="single")
 
 
+# Streamlit's own English that the pages show (toolbarMode=minimal hides the rest): the file
+# uploader's button and size line. Checked against Streamlit 1.67's DOM: the dropzone
+# <section data-testid="stFileUploaderDropzone"> holds the button
+# (data-testid="stBaseButton-secondary" > … > stMarkdownContainer > <p>Upload</p>) and
+# <div data-testid="stFileUploaderDropzoneInstructions"> <div> <span>200MB per file • CSV, …</span>.
+# The original text is hidden (visibility, so innerText skips it; no font size, so it takes
+# no room) and the translation is drawn by ::after.
+_UPLOADER_BUTTON = ('[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] '  # i18n: not UI text
+                    '[data-testid="stMarkdownContainer"] > p')
+_UPLOADER_LIMIT = '[data-testid="stFileUploaderDropzoneInstructions"] span'  # i18n: not UI text
+
+
+def _css_string(text: str) -> str:
+    return '"' + "".join(c if c.isalnum() or c in " .,:;()•/-—%" or ord(c) > 127 else f"\\{ord(c):x} "
+                         for c in text) + '"'
+
+
+def localize_streamlit() -> None:
+    """Streamlit's own English in the UI's language (one CSS block; nothing in English)."""
+    if i18n.get_language() == "en":
+        return
+    try:
+        limit = int(st.get_option("server.maxUploadSize"))
+    except Exception:  # noqa: BLE001 - an odd config value: the default
+        limit = 200
+    rules = []
+    for selector, text, size in ((_UPLOADER_BUTTON, t("app.st.upload"), "1rem"),
+                                 (_UPLOADER_LIMIT, t("app.st.upload_limit", mb=limit), "0.875rem")):
+        rules.append(f"{selector} {{visibility: hidden; font-size: 0;}}")
+        rules.append(f"{selector}::after {{content: {_css_string(text)}; visibility: visible; "
+                     f"font-size: {size};}}")
+    st.html("<style>" + "\n".join(rules) + "</style>")
+
+
 def sidebar() -> None:
     from . import jobs as ui_jobs
 
     with st.sidebar:
-        st.markdown("### :material/filter_vintage: Lychee workbench")
+        st.markdown(f"### :material/filter_vintage: {t('app.sidebar_title')}")
+        localize_streamlit()
         language_switch()
         store = None
         try:
@@ -347,39 +415,39 @@ def sidebar() -> None:
         if store is not None:
             sessions = store.list_sessions()
             ids = [s.id for s in sessions]
-            names = {s.id: f"{s.name}  ({frames.plural(s.n_sets, 'set')}, {frames.plural(s.n_runs, 'run')})"
-                     for s in sessions}
+            names = {s.id: t("app.session_option", name=s.name, sets=tn("count.sets", s.n_sets),
+                               runs=tn("count.runs", s.n_runs)) for s in sessions}
             if st.session_state.session_id not in ids:
                 st.session_state.session_id = ids[0] if ids else None
             if ids:
                 st.session_state["sb_session"] = st.session_state.session_id
-                st.selectbox("Session", ids, format_func=names.get, key="sb_session",
+                st.selectbox(t("app.session"), ids, format_func=names.get, key="sb_session",
                              on_change=state.session_picker_changed, args=("sb_session",))
             else:
-                st.caption("No sessions yet — import a set to start one.")
+                st.caption(t("app.no_sessions"))
             with st.container():         # always drawn: the elements below keep their place
                 ui_jobs.sidebar_panel()
-        st.caption(f"Database: {esc(config.db_path().name)}", help=str(config.db_path()))
+        st.caption(t("app.database", name=esc(config.db_path().name)), help=str(config.db_path()))
 
-        st.markdown("**Backend & device**")
+        st.markdown(f"**{t('app.backend_device')}**")
         checks = doctor_summary()
         if checks:
             good = [c for c in checks if c["ok"]]
-            st.caption(f":material/check_circle: {len(good)} of {len(checks)} checks pass: "
-                       + ", ".join(esc(c["name"]) for c in good))
+            st.caption(":material/check_circle: " + t("app.checks_pass", good=len(good), total=len(checks),
+                                                      names=t("app.list_sep").join(esc(check_name(c["name"])) for c in good)))
             for c in checks:
                 if not c["ok"]:
-                    st.caption(f":material/warning: **{esc(c['name'])}** — {esc(app_wording(c['detail']))}",
-                               help=f"Fix: {app_wording(c['fix'])}" if c["fix"] else None)
+                    text, help_ = check_text(c)
+                    st.caption(f":material/warning: **{esc(check_name(c['name']))}** — {esc(text)}", help=help_)
         model = config.model_path()
-        st.caption(f"Model: {esc(Path(model).name or model)}" if model else "Model: not set (WORKBENCH_MODEL)")
+        st.caption(t("app.model", name=esc(Path(model).name or model)) if model else t("app.model_not_set"))
 
         if store is not None:
             stats = store.cache_stats() or {}
-            st.markdown("**Score cache**")
-            st.caption(f"{frames.plural(stats.get('entries', 0), 'cached score')} · "
-                       f"{frames.plural(stats.get('models', 0), 'model')} · "
-                       f"{frames.plural(stats.get('instructions', 0), 'instruction')}")
+            st.markdown(f"**{t('app.score_cache')}**")
+            st.caption(" · ".join((tn("count.cached_scores", stats.get("entries", 0)),
+                                   tn("count.models", stats.get("models", 0)),
+                                   tn("count.instructions", stats.get("instructions", 0)))))
 
 
 def seed_samples(store):

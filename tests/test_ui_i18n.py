@@ -1,0 +1,117 @@
+"""The UI layer in two languages (ui/frames, ui/jobs, ui/widgets): the English stays what it
+was, the Chinese comes from the catalogs, and a job's texts follow the tab drawing them."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from workbench import i18n
+from workbench.errors import InputError
+from workbench.model import Run
+
+
+def test_plural_speaks_the_ui_language_and_keeps_its_english():
+    from ui import frames
+
+    assert frames.plural(1, "candidate set") == "1 candidate set"
+    assert frames.plural(2, "query", "queries") == "2 queries"
+    assert frames.plural(3, "rejected row") == "3 rejected rows"
+    assert frames.plural(2, "gizmo") == "2 gizmos"                 # a noun without a key: as before
+    with i18n.language("zh"):
+        assert frames.plural(2, "query", "queries") == "2 个查询"
+        assert frames.plural(1, "set") == "1 个集合"
+        assert frames.plural(2, "gizmo") == "2 gizmos"
+
+
+def test_every_noun_plural_knows_has_both_forms():
+    from ui import frames
+
+    for noun, key in frames.COUNT_KEYS.items():
+        assert frames.plural(1, noun) == f"1 {noun}", noun
+        with i18n.language("zh"):
+            text = frames.plural(5, noun)
+        assert text.startswith("5 ") and not any(c.isascii() and c.isalpha() for c in text), (noun, text)
+
+
+def test_job_labels_are_drawn_in_the_language_of_the_tab():
+    from ui import jobs
+
+    spec = ("jobs.label.compare", {"instructions": jobs.Count("count.instructions", 2),
+                                   "sets": jobs.Count("count.sets", 1)})
+    job = SimpleNamespace(info={"label_spec": spec}, label="(English, for the log)", kind="compare",
+                          cancelling=False, phase="working", done=3, total=8, elapsed=4.0)
+    assert jobs.label_text(job) == "Comparing 2 instructions on 1 set"
+    assert jobs._progress_text(job) == "Comparison: 3/8 · 4.0 s"
+    with i18n.language("zh"):
+        assert jobs.label_text(job) == "正在 1 个集合 上对比 2 条指令"
+        assert jobs._progress_text(job) == "对比：3/8 · 4.0 s"
+    old = SimpleNamespace(info={}, label="Reading the images of “cat”")     # a plain label: as given
+    assert jobs.label_text(old) == "Reading the images of “cat”"
+
+
+def test_run_texts_and_metrics_in_both_languages():
+    from ui import frames
+
+    run = Run("", "lexical", "bm25", id=7, name="", status="cancelled")
+    assert frames.run_label(run) == "#7 (no instruction) · lexical · cancelled"
+    metrics = frames.run_metrics(run, 10, 0)
+    assert [m[0] for m in metrics] == ["Status", "Scored", "Cache hits", "Time", "Labelled"]
+    with i18n.language("zh"):
+        assert frames.run_label(run) == "#7 （无指令） · 词法 · 已取消"
+        assert [m[0] for m in frames.run_metrics(run, 10, 0)] == ["状态", "已评分", "缓存命中", "用时", "已标注"]
+        assert frames.score_scale("lexical", [3.0])["title"] == "BM25 分数"
+        assert list(frames.grade_colours()) == ["0 级", "1 级", "2 级", "未标注"]
+
+
+def test_app_wording_says_the_fix_for_the_app_in_its_language():
+    from ui.widgets import app_wording
+
+    fix = "Re-save the file as UTF-8, e.g. --encoding gbk."
+    assert app_wording(fix) == "Re-save the file as UTF-8, e.g. re-save it as UTF-8."
+    with i18n.language("zh"):
+        zh = app_wording("请把文件另存为 UTF-8，或使用 --encoding gbk。")        # a zh template keeping the flag
+        assert "--encoding" not in zh and "另存为 UTF-8 后重新上传" in zh
+        assert "--model" not in app_wording("用 --model PATH 指定文件夹。")
+
+
+def test_the_apps_own_errors_are_coded_and_translated():
+    from ui import frames
+
+    try:
+        frames.adhoc_set(None, [], "x")
+    except InputError as err:
+        assert err.code == "ui.no_documents" and err.message == "There are no documents to rank."
+        with i18n.language("zh"):
+            assert i18n.error_text(err)[0] == "没有可排序的文档。"
+    else:
+        raise AssertionError("no error for an empty document list")
+
+
+def test_headings_translate_known_columns_only():
+    import pandas as pd
+
+    from ui import frames
+
+    frame = pd.DataFrame(columns=["run", "status", "my_column"])
+    assert frames.headings(frame) == {"run": "run", "status": "status"}
+    with i18n.language("zh"):
+        assert frames.headings(frame) == {"run": "运行", "status": "状态"}
+        assert frames.heading("my_column") == "my_column"
+
+
+def test_a_localized_callback_speaks_the_tabs_language_in_a_fresh_thread():
+    """Streamlit runs callbacks in a new script thread, before app.py sets the language."""
+    import threading
+    from unittest import mock
+
+    from ui import state
+
+    seen = []
+    callback = state.localized(lambda: seen.append(i18n.t("jobs.cancel")))
+    fake_state = mock.MagicMock()
+    fake_state.get.return_value = "zh"
+    with mock.patch.object(state.st, "session_state", fake_state):
+        worker = threading.Thread(target=callback)          # a fresh thread: the default language
+        worker.start()
+        worker.join()
+    assert seen == ["取消"]
