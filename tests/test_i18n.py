@@ -129,3 +129,22 @@ def test_no_english_prose_outside_the_catalogs(path):
                if "i18n: not UI text" in line}
     found = [(ln, s) for ln, s in _prose_constants(path) if ln not in allowed]
     assert not found, f"{path.name}: move these into workbench/i18n/en.py and zh.py: {found}"
+
+
+def test_a_thread_without_a_language_asks_the_fallback():
+    """Streamlit runs widget callbacks in a thread where app.py has not set the language yet:
+    the app's fallback (the tab's choice) answers; a thread that set one keeps its own."""
+    import threading
+
+    seen = {}
+    i18n.set_fallback(lambda: "zh-CN")
+    try:
+        worker = threading.Thread(target=lambda: seen.update(plain=i18n.t("nav.home")))
+        worker.start()
+        worker.join()
+        with i18n.language("en"):
+            seen["own"] = i18n.t("nav.home")
+    finally:
+        i18n.set_fallback(None)
+    assert seen == {"plain": "首页", "own": "Home"}
+    assert i18n.get_language() == "en"

@@ -56,6 +56,18 @@ KEEP_PREFIXES = ("rr_instruction_", "ss_instr_")
 URL_KEYS = ("session", "set", "runs", "query", "lang", "ocr", "doc")
 
 
+def _tab_language() -> str | None:
+    """The language of the browser tab this thread runs for (None outside a script run)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return None
+    return st.session_state.get("ui_lang")
+
+
+i18n.set_fallback(_tab_language)     # widget callbacks run before app.py sets the language
+
+
 def apply_language() -> str:
     """Set this run's UI language (before anything is drawn): the state's choice, else the
     URL's `lang`, else the browser's locale, else English."""

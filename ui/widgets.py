@@ -315,14 +315,17 @@ def rejected_rows(result, uploaded: str | None = None) -> None:
 
 # ----------------------------------------------------------------- sidebar
 @st.cache_data(ttl=600, show_spinner=False)
-def _doctor_summary() -> list[dict] | None:
-    """Cheap doctor checks (no smoke scoring pass), cached ten minutes."""
+def _doctor_summary(lang: str) -> list[dict] | None:
+    """Cheap doctor checks (no smoke scoring pass), cached ten minutes per UI language (the
+    doctor writes its details in the current language)."""
     from workbench import doctor
 
-    try:
-        checks = doctor.run_checks(smoke=False, port=False)
-    except WorkbenchError as err:
-        return [{"name": "doctor", "ok": False, "detail": err.message, "fix": err.fix or ""}]
+    with i18n.language(lang):
+        try:
+            checks = doctor.run_checks(smoke=False, port=False)
+        except WorkbenchError as err:
+            message, fix = i18n.error_text(err)
+            return [{"name": "doctor", "ok": False, "detail": message, "fix": fix or ""}]
     return [{"name": c.name, "ok": bool(c.ok), "detail": str(c.detail or ""), "fix": str(c.fix or "")}
             for c in checks]
 
@@ -330,7 +333,7 @@ def _doctor_summary() -> list[dict] | None:
 def doctor_summary() -> list[dict] | None:
     """Cheap doctor checks (no smoke scoring pass), cached ten minutes."""
     with st.spinner(t("app.doctor_spinner")):
-        return _doctor_summary()
+        return _doctor_summary(i18n.get_language())
 
 
 def _check_key(name: str) -> str:

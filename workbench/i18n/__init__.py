@@ -22,7 +22,7 @@ import contextlib
 import contextvars
 import logging
 import string
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from . import en, zh
 
@@ -30,7 +30,10 @@ CATALOGS: dict[str, dict[str, str]] = {"en": en.MESSAGES, "zh": zh.MESSAGES}
 LANGUAGES: dict[str, str] = {"en": "English", "zh": "中文"}
 DEFAULT = "en"
 
-_current: contextvars.ContextVar[str] = contextvars.ContextVar("workbench_language", default=DEFAULT)
+_current: contextvars.ContextVar[str | None] = contextvars.ContextVar("workbench_language", default=None)
+# Where a thread that never set the language finds it (the app: the browser tab's choice, for
+# widget callbacks that Streamlit runs before app.py); None -> English.
+_fallback: Callable[[], str | None] | None = None
 _log = logging.getLogger("workbench")
 
 
@@ -54,14 +57,26 @@ def set_language(lang: object) -> str:
 
 
 def get_language() -> str:
-    return _current.get()
+    lang = _current.get()
+    if lang is None and _fallback is not None:
+        try:
+            lang = normalize(_fallback())
+        except Exception:  # noqa: BLE001 - no tab in this thread: English
+            lang = None
+    return lang or DEFAULT
+
+
+def set_fallback(resolver: Callable[[], str | None] | None) -> None:
+    """Where `get_language` looks when this thread/context set no language (see _fallback)."""
+    global _fallback
+    _fallback = resolver
 
 
 @contextlib.contextmanager
 def language(lang: object) -> Iterator[str]:
     token = _current.set(normalize(lang) or DEFAULT)
     try:
-        yield _current.get()
+        yield get_language()
     finally:
         _current.reset(token)
 
