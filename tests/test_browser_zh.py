@@ -384,3 +384,20 @@ def test_switch_back_to_english_and_lang_stays_in_the_url(served, browser):
         sidebar.get_by_text("Backend & device").wait_for()
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("locale,expected,absent", [("zh-CN", "后端与设备", "Backend & device"),
+                                                    ("en-US", "Backend & device", "后端与设备")])
+def test_without_lang_in_the_url_the_browser_language_decides(served, browser, locale, expected, absent):
+    """No ?lang=: a Chinese browser gets 中文, an English one English (st.context.locale)."""
+    url, _seeded = served
+    page = browser.new_page(viewport={"width": 1500, "height": 1000}, locale=locale)
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(url)
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        sidebar.get_by_text(expected).wait_for()
+        _idle(page)
+        assert absent not in _text(page, '[data-testid="stSidebar"]')
+    finally:
+        page.close()
