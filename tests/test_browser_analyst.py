@@ -236,8 +236,15 @@ def test_ocr_photos_give_no_text_found_and_text_images_keep_their_text(served, p
     main.get_by_text("photo · no text found").wait_for()
     main.get_by_text("label · text").wait_for()
     # the text image's OCR text is on screen (plain text or the description boxes' values)
-    boxes = [main.get_by_role("textbox").nth(i).input_value() for i in range(main.get_by_role("textbox").count())]
-    assert any("Stainless Steel Bottle" in t for t in [main.inner_text(), *boxes])
+    # (the boxes render after the status lines: look again until they are there)
+    for _ in range(60):
+        boxes = [main.get_by_role("textbox").nth(i).input_value()
+                 for i in range(main.get_by_role("textbox").count())]
+        shown = [main.inner_text(), *boxes]
+        if any("Stainless Steel Bottle" in t for t in shown):
+            break
+        page.wait_for_timeout(500)
+    assert any("Stainless Steel Bottle" in t for t in shown), (shown[0][:3000], boxes)
     assert not any("[OCR]" in t for t in boxes if "coffee" in t)     # the photo brings no junk
     cset = _store().load_candidate_set(set_id)
     assert cset.documents[0].ocr_text == "" and cset.documents[0].description == "[TEXT] a cup of coffee"

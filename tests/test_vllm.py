@@ -185,11 +185,21 @@ def test_one_replica_killed_mid_run_loses_no_pair(servers, local, tiny_checkpoin
         assert len(ranked) == len(docs) and len(seen) == len(docs)
         served = {e.base: e.served for e in remote.endpoints}
         assert served[second.url] >= 1 and served[servers["chat"].url] + served[second.url] == len(docs)
-        assert any(second.url in w and "out of rotation" in w for w in ranked.warnings), (
-            ranked.warnings, killed_at, served, remote.stats)
         expected = local.rank(query, docs).scores_in_input_order()
         got = ranked.scores_in_input_order()
         assert max(abs(x - y) for x, y in zip(expected, got)) < TOL
+        # The dead replica leaves the rotation, named in the warnings: in this run when it failed
+        # often enough before the run ended (timing), else in the next one, whose first requests
+        # go to it (it has served the fewest) and fail.
+        warnings = list(ranked.warnings)
+        if not any(second.url in w and "out of rotation" in w for w in warnings):
+            more = [Document(f"m{i}", text=f"more shoes {i}") for i in range(24)]
+            again = remote.rank(query, more)
+            assert len(again) == len(more) and all(r.score is not None for r in again)
+            warnings += again.warnings
+        assert any(second.url in w and "out of rotation" in w for w in warnings), (
+            warnings, killed_at, served, remote.stats)
+        assert replica.out
         remote.close()
     finally:
         second.stop()
