@@ -77,6 +77,7 @@ with tab_runs:
         st.session_state["ss_run"] = wanted[-1] if wanted else runs[-1].id       # the newest first
         rid = st.selectbox(t("sessions.review_run"), list(by_id), format_func=lambda i: frames.run_label(by_id[i]),
                            key="ss_run", on_change=lambda: st.session_state.update(run_ids=[st.session_state.ss_run]))
+        ui.results.run_actions(store, by_id[rid])
         ui.results.run_results(store, rid, key="ss")
 
 with tab_labels:

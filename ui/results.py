@@ -104,6 +104,34 @@ def run_results(store, run_id: int, key: str) -> None:
                 st.altair_chart(score_chart(edited, run.backend), width="stretch")
 
 
+def run_actions(store, run) -> None:
+    """A run's note (saved with its button) and deleting the run, after a confirmation."""
+    key = f"run_note_{run.id}"
+    state.default(key, run.note or "")
+    c_note, c_del = st.columns([3, 1], vertical_alignment="bottom")
+    c_note.text_area(t("runs.note_label"), key=key, height=68, placeholder=t("runs.note_placeholder"))
+    if c_note.button(t("runs.note_save"), key=f"run_note_save_{run.id}", icon=":material/save:"):
+        with errors_shown("run note"):  # i18n: not UI text
+            service.set_run_note(store, run.id, st.session_state[key])
+            st.toast(t("runs.note_saved", run=esc(run.label)), icon=":material/check:")
+    if st.session_state.get("confirm_delete_run") == run.id:
+        c_del.warning(t("runs.confirm_delete", run=esc(run.label)), icon=":material/warning:")
+        yes, no = c_del.columns(2)
+        if yes.button(t("runs.delete_yes"), type="primary", key=f"run_delete_yes_{run.id}"):
+            st.session_state.confirm_delete_run = None
+            with errors_shown("delete run"):  # i18n: not UI text
+                service.delete_run(store, run.id)
+                st.session_state.run_ids = [r for r in st.session_state.run_ids if r != run.id]
+                state.flash("success", t("runs.deleted", run=esc(run.label)))
+                st.rerun()
+        if no.button(t("runs.delete_no"), key=f"run_delete_no_{run.id}"):
+            st.session_state.confirm_delete_run = None
+            st.rerun()
+    elif c_del.button(t("runs.delete"), icon=":material/delete:", key=f"run_delete_{run.id}"):
+        st.session_state.confirm_delete_run = run.id
+        st.rerun()
+
+
 def adhoc_results(cset, results, instruction: str, backend: str) -> None:
     """Results of an unsaved ranking; `instruction` and `backend` are those it was scored with."""
     from workbench.formats import to_csv_bytes

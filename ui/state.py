@@ -41,6 +41,7 @@ DEFAULTS: dict = {
     "seen_jobs": [],             # ids of finished jobs whose outcome this tab has taken in
     "flash": [],                 # one-off messages for the next run: (kind, text)
     "confirm_delete": None,      # session id awaiting delete confirmation
+    "confirm_delete_run": None,  # run id awaiting delete confirmation
     "clear_run_name": False,     # empty the Rerank run-name box before it is drawn
 }
 

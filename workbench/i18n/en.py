@@ -159,6 +159,15 @@ MESSAGES.update({
 # ======================================================================= frames
 # ui/frames.py, ui/results.py: table headings, result texts
 MESSAGES.update({
+    'runs.note_label': 'Run note',
+    'runs.note_placeholder': 'What this run is for, what you noticed…',
+    'runs.note_save': 'Save note',
+    'runs.note_saved': 'Note saved on {run}.',
+    'runs.confirm_delete': 'Delete run {run} and its scores? Labels, sets and other runs are kept. This cannot be undone.',
+    'runs.delete_yes': 'Delete',
+    'runs.delete_no': 'Keep',
+    'runs.delete': 'Delete run…',
+    'runs.deleted': 'Run {run} deleted.',
     'frames.image_only': '(image only: no text yet; the OCR page can read it)',
     'frames.set_n': 'set {id}',
     'frames.set_option': '{name} — {docs}',

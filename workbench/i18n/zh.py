@@ -159,6 +159,15 @@ MESSAGES.update({
 # ======================================================================= frames
 # ui/frames.py, ui/results.py: table headings, result texts
 MESSAGES.update({
+    'runs.note_label': '运行备注',
+    'runs.note_placeholder': '这次运行的目的、你注意到的情况……',
+    'runs.note_save': '保存备注',
+    'runs.note_saved': '已保存 {run} 的备注。',
+    'runs.confirm_delete': '删除运行 {run} 及其分数？标注、候选集和其他运行都会保留。此操作无法撤销。',
+    'runs.delete_yes': '删除',
+    'runs.delete_no': '保留',
+    'runs.delete': '删除运行…',
+    'runs.deleted': '已删除运行 {run}。',
     'frames.image_only': '（只有图片：还没有文字；可在 OCR 页识别）',
     'frames.set_n': '集合 {id}',
     'frames.set_option': '{name} — {docs}',
