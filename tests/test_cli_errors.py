@@ -19,7 +19,8 @@ from workbench.cli import build_parser, main
 from workbench.store import Store
 
 BAD_ROW = "q3,,,x1,text,,\n"   # empty query: rejected
-COLUMNS = ["query_id", "doc_id", "rank", "score", "instruction", "backend", "model", "label"]
+COLUMNS = ["run_id", "run_name", "query_id", "doc_id", "rank", "score", "instruction", "backend", "model",
+           "prompt_format", "label"]
 
 
 @pytest.fixture

@@ -252,7 +252,8 @@ QIDS = {1: "q1", 2: "q2"}
 
 def test_long_frame_columns_and_values():
     df = formats.long_frame(_runs(), LABELS, QIDS)
-    assert list(df.columns) == ["query_id", "doc_id", "rank", "score", "instruction", "backend", "model", "label"]
+    assert list(df.columns) == ["run_id", "run_name", "query_id", "doc_id", "rank", "score", "instruction", "backend",
+                                "model", "prompt_format", "label"]
     assert len(df) == 7
     first = df.iloc[0]
     assert (first.query_id, first.doc_id, first["rank"], first.score, first.label) == ("q1", "d1", 1, 0.9, 2)
@@ -458,3 +459,21 @@ def test_ocr_columns_round_trip_as_document_fields(tmp_path):
     assert doc.description == "[OCR] 有机绿茶 [TEXT] green tea"
     assert doc.ranking_text == doc.description
     assert doc.metadata == {"brand": "Leaf"}
+
+
+def test_long_export_keeps_two_runs_of_one_instruction_apart_and_reads_back(tmp_path):
+    """Two runs with the same instruction/backend/model on one query: the long CSV names each
+    (run_id, run_name), and reading it back gives two runs, not one with duplicate documents."""
+    from workbench.model import Result, Run
+
+    runs = [Run(instruction="same", backend="lexical", model_id="bm25", id=i, name=n, query_id="q1",
+                scores=[Result(doc_id=d, score=s, rank=r) for r, (d, s) in enumerate(order, start=1)])
+            for i, n, order in ((7, "first try", [("d1", 0.9), ("d2", 0.5)]),
+                                (8, "second try", [("d2", 0.8), ("d1", 0.1)]))]
+    df = formats.long_frame(runs)
+    assert df.run_id.tolist() == [7, 7, 8, 8] and df.run_name.tolist()[::2] == ["first try", "second try"]
+    path = tmp_path / "long.csv"
+    formats.write_csv(df, path)
+    back = formats.read_ranked_csv(path)
+    assert len(back) == 2
+    assert sorted(tuple(r.ranking()) for r in back) == [("d1", "d2"), ("d2", "d1")]

@@ -7,7 +7,8 @@ import pandas as pd
 from workbench.cli import main
 
 
-COLUMNS = ["query_id", "doc_id", "rank", "score", "instruction", "backend", "model", "label"]
+COLUMNS = ["run_id", "run_name", "query_id", "doc_id", "rank", "score", "instruction", "backend", "model",
+           "prompt_format", "label"]
 
 
 def test_rerank_cli_tiny_model(tmp_path, tiny_checkpoint, capsys, candidates_csv):

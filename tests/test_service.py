@@ -125,9 +125,10 @@ def test_export_runs_long_and_wide_with_labels(stored):
     data, n = service.export_runs(store, session="svc", fmt="long", bom=True)
     assert data.startswith(b"\xef\xbb\xbf") and n == 10
     long = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
-    assert list(long.columns) == ["query_id", "doc_id", "rank", "score", "instruction",
-                                  "backend", "model", "label"]
+    assert list(long.columns) == ["run_id", "run_name", "query_id", "doc_id", "rank", "score", "instruction",
+                                  "backend", "model", "prompt_format", "label"]
     assert long.loc[long.doc_id == "d2", "label"].tolist() == [2, 2]
+    assert sorted(long.run_name.unique()) == ["A", "B"] and long.run_id.nunique() == 2
     data, n = service.export_runs(store, session="svc", fmt="wide")
     assert n == 5
     with pytest.raises(InputError):

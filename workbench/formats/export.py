@@ -12,7 +12,8 @@ import pandas as pd
 
 from ..model import Label, Run
 
-LONG_COLUMNS = ["query_id", "doc_id", "rank", "score", "instruction", "backend", "model", "label"]
+LONG_COLUMNS = ["run_id", "run_name", "query_id", "doc_id", "rank", "score", "instruction", "backend", "model",
+                "prompt_format", "label"]
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -60,7 +61,8 @@ def _grade(lookup: dict, run: Run, qid: str, doc_id: str) -> Any:
 
 
 def long_frame(runs: Iterable[Run], labels: Any = None, query_ids: Mapping[int, str] | None = None) -> pd.DataFrame:
-    """One row per (run, document): query_id, doc_id, rank, score, instruction, backend, model, label.
+    """One row per (run, document): run_id, run_name (`Run.label`), query_id, doc_id, rank, score,
+    instruction, backend, model, prompt_format, label. Two runs of one instruction stay apart.
 
     ``labels``: ``{doc_id: grade|Label}``, ``{set_id or query_id: {doc_id: grade|Label}}`` or a list of Label.
     ``query_ids``: ``{set_id: query_id}`` for runs whose ``query_id`` is not filled in.
@@ -70,9 +72,10 @@ def long_frame(runs: Iterable[Run], labels: Any = None, query_ids: Mapping[int, 
     for run in runs:
         qid = _run_query_id(run, query_ids)
         for s in sorted(run.scores, key=lambda s: s.rank):
-            records.append((qid, s.doc_id, s.rank, s.score, run.instruction, run.backend, run.model_id,
-                            _grade(lookup, run, qid, s.doc_id)))
+            records.append((run.id, run.label, qid, s.doc_id, s.rank, s.score, run.instruction, run.backend,
+                            run.model_id, run.prompt_format or "", _grade(lookup, run, qid, s.doc_id)))
     df = pd.DataFrame.from_records(records, columns=LONG_COLUMNS)
+    df["run_id"] = df["run_id"].astype("Int64")
     df["rank"] = df["rank"].astype("Int64")
     df["score"] = df["score"].astype("float64")
     df["label"] = df["label"].astype("Int64")

@@ -81,7 +81,8 @@ def read_ranked_csv(path: str | Path, encoding: str | None = None, *, name: str 
         if score is None and rank is None:
             fail("score" if "score" in lower else "rank", "ranked.no_score_or_rank")
             continue
-        key = (qid, get("instruction"), get("backend"), get("model"), get("system") or get("run") or get("tag"))
+        key = (qid, get("instruction"), get("backend"), get("model"),
+               get("system") or get("run") or get("tag") or get("run_name"))   # run_name: our long export
         if (key, did) in seen:
             fail("doc_id", "ranked.duplicate_doc", {"doc": did, "query": qid, "first_line": seen[(key, did)]})
             continue
