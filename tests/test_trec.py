@@ -125,3 +125,22 @@ def test_write_run_needs_query_id_and_space_free_ids():
     buf = io.BytesIO()
     trec.write_run([_run("q1", {"a": 1.0}, "x")], buf, tag="mytag")
     assert buf.getvalue() == b"q1 Q0 a 1 1.0 mytag\n"
+
+
+def test_two_runs_with_one_tag_on_one_query_get_distinct_tags_and_read_back():
+    """Two runs named alike on the same query would repeat (query, tag, doc) — unreadable by
+    trec_eval and by us; the second is tagged '<tag>#2' and both read back."""
+    from workbench.formats import trec
+    from workbench.model import Result, Run
+
+    def run(rid, order, qid):
+        return Run(instruction="web", backend="lexical", model_id="bm25", id=rid, name="web", query_id=qid,
+                   scores=[Result(doc_id=d, score=1.0 / r, rank=r) for r, d in enumerate(order, start=1)])
+
+    text = trec.format_run([run(1, ["a", "b"], "q1"), run(2, ["b", "a"], "q1"),
+                            run(3, ["c", "d"], "q2"), run(4, ["d", "c"], "q2")])
+    tags = {line.split()[0] + " " + line.split()[5] for line in text.splitlines()}
+    assert tags == {"q1 web", "q1 web#2", "q2 web", "q2 web#2"}
+    back = trec.read_run(io.StringIO(text))
+    assert sorted((r.query_id, r.name, tuple(r.ranking())) for r in back) == [
+        ("q1", "web", ("a", "b")), ("q1", "web#2", ("b", "a")), ("q2", "web", ("c", "d")), ("q2", "web#2", ("d", "c"))]

@@ -263,16 +263,23 @@ def read_run(src: Source, *, instruction: str = "", backend: str = "trec") -> li
 
 def format_run(runs: Iterable[Run], tag: str | None = None) -> str:
     """TREC run text. The tag is ``tag``, else the run's label (``Run.label``)
-    with spaces turned into ``_``. Every run needs a query id."""
+    with spaces turned into ``_``. Every run needs a query id. A second run with the same tag
+    on the same query is tagged ``<tag>#2`` (and so on), so no (query, tag, document) repeats
+    and every system reads back as one run: the n-th such run of each query gets the same tag."""
     from ..compare import ordered_scores
 
     lines = []
+    used: dict[tuple[str, str], int] = {}
     for run in runs:
         if run.query_id is None:
             raise InputError.coded("trec.run_no_query" if run.id else "trec.run_no_query_unnamed",
                                    {"run": run.id or ""})
         t = tag or _safe_tag(run)
         qid = str(run.query_id)
+        slot = used.get((qid, t), 0)
+        used[(qid, t)] = slot + 1
+        if slot:
+            t = f"{t}#{slot + 1}"
         _check_id(qid, "query id")
         for i, s in enumerate(ordered_scores(run), start=1):
             _check_id(str(s.doc_id), "document id")
