@@ -47,7 +47,7 @@ by_id = {r.id: r for r in available}
 ready = len({compare.run_label(by_id[i]) for i in st.session_state.run_ids if i in by_id}) >= 2
 with st.expander(t("compare.new_comparison"), expanded=not ready or bool(busy)):
     ui.state.default("cmp_templates", ["web", "e-commerce"])
-    picked = st.multiselect(t("compare.instructions"), [*INSTRUCTION_TEMPLATES], max_selections=4,
+    picked = st.multiselect(t("compare.instructions"), [*INSTRUCTION_TEMPLATES], max_selections=4, placeholder=t("common.choose_options"),
                             key="cmp_templates", format_func=template_name)
     custom = st.text_area(t("compare.custom_instructions"), key="cmp_custom", height=68)
     precise = st.toggle(t("compare.precise"), key="cmp_precise")
@@ -86,7 +86,7 @@ available = [r for sid in set_ids for r in store.list_runs(set_id=sid) if r.stat
 by_id = {r.id: r for r in available}       # again: a comparison may have just finished
 st.session_state["cmp_runs"] = [i for i in st.session_state.run_ids if i in by_id]
 chosen = st.multiselect(t("compare.runs_to_compare"), list(by_id), format_func=lambda i: frames.run_label(by_id[i]),
-                        key="cmp_runs", on_change=lambda: st.session_state.update(run_ids=st.session_state.cmp_runs))
+                        key="cmp_runs", placeholder=t("common.choose_options"), on_change=lambda: st.session_state.update(run_ids=st.session_state.cmp_runs))
 if len({compare.run_label(by_id[i]) for i in chosen}) < 2:
     st.info(t("compare.pick_two"))
     st.stop()

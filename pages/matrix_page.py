@@ -41,7 +41,7 @@ with ui.errors_shown("matrix"):
         del st.query_params["baseline"]
     ui.state.default("mx_runs", [n for n in names][:6])
     st.session_state.mx_runs = [n for n in st.session_state.mx_runs if n in names] or names[:6]
-    chosen = st.multiselect(t("matrix.runs"), names, key="mx_runs", help=t("matrix.runs_help"))
+    chosen = st.multiselect(t("matrix.runs"), names, key="mx_runs", help=t("matrix.runs_help"), placeholder=t("common.choose_options"))
     if not chosen:
         st.info(t("matrix.pick_one"))
         st.stop()

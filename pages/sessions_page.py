@@ -128,7 +128,8 @@ with tab_io:
     if runs:
         by_id = {r.id: r for r in runs}
         picked = st.multiselect(t("sessions.export_runs"), list(by_id),
-                                format_func=lambda i: frames.run_label(by_id[i]), key=f"ss_export_runs_{sid}")
+                                format_func=lambda i: frames.run_label(by_id[i]), key=f"ss_export_runs_{sid}",
+                                placeholder=t("sessions.export_all_runs"))
         scope = {"run_ids": picked} if picked else {"session": sid}
         c1, c2 = st.columns(2)
         with ui.errors_shown("export"):

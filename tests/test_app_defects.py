@@ -116,7 +116,7 @@ def test_3_import_defaults_to_a_new_session_named_after_the_file():
     data = (CSV_HEAD + "\nq1,red shoes,,d1,red running shoes,,2\n").encode()
     at = ok(_upload(at, "my shoes.csv", data))
     assert at.selectbox(key="import_target").value == "new"     # the new-session option
-    assert at.selectbox(key="import_target").options[0] == "➕ New session"
+    assert at.selectbox(key="import_target").options[0] == "New session"
     assert at.text_input(key="import_new_name").value == "my shoes"
     ok(button(at, "import_save").click().run())
     assert store.get_session("my shoes").n_sets == 1

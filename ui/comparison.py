@@ -68,6 +68,15 @@ def headings(frame: pd.DataFrame, index: str | None = None, **config) -> dict:
     return out
 
 
+def _counts_as_ints(frame: pd.DataFrame) -> pd.DataFrame:
+    """Count columns (n_*) shown as whole numbers, not 7.000."""
+    out = frame.copy()
+    for c in out.columns:
+        if str(c).startswith("n_") and pd.api.types.is_numeric_dtype(out[c]):
+            out[c] = out[c].round().astype("Int64")
+    return out
+
+
 def _template_of(instruction: str) -> str | None:
     text = " ".join((instruction or "").split())
     for key, tpl in INSTRUCTION_TEMPLATES.items():
@@ -244,7 +253,10 @@ def render_comparison(compare, result, descriptions: dict[str, str] | None = Non
                     st.info("  \n".join(esc(v) for v in verdicts[:3])
                             + ("  \n" + t("compare.more_verdicts", n=len(verdicts) - 3) if len(verdicts) > 3 else ""))
                 with st.expander(t("compare.paired_tests")):
-                    st.dataframe(sig, hide_index=True, width="stretch", column_config=headings(sig))
+                    shown = _counts_as_ints(sig)
+                    shown["winner"] = shown["winner"].map(lambda v: "✓" if v is True else ("" if v is False else "—"))
+                    st.dataframe(shown.style.format(precision=4, na_rep="—"), hide_index=True, width="stretch",
+                                 column_config=headings(shown))
             if link is not None:
                 metrics = [c for c in table.columns if c not in ("n_queries",) and not c.startswith("Judged")]
                 st.markdown(t("compare.per_query_heading"))
@@ -325,6 +337,7 @@ def render_comparison(compare, result, descriptions: dict[str, str] | None = Non
         if pairs is None or pairs.empty:
             st.info(t("compare.no_agreement"))
         else:
+            pairs = _counts_as_ints(pairs)
             st.dataframe(pairs.style.format(precision=3, na_rep="—"), hide_index=True, width="stretch",
                          column_config=headings(pairs))
             heat = result.correlations.long("kendall_tau")

@@ -13,6 +13,8 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
+from workbench import i18n
+
 
 def matrix_params(session_id: int, query_id: str, run_ids=None, baseline: int | None = None) -> dict[str, str]:
     """The URL parameters of the Matrix page for one query of a session."""
@@ -21,6 +23,7 @@ def matrix_params(session_id: int, query_id: str, run_ids=None, baseline: int | 
         params["runs"] = ",".join(str(i) for i in run_ids)
     if baseline is not None:
         params["baseline"] = str(baseline)
+    params["lang"] = i18n.get_language()      # the link opens in the language it was followed from
     return params
 
 

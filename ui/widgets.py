@@ -309,7 +309,7 @@ def rejected_rows(result, uploaded: str | None = None) -> None:
                                                                 width="large") for k in ("error", "fix")})
         st.dataframe(shown, hide_index=True, width="stretch", column_config=headings)
         stem = Path(uploaded or "import").stem
-        st.download_button(t("import.report_download"), result.rejected_csv(), f"{stem}-rejected_rows.csv",
+        st.download_button(t("import.report_download"), result.rejected_csv(bom=True), f"{stem}-rejected_rows.csv",
                            "text/csv", icon=":material/download:", key="import_rejected_dl")
 
 

@@ -331,7 +331,7 @@ MESSAGES.update({
     'import.col_label': 'label',
     'import.save_title': 'Save into a session',
     'import.session': 'Session',
-    'import.new_session': '➕ New session',
+    'import.new_session': 'New session',
     'import.new_session_name': 'New session name',
     'import.save_button': 'Save to session',
     'import.saved': 'Saved {sets} into “{session}”',
@@ -429,6 +429,7 @@ MESSAGES.update({
 # ======================================================================= sessions
 # pages/sessions_page.py
 MESSAGES.update({
+    'sessions.export_all_runs': 'All runs of the session',
     'sessions.title': 'Sessions',
     'sessions.filter': 'Filter by name',
     'sessions.filter_placeholder': 'type part of a session name',

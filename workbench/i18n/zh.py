@@ -328,7 +328,7 @@ MESSAGES.update({
     'import.col_label': '标注',
     'import.save_title': '保存到会话',
     'import.session': '会话',
-    'import.new_session': '➕ 新建会话',
+    'import.new_session': '新建会话',
     'import.new_session_name': '新会话名称',
     'import.save_button': '保存到会话',
     'import.saved': '已将 {sets}保存到“{session}”',
@@ -417,6 +417,7 @@ MESSAGES.update({
 # ======================================================================= sessions
 # pages/sessions_page.py
 MESSAGES.update({
+    'sessions.export_all_runs': '会话的全部运行',
     'sessions.title': '会话',
     'sessions.filter': '按名称筛选',
     'sessions.filter_placeholder': '输入会话名称的一部分',
