@@ -11,6 +11,7 @@ ui.init_state()
 st.title(t("import.title"))
 store = ui.get_store()
 MAX_MB = st.get_option("server.maxUploadSize")
+ENCODINGS = ("utf-8", "gbk", "gb18030", "big5", "utf-16", "shift_jis", "euc-kr", "latin-1", "cp1252")
 
 src_file, src_images, src_sample = st.tabs([t("import.tab_file"), t("import.tab_images"), t("import.tab_samples")])
 with src_file:
@@ -18,13 +19,17 @@ with src_file:
     # Spreadsheets are accepted here only so that io can say how to re-save them as CSV.
     up = st.file_uploader(t("import.file_label"), type=["csv", "jsonl", "json", "zip", "tsv", "xlsx", "xls", "ods"],
                           key="import_file")
+    encodings = {"": t("import.encoding_auto"), **{e: e for e in ENCODINGS}}
+    encoding = st.selectbox(t("import.encoding"), list(encodings), format_func=encodings.get, key="import_encoding",
+                            help=t("import.encoding_help"))
     if up is not None and st.button(t("import.read_file"), type="primary", key="import_read"):
         st.session_state.import_result = st.session_state.import_failed = None
         st.session_state.pop("import_new_name", None)      # the next name follows the new file
         with ui.errors_shown("import"):
             path, _ = ui.widgets.save_upload(up, "imports")
             st.session_state.import_source = up.name
-            st.session_state.import_result = ui.widgets.import_kept(formats.read_candidates, path)
+            st.session_state.import_result = ui.widgets.import_kept(formats.read_candidates, path,
+                                                                    encoding or None)
 with src_images:
     imgs = st.file_uploader(t("import.images_label"), type=["png", "jpg", "jpeg", "webp", "heic", "avif", "gif",
                                                              "bmp", "tif", "tiff"],
@@ -70,7 +75,7 @@ st.text(t("import.preview_summary", source=source, sets=tn("import.n_sets", len(
           docs=tn("import.n_documents", result.n_docs))
         + (t("import.preview_encoding", encoding=result.encoding) if result.encoding else ""))
 for note in result.notes:
-    st.text(note)
+    st.text(ui.widgets.app_wording(note))
 ok_col, bad_col = st.columns(2)
 ok_col.metric(t("import.metric_sets"), len(result.sets))
 ok_col.metric(t("import.metric_documents"), sum(len(s.documents) for s in result.sets))

@@ -50,7 +50,7 @@ def test_import_page_and_its_validation_report_in_chinese():
     assert metrics == {"候选集": "1", "文档": "1", "被拒绝的行": "1"}
     assert any(e.label == "校验报告：1 行被拒绝" for e in at.expander)
     assert "跳过了 1 个空行" in [t.value for t in at.text]
-    assert at.selectbox(key="import_target").options[0] == "➕ 新建会话"
+    assert at.selectbox(key="import_target").options[0] == "新建会话"
     ok(button(at, "import_save").click().run())
     assert Store().get_session("bad").n_sets == 1
     assert any("已将 1 个候选集保存到" in s.value for s in at.success), ([s.value for s in at.success], [t.value for t in at.toast])

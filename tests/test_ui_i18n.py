@@ -67,10 +67,10 @@ def test_app_wording_says_the_fix_for_the_app_in_its_language():
     from ui.widgets import app_wording
 
     fix = "Re-save the file as UTF-8, e.g. --encoding gbk."
-    assert app_wording(fix) == "Re-save the file as UTF-8, e.g. re-save it as UTF-8."
+    assert app_wording(fix) == "Re-save the file as UTF-8, e.g. gbk under Text encoding on the Import page."
     with i18n.language("zh"):
         zh = app_wording("请把文件另存为 UTF-8，或使用 --encoding gbk。")        # a zh template keeping the flag
-        assert "--encoding" not in zh and "另存为 UTF-8 后重新上传" in zh
+        assert "--encoding" not in zh and "导入页的“文本编码”中选择 gbk" in zh
         assert "--model" not in app_wording("用 --model PATH 指定文件夹。")
 
 
@@ -115,3 +115,14 @@ def test_a_localized_callback_speaks_the_tabs_language_in_a_fresh_thread():
         worker.start()
         worker.join()
     assert seen == ["取消"]
+
+
+def test_the_legacy_encoding_note_points_at_the_import_pages_encoding_option():
+    """The note of a GBK file read by detection names the CLI flag; the app says its own option."""
+    from ui.widgets import app_wording
+
+    for lang, option in (("en", "Text encoding"), ("zh", "文本编码")):
+        with i18n.language(lang):
+            note = i18n.t("import.note_legacy", name="a.csv", encoding="gbk", sample="")
+            shown = app_wording(note)
+        assert "--encoding" not in shown and option in shown, (lang, shown)

@@ -23,9 +23,14 @@ from .frames import esc
 # Fixes written for the command line, said the way the app does it: CLI text -> catalog key
 # of the app's wording (the zh error texts may keep the flag, e.g. "--encoding gbk", literally).
 _APP_WORDING = (
+    ("(CLI: --encoding NAME, e.g. --encoding gbk or --encoding latin-1)", "app.wording.encoding_note"),  # i18n: not UI text
+    ("（命令行：--encoding NAME，例如 --encoding gbk 或 --encoding latin-1）", "app.wording.encoding_note"),  # i18n: not UI text
     ("--encoding gbk (or encoding='gbk')", "app.wording.encoding_gbk"),  # i18n: not UI text
     ("e.g. --encoding gbk", "app.wording.eg_encoding"),  # i18n: not UI text
     ("--encoding gbk", "app.wording.encoding"),  # i18n: not UI text
+    ("--encoding NAME", "app.wording.encoding_name"),  # i18n: not UI text
+    ("--encoding latin-1", "app.wording.encoding_latin1"),  # i18n: not UI text
+    ("--encoding", "app.wording.encoding_box"),  # i18n: not UI text
     ("--model PATH", "app.wording.model_box"),  # i18n: not UI text
     ("--model", "app.wording.model_box"),  # i18n: not UI text
     ("--backend lexical", "app.wording.lexical"),  # i18n: not UI text

@@ -38,6 +38,10 @@ MESSAGES.update({
 # ======================================================================= app
 # app.py: page titles, navigation; ui/state.py; ui/widgets.py (sidebar, errors, model choice, uploads)
 MESSAGES.update({
+    'app.wording.encoding_note': '(choose it under Text encoding above and read the file again)',
+    'app.wording.encoding_name': 'the Text encoding option of the Import page',
+    'app.wording.encoding_latin1': 'latin-1',
+    'app.wording.encoding_box': 'the Text encoding option of the Import page',
     'app.title': 'Lychee rerank workbench',
     'app.language': 'Language',
     'nav.home': 'Home',
@@ -51,9 +55,9 @@ MESSAGES.update({
     'err.how_to_fix': 'How to fix:',
     'app.sidebar_title': 'Lychee workbench',
     'app.unexpected': 'Something went wrong (error id **{error_id}**). What you saved so far is kept. The details are in the workbench error log ({log} under the workbench home folder); quote the id when you report it.',
-    'app.wording.encoding_gbk': 'the encoding (e.g. gbk) — re-save the file as UTF-8 and upload it again',
-    'app.wording.eg_encoding': 'e.g. re-save it as UTF-8',
-    'app.wording.encoding': 're-save the file as UTF-8 and upload it again',
+    'app.wording.encoding_gbk': 'the encoding (e.g. gbk) under Text encoding on the Import page, then read the file again',
+    'app.wording.eg_encoding': 'e.g. gbk under Text encoding on the Import page',
+    'app.wording.encoding': 'gbk under Text encoding on the Import page',
     'app.wording.model_box': 'the Model path box',
     'app.wording.lexical': 'the Lexical (BM25) backend',
     'app.wording.k10': 'k = 10',
@@ -293,6 +297,9 @@ MESSAGES.update({
 # ======================================================================= import
 # pages/import_page.py and the import report
 MESSAGES.update({
+    'import.encoding': 'Text encoding',
+    'import.encoding_auto': 'Detect automatically',
+    'import.encoding_help': 'Leave it on automatic: UTF-8, UTF-16 and GBK/GB18030 are recognised. Choose one when the preview shows garbled text (mojibake).',
     'import.title': 'Import candidate sets',
     'import.tab_file': 'CSV / JSONL / ZIP',
     'import.tab_images': 'Images + query',

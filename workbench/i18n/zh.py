@@ -38,6 +38,10 @@ MESSAGES.update({
 # ======================================================================= app
 # app.py: page titles, navigation; ui/state.py; ui/widgets.py (sidebar, errors, model choice, uploads)
 MESSAGES.update({
+    'app.wording.encoding_note': '（在上方的“文本编码”中选择后重新读取文件）',
+    'app.wording.encoding_name': '导入页的“文本编码”选项',
+    'app.wording.encoding_latin1': 'latin-1',
+    'app.wording.encoding_box': '导入页的“文本编码”选项',
     'app.title': 'Lychee 重排序工作台',
     'app.language': '语言',
     'nav.home': '首页',
@@ -51,9 +55,9 @@ MESSAGES.update({
     'err.how_to_fix': '解决方法：',
     'app.sidebar_title': 'Lychee 工作台',
     'app.unexpected': '出错了（错误编号 **{error_id}**）。已保存的内容都还在。详细信息记录在工作台的错误日志中（工作台主目录下的 {log}）；报告问题时请附上这个编号。',
-    'app.wording.encoding_gbk': '文件编码（例如 gbk）——请把文件另存为 UTF-8 后重新上传',
-    'app.wording.eg_encoding': '例如另存为 UTF-8',
-    'app.wording.encoding': '把文件另存为 UTF-8 后重新上传',
+    'app.wording.encoding_gbk': '在导入页的“文本编码”中选择编码（例如 gbk），再重新读取文件',
+    'app.wording.eg_encoding': '例如在导入页的“文本编码”中选择 gbk',
+    'app.wording.encoding': '在导入页的“文本编码”中选择 gbk',
     'app.wording.model_box': '“模型路径或 ID”输入框',
     'app.wording.lexical': '词法（BM25）后端',
     'app.wording.k10': 'k = 10',
@@ -292,6 +296,9 @@ MESSAGES.update({
 # ======================================================================= import
 # pages/import_page.py and the import report
 MESSAGES.update({
+    'import.encoding': '文本编码',
+    'import.encoding_auto': '自动检测',
+    'import.encoding_help': '一般保持自动即可：可识别 UTF-8、UTF-16 和 GBK/GB18030。预览出现乱码时再手动选择。',
     'import.title': '导入候选集',
     'import.tab_file': 'CSV / JSONL / ZIP',
     'import.tab_images': '图片 + 查询',
