@@ -126,3 +126,13 @@ def test_the_legacy_encoding_note_points_at_the_import_pages_encoding_option():
             note = i18n.t("import.note_legacy", name="a.csv", encoding="gbk", sample="")
             shown = app_wording(note)
         assert "--encoding" not in shown and option in shown, (lang, shown)
+
+
+def test_the_qrels_fix_names_the_sessions_checkbox_not_the_flag():
+    from ui.widgets import app_wording
+
+    for lang, label in (("en", "skip judgments outside the sets"), ("zh", "跳过集合之外的判断")):
+        with i18n.language(lang):
+            fix = app_wording(i18n.t("err.labels.qrels_unknown_documents.fix", query="q1", valid="d1, d2"))
+        assert "--skip-unknown" not in fix and label in fix, (lang, fix)
+    assert i18n.t("sessions.qrels_skip", lang="zh").startswith("跳过集合之外的判断")

@@ -38,6 +38,8 @@ MESSAGES.update({
 # ======================================================================= app
 # app.py: page titles, navigation; ui/state.py; ui/widgets.py (sidebar, errors, model choice, uploads)
 MESSAGES.update({
+    'app.wording.the': 'the',
+    'app.wording.in': 'in',
     'app.wording.encoding_note': '(choose it under Text encoding above and read the file again)',
     'app.wording.encoding_name': 'the Text encoding option of the Import page',
     'app.wording.encoding_latin1': 'latin-1',

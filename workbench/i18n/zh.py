@@ -38,6 +38,8 @@ MESSAGES.update({
 # ======================================================================= app
 # app.py: page titles, navigation; ui/state.py; ui/widgets.py (sidebar, errors, model choice, uploads)
 MESSAGES.update({
+    'app.wording.the': '',
+    'app.wording.in': '在',
     'app.wording.encoding_note': '（在上方的“文本编码”中选择后重新读取文件）',
     'app.wording.encoding_name': '导入页的“文本编码”选项',
     'app.wording.encoding_latin1': 'latin-1',
@@ -1234,13 +1236,13 @@ MESSAGES.update({
     'err.ocr.session_unknown_documents': '会话“{session}”中没有文档 {docs}。',
     'err.ocr.session_unknown_documents.fix': '请检查文档 id（在 OCR 页面和导出文件中有列出）。',
     'err.labels.qrels_unknown_queries': '会话“{session}”中没有查询 id 为 {queries} 的候选集（标注中 {total} 个查询里有 {count} 个）。',
-    'err.labels.qrels_unknown_queries.fix': '请先导入这些查询的候选集，或跳过它们（--skip-unknown，或勾选“跳过候选集之外的判定”选项），或从 qrels 中删除这些行 / 把查询 id 改为该会话中的 id：{valid}。',
+    'err.labels.qrels_unknown_queries.fix': '请先导入这些查询的候选集，或跳过它们（--skip-unknown，或在会话页勾选“跳过集合之外的判断”），或从 qrels 中删除这些行 / 把查询 id 改为该会话中的 id：{valid}。',
     'err.labels.qrels_unknown_queries_no_sets': '会话“{session}”中没有查询 id 为 {queries} 的候选集（标注中 {total} 个查询里有 {count} 个）。',
-    'err.labels.qrels_unknown_queries_no_sets.fix': '请先导入这些查询的候选集，或跳过它们（--skip-unknown，或勾选“跳过候选集之外的判定”选项），或从 qrels 中删除这些行 / 把查询 id 改为该会话中的 id：（无：请先导入一个候选集）。',
+    'err.labels.qrels_unknown_queries_no_sets.fix': '请先导入这些查询的候选集，或跳过它们（--skip-unknown，或在会话页勾选“跳过集合之外的判断”），或从 qrels 中删除这些行 / 把查询 id 改为该会话中的 id：（无：请先导入一个候选集）。',
     'err.labels.qrels_unknown_documents': '会话“{session}”的查询“{query}”中没有文档 {docs}；没有应用任何标注。',
-    'err.labels.qrels_unknown_documents.fix': '请使用已导入候选集的文档 id（查询“{query}”：{valid}），删除不在候选集中的文档的判定，或跳过它们（--skip-unknown，或勾选“跳过候选集之外的判定”选项）。',
+    'err.labels.qrels_unknown_documents.fix': '请使用已导入候选集的文档 id（查询“{query}”：{valid}），删除不在候选集中的文档的判定，或跳过它们（--skip-unknown，或在会话页勾选“跳过集合之外的判断”）。',
     'err.labels.qrels_unknown_documents_many': '会话“{session}”的查询“{query}”中没有文档 {docs}（{queries} 个查询中共有 {count} 个未知文档）；没有应用任何标注。',
-    'err.labels.qrels_unknown_documents_many.fix': '请使用已导入候选集的文档 id（查询“{query}”：{valid}），删除不在候选集中的文档的判定，或跳过它们（--skip-unknown，或勾选“跳过候选集之外的判定”选项）。',
+    'err.labels.qrels_unknown_documents_many.fix': '请使用已导入候选集的文档 id（查询“{query}”：{valid}），删除不在候选集中的文档的判定，或跳过它们（--skip-unknown，或在会话页勾选“跳过集合之外的判断”）。',
 
     # model.py: labels
     'err.labels.bad_grade': '文档“{doc}”的标注 {grade} 不是有效的相关性等级。',
