@@ -23,6 +23,8 @@ from .frames import esc
 # Fixes written for the command line, said the way the app does it: CLI text -> catalog key
 # of the app's wording (the zh error texts may keep the flag, e.g. "--encoding gbk", literally).
 _APP_WORDING = (
+    ("(or pass --model PATH)", "app.wording.model_folder"),  # i18n: not UI text
+    ("（或传入 --model PATH）", "app.wording.model_folder"),  # i18n: not UI text
     ("--skip-unknown, or the", "app.wording.the"),  # i18n: not UI text
     ("--skip-unknown，或在", "app.wording.in"),  # i18n: not UI text
     ("(CLI: --encoding NAME, e.g. --encoding gbk or --encoding latin-1)", "app.wording.encoding_note"),  # i18n: not UI text

@@ -38,6 +38,7 @@ MESSAGES.update({
 # ======================================================================= app
 # app.py: page titles, navigation; ui/state.py; ui/widgets.py (sidebar, errors, model choice, uploads)
 MESSAGES.update({
+    'app.wording.model_folder': '(or type the folder into the Model path box)',
     'app.wording.the': 'the',
     'app.wording.in': 'in',
     'app.wording.encoding_note': '(choose it under Text encoding above and read the file again)',

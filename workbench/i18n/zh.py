@@ -38,6 +38,7 @@ MESSAGES.update({
 # ======================================================================= app
 # app.py: page titles, navigation; ui/state.py; ui/widgets.py (sidebar, errors, model choice, uploads)
 MESSAGES.update({
+    'app.wording.model_folder': '（或在“模型路径或 ID”框中填写该文件夹）',
     'app.wording.the': '',
     'app.wording.in': '在',
     'app.wording.encoding_note': '（在上方的“文本编码”中选择后重新读取文件）',
