@@ -28,20 +28,26 @@ with ui.errors_shown("matrix"):
     runs = [store.load_run(i) for i in all_ids]
     groups = compare.group_runs(runs)
     names = groups.labels
-    if st.query_params.get("baseline") is not None:      # a link from Compare: its runs and baseline, once
+    base_id = frames.parse_ids(st.query_params.get("baseline"))
+    if base_id and base_id[0] != st.session_state.get("_mx_base_id"):
+        # a link from Compare, a reload or a shared URL: its runs and baseline
         linked = set(frames.parse_ids(st.query_params.get("runs")))
-        base_id = frames.parse_ids(st.query_params.get("baseline"))
         picked = [lab for lab in names if any(r.id in linked for r in groups.runs[lab].values())]
         if picked:
             st.session_state.mx_runs = picked
-        st.session_state.mx_baseline = next((lab for lab in names if base_id and
-                                             any(r.id == base_id[0] for r in groups.runs[lab].values())), None)
+        st.session_state.mx_baseline = next((lab for lab in names
+                                             if any(r.id == base_id[0] for r in groups.runs[lab].values())), None)
+        st.session_state._mx_base_id = base_id[0]
         if st.query_params.get("query"):
             st.session_state.query = st.query_params.get("query")
-        del st.query_params["baseline"]
     ui.state.default("mx_runs", [n for n in names][:6])
     st.session_state.mx_runs = [n for n in st.session_state.mx_runs if n in names] or names[:6]
-    chosen = st.multiselect(t("matrix.runs"), names, key="mx_runs", help=t("matrix.runs_help"), placeholder=t("common.choose_options"))
+
+    def runs_changed() -> None:          # the columns go into the URL (runs=) for a reload or a link
+        st.session_state.run_ids = [r.id for lab in st.session_state.mx_runs for r in groups.runs[lab].values()]
+
+    chosen = st.multiselect(t("matrix.runs"), names, key="mx_runs", help=t("matrix.runs_help"),
+                            placeholder=t("common.choose_options"), on_change=runs_changed)
     if not chosen:
         st.info(t("matrix.pick_one"))
         st.stop()
@@ -67,6 +73,10 @@ with ui.errors_shown("matrix"):
     if st.session_state.get("mx_baseline") not in present:
         st.session_state.mx_baseline = present[0]
     baseline = c_base.selectbox(t("matrix.baseline"), present, key="mx_baseline")
+    shown_base = groups.runs[baseline][st.session_state.query].id
+    if st.query_params.get("baseline") != str(shown_base):   # the baseline in the URL (reload, link)
+        st.session_state._mx_base_id = shown_base
+        st.query_params["baseline"] = str(shown_base)
     ui.state.default("mx_k", 3)
     k = c_k.number_input(t("matrix.k"), min_value=1, max_value=100, key="mx_k", help=t("matrix.k_help"))
     ui.state.default("mx_only_diff", False)

@@ -205,8 +205,11 @@ def test_compare_links_a_query_to_its_matrix_with_the_compared_runs_and_baseline
     main.get_by_text("Query 2 of 2 · baseline: vague").wait_for()
     tags = main.locator('[data-testid="stMultiSelect"] .react-aria-ComboBox [data-tag]')   # the chosen runs
     assert [tags.nth(i).get_attribute("aria-label") for i in range(tags.count())] == ["precise", "vague"]
-    assert "query=q2" in page.url and "baseline" not in page.url
+    assert "query=q2" in page.url and "baseline=" in page.url
     _shot(page, "compare_to_matrix")
+    page.reload()                                    # the view, baseline included, is in the URL
+    _idle(page)
+    main.get_by_text("Query 2 of 2 · baseline: vague").wait_for()
 
 
 @pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract not installed")

@@ -529,10 +529,21 @@ def test_compare_per_query_metrics_link_to_the_matrix_of_that_query_with_those_r
     grid = next(d.value for d in mx.dataframe if "doc_id" in d.value.columns)
     assert "other" not in grid.columns and {"precise", "vague", "precise shift"} <= set(grid.columns)
     assert list(grid["doc_id"]) == list("bcdae")                                   # the baseline's order
-    assert "baseline" not in mx.query_params                                       # read once
+    assert mx.query_params["baseline"] in (str(ids[("q2", "vague")]), [str(ids[("q2", "vague")])])
     mx.selectbox(key="mx_baseline").set_value("precise").run()                     # and can be changed
     ok(mx)
     assert mx.selectbox(key="mx_baseline").value == "precise"
+    # the changed baseline is in the URL: a reload (a new browser session with it) keeps it
+    precise_q2 = str(ids[("q2", "precise")])
+    assert mx.query_params["baseline"] in (precise_q2, [precise_q2])
+    again = app()
+    for key in ("session", "query", "runs", "baseline"):
+        value = mx.query_params[key]
+        again.query_params[key] = value[0] if isinstance(value, list) else value
+    again.switch_page("pages/matrix_page.py")
+    ok(again.run())
+    assert again.selectbox(key="mx_baseline").value == "precise"
+    assert again.multiselect(key="mx_runs").value == ["precise", "vague"]
 
 
 def test_analysis_pages_in_chinese_show_no_english_prose():
