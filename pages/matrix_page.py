@@ -116,14 +116,14 @@ with ui.errors_shown("matrix"):
         "label": st.column_config.TextColumn(t("matrix.col_label"), width="small", pinned=True,
                                              help=t("matrix.col_label_help")),
         "text": st.column_config.TextColumn(t("matrix.col_text"), width="medium"),
-        "why": st.column_config.TextColumn(t("matrix.col_why"), width="medium"),
+        "why": st.column_config.TextColumn(t("matrix.col_why"), width="large"),
         "label it": st.column_config.LinkColumn(t("matrix.col_label_it"), display_text=t("matrix.label_link"),  # i18n: not UI text
                                                 width="small", help=t("matrix.label_link_help")),
     }
     for col in view.shift_columns():
-        config[col] = st.column_config.NumberColumn(heading(col), format="%+d", width="small", pinned=True,
+        config[col] = st.column_config.NumberColumn(heading(col), format="%+d", width="medium", pinned=True,
                                                     help=t("matrix.shift_help", baseline=view.baseline))
     for name in view.runs:
-        config[name] = st.column_config.TextColumn(name, width="small", help=t("matrix.cell_help"))
+        config[name] = st.column_config.TextColumn(name, width="medium", help=t("matrix.cell_help"))
     st.dataframe(styled, hide_index=True, width="stretch", row_height=64,
                  column_order=[c for c in table.columns if c != "differs"], column_config=config)
