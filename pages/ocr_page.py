@@ -23,8 +23,10 @@ if not sets:
 set_id = ui.state.set_picker(sets, "ocr_set")
 cset = store.load_candidate_set(set_id)
 with_images = [d for d in cset.documents if d.image]
+read = [d for d in with_images if d.ocr_final is not None]
+with_text = sum(bool((d.ocr_final or "").strip()) for d in read)
 st.write(t("ocr.counts", with_image=len(with_images), docs=tn("ocr.n_documents", len(cset.documents)),
-           with_text=sum(d.ocr_final is not None for d in with_images)))
+           with_text=with_text, no_text=len(read) - with_text, unread=len(with_images) - len(read)))
 
 
 def _kept(report) -> list:

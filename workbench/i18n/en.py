@@ -381,7 +381,7 @@ MESSAGES.update({
     'ocr.caption': 'Text in product shots and scans helps both the model and the lexical baseline. Run OCR, '
                    'correct what it misread, save: rankings then use the `[OCR] … [TEXT] …` description.',
     'ocr.no_sets': 'This session has no candidate sets yet: import one first.',
-    'ocr.counts': '{with_image} of {docs} have an image; {with_text} already have OCR text.',
+    'ocr.counts': '{with_image} of {docs} have an image: {with_text} with OCR text, {no_text} with no text found, {unread} not read yet.',
     'ocr.n_documents': '{n} document|{n} documents',
     'ocr.n_images': '{n} image|{n} images',
     'ocr.n_sets': '{n} set|{n} sets',
