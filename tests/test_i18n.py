@@ -148,3 +148,20 @@ def test_a_thread_without_a_language_asks_the_fallback():
         i18n.set_fallback(None)
     assert seen == {"plain": "首页", "own": "Home"}
     assert i18n.get_language() == "en"
+
+
+def test_a_library_text_is_english_for_the_cli_and_localised_for_the_app():
+    """Warnings the engine says (e.g. a truncated document) are plain English strings that
+    keep their key: the app shows them in the analyst's language; pickling keeps them."""
+    import pickle
+
+    warning = i18n.Text("warn.truncated", doc="d7", before=5000, after=3000, max_length=3200)
+    assert isinstance(warning, str)
+    assert warning == "Document 'd7' was truncated from 5000 to 3000 text tokens to fit max_length=3200."
+    with i18n.language("zh"):
+        shown = i18n.localize(warning)
+        assert "d7" in shown and "截断" in shown
+        assert str(warning).startswith("Document")            # the string itself stays English
+        assert i18n.localize("plain text") == "plain text"
+    again = pickle.loads(pickle.dumps(warning))
+    assert again == warning and again.key == "warn.truncated" and again.params["doc"] == "d7"

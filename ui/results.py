@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from workbench import service
+from workbench import i18n, service
 from workbench.i18n import t, tn
 
 from . import frames, state
@@ -56,7 +56,7 @@ def warnings_box(warnings) -> None:
     if warnings:
         st.warning(t("frames.warnings_while_scoring", warnings=tn("count.warnings", len(warnings))),
                    icon=":material/warning:")
-        st.text("\n".join(f"• {w}" for w in warnings))
+        st.text("\n".join(f"• {i18n.localize(w)}" for w in warnings))
 
 
 def run_results(store, run_id: int, key: str) -> None:

@@ -138,3 +138,36 @@ def error_text(err: BaseException, lang: str | None = None) -> tuple[str, str | 
         fix = t(f"err.{code}.fix", lang=lang, **params) if has(f"err.{code}.fix", lang) else None
         return message, fix
     return str(getattr(err, "message", err)), getattr(err, "fix", None)
+
+
+class Text(str):
+    """An English text that keeps its catalog key and fields: the CLI and the logs use it as
+    the plain string it is; the app shows `localize(text)` in the analyst's language. For
+    warnings and notes the library builds before anyone knows who will read them.
+
+        self._warn(Text("warn.truncated", doc=doc.id, before=n, after=k, max_length=m))
+    """
+
+    key: str
+    params: dict
+
+    def __new__(cls, key: str, /, **params: Any) -> "Text":
+        obj = super().__new__(cls, t(key, lang="en", **params))
+        obj.key = key
+        obj.params = params
+        return obj
+
+    def __reduce__(self):
+        return (_text, (self.key, self.params))
+
+
+def _text(key: str, params: dict) -> Text:
+    return Text(key, **params)
+
+
+def localize(text: object) -> str:
+    """A `Text` in the current language; any other value as it is."""
+    if isinstance(text, Text):
+        return t(text.key, **text.params)
+    return str(text)
+

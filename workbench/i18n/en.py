@@ -166,6 +166,10 @@ MESSAGES.update({
 # ======================================================================= frames
 # ui/frames.py, ui/results.py: table headings, result texts
 MESSAGES.update({
+    'warn.text_dropped': "Document '{doc}': query and images alone take {tokens} tokens, more than max_length={max_length}; its text was dropped and it was scored over-long.",
+    'warn.truncated': "Document '{doc}' was truncated from {before} to {after} text tokens to fit max_length={max_length}.",
+    'warn.gpu_oom_split': 'CUDA out of memory on a batch of {batch}; retried as {first} + {second}.',
+    'warn.replica_out': 'replica {url} was taken out of rotation after {failures} failures in a row (last: {last}); its pairs went to the other replicas.',
     'runs.note_label': 'Run note',
     'runs.note_placeholder': 'What this run is for, what you noticed…',
     'runs.note_save': 'Save note',

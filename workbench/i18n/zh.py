@@ -166,6 +166,10 @@ MESSAGES.update({
 # ======================================================================= frames
 # ui/frames.py, ui/results.py: table headings, result texts
 MESSAGES.update({
+    'warn.text_dropped': '文档“{doc}”：仅查询和图片就占了 {tokens} 个 token，超过 max_length={max_length}；已丢弃它的文字，并按超长输入打分。',
+    'warn.truncated': '文档“{doc}”的文字从 {before} 个 token 截断为 {after} 个，以适应 max_length={max_length}。',
+    'warn.gpu_oom_split': '一批 {batch} 个文档时 GPU 显存不足（CUDA out of memory）；已拆成 {first} + {second} 重试。',
+    'warn.replica_out': '副本 {url} 连续失败 {failures} 次（最后一次：{last}），已移出轮询；它的文档对已交给其他副本。',
     'runs.note_label': '运行备注',
     'runs.note_placeholder': '这次运行的目的、你注意到的情况……',
     'runs.note_save': '保存备注',

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..errors import BackendUnavailable, ImageError, InputError, WorkbenchError
+from ..i18n import Text
 from ..model import Document, Query
 from .base import Reranker
 
@@ -735,8 +736,7 @@ class RemoteReranker(Reranker):
             ep.last_error = retry_reason
             if ep.fail_streak >= self.max_failures and not ep.out:
                 ep.out = True
-                self._warn(f"replica {ep.base} was taken out of rotation after {ep.fail_streak} failures in a "
-                           f"row (last: {retry_reason}); its pairs went to the other replicas.")
+                self._warn(Text("warn.replica_out", url=ep.base, failures=ep.fail_streak, last=retry_reason))
                 async with cond:
                     cond.notify_all()
             attempt += 1

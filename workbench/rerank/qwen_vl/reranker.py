@@ -28,6 +28,7 @@ from typing import Any
 
 from ... import config
 from ...errors import BackendUnavailable, ImageError, ModelNotFound, WorkbenchError
+from ...i18n import Text
 from ...extras import pip_install
 from ...model import Document, Query
 from ..base import Reranker
@@ -336,8 +337,7 @@ class QwenVLReranker(PrefixCacheMixin, Reranker):
         fixed = self._pair_length(no_text, img_tokens)
         budget = self.max_length - fixed
         if budget <= 0:
-            self._warn(f"Document '{doc.id}': query and images alone take {fixed} tokens, more than "
-                       f"max_length={self.max_length}; its text was dropped and it was scored over-long.")
+            self._warn(Text("warn.text_dropped", doc=doc.id, tokens=fixed, max_length=self.max_length))
             return self.messages_for(instruction, query, doc, "")
         keep = min(len(ids), budget)
         while keep > 0:
@@ -349,8 +349,8 @@ class QwenVLReranker(PrefixCacheMixin, Reranker):
             keep -= max(1, length - self.max_length)
         else:
             messages = self.messages_for(instruction, query, doc, "")
-        self._warn(f"Document '{doc.id}' was truncated from {len(ids)} to {max(keep, 0)} text tokens "
-                   f"to fit max_length={self.max_length}.")
+        self._warn(Text("warn.truncated", doc=doc.id, before=len(ids), after=max(keep, 0),
+                        max_length=self.max_length))
         return messages
 
     def encode(self, messages: list[list[dict[str, Any]]]):
@@ -428,8 +428,7 @@ class QwenVLReranker(PrefixCacheMixin, Reranker):
             if len(messages) == 1:
                 raise WorkbenchError.coded("rank.gpu_out_of_memory", {"doc": docs[0].id}) from None
             half = len(messages) // 2
-            self._warn(f"CUDA out of memory on a batch of {len(messages)}; retried as "
-                       f"{half} + {len(messages) - half}.")
+            self._warn(Text("warn.gpu_oom_split", batch=len(messages), first=half, second=len(messages) - half))
             return (self._forward_safe(messages[:half], docs[:half])
                     + self._forward_safe(messages[half:], docs[half:]))
 
