@@ -19,6 +19,8 @@ import pytest
 
 from tests.helpers import CSV
 
+pytest_plugins = ["tests.browser"]   # the shared real-browser fixtures (browser) and helpers
+
 
 @pytest.fixture(autouse=True)
 def isolated_workbench(tmp_path, monkeypatch):

@@ -106,7 +106,7 @@ class Server:
 
 
 def vllm_server(model: str, log: Path, *extra: str) -> Server:
-    """Start (not wait for) a vLLM OpenAI server on a tiny checkpoint, with FACTS.md's CPU recipe."""
+    """Start (not wait for) a vLLM OpenAI server on a tiny checkpoint, with the CPU recipe of docs/ENVIRONMENT.md."""
     cmd = [str(VLLM_PYTHON), "-m", "vllm.entrypoints.openai.api_server", "--model", model,
            "--dtype", "float32", "--max-model-len", "4096", "--host", "127.0.0.1", "--port", "{port}",
            "--enforce-eager", *extra]

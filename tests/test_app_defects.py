@@ -521,7 +521,9 @@ def test_13_run_workbench_passes_extra_arguments_and_prints_the_real_url(tmp_pat
     needs = [shutil.which("tesseract"), Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc").exists()]
     if not all(needs):
         pytest.skip("the script would install system packages first")
-    for name in ("run_workbench.sh", "pyproject.toml", "constraints.txt"):
+    for name in ("run_workbench.sh", "pyproject.toml", "constraints.txt", "requirements/cpu.lock",
+                 "scripts/lockenv.sh"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / name, tmp_path / name)
     venv = tmp_path / ".venv" / "bin"
     venv.mkdir(parents=True)
@@ -533,7 +535,7 @@ def test_13_run_workbench_passes_extra_arguments_and_prints_the_real_url(tmp_pat
     import hashlib
 
     digest = hashlib.sha256((tmp_path / "pyproject.toml").read_bytes()
-                            + (tmp_path / "constraints.txt").read_bytes()).hexdigest()[:16]
+                            + (tmp_path / "requirements" / "cpu.lock").read_bytes()).hexdigest()[:16]
     (tmp_path / ".venv" / f".installed-{digest}").touch()
     out = subprocess.run(["bash", str(tmp_path / "run_workbench.sh"), "--server.port", "8640"],
                          capture_output=True, text=True, timeout=60, cwd=tmp_path)

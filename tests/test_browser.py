@@ -7,92 +7,31 @@ test-artifacts/ (git-ignored).
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "test-artifacts"
-VENV_BIN = Path(sys.executable).parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
-TIMEOUT_MS = 90_000                # the build machine is shared and often busy
-
-try:   # expect(...) assertions wait as long as locators do (their default is 5 s)
-    from playwright.sync_api import expect as _expect
-
-    _expect.set_options(timeout=TIMEOUT_MS)
-except ImportError:  # pragma: no cover - the browser tests skip without playwright
-    pass
+from tests.browser import (CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, app_env, idle,
+                           require_chromium, shot, streamlit)
 
 pytestmark = pytest.mark.browser
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path, tiny_checkpoint):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed (apt-get install -y chromium)")
-    env = dict(os.environ, WORKBENCH_DB=str(tmp_path / "workbench.db"),
-               WORKBENCH_HOME=str(tmp_path / "home"), WORKBENCH_MODEL=tiny_checkpoint)
-    subprocess.run([str(VENV_BIN / "workbench"), "db", "init", "--samples"], env=env, cwd=ROOT,
-                   check=True, capture_output=True, timeout=120)
-    port = _free_port()
-    log = open(tmp_path / "streamlit.log", "wb")
-    proc = subprocess.Popen([str(VENV_BIN / "streamlit"), "run", "app.py", "--server.address", "127.0.0.1",
-                             "--server.port", str(port), "--server.headless", "true",
-                             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError("streamlit did not start:\n" + (tmp_path / "streamlit.log").read_text())
-            time.sleep(0.3)
+    require_chromium()
+    env = app_env(tmp_path, WORKBENCH_MODEL=tiny_checkpoint)
+    with streamlit(tmp_path, env) as url:
         yield url, env
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def _shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.wait_for_timeout(400)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    shot(page, name)
 
 
 def _idle(page) -> None:
-    """Wait until the script run finished (Streamlit shows a running indicator meanwhile)."""
-    page.wait_for_timeout(300)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
-        timeout=TIMEOUT_MS)
+    idle(page, 300)
 
 
 def _nav(page, title: str) -> None:

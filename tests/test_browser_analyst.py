@@ -1,7 +1,7 @@
 """Labelling mode, the instruction x document matrix and OCR's "no text found", in a real browser
 (Debian Chromium via Playwright). The data is seeded through the library into the server's db;
-every action in the browser is the analyst's. Screenshots: docs/screenshots/label.png and
-matrix.png (README), the rest in test-artifacts/."""
+every action in the browser is the analyst's. Screenshots go to test-artifacts/;
+scripts/screenshots refreshes the README's docs/screenshots/label.png and matrix.png from them."""
 
 from __future__ import annotations
 
@@ -11,42 +11,27 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT
-
-# The pages run on the app's ui/ package (branch `app`); its browser helpers start the server.
-_app = pytest.importorskip("tests.test_browser_app", reason="needs the ui/ package (app branch) merged")
-_start, _stop = _app._start, _app._stop
+from tests.browser import TIMEOUT_MS, idle, new_page, require_chromium, shot, streamlit
 
 pytestmark = pytest.mark.browser
-TIMEOUT_MS = 90_000
-SHOTS = ROOT / "docs" / "screenshots"
 
 
 @pytest.fixture
 def served(tmp_path):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed (apt-get install -y chromium)")
+    require_chromium()
     env = dict(os.environ)          # conftest's isolated_workbench: this test's own db and home
-    proc, log, url, _ = _start(tmp_path, env)
-    try:
+    with streamlit(tmp_path, env) as url:
         yield url
-    finally:
-        _stop(proc, log)
 
 
 @pytest.fixture
-def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        pg = browser.new_page(viewport={"width": 1500, "height": 1000})
-        pg.set_default_timeout(TIMEOUT_MS)
-        pg.warm = True
-        try:
-            yield pg
-        finally:
-            browser.close()
+def page(browser):
+    pg = new_page(browser)
+    pg.warm = True
+    try:
+        yield pg
+    finally:
+        pg.close()
 
 
 def _open(page, url: str, path: str) -> None:
@@ -61,20 +46,11 @@ def _open(page, url: str, path: str) -> None:
 
 
 def _idle(page) -> None:
-    page.wait_for_timeout(400)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
-        timeout=TIMEOUT_MS)
+    idle(page)
 
 
 def _shot(page, name: str, readme: bool = False) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.wait_for_timeout(500)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-    if readme:
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
+    shot(page, name, readme=readme, wait_ms=500)
 
 
 def _store():

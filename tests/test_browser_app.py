@@ -5,9 +5,7 @@ by Markdown/HTML in imported text. Screenshots go to test-artifacts/ (git-ignore
 from __future__ import annotations
 
 import http.server
-import os
 import re
-import subprocess
 import threading
 import time
 import urllib.request
@@ -15,55 +13,29 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, VENV_BIN, _free_port
+from tests.browser import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, TIMEOUT_MS, VENV_BIN, free_port,  # noqa: F401
+                           idle, new_page, require_chromium, shot, start_streamlit, stop_streamlit)
+from tests.browser import app_env as _app_env
+
+_free_port = free_port
 
 pytestmark = pytest.mark.browser
-TIMEOUT_MS = 90_000                # the build machine is shared and often busy
 
 PAGES = {"home": "Quick start", "import": "Import candidate sets", "ocr": "OCR", "rerank": "Rerank",
          "compare": "Compare instructions and backends", "sessions": "Sessions"}
 
 
 def _start(tmp_path, env: dict, extra: list[str] | None = None):
-    port = _free_port()
-    log = open(tmp_path / f"streamlit-{port}.log", "wb")
-    cmd = [str(VENV_BIN / "streamlit"), "run", "app.py", "--server.port", str(port),
-           "--server.headless", "true", *(extra or [])]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.time() > deadline:
-            proc.kill()
-            raise RuntimeError("streamlit did not start:\n" + Path(log.name).read_text())
-        time.sleep(0.3)
-    return proc, log, url, port
+    return start_streamlit(tmp_path, env, extra)
 
 
-def _stop(proc, log) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+_stop = stop_streamlit
 
 
 @pytest.fixture
 def app_env(tmp_path, tiny_checkpoint):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed (apt-get install -y chromium)")
-    env = dict(os.environ, WORKBENCH_DB=str(tmp_path / "workbench.db"),
-               WORKBENCH_HOME=str(tmp_path / "home"), WORKBENCH_MODEL=tiny_checkpoint)
-    subprocess.run([str(VENV_BIN / "workbench"), "db", "init", "--samples"], env=env, cwd=ROOT,
-                   check=True, capture_output=True, timeout=120)
-    return env
+    require_chromium()
+    return _app_env(tmp_path, WORKBENCH_MODEL=tiny_checkpoint)
 
 
 @pytest.fixture
@@ -75,24 +47,11 @@ def server(tmp_path, app_env):
         _stop(proc, log)
 
 
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
 _warmed: set[str] = set()
 
 
 def _page(browser, url: str | None = None, **kw):
-    page = browser.new_page(viewport={"width": 1500, "height": 1000}, **kw)
-    page.set_default_timeout(TIMEOUT_MS)
+    page = new_page(browser, **kw)
     if url and url not in _warmed:
         # A fresh Streamlit server learns the pages of st.navigation from its first script
         # run; until then a deep link shows "Page not found" once. Load the root first.
@@ -101,20 +60,6 @@ def _page(browser, url: str | None = None, **kw):
         idle(page)
         _warmed.add(url)
     return page
-
-
-def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.wait_for_timeout(300)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def idle(page) -> None:
-    page.wait_for_timeout(400)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
-        timeout=TIMEOUT_MS)
 
 
 def no_error(page) -> None:

@@ -10,26 +10,19 @@ screen fails, with the page, the words and the lines they stand in.
 
 Three checks, on one server: the sidebar and Streamlit's own chrome (the file uploader) on
 every page; the main area of every page; the switch back to English, and `lang=zh` kept in
-the URL while navigating. Screenshot for the README: docs/screenshots/zh_rerank.png.
+the URL while navigating. The README's docs/screenshots/zh_rerank.png is refreshed by scripts/screenshots.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, VENV_BIN
-
-_app = pytest.importorskip("tests.test_browser_app", reason="needs the app's browser helpers")
-_start, _stop = _app._start, _app._stop
+from tests.browser import TIMEOUT_MS, app_env, idle, new_page, require_chromium, shot, streamlit
 
 pytestmark = pytest.mark.browser
-TIMEOUT_MS = 90_000
-SHOTS = ROOT / "docs" / "screenshots"
 PAGES = ("home", "import", "ocr", "rerank", "compare", "matrix", "label", "sessions")
 
 # Names that stay as they are in Chinese (products, models, formats, units, tools the sidebar's
@@ -160,11 +153,7 @@ VISIBLE_TEXT = """(root) => {
 
 
 def _idle(page) -> None:
-    page.wait_for_timeout(400)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.match(/Running|运行/)",
-        timeout=TIMEOUT_MS)
+    idle(page)
 
 
 def _text(page, selector: str) -> str:
@@ -204,37 +193,16 @@ def _seed(env) -> dict:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory, tiny_checkpoint):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed (apt-get install -y chromium)")
+    require_chromium()
     tmp = tmp_path_factory.mktemp("zh")
-    env = dict(os.environ, WORKBENCH_DB=str(tmp / "workbench.db"), WORKBENCH_HOME=str(tmp / "home"),
-               WORKBENCH_MODEL=tiny_checkpoint)
-    subprocess.run([str(VENV_BIN / "workbench"), "db", "init", "--samples"], env=env, cwd=ROOT,
-                   check=True, capture_output=True, timeout=120)
+    env = app_env(tmp, WORKBENCH_MODEL=tiny_checkpoint)
     seeded = _seed(env)
-    proc, log, url, _port = _start(tmp, env)
-    try:
+    with streamlit(tmp, env) as url:
         yield url, seeded
-    finally:
-        _stop(proc, log)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def _new_page(browser):
-    page = browser.new_page(viewport={"width": 1500, "height": 1000}, locale="zh-CN")
-    page.set_default_timeout(TIMEOUT_MS)
-    return page
+    return new_page(browser, locale="zh-CN")
 
 
 def _query(seeded, lang: str = "zh") -> str:
@@ -274,11 +242,7 @@ def walked(served, browser):
     try:
         for name in PAGES:
             _open(page, url, name, seeded)
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / f"zh_{name}.png"), full_page=True)
-            if name == "rerank":
-                SHOTS.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(SHOTS / "zh_rerank.png"), full_page=False)
+            shot(page, f"zh_{name}", readme=name == "rerank", wait_ms=0)
             uploader = page.locator('[data-testid="stFileUploaderDropzone"]').evaluate_all(
                 """els => els.map(e => {
                      const p = e.querySelector('[data-testid="stBaseButton-secondary"] [data-testid="stMarkdownContainer"] > p');

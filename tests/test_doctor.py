@@ -48,3 +48,21 @@ def test_doctor_cli_exit_zero_without_gpu(capsys):
     out = capsys.readouterr().out
     assert rc == 0, out
     assert "scoring smoke test" in out and "fix:" in out
+
+
+def test_image_speed_up_check_says_when_transformers_code_changed(monkeypatch):
+    from workbench import i18n
+    from workbench.rerank import vision_attention as va
+
+    ok = doctor.check_vision_attention()
+    assert ok.ok and ok.name == "image speed-up" and "3866da274ce9c6cf" in ok.detail, ok
+    monkeypatch.setattr(va, "KNOWN_FORWARDS", {"0000000000000000": "a release that never existed"})
+    changed = doctor.check_vision_attention()
+    assert not changed.ok and changed.warning and "changed the Qwen-VL vision attention" in changed.detail
+    assert "./run_workbench.sh setup" in changed.fix
+    with i18n.language("zh"):
+        zh = doctor.check_vision_attention()
+    assert zh.name == "图像加速" and "修改了" in zh.detail
+    monkeypatch.setenv(va.ENV, "0")
+    off = doctor.check_vision_attention()
+    assert off.ok and "WORKBENCH_GROUPED_VISION=0" in off.detail

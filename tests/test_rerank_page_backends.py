@@ -106,3 +106,19 @@ def test_a_link_to_another_set_is_not_hijacked_by_a_finished_job():
     button(tab2, "rr_go").click().run()
     ok(settle(tab2))
     assert store.load_run(tab2.session_state.run_ids[-1]).set_id == b.id
+
+
+def test_model_panel_says_when_transformers_changed_the_vision_attention(tiny_checkpoint, monkeypatch):
+    from ui import widgets
+    from workbench.rerank import vision_attention as va
+
+    at, _store, _info = _rerank_page(tiny_checkpoint)
+    assert not [w for w in at.warning if "vision attention" in w.value]      # the locked code: nothing to say
+    monkeypatch.setattr(va, "KNOWN_FORWARDS", {})
+    widgets._vision_attention_check.clear()
+    try:
+        at.run()
+        warned = [w.value for w in ok(at).warning if "vision attention" in w.value]
+        assert len(warned) == 1 and "slower path" in warned[0] and "./run_workbench.sh setup" in warned[0]
+    finally:
+        widgets._vision_attention_check.clear()

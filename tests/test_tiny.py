@@ -101,7 +101,7 @@ def test_compat_is_idempotent():
 @pytest.mark.parametrize("family", ["qwen2.5-vl", "qwen3-vl"])
 def test_tiny_checkpoints_are_servable_by_vllm(family, tiny_checkpoint, tiny_qwen3_checkpoint):
     """vLLM's CPU attention has no kernel for head_dim < 32, and its pooling runner reads
-    tie_word_embeddings from text_config (FACTS.md): both must hold for every tiny build."""
+    tie_word_embeddings from text_config (docs/ENVIRONMENT.md): both must hold for every tiny build."""
     from pathlib import Path
 
     folder = Path(tiny_checkpoint if family == "qwen2.5-vl" else tiny_qwen3_checkpoint)

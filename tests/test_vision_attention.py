@@ -21,6 +21,13 @@ from workbench.rerank import vision_attention as va
 from workbench.rerank.tiny import REAL_TOWER, build_tiny_checkpoint
 from tests.helpers import random_image
 
+def assert_active(info: dict) -> None:
+    """These tests need the grouped path; they run against the locked transformers, whose vision
+    attention is a checked one. When it is not active, say why (e.g. an unlocked, changed release)."""
+    assert info["active"], (f"the grouped vision attention is not active on transformers "
+                            f"{info.get('transformers')}: {info.get('reason')}")
+
+
 INSTR = "Given a user's search query, rank products by visual and textual relevance"
 
 # (t, h, w) patch grids. Qwen2.5-VL windows are 8x8 patches (112 px / 14 px).
@@ -104,7 +111,8 @@ def test_real_layout_tower_identical_and_one_call_per_length(real, case):
     pixels, grid = _pixels(GRIDS[case], 14)
     stock = _run_tower(model, pixels, grid)
     info = va.install(model)
-    assert info["active"] and info["modules"] == 32, info
+    assert_active(info)
+    assert info["modules"] == 32, info
     grouped = _run_tower(model, pixels, grid)
 
     assert torch.equal(stock[0], grouped[0]) and torch.equal(stock[1], grouped[1])
@@ -162,7 +170,7 @@ def test_eager_attention_identical_too(real):
     model.model.visual.config._attn_implementation = "eager"
     pixels, grid = _pixels(GRIDS["mixed sizes"], 14, seed=3)
     stock = _run_tower(model, pixels, grid)
-    assert va.install(model)["active"]
+    assert_active(va.install(model))
     grouped = _run_tower(model, pixels, grid)
     assert torch.equal(stock[1], grouped[1])
     windows = [n for g in GRIDS["mixed sizes"] for n in _window_lengths(g)]
@@ -195,7 +203,8 @@ def test_qwen3_tower_identical_and_one_call_per_image_size(tiny_qwen3_checkpoint
     pixels, grid = _pixels(grids, 16, seed=2)
     stock = _run_tower(model, pixels, grid)
     info = va.install(model)
-    assert info["active"] and info["towers"] == ["Qwen3VLVisionModel"], info
+    assert_active(info)
+    assert info["towers"] == ["Qwen3VLVisionModel"], info
     grouped = _run_tower(model, pixels, grid)
     assert torch.equal(stock[0], grouped[0]) and torch.equal(stock[1], grouped[1])
     assert len(stock[2]) == len(grouped[2]) >= 1
@@ -223,7 +232,8 @@ def test_scores_equal_with_and_without(which, tiny_checkpoint, tiny_qwen3_checkp
     path = {"tiny": tiny_checkpoint, "real": real_tower_checkpoint, "qwen3": tiny_qwen3_checkpoint}[which]
     on = get_reranker("qwen-vl", model_path=path, batch_size=4)
     off = get_reranker("qwen-vl", model_path=path, batch_size=4, grouped_vision_attention=False)
-    assert on.vision_attention["active"] and not off.vision_attention["active"]
+    assert_active(on.vision_attention)
+    assert not off.vision_attention["active"]
     assert "grouped_vision_attention=False" in off.vision_attention["reason"]
     q = Query("q", image=mixed_images[0], text="shoes")
     docs = _docs(mixed_images)
@@ -243,7 +253,8 @@ def test_switches_and_guards(tiny_checkpoint, monkeypatch):
 
     model = _load(tiny_checkpoint)
     attn = [m for m in model.modules() if type(m).__name__ == "Qwen2_5_VLVisionAttention"]
-    assert va.install(model)["active"] and all("forward" in vars(m) for m in attn)
+    assert_active(va.install(model))
+    assert all("forward" in vars(m) for m in attn)
     assert va.is_active(model)
 
     off = va.install(model, enabled=False)
@@ -257,22 +268,86 @@ def test_switches_and_guards(tiny_checkpoint, monkeypatch):
     assert not rr.vision_attention["active"]
     monkeypatch.delenv(va.ENV)
 
-    monkeypatch.setattr(transformers, "__version__", "5.99.0")
+    # the decision rests on the code, not the version number: a newer (or older) version string
+    # with the same forward keeps the fast path
+    for version in ("5.99.0", "6.0.0.dev0", "4.57.1"):
+        monkeypatch.setattr(transformers, "__version__", version)
+        info = va.install(model)
+        assert info["active"] and not info["changed"], (version, info)
+    monkeypatch.undo()
+
+
+def _changed_forward(self, hidden_states, cu_seqlens, position_embeddings=None, max_seqlen=None, **kwargs):
+    return self.proj(hidden_states)   # stands in for a release whose forward is not the per-window loop
+
+
+def test_changed_transformers_code_falls_back_and_says_so(tiny_checkpoint, monkeypatch):
+    import sys
+
+    import transformers
+
+    model = _load(tiny_checkpoint)
+    cls = next(type(m) for m in model.modules() if type(m).__name__ == "Qwen2_5_VLVisionAttention")
+    assert va.source_fingerprint(cls.forward) in va.KNOWN_FORWARDS, (
+        f"the locked transformers {transformers.__version__} should carry a checked vision attention; "
+        f"its fingerprint is {va.source_fingerprint(cls.forward)}")
+    monkeypatch.setattr(cls, "forward", _changed_forward)
+    monkeypatch.setattr(transformers, "__version__", "5.24.0")   # a version that once had the checked code
     info = va.install(model)
-    assert not info["active"] and "5.99.0" in info["reason"] and "outside" in info["reason"]
-    monkeypatch.setenv(va.ENV, "force")
+    assert not info["active"] and info["changed"]
+    assert "changed in this transformers version" in info["reason"] and va.ENV in info["reason"]
+    assert all("forward" not in vars(m) for m in model.modules() if type(m) is cls)
+    monkeypatch.setenv(va.ENV, "force")                           # the analyst may still try it
     assert va.install(model)["active"]
     monkeypatch.delenv(va.ENV)
-    monkeypatch.setattr(transformers, "__version__", "4.57.1")
-    assert not va.install(model)["active"]
     monkeypatch.undo()
 
-    # transformers changed its forward: refuse rather than replace something else
-    monkeypatch.setattr(va, "_FINGERPRINT", va._FINGERPRINT + ("something_transformers_never_wrote",))
+    # a module-level name grouped_forward calls was renamed: fall back at install, not fail at call time
+    mod = sys.modules[cls.__module__]
+    monkeypatch.delattr(mod, "apply_rotary_pos_emb_vision")
+    monkeypatch.setenv(va.ENV, "force")                           # not even force installs it then
     info = va.install(model)
-    assert not info["active"] and "not the per-window loop" in info["reason"]
+    assert not info["active"] and info["changed"] and "apply_rotary_pos_emb_vision" in info["reason"]
     monkeypatch.undo()
+    assert va.install(model)["active"]
 
+
+def test_check_without_a_model_reads_the_same_fingerprint_as_the_loaded_class(tiny_checkpoint, monkeypatch):
+    """`workbench doctor` and the app read transformers' source without importing it; the verdict
+    and fingerprint must be the ones install() reaches on the loaded classes."""
+    model = _load(tiny_checkpoint)
+    cls = next(type(m) for m in model.modules() if type(m).__name__ == "Qwen2_5_VLVisionAttention")
+    check = va.check_transformers()
+    assert check["ok"] and va.source_fingerprint(cls.forward) in check["what"], check
+    monkeypatch.setattr(va, "KNOWN_FORWARDS", {})               # a release whose code was never checked
+    check = va.check_transformers()
+    assert not check["ok"] and "Qwen2_5_VLVisionAttention.forward changed" in check["reason"], check
+    info = va.install(model)
+    assert not info["active"] and info["changed"] and info["what"] in check["what"]
+
+
+def test_fingerprint_ignores_layout_and_comments_but_not_code(tmp_path):
+    import importlib.util
+
+    def load(name: str, src: str):
+        path = tmp_path / f"{name}.py"
+        path.write_text(src)
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module.f
+
+    base = va.source_fingerprint(load("base", "def f(x):\n    return x + 1\n"))
+    relaid = load("relaid", "class C:\n    def f(x):  # indented, commented\n\n        return x  +\\\n            1\n"
+                            "f = C.f\n")
+    changed = load("changed", "def f(x):\n    return x + 2\n")
+    assert base and va.source_fingerprint(relaid) == base
+    assert va.source_fingerprint(changed) != base
+    assert va.source_fingerprint(len) is None                     # no source: never "known"
+
+
+def test_switches_and_guards_attention_impl(tiny_checkpoint):
+    model = _load(tiny_checkpoint)
     # an attention implementation it does not know is left alone
     model.config.vision_config._attn_implementation = "flex_attention"
     info = va.install(model)
@@ -322,3 +397,15 @@ def test_grid_helper_matches_transformers_windows():
         lengths = (cu[1:] - cu[:-1]).tolist()
         assert lengths == [n for g in grids for n in _window_lengths(g)]
         assert math.isclose(sum(lengths), sum(g[1] * g[2] for g in grids))
+
+
+def test_a_run_with_images_warns_when_transformers_code_changed(tiny_checkpoint, tmp_path, monkeypatch):
+    monkeypatch.setattr(va, "KNOWN_FORWARDS", {})                 # the installed code is not a checked one
+    rr = get_reranker("qwen-vl", model_path=tiny_checkpoint)
+    assert not rr.vision_attention["active"] and rr.vision_attention["changed"]
+    img = random_image(tmp_path / "d.png", 56, 56, seed=1)
+    with_images = rr.rank(Query("q", text="red"), [Document("a", image=str(img)), Document("b", text="red")], INSTR)
+    warned = [w for w in with_images.warnings if getattr(w, "key", "") == "warn.vision_attention_changed"]
+    assert len(warned) == 1 and "slower path" in warned[0] and "fingerprint" in warned[0]
+    text_only = rr.rank(Query("q", text="red"), [Document("c", text="red shoes")], INSTR)
+    assert not [w for w in text_only.warnings if getattr(w, "key", "") == "warn.vision_attention_changed"]

@@ -25,6 +25,7 @@ from tests.servers import LYCHEE_POOLING, QWEN3_POOLING, REPO, free_port, vllm_a
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.vllm,
     pytest.mark.skipif(not vllm_available(), reason=".venv-vllm is absent: run ./run_workbench.sh test "
                                                     "(or scripts/setup_vllm_venv.sh) to install vLLM's CPU build"),
 ]

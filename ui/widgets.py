@@ -179,6 +179,10 @@ def model_choice(key: str, allow_lexical: bool = True) -> dict:
         state.default(f"{key}_model", config.model_path() or "")
         model_path = st.text_input(t("app.model_path"), key=f"{key}_model", help=t("app.model_path.help"))
         model_path = (model_path or "").strip() or None
+        vision = _vision_attention_check()
+        if not vision["ok"] and vision["transformers"] != "missing":
+            st.warning(t("doctor.vision_attention.changed", version=vision["transformers"], what=vision["what"])
+                       + "  \n" + t("doctor.vision_attention.changed.fix"), icon=":material/speed:")
     elif backend == "remote":
         c_url, c_btn = st.columns([4, 1], vertical_alignment="bottom")
         model_path = c_url.text_input(
@@ -204,6 +208,15 @@ def model_choice(key: str, allow_lexical: bool = True) -> dict:
                            format_func=_format_label, help=t("app.prompt_format.help"))
         prompt_format = None if fmt == FORMAT_AUTO else fmt
     return {"backend": backend, "model_path": model_path, "prompt_format": prompt_format}
+
+
+@st.cache_data(show_spinner=False, ttl=600)
+def _vision_attention_check() -> dict:
+    """Whether the installed transformers keeps the grouped vision attention (read from its source
+    without importing it; the same verdict as `workbench doctor`'s "image speed-up")."""
+    from workbench.rerank.vision_attention import check_transformers
+
+    return check_transformers()
 
 
 def prompt_format_for(choice: dict) -> str:

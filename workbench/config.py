@@ -1,5 +1,9 @@
 """Paths and settings, overridable through environment variables.
 
+This module is the one reader of the ``WORKBENCH_*`` environment variables: every setting is
+declared in ``SETTINGS`` (name, default, what it does; the README's settings table is checked
+against it by a test) and read with ``env(name)``. The main ones:
+
 WORKBENCH_DB     SQLite file. Default: <checkout>/data/workbench.db when the package runs from a
                  source checkout; otherwise workbench.db in the per-user data folder
                  (platformdirs: ~/.local/share/lychee-workbench on Linux,
@@ -12,6 +16,7 @@ WORKBENCH_MODEL  path or id of the Qwen-VL reranker (Lychee-rerank-mm)
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 APP_NAME = "lychee-workbench"
@@ -44,6 +49,60 @@ MAX_PIXELS = 1280 * 28 * 28
 MAX_LENGTH = 3200
 
 
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    what: str
+
+
+SETTINGS: dict[str, Setting] = {s.name: s for s in (
+    Setting("WORKBENCH_DB", "data/workbench.db in a checkout, else the per-user data folder",
+            "the SQLite database file"),
+    Setting("WORKBENCH_HOME", "cache/ beside the database",
+            "folder for caches: materialised images, thumbnails, OCR results, the doctor's tiny checkpoint"),
+    Setting("WORKBENCH_MODEL", "(none: BM25 and test checkpoints only)",
+            "folder (or hub id) of the Qwen-VL reranker the app, the CLI and `serve` use by default"),
+    Setting("WORKBENCH_API_KEY", "(none)", "API key the remote backend sends to a rerank server"),
+    Setting("WORKBENCH_SERVE_API_KEY", "(none: no key asked)",
+            "API key `workbench serve` asks of its clients (same as --api-key)"),
+    Setting("WORKBENCH_GROUPED_VISION", "on when transformers' code is a checked one",
+            "0 turns the grouped vision attention off; force tries it on unchecked transformers code"),
+    Setting("WORKBENCH_RUN_STALE_S", "120",
+            "seconds without a heartbeat after which a run's worker counts as dead and the run can be resumed"),
+    Setting("WORKBENCH_OCR_MIN_CONFIDENCE", "(built in)", "minimum mean OCR confidence for a text to be kept"),
+    Setting("WORKBENCH_OCR_MIN_WORD_CONFIDENCE", "(built in)", "minimum confidence of one OCR word"),
+    Setting("WORKBENCH_DEBUG", "0", "1 prints full tracebacks in the CLI"),
+    Setting("WORKBENCH_MAX_ZIP_MB", "2048", "MB unpacked from one ZIP, all members together"),
+    Setting("WORKBENCH_MAX_ZIP_RATIO", "200", "unpacked : packed size of one ZIP member (above 1 MB)"),
+    Setting("WORKBENCH_MAX_ZIP_MEMBERS", "100000", "entries in one ZIP"),
+    Setting("WORKBENCH_MAX_TABLE_MB", "128", "size of one CSV/TSV/JSONL file (after unpacking)"),
+    Setting("WORKBENCH_MAX_FIELD_MB", "16", "one CSV field (a document text)"),
+    Setting("WORKBENCH_MAX_LINE_MB", "32", "one CSV row / JSONL line"),
+    Setting("WORKBENCH_MAX_COLUMNS", "10000", "columns of a CSV header / keys of the JSON rows"),
+    Setting("WORKBENCH_MAX_JSON_DEPTH", "64", "nesting of arrays/objects in one JSON value"),
+    Setting("WORKBENCH_MAX_IMAGE_MB", "64", "one image file (as stored in the database)"),
+)}
+
+# Read by the shell scripts and the test suite only (listed in the README's table too).
+SCRIPT_SETTINGS: dict[str, Setting] = {s.name: s for s in (
+    Setting("WORKBENCH_SKIP_VLLM", "0", "1: `./run_workbench.sh test` does not install .venv-vllm (its tests skip)"),
+    Setting("WORKBENCH_VLLM_PYTHON", ".venv-vllm/bin/python", "the Python whose vLLM the serving tests start"),
+    Setting("WORKBENCH_WHEELS", "/opt/wheels", "a folder with the torch CPU wheel for the locked installs"),
+    Setting("WORKBENCH_SCREENSHOTS", "0", "1 (set by scripts/screenshots): the browser tests refresh the "
+            "README's docs/screenshots/"),
+    Setting("WORKBENCH_TORCH_INDEX", "PyTorch's CPU index", "where the locked installs find torch's CPU wheel "
+            "when WORKBENCH_WHEELS has none"),
+)}
+
+
+def env(name: str) -> str:
+    """The value of the declared setting `name` ('' when unset), stripped."""
+    if name not in SETTINGS:
+        raise KeyError(f"{name} is not a declared setting: add it to workbench.config.SETTINGS")
+    return os.environ.get(name, "").strip()
+
+
 def in_checkout(root: Path = REPO_ROOT) -> bool:
     """True when the package runs from a source checkout (pyproject.toml next to workbench/),
     False when it is installed into site-packages."""
@@ -63,20 +122,19 @@ def default_db_path() -> Path:
 
 
 def db_path() -> Path:
-    env = os.environ.get("WORKBENCH_DB", "").strip()
-    return Path(env).expanduser() if env else default_db_path()
+    value = env("WORKBENCH_DB")
+    return Path(value).expanduser() if value else default_db_path()
 
 
 def home_dir() -> Path:
-    env = os.environ.get("WORKBENCH_HOME", "").strip()
-    path = Path(env).expanduser() if env else db_path().parent / "cache"
+    value = env("WORKBENCH_HOME")
+    path = Path(value).expanduser() if value else db_path().parent / "cache"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
 def model_path() -> str | None:
-    value = os.environ.get("WORKBENCH_MODEL", "").strip()
-    return value or None
+    return env("WORKBENCH_MODEL") or None
 
 
 def with_precise(instruction: str, precise: bool) -> str:

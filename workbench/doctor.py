@@ -99,6 +99,24 @@ def check_flash_attn() -> Check:
     return Check("flash-attn", False, t("doctor.flash_attn.missing"), t("doctor.flash_attn.fix"), warning=True)
 
 
+def check_vision_attention() -> Check:
+    """Does the installed transformers carry the vision attention the grouped path was checked
+    against? (A changed one is not an error: images are scored right, only slower.)"""
+    from .rerank import vision_attention as va
+
+    name = t("doctor.name.vision_attention")
+    if importlib.util.find_spec("transformers") is None:
+        return Check(name, False, t("doctor.cuda.no_torch"), t("doctor.install.fix", pip=pip_install("qwen")),
+                     warning=True)
+    if va._env_setting() in ("0", "false", "off", "no"):
+        return Check(name, True, t("doctor.vision_attention.off", reason=f"{va.ENV}={config.env(va.ENV)}"))
+    check = va.check_transformers()
+    if check["ok"]:
+        return Check(name, True, t("doctor.vision_attention.ok", version=check["transformers"], what=check["what"]))
+    return Check(name, False, t("doctor.vision_attention.changed", version=check["transformers"], what=check["what"]),
+                 t("doctor.vision_attention.changed.fix"), warning=True)
+
+
 def check_tesseract() -> list[Check]:
     exe = shutil.which("tesseract")
     if not exe:
@@ -204,6 +222,7 @@ def run_checks(device: str | None = None, smoke: bool = True, port: bool = True)
     checks = check_python_torch()
     checks += check_cuda(device)
     checks.append(check_flash_attn())
+    checks.append(check_vision_attention())
     checks += check_tesseract()
     checks.append(check_model_path())
     if port:

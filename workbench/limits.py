@@ -18,9 +18,9 @@ each error names the setting to raise. README "Limits and guarantees" lists them
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
+from . import config
 from .errors import InputError
 
 MB = 2**20
@@ -34,7 +34,7 @@ class Limit:
     what: str
 
     def value(self) -> float:
-        raw = os.environ.get(self.env, "").strip()
+        raw = config.env(self.env)
         if not raw:
             return self.default
         try:

@@ -1,7 +1,7 @@
 """Orchestration shared by the pages and the CLI: the only place that wires the
 store, the engine and the score cache together.
 
-    file → io → domain objects → store → engine (asks the store's cache first) → store
+    file → formats → domain objects → store → engine (asks the store's cache first) → store
 
 Long work reports `progress(done, total)` and stops between batches when `cancel`
 (a threading.Event) is set. Scores are saved batch by batch, so a closed tab or a

@@ -20,6 +20,7 @@ import signal
 import sys
 import traceback
 
+from .. import config
 from ..errors import WorkbenchError
 
 # module name in workbench.cli -> subcommand(s) it registers
@@ -81,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 1
-    debug = os.environ.get("WORKBENCH_DEBUG", "").strip() not in ("", "0")
+    debug = config.env("WORKBENCH_DEBUG") not in ("", "0")
     if argv is None:                     # a real command line, not a test calling main([...])
         install_signal_handlers()
     try:

@@ -8,8 +8,8 @@
 from __future__ import annotations
 
 import argparse
-import os
 
+from .. import config
 from ..errors import InputError
 
 
@@ -45,7 +45,7 @@ def cmd_prompt(args: argparse.Namespace) -> int:
     for flag, path in (("--query-image", args.query_image), ("--doc-image", args.doc_image)):
         if path and not Path(path).is_file():
             raise InputError(f"{flag} '{path}' is not a file.", f"Give {flag} the path of an image file.")
-    model = args.model or os.environ.get("WORKBENCH_MODEL") or None
+    model = args.model or config.model_path()
     family = None
     if model:
         folder = Path(model).expanduser()

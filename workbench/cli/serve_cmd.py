@@ -10,9 +10,9 @@ Binds 127.0.0.1 by default; any other host needs --api-key (clients send
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
+from .. import config
 from ..errors import InputError
 
 
@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="model folder (Lychee-rerank-mm / Qwen3-VL-Reranker) or 'bm25' (default: $WORKBENCH_MODEL)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; others need --api-key)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 = any free port)")
-    p.add_argument("--api-key", default=os.environ.get("WORKBENCH_SERVE_API_KEY") or None,
+    p.add_argument("--api-key", default=config.env("WORKBENCH_SERVE_API_KEY") or None,
                    help="require 'Authorization: Bearer KEY' (default: $WORKBENCH_SERVE_API_KEY)")
     p.add_argument("--served-model-name", default=None, help="model name in /v1/models (default: the model id)")
     p.add_argument("--prompt-format", default=None, help="prompt format (default: the model family's)")

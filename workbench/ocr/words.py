@@ -17,10 +17,10 @@ gravel: "vy" 84); whole-image means sink text pasted on a photo; lines separate 
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
+from .. import config
 from ..errors import OCRError
 from .text import clean_ocr_text, is_empty_text
 
@@ -59,7 +59,7 @@ _OTHER_CODES = ("ocr.confidence_of_not_number", "ocr.confidence_of_range")
 
 
 def _from_env(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
+    raw = config.env(name)
     return check_min_confidence(raw, f"The environment variable {name}") if raw else default
 
 

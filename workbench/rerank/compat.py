@@ -1,7 +1,7 @@
 """Import-time compatibility fixes for the model stack.
 
 torchvision: where the only torchvision build is a CUDA one sitting next to a
-CPU torch (see FACTS.md), ``import torchvision`` fails with
+CPU torch (docs/ENVIRONMENT.md), ``import torchvision`` fails with
 ``RuntimeError: operator torchvision::nms does not exist``: its ``_C`` library
 cannot load, and ``_meta_registrations`` then registers fakes for ops that were
 never defined. transformers' Qwen-VL video processor and ``qwen_vl_utils`` both

@@ -64,7 +64,7 @@ class PromptFormat:
 
     def image_element(self, path: Any) -> dict[str, Any]:
         # the limits travel on every element: qwen_vl_utils.fetch_image resizes with its own
-        # defaults otherwise (FACTS.md)
+        # defaults otherwise (docs/ENVIRONMENT.md)
         return {"type": "image", "image": path, "min_pixels": self.min_pixels,
                 "max_pixels": self.max_pixels}
 

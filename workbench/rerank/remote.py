@@ -32,7 +32,6 @@ import base64
 import functools
 import io
 import math
-import os
 import queue
 import random
 import threading
@@ -40,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from .. import config
 from ..errors import BackendUnavailable, ImageError, InputError, WorkbenchError
 from ..i18n import Text
 from ..model import Document, Query
@@ -360,7 +360,7 @@ def connect(urls: str | list[str], api_key: str | None = None, *, model: str | N
     """Check every replica and detect the protocol: the model list, the model to use, its
     yes/no token ids (chat). Raises RemoteError with what to do."""
     urls = parse_urls(urls)
-    api_key = api_key if api_key is not None else (os.environ.get(API_KEY_ENV) or None)
+    api_key = api_key if api_key is not None else (config.env(API_KEY_ENV) or None)
     if protocol not in ("auto",) + PROTOCOLS:
         raise InputError.coded("remote.unknown_protocol", {"protocol": protocol})
     with _client(timeout) as client:
@@ -534,7 +534,7 @@ class RemoteReranker(Reranker):
                  max_failures: int | None = None, min_pixels: int | None = None,
                  max_pixels: int | None = None, default_instruction: str | None = None,
                  docs_per_request: int | None = None, **_ignored: Any):
-        self.api_key = api_key if api_key is not None else (os.environ.get(API_KEY_ENV) or None)
+        self.api_key = api_key if api_key is not None else (config.env(API_KEY_ENV) or None)
         self.timeout = float(timeout or DEFAULT_TIMEOUT)
         self.info = connect(urls, self.api_key, model=served_model, protocol=protocol or "auto",
                             tokenizer=tokenizer, timeout=min(self.timeout, 60.0))

@@ -186,7 +186,7 @@ _ZH = (
 
 SIZES = {
     # text: hidden, layers, heads, kv heads, intermediate, mrope; vision: hidden, depth, heads
-    # tiny: 2 heads of 32 (vLLM's CPU attention needs head_dim >= 32, see FACTS.md)
+    # tiny: 2 heads of 32 (vLLM's CPU attention needs head_dim >= 32, see docs/ENVIRONMENT.md)
     "tiny": dict(hidden=64, layers=2, heads=2, kv=1, inter=128, mrope=[4, 6, 6],
                  v_hidden=64, v_depth=2, v_heads=4, v_inter=128),
     "small": dict(hidden=512, layers=4, heads=4, kv=2, inter=2048, mrope=[16, 24, 24],

@@ -27,46 +27,186 @@ per-forward grouping cache. ``install(model, enabled=False)`` or the environment
 variable ``WORKBENCH_GROUPED_VISION=0`` restores transformers' own path.
 
 Guards (any failing one leaves the stock path and says why in the returned dict):
-transformers 5.0 up to the last version checked here (``TESTED_MAX``; newer ones need
-``WORKBENCH_GROUPED_VISION=force``), the stock forward's source still has the
-per-window loop this replaces, the attention implementation is ``sdpa`` or ``eager``
-(flash attention already runs one varlen call per layer; it is left alone, also at
-call time), and eval mode (training / dropout goes to the stock path).
+the stock forward's *source fingerprint* (its tokens without comments or layout,
+``source_fingerprint``) is one this replacement was checked against (``KNOWN_FORWARDS``),
+whatever transformers' version number says: a newer release with the same code keeps the
+fast path, a changed one falls back and says so (``info["changed"]``, shown by
+``workbench doctor``, the Rerank page and the warnings of a run with images;
+``WORKBENCH_GROUPED_VISION=force`` tries it anyway); the module-level names
+``grouped_forward`` calls (``MODULE_NAMES``) exist, so a rename falls back instead of
+failing at call time; the attention implementation is ``sdpa`` or ``eager`` (flash
+attention already runs one varlen call per layer; it is left alone, also at call time);
+and eval mode (training / dropout goes to the stock path).
 """
 
 from __future__ import annotations
 
+import hashlib
 import inspect
-import os
-import re
+import io
 import sys
+import textwrap
+import tokenize
 import types
 from contextlib import contextmanager
 from typing import Any, Iterator
 
 ENV = "WORKBENCH_GROUPED_VISION"
-TESTED_MIN = (5, 0)
-TESTED_MAX = (5, 24)      # newest transformers whose vision attention was checked against this
 ATTENTION_CLASSES = ("Qwen2_5_VLVisionAttention", "Qwen3VLVisionAttention")
 TOWER_CLASSES = ("Qwen2_5_VisionTransformerPretrainedModel", "Qwen3VLVisionModel")
 SUPPORTED_ATTN = ("sdpa", "eager")
 
-# The lines of the stock forward this replacement reproduces / replaces (whitespace-insensitive).
-_FINGERPRINT = (
-    "self.qkv(hidden_states).reshape(seq_length,3,self.num_heads,-1).permute(1,0,2,3).unbind(0)",
-    "query_states,key_states=apply_rotary_pos_emb_vision(query_states,key_states,cos,sin)",
-    "lengths=cu_seqlens[1:]-cu_seqlens[:-1]",
-    "torch.split(tensor,lengths.tolist(),dim=2)",
-    "attn_output=self.proj(attn_output)",
-)
+# Fingerprints (source_fingerprint) of transformers' stock vision-attention forward that
+# grouped_forward was checked against (bit-identical tower output, tests/test_vision_attention.py),
+# with the releases seen to carry that code. Qwen2.5-VL and Qwen3-VL share it. A release whose
+# forward has another fingerprint keeps its own path until the new code is checked and added here
+# (docs/ENVIRONMENT.md, "Grouped vision attention").
+KNOWN_FORWARDS = {
+    "3866da274ce9c6cf": "transformers 5.16.1 – 5.25.0",
+}
+
+# Names grouped_forward looks up in the attention class's module at call time, and what each must be.
+MODULE_NAMES = {
+    "apply_rotary_pos_emb_vision": "a function",
+    "eager_attention_forward": "a function",
+    "ALL_ATTENTION_FUNCTIONS": "an attention registry with get_interface()",
+}
+
+_SKIP_TOKENS = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,
+                tokenize.ENDMARKER}
 
 
-def _version_tuple(text: str) -> tuple[int, ...]:
-    return tuple(int(x) for x in re.findall(r"\d+", text)[:2])
+def source_fingerprint(func) -> str | None:
+    """16 hex digits of SHA-256 over the tokens of `func`'s source (decorators included),
+    without comments, blank lines or indentation: the same code gives the same fingerprint in
+    any release and on any Python; a changed line gives another. None when there is no source."""
+    try:
+        return _fingerprint_text(inspect.getsource(func))
+    except (OSError, TypeError):
+        return None
+
+
+def _fingerprint_text(source: str) -> str | None:
+    try:
+        tokens = [tok.string for tok in tokenize.generate_tokens(io.StringIO(textwrap.dedent(source)).readline)
+                  if tok.type not in _SKIP_TOKENS]
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return None
+    return hashlib.sha256(" ".join(tokens).encode()).hexdigest()[:16]
+
+
+def _module_problem(cls) -> str:
+    """'' when cls's module has every name grouped_forward uses, else which one is not right."""
+    mod = sys.modules.get(cls.__module__)
+    for name, what in MODULE_NAMES.items():
+        value = getattr(mod, name, None)
+        ok = (callable(getattr(value, "get_interface", None)) if name == "ALL_ATTENTION_FUNCTIONS"
+              else callable(value))
+        if not ok:
+            return f"{cls.__module__}.{name} is not {what}"
+    return ""
+
+
+def check_class(cls, force: bool = False) -> dict[str, Any]:
+    """Can grouped_forward replace `cls.forward`? {"ok", "reason" (a sentence), "what" (the
+    code that differs, for messages)}. `force` skips the fingerprint, never the module names
+    (without them the replacement would fail at call time)."""
+    problem = _module_problem(cls)
+    if problem:
+        return {"ok": False, "what": problem,
+                "reason": (f"{cls.__name__}: {problem} in this transformers version, so the grouped "
+                           "vision attention cannot run: its own path is used")}
+    return _verdict(cls.__name__, source_fingerprint(cls.forward), force)
+
+
+def _verdict(cls_name: str, fp: str | None, force: bool) -> dict[str, Any]:
+    what = f"{cls_name}.forward, fingerprint {fp}"
+    if fp in KNOWN_FORWARDS:
+        return {"ok": True, "what": what, "reason": f"{what} ({KNOWN_FORWARDS[fp]})"}
+    if force:
+        return {"ok": True, "what": what, "reason": f"{what}, not a checked one; used because {ENV}=force"}
+    return {"ok": False, "what": what,
+            "reason": (f"{cls_name}.forward changed in this transformers version (fingerprint {fp}, not "
+                       "one the grouped vision attention was checked against): its own, slower path is used "
+                       "for images. Install the locked versions (./run_workbench.sh setup) or set "
+                       f"{ENV}=force to try the grouped path anyway")}
+
+
+# the stock classes, by module (read from source for check_transformers)
+_STOCK = (("transformers.models.qwen2_5_vl.modeling_qwen2_5_vl", "Qwen2_5_VLVisionAttention"),
+          ("transformers.models.qwen3_vl.modeling_qwen3_vl", "Qwen3VLVisionAttention"))
+
+
+def _static_check(module: str, cls_name: str, force: bool) -> dict[str, Any] | None:
+    """check_class's answer read from the module's source file, without importing it (torch and
+    transformers' model code cost seconds to import); None when the module does not exist."""
+    import ast
+    import importlib.util
+
+    from pathlib import Path
+
+    try:   # the package's folder only: finding the module itself would import its parents (torch)
+        spec = importlib.util.find_spec("transformers")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.origin:
+        return None
+    path = Path(spec.origin).parent.joinpath(*module.split(".")[1:]).with_suffix(".py")
+    if not path.is_file():
+        return None
+    src = path.read_text(encoding="utf-8")
+    tree = ast.parse(src)
+    top: set[str] = set()
+    forward = None
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            top.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            top.add(node.name)
+        elif isinstance(node, ast.Assign):
+            top.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        if isinstance(node, ast.ClassDef) and node.name == cls_name:
+            forward = next((f for f in node.body if isinstance(f, ast.FunctionDef) and f.name == "forward"), None)
+    missing = [n for n in MODULE_NAMES if n not in top]
+    if missing:
+        problem = f"{module}.{missing[0]} is not {MODULE_NAMES[missing[0]]}"
+        return {"ok": False, "what": problem,
+                "reason": f"{cls_name}: {problem} in this transformers version, so the grouped vision "
+                          "attention cannot run: its own path is used"}
+    if forward is None:
+        fp = None
+    else:
+        lines = src.splitlines(keepends=True)
+        start = (forward.decorator_list[0].lineno if forward.decorator_list else forward.lineno) - 1
+        fp = _fingerprint_text("".join(lines[start:forward.end_lineno]))
+    return _verdict(cls_name, fp, force)
+
+
+def check_transformers() -> dict[str, Any]:
+    """Without a model, and without importing transformers' model code: would the grouped vision
+    attention run with the installed transformers? {"ok", "reason", "what", "transformers"} (for
+    `workbench doctor` and the app's model panel)."""
+    from importlib import metadata
+
+    try:
+        version = metadata.version("transformers")
+    except metadata.PackageNotFoundError:
+        return {"ok": False, "reason": "transformers is not installed", "what": "transformers is not installed",
+                "transformers": "missing"}
+    force = _env_setting() == "force"
+    results = [r for r in (_static_check(m, c, force) for m, c in _STOCK) if r is not None]
+    if not results:
+        return {"ok": False, "reason": f"transformers {version} has no Qwen2.5-VL model code",
+                "what": "no Qwen2.5-VL model code", "transformers": version}
+    bad = [r for r in results if not r["ok"]]
+    return {"ok": not bad, "reason": "; ".join(r["reason"] for r in bad or results[:1]),
+            "what": "; ".join(r["what"] for r in bad or results[:1]), "transformers": version}
 
 
 def _env_setting() -> str:
-    return os.environ.get(ENV, "").strip().lower()
+    from .. import config
+
+    return config.env(ENV).lower()
 
 
 class _Group:
@@ -179,14 +319,6 @@ def grouped_forward(self, hidden_states, cu_seqlens, position_embeddings=None, m
     return self.proj(attn_output)
 
 
-def _source_ok(cls) -> bool:
-    try:
-        src = re.sub(r"\s+", "", inspect.getsource(cls.forward))
-    except (OSError, TypeError):
-        return False
-    return all(piece in src for piece in _FINGERPRINT)
-
-
 def _towers(model) -> list[Any]:
     return [m for m in model.modules() if type(m).__name__ in TOWER_CLASSES]
 
@@ -211,9 +343,11 @@ def uninstall(model) -> int:
 def install(model, enabled: bool = True) -> dict[str, Any]:
     """Install (or with enabled=False remove) grouped-window vision attention on `model`.
 
-    Returns {"active": bool, "reason": str, "towers": [...], "modules": int,
+    Returns {"active": bool, "reason": str, "changed": bool, "towers": [...], "modules": int,
     "transformers": version}. Never raises for an unsupported setup: it keeps (or
-    restores) transformers' own path and says why in "reason".
+    restores) transformers' own path and says why in "reason"; "changed" is True when that is
+    because transformers' code is not the one checked (worth telling the analyst: images are
+    slower), False when it was asked for or does not apply.
     """
     try:
         import transformers
@@ -221,12 +355,12 @@ def install(model, enabled: bool = True) -> dict[str, Any]:
         version = transformers.__version__
     except ImportError:  # pragma: no cover - the backend needs transformers
         version = "missing"
-    info: dict[str, Any] = {"active": False, "reason": "", "towers": [], "modules": 0,
+    info: dict[str, Any] = {"active": False, "reason": "", "changed": False, "towers": [], "modules": 0,
                             "transformers": version}
     uninstall(model)
     env = _env_setting()
     if env in ("0", "false", "off", "no"):
-        info["reason"] = f"turned off by {ENV}={os.environ.get(ENV)}"
+        info["reason"] = f"turned off by {ENV}={env}"
         return info
     if not enabled:
         info["reason"] = "turned off (grouped_vision_attention=False)"
@@ -234,12 +368,6 @@ def install(model, enabled: bool = True) -> dict[str, Any]:
     towers = _towers(model)
     if not towers:
         info["reason"] = "no Qwen2.5-VL / Qwen3-VL vision tower in this model"
-        return info
-    v = _version_tuple(version)
-    if not (TESTED_MIN <= v <= TESTED_MAX) and env != "force":
-        info["reason"] = (f"transformers {version} is outside the checked range "
-                          f"{'.'.join(map(str, TESTED_MIN))}-{'.'.join(map(str, TESTED_MAX))}: its own "
-                          f"vision attention is used (set {ENV}=force to try the grouped one)")
         return info
     n = 0
     for tower in towers:
@@ -253,9 +381,11 @@ def install(model, enabled: bool = True) -> dict[str, Any]:
                               "runs one call per layer)" if "flash" in impl else
                               f"vision attention '{impl}' is not sdpa/eager: left as it is")
             continue
-        if not _source_ok(cls):
-            info["reason"] = (f"{cls.__name__}.forward of transformers {version} is not the per-window "
-                              "loop this replaces: its own path is used")
+        check = check_class(cls, force=env == "force")
+        if not check["ok"]:
+            info["reason"] = f"transformers {version}: {check['reason']}"
+            info["what"] = check["what"]
+            info["changed"] = True
             continue
         state = TowerState(tower)
         state.handles = [tower.register_forward_pre_hook(state.begin),

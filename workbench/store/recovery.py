@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection
 
+from .. import config
 from ..model import Result
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -32,7 +33,7 @@ HEARTBEAT_S = 15.0
 def stale_after_s() -> float:
     """Seconds without a heartbeat after which a running run counts as dead (default 120)."""
     try:
-        return max(1.0, float(os.environ.get("WORKBENCH_RUN_STALE_S", "120")))
+        return max(1.0, float(config.env("WORKBENCH_RUN_STALE_S") or "120"))
     except ValueError:
         return 120.0
 

@@ -217,6 +217,13 @@ class QwenVLReranker(PrefixCacheMixin, Reranker):
         return {"prompt": self.format.name, "min_pixels": self.min_pixels, "max_pixels": self.max_pixels,
                 "max_length": self.max_length, "dtype": self.dtype_name}
 
+    def _prepare(self, instruction: str, query: Query, docs: list[Document]) -> None:
+        """A run with images says when transformers' changed code keeps them on the slow path."""
+        va = self.vision_attention
+        if va.get("changed") and (query.image or any(d.image for d in docs)):
+            self._warn(Text("warn.vision_attention_changed", version=va.get("transformers"),
+                            what=va.get("what", "")))
+
     def _cost(self, query: Query, doc: Document) -> int:
         return self._costs(self.default_instruction, query, [doc])[0]
 
