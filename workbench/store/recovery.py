@@ -17,15 +17,22 @@ import os
 import socket
 import threading
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING
+from contextlib import AbstractContextManager
+from typing import Protocol
 
 from sqlalchemy import Connection
 
 from .. import config
 from ..model import Result
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .api import Store
+
+class Connections(Protocol):
+    """What recovery needs of a store (the Store in store/api.py is one): a read and a write
+    connection. Typed here, so recovery does not import the Store that imports it."""
+
+    def _read(self) -> AbstractContextManager[Connection]: ...
+
+    def _write(self) -> AbstractContextManager[Connection]: ...
 
 HEARTBEAT_S = 15.0
 
@@ -145,7 +152,7 @@ def has_rank_gaps(scores: list[Result]) -> bool:
     return sorted(s.rank for s in scores) != list(range(1, len(scores) + 1))
 
 
-def settle_dead_runs(store: "Store") -> list[int]:
+def settle_dead_runs(store: Connections) -> list[int]:
     """Settle every 'running' run whose process is gone as 'interrupted'; return their ids."""
     with store._read() as conn:
         rows = conn.exec_driver_sql(
@@ -170,7 +177,7 @@ class Heartbeat:
     """Context manager: marks the run as owned by this process and refreshes its
     heartbeat every HEARTBEAT_S seconds from a daemon thread until the block ends."""
 
-    def __init__(self, store: "Store", run_id: int, interval: float = HEARTBEAT_S):
+    def __init__(self, store: Connections, run_id: int, interval: float = HEARTBEAT_S):
         self.store, self.run_id, self.interval = store, int(run_id), interval
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
