@@ -74,7 +74,54 @@ def test_registry_errors(monkeypatch):
 
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "bm25s" else real(name, *a))
+                        lambda name, *a: None if name == "jieba" else real(name, *a))
     with pytest.raises(BackendUnavailable) as info:
         get_reranker("bm25")
-    assert "pip install 'lychee-workbench[bm25]'" in info.value.fix and "bm25s" in info.value.message
+    assert "pip install 'lychee-workbench[bm25]'" in info.value.fix and "jieba" in info.value.message
+
+
+def test_latin_text_never_goes_through_jieba_and_cjk_runs_do(monkeypatch):
+    from workbench.rerank import lexical
+
+    def no_jieba():
+        raise AssertionError("jieba was asked for a text without CJK characters")
+
+    monkeypatch.setattr(lexical, "_get_jieba", no_jieba)
+    assert lexical.tokenize("The Red running-shoes, size 42 (café)") == ["red", "running", "shoes", "size", "42", "café"]
+    monkeypatch.undo()
+    calls = []
+    real = lexical._get_jieba()
+
+    class Spy:
+        @staticmethod
+        def cut_for_search(text):
+            calls.append(text)
+            return real.cut_for_search(text)
+
+    monkeypatch.setattr(lexical, "_get_jieba", lambda: Spy)
+    assert lexical.tokenize("Nike 红色跑步鞋 size 42") == ["nike", "红色", "跑步", "鞋", "size", "42"]
+    assert calls == ["红色跑步鞋"]                     # only the CJK run
+
+
+def test_bm25_scores_equal_bm25s_lucene():
+    """Our query-terms-only BM25 gives bm25s' numbers (its Lucene method is the reference)."""
+    import random
+
+    import bm25s
+    import numpy as np
+
+    from workbench.rerank.lexical import bm25_scores
+
+    rng = random.Random(7)
+    vocab = [f"t{i}" for i in range(40)]
+    for trial in range(30):
+        corpus = [[rng.choice(vocab) for _ in range(rng.randint(1, 30))] for _ in range(rng.randint(1, 25))]
+        query = [rng.choice(vocab) for _ in range(rng.randint(1, 6))]
+        ours = bm25_scores(corpus, query, 1.5, 0.75)
+        ref = bm25s.BM25(k1=1.5, b=0.75, method="lucene")
+        ref.index(corpus, show_progress=False)
+        known = {t for d in corpus for t in d}
+        q = [t for t in query if t in known]
+        theirs = ref.get_scores(q) if q else np.zeros(len(corpus))
+        assert np.allclose(ours, theirs, rtol=1e-5, atol=1e-6), (trial, ours, list(theirs))
+    assert bm25_scores([], ["a"]) == [] and bm25_scores([["a"]], []) == [0.0]

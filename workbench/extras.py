@@ -2,7 +2,7 @@
 
 `pip install lychee-workbench` installs the library (import, store, export, BM25-free CLI);
 the heavy parts are extras: ``[qwen]`` (torch + transformers), ``[ocr]`` (pytesseract),
-``[app]`` (streamlit), ``[compare]`` (scipy + ranx), ``[bm25]`` (bm25s + jieba), ``[serve]``
+``[app]`` (streamlit), ``[compare]`` (scipy + ranx), ``[bm25]`` (jieba), ``[serve]``
 (fastapi + uvicorn + httpx: `workbench serve` and the remote backend), ``[parquet]`` (pyarrow, the
 Parquet export), ``[all]``.
 """
@@ -23,7 +23,7 @@ EXTRA_OF: dict[str, str] = {
     "pytesseract": "ocr",
     "streamlit": "app", "altair": "app",
     "scipy": "compare", "ranx": "compare",
-    "bm25s": "bm25", "jieba": "bm25",
+    "jieba": "bm25",
     "pyarrow": "parquet",
     "flash_attn": "gpu",
     "httpx": "serve", "fastapi": "serve", "uvicorn": "serve",

@@ -32,7 +32,7 @@ BACKENDS: dict[str, BackendSpec] = {
                            ("torch", "transformers", "qwen_vl_utils"),
                            pip_install("qwen"),
                            "Lychee-rerank-mm / Qwen3-VL-Reranker yes/no scorer (P(yes))"),
-    "lexical": BackendSpec("lexical", ".lexical", "LexicalReranker", ("bm25s", "jieba"),
+    "lexical": BackendSpec("lexical", ".lexical", "LexicalReranker", ("jieba",),
                            pip_install("bm25"),
                            "BM25 over document text + OCR text (the old TF-IDF logic)"),
     "remote": BackendSpec("remote", ".remote", "RemoteReranker", ("httpx",),
