@@ -223,6 +223,31 @@ def test_metrics_equal_ranx_on_hand_made_qrels_with_ties():
     assert res.table.loc["A", "Judged@3"] == pytest.approx(((3 / 3) + (2 / 3)) / 2)
 
 
+@pytest.mark.parametrize("k", [1, 3, 10, 50])
+def test_metrics_equal_ranx_on_random_runs_and_graded_labels(k):
+    """Our plain-Python metrics equal ranx's on many random queries: runs longer and shorter
+    than k, relevant documents the run never retrieved, grades 0-3."""
+    import random
+
+    from workbench.compare.evaluate import query_metrics
+
+    rng = random.Random(k)
+    qrels, run = {}, {}
+    for q in range(120):
+        docs = [f"d{i}" for i in range(rng.randint(1, 40))]
+        rng.shuffle(docs)
+        pool = docs + [f"x{i}" for i in range(rng.randint(0, 5))]          # judged, never retrieved
+        rel = {d: rng.randint(1, 3) for d in rng.sample(pool, rng.randint(1, min(8, len(pool))))}
+        qrels[f"q{q}"] = rel
+        run[f"q{q}"] = {d: float(len(docs) - i) for i, d in enumerate(docs)}
+    names = {f"ndcg@{k}": 0, "mrr": 1, f"precision@{k}": 2, f"recall@{k}": 3, "map": 4}
+    ref = _ranx_eval(qrels, run, list(names))
+    for q, scores in run.items():
+        ours = query_metrics(list(scores), qrels[q], k)
+        for name, i in names.items():
+            assert ours[i] == pytest.approx(ref[name][q], abs=1e-12), (name, q)
+
+
 def test_tie_order_changes_metric_consistently_with_rank_table():
     labels = {"q": {"b": 0, "c": 2}}
     # b and c tie on score and carry no rank difference: doc id decides -> b before c

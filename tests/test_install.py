@@ -40,7 +40,7 @@ def test_base_dependencies_leave_out_torch_and_streamlit():
     extras = {k: {_dist_name(r) for r in v} for k, v in project["optional-dependencies"].items()}
     assert {"torch", "transformers", "qwen-vl-utils"} <= extras["qwen"]
     assert extras["ocr"] == {"pytesseract"} and "streamlit" in extras["app"]
-    assert {"scipy", "ranx"} <= extras["compare"] and extras["bm25"] == {"jieba"}
+    assert extras["compare"] == {"scipy"} and extras["bm25"] == {"jieba"}
     assert extras["gpu"] == {"flash-attn"}
     # [all] names every feature extra (not test/gpu)
     all_extras = set(re.search(r"\[(.*)\]", project["optional-dependencies"]["all"][0]).group(1).split(","))

@@ -2,7 +2,7 @@
 
 `pip install lychee-workbench` installs the library (import, store, export, BM25-free CLI);
 the heavy parts are extras: ``[qwen]`` (torch + transformers), ``[ocr]`` (pytesseract),
-``[app]`` (streamlit), ``[compare]`` (scipy + ranx), ``[bm25]`` (jieba), ``[serve]``
+``[app]`` (streamlit), ``[compare]`` (scipy), ``[bm25]`` (jieba), ``[serve]``
 (fastapi + uvicorn + httpx: `workbench serve` and the remote backend), ``[parquet]`` (pyarrow, the
 Parquet export), ``[all]``.
 """
@@ -22,7 +22,7 @@ EXTRA_OF: dict[str, str] = {
     "qwen_vl_utils": "qwen", "tokenizers": "qwen",
     "pytesseract": "ocr",
     "streamlit": "app", "altair": "app",
-    "scipy": "compare", "ranx": "compare",
+    "scipy": "compare",
     "jieba": "bm25",
     "pyarrow": "parquet",
     "flash_attn": "gpu",

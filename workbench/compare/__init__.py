@@ -20,9 +20,9 @@ Orders and ties
 A run's order is its ``Score.rank`` (1 = best) as the engine or the import set it.
 When ranks tie or are missing the order falls back to the higher score, then the
 smaller doc id, so every function here (rank table, top-k overlap, metrics) sees
-the same deterministic order. ranx itself sorts by score with an unstable sort,
-so its tie order is arbitrary; we therefore hand ranx strictly decreasing
-pseudo-scores built from *our* order (:func:`ordered_doc_ids`).
+the same deterministic order (:func:`ordered_doc_ids`; ranx, the reference the
+metrics are tested against, sorts by score with an unstable sort, so the tests hand it
+strictly decreasing pseudo-scores built from *our* order).
 
 Labels
 ------
@@ -37,10 +37,10 @@ no relevant document have undefined recall/NDCG; they are left out of the
 metrics and listed in ``MetricsResult.skipped``.
 
 Modules: runs (labels, order, grouping), shifts (rank tables), agreement (tau, rho, overlap),
-advice (discrimination and remedies), evaluate (ranx metrics), significance (paired tests,
-winner, win/loss), session (everything at once). ``import workbench.compare`` imports neither
-scipy nor ranx (the ``[compare]`` extra); they load on first use. ranx's first-call cost
-is measured in bench/README.md; call :func:`warm_up` once at app start.
+advice (discrimination and remedies), evaluate (metrics with ranx's definitions, in plain
+Python: no numba compilation in each new process), significance (paired tests, winner,
+win/loss), session (everything at once). ``import workbench.compare`` does not import scipy
+(the ``[compare]`` extra); it loads on first use.
 """
 
 from .advice import (

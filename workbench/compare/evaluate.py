@@ -1,16 +1,23 @@
-"""Ranking metrics against relevance labels (NDCG@k, MRR, P@k, Recall@k, MAP, Judged@k), computed by ranx."""
+"""Ranking metrics against relevance labels (NDCG@k, MRR, P@k, Recall@k, MAP, Judged@k).
+
+Computed here in plain Python with ranx's definitions (``query_metrics``; a test checks them
+against ranx on random runs and graded labels): ranx compiles its numba kernels in every new
+process (3–30 s before the first number), which a page or a CLI call cannot afford at 1,000
+queries. Definitions (relevant = grade >= 1, ranx's ``rel_lvl=1``):
+NDCG@k = DCG@k / ideal DCG@k with linear gains grade / log2(rank + 1) (ranx ``ndcg``, Järvelin &
+Kekäläinen); MRR = 1 / rank of the first relevant document (no cut-off); P@k = relevant in the top
+k / k; Recall@k = relevant in the top k / relevant; MAP = mean over the relevant documents of the
+precision at their rank (0 for those not retrieved).
+"""
 
 from __future__ import annotations
 
-import threading
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..extras import require
 from .runs import (
     DEFAULT_K,
     Labels,
@@ -24,11 +31,6 @@ from .runs import (
 def metric_names(k: int = DEFAULT_K) -> list[str]:
     """Display names of the metrics, in table order."""
     return [f"NDCG@{k}", "MRR", f"P@{k}", f"Recall@{k}", "MAP"]
-
-
-def _ranx_names(k: int) -> dict[str, str]:
-    return {f"ndcg@{k}": f"NDCG@{k}", "mrr": "MRR", f"precision@{k}": f"P@{k}",
-            f"recall@{k}": f"Recall@{k}", "map": "MAP"}
 
 
 @dataclass
@@ -59,32 +61,31 @@ class MetricsResult:
             [lab for lab in self.labels if lab in set(pq["run"])]]
 
 
-_ranx = None
-# numba's fallback "workqueue" threading layer aborts the process when two threads run a
-# parallel kernel at once (Streamlit serves each browser session from its own thread).
-_RANX_LOCK = threading.Lock()
-
-
-def _import_ranx():
-    global _ranx
-    if _ranx is None:
-        # numba: imported lazily, it costs seconds
-        _ranx = require("ranx", "ranking metrics (NDCG, MRR, P@k, Recall@k, MAP)", extra="compare",
-                        code="compare.metrics_need_package")
-    return _ranx
-
-
 def warm_up() -> float:
-    """Import ranx and compile its metrics once; returns the seconds it took."""
-    import time
-    t0 = time.perf_counter()
-    ranx = _import_ranx()
-    q = ranx.Qrels({"q": {"a": 2, "b": 1}})
-    r = ranx.Run({"q": {"a": 2.0, "b": 1.0, "c": 0.0}})
-    with _RANX_LOCK, warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        ranx.evaluate(q, r, list(_ranx_names(DEFAULT_K)), return_mean=False, save_results_in_run=True)
-    return time.perf_counter() - t0
+    """Kept for callers of the ranx era: the metrics need no compilation any more (0 s)."""
+    return 0.0
+
+
+def query_metrics(order: list[str], relevant: dict[str, int], k: int) -> tuple[float, float, float, float, float]:
+    """(NDCG@k, MRR, P@k, Recall@k, AP) of one ranked list `order` (doc ids, best first) against
+    `relevant` ({doc_id: grade >= 1}). ranx's definitions (module doc)."""
+    import math
+
+    if not relevant:
+        return 0.0, 0.0, 0.0, 0.0, 0.0
+    gains = sorted(relevant.values(), reverse=True)[:k]
+    ideal = sum(g / math.log2(i + 2) for i, g in enumerate(gains))
+    dcg = sum(relevant.get(d, 0) / math.log2(i + 2) for i, d in enumerate(order[:k]))
+    hits_k = sum(1 for d in order[:k] if d in relevant)
+    rr = 0.0
+    hits, ap = 0, 0.0
+    for i, d in enumerate(order):
+        if d in relevant:
+            hits += 1
+            ap += hits / (i + 1)
+            if rr == 0.0:
+                rr = 1.0 / (i + 1)
+    return (dcg / ideal if ideal else 0.0), rr, hits_k / k, hits_k / len(relevant), ap / len(relevant)
 
 
 def _label_grades(labels: Labels) -> dict[str, dict[str, int]]:
@@ -99,7 +100,7 @@ def _label_grades(labels: Labels) -> dict[str, dict[str, int]]:
 
 
 def metrics(runs, labels: Labels, k: int = DEFAULT_K) -> MetricsResult:
-    """NDCG@k, MRR, P@k, Recall@k and MAP per query and averaged, computed by ranx.
+    """NDCG@k, MRR, P@k, Recall@k and MAP per query and averaged (ranx's definitions).
 
     ``runs``: one query's ``list[Run]`` or a session (RunGroups / dict / list of runs of
     many queries — a list is grouped with :func:`group_runs`). ``labels``:
@@ -113,33 +114,25 @@ def metrics(runs, labels: Labels, k: int = DEFAULT_K) -> MetricsResult:
     skipped = [q for q in groups.query_ids if q not in evaluable]
     if not any(q in evaluable for q in groups.query_ids):
         raise InputError.coded("compare.no_relevant_labels")
-    ranx = _import_ranx()
-    names = _ranx_names(k)
+    names = metric_names(k)
     rows = []
     table_rows = []
     for lab, per_q in groups.runs.items():
         qids = [q for q in per_q if q in evaluable]
         if not qids:
             continue
-        run_dict, judged = {}, {}
+        values: dict[str, list[float]] = {name: [] for name in names}
+        judged = {}
         for q in qids:
             order = ordered_doc_ids(per_q[q])
-            n = len(order)
-            # strictly decreasing pseudo-scores carry OUR order (ties already broken) into ranx
-            run_dict[q] = {d: float(n - i) for i, d in enumerate(order)} or {"__empty__": 0.0}
+            for name, v in zip(names, query_metrics(order, qrels_all[q], k)):
+                values[name].append(v)
             top = order[:k]
             judged[q] = (sum(d in grades.get(q, {}) for d in top) / len(top)) if top else float("nan")
-        qrels = ranx.Qrels({q: qrels_all[q] for q in qids})
-        rrun = ranx.Run(run_dict)
-        with _RANX_LOCK, warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ranx.evaluate(qrels, rrun, list(names), return_mean=False, save_results_in_run=True)
         means = {}
-        for rname, disp in names.items():
-            per = rrun.scores[rname]
-            vals = [float(per[q]) for q in qids]
-            rows.extend((lab, q, disp, v) for q, v in zip(qids, vals))
-            means[disp] = float(np.mean(vals))
+        for name in names:
+            rows.extend((lab, q, name, v) for q, v in zip(qids, values[name]))
+            means[name] = float(np.mean(values[name]))
         rows.extend((lab, q, f"Judged@{k}", judged[q]) for q in qids)
         means[f"Judged@{k}"] = float(np.nanmean(list(judged.values())))
         table_rows.append({"run": lab, **means, "n_queries": len(qids)})
