@@ -52,10 +52,10 @@ warm_up_compare()
 page = st.navigation(PAGES)
 ui.init_state()
 try:
-    ui.widgets.sidebar()
+    ui.sidebar.sidebar()
     ui.sync_url(page.url_path)      # before the page too: a page that ends in st.stop() can no longer write it
     page.run()
 except Exception as err:  # noqa: BLE001 - a bug: short message + error id, details in the log
-    ui.widgets.unexpected(err, where=page.title)
+    ui.errors.unexpected(err, where=page.title)
 finally:
     ui.sync_url(page.url_path)

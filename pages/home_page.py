@@ -45,7 +45,7 @@ with left:
 
 with right:
     st.subheader(t("home.gpu_title"))
-    checks = ui.widgets.doctor_summary()
+    checks = ui.sidebar.doctor_summary()
     if checks is None:
         st.info(t("home.checks_unavailable"))
     else:

@@ -75,7 +75,7 @@ st.text(t("import.preview_summary", source=source, sets=tn("import.n_sets", len(
           docs=tn("import.n_documents", result.n_docs))
         + (t("import.preview_encoding", encoding=result.encoding) if result.encoding else ""))
 for note in result.notes:
-    st.text(ui.widgets.app_wording(note))
+    st.text(ui.errors.short_paths(note))    # said for the app: read under i18n.surface("app")
 ok_col, bad_col = st.columns(2)
 ok_col.metric(t("import.metric_sets"), len(result.sets))
 ok_col.metric(t("import.metric_documents"), sum(len(s.documents) for s in result.sets))

@@ -479,10 +479,30 @@ def test_12_header_only_file_and_app_wording_of_errors(tmp_path):
     at = _upload(app(), "empty.csv", (CSV_HEAD + "\n").encode())
     text = plain(at.error[0].value)
     assert "no data rows" in text and "listed above" not in text
-    from ui.widgets import app_wording
+    from workbench import i18n
+    from workbench.errors import EncodingError, ModelNotFound
 
-    assert "--encoding" not in app_wording("Re-save the file as UTF-8, e.g. --encoding gbk (or encoding='gbk').")
-    assert "--model" not in app_wording("Give the folder with --model PATH.")
+    encoding = EncodingError.coded("encoding.undetected", {"name": "a.csv"})
+    model = ModelNotFound.coded("model.no_config", {"path": "/m", "model_id": "x/y"})
+    assert "--encoding" in encoding.fix and "--model" in model.fix            # the CLI's fixes
+    assert "--encoding" not in i18n.error_text(encoding, surface="app")[1]   # the app's
+    assert "--model" not in i18n.error_text(model, surface="app")[1]
+
+
+def test_12_the_import_page_says_the_apps_fix_and_note_not_the_cli_flag():
+    """err.<code>.fix.app and import.note_legacy.app: the Text encoding option, not --encoding."""
+    at = app().switch_page("pages/import_page.py")
+    ok(at.run())
+    data = (CSV_HEAD + "\nq1,深蓝色牛仔夹克,,d1,中文文本内容很多,,\n").encode("gbk")
+    at.file_uploader(key="import_file").set_value(("gbk.csv", data, "text/csv")).run()
+    at.selectbox(key="import_encoding").set_value("utf-8").run()
+    button(at, "import_read").click().run()
+    text = plain(at.error[0].value)
+    assert "(e.g. gbk) under Text encoding on the Import page" in text and "--encoding" not in text
+    at.selectbox(key="import_encoding").set_value("").run()            # detected: a note says so
+    button(at, "import_read").click().run()
+    notes = [t.value for t in at.text if "not UTF-8" in t.value]
+    assert notes and "Text encoding above" in notes[0] and "--encoding" not in notes[0]
 
 
 def test_12_image_import_set_is_named_after_the_query_and_chart_grades_coloured(tmp_path):

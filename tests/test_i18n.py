@@ -83,7 +83,7 @@ def test_counted_texts_choose_their_form():
 
 
 def test_coded_errors_are_english_for_the_cli_and_translated_for_the_app():
-    codes = sorted(k[4:] for k in i18n.CATALOGS["en"] if k.startswith("err.") and not k.endswith(".fix")
+    codes = sorted(k[4:] for k in i18n.CATALOGS["en"] if k.startswith("err.") and not k.endswith((".fix", ".app"))
                    and k != "err.how_to_fix")
     if not codes:
         pytest.skip("no coded errors yet")
@@ -97,6 +97,118 @@ def test_coded_errors_are_english_for_the_cli_and_translated_for_the_app():
     assert message == i18n.t(f"err.{code}", lang="zh", **params) and message != err.message
     row = RowError.coded(code, params, line=7, column="score")   # a subclass keeps its own fields
     assert row.line == 7 and "line 7" in str(row)
+
+
+# Surfaces: "<key>.app" is the text of <key> said for the app (see workbench/i18n/__init__.py).
+FLAG = re.compile(r"--[A-Za-z]|WORKBENCH_DEBUG")
+# Codes whose fix names a flag that only the CLI has, for work the app does not do: no app variant.
+CLI_ONLY = {
+    "backend.no_cuda": "--device: the app never names a device",
+    "ocr.bad_psm": "--psm: the OCR page has no page-segmentation setting",
+    "resume.other_model": "--resume: the app does not resume runs",
+    "resume.other_settings": "--resume: the app does not resume runs",
+    "remote.tokenizer_failed": "--tokenizer: the app gives no tokenizer",
+    "remote.tokenizer_mismatch": "--tokenizer: the app gives no tokenizer",
+    "remote.unknown_protocol": "--protocol: the app detects the protocol",
+    "remote.no_rerank_route": "--protocol rerank: the app detects the protocol",
+    "remote.wrong_model": "--served-model: the app uses the server's one model",
+}
+CLI_ONLY_PREFIXES = ("tiny.",)          # `workbench tiny-checkpoint`
+
+
+def _cli_flags() -> set[str]:
+    """Every flag of the workbench CLI (its add_argument calls)."""
+    flags = set()
+    for path in sorted((ROOT / "workbench" / "cli").glob("*.py")):
+        flags |= set(re.findall(r"""["'](--[a-z][a-z0-9-]*)["']""", path.read_text(encoding="utf-8")))
+    assert {"--encoding", "--model", "--skip-unknown", "--k"} <= flags
+    return flags
+
+
+def test_app_variants_name_no_cli_flag_and_pair_with_their_text():
+    for lang, catalog in i18n.CATALOGS.items():
+        variants = {k: v for k, v in catalog.items() if k.endswith(i18n.APP_SUFFIX)}
+        assert len(variants) >= 30
+        flagged = {k: v for k, v in variants.items() if FLAG.search(v)}
+        assert not flagged, f"app texts naming a command-line flag in {lang}.py: {flagged}"
+        for key, text in variants.items():
+            base = key[:-len(i18n.APP_SUFFIX)]
+            assert base in catalog, f"{key} has no {base} in {lang}.py"
+            if key.startswith("err."):
+                assert key.endswith(".fix.app"), f"{key}: an error's app variant is its fix's (err.<code>.fix.app)"
+                code = base[len("err."):-len(".fix")]
+                known = i18n.fields(catalog[f"err.{code}"]) | i18n.fields(catalog[base])
+            else:
+                known = i18n.fields(catalog[base])
+            assert i18n.fields(text) <= known, f"{key} uses fields its error or text does not give: {text}"
+
+
+def test_every_fix_naming_a_cli_flag_has_its_app_variant():
+    flags = _cli_flags()
+    en = i18n.CATALOGS["en"]
+    missing = []
+    for key, text in en.items():
+        if not (key.startswith("err.") and key.endswith(".fix")):
+            continue
+        code = key[len("err."):-len(".fix")]
+        named = set(re.findall(r"--[a-z][a-z0-9-]*", text)) & flags
+        if named and code not in CLI_ONLY and not code.startswith(CLI_ONLY_PREFIXES) and key + ".app" not in en:
+            missing.append((key, sorted(named)))
+    assert not missing, f"fixes naming a CLI flag without an app variant (add err.<code>.fix.app): {missing}"
+    stale = [c for c in CLI_ONLY if f"err.{c}.fix" not in en or f"err.{c}.fix.app" in en]
+    assert not stale, f"CLI_ONLY lists codes that are gone or have an app variant: {stale}"
+
+
+def test_uncoded_errors_the_app_can_show_name_no_cli_flag():
+    """An error's app wording lives in the catalogs (err.<code>.fix.app), so an error the app can
+    show whose fix names a flag must be coded: WorkbenchError("...", "use --x") only in the CLI's own code."""
+    from workbench import errors
+
+    classes = {name for name, obj in vars(errors).items()
+               if isinstance(obj, type) and issubclass(obj, errors.WorkbenchError)}
+    cli_only = {ROOT / "workbench" / "server.py"}          # `workbench serve`'s own start-up checks
+    found = []
+    for path in CODE:
+        if "cli" in path.relative_to(ROOT).parts or path in cli_only:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            name = (node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+                    ) if isinstance(node, ast.Call) else ""
+            if name in classes and any(isinstance(c, ast.Constant) and isinstance(c.value, str)
+                                       and FLAG.search(c.value) for a in node.args for c in ast.walk(a)):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not found, f"uncoded errors naming a CLI flag (raise them with .coded and an app variant): {found}"
+
+
+def test_the_app_surface_says_the_app_variant_and_the_cli_keeps_its_own():
+    from workbench.errors import EncodingError
+    from workbench.i18n import nested
+
+    params = {"name": "a.csv", "encoding": "utf-8", "byte": "0xc4", "line": 2}
+    err = EncodingError.coded("encoding.invalid_bytes", params)
+    with i18n.surface("app"):                      # raised inside the app: the CLI's words all the same
+        inside = EncodingError.coded("encoding.invalid_bytes", params)
+    assert err.fix == inside.fix and "--encoding gbk" in err.fix
+    assert i18n.error_text(err) == (err.message, err.fix)                # surface="cli" is the default
+    message, fix = i18n.error_text(err, surface="app")
+    assert message == err.message and fix == i18n.t("err.encoding.invalid_bytes.fix.app")
+    assert "Text encoding" in fix and "--" not in fix
+    with i18n.language("zh"):
+        _, zh_fix = i18n.error_text(err, surface="app")
+    assert "文本编码" in zh_fix and "--" not in zh_fix
+    # an error without an app variant says its one fix on both surfaces
+    plain = InputError.coded("encoding.unknown", {"encoding": "klingon"})
+    assert i18n.error_text(plain, surface="app") == i18n.error_text(plain)
+    # an inner error's fix quoted in the outer one follows the surface too
+    row = RowError.coded("encoding.bad_row", {"encoding": "utf-8", "byte": "0xc4", "char": 3}, line=4)
+    outer = nested.coded(RowError, "ranked.row_errors", {"reason": nested.message_of(row), "more": 1,
+                                                         "fix": nested.fix_of(row)})
+    assert "--encoding" in outer.fix
+    assert "Text encoding" in i18n.error_text(outer, surface="app")[1]
+    assert i18n.get_surface() == "cli"
+    with pytest.raises(ValueError):
+        with i18n.surface("web"):
+            pass
 
 
 # English prose in pages/ and ui/ must come from the catalogs. A string constant "looks like

@@ -45,8 +45,12 @@ def test_a_folder_that_is_not_a_checkpoint(tmp_path):
     assert "(or pass --model PATH)" in err.fix
     message, fix = zh_text(err)
     assert_chinese(message, str(folder), "config.json")
-    assert_chinese(fix, "WORKBENCH_MODEL", "--model PATH")        # the flag stays for ui.app_wording
+    assert_chinese(fix, "WORKBENCH_MODEL", "--model PATH")        # the CLI's fix keeps its flag
     assert message != err.message and fix != err.fix
+    with i18n.language("zh"):
+        _, app_fix = i18n.error_text(err, surface="app")             # the app's: its Model path box
+    assert_chinese(app_fix, "“模型路径或 ID”框")
+    assert "--" not in app_fix and "Model path or id box" in i18n.error_text(err, surface="app")[1]
 
 
 def test_a_missing_folder_and_a_file_are_told_apart(tmp_path):
@@ -175,24 +179,21 @@ def test_engine_errors_are_raised_with_codes(path):
 
 def test_a_missing_optional_package(monkeypatch):
     from workbench import extras
-    from workbench.compare import evaluate
+    from workbench.compare import significance
 
     real = extras.importlib.import_module
 
-    def no_ranx(name, *args):
-        if name.split(".")[0] == "ranx":
-            raise ImportError("No module named 'ranx'", name="ranx")
+    def no_scipy(name, *args):
+        if name.split(".")[0] == "scipy":
+            raise ImportError("No module named 'scipy'", name="scipy")
         return real(name, *args)
 
-    monkeypatch.setattr(extras.importlib, "import_module", no_ranx)
-    monkeypatch.setattr(evaluate, "_ranx", None)
+    monkeypatch.setattr(extras.importlib, "import_module", no_scipy)
     with pytest.raises(BackendUnavailable) as exc:
-        evaluate._import_ranx()
+        significance._stats()
     err = exc.value
-    assert err.code == "compare.metrics_need_package"
-    assert str(err) == ("The Python package 'ranx' is not installed; it is needed for ranking metrics (NDCG, MRR, "
-                        "P@k, Recall@k, MAP).\nHow to fix: Install it with: pip install 'lychee-workbench[compare]'  "
-                        "(or everything: pip install 'lychee-workbench[all]'), then restart the workbench.")
+    assert err.code == "compare.needs_package"
+    assert "'scipy'" in err.message and "pip install 'lychee-workbench[compare]'" in err.fix
     message, fix = zh_text(err)
-    assert_chinese(message, "ranx", "NDCG")
+    assert_chinese(message, "scipy")
     assert_chinese(fix, "pip install 'lychee-workbench[compare]'")

@@ -101,7 +101,10 @@ def test_a_file_in_the_wrong_encoding_names_file_and_line(tmp_path):
     assert str(err).startswith("中文.csv is not valid utf-8: byte 0xc4 on line 2 cannot be decoded.\nHow to fix: "
                                "Pass the file's real encoding (e.g. --encoding gbk)")
     message, fix = assert_chinese(err, "中文.csv", "第 2 行", "0xc4")
-    assert "--encoding gbk" in fix          # the app rewords CLI flags itself (ui/widgets.app_wording)
+    assert "--encoding gbk" in fix          # the CLI's fix; the app says err.<code>.fix.app
+    with i18n.language("zh"):
+        _, app_fix = i18n.error_text(err, surface="app")
+    assert "--encoding" not in app_fix and "导入页的“文本编码”" in app_fix and "gbk" in app_fix
 
 
 def test_rejected_rows_keep_line_and_column_and_read_in_chinese(tmp_path):

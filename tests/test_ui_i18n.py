@@ -63,15 +63,29 @@ def test_run_texts_and_metrics_in_both_languages():
         assert list(frames.grade_colours()) == ["0 级", "1 级", "2 级", "未标注"]
 
 
-def test_app_wording_says_the_fix_for_the_app_in_its_language():
-    from ui.widgets import app_wording
+def test_the_app_says_a_fix_for_the_app_in_its_language():
+    from workbench.errors import EncodingError, ModelNotFound
 
-    fix = "Re-save the file as UTF-8, e.g. --encoding gbk."
-    assert app_wording(fix) == "Re-save the file as UTF-8, e.g. gbk under Text encoding on the Import page."
+    err = EncodingError.coded("encoding.undetected", {"name": "a.csv"})
+    assert "--encoding gbk" in err.fix                                   # the CLI's fix keeps its flag
+    assert i18n.error_text(err, surface="app")[1] == ("Re-save the file as UTF-8 (in Excel: 'CSV UTF-8'), or choose "
+                                                      "its encoding (e.g. gbk) under Text encoding on the Import "
+                                                      "page and read the file again.")
     with i18n.language("zh"):
-        zh = app_wording("请把文件另存为 UTF-8，或使用 --encoding gbk。")        # a zh template keeping the flag
-        assert "--encoding" not in zh and "导入页的“文本编码”中选择 gbk" in zh
-        assert "--model" not in app_wording("用 --model PATH 指定文件夹。")
+        zh = i18n.error_text(err, surface="app")[1]
+        assert "--encoding" not in zh and "导入页的“文本编码”中选择其编码（例如 gbk）" in zh
+        model = i18n.error_text(ModelNotFound.coded("model.no_config", {"path": "/m", "model_id": "x/y"}),
+                                surface="app")[1]
+        assert "--model" not in model and "“模型路径或 ID”框" in model
+
+
+def test_files_in_the_workbench_folders_are_named_by_their_file_name():
+    from ui.errors import short_paths
+    from workbench import config
+
+    upload = config.home_dir() / "imports" / "0123abcd" / "orders.csv"
+    assert short_paths(f"{upload} is empty.") == "orders.csv is empty."
+    assert short_paths("/data/orders.csv is empty.") == "/data/orders.csv is empty."
 
 
 def test_the_apps_own_errors_are_coded_and_translated():
@@ -118,21 +132,25 @@ def test_a_localized_callback_speaks_the_tabs_language_in_a_fresh_thread():
 
 
 def test_the_legacy_encoding_note_points_at_the_import_pages_encoding_option():
-    """The note of a GBK file read by detection names the CLI flag; the app says its own option."""
-    from ui.widgets import app_wording
+    """The note of a GBK file read by detection names the CLI flag; the app (an import read
+    through ui.widgets.import_kept) says its own option."""
+    from ui import widgets
+    from workbench.formats.decode import decode_text
 
+    data = "query_id,text\nq1,深蓝色牛仔夹克配白色衬衫\n".encode("gbk")
+    cli = decode_text(data, None, "a.csv").notes
+    assert len(cli) == 1 and "--encoding" in cli[0]
     for lang, option in (("en", "Text encoding"), ("zh", "文本编码")):
         with i18n.language(lang):
-            note = i18n.t("import.note_legacy", name="a.csv", encoding="gbk", sample="")
-            shown = app_wording(note)
-        assert "--encoding" not in shown and option in shown, (lang, shown)
+            shown = widgets.import_kept(decode_text, data, None, "a.csv").notes[0]
+        assert "--encoding" not in shown and option in shown and "gbk" in shown, (lang, shown)
 
 
 def test_the_qrels_fix_names_the_sessions_checkbox_not_the_flag():
-    from ui.widgets import app_wording
-
     for lang, label in (("en", "skip judgments outside the sets"), ("zh", "跳过集合之外的判断")):
-        with i18n.language(lang):
-            fix = app_wording(i18n.t("err.labels.qrels_unknown_documents.fix", query="q1", valid="d1, d2"))
+        with i18n.language(lang), i18n.surface("app"):
+            fix = i18n.t("err.labels.qrels_unknown_documents.fix", query="q1", valid="d1, d2")
         assert "--skip-unknown" not in fix and label in fix, (lang, fix)
+        assert "--skip-unknown" in i18n.t("err.labels.qrels_unknown_documents.fix", lang=lang, query="q1",
+                                          valid="d1, d2")
     assert i18n.t("sessions.qrels_skip", lang="zh").startswith("跳过集合之外的判断")

@@ -23,6 +23,7 @@ from workbench import jobs as wjobs
 from workbench.i18n import t, tn
 
 from . import frames, state
+from .errors import show_error
 from .frames import esc
 
 POLL_S = 0.7
@@ -160,8 +161,6 @@ def outcome(job, *, what: str | None = None) -> None:
     cancelled (with what was saved) or failed (the error, with its fix or error id).
     The job's kind names the work (jobs.what.<kind>); `what` is kept for old callers and
     used only for a kind the catalog does not know."""
-    from .widgets import show_error
-
     if job.status == wjobs.CANCELLED:
         noun = t(f"jobs.what.{job.kind}") if i18n.has(f"jobs.what.{job.kind}") else (what or t("jobs.what.work"))
         st.warning(t("jobs.cancelled", what=noun), icon=":material/stop_circle:")

@@ -9,7 +9,7 @@ from workbench.ocr import review
 from workbench.i18n import t, tn
 
 from . import state
-from .widgets import errors_shown
+from .errors import errors_shown
 
 #: ocr.ocr_status values (the library's English words) -> their catalog keys
 STATUS_KEYS = {review.NOT_READ: "ocr.status_not_read", review.NO_IMAGE: "ocr.status_no_image",

@@ -10,7 +10,7 @@ from workbench.i18n import t, tn
 
 from . import frames, state
 from .frames import esc
-from .widgets import errors_shown
+from .errors import errors_shown
 
 def result_column_config() -> dict:
     """The results table's columns, headed in the UI's language."""

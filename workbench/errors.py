@@ -1,8 +1,10 @@
 """The one user-facing error family.
 
 Every WorkbenchError carries a message that says what went wrong *and* a `fix`
-that tells the analyst what to do about it. Pages and the CLI print
-`str(err)`, which combines both. Anything that is not a WorkbenchError is a bug.
+that tells the analyst what to do about it: message + fix per surface (cli, app) +
+stable code. The CLI prints `str(err)`, which combines both; the app shows
+`i18n.error_text(err, surface="app")` (ui.errors.show_error). Anything that is not a
+WorkbenchError is a bug.
 """
 
 from __future__ import annotations
@@ -31,12 +33,21 @@ def shell_command(*words: object) -> str:
 
 
 class WorkbenchError(Exception):
-    """Base class: `message` says what is wrong, `fix` says how to fix it.
+    """Base class: message + fix per surface (cli, app) + stable code.
 
-    An error raised with `coded` also carries a stable `code` and its `params`: its texts
-    live in the catalogs (workbench/i18n, keys "err.<code>" and "err.<code>.fix"), so the
-    app can show it in the analyst's language. `message`/`fix` are always the English texts
-    (the CLI and the logs use them)."""
+    `message` says what is wrong, `fix` says how to fix it. An error raised with `coded`
+    also carries a stable `code` and its `params`: its texts live in the catalogs
+    (workbench/i18n, keys "err.<code>" and "err.<code>.fix"), so the app can show it in the
+    analyst's language. `message`/`fix` are always the English texts of the command line
+    (the CLI and the logs use them).
+
+    Surfaces: a fix that names a CLI flag ("--encoding gbk", "--model PATH") has an app
+    variant, "err.<code>.fix.app", that says what to do in the app instead ("choose gbk
+    under Text encoding on the Import page"); `i18n.error_text(err, surface="app")` uses
+    it, else "err.<code>.fix". So an error the app can show whose fix names a CLI flag is
+    raised with `coded` (tests/test_i18n.py checks that no app variant names a flag and
+    that every uncoded error outside the CLI's own code has no flag in its fix); an uncoded
+    error's message and fix are the same on both surfaces."""
 
     code: str | None = None
     params: dict | None = None
@@ -50,11 +61,12 @@ class WorkbenchError(Exception):
     def coded(cls, code: str, params: dict | None = None, /, **init_kw):
         """`raise InputError.coded("encoding.not_text", {"codec": name})`: the English message
         and fix come from the catalog; `init_kw` go to the class (e.g. line=, column=)."""
-        from .i18n import has, t
+        from .i18n import has, surface, t
 
         params = dict(params or {})
-        message = t(f"err.{code}", lang="en", **params)
-        fix = t(f"err.{code}.fix", lang="en", **params) if has(f"err.{code}.fix", "en") else None
+        with surface("cli"):            # err.message / err.fix: the CLI's words, wherever raised
+            message = t(f"err.{code}", lang="en", **params)
+            fix = t(f"err.{code}.fix", lang="en", **params) if has(f"err.{code}.fix", "en") else None
         err = cls(message, fix, **init_kw)
         err.code = code
         err.params = params

@@ -71,8 +71,9 @@ class ImportResult:
     def n_docs(self) -> int:
         return sum(len(s.documents) for s in self.sets)
 
-    def rejected_frame(self) -> pd.DataFrame:
-        """Rejected rows: their original values plus line, column, error and fix."""
+    def rejected_frame(self, surface: str = "cli") -> pd.DataFrame:
+        """Rejected rows: their original values plus line, column, error and fix (the fix as
+        `surface` says it: "cli", or "app" for the Import page)."""
         value_cols: list[str] = []
         seen: set[str] = set()
         for err in self.rejected:
@@ -92,7 +93,7 @@ class ImportResult:
         records = []
         for err in self.rejected:
             rec = {k: (getattr(err, "values", {}) or {}).get(k, "") for k in value_cols}
-            message, fix = error_text(err)     # in the UI's language (English in the CLI)
+            message, fix = error_text(err, surface=surface)   # in the UI's language (English in the CLI)
             rec.update({report["line"]: err.line if err.line is not None else "",
                         report["column"]: err.column or "", report["error"]: message,
                         report["fix"]: fix or "", report["source"]: err.source or ""})
@@ -101,8 +102,8 @@ class ImportResult:
         frame.attrs["report_columns"] = report
         return frame
 
-    def rejected_csv(self, bom: bool = False) -> bytes:
-        return to_csv_bytes(self.rejected_frame(), bom=bom)
+    def rejected_csv(self, bom: bool = False, surface: str = "cli") -> bytes:
+        return to_csv_bytes(self.rejected_frame(surface), bom=bom)
 
     def summary(self) -> str:
         lines = [f"{self.source}: imported {len(self.sets)} candidate set(s) with {self.n_docs} "

@@ -4,11 +4,21 @@
     t("home.title")                          -> the text in the current language
     tn("count.sets", n)                      -> "1 set" / "3 sets" ("|" separates one|many)
     with language("zh"): ...                 -> a block in another language
-    error_text(err)                          -> (message, fix) of a WorkbenchError, translated
+    error_text(err, surface="app")           -> (message, fix) of a WorkbenchError, translated
+    with surface("app"): ...                 -> a block whose texts are said for the app
 
 Keys are dotted: "<page or area>.<name>"; "err.<code>" / "err.<code>.fix" are the library
 errors' texts (see `WorkbenchError.coded`). Templates use str.format fields ({name}); data
 goes in as values, never into a template, so braces in data are safe.
+
+Surfaces: the texts are written for the command line ("cli", the default). A text whose
+advice differs in the app (a fix that names a CLI flag: "--encoding gbk", "--model PATH")
+has an app variant under the same key plus ".app" ("err.<code>.fix.app",
+"import.note_legacy.app"), filled from the same params. Under `with surface("app")` (the
+app's error display, its imports, its doctor checks) `t(key)` says `key + ".app"` when the
+catalog has it, else `key`; texts nested in a message or fix (i18n.nested) follow. The
+English texts a library error or `Text` keeps (`err.message`, `err.fix`, `str(text)`) are
+always the CLI's.
 
 The current language is a context variable: the app sets it once per script run from the
 URL (?lang=zh), the CLI leaves it English. tests/test_i18n.py fails when a key used in the
@@ -30,7 +40,11 @@ CATALOGS: dict[str, dict[str, str]] = {"en": en.MESSAGES, "zh": zh.MESSAGES}
 LANGUAGES: dict[str, str] = {"en": "English", "zh": "中文"}
 DEFAULT = "en"
 
+SURFACES = ("cli", "app")
+APP_SUFFIX = ".app"            # key + APP_SUFFIX: the text said in the app, when it differs
+
 _current: contextvars.ContextVar[str | None] = contextvars.ContextVar("workbench_language", default=None)
+_surface: contextvars.ContextVar[str] = contextvars.ContextVar("workbench_surface", default="cli")
 # Where a thread that never set the language finds it (the app: the browser tab's choice, for
 # widget callbacks that Streamlit runs before app.py); None -> English.
 _fallback: Callable[[], str | None] | None = None
@@ -81,12 +95,37 @@ def language(lang: object) -> Iterator[str]:
         _current.reset(token)
 
 
+def get_surface() -> str:
+    """"cli" (the default) or "app": whose wording `t` chooses (see the module docstring)."""
+    return _surface.get()
+
+
+@contextlib.contextmanager
+def surface(name: str) -> Iterator[str]:
+    """A block whose texts are said for `name` ("cli" or "app"): under "app", `t(key)` uses
+    `key + ".app"` where the catalog has one."""
+    if name not in SURFACES:
+        raise ValueError(f"unknown surface {name!r}; one of {SURFACES}")  # i18n: not UI text
+    token = _surface.set(name)
+    try:
+        yield name
+    finally:
+        _surface.reset(token)
+
+
+_surface_block = surface          # for error_text, whose `surface` argument hides the name
+
+
 def has(key: str, lang: str | None = None) -> bool:
     return key in CATALOGS[lang or get_language()]
 
 
 def _template(key: str, lang: str) -> str:
     catalog = CATALOGS.get(lang) or CATALOGS[DEFAULT]
+    if _surface.get() == "app":
+        text = catalog.get(key + APP_SUFFIX)
+        if text is not None:
+            return text
     text = catalog.get(key)
     if text is None:
         text = CATALOGS[DEFAULT].get(key)
@@ -124,8 +163,10 @@ def fields(template: str) -> set[str]:
             if name}
 
 
-def error_text(err: BaseException, lang: str | None = None) -> tuple[str, str | None]:
-    """(message, fix) of a library error in the current language.
+def error_text(err: BaseException, lang: str | None = None, surface: str = "cli") -> tuple[str, str | None]:
+    """(message, fix) of a library error in the current language (or `lang`), said for
+    `surface`: "cli", or "app", where a fix has its app variant "err.<code>.fix.app" (else
+    "err.<code>.fix"; an inner error's text quoted in the message or fix follows too).
 
     A coded error (`WorkbenchError.coded`) is rendered from the catalog with its params.
     An error without a code keeps its English message and fix (the catalog test lists the
@@ -134,8 +175,9 @@ def error_text(err: BaseException, lang: str | None = None) -> tuple[str, str | 
     code = getattr(err, "code", None)
     params = dict(getattr(err, "params", None) or {})
     if code and has(f"err.{code}", lang):
-        message = t(f"err.{code}", lang=lang, **params)
-        fix = t(f"err.{code}.fix", lang=lang, **params) if has(f"err.{code}.fix", lang) else None
+        with _surface_block(surface):
+            message = t(f"err.{code}", lang=lang, **params)
+            fix = t(f"err.{code}.fix", lang=lang, **params) if has(f"err.{code}.fix", lang) else None
         return message, fix
     return str(getattr(err, "message", err)), getattr(err, "fix", None)
 
@@ -152,7 +194,9 @@ class Text(str):
     params: dict
 
     def __new__(cls, key: str, /, **params: Any) -> "Text":
-        obj = super().__new__(cls, t(key, lang="en", **params))
+        with surface("cli"):
+            english = t(key, lang="en", **params)
+        obj = super().__new__(cls, english)
         obj.key = key
         obj.params = params
         return obj

@@ -36,15 +36,8 @@ MESSAGES.update({
 
 
 # ======================================================================= app
-# app.py: page titles, navigation; ui/state.py; ui/widgets.py (sidebar, errors, model choice, uploads)
+# app.py: page titles, navigation; ui/state.py; ui/errors.py; ui/sidebar.py; ui/widgets.py (model choice, uploads)
 MESSAGES.update({
-    'app.wording.model_folder': '(or type the folder into the Model path box)',
-    'app.wording.the': 'the',
-    'app.wording.in': 'in',
-    'app.wording.encoding_note': '(choose it under Text encoding above and read the file again)',
-    'app.wording.encoding_name': 'the Text encoding option of the Import page',
-    'app.wording.encoding_latin1': 'latin-1',
-    'app.wording.encoding_box': 'the Text encoding option of the Import page',
     'app.title': 'Lychee rerank workbench',
     'app.language': 'Language',
     'nav.home': 'Home',
@@ -58,14 +51,6 @@ MESSAGES.update({
     'err.how_to_fix': 'How to fix:',
     'app.sidebar_title': 'Lychee workbench',
     'app.unexpected': 'Something went wrong (error id **{error_id}**). What you saved so far is kept. The details are in the workbench error log ({log} under the workbench home folder); quote the id when you report it.',
-    'app.wording.encoding_gbk': 'the encoding (e.g. gbk) under Text encoding on the Import page, then read the file again',
-    'app.wording.eg_encoding': 'e.g. gbk under Text encoding on the Import page',
-    'app.wording.encoding': 'gbk under Text encoding on the Import page',
-    'app.wording.model_box': 'the Model path box',
-    'app.wording.lexical': 'the Lexical (BM25) backend',
-    'app.wording.k10': 'k = 10',
-    'app.wording.k': 'k',
-    'app.wording.error_log': 'the error log',
     'app.wording.upload': 'the upload',
     'app.loading_reranker': 'Loading the reranker (once per model)…',
     'err.ui.no_server_url': 'No server URL is given.',
@@ -371,6 +356,9 @@ MESSAGES.update({
     'import.note_legacy': '{name} is not UTF-8: it was read as {encoding} (detected){sample}. If that text '
                           'looks wrong, import it again naming the right encoding (CLI: --encoding NAME, e.g. '
                           '--encoding gbk or --encoding latin-1), or re-save the file as UTF-8.',
+    'import.note_legacy.app': '{name} is not UTF-8: it was read as {encoding} (detected){sample}. If that '
+                              'text looks wrong, choose the right encoding under Text encoding above and read'
+                              ' the file again, or re-save the file as UTF-8.',
     'import.note_legacy_sample': '; line {line} reads: {sample}',
     'import.note_trailing_mb': "image '{image}' had {mb} MB of other data after the end of the image; only the "
                                'image was kept',
@@ -836,10 +824,13 @@ MESSAGES.update({
     'err.encoding.unknown.fix': 'Use a Python codec name such as utf-8, utf-8-sig, utf-16, gbk or gb18030.',
     'err.encoding.not_text': "'{encoding}' is not a text encoding (it is a {transform} transform of bytes, not a character set), so a file cannot be read with it.",
     'err.encoding.not_text.fix': 'Give the character encoding the file was saved in, e.g. utf-8, gbk, gb18030, utf-16 or latin-1; or leave out --encoding to detect it.',
+    'err.encoding.not_text.fix.app': 'Choose the character encoding the file was saved in (e.g. utf-8, gbk, gb18030, utf-16 or latin-1) under Text encoding on the Import page, or leave it on Detect automatically, and read the file again.',
     'err.encoding.undetected': 'Could not work out the text encoding of {name} (tried UTF-8, UTF-16, GBK/GB18030); it may be a binary file such as .xlsx.',
     'err.encoding.undetected.fix': "Re-save the file as UTF-8 (in Excel: 'CSV UTF-8'), or name its encoding, e.g. --encoding gbk (or encoding='gbk').",
+    'err.encoding.undetected.fix.app': "Re-save the file as UTF-8 (in Excel: 'CSV UTF-8'), or choose its encoding (e.g. gbk) under Text encoding on the Import page and read the file again.",
     'err.encoding.invalid_bytes': '{name} is not valid {encoding}: byte {byte} on line {line} cannot be decoded.',
     'err.encoding.invalid_bytes.fix': "Pass the file's real encoding (e.g. --encoding gbk), leave out --encoding to detect it, or re-save the file as UTF-8.",
+    'err.encoding.invalid_bytes.fix.app': "Choose the file's real encoding (e.g. gbk) under Text encoding on the Import page, or leave it on Detect automatically, and read the file again; or re-save the file as UTF-8.",
     'err.encoding.mixed_utf8': '{name} is UTF-8 except line(s) {lines}: byte {byte} at character {char} is not valid UTF-8 on line {line}.',
     'err.encoding.mixed_utf8.fix': 'Fix or remove those lines (or re-save the file as UTF-8) and import it again.',
 
@@ -876,8 +867,10 @@ MESSAGES.update({
     'err.table.row_too_long_size.fix': 'Shorten the row; for genuine long rows raise the limit with {env} (now {now}), e.g. {env}={example}.',
     'err.table.missing_columns': '{name} lacks the required column(s) {missing}. Found columns: {found}.',
     'err.table.missing_columns.fix': 'Add the missing column(s) to the header: query_id, doc_id, and for the query and the document a text and/or an image column ({columns}; values may be empty). If the columns look right, the delimiter or encoding may be wrong (try --encoding).',
+    'err.table.missing_columns.fix.app': 'Add the missing column(s) to the header: query_id, doc_id, and for the query and the document a text and/or an image column ({columns}; values may be empty). If the columns look right, the delimiter or encoding may be wrong (try another encoding under Text encoding on the Import page).',
     'err.table.no_columns': '{name} lacks the required column(s) {missing}. Found columns: (none).',
     'err.table.no_columns.fix': 'Add the missing column(s) to the header: query_id, doc_id, and for the query and the document a text and/or an image column ({columns}; values may be empty). If the columns look right, the delimiter or encoding may be wrong (try --encoding).',
+    'err.table.no_columns.fix.app': 'Add the missing column(s) to the header: query_id, doc_id, and for the query and the document a text and/or an image column ({columns}; values may be empty). If the columns look right, the delimiter or encoding may be wrong (try another encoding under Text encoding on the Import page).',
     'err.table.duplicate_columns': '{name} has the column(s) {columns} more than once.',
     'err.table.duplicate_columns.fix': 'Keep one column per name; rename or delete the copies.',
     'err.csv.empty': '{name} is empty.',
@@ -924,12 +917,15 @@ MESSAGES.update({
     'err.import.folder_several_tables.fix': 'Import one of them by its file name.',
     'err.import.folder_no_table': "'{path}' is a folder with no CSV/JSONL file in it.",
     'err.import.folder_no_table.fix': 'To import a folder of images as one set, type the query text (CLI: --query-text).',
+    'err.import.folder_no_table.fix.app': 'To import a folder of images as one set, upload the images on the Images + query tab of the Import page and type the query text.',
     'err.import.spreadsheet': "'{name}' is a spreadsheet, not a text table.",
     'err.import.spreadsheet.fix': "In Excel use File > Save As > 'CSV UTF-8 (comma delimited)' and import the .csv.",
     'err.import.unsupported_type': "'{name}' is not a supported candidate file ({suffix}).",
     'err.import.unsupported_type.fix': 'Import a .csv, .tsv, .jsonl or .zip file, or a folder of images with a query text (CLI: --query-text).',
+    'err.import.unsupported_type.fix.app': 'Import a .csv, .tsv, .jsonl or .zip file, or upload images with a query text on the Images + query tab of the Import page.',
     'err.import.no_extension': "'{name}' is not a supported candidate file (no extension).",
     'err.import.no_extension.fix': 'Import a .csv, .tsv, .jsonl or .zip file, or a folder of images with a query text (CLI: --query-text).',
+    'err.import.no_extension.fix.app': 'Import a .csv, .tsv, .jsonl or .zip file, or upload images with a query text on the Images + query tab of the Import page.',
     'err.import.file_too_big': "'{name}' is over the limit of {limit} (size of one candidate file): it is {mb} MB.",
     'err.import.file_too_big.fix': 'Split it into several files (one per group of queries). If the file is genuine, raise the limit with the environment variable {env} (now {now}), e.g. {env}={example}, and import again.',
     'err.import.no_rows': '{name} has a header but no data rows, so nothing was imported.',
@@ -942,6 +938,7 @@ MESSAGES.update({
     'err.import.not_a_folder.fix': 'Give the path of a folder that holds the images.',
     'err.import.folder_no_query': 'The query is empty.',
     'err.import.folder_no_query.fix': 'Type the query text for the folder of images (CLI: --query-text).',
+    'err.import.folder_no_query.fix.app': 'Type the query text for the images in the Query text box (Images + query tab of the Import page).',
     'err.import.folder_no_images': "The folder '{path}' holds no images.",
     'err.import.folder_no_images.fix': 'Put .jpg/.png/.webp images in the folder (sub-folders are included).',
     'err.import.query_image_bad': 'query image: {reason}',
@@ -972,8 +969,10 @@ MESSAGES.update({
     'err.import.id_surrogate.fix': 'Remove the control character from {column} (ids are plain text).',
     'err.encoding.bad_row': 'the row holds bytes that are not {encoding} (byte {byte} at character {char} is not valid UTF-8); the row was not imported (the rest of the file is {encoding} and was imported).',
     'err.encoding.bad_row.fix': 'Correct the row (re-type the garbled characters) or re-save the whole file as UTF-8, and import it again; if the whole file is in another encoding, name it (CLI: --encoding NAME).',
+    'err.encoding.bad_row.fix.app': 'Correct the row (re-type the garbled characters) or re-save the whole file as UTF-8, and import it again; if the whole file is in another encoding, choose it under Text encoding on the Import page and read the file again.',
     'err.encoding.bad_row_line': 'line {line} of the row holds bytes that are not {encoding} (byte {byte} at character {char} is not valid UTF-8); the row was not imported (the rest of the file is {encoding} and was imported).',
     'err.encoding.bad_row_line.fix': 'Correct the row (re-type the garbled characters) or re-save the whole file as UTF-8, and import it again; if the whole file is in another encoding, name it (CLI: --encoding NAME).',
+    'err.encoding.bad_row_line.fix.app': 'Correct the row (re-type the garbled characters) or re-save the whole file as UTF-8, and import it again; if the whole file is in another encoding, choose it under Text encoding on the Import page and read the file again.',
     'err.import.image_path_nul': 'the image path contains a NUL byte.',
     'err.import.image_path_nul.fix': "Write the image's relative path without control characters, or leave the cell empty.",
     'err.import.image_url': "'{raw}' is a URL; images are not downloaded.",
@@ -1044,6 +1043,7 @@ MESSAGES.update({
     'err.trec.relevance_not_int.fix': 'Use 0 (not relevant), 1 (partly relevant) or 2 (relevant) in the 4th column.',
     'err.trec.relevance_range': "relevance {grade} is outside the workbench's grades 0, 1, 2",
     'err.trec.relevance_range.fix': 'Rescale the grades to 0/1/2, or import with clip=True (--clip) to map negatives to 0 and grades above 2 to 2.',
+    'err.trec.relevance_range.fix.app': "Rescale the grades to 0/1/2, or tick 'Clip grades into 0–2' on the Sessions page and import the qrels again (negatives become 0, grades above 2 become 2).",
     'err.trec.conflicting_judgments': "document '{doc}' of query '{query}' is judged {grade_before} on line {first_line} and {grade} here",
     'err.trec.conflicting_judgments.fix': 'Keep one judgment per query and document.',
     'err.trec.no_judgments': 'No judgments found in qrels file {name}.',
@@ -1106,6 +1106,7 @@ MESSAGES.update({
     'err.ocr.languages_unlisted.fix': 'Reinstall tesseract: {command}',
     'err.ocr.no_language': 'No OCR language was given.',
     'err.ocr.no_language.fix': 'Use e.g. --langs {default} (installed: {installed}).',
+    'err.ocr.no_language.fix.app': 'Type e.g. {default} in the Languages (tesseract) box (installed: {installed}).',
     'err.ocr.language_missing': 'OCR language(s) {missing} not installed. Installed: {installed}.',
     'err.ocr.language_missing.fix': 'Pick from the installed ones, or install with: sudo apt-get install -y {packages}',
     'err.ocr.language_missing_none': 'OCR language(s) {missing} not installed. Installed: none.',
@@ -1234,6 +1235,7 @@ MESSAGES.update({
     'err.export.nothing_named.fix': 'Pick a session or one or more runs.',
     'err.export.no_runs': "Session '{session}' has no runs to export.",
     'err.export.no_runs.fix': 'Rerank one of its sets first (Rerank page, or `workbench rerank --session {quoted} --model ...`), or import runs.',
+    'err.export.no_runs.fix.app': 'Rerank one of its sets first (Rerank page), or import runs (Sessions page).',
     'err.export.bad_tag': "The run tag '{tag}' is empty or contains whitespace.",
     'err.export.bad_tag.fix': 'Give a tag without spaces, e.g. lychee_web.',
     'err.export.tag_clash': "One tag '{tag}' cannot name {count} runs: query '{query}' has several of them.",
@@ -1256,6 +1258,7 @@ MESSAGES.update({
     'err.runs.none_picked.fix': 'Pick runs of at least two instructions or backends (rerank a set first).',
     'err.runs.bad_k': 'k must be at least 1 (got {k}).',
     'err.runs.bad_k.fix': 'Use e.g. --k 10.',
+    'err.runs.bad_k.fix.app': 'Use e.g. k = 10.',
     'err.runs.not_in_session': "Run(s) {runs} are not runs of session '{session}'.",
     'err.runs.not_in_session.fix': 'Pick runs of this session.',
     'err.runs.none_finished': "Session '{session}' has no finished runs to put side by side.",
@@ -1264,6 +1267,7 @@ MESSAGES.update({
     'err.runs.no_runs_for_query.fix': 'Pick one of: {valid}.',
     'err.ocr.session_no_sets': "Session '{session}' has no candidate sets to OCR.",
     'err.ocr.session_no_sets.fix': 'Import one first (Import page, or: workbench import FILE --session {quoted})',
+    'err.ocr.session_no_sets.fix.app': 'Import one first (Import page).',
     'err.ocr.sets_not_in_session': "Set(s) {sets} are not in session '{session}'.",
     'err.ocr.sets_not_in_session.fix': 'Pick from its sets: {valid}.',
     'err.ocr.set_unknown_documents': 'Set {set} has no document(s) {docs}.',
@@ -1272,12 +1276,16 @@ MESSAGES.update({
     'err.ocr.session_unknown_documents.fix': 'Check the doc ids (they are listed on the OCR page and in exports).',
     'err.labels.qrels_unknown_queries': "Session '{session}' has no candidate set for query id(s) {queries} ({count} of {total} queries in the labels).",
     'err.labels.qrels_unknown_queries.fix': "Import those queries' candidate sets first, skip them (--skip-unknown, or the 'skip judgments outside the sets' option), or remove their lines from the qrels / fix the query ids to ones of this session: {valid}.",
+    'err.labels.qrels_unknown_queries.fix.app': "Import those queries' candidate sets first, skip them (tick the 'skip judgments outside the sets' option on the Sessions page), or remove their lines from the qrels / fix the query ids to ones of this session: {valid}.",
     'err.labels.qrels_unknown_queries_no_sets': "Session '{session}' has no candidate set for query id(s) {queries} ({count} of {total} queries in the labels).",
     'err.labels.qrels_unknown_queries_no_sets.fix': "Import those queries' candidate sets first, skip them (--skip-unknown, or the 'skip judgments outside the sets' option), or remove their lines from the qrels / fix the query ids to ones of this session: (none: import a set first).",
+    'err.labels.qrels_unknown_queries_no_sets.fix.app': "Import those queries' candidate sets first, skip them (tick the 'skip judgments outside the sets' option on the Sessions page), or remove their lines from the qrels / fix the query ids to ones of this session: (none: import a set first).",
     'err.labels.qrels_unknown_documents': "Query '{query}' of session '{session}' has no document(s) {docs}; no label was applied.",
     'err.labels.qrels_unknown_documents.fix': "Use the doc ids of the imported candidate set (query '{query}': {valid}), remove judgments of documents that are not in the set, or skip them (--skip-unknown, or the 'skip judgments outside the sets' option).",
+    'err.labels.qrels_unknown_documents.fix.app': "Use the doc ids of the imported candidate set (query '{query}': {valid}), remove judgments of documents that are not in the set, or skip them (tick the 'skip judgments outside the sets' option on the Sessions page).",
     'err.labels.qrels_unknown_documents_many': "Query '{query}' of session '{session}' has no document(s) {docs} ({count} unknown documents across {queries} queries); no label was applied.",
     'err.labels.qrels_unknown_documents_many.fix': "Use the doc ids of the imported candidate set (query '{query}': {valid}), remove judgments of documents that are not in the set, or skip them (--skip-unknown, or the 'skip judgments outside the sets' option).",
+    'err.labels.qrels_unknown_documents_many.fix.app': "Use the doc ids of the imported candidate set (query '{query}': {valid}), remove judgments of documents that are not in the set, or skip them (tick the 'skip judgments outside the sets' option on the Sessions page).",
 
     # model.py: labels
     'err.labels.bad_grade': "Label {grade} for document '{doc}' is not a relevance grade.",
@@ -1304,6 +1312,13 @@ _ENGINE_MODEL_FIX = ("Download the weights on a machine with Hugging Face access
               "copy the folder here, then set WORKBENCH_MODEL=/models/lychee-rerank-mm (or pass --model PATH). "
               "To try the workbench without the real weights, build a test model with "
               "`workbench tiny-checkpoint DIR` and point WORKBENCH_MODEL at DIR.")
+# the same, said for the app (err.model.*.fix.app)
+_ENGINE_MODEL_FIX_APP = ('Download the weights of {model_id} into a folder on a machine with Hugging Face '
+                         'access (huggingface-cli download, into a local folder), copy the folder here, then '
+                         'type its path into the Model path or id box (or set WORKBENCH_MODEL to it before '
+                         'starting the workbench). To try the workbench without the real weights, build a '
+                         'test model with `workbench tiny-checkpoint DIR` and type DIR into the Model path or'
+                         ' id box.')
 _ENGINE_HUB_FIX = ("Download the model on a machine with internet access and copy its folder here, then "
             "type that folder's path as the model; or connect this machine to the internet.")
 _ENGINE_NOT_YES_NO_FIX = ("Serve a yes/no reranker checkpoint (e.g. vLLM with the Lychee-rerank-mm folder), "
@@ -1336,20 +1351,27 @@ MESSAGES.update({
     'err.backend.transformers_too_old.fix': 'pip install -U transformers',
     'err.model.not_configured': 'No Qwen-VL reranker model is configured.',
     'err.model.not_configured.fix': _ENGINE_MODEL_FIX,
+    'err.model.not_configured.fix.app': _ENGINE_MODEL_FIX_APP,
     'err.model.no_config': "'{path}' could not be loaded (no config.json in that folder).",
     'err.model.no_config.fix': _ENGINE_MODEL_FIX,
+    'err.model.no_config.fix.app': _ENGINE_MODEL_FIX_APP,
     'err.model.is_file': "'{path}' could not be loaded (it is a file, not a model folder).",
     'err.model.is_file.fix': _ENGINE_MODEL_FIX,
+    'err.model.is_file.fix.app': _ENGINE_MODEL_FIX_APP,
     'err.model.no_folder': "'{path}' could not be loaded (the folder does not exist).",
     'err.model.no_folder.fix': _ENGINE_MODEL_FIX,
+    'err.model.no_folder.fix.app': _ENGINE_MODEL_FIX_APP,
     'err.model.load_failed': "'{path}' could not be loaded ({detail}).",
     'err.model.load_failed.fix': _ENGINE_MODEL_FIX,
+    'err.model.load_failed.fix.app': _ENGINE_MODEL_FIX_APP,
     'err.model.cannot_load': "'{path}' could not be loaded.",
     'err.model.cannot_load.fix': _ENGINE_MODEL_FIX,
+    'err.model.cannot_load.fix.app': _ENGINE_MODEL_FIX_APP,
     'err.model.incomplete': "The model folder '{folder}' is incomplete: it has no {missing}.",
     'err.model.incomplete.fix': "Copy the whole checkpoint folder (every file of the model's download, e.g. "
                                 '`huggingface-cli download {model_id} --local-dir DIR` on a machine with '
                                 'Hugging Face access), or point --model / WORKBENCH_MODEL at the complete folder.',
+    'err.model.incomplete.fix.app': 'Copy the whole checkpoint folder (every file of the download of {model_id}, made on a machine with Hugging Face access), then type the complete folder into the Model path or id box.',
     'err.model.not_yes_no': "The tokenizer of '{path}' splits '{word}' into {n} tokens; a yes/no reranker "
                             'needs it as one token.',
     'err.model.not_yes_no.fix': 'Point WORKBENCH_MODEL at a Lychee-rerank-mm / Qwen-VL reranker checkpoint.',
@@ -1375,12 +1397,15 @@ MESSAGES.update({
     'err.backend.no_httpx.fix': "pip install 'lychee-workbench[serve]'  (httpx)",
     'err.remote.not_a_url': "'{url}' is not a server URL.",
     'err.remote.not_a_url.fix': 'Give it as http://HOST:PORT/v1, e.g. --model http://127.0.0.1:8000/v1.',
+    'err.remote.not_a_url.fix.app': 'Type it into the Server URL box as http://HOST:PORT/v1, e.g. http://127.0.0.1:8000/v1.',
     'err.remote.no_url': 'No server URL was given.',
     'err.remote.no_url.fix': 'Give one as --model http://HOST:PORT/v1.',
+    'err.remote.no_url.fix.app': 'Type one into the Server URL box as http://HOST:PORT/v1.',
     'err.remote.refused': 'The server at {url} refused the request ({status}: {detail}).',
     'err.remote.refused.fix': "Put the server's API key in the environment variable {env} (e.g. "
                               '`export {env}=...`, the key the server was started with via --api-key), '
                               'or type it in the API key field.',
+    'err.remote.refused.fix.app': "Put the server's API key (the key the server was started with) in the environment variable {env} before starting the workbench, e.g. `export {env}=...`.",
     'err.remote.html_page': '{url} answered {what} with an HTML page (HTTP {status}), not the JSON of an '
                             'OpenAI-compatible API: the URL points at a web page or a proxy, not at the engine.',
     'err.remote.html_page.fix': "Give the engine's API base, e.g. http://HOST:8000/v1 (vLLM, SGLang or "
@@ -1393,6 +1418,7 @@ MESSAGES.update({
     'err.remote.unreachable.fix': 'Check the URL and port, that the server is running and reachable from here '
                                   '(firewall, VPN). Start one with e.g.: {command}  (the CPU build: python -m '
                                   'vllm.entrypoints.openai.api_server --model DIR ...)',
+    'err.remote.unreachable.fix.app': 'Check the URL in the Server URL box and its port, that the server is running and reachable from here (firewall, VPN). Start one with e.g.: {command}  (the CPU build: python -m vllm.entrypoints.openai.api_server, given the model folder)',
     'err.remote.no_models_route': '{base}/models does not exist (HTTP 404): {base} is not an OpenAI-compatible '
                                   'API base.',
     'err.remote.no_models_route.fix': "Give the engine's API base, ending in /v1, e.g. http://HOST:8000/v1.",
@@ -1418,8 +1444,10 @@ MESSAGES.update({
                                   '--served-model-name {model}.',
     'err.remote.replicas_differ': 'The replicas serve different models: {replicas}.',
     'err.remote.replicas_differ.fix': 'Replicas must serve the same model under the same name (--served-model-name).',
+    'err.remote.replicas_differ.fix.app': 'Replicas must serve the same model under the same name: start every server with the same served model name.',
     'err.remote.several_models': 'The server serves several models ({models}); which one is the reranker?',
     'err.remote.several_models.fix': 'Name it with --served-model {first}.',
+    'err.remote.several_models.fix.app': 'The app scores with a server that serves one model: start the server with the reranker only (e.g. {first}).',
     'err.remote.tokenizer_mismatch': "--tokenizer '{tokenizer}' gives yes/no ids {lyes}/{lno}, the server "
                                      "{yes}/{no}: it is not the served model's tokenizer.",
     'err.remote.tokenizer_mismatch.fix': 'Give --tokenizer the folder of the model the server serves, or leave it out.',
@@ -1431,6 +1459,7 @@ MESSAGES.update({
     'err.remote.no_logprobs.fix': 'Serve the reranker as a generate model with logprobs enabled (vLLM: '
                                   '{command}; do not pass --max-logprobs 0), or use --protocol rerank '
                                   'with a pooling server.',
+    'err.remote.no_logprobs.fix.app': 'Serve the reranker as a generate model with logprobs enabled (vLLM: {command}; do not set its max-logprobs to 0), or serve it from a pooling server (the app detects the protocol itself).',
     'err.remote.not_a_reranker': "The model '{model}' at {base} answers neither /v1/rerank nor "
                                  '/v1/chat/completions with scores (rerank: {why}). It does not look like a '
                                  'yes/no reranker being served.',
@@ -1439,11 +1468,13 @@ MESSAGES.update({
     'err.remote.answer_no_logprobs': "The server's chat answer carries no logprobs (model '{model}').",
     'err.remote.answer_no_logprobs.fix': 'Serve the model with logprobs enabled (vLLM: {command}), or use '
                                          '--protocol rerank with a pooling server.',
+    'err.remote.answer_no_logprobs.fix.app': 'Serve the model with logprobs enabled (vLLM: {command}), or serve it from a pooling server (the app detects the protocol itself).',
     'err.remote.yes_no_not_in_top': "'yes' or 'no' is not among the server's top {n} logprobs ({tokens}), so "
                                     'P(yes) cannot be computed exactly.',
     'err.remote.yes_no_not_in_top.fix': 'Use vLLM (its logprob_token_ids returns exactly the yes/no logprobs; give '
                                         '--tokenizer if the server has no /tokenize), or use --protocol rerank '
                                         'with a pooling server.',
+    'err.remote.yes_no_not_in_top.fix.app': 'Use vLLM (its logprob_token_ids returns exactly the yes/no logprobs), or serve the model from a pooling server (the app detects the protocol itself).',
     'err.remote.rerank_no_results': 'The /v1/rerank answer has no results: {body}',
     'err.remote.rerank_no_results.fix': 'Check that the server runs a reranker (vLLM: --runner pooling).',
     'err.remote.rerank_incomplete': 'The /v1/rerank answer scored {scored} of {n} documents.',
@@ -1485,6 +1516,14 @@ MESSAGES.update({
                                       'or a Document.',
     'err.rank.duplicate_document_id': "Two documents share the id '{id}'.",
     'err.rank.duplicate_document_id.fix': 'Give every document a unique id, or leave the ids out.',
+    'err.rank.many_frame_columns': 'rank_many got a DataFrame with the columns {columns}; it needs query_id and doc_id, the query (query and/or query_image) and the document (doc and/or doc_image).',
+    'err.rank.many_frame_columns.fix': 'Rename the columns to query_id, query, doc_id, doc (and query_image / doc_image for image paths), one row per (query, document), or pass a list of (query, documents) pairs.',
+    'err.rank.many_not_pairs': 'rank_many takes (query, documents) pairs or a long DataFrame, not {type}.',
+    'err.rank.many_not_pairs.fix': 'Pass e.g. [("red shoes", ["doc 1", "doc 2"]), ({"id": "q2", "text": "blue hat"}, docs2)], or a DataFrame with query_id, query, doc_id, doc.',
+    'err.rank.many_duplicate_query': "Two queries share the id '{id}'.",
+    'err.rank.many_duplicate_query.fix': 'Give every query a unique id (the "id" of a query dict, or Query(id=...)), or leave the ids out.',
+    'err.rank.negative_top_k': 'top_k={top_k} is negative.',
+    'err.rank.negative_top_k.fix': 'Use top_k=None for every document, or a number of 0 or more.',
     'err.rank.cancelled_before_scoring': 'Cancelled before scoring: {done} of {total} documents scored.',
     'err.rank.cancelled_before_scoring.fix': 'Start the run again; scores already computed are cached.',
     'err.rank.cancelled': 'Cancelled after {done} of {total} documents.',
@@ -1582,9 +1621,6 @@ MESSAGES.update({
     'err.backend.package_missing.fix': _ENGINE_PACKAGE_FIX,
     'err.compare.needs_package': "The Python package '{missing}' is not installed; it is needed for comparing runs.",
     'err.compare.needs_package.fix': _ENGINE_PACKAGE_FIX,
-    'err.compare.metrics_need_package': "The Python package '{missing}' is not installed; it is needed for ranking "
-                                        'metrics (NDCG, MRR, P@k, Recall@k, MAP).',
-    'err.compare.metrics_need_package.fix': _ENGINE_PACKAGE_FIX,
     # --- test checkpoints (rerank/tiny.py: `workbench tiny-checkpoint`)
     'err.tiny.unknown_family': "Unknown model family '{family}'.",
     'err.tiny.unknown_family.fix': 'Use --family qwen2.5-vl (Lychee-rerank-mm) or --family qwen3-vl (Qwen3-VL-Reranker).',

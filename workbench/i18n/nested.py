@@ -3,9 +3,10 @@
     "image 'cat.jpg' cannot be read: {reason}"      reason = the image error's own message
 
 A plain str param would stay English when the app shows the outer error in Chinese.
-`Nested` is a str (its value is the English text, so the CLI, logs, JSON and `str(err)` see
-English) that, when a template is filled, renders its own key in the *current* language:
-under `with i18n.language("zh")` (the app) the inner text is Chinese too.
+`Nested` is a str (its value is the English text of the CLI, so the CLI, logs, JSON and
+`str(err)` see English) that, when a template is filled, renders its own key in the *current*
+language and surface: under `with i18n.language("zh")` (the app) the inner text is Chinese
+too, and under `error_text(err, surface="app")` an inner fix is its app variant.
 
 `coded(cls, code, params, **init_kw)` raises-ready: `WorkbenchError.coded` under English, so
 nested params render English into `err.message` whatever the app's language is.
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from . import language, t
+from . import language, surface, t
 
 
 class Nested(str):
@@ -27,7 +28,7 @@ class Nested(str):
 
     def __new__(cls, key: str, params: dict | None = None):
         params = dict(params or {})
-        with language("en"):
+        with language("en"), surface("cli"):
             english = t(key, lang="en", **params)
         obj = super().__new__(cls, english)
         obj.key, obj.params = key, params
@@ -48,7 +49,7 @@ class _Joined(str):
 
     def __new__(cls, parts: Iterable[Any], sep: str):
         parts = list(parts)
-        with language("en"):
+        with language("en"), surface("cli"):
             english = sep.join(format(p) for p in parts)
         obj = super().__new__(cls, english)
         obj.parts, obj.sep = parts, sep
@@ -102,7 +103,7 @@ class _Indented(str):
     inner: Any
 
     def __new__(cls, inner: Any):
-        with language("en"):
+        with language("en"), surface("cli"):
             english = cls._indent(format(inner))
         obj = super().__new__(cls, english)
         obj.inner = inner
@@ -125,6 +126,6 @@ def rows_text(errors: Iterable[BaseException]) -> str:
 
 
 def coded(cls, code: str, params: dict | None = None, /, **init_kw):
-    """`cls.coded(...)` with nested params rendered English into the error's message and fix."""
-    with language("en"):
+    """`cls.coded(...)` with nested params rendered English (the CLI's) into the error's message and fix."""
+    with language("en"), surface("cli"):
         return cls.coded(code, params, **init_kw)

@@ -36,15 +36,8 @@ MESSAGES.update({
 
 
 # ======================================================================= app
-# app.py: page titles, navigation; ui/state.py; ui/widgets.py (sidebar, errors, model choice, uploads)
+# app.py: page titles, navigation; ui/state.py; ui/errors.py; ui/sidebar.py; ui/widgets.py (model choice, uploads)
 MESSAGES.update({
-    'app.wording.model_folder': '（或在“模型路径或 ID”框中填写该文件夹）',
-    'app.wording.the': '',
-    'app.wording.in': '在',
-    'app.wording.encoding_note': '（在上方的“文本编码”中选择后重新读取文件）',
-    'app.wording.encoding_name': '导入页的“文本编码”选项',
-    'app.wording.encoding_latin1': 'latin-1',
-    'app.wording.encoding_box': '导入页的“文本编码”选项',
     'app.title': 'Lychee 重排序工作台',
     'app.language': '语言',
     'nav.home': '首页',
@@ -58,14 +51,6 @@ MESSAGES.update({
     'err.how_to_fix': '解决方法：',
     'app.sidebar_title': 'Lychee 工作台',
     'app.unexpected': '出错了（错误编号 **{error_id}**）。已保存的内容都还在。详细信息记录在工作台的错误日志中（工作台主目录下的 {log}）；报告问题时请附上这个编号。',
-    'app.wording.encoding_gbk': '在导入页的“文本编码”中选择编码（例如 gbk），再重新读取文件',
-    'app.wording.eg_encoding': '例如在导入页的“文本编码”中选择 gbk',
-    'app.wording.encoding': '在导入页的“文本编码”中选择 gbk',
-    'app.wording.model_box': '“模型路径或 ID”输入框',
-    'app.wording.lexical': '词法（BM25）后端',
-    'app.wording.k10': 'k = 10',
-    'app.wording.k': 'k',
-    'app.wording.error_log': '错误日志',
     'app.wording.upload': '上传的文件',
     'app.loading_reranker': '正在加载重排序模型（每个模型只加载一次）…',
     'err.ui.no_server_url': '没有填写服务器地址。',
@@ -365,6 +350,9 @@ MESSAGES.update({
     'import.note_legacy': '{name} 不是 UTF-8 编码：已按 {encoding} '
                           '读取（自动检测）{sample}。如果文字看起来不对，请指定正确的编码重新导入（命令行：--encoding NAME，例如 --encoding gbk 或 '
                           '--encoding latin-1），或把文件另存为 UTF-8。',
+    'import.note_legacy.app': '{name} 不是 UTF-8 编码：已按 {encoding} 读取（'
+                              '自动检测）{sample}。如果文字看起来不对，请在上方的“文本编码”中'
+                              '选择正确的编码后重新读取文件，或把文件另存为 UTF-8。',
     'import.note_legacy_sample': '；第 {line} 行为：{sample}',
     'import.note_trailing_mb': '图片“{image}”在图像结束后还有 {mb} MB 其他数据；只保留了图片本身',
     'import.note_trailing_bytes': '图片“{image}”在图像结束后还有 {n} 字节其他数据；只保留了图片本身',
@@ -800,17 +788,20 @@ MESSAGES.update({
 # ======================================================================= err_data
 # errors of workbench/formats, ocr, store, service, samples, labelling, limits (err.<code>)
 MESSAGES.update({
-    # CLI flags stay exactly as in English ("--encoding gbk (or encoding='gbk')", "--model" …):
-    # ui/widgets.app_wording replaces them with the app's wording
+    # CLI flags stay exactly as in English ("--encoding gbk (or encoding='gbk')", "--model" …);
+    # the app says its own wording, "err.<code>.fix.app" (see workbench/i18n/__init__.py: surfaces)
     # formats/decode.py: text encodings
     'err.encoding.unknown': '未知的编码“{encoding}”。',
     'err.encoding.unknown.fix': '请使用 Python 的编码名称，例如 utf-8、utf-8-sig、utf-16、gbk 或 gb18030。',
     'err.encoding.not_text': '“{encoding}”不是文本编码（它是字节的 {transform} 变换，而不是字符集），无法用它读取文件。',
     'err.encoding.not_text.fix': '请给出文件保存时所用的字符编码，例如 utf-8、gbk、gb18030、utf-16 或 latin-1；或不指定 --encoding，让程序自动检测。',
+    'err.encoding.not_text.fix.app': '请在导入页的“文本编码”中选择文件保存时所用的字符编码（例如 utf-8、gbk、gb18030、utf-16 或 latin-1），或保留“自动检测”，然后重新读取文件。',
     'err.encoding.undetected': '无法确定 {name} 的文本编码（已尝试 UTF-8、UTF-16、GBK/GB18030）；它可能是二进制文件，例如 .xlsx。',
     'err.encoding.undetected.fix': "请将文件另存为 UTF-8（在 Excel 中选择“CSV UTF-8”），或指定其编码，例如 --encoding gbk (or encoding='gbk')。",
+    'err.encoding.undetected.fix.app': '请将文件另存为 UTF-8（在 Excel 中选择“CSV UTF-8”），或在导入页的“文本编码”中选择其编码（例如 gbk），再重新读取文件。',
     'err.encoding.invalid_bytes': '{name} 不是有效的 {encoding} 文本：第 {line} 行的字节 {byte} 无法解码。',
     'err.encoding.invalid_bytes.fix': '请指定文件的实际编码（例如 --encoding gbk），或不指定 --encoding 让程序自动检测，或将文件另存为 UTF-8。',
+    'err.encoding.invalid_bytes.fix.app': '请在导入页的“文本编码”中选择文件的实际编码（例如 gbk），或保留“自动检测”，再重新读取文件；也可以将文件另存为 UTF-8。',
     'err.encoding.mixed_utf8': '{name} 除第 {lines} 行外均为 UTF-8：第 {line} 行第 {char} 个字符处的字节 {byte} 不是有效的 UTF-8。',
     'err.encoding.mixed_utf8.fix': '请修正或删除这些行（或将文件另存为 UTF-8），然后重新导入。',
 
@@ -847,8 +838,10 @@ MESSAGES.update({
     'err.table.row_too_long_size.fix': '请缩短该行；如果确实需要很长的行，请用 {env} 提高上限（当前为 {now}），例如 {env}={example}。',
     'err.table.missing_columns': '{name} 缺少必需的列 {missing}。找到的列：{found}。',
     'err.table.missing_columns.fix': '请在表头中补上缺少的列：query_id、doc_id，以及查询和文档各自的文本列和/或图像列（{columns}；值可以为空）。如果列名看起来没有问题，可能是分隔符或编码不对（试试 --encoding）。',
+    'err.table.missing_columns.fix.app': '请在表头中补上缺少的列：query_id、doc_id，以及查询和文档各自的文本列和/或图像列（{columns}；值可以为空）。如果列名看起来没有问题，可能是分隔符或编码不对（试试在导入页的“文本编码”中换一种编码）。',
     'err.table.no_columns': '{name} 缺少必需的列 {missing}。找到的列：（无）。',
     'err.table.no_columns.fix': '请在表头中补上缺少的列：query_id、doc_id，以及查询和文档各自的文本列和/或图像列（{columns}；值可以为空）。如果列名看起来没有问题，可能是分隔符或编码不对（试试 --encoding）。',
+    'err.table.no_columns.fix.app': '请在表头中补上缺少的列：query_id、doc_id，以及查询和文档各自的文本列和/或图像列（{columns}；值可以为空）。如果列名看起来没有问题，可能是分隔符或编码不对（试试在导入页的“文本编码”中换一种编码）。',
     'err.table.duplicate_columns': '{name} 中的列 {columns} 出现了不止一次。',
     'err.table.duplicate_columns.fix': '每个列名只保留一列；请重命名或删除重复的列。',
     'err.csv.empty': '{name} 是空文件。',
@@ -895,12 +888,15 @@ MESSAGES.update({
     'err.import.folder_several_tables.fix': '请按文件名导入其中一个。',
     'err.import.folder_no_table': '“{path}”是一个文件夹，其中没有 CSV/JSONL 文件。',
     'err.import.folder_no_table.fix': '要把一个图像文件夹导入为一个候选集，请输入查询文本（CLI：--query-text）。',
+    'err.import.folder_no_table.fix.app': '要把一组图片导入为一个候选集，请在导入页的“图片 + 查询”标签页上传图片并输入查询文本。',
     'err.import.spreadsheet': '“{name}”是电子表格，不是文本表格。',
     'err.import.spreadsheet.fix': '在 Excel 中选择“文件 > 另存为 > CSV UTF-8（逗号分隔）”，然后导入 .csv 文件。',
     'err.import.unsupported_type': '“{name}”不是支持的候选文件（{suffix}）。',
     'err.import.unsupported_type.fix': '请导入 .csv、.tsv、.jsonl 或 .zip 文件，或导入一个图像文件夹并给出查询文本（CLI：--query-text）。',
+    'err.import.unsupported_type.fix.app': '请导入 .csv、.tsv、.jsonl 或 .zip 文件，或在导入页的“图片 + 查询”标签页上传图片并输入查询文本。',
     'err.import.no_extension': '“{name}”不是支持的候选文件（没有扩展名）。',
     'err.import.no_extension.fix': '请导入 .csv、.tsv、.jsonl 或 .zip 文件，或导入一个图像文件夹并给出查询文本（CLI：--query-text）。',
+    'err.import.no_extension.fix.app': '请导入 .csv、.tsv、.jsonl 或 .zip 文件，或在导入页的“图片 + 查询”标签页上传图片并输入查询文本。',
     'err.import.file_too_big': '“{name}”超出上限 {limit}（单个候选文件的大小）：它有 {mb} MB。',
     'err.import.file_too_big.fix': '请将它拆分成多个文件（每组查询一个文件）。如果文件确实没有问题，请用环境变量 {env} 提高上限（当前为 {now}），例如 {env}={example}，然后重新导入。',
     'err.import.no_rows': '{name} 只有表头，没有数据行，因此没有导入任何内容。',
@@ -913,6 +909,7 @@ MESSAGES.update({
     'err.import.not_a_folder.fix': '请给出存放图像的文件夹路径。',
     'err.import.folder_no_query': '查询为空。',
     'err.import.folder_no_query.fix': '请为该图像文件夹输入查询文本（CLI：--query-text）。',
+    'err.import.folder_no_query.fix.app': '请在“查询文本”框中为这些图片输入查询文本（导入页的“图片 + 查询”标签页）。',
     'err.import.folder_no_images': '文件夹“{path}”中没有图像。',
     'err.import.folder_no_images.fix': '请把 .jpg/.png/.webp 图像放进该文件夹（包括子文件夹）。',
     'err.import.query_image_bad': '查询图像：{reason}',
@@ -943,8 +940,10 @@ MESSAGES.update({
     'err.import.id_surrogate.fix': '请删除 {column} 中的控制字符（id 应为纯文本）。',
     'err.encoding.bad_row': '该行包含不属于 {encoding} 的字节（第 {char} 个字符处的字节 {byte} 不是有效的 UTF-8）；该行未导入（文件其余部分为 {encoding}，已导入）。',
     'err.encoding.bad_row.fix': '请修正该行（重新输入乱码字符），或将整个文件另存为 UTF-8，然后重新导入；如果整个文件是另一种编码，请指定它（CLI：--encoding NAME）。',
+    'err.encoding.bad_row.fix.app': '请修正该行（重新输入乱码字符），或将整个文件另存为 UTF-8，然后重新导入；如果整个文件是另一种编码，请在导入页的“文本编码”中选择它，再重新读取文件。',
     'err.encoding.bad_row_line': '该行的第 {line} 行包含不属于 {encoding} 的字节（第 {char} 个字符处的字节 {byte} 不是有效的 UTF-8）；该行未导入（文件其余部分为 {encoding}，已导入）。',
     'err.encoding.bad_row_line.fix': '请修正该行（重新输入乱码字符），或将整个文件另存为 UTF-8，然后重新导入；如果整个文件是另一种编码，请指定它（CLI：--encoding NAME）。',
+    'err.encoding.bad_row_line.fix.app': '请修正该行（重新输入乱码字符），或将整个文件另存为 UTF-8，然后重新导入；如果整个文件是另一种编码，请在导入页的“文本编码”中选择它，再重新读取文件。',
     'err.import.image_path_nul': '图像路径中包含 NUL 字节。',
     'err.import.image_path_nul.fix': '请写出不含控制字符的图像相对路径，或将该单元格留空。',
     'err.import.image_url': '“{raw}”是一个 URL；不会下载图像。',
@@ -1015,6 +1014,7 @@ MESSAGES.update({
     'err.trec.relevance_not_int.fix': '请在第 4 列使用 0（不相关）、1（部分相关）或 2（相关）。',
     'err.trec.relevance_range': '相关性 {grade} 不在工作台的等级 0、1、2 之内',
     'err.trec.relevance_range.fix': '请把等级换算为 0/1/2，或用 clip=True（--clip）导入，将负数映射为 0、大于 2 的等级映射为 2。',
+    'err.trec.relevance_range.fix.app': '请把等级换算为 0/1/2，或在会话页勾选“把等级限制在 0–2”后重新导入 qrels（负数映射为 0，大于 2 的等级映射为 2）。',
     'err.trec.conflicting_judgments': '查询“{query}”的文档“{doc}”在第 {first_line} 行被判为 {grade_before}，在此处被判为 {grade}',
     'err.trec.conflicting_judgments.fix': '每个查询和文档只保留一个判定。',
     'err.trec.no_judgments': '在 qrels 文件 {name} 中没有找到任何判定。',
@@ -1077,6 +1077,7 @@ MESSAGES.update({
     'err.ocr.languages_unlisted.fix': '请重新安装 tesseract：{command}',
     'err.ocr.no_language': '没有指定 OCR 语言。',
     'err.ocr.no_language.fix': '例如使用 --langs {default}（已安装：{installed}）。',
+    'err.ocr.no_language.fix.app': '例如在“识别语言（tesseract）”框中填写 {default}（已安装：{installed}）。',
     'err.ocr.language_missing': 'OCR 语言 {missing} 未安装。已安装：{installed}。',
     'err.ocr.language_missing.fix': '请从已安装的语言中选择，或用以下命令安装：sudo apt-get install -y {packages}',
     'err.ocr.language_missing_none': 'OCR 语言 {missing} 未安装。已安装：无。',
@@ -1205,6 +1206,7 @@ MESSAGES.update({
     'err.export.nothing_named.fix': '请选择一个会话，或一个或多个运行。',
     'err.export.no_runs': '会话“{session}”没有可导出的运行。',
     'err.export.no_runs.fix': '请先对其中一个候选集做重排序（重排序页面，或 `workbench rerank --session {quoted} --model ...`），或导入运行。',
+    'err.export.no_runs.fix.app': '请先在重排序页面对其中一个候选集做重排序，或在会话页导入运行。',
     'err.export.bad_tag': '运行标签“{tag}”为空或包含空白字符。',
     'err.export.bad_tag.fix': '请给出不含空格的标签，例如 lychee_web。',
     'err.export.tag_clash': '一个标签“{tag}”不能用于 {count} 个运行：查询“{query}”有多个运行。',
@@ -1227,6 +1229,7 @@ MESSAGES.update({
     'err.runs.none_picked.fix': '请选择至少两种指令或后端的运行（先对一个候选集做重排序）。',
     'err.runs.bad_k': 'k 必须至少为 1（得到的是 {k}）。',
     'err.runs.bad_k.fix': '例如使用 --k 10。',
+    'err.runs.bad_k.fix.app': '例如使用 k = 10。',
     'err.runs.not_in_session': '运行 {runs} 不属于会话“{session}”。',
     'err.runs.not_in_session.fix': '请选择该会话中的运行。',
     'err.runs.none_finished': '会话“{session}”没有可并排对比的已完成运行。',
@@ -1235,6 +1238,7 @@ MESSAGES.update({
     'err.runs.no_runs_for_query.fix': '请从以下查询中选择：{valid}。',
     'err.ocr.session_no_sets': '会话“{session}”没有可做 OCR 的候选集。',
     'err.ocr.session_no_sets.fix': '请先导入一个（导入页面，或：workbench import FILE --session {quoted}）',
+    'err.ocr.session_no_sets.fix.app': '请先在导入页面导入一个。',
     'err.ocr.sets_not_in_session': '候选集 {sets} 不在会话“{session}”中。',
     'err.ocr.sets_not_in_session.fix': '请从它的候选集中选择：{valid}。',
     'err.ocr.set_unknown_documents': '候选集 {set} 中没有文档 {docs}。',
@@ -1243,12 +1247,16 @@ MESSAGES.update({
     'err.ocr.session_unknown_documents.fix': '请检查文档 id（在 OCR 页面和导出文件中有列出）。',
     'err.labels.qrels_unknown_queries': '会话“{session}”中没有查询 id 为 {queries} 的候选集（标注中 {total} 个查询里有 {count} 个）。',
     'err.labels.qrels_unknown_queries.fix': '请先导入这些查询的候选集，或跳过它们（--skip-unknown，或在会话页勾选“跳过集合之外的判断”），或从 qrels 中删除这些行 / 把查询 id 改为该会话中的 id：{valid}。',
+    'err.labels.qrels_unknown_queries.fix.app': '请先导入这些查询的候选集，或跳过它们（在会话页勾选“跳过集合之外的判断”），或从 qrels 中删除这些行 / 把查询 id 改为该会话中的 id：{valid}。',
     'err.labels.qrels_unknown_queries_no_sets': '会话“{session}”中没有查询 id 为 {queries} 的候选集（标注中 {total} 个查询里有 {count} 个）。',
     'err.labels.qrels_unknown_queries_no_sets.fix': '请先导入这些查询的候选集，或跳过它们（--skip-unknown，或在会话页勾选“跳过集合之外的判断”），或从 qrels 中删除这些行 / 把查询 id 改为该会话中的 id：（无：请先导入一个候选集）。',
+    'err.labels.qrels_unknown_queries_no_sets.fix.app': '请先导入这些查询的候选集，或跳过它们（在会话页勾选“跳过集合之外的判断”），或从 qrels 中删除这些行 / 把查询 id 改为该会话中的 id：（无：请先导入一个候选集）。',
     'err.labels.qrels_unknown_documents': '会话“{session}”的查询“{query}”中没有文档 {docs}；没有应用任何标注。',
     'err.labels.qrels_unknown_documents.fix': '请使用已导入候选集的文档 id（查询“{query}”：{valid}），删除不在候选集中的文档的判定，或跳过它们（--skip-unknown，或在会话页勾选“跳过集合之外的判断”）。',
+    'err.labels.qrels_unknown_documents.fix.app': '请使用已导入候选集的文档 id（查询“{query}”：{valid}），删除不在候选集中的文档的判定，或跳过它们（在会话页勾选“跳过集合之外的判断”）。',
     'err.labels.qrels_unknown_documents_many': '会话“{session}”的查询“{query}”中没有文档 {docs}（{queries} 个查询中共有 {count} 个未知文档）；没有应用任何标注。',
     'err.labels.qrels_unknown_documents_many.fix': '请使用已导入候选集的文档 id（查询“{query}”：{valid}），删除不在候选集中的文档的判定，或跳过它们（--skip-unknown，或在会话页勾选“跳过集合之外的判断”）。',
+    'err.labels.qrels_unknown_documents_many.fix.app': '请使用已导入候选集的文档 id（查询“{query}”：{valid}），删除不在候选集中的文档的判定，或跳过它们（在会话页勾选“跳过集合之外的判断”）。',
 
     # model.py: labels
     'err.labels.bad_grade': '文档“{doc}”的标注 {grade} 不是有效的相关性等级。',
@@ -1275,6 +1283,14 @@ _ENGINE_MODEL_FIX = ("请在能访问 Hugging Face 的机器上下载权重："
               "把该文件夹复制到本机，然后设置 WORKBENCH_MODEL=/models/lychee-rerank-mm（或传入 --model PATH）。"
               "若想在没有真实权重的情况下试用工作台，可用 `workbench tiny-checkpoint DIR` 生成一个测试模型，"
               "并将 WORKBENCH_MODEL 指向 DIR。")
+# the same, said for the app (err.model.*.fix.app)
+_ENGINE_MODEL_FIX_APP = ('请在能访问 Hugging Face 的机器上把 {model_id} '
+                         '的权重下载到一个文件夹（huggingface-cli '
+                         'download，下载到本地文件夹），把该文件夹复制到本机，然后在“模型路径或 '
+                         'ID”框中填写它的路径（或在启动工作台前把 WORKBENCH_MODEL '
+                         '设为该路径）。若想在没有真实权重的情况下试用工作台，可用 `workbench '
+                         'tiny-checkpoint DIR` 生成一个测试模型，并在“模型路径或 '
+                         'ID”框中填写 DIR。')
 _ENGINE_HUB_FIX = ("请在能上网的机器上下载该模型，把它的文件夹复制到本机，然后将该文件夹的路径填为模型；"
             "或者让本机连接互联网。")
 _ENGINE_NOT_YES_NO_FIX = "请提供一个 yes/no 重排序模型的检查点（例如用 vLLM 加载 Lychee-rerank-mm 文件夹），或让工作台指向正确的服务器。"
@@ -1304,20 +1320,27 @@ MESSAGES.update({
     'err.backend.transformers_too_old.fix': '请升级 transformers：pip install -U transformers',
     'err.model.not_configured': '尚未配置 Qwen-VL 重排序模型。',
     'err.model.not_configured.fix': _ENGINE_MODEL_FIX,
+    'err.model.not_configured.fix.app': _ENGINE_MODEL_FIX_APP,
     'err.model.no_config': "无法加载“{path}”（该文件夹中没有 config.json）。",
     'err.model.no_config.fix': _ENGINE_MODEL_FIX,
+    'err.model.no_config.fix.app': _ENGINE_MODEL_FIX_APP,
     'err.model.is_file': "无法加载“{path}”（它是一个文件，不是模型文件夹）。",
     'err.model.is_file.fix': _ENGINE_MODEL_FIX,
+    'err.model.is_file.fix.app': _ENGINE_MODEL_FIX_APP,
     'err.model.no_folder': "无法加载“{path}”（该文件夹不存在）。",
     'err.model.no_folder.fix': _ENGINE_MODEL_FIX,
+    'err.model.no_folder.fix.app': _ENGINE_MODEL_FIX_APP,
     'err.model.load_failed': "无法加载“{path}”（{detail}）。",
     'err.model.load_failed.fix': _ENGINE_MODEL_FIX,
+    'err.model.load_failed.fix.app': _ENGINE_MODEL_FIX_APP,
     'err.model.cannot_load': "无法加载“{path}”。",
     'err.model.cannot_load.fix': _ENGINE_MODEL_FIX,
+    'err.model.cannot_load.fix.app': _ENGINE_MODEL_FIX_APP,
     'err.model.incomplete': "模型文件夹“{folder}”不完整：缺少 {missing}。",
     'err.model.incomplete.fix': '请复制完整的检查点文件夹（模型下载的全部文件，例如在能访问 Hugging Face 的机器上运行 '
                                 '`huggingface-cli download {model_id} --local-dir DIR`），'
                                 '或将 --model / WORKBENCH_MODEL 指向完整的文件夹。',
+    'err.model.incomplete.fix.app': '请复制完整的检查点文件夹（在能访问 Hugging Face 的机器上下载的 {model_id} 的全部文件），然后在“模型路径或 ID”框中填写完整的文件夹。',
     'err.model.not_yes_no': "“{path}”的分词器把“{word}”切成了 {n} 个词元；yes/no 重排序模型要求它是单个词元。",
     'err.model.not_yes_no.fix': '请将 WORKBENCH_MODEL 指向 Lychee-rerank-mm / Qwen-VL 重排序模型的检查点。',
     'err.model.hub_offline': "模型“{model}”既不是本地文件夹，也不在 Hugging Face 缓存中，"
@@ -1342,11 +1365,14 @@ MESSAGES.update({
     'err.backend.no_httpx.fix': "请安装：pip install 'lychee-workbench[serve]'（httpx）",
     'err.remote.not_a_url': "“{url}”不是服务器 URL。",
     'err.remote.not_a_url.fix': '请按 http://HOST:PORT/v1 的形式填写，例如 --model http://127.0.0.1:8000/v1。',
+    'err.remote.not_a_url.fix.app': '请在“服务器地址”框中按 http://HOST:PORT/v1 的形式填写，例如 http://127.0.0.1:8000/v1。',
     'err.remote.no_url': '没有填写服务器 URL。',
     'err.remote.no_url.fix': '请按 --model http://HOST:PORT/v1 的形式填写一个。',
+    'err.remote.no_url.fix.app': '请在“服务器地址”框中按 http://HOST:PORT/v1 的形式填写一个。',
     'err.remote.refused': '位于 {url} 的服务器拒绝了请求（{status}：{detail}）。',
     'err.remote.refused.fix': '请把服务器的 API 密钥放入环境变量 {env}（例如 `export {env}=...`，即服务器启动时 '
                               '--api-key 所用的密钥），或在 API 密钥输入框中填写。',
+    'err.remote.refused.fix.app': '请在启动工作台之前把服务器的 API 密钥（即服务器启动时所用的密钥）放入环境变量 {env}，例如 `export {env}=...`。',
     'err.remote.html_page': '{url} 对 {what} 返回了一个 HTML 页面（HTTP {status}），而不是 OpenAI 兼容 API 的 JSON：'
                             '该 URL 指向的是网页或代理，而不是推理引擎。',
     'err.remote.html_page.fix': '请填写引擎的 API 地址，例如 http://HOST:8000/v1（vLLM、SGLang 或 `workbench serve`），'
@@ -1359,6 +1385,7 @@ MESSAGES.update({
     'err.remote.unreachable.fix': '请检查 URL 和端口、服务器是否在运行、本机能否访问它（防火墙、VPN）。'
                                   '启动服务器的示例：{command}（CPU 版本：python -m '
                                   'vllm.entrypoints.openai.api_server --model DIR ...）',
+    'err.remote.unreachable.fix.app': '请检查“服务器地址”框中的 URL 和端口、服务器是否在运行、本机能否访问它（防火墙、VPN）。启动服务器的示例：{command}（CPU 版本：python -m vllm.entrypoints.openai.api_server，并指定模型文件夹）',
     'err.remote.no_models_route': '{base}/models 不存在（HTTP 404）：{base} 不是 OpenAI 兼容的 API 地址。',
     'err.remote.no_models_route.fix': '请填写以 /v1 结尾的引擎 API 地址，例如 http://HOST:8000/v1。',
     'err.remote.no_model_list': '{base}/models 的回答中没有模型列表：{body}',
@@ -1383,8 +1410,10 @@ MESSAGES.update({
                                   '启动服务器。',
     'err.remote.replicas_differ': '各副本提供的模型不同：{replicas}。',
     'err.remote.replicas_differ.fix': '各副本必须以相同的名称提供同一个模型（--served-model-name）。',
+    'err.remote.replicas_differ.fix.app': '各副本必须以相同的名称提供同一个模型：请用相同的服务模型名称启动每个服务器。',
     'err.remote.several_models': '该服务器提供多个模型（{models}）；哪一个是重排序模型？',
     'err.remote.several_models.fix': '请用 --served-model {first} 指定。',
+    'err.remote.several_models.fix.app': '应用只使用只提供一个模型的服务器：请只用重排序模型启动服务器（例如 {first}）。',
     'err.remote.tokenizer_mismatch': "--tokenizer“{tokenizer}”给出的 yes/no 词元 ID 为 {lyes}/{lno}，"
                                      '而服务器为 {yes}/{no}：它不是所服务模型的分词器。',
     'err.remote.tokenizer_mismatch.fix': '请为 --tokenizer 指定服务器所服务模型的文件夹，或者不填。',
@@ -1395,6 +1424,7 @@ MESSAGES.update({
                               '对数概率（{why}）。',
     'err.remote.no_logprobs.fix': '请以开启 logprobs 的生成模型方式提供该重排序模型（vLLM：{command}；'
                                   '不要传 --max-logprobs 0），或对 pooling 服务器使用 --protocol rerank。',
+    'err.remote.no_logprobs.fix.app': '请以开启 logprobs 的生成模型方式提供该重排序模型（vLLM：{command}；不要把 max-logprobs 设为 0），或改用 pooling 服务器（应用会自动检测协议）。',
     'err.remote.not_a_reranker': "位于 {base} 的模型“{model}”在 /v1/rerank 和 /v1/chat/completions 上都不返回分数"
                                  '（rerank：{why}）。它看起来不是一个正在提供服务的 yes/no 重排序模型。',
     'err.remote.not_a_reranker.fix': '请用 vLLM 提供 Lychee-rerank-mm / Qwen3-VL-Reranker：chat 协议用 '
@@ -1402,11 +1432,13 @@ MESSAGES.update({
     'err.remote.answer_no_logprobs': "服务器的 chat 回答中没有 logprobs（模型“{model}”）。",
     'err.remote.answer_no_logprobs.fix': '请以开启 logprobs 的方式提供该模型（vLLM：{command}），'
                                          '或对 pooling 服务器使用 --protocol rerank。',
+    'err.remote.answer_no_logprobs.fix.app': '请以开启 logprobs 的方式提供该模型（vLLM：{command}），或改用 pooling 服务器（应用会自动检测协议）。',
     'err.remote.yes_no_not_in_top': "“yes”或“no”不在服务器返回的前 {n} 个 logprobs 中（{tokens}），"
                                     '因此无法精确计算 P(yes)。',
     'err.remote.yes_no_not_in_top.fix': '请使用 vLLM（它的 logprob_token_ids 会精确返回 yes/no 的 logprobs；'
                                         '若服务器没有 /tokenize，请指定 --tokenizer），或对 pooling 服务器使用 '
                                         '--protocol rerank。',
+    'err.remote.yes_no_not_in_top.fix.app': '请使用 vLLM（它的 logprob_token_ids 会精确返回 yes/no 的 logprobs），或改用 pooling 服务器（应用会自动检测协议）。',
     'err.remote.rerank_no_results': '/v1/rerank 的回答中没有结果：{body}',
     'err.remote.rerank_no_results.fix': '请确认服务器运行的是重排序模型（vLLM：--runner pooling）。',
     'err.remote.rerank_incomplete': '/v1/rerank 的回答只给 {n} 个文档中的 {scored} 个打了分。',
@@ -1446,6 +1478,14 @@ MESSAGES.update({
     'err.rank.document_bad_type.fix': "请以字符串、包含 'text' 和/或 'image' 的字典，或 Document 对象的形式给出每个文档。",
     'err.rank.duplicate_document_id': "有两个文档的 ID 都是“{id}”。",
     'err.rank.duplicate_document_id.fix': '请为每个文档指定唯一的 ID，或者不填 ID。',
+    'err.rank.many_frame_columns': 'rank_many 收到的 DataFrame 的列是 {columns}；它需要 query_id 和 doc_id、查询（query 和/或 query_image）以及文档（doc 和/或 doc_image）。',
+    'err.rank.many_frame_columns.fix': '请把列名改为 query_id、query、doc_id、doc（图片路径用 query_image / doc_image），每行一个（查询，文档）对；或者传入（查询，文档列表）对的列表。',
+    'err.rank.many_not_pairs': 'rank_many 需要（查询，文档列表）对或长格式 DataFrame，而不是 {type}。',
+    'err.rank.many_not_pairs.fix': '例如传入 [("红色跑鞋", ["文档 1", "文档 2"]), ({"id": "q2", "text": "蓝色帽子"}, docs2)]，或带有 query_id、query、doc_id、doc 列的 DataFrame。',
+    'err.rank.many_duplicate_query': "有两个查询的 ID 都是“{id}”。",
+    'err.rank.many_duplicate_query.fix': '请为每个查询指定唯一的 ID（查询字典的 "id"，或 Query(id=...)），或者不填 ID。',
+    'err.rank.negative_top_k': 'top_k={top_k} 是负数。',
+    'err.rank.negative_top_k.fix': '用 top_k=None 返回全部文档，或用 0 及以上的数字。',
     'err.rank.cancelled_before_scoring': '已在打分前取消：{total} 个文档中已有 {done} 个有分数。',
     'err.rank.cancelled_before_scoring.fix': '请重新开始运行；已计算的分数都已缓存。',
     'err.rank.cancelled': '已在 {total} 个文档中的 {done} 个完成后取消。',
@@ -1536,8 +1576,6 @@ MESSAGES.update({
     'err.backend.package_missing.fix': _ENGINE_PACKAGE_FIX,
     'err.compare.needs_package': "未安装 Python 包“{missing}”；比较运行需要它。",
     'err.compare.needs_package.fix': _ENGINE_PACKAGE_FIX,
-    'err.compare.metrics_need_package': "未安装 Python 包“{missing}”；计算排名指标（NDCG、MRR、P@k、Recall@k、MAP）需要它。",
-    'err.compare.metrics_need_package.fix': _ENGINE_PACKAGE_FIX,
     # --- test checkpoints (rerank/tiny.py: `workbench tiny-checkpoint`)
     'err.tiny.unknown_family': "未知的模型系列“{family}”。",
     'err.tiny.unknown_family.fix': '请使用 --family qwen2.5-vl（Lychee-rerank-mm）或 --family qwen3-vl（Qwen3-VL-Reranker）。',
