@@ -9,9 +9,9 @@ are doors onto the same calls. Heavy dependencies load only when a backend needs
 """
 
 from .model import Document, Query, Result
-from .rerank.base import RankedResults, Reranker
+from .rerank.base import RankedResults, RankedResultsMany, Reranker
 from .rerank.registry import get_reranker
 
 __version__ = "0.2.0"
 
-__all__ = ["Document", "Query", "RankedResults", "Reranker", "Result", "get_reranker", "__version__"]
+__all__ = ["Document", "Query", "RankedResults", "RankedResultsMany", "Reranker", "Result", "get_reranker", "__version__"]

@@ -90,6 +90,54 @@ class RankedResults:
         return pd.DataFrame(rows, columns=["doc_id", "rank", "score", "text", "image"])
 
 
+@dataclass
+class RankedResultsMany:
+    """The answer of `Reranker.rank_many`: one `RankedResults` per query, in input order.
+
+    Iterable over those rankings; `results[i]` or `results["query id"]`; `to_pandas()` gives
+    one long frame (query_id, doc_id, rank, score, text, image). `done` is False when the
+    call was cancelled: `rankings` then holds the queries that were finished."""
+
+    rankings: list[RankedResults]
+    timings: dict[str, float] = field(default_factory=dict)
+    done: bool = True
+
+    def __iter__(self) -> Iterator[RankedResults]:
+        return iter(self.rankings)
+
+    def __len__(self) -> int:
+        return len(self.rankings)
+
+    def __getitem__(self, key: str | int) -> RankedResults:
+        if isinstance(key, int):
+            return self.rankings[key]
+        for r in self.rankings:
+            if r.query is not None and r.query.id == key:
+                return r
+        raise KeyError(key)
+
+    @property
+    def warnings(self) -> list[str]:
+        return [w for r in self.rankings for w in r.warnings]
+
+    def to_pandas(self):
+        """One row per (query, document), each query best first."""
+        import pandas as pd
+
+        frames = []
+        for r in self.rankings:
+            df = r.to_pandas()
+            df.insert(0, "query_id", r.query.id if r.query is not None else "")
+            frames.append(df)
+        if not frames:
+            return pd.DataFrame(columns=["query_id", "doc_id", "rank", "score", "text", "image"])
+        return pd.concat(frames, ignore_index=True)
+
+    def __repr__(self) -> str:
+        pairs = sum(len(r) for r in self.rankings)
+        return f"RankedResultsMany({len(self.rankings)} queries, {pairs} documents{'' if self.done else ', cancelled'})"
+
+
 QueryLike = Union[str, Query, Mapping[str, Any]]
 DocLike = Union[str, Document, Mapping[str, Any]]
 
@@ -148,6 +196,74 @@ def as_documents(docs: Iterable[DocLike]) -> list[Document]:
             raise InputError.coded("rank.duplicate_document_id", {"id": d.id})
         seen.add(d.id)
     return out
+
+
+def as_items(items: Any) -> list[tuple[Query, list[Document]]]:
+    """`(Query, [Document])` pairs from (query, docs) pairs (each side in any form `rank` takes)
+    or from a long DataFrame with the columns query_id, query, doc_id, doc (text), optional
+    query_image and doc_image (a path), one row per (query, document)."""
+    if hasattr(items, "columns") and hasattr(items, "itertuples"):     # a pandas DataFrame
+        cols = set(items.columns)
+        missing = [c for c in ("query_id", "doc_id") if c not in cols]
+        if missing or not ({"query", "query_image"} & cols) or not ({"doc", "doc_image"} & cols):
+            raise InputError.coded("rank.many_frame_columns", {"columns": ", ".join(map(str, items.columns))})
+        groups: dict[str, tuple[Query, list[Document]]] = {}
+        for row in items.to_dict("records"):
+            qid = str(row["query_id"])
+            if qid not in groups:
+                qimg = row.get("query_image")
+                groups[qid] = (as_query({"id": qid, "text": _cell(row.get("query")),
+                                         "image": _cell(qimg) or None}), [])
+            dimg = row.get("doc_image")
+            groups[qid][1].append(Document(id=str(row["doc_id"]), text=_cell(row.get("doc")),
+                                           image=_cell(dimg) or None))
+        out = list(groups.values())
+    else:
+        if isinstance(items, (str, bytes, Mapping)):
+            raise InputError.coded("rank.many_not_pairs", {"type": type(items).__name__})
+        out = []
+        for i, item in enumerate(items):
+            if not isinstance(item, (tuple, list)) or len(item) != 2:
+                raise InputError.coded("rank.many_not_pairs", {"type": type(item).__name__})
+            q = as_query(item[0])
+            if q.id == "q" and not (isinstance(item[0], Mapping) and item[0].get("id")):
+                q = Query(id=str(i), text=q.text, image=q.image, image_hash=q.image_hash)
+            out.append((q, as_documents(item[1])))
+    seen: set[str] = set()
+    for q, docs in out:
+        if q.id in seen:
+            raise InputError.coded("rank.many_duplicate_query", {"id": q.id})
+        seen.add(q.id)
+        ids = [d.id for d in docs]
+        if len(set(ids)) != len(ids):
+            dup = next(x for x in ids if ids.count(x) > 1)
+            raise InputError.coded("rank.duplicate_document_id", {"id": dup})
+    return out
+
+
+def _cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and value != value):   # None / NaN
+        return ""
+    return str(value)
+
+
+def _progress_bar(progress: Any, total: int) -> tuple[ProgressFn | None, Callable[[], None]]:
+    """rank_many's progress: True -> a tqdm bar (notebook-aware) when tqdm is installed; a
+    callable -> called as progress(done, total); False/None -> nothing. Returns (fn, close)."""
+    if callable(progress):
+        return progress, lambda: None
+    if not progress:
+        return None, lambda: None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None, lambda: None
+    bar = tqdm(total=total, unit="pair", desc="rerank")
+
+    def update(done: int, _total: int) -> None:
+        bar.update(done - bar.n)
+
+    return update, bar.close
 
 
 def plan_batches(lengths: Sequence[int], batch_size: int = 8, token_budget: int | None = None,
@@ -228,6 +344,10 @@ class Reranker(ABC):
     score_kind: str = "probability"    # "probability" (P(yes), 0..1) or "raw" (unbounded, e.g. BM25)
 
     prefetch: bool = True       # prepare batch N+1 while batch N is scored (backends with _prepare_batch)
+    # rank_many packs pairs of different queries into one batch (backends that score a pair on
+    # its own: the Qwen-VL models). False: one query at a time (BM25's statistics are per set;
+    # a remote backend keeps its own requests in flight).
+    cross_query_batches: bool = False
 
     @abstractmethod
     def _score_batch(self, instruction: str, query: Query, docs: list[Document]) -> list[float]:
@@ -241,6 +361,14 @@ class Reranker(ABC):
     def _score_prepared(self, prepared: Any) -> list[float]:
         """Score a batch made by `_prepare_batch` (runs in the calling thread)."""
         return self._score_batch(*prepared)
+
+    def _prepare_pairs(self, instruction: str, pairs: list[tuple[Query, Document]]) -> Any:
+        """CPU preparation of one batch of (query, document) pairs, possibly of several queries
+        (rank_many, for backends with `cross_query_batches`). Default: one query's batch."""
+        query = pairs[0][0]
+        if any(q is not query for q, _ in pairs):
+            raise NotImplementedError(f"{self.backend} scores one query per batch")
+        return self._prepare_batch(instruction, query, [d for _, d in pairs])
 
     def _uses_prefetch(self) -> bool:
         """Prefetch when the backend splits its scoring, it is not switched off, and nobody
@@ -400,6 +528,163 @@ class Reranker(ABC):
                              backend=self.backend, model_id=self.model_id, params=self.params(),
                              score_kind=self.score_kind, cache_hits=hits, cache_misses=total - hits, timings=timings,
                              warnings=warnings)
+
+    def rank_many(self, items: Any, instruction: str | None = None, *, top_k: int | None = None,
+                  progress: Any = True, cancel: threading.Event | None = None,
+                  cache: ScoreCache | None = None,
+                  on_ranking: Callable[[int, RankedResults], None] | None = None) -> RankedResultsMany:
+        """Rank many queries' candidates under one instruction: `items` are (query, docs) pairs
+        (each side in any form `rank` takes) or a long DataFrame (query_id, query, doc_id, doc,
+        optional query_image / doc_image). Returns `RankedResultsMany` (`.to_pandas()`: one long
+        frame).
+
+        Backends with `cross_query_batches` (the Qwen-VL models) pack pairs of different queries
+        into the same batches, under the same token budget as `rank` (a GPU's batches stay full
+        when each query has few candidates); the shared-prefix reuse applies to batches of one
+        query. Others rank one query after the other. `progress=True` shows a tqdm bar (also in
+        notebooks), a callable gets (done, total) pairs. `on_ranking(i, ranking)` is called as
+        soon as query i is complete. `cancel` is checked between batches: the queries finished by
+        then are returned with `done=False` (cached pairs of unfinished ones stay in `cache`).
+        """
+        if top_k is not None and int(top_k) < 0:
+            raise InputError.coded("rank.negative_top_k", {"top_k": top_k})
+        pairs_of = as_items(items)
+        instruction = self.resolve_instruction(str(instruction if instruction is not None else ""))
+        total = sum(len(docs) for _, docs in pairs_of)
+        report, close = _progress_bar(progress, total)
+        t0 = time.perf_counter()
+        try:
+            if self.cross_query_batches and "_score_batch" not in vars(self):
+                rankings, done = self._rank_pairs(instruction, pairs_of, top_k, report, cancel, cache, on_ranking)
+            else:
+                rankings, done = self._rank_each(instruction, pairs_of, top_k, report, cancel, cache, on_ranking)
+        finally:
+            close()
+        return RankedResultsMany(rankings, timings={"total_s": time.perf_counter() - t0, "pairs": float(total)},
+                                 done=done)
+
+    def _rank_each(self, instruction, pairs_of, top_k, report, cancel, cache, on_ranking):
+        """rank_many one query after the other (backends without cross-query batches)."""
+        total = sum(len(docs) for _, docs in pairs_of)
+        rankings: list[RankedResults] = []
+        before = 0
+        for i, (query, docs) in enumerate(pairs_of):
+            step = (lambda d, _t, b=before: report(b + d, total)) if report else None
+            try:
+                res = self.rank(query, docs, instruction, top_k=top_k, progress=step, cancel=cancel, cache=cache)
+            except Cancelled:
+                return rankings, False
+            rankings.append(res)
+            if on_ranking:
+                on_ranking(i, res)
+            before += len(docs)
+            if cancel is not None and cancel.is_set() and i + 1 < len(pairs_of):
+                return rankings, False
+        return rankings, True
+
+    def _rank_pairs(self, instruction, pairs_of, top_k, report, cancel, cache, on_ranking):
+        """rank_many with batches across queries: ONE plan over every missing pair."""
+        t0 = time.perf_counter()
+        flat = [(qi, di) for qi, (_, docs) in enumerate(pairs_of) for di in range(len(docs))]
+        total = len(flat)
+        scores: list[dict[int, float]] = [{} for _ in pairs_of]
+        keys: dict[tuple[int, int], CacheKey] = {}
+        hits = [0] * len(pairs_of)
+        if not self.cacheable:
+            cache = None
+        if cache is not None and flat:
+            for qi, di in flat:
+                q, docs = pairs_of[qi]
+                keys[(qi, di)] = self.cache_key(instruction, q, docs[di])
+            found = cache.get_many(list(keys.values()))
+            for (qi, di), k in keys.items():
+                if found.get(k) is not None:
+                    scores[qi][di] = float(found[k])
+                    hits[qi] += 1
+        missing = [(qi, di) for qi, di in flat if di not in scores[qi]]
+        warnings: list[list[str]] = [[] for _ in pairs_of]
+        for qi in sorted({qi for qi, _ in missing}):
+            q, docs = pairs_of[qi]
+            self._prepare(instruction, q, docs)
+            warnings[qi].extend(self._take_warnings())
+        costs: list[int] = []
+        by_query: dict[int, list[int]] = {}
+        for n, (qi, di) in enumerate(missing):
+            by_query.setdefault(qi, []).append(n)
+        costs = [0] * len(missing)
+        for qi, ns in by_query.items():
+            q, docs = pairs_of[qi]
+            for n, c in zip(ns, self._costs(instruction, q, [docs[missing[n][1]] for n in ns])):
+                costs[n] = c
+        plan = plan_batches(costs, batch_size=self.batch_size, token_budget=self.token_budget,
+                            batch_overhead=self.batch_overhead)
+        # keep a query's pairs together where the plan allows it: batches of one query reuse its prefix
+        plan = [sorted(b, key=lambda n: missing[n]) for b in plan]
+        remaining = [len(docs) - len(scores[qi]) for qi, (_, docs) in enumerate(pairs_of)]
+        rankings: dict[int, RankedResults] = {}
+
+        def finish(qi: int) -> None:
+            q, docs = pairs_of[qi]
+            ordered = [scores[qi][i] for i in range(len(docs))]
+            order = rank_order(ordered)
+            results = [Result(docs[i].id, ordered[i], r + 1, i, docs[i]) for r, i in enumerate(order)]
+            if top_k is not None:
+                results = results[: int(top_k)]
+            res = RankedResults(results=results, instruction=instruction, query=q, backend=self.backend,
+                                model_id=self.model_id, params=self.params(), score_kind=self.score_kind,
+                                cache_hits=hits[qi], cache_misses=len(docs) - hits[qi],
+                                timings={"total_s": time.perf_counter() - t0}, warnings=warnings[qi])
+            rankings[qi] = res
+            if on_ranking:
+                on_ranking(qi, res)
+
+        for qi, left in enumerate(remaining):
+            if left == 0:
+                finish(qi)
+        done = total - len(missing)
+        if report:
+            report(done, total)
+        batches = [[missing[n] for n in b] for b in plan]
+
+        def pairs(batch):
+            return [(pairs_of[qi][0], pairs_of[qi][1][di]) for qi, di in batch]
+
+        complete = True
+        if batches:
+            prepare = capture_warnings(lambda b: self._prepare_pairs(instruction, pairs(b)))
+            use_thread = bool(self.prefetch) and type(self)._prepare_pairs is not Reranker._prepare_pairs
+            feed_ctx = Prefetcher(prepare, batches) if use_thread else None
+            feed = feed_ctx.__enter__() if feed_ctx is not None else ((b, prepare(b)) for b in batches)
+            try:
+                for batch, (prepared, prep_warnings) in feed:
+                    got = self._score_prepared(prepared)
+                    if len(got) != len(batch):  # pragma: no cover - backend bug
+                        raise RuntimeError(f"{self.backend}: {len(got)} scores for {len(batch)} pairs")
+                    batch_warnings = list(prep_warnings) + self._take_warnings()
+                    new_keys = {}
+                    for (qi, di), s in zip(batch, got):
+                        scores[qi][di] = float(s)
+                        if cache is not None:
+                            new_keys[keys[(qi, di)]] = float(s)
+                    for w in batch_warnings:   # a warning names its document: give it to that query
+                        owners = [qi for qi, di in batch if f"'{pairs_of[qi][1][di].id}'" in str(w)] or [batch[0][0]]
+                        warnings[owners[0]].append(w)
+                    if new_keys:
+                        cache.put_many(new_keys)
+                    done += len(batch)
+                    if report:
+                        report(done, total)
+                    for qi in sorted({qi for qi, _ in batch}):
+                        remaining[qi] -= sum(1 for q2, _ in batch if q2 == qi)
+                        if remaining[qi] == 0:
+                            finish(qi)
+                    if cancel is not None and cancel.is_set() and done < total:
+                        complete = False
+                        break
+            finally:
+                if feed_ctx is not None:
+                    feed_ctx.__exit__(None, None, None)
+        return [rankings[qi] for qi in sorted(rankings)], complete
 
     def score(self, query: QueryLike, doc: DocLike, instruction: str | None = None) -> float:
         """The score of one (query, document) pair: P(yes) for the Qwen-VL models."""

@@ -45,6 +45,7 @@ class QwenVLReranker(PrefixCacheMixin, Reranker):
     """P(yes) reranker over a local Qwen2.5-VL / Qwen3-VL checkpoint."""
 
     backend = "qwen-vl"
+    cross_query_batches = True     # rank_many packs pairs of several queries into one batch
 
     def __init__(self, model_path: str | None = None, device: str | None = None,
                  dtype: str | None = None, batch_size: int | None = None,
@@ -282,14 +283,24 @@ class QwenVLReranker(PrefixCacheMixin, Reranker):
     def _prepare_batch(self, instruction: str, query: Query, docs: list[Document]) -> dict[str, Any]:
         """CPU work of one batch (the rank loop runs it one batch ahead in a prefetch thread):
         image checks, text fitting, image decoding + processor, prefix plan and mRoPE ids."""
-        _check_images(query, docs)
+        return self._prepare_pairs(instruction, [(query, d) for d in docs])
+
+    def _prepare_pairs(self, instruction: str, pairs: list[tuple[Query, Document]]) -> dict[str, Any]:
+        """`_prepare_batch` for pairs that may belong to several queries (rank_many): the
+        shared-prefix reuse only where every row has the same query (one query image's tokens
+        look alike for another image of the same size)."""
+        for q, d in pairs:
+            _check_images(q, [d])
+        shared = all(q is pairs[0][0] for q, _ in pairs)
         with self._prep_lock:
-            messages = [self._fit(instruction, query, d) for d in docs]
-            return dict(self.prepare_inputs(messages), messages=messages, docs=docs)
+            messages = [self._fit(instruction, q, d) for q, d in pairs]
+            return dict(self.prepare_inputs(messages, shared_query=shared), messages=messages,
+                        docs=[d for _, d in pairs], shared_query=shared)
 
     def _score_prepared(self, prepared: dict[str, Any]) -> list[float]:
         with self._lock:
-            return self._forward_safe(prepared["messages"], prepared["docs"], prepared)
+            return self._forward_safe(prepared["messages"], prepared["docs"], prepared,
+                                      shared_query=prepared.get("shared_query", True))
 
     # ---- internals ----
     def _vision(self, messages: list[list[dict[str, Any]]]):
@@ -372,12 +383,13 @@ class QwenVLReranker(PrefixCacheMixin, Reranker):
                                 padding_side="left", return_tensors="pt", **kwargs)
         return inputs
 
-    def prepare_inputs(self, messages: list[list[dict[str, Any]]]) -> dict[str, Any]:
+    def prepare_inputs(self, messages: list[list[dict[str, Any]]], shared_query: bool = True) -> dict[str, Any]:
         """Encoded inputs (on the CPU; pinned for a CUDA model), the query-image count, the
-        prefix plan and, for a prefix batch, the explicit mRoPE position ids."""
+        prefix plan and, for a prefix batch, the explicit mRoPE position ids. `shared_query`:
+        every row has the same query (else no prefix reuse)."""
         inputs = self.encode(messages)
         n_q = _query_images(messages[0])
-        plan = self.prefix_plan(inputs, n_q)
+        plan = self.prefix_plan(inputs, n_q) if shared_query else None
         position_ids = self.rope_positions(inputs) if plan is not None else None
         if str(self.device).startswith("cuda"):
             for k, v in list(inputs.items()):
@@ -385,9 +397,9 @@ class QwenVLReranker(PrefixCacheMixin, Reranker):
                     inputs[k] = v.pin_memory()
         return {"inputs": inputs, "n_query_images": n_q, "plan": plan, "position_ids": position_ids}
 
-    def _forward(self, messages: list[list[dict[str, Any]]]) -> list[float]:
+    def _forward(self, messages: list[list[dict[str, Any]]], shared_query: bool = True) -> list[float]:
         with self._prep_lock:   # the prefetch thread may be using the processor
-            prepared = self.prepare_inputs(messages)
+            prepared = self.prepare_inputs(messages, shared_query=shared_query)
         return self._forward_prepared(prepared)
 
     def _forward_prepared(self, prepared: dict[str, Any]) -> list[float]:
@@ -423,12 +435,12 @@ class QwenVLReranker(PrefixCacheMixin, Reranker):
 
     # ---- shared-prefix reuse ----
     def _forward_safe(self, messages: list[list[dict[str, Any]]], docs: list[Document],
-                      prepared: dict[str, Any] | None = None) -> list[float]:
+                      prepared: dict[str, Any] | None = None, shared_query: bool = True) -> list[float]:
         torch = self._torch
         try:
             if prepared is not None:
                 return self._forward_prepared(prepared)
-            return self._forward(messages)
+            return self._forward(messages, shared_query=shared_query)
         except torch.cuda.OutOfMemoryError:
             prepared = None
             torch.cuda.empty_cache()
@@ -436,8 +448,8 @@ class QwenVLReranker(PrefixCacheMixin, Reranker):
                 raise WorkbenchError.coded("rank.gpu_out_of_memory", {"doc": docs[0].id}) from None
             half = len(messages) // 2
             self._warn(Text("warn.gpu_oom_split", batch=len(messages), first=half, second=len(messages) - half))
-            return (self._forward_safe(messages[:half], docs[:half])
-                    + self._forward_safe(messages[half:], docs[half:]))
+            return (self._forward_safe(messages[:half], docs[:half], shared_query=shared_query)
+                    + self._forward_safe(messages[half:], docs[half:], shared_query=shared_query))
 
 
 def _query_images(messages: list[dict[str, Any]]) -> int:
