@@ -63,15 +63,18 @@ if [ ! -e "$stamp" ]; then
   fi
   if lock_fits .venv/bin/python; then
     say "installing the workbench into .venv from $LOCK"
-    .venv/bin/uv pip sync -q --python .venv/bin/python "${UV_TORCH_ARGS[@]}" "$LOCK"
+    .venv/bin/uv pip sync -q --compile-bytecode --python .venv/bin/python "${UV_TORCH_ARGS[@]}" "$LOCK"
   else
     say "warning: $LOCK is for CPython 3.11 on Linux x86_64, and .venv has $(.venv/bin/python -V 2>&1) on $(uname -m)"
     say "installing from pyproject.toml's ranges instead (not the versions CI tested; PYTHON=python3.11 ./run_workbench.sh uses the lock)"
-    .venv/bin/uv pip install -q --python .venv/bin/python "${UV_TORCH_ARGS[@]}" -c constraints.txt ".[all,test]"
+    .venv/bin/uv pip install -q --compile-bytecode --python .venv/bin/python "${UV_TORCH_ARGS[@]}" -c constraints.txt ".[all,test]"
   fi
   .venv/bin/uv pip install -q --python .venv/bin/python --no-deps -e .
   rm -f .venv/.installed-*; touch "$stamp"
 fi
+# the checkout's own modules as bytecode too (uv compiled the packages), so that no process (app,
+# CLI, test servers) recompiles them where PYTHONDONTWRITEBYTECODE is set; quick when up to date
+.venv/bin/python -m compileall -q -j 0 workbench ui pages app.py >/dev/null 2>&1 || true
 
 # ---------------------------------------------------------------- database with the sample sets
 .venv/bin/workbench db init --samples

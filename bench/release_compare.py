@@ -17,7 +17,9 @@ first release's prompt layout, so both score the same prompts; the default layou
 since, which moves scores by up to ~0.07 on this set),
 interleaved, `--reps` times each. It prints the wall time of each process (imports, model
 load, scoring, CSV written: everything the analyst waits for), the best time per tree,
-the ratio, and the max |delta score| over all (query, document) rows of the two CSVs.
+the ratio, and the max |delta score| over all (query, document) rows of the CSVs. The new tree
+runs twice: as it is, and without the grouped vision attention (WORKBENCH_GROUPED_VISION=0: the
+path of GPUs with flash attention, and of a transformers whose code changed), each against the old.
 The worktree is removed at the end.
 """
 
@@ -67,9 +69,10 @@ def supports_prompt_format(tree: Path) -> bool:
     return cmd.is_file() and "--prompt-format" in cmd.read_text(encoding="utf-8")
 
 
-def run_cli(tree: Path, csv_path: Path, model: str, out: Path, home: Path, extra: list[str]) -> float:
+def run_cli(tree: Path, csv_path: Path, model: str, out: Path, home: Path, extra: list[str],
+            env_extra: dict[str, str] | None = None) -> float:
     env = dict(os.environ, PYTHONPATH=str(tree), WORKBENCH_HOME=str(home), TRANSFORMERS_VERBOSITY="error",
-               HF_HUB_OFFLINE="1")
+               HF_HUB_OFFLINE="1", **(env_extra or {}))
     env.pop("WORKBENCH_MODEL", None)
     cmd = [sys.executable, "-m", "workbench", "rerank", "--input", str(csv_path), "--model", model,
            "--output", str(out), "--no-cache", *extra]
@@ -119,24 +122,32 @@ def main(argv=None) -> int:
             if supports_prompt_format(ROOT) and not supports_prompt_format(old):
                 extra["new"] = ["--prompt-format", "lychee-v1"]   # the old release's prompt layout
             print(f"new tree runs with: {' '.join(extra['new']) or '(defaults)'}")
-            times: dict[str, list[float]] = {"old": [], "new": []}
+            # (name, tree, CLI extras, environment): the new tree also WITHOUT the grouped vision
+            # attention, the path GPUs with flash attention and a changed transformers take
+            variants = [("old", old, [], {}), ("new", ROOT, extra["new"], {}),
+                        ("new, no grouping", ROOT, extra["new"], {"WORKBENCH_GROUPED_VISION": "0"})]
+            times: dict[str, list[float]] = {v[0]: [] for v in variants}
             outs = {}
             for rep in range(max(1, args.reps)):
-                for name, tree in (("old", old), ("new", ROOT)):
-                    out = tmp / f"{name}{rep}.csv"
-                    took = run_cli(tree, csv_path, model, out, tmp / f"home-{name}{rep}", extra[name])
+                for name, tree, cli_extra, env_extra in variants:
+                    out = tmp / f"{name.replace(' ', '_').replace(',', '')}{rep}.csv"
+                    took = run_cli(tree, csv_path, model, out, tmp / f"home-{rep}-{len(outs)}", cli_extra, env_extra)
                     times[name].append(took)
                     outs[name] = out
                     print(f"  {name} process {rep + 1}: {took:.2f}s", flush=True)
-            a, b = read_scores(outs["old"]), read_scores(outs["new"])
-            if set(a) != set(b):
-                raise SystemExit(f"the two CSVs rank different rows: {sorted(set(a) ^ set(b))[:5]}")
-            diff = max(abs(a[k] - b[k]) for k in a)
-            t_old, t_new = min(times["old"]), min(times["new"])
-            print(f"\n| tree | best of {len(times['old'])} (s) | all (s) |\n|---|---:|---|")
-            print(f"| old {args.commit} | {t_old:.2f} | {', '.join(f'{t:.2f}' for t in times['old'])} |")
-            print(f"| new | {t_new:.2f} | {', '.join(f'{t:.2f}' for t in times['new'])} |")
-            print(f"\nold / new: {t_old / t_new:.2f}x    max |delta score| over {len(a)} rows: {diff:.1e}")
+            a = read_scores(outs["old"])
+            diff = 0.0
+            for name in times:
+                b = read_scores(outs[name])
+                if set(a) != set(b):
+                    raise SystemExit(f"{name}: the CSVs rank different rows: {sorted(set(a) ^ set(b))[:5]}")
+                diff = max(diff, max(abs(a[k] - b[k]) for k in a))
+            t_old = min(times["old"])
+            print(f"\n| tree | best of {len(times['old'])} (s) | all (s) | old / this |\n|---|---:|---|---:|")
+            for name, ts in times.items():
+                label = f"old {args.commit}" if name == "old" else name
+                print(f"| {label} | {min(ts):.2f} | {', '.join(f'{t:.2f}' for t in ts)} | {t_old / min(ts):.2f}x |")
+            print(f"\nmax |delta score| over {len(a)} rows, every variant vs old: {diff:.1e}")
             return 0 if diff <= 1e-6 else 1
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)], check=False)

@@ -31,7 +31,7 @@ UV="${UV:-.venv/bin/uv}"
 [ -x "$UV" ] || UV="$(command -v uv || true)"
 [ -n "$UV" ] || { say "uv is missing: run ./run_workbench.sh setup first (it installs uv into .venv)"; exit 1; }
 say "installing $LOCK into $VENV"
-"$UV" pip sync -q --python "$VENV/bin/python" "${UV_TORCH_ARGS[@]}" "$LOCK"
+"$UV" pip sync -q --compile-bytecode --python "$VENV/bin/python" "${UV_TORCH_ARGS[@]}" "$LOCK"
 
 site="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
 cp "$HOOK_SRC" "$site/_workbench_tv_compat.py"
