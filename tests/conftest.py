@@ -10,12 +10,21 @@ WORKBENCH_HOME, so no test ever touches data/workbench.db.
   tiny_qwen3_checkpoint  the same for the Qwen3-VL (Qwen3-VL-Reranker) architecture
 
 Markers: `slow` (benchmark smoke tests and long runs; CI runs them, nothing deselects them by
-default), `browser`, `gpu`.
+default), `browser`, `vllm`, `gpu`.
+
+ranx (the reference the metrics are tested against) compiles its numba kernels in every process:
+73 s cold on this machine, 10 s from numba's cache. The cache lives outside the checkout, in the
+user's cache folder (like uv's), so that later runs and fresh clones on the same machine reuse it.
 """
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
+
+os.environ.setdefault("NUMBA_CACHE_DIR", str(Path.home() / ".cache" / "lychee-workbench" / "numba"))
 
 from tests.helpers import CSV
 

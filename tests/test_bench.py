@@ -26,7 +26,7 @@ def _run(script: str, *args: str) -> str:
 
 def test_bench_compare_runs_and_prints_every_part():
     out = _run("compare.py", "--queries", "4", "--docs", "6", "--runs", "3", "--repeat", "1")
-    for part in ("rank tables", "correlations + overlap", "discrimination", "metrics (ranx)",
+    for part in ("rank tables", "correlations + overlap", "discrimination", "metrics (ours)", "metrics (ranx, warm)",
                  "significance (all pairs)", "win/loss", "score distribution", "compare_session"):
         assert part in out
     assert "session: 4 queries x 6 docs x 3 runs" in out

@@ -41,8 +41,10 @@ def test_release_compare_runs(tmp_path):
     proc = subprocess.run([sys.executable, str(ROOT / "bench" / "release_compare.py"), "--docs", "3",
                            "--reps", "1"], capture_output=True, text=True, timeout=900, cwd=ROOT)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
-    m = re.search(r"old / new: ([\d.]+)x +max \|delta score\| over 3 rows: ([\d.e+-]+)", proc.stdout)
-    assert m and float(m.group(2)) <= 1e-6, proc.stdout
+    for variant in ("new", "new, no grouping"):          # each measured against the old release
+        assert re.search(rf"^\| {re.escape(variant)} \| [\d.]+ \| .* \| [\d.]+x \|$", proc.stdout, re.M), proc.stdout
+    m = re.search(r"max \|delta score\| over 3 rows, every variant vs old: ([\d.e+-]+)", proc.stdout)
+    assert m and float(m.group(1)) <= 1e-6, proc.stdout
     worktrees = subprocess.run(["git", "-C", str(ROOT), "worktree", "list"], capture_output=True,
                                text=True).stdout
     assert "/old " not in worktrees              # the temporary worktree was removed

@@ -77,7 +77,8 @@ def test_missing_optional_package_names_the_extra():
 
 def test_missing_backend_dependency_names_the_extra_in_a_lean_interpreter():
     """With the heavy packages hidden (as in `pip install lychee-workbench`), asking for a backend
-    or for metrics raises the workbench error that names the extra to install."""
+    or for significance tests raises the workbench error that names the extra to install; the
+    metrics need no extra."""
     code = f"""
 import sys
 for m in {HEAVY!r}:
@@ -93,10 +94,11 @@ for name in ("bm25", "qwen-vl"):
     except BackendUnavailable as e:
         out[name] = e.fix
 run = Run(instruction="i", backend="b", model_id="m", query_id="q", scores=[Result("a", 1.0, 1), Result("b", 0.5, 2)])
+out["ndcg"] = float(compare.metrics([run], {{"q": {{"a": 2}}}}).table.iloc[0, 0])   # plain Python: no extra
 try:
-    compare.metrics([run], {{"q": {{"a": 2}}}})
+    compare.significance._stats()
 except BackendUnavailable as e:
-    out["metrics"] = e.fix
+    out["significance"] = e.fix
 try:
     ocr.list_languages()
 except TesseractMissing as e:
@@ -109,7 +111,7 @@ print(repr(out))
     got = eval(res.stdout)  # noqa: S307 - our own repr of a dict of strings
     assert pip_install("bm25") in got["bm25"]
     assert pip_install("qwen") in got["qwen-vl"]
-    assert pip_install("compare") in got["metrics"]
+    assert got["ndcg"] == 1.0 and pip_install("compare") in got["significance"]
     assert pip_install("ocr") in got["ocr"]
 
 
