@@ -36,6 +36,9 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   else
     say "missing system packages: ${need_pkgs[*]}"
     say "install them with:  sudo apt-get install -y ${need_pkgs[*]}"
+    if [[ " ${need_pkgs[*]} " == *" python3-venv "* ]]; then
+      say "python3-venv is needed to create .venv: install it, then run this again"; exit 1
+    fi
     say "continuing: OCR (and the browser test) stay unavailable until they are installed"
   fi
 fi
@@ -46,7 +49,8 @@ fi
 # upstream released since. uv installs it (several times faster than pip); uv itself is pinned
 # in the lock and bootstrapped with pip once.
 PY="${PYTHON:-python3}"
-LOCK="requirements/cpu.lock"
+LOCK="requirements/${WORKBENCH_LOCK:-cpu}.lock"      # WORKBENCH_LOCK=cuda on a GPU machine
+[ -f "$LOCK" ] || { echo "WORKBENCH_LOCK=${WORKBENCH_LOCK:-} names no lock: use cpu or cuda (requirements/*.lock)" >&2; exit 64; }
 UV_VERSION="$(sed -n 's/^uv==\([0-9.]*\).*/\1/p' "$LOCK")"
 if [ ! -x .venv/bin/python ]; then
   say "creating .venv"
@@ -66,7 +70,7 @@ if [ ! -e "$stamp" ]; then
     .venv/bin/uv pip sync -q --compile-bytecode --python .venv/bin/python "${UV_TORCH_ARGS[@]}" "$LOCK"
   else
     say "warning: $LOCK is for CPython 3.11 on Linux x86_64, and .venv has $(.venv/bin/python -V 2>&1) on $(uname -m)"
-    say "installing from pyproject.toml's ranges instead (not the versions CI tested; PYTHON=python3.11 ./run_workbench.sh uses the lock)"
+    say "installing from pyproject.toml's ranges instead (not the versions CI tested; to use the lock: rm -rf .venv && PYTHON=python3.11 ./run_workbench.sh)"
     .venv/bin/uv pip install -q --compile-bytecode --python .venv/bin/python "${UV_TORCH_ARGS[@]}" -c constraints.txt ".[all,test]"
   fi
   .venv/bin/uv pip install -q --python .venv/bin/python --no-deps -e .

@@ -251,7 +251,7 @@ def test_missing_model_path_error(monkeypatch, tmp_path):
     with pytest.raises(ModelNotFound) as info:
         get_reranker("qwen-vl")
     text = str(info.value)
-    assert "WORKBENCH_MODEL" in text and "huggingface-cli download vec-ai/lychee-rerank-mm" in text
+    assert "WORKBENCH_MODEL" in text and "hf download vec-ai/lychee-rerank-mm" in text
     with pytest.raises(ModelNotFound) as info:
         get_reranker("qwen-vl", model_path=str(tmp_path / "nowhere"))
     assert "nowhere" in str(info.value) and info.value.fix

@@ -277,3 +277,16 @@ def test_resume_service_checks_model_and_scores_only_missing(tmp_path, tiny_chec
         fresh = tiny.rank(cset.query, cset.documents, "model run")      # one go, no cache
         assert {r.doc_id: round(r.score, 5) for r in fresh} == \
             {s.doc_id: round(s.score, 5) for s in done.scores}
+
+
+@pytest.mark.parametrize("value", ["abc", "-5", "0", "nan", "10"])
+def test_a_bad_stale_setting_is_refused_with_the_fix(monkeypatch, value):
+    from workbench.errors import InputError
+    from workbench.store import recovery
+
+    monkeypatch.setenv("WORKBENCH_RUN_STALE_S", value)
+    with pytest.raises(InputError) as err:
+        recovery.stale_after_s()
+    assert "WORKBENCH_RUN_STALE_S" in err.value.message and "120" in err.value.fix
+    monkeypatch.setenv("WORKBENCH_RUN_STALE_S", "300")
+    assert recovery.stale_after_s() == 300.0

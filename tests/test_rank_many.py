@@ -70,6 +70,20 @@ def test_a_long_dataframe_in_and_out_and_progress(tiny_checkpoint):
     assert "doc" in (err.value.fix or "") + err.value.message
     with pytest.raises(InputError):
         rr.rank_many([("q", ["a"]), ({"id": "0", "text": "again"}, ["b"])], INSTR)   # two queries with id 0
+    clash = frame.copy()
+    clash.loc[2, "query_id"] = "a"                       # query 'a' now also says "blue hat"
+    with pytest.raises(InputError) as err:
+        rr.rank_many(clash, INSTR)
+    assert err.value.code == "rank.many_query_differs" and "row 3" in err.value.message.lower()
+    empty = frame.copy()
+    empty.loc[1, "doc"] = None
+    with pytest.raises(InputError) as err:
+        rr.rank_many(empty, INSTR)
+    assert err.value.code == "rank.many_empty_document"
+    for bad in (-1, "2", 1.5, True):
+        with pytest.raises(InputError) as err:
+            rr.rank_many(frame, INSTR, top_k=bad)
+        assert err.value.code == "rank.negative_top_k"
 
 
 def test_cancel_keeps_the_queries_finished(tiny_checkpoint):

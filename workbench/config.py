@@ -69,9 +69,9 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("WORKBENCH_GROUPED_VISION", "on when transformers' code is a checked one",
             "0 turns the grouped vision attention off; force tries it on unchecked transformers code"),
     Setting("WORKBENCH_RUN_STALE_S", "120",
-            "seconds without a heartbeat after which a run's worker counts as dead and the run can be resumed"),
-    Setting("WORKBENCH_OCR_MIN_CONFIDENCE", "(built in)", "minimum mean OCR confidence for a text to be kept"),
-    Setting("WORKBENCH_OCR_MIN_WORD_CONFIDENCE", "(built in)", "minimum confidence of one OCR word"),
+            "seconds without a heartbeat after which a run's worker on another machine counts as dead; >= 30"),
+    Setting("WORKBENCH_OCR_MIN_CONFIDENCE", "70", "OCR lines whose median word confidence is lower are dropped"),
+    Setting("WORKBENCH_OCR_MIN_WORD_CONFIDENCE", "30", "OCR words with a lower confidence are dropped"),
     Setting("WORKBENCH_DEBUG", "0", "1 prints full tracebacks in the CLI"),
     Setting("WORKBENCH_MAX_ZIP_MB", "2048", "MB unpacked from one ZIP, all members together"),
     Setting("WORKBENCH_MAX_ZIP_RATIO", "200", "unpacked : packed size of one ZIP member (above 1 MB)"),
@@ -86,6 +86,7 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
 
 # Read by the shell scripts and the test suite only (listed in the README's table too).
 SCRIPT_SETTINGS: dict[str, Setting] = {s.name: s for s in (
+    Setting("WORKBENCH_LOCK", "cpu", "which lock ./run_workbench.sh installs: cpu, or cuda on a GPU machine"),
     Setting("WORKBENCH_SKIP_VLLM", "0", "1: `./run_workbench.sh test` does not install .venv-vllm (its tests skip)"),
     Setting("WORKBENCH_VLLM_PYTHON", ".venv-vllm/bin/python", "the Python whose vLLM the serving tests start"),
     Setting("WORKBENCH_WHEELS", "/opt/wheels", "a folder with the torch CPU wheel for the locked installs"),

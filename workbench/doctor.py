@@ -106,8 +106,8 @@ def check_vision_attention() -> Check:
 
     name = t("doctor.name.vision_attention")
     if importlib.util.find_spec("transformers") is None:
-        return Check(name, False, t("doctor.cuda.no_torch"), t("doctor.install.fix", pip=pip_install("qwen")),
-                     warning=True)
+        return Check(name, False, t("doctor.transformers.broken", error="not installed"),
+                     t("doctor.install.fix", pip=pip_install("qwen")), warning=True)
     if va._env_setting() in ("0", "false", "off", "no"):
         return Check(name, True, t("doctor.vision_attention.off", reason=f"{va.ENV}={config.env(va.ENV)}"))
     check = va.check_transformers()

@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 1
-    debug = config.env("WORKBENCH_DEBUG") not in ("", "0")
+    debug = config.env("WORKBENCH_DEBUG").lower() not in ("", "0", "false", "no", "off")
     if argv is None:                     # a real command line, not a test calling main([...])
         install_signal_handlers()
     try:

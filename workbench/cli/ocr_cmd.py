@@ -28,9 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"tesseract languages joined by '+' (default {ocr.DEFAULT_LANGS}); see --list-langs")
     p.add_argument("--cap", type=int, default=200,
                    help="soft length cap of a description in characters, 0 = none (default 200)")
-    p.add_argument("--psm", type=int, default=ocr.OcrSettings().psm, help="tesseract page segmentation mode")
+    p.add_argument("--psm", type=int, default=ocr.OcrSettings.psm, help="tesseract page segmentation mode")
     p.add_argument("--workers", type=int, default=None, help="parallel OCR processes (default: CPU cores)")
-    p.add_argument("--timeout", type=float, default=ocr.OcrSettings().timeout, help="seconds per image")
+    p.add_argument("--timeout", type=float, default=ocr.OcrSettings.timeout, help="seconds per image")
     p.add_argument("--min-confidence", type=float, default=None, metavar="N",
                    help="drop text lines tesseract reads with a median word confidence under N (0-100); an "
                         "image with no line left gives 'no text found' (default "

@@ -155,7 +155,7 @@ MESSAGES.update({
     'warn.truncated': "Document '{doc}' was truncated from {before} to {after} text tokens to fit max_length={max_length}.",
     'warn.gpu_oom_split': 'CUDA out of memory on a batch of {batch}; retried as {first} + {second}.',
     'warn.replica_out': 'replica {url} was taken out of rotation after {failures} failures in a row (last: {last}); its pairs went to the other replicas.',
-    'warn.vision_attention_changed': "transformers {version} changed the Qwen-VL vision attention that the workbench speeds up ({what}), so this run's images were scored on transformers' own, slower path (the scores are the same). To get the faster path back, install the locked versions: ./run_workbench.sh setup.",
+    'warn.vision_attention_changed': "transformers {version} changed the Qwen-VL vision attention that the workbench speeds up ({what}), so this run's images were scored on transformers' own, slower path (the scores are the same). To get the faster path back, reinstall the locked versions (rm .venv/.installed-* && ./run_workbench.sh setup).",
     'runs.note_label': 'Run note',
     'runs.note_placeholder': 'What this run is for, what you noticed…',
     'runs.note_save': 'Save note',
@@ -1308,13 +1308,13 @@ MESSAGES.update({
 # ======================================================================= err_engine
 # errors of workbench/rerank, compare, parity, jobs, hub, config, doctor (err.<code>)
 _ENGINE_MODEL_FIX = ("Download the weights on a machine with Hugging Face access: "
-              "`huggingface-cli download {model_id} --local-dir /models/lychee-rerank-mm`, "
+              "`hf download {model_id} --local-dir /models/lychee-rerank-mm`, "
               "copy the folder here, then set WORKBENCH_MODEL=/models/lychee-rerank-mm (or pass --model PATH). "
               "To try the workbench without the real weights, build a test model with "
               "`workbench tiny-checkpoint DIR` and point WORKBENCH_MODEL at DIR.")
 # the same, said for the app (err.model.*.fix.app)
 _ENGINE_MODEL_FIX_APP = ('Download the weights of {model_id} into a folder on a machine with Hugging Face '
-                         'access (huggingface-cli download, into a local folder), copy the folder here, then '
+                         'access (hf download, into a local folder), copy the folder here, then '
                          'type its path into the Model path or id box (or set WORKBENCH_MODEL to it before '
                          'starting the workbench). To try the workbench without the real weights, build a '
                          'test model with `workbench tiny-checkpoint DIR` and type DIR into the Model path or'
@@ -1369,7 +1369,7 @@ MESSAGES.update({
     'err.model.cannot_load.fix.app': _ENGINE_MODEL_FIX_APP,
     'err.model.incomplete': "The model folder '{folder}' is incomplete: it has no {missing}.",
     'err.model.incomplete.fix': "Copy the whole checkpoint folder (every file of the model's download, e.g. "
-                                '`huggingface-cli download {model_id} --local-dir DIR` on a machine with '
+                                '`hf download {model_id} --local-dir DIR` on a machine with '
                                 'Hugging Face access), or point --model / WORKBENCH_MODEL at the complete folder.',
     'err.model.incomplete.fix.app': 'Copy the whole checkpoint folder (every file of the download of {model_id}, made on a machine with Hugging Face access), then type the complete folder into the Model path or id box.',
     'err.model.not_yes_no': "The tokenizer of '{path}' splits '{word}' into {n} tokens; a yes/no reranker "
@@ -1519,11 +1519,17 @@ MESSAGES.update({
     'err.rank.many_frame_columns': 'rank_many got a DataFrame with the columns {columns}; it needs query_id and doc_id, the query (query and/or query_image) and the document (doc and/or doc_image).',
     'err.rank.many_frame_columns.fix': 'Rename the columns to query_id, query, doc_id, doc (and query_image / doc_image for image paths), one row per (query, document), or pass a list of (query, documents) pairs.',
     'err.rank.many_not_pairs': 'rank_many takes (query, documents) pairs or a long DataFrame, not {type}.',
-    'err.rank.many_not_pairs.fix': 'Pass e.g. [("red shoes", ["doc 1", "doc 2"]), ({"id": "q2", "text": "blue hat"}, docs2)], or a DataFrame with query_id, query, doc_id, doc.',
+    'err.rank.many_not_pairs.fix': 'Pass e.g. [("red shoes", ["doc 1", "doc 2"]), ({{"id": "q2", "text": "blue hat"}}, docs2)], or a DataFrame with query_id, query, doc_id, doc.',
     'err.rank.many_duplicate_query': "Two queries share the id '{id}'.",
     'err.rank.many_duplicate_query.fix': 'Give every query a unique id (the "id" of a query dict, or Query(id=...)), or leave the ids out.',
-    'err.rank.negative_top_k': 'top_k={top_k} is negative.',
-    'err.rank.negative_top_k.fix': 'Use top_k=None for every document, or a number of 0 or more.',
+    'err.settings.run_stale_s': 'WORKBENCH_RUN_STALE_S={value} is not a number of seconds of at least {min} (runs send a heartbeat every 15 s).',
+    'err.settings.run_stale_s.fix': 'Set WORKBENCH_RUN_STALE_S to e.g. 120 (the default), or unset it.',
+    'err.rank.many_query_differs': "Row {row} gives query '{id}' another text or image than its earlier rows.",
+    'err.rank.many_query_differs.fix': 'Give each query its own query_id, or the same query text and image on every row of one query_id.',
+    'err.rank.many_empty_document': "Row {row}: document '{id}' has neither text nor an image.",
+    'err.rank.many_empty_document.fix': 'Fill in its doc (text) or doc_image column, or drop the row.',
+    'err.rank.negative_top_k': 'top_k={top_k} is not a number of documents.',
+    'err.rank.negative_top_k.fix': 'Use top_k=None for every document, or a whole number of 0 or more, e.g. top_k=10.',
     'err.rank.cancelled_before_scoring': 'Cancelled before scoring: {done} of {total} documents scored.',
     'err.rank.cancelled_before_scoring.fix': 'Start the run again; scores already computed are cached.',
     'err.rank.cancelled': 'Cancelled after {done} of {total} documents.',
@@ -1586,7 +1592,7 @@ MESSAGES.update({
     'doctor.name.vision_attention': 'image speed-up',
     'doctor.vision_attention.ok': 'grouped vision attention on with transformers {version} ({what})',
     'doctor.vision_attention.changed': "transformers {version} changed the Qwen-VL vision attention ({what}): images are scored on transformers' own, slower path (same scores)",
-    'doctor.vision_attention.changed.fix': 'Install the locked versions: ./run_workbench.sh setup (a newer transformers is taken on purpose with scripts/relock, after its code is checked).',
+    'doctor.vision_attention.changed.fix': 'In a checkout, reinstall the locked versions: rm .venv/.installed-* && ./run_workbench.sh setup. Or try the grouped path on this code anyway: WORKBENCH_GROUPED_VISION=force (to adopt it for good, see docs/ENVIRONMENT.md, "Grouped vision attention").',
     'doctor.vision_attention.off': 'turned off ({reason})',
     'doctor.tesseract.missing': 'tesseract binary not found (OCR is unavailable)',
     'doctor.tesseract.missing.fix': 'sudo apt-get install -y tesseract-ocr tesseract-ocr-chi-sim',
@@ -1599,15 +1605,15 @@ MESSAGES.update({
     'doctor.tesseract_languages.fix': 'sudo apt-get install -y {packages}',
     'doctor.model.not_set': 'WORKBENCH_MODEL is not set: only the lexical (BM25) backend and test checkpoints '
                             'can be used',
-    'doctor.model.not_set.fix': 'huggingface-cli download {model_id} --local-dir /models/lychee-rerank-mm (on a '
+    'doctor.model.not_set.fix': 'hf download {model_id} --local-dir /models/lychee-rerank-mm (on a '
                                 'machine with hub access), then export WORKBENCH_MODEL=/models/lychee-rerank-mm',
     'doctor.model.ok': '{path}: config.json + {n} safetensors file(s), {size} GB',
     'doctor.model.no_weights': '{path} has a config.json but no *.safetensors weights',
-    'doctor.model.no_weights.fix': 'Finish the download (huggingface-cli download … --local-dir) into that folder.',
+    'doctor.model.no_weights.fix': 'Finish the download (hf download … --local-dir) into that folder.',
     'doctor.model.no_config': 'WORKBENCH_MODEL={path} has no config.json',
     'doctor.model.no_config.fix': 'Point WORKBENCH_MODEL at the folder that holds config.json and the weights.',
     'doctor.model.missing': 'WORKBENCH_MODEL={path} does not exist on this machine',
-    'doctor.model.missing.fix': 'Download {model_id} (huggingface-cli download … --local-dir DIR) and set '
+    'doctor.model.missing.fix': 'Download {model_id} (hf download … --local-dir DIR) and set '
                                 'WORKBENCH_MODEL=DIR.',
     'doctor.port.free': 'port {port} is free',
     'doctor.port.busy': 'port {port} is in use (another Streamlit app?)',

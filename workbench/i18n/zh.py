@@ -155,7 +155,7 @@ MESSAGES.update({
     'warn.truncated': '文档“{doc}”的文字从 {before} 个 token 截断为 {after} 个，以适应 max_length={max_length}。',
     'warn.gpu_oom_split': '一批 {batch} 个文档时 GPU 显存不足（CUDA out of memory）；已拆成 {first} + {second} 重试。',
     'warn.replica_out': '副本 {url} 连续失败 {failures} 次（最后一次：{last}），已移出轮询；它的文档对已交给其他副本。',
-    'warn.vision_attention_changed': 'transformers {version} 修改了工作台所加速的 Qwen-VL 视觉注意力代码（{what}），因此本次运行的图片走的是 transformers 自带的较慢路径（分数相同）。要恢复快速路径，请安装锁定的版本：./run_workbench.sh setup。',
+    'warn.vision_attention_changed': 'transformers {version} 修改了工作台所加速的 Qwen-VL 视觉注意力代码（{what}），因此本次运行的图片走的是 transformers 自带的较慢路径（分数相同）。要恢复快速路径，请重新安装锁定的版本（rm .venv/.installed-* && ./run_workbench.sh setup）。',
     'runs.note_label': '运行备注',
     'runs.note_placeholder': '这次运行的目的、你注意到的情况……',
     'runs.note_save': '保存备注',
@@ -1279,13 +1279,13 @@ MESSAGES.update({
 # ======================================================================= err_engine
 # errors of workbench/rerank, compare, parity, jobs, hub, config, doctor (err.<code>)
 _ENGINE_MODEL_FIX = ("请在能访问 Hugging Face 的机器上下载权重："
-              "`huggingface-cli download {model_id} --local-dir /models/lychee-rerank-mm`，"
+              "`hf download {model_id} --local-dir /models/lychee-rerank-mm`，"
               "把该文件夹复制到本机，然后设置 WORKBENCH_MODEL=/models/lychee-rerank-mm（或传入 --model PATH）。"
               "若想在没有真实权重的情况下试用工作台，可用 `workbench tiny-checkpoint DIR` 生成一个测试模型，"
               "并将 WORKBENCH_MODEL 指向 DIR。")
 # the same, said for the app (err.model.*.fix.app)
 _ENGINE_MODEL_FIX_APP = ('请在能访问 Hugging Face 的机器上把 {model_id} '
-                         '的权重下载到一个文件夹（huggingface-cli '
+                         '的权重下载到一个文件夹（hf '
                          'download，下载到本地文件夹），把该文件夹复制到本机，然后在“模型路径或 '
                          'ID”框中填写它的路径（或在启动工作台前把 WORKBENCH_MODEL '
                          '设为该路径）。若想在没有真实权重的情况下试用工作台，可用 `workbench '
@@ -1338,7 +1338,7 @@ MESSAGES.update({
     'err.model.cannot_load.fix.app': _ENGINE_MODEL_FIX_APP,
     'err.model.incomplete': "模型文件夹“{folder}”不完整：缺少 {missing}。",
     'err.model.incomplete.fix': '请复制完整的检查点文件夹（模型下载的全部文件，例如在能访问 Hugging Face 的机器上运行 '
-                                '`huggingface-cli download {model_id} --local-dir DIR`），'
+                                '`hf download {model_id} --local-dir DIR`），'
                                 '或将 --model / WORKBENCH_MODEL 指向完整的文件夹。',
     'err.model.incomplete.fix.app': '请复制完整的检查点文件夹（在能访问 Hugging Face 的机器上下载的 {model_id} 的全部文件），然后在“模型路径或 ID”框中填写完整的文件夹。',
     'err.model.not_yes_no': "“{path}”的分词器把“{word}”切成了 {n} 个词元；yes/no 重排序模型要求它是单个词元。",
@@ -1481,11 +1481,17 @@ MESSAGES.update({
     'err.rank.many_frame_columns': 'rank_many 收到的 DataFrame 的列是 {columns}；它需要 query_id 和 doc_id、查询（query 和/或 query_image）以及文档（doc 和/或 doc_image）。',
     'err.rank.many_frame_columns.fix': '请把列名改为 query_id、query、doc_id、doc（图片路径用 query_image / doc_image），每行一个（查询，文档）对；或者传入（查询，文档列表）对的列表。',
     'err.rank.many_not_pairs': 'rank_many 需要（查询，文档列表）对或长格式 DataFrame，而不是 {type}。',
-    'err.rank.many_not_pairs.fix': '例如传入 [("红色跑鞋", ["文档 1", "文档 2"]), ({"id": "q2", "text": "蓝色帽子"}, docs2)]，或带有 query_id、query、doc_id、doc 列的 DataFrame。',
+    'err.rank.many_not_pairs.fix': '例如传入 [("红色跑鞋", ["文档 1", "文档 2"]), ({{"id": "q2", "text": "蓝色帽子"}}, docs2)]，或带有 query_id、query、doc_id、doc 列的 DataFrame。',
     'err.rank.many_duplicate_query': "有两个查询的 ID 都是“{id}”。",
     'err.rank.many_duplicate_query.fix': '请为每个查询指定唯一的 ID（查询字典的 "id"，或 Query(id=...)），或者不填 ID。',
-    'err.rank.negative_top_k': 'top_k={top_k} 是负数。',
-    'err.rank.negative_top_k.fix': '用 top_k=None 返回全部文档，或用 0 及以上的数字。',
+    'err.settings.run_stale_s': 'WORKBENCH_RUN_STALE_S={value} 不是至少 {min} 秒的数字（运行每 15 秒发送一次心跳）。',
+    'err.settings.run_stale_s.fix': '请把 WORKBENCH_RUN_STALE_S 设为例如 120（默认值），或者不设置它。',
+    'err.rank.many_query_differs': "第 {row} 行给查询“{id}”的文字或图片与之前的行不同。",
+    'err.rank.many_query_differs.fix': '请为每个查询使用自己的 query_id，或在同一 query_id 的每一行填写相同的查询文字和图片。',
+    'err.rank.many_empty_document': "第 {row} 行：文档“{id}”既没有文字也没有图片。",
+    'err.rank.many_empty_document.fix': '请填写它的 doc（文字）或 doc_image 列，或删除这一行。',
+    'err.rank.negative_top_k': 'top_k={top_k} 不是有效的文档数。',
+    'err.rank.negative_top_k.fix': '用 top_k=None 返回全部文档，或用 0 及以上的整数，例如 top_k=10。',
     'err.rank.cancelled_before_scoring': '已在打分前取消：{total} 个文档中已有 {done} 个有分数。',
     'err.rank.cancelled_before_scoring.fix': '请重新开始运行；已计算的分数都已缓存。',
     'err.rank.cancelled': '已在 {total} 个文档中的 {done} 个完成后取消。',
@@ -1542,7 +1548,7 @@ MESSAGES.update({
     'doctor.name.vision_attention': '图像加速',
     'doctor.vision_attention.ok': '分组视觉注意力已启用，transformers {version}（{what}）',
     'doctor.vision_attention.changed': 'transformers {version} 修改了 Qwen-VL 视觉注意力代码（{what}）：图片走 transformers 自带的较慢路径（分数相同）',
-    'doctor.vision_attention.changed.fix': '请安装锁定的版本：./run_workbench.sh setup（如需更新的 transformers，请在检查其代码后用 scripts/relock 有意升级）。',
+    'doctor.vision_attention.changed.fix': '在源码目录中重新安装锁定的版本：rm .venv/.installed-* && ./run_workbench.sh setup。或者在这份代码上仍然试用分组路径：WORKBENCH_GROUPED_VISION=force（要长期采用，见 docs/ENVIRONMENT.md 的 “Grouped vision attention”）。',
     'doctor.vision_attention.off': '已关闭（{reason}）',
     'doctor.tesseract.missing': '找不到 tesseract 程序（OCR 不可用）',
     'doctor.tesseract.missing.fix': '请安装：sudo apt-get install -y tesseract-ocr tesseract-ocr-chi-sim',
@@ -1554,15 +1560,15 @@ MESSAGES.update({
     'doctor.tesseract_languages.none': '已安装：无',
     'doctor.tesseract_languages.fix': '请安装：sudo apt-get install -y {packages}',
     'doctor.model.not_set': '未设置 WORKBENCH_MODEL：只能使用词法（BM25）后端和测试检查点',
-    'doctor.model.not_set.fix': '在能访问 Hugging Face Hub 的机器上运行 huggingface-cli download {model_id} '
+    'doctor.model.not_set.fix': '在能访问 Hugging Face Hub 的机器上运行 hf download {model_id} '
                                 '--local-dir /models/lychee-rerank-mm，然后 export WORKBENCH_MODEL=/models/lychee-rerank-mm',
     'doctor.model.ok': '{path}：config.json + {n} 个 safetensors 文件，共 {size} GB',
     'doctor.model.no_weights': '{path} 有 config.json，但没有 *.safetensors 权重',
-    'doctor.model.no_weights.fix': '请把下载（huggingface-cli download … --local-dir）完成到该文件夹中。',
+    'doctor.model.no_weights.fix': '请把下载（hf download … --local-dir）完成到该文件夹中。',
     'doctor.model.no_config': 'WORKBENCH_MODEL={path} 中没有 config.json',
     'doctor.model.no_config.fix': '请将 WORKBENCH_MODEL 指向包含 config.json 和权重的文件夹。',
     'doctor.model.missing': 'WORKBENCH_MODEL={path} 在本机上不存在',
-    'doctor.model.missing.fix': '请下载 {model_id}（huggingface-cli download … --local-dir DIR），'
+    'doctor.model.missing.fix': '请下载 {model_id}（hf download … --local-dir DIR），'
                                 '并设置 WORKBENCH_MODEL=DIR。',
     'doctor.port.free': '端口 {port} 空闲',
     'doctor.port.busy': '端口 {port} 已被占用（另一个 Streamlit 应用？）',

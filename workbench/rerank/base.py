@@ -208,15 +208,17 @@ def as_items(items: Any) -> list[tuple[Query, list[Document]]]:
         if missing or not ({"query", "query_image"} & cols) or not ({"doc", "doc_image"} & cols):
             raise InputError.coded("rank.many_frame_columns", {"columns": ", ".join(map(str, items.columns))})
         groups: dict[str, tuple[Query, list[Document]]] = {}
-        for row in items.to_dict("records"):
+        for i, row in enumerate(items.to_dict("records")):
             qid = str(row["query_id"])
+            qtext, qimg = _cell(row.get("query")), _cell(row.get("query_image")) or None
             if qid not in groups:
-                qimg = row.get("query_image")
-                groups[qid] = (as_query({"id": qid, "text": _cell(row.get("query")),
-                                         "image": _cell(qimg) or None}), [])
-            dimg = row.get("doc_image")
-            groups[qid][1].append(Document(id=str(row["doc_id"]), text=_cell(row.get("doc")),
-                                           image=_cell(dimg) or None))
+                groups[qid] = (as_query({"id": qid, "text": qtext, "image": qimg}), [])
+            elif (groups[qid][0].text, groups[qid][0].image) != (qtext, qimg):   # one id, two queries
+                raise InputError.coded("rank.many_query_differs", {"id": qid, "row": i + 1})
+            text, dimg = _cell(row.get("doc")), _cell(row.get("doc_image")) or None
+            if not text.strip() and not dimg:
+                raise InputError.coded("rank.many_empty_document", {"id": str(row["doc_id"]), "row": i + 1})
+            groups[qid][1].append(Document(id=str(row["doc_id"]), text=text, image=dimg))
         out = list(groups.values())
     else:
         if isinstance(items, (str, bytes, Mapping)):
@@ -546,8 +548,8 @@ class Reranker(ABC):
         soon as query i is complete. `cancel` is checked between batches: the queries finished by
         then are returned with `done=False` (cached pairs of unfinished ones stay in `cache`).
         """
-        if top_k is not None and int(top_k) < 0:
-            raise InputError.coded("rank.negative_top_k", {"top_k": top_k})
+        if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 0):
+            raise InputError.coded("rank.negative_top_k", {"top_k": repr(top_k)})
         pairs_of = as_items(items)
         instruction = self.resolve_instruction(str(instruction if instruction is not None else ""))
         total = sum(len(docs) for _, docs in pairs_of)

@@ -38,11 +38,22 @@ HEARTBEAT_S = 15.0
 
 
 def stale_after_s() -> float:
-    """Seconds without a heartbeat after which a running run counts as dead (default 120)."""
-    try:
-        return max(1.0, float(config.env("WORKBENCH_RUN_STALE_S") or "120"))
-    except ValueError:
+    """Seconds without a heartbeat after which a running run of another machine counts as dead
+    (default 120; on this machine the owner's pid decides). It must outlast a few heartbeats."""
+    import math
+
+    raw = config.env("WORKBENCH_RUN_STALE_S")
+    if not raw:
         return 120.0
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not math.isfinite(value) or value < 2 * HEARTBEAT_S:
+        from ..errors import InputError
+
+        raise InputError.coded("settings.run_stale_s", {"value": raw, "min": f"{2 * HEARTBEAT_S:g}"})
+    return value
 
 
 HOST = socket.gethostname()
