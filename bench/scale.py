@@ -69,7 +69,7 @@ def one_size(n_queries: int, n_docs: int, slice_q: int, tiny: str, folder: Path)
     t = time.perf_counter()
     result = formats.read_candidates(csv_path)
     session = store.create_session(f"scale {n_queries}")
-    service.save_sets(store, session, result.sets)
+    service.save_sets(store, session.id, result.sets)
     out["import"] = time.perf_counter() - t
 
     sets = result.sets
