@@ -50,7 +50,7 @@ def test_batches_across_queries_and_equals_rank_per_query(tiny_checkpoint, tmp_p
         for a, b in zip(got, one):
             assert a.score == pytest.approx(b.score, abs=1e-6)
     df = many.to_pandas()
-    assert list(df.columns) == ["query_id", "doc_id", "rank", "score", "text", "image"] and len(df) == 8
+    assert list(df.columns) == ["query_id", "query", "doc_id", "rank", "score", "text", "image"] and len(df) == 8
     assert many["zh"].query.text == "报销政策"
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +23,41 @@ LABEL_GRADES = (0, 1, 2)  # 0 = not relevant, 1 = partly relevant, 2 = relevant
 def _hash(parts: list[Any]) -> str:
     blob = json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+_FILE_HASHES: dict[tuple, str] = {}
+
+
+def image_key(image: str | None, image_hash: str | None) -> str:
+    """What stands for an image in a content hash: the sha256 of its bytes. `image_hash` when
+    known (the store sets it), else the bytes of the file at `image` are hashed (again whenever
+    the file changes: size, mtime or inode), never the path alone; a missing file keeps its path
+    (loading it fails later with its own message)."""
+    if image_hash:
+        return image_hash
+    if not image:
+        return ""
+    try:
+        st = os.stat(image)
+    except (OSError, ValueError):
+        return image
+    if not stat.S_ISREG(st.st_mode):
+        return image
+    key = (image, st.st_size, st.st_mtime_ns, st.st_ino)
+    found = _FILE_HASHES.get(key)
+    if found is None:
+        h = hashlib.sha256()
+        try:
+            with open(image, "rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(chunk)
+        except OSError:
+            return image
+        found = h.hexdigest()
+        if len(_FILE_HASHES) > 4096:
+            _FILE_HASHES.clear()
+        _FILE_HASHES[key] = found
+    return found
 
 
 @dataclass
@@ -36,7 +73,7 @@ class Query:
 
     def content_hash(self) -> str:
         """What the model sees of the query: its text and its image bytes."""
-        return _hash(["q", self.text or "", self.image_hash or self.image or ""])
+        return _hash(["q", self.text or "", image_key(self.image, self.image_hash)])
 
 
 @dataclass
@@ -68,7 +105,7 @@ class Document:
 
     def content_hash(self) -> str:
         """What the model sees of the document: ranking text and image bytes."""
-        return _hash(["d", self.ranking_text, self.image_hash or self.image or ""])
+        return _hash(["d", self.ranking_text, image_key(self.image, self.image_hash)])
 
 
 def _modality(text: str | None, image: str | None) -> str:

@@ -14,6 +14,7 @@ prepares batch N+1 in one prefetch thread while batch N is scored (see
 from __future__ import annotations
 
 import json
+import numbers
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -76,6 +77,13 @@ class RankedResults:
     def top_k(self, k: int) -> list[Result]:
         return self.results[: max(0, int(k))]
 
+    def __repr__(self) -> str:
+        top = ", ".join(f"{r.doc_id}={r.score:.4g}" for r in self.results[:3])
+        more = ", …" if len(self.results) > 3 else ""
+        qid = f"query {self.query.id!r}, " if self.query is not None else ""
+        return (f"RankedResults({qid}{len(self.results)} documents by {self.model_id or self.backend}"
+                f"{': ' + top + more if top else ''})")
+
     def scores_in_input_order(self) -> list[float]:
         return [r.score for r in sorted(self.results, key=lambda r: r.index)]
 
@@ -95,7 +103,7 @@ class RankedResultsMany:
     """The answer of `Reranker.rank_many`: one `RankedResults` per query, in input order.
 
     Iterable over those rankings; `results[i]` or `results["query id"]`; `to_pandas()` gives
-    one long frame (query_id, doc_id, rank, score, text, image). `done` is False when the
+    one long frame (query_id, query, doc_id, rank, score, text, image). `done` is False when the
     call was cancelled: `rankings` then holds the queries that were finished."""
 
     rankings: list[RankedResults]
@@ -128,9 +136,10 @@ class RankedResultsMany:
         for r in self.rankings:
             df = r.to_pandas()
             df.insert(0, "query_id", r.query.id if r.query is not None else "")
+            df.insert(1, "query", r.query.text if r.query is not None else "")
             frames.append(df)
         if not frames:
-            return pd.DataFrame(columns=["query_id", "doc_id", "rank", "score", "text", "image"])
+            return pd.DataFrame(columns=["query_id", "query", "doc_id", "rank", "score", "text", "image"])
         return pd.concat(frames, ignore_index=True)
 
     def __repr__(self) -> str:
@@ -168,11 +177,29 @@ def as_query(query: QueryLike) -> Query:
     raise InputError.coded("rank.query_bad_type", {"type": type(query).__name__})
 
 
+_DOC_ALIASES = {"doc_id": "id"}          # what RankedResults.to_pandas() calls the id
+_RESULT_KEYS = {"rank", "score"}           # columns of a result frame that are not document fields
+
+
+def _frame_records(docs: Any) -> list[dict]:
+    """The rows of a pandas DataFrame of documents (columns doc_id/id, text, image, …)."""
+    cols = [str(c) for c in docs.columns]
+    unknown = set(cols) - _DOC_KEYS - set(_DOC_ALIASES) - _RESULT_KEYS
+    if unknown or not ({"text", "image", "description"} & set(cols)):
+        raise InputError.coded("rank.documents_frame_columns", {"columns": ", ".join(cols)})
+    return [{k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
+            for row in docs.to_dict("records")]
+
+
 def as_documents(docs: Iterable[DocLike]) -> list[Document]:
-    """`Document`s from strs, dicts with `text` and/or `image`, or Documents. Missing ids
-    become "0", "1", … (their position); ids must be unique."""
+    """`Document`s from strs, dicts with `text` and/or `image`, Documents, or a pandas DataFrame
+    with the columns doc_id (or id), text and/or image. Missing ids become "0", "1", …
+    (their position); ids must be unique. The rows of `RankedResults.to_pandas()` are
+    accepted as they are (their rank and score are ignored)."""
     if isinstance(docs, (str, bytes, Mapping, Document)):
         raise InputError.coded("rank.documents_not_list")
+    if hasattr(docs, "columns") and hasattr(docs, "to_dict"):     # a DataFrame: its rows, not its column names
+        docs = _frame_records(docs)
     out: list[Document] = []
     for i, d in enumerate(docs):
         if isinstance(d, Document):
@@ -180,14 +207,15 @@ def as_documents(docs: Iterable[DocLike]) -> list[Document]:
         elif isinstance(d, str):
             out.append(Document(id=str(i), text=d))
         elif isinstance(d, Mapping):
+            d = {_DOC_ALIASES.get(k, k): v for k, v in d.items() if k not in _RESULT_KEYS}
             extra = set(d) - _DOC_KEYS
             if extra:
                 raise InputError.coded("rank.document_unknown_fields", {
-                    "i": i, "fields": ", ".join(sorted(extra))})
+                    "i": i, "fields": ", ".join(sorted(map(str, extra)))})
             out.append(Document(id=str(d.get("id") if d.get("id") is not None else i),
-                                text=str(d.get("text") or ""),
+                                text=_cell(d.get("text")),
                                 image=(str(d["image"]) if d.get("image") else None),
-                                **{k: d[k] for k in _DOC_KEYS - {"id", "text", "image"} if k in d}))
+                                **{k: d[k] for k in _DOC_KEYS - {"id", "text", "image"} if d.get(k) is not None}))
         else:
             raise InputError.coded("rank.document_bad_type", {"i": i, "type": type(d).__name__})
     seen: set[str] = set()
@@ -196,6 +224,15 @@ def as_documents(docs: Iterable[DocLike]) -> list[Document]:
             raise InputError.coded("rank.duplicate_document_id", {"id": d.id})
         seen.add(d.id)
     return out
+
+
+def check_top_k(top_k: Any) -> int | None:
+    """top_k as given (None: every document), or InputError for anything but a whole number >= 0."""
+    if top_k is None:
+        return None
+    if isinstance(top_k, bool) or not isinstance(top_k, numbers.Integral) or top_k < 0:
+        raise InputError.coded("rank.negative_top_k", {"top_k": repr(top_k)})
+    return int(top_k)
 
 
 def as_items(items: Any) -> list[tuple[Query, list[Document]]]:
@@ -393,6 +430,10 @@ class Reranker(ABC):
                     self._warn(w)
                 yield idx, self._score_prepared(prepared)
 
+    def __repr__(self) -> str:
+        model = "" if self.model_id in ("", self.backend) else f", model={self.model_id!r}"
+        return f"{type(self).__name__}(backend={self.backend!r}{model}, batch_size={self.batch_size})"
+
     # ---- hooks a backend may override (not abstract) ----
     def params(self) -> dict[str, Any]:
         """Scoring parameters that can change a score (part of the cache key)."""
@@ -456,6 +497,7 @@ class Reranker(ABC):
         """
         query = as_query(query)
         docs = as_documents(docs)
+        top_k = check_top_k(top_k)
         instruction = self.resolve_instruction(str(instruction if instruction is not None else ""))
         total = len(docs)
         if not self.cacheable:
@@ -524,7 +566,7 @@ class Reranker(ABC):
         order = rank_order(ordered)
         results = [Result(docs[i].id, ordered[i], r + 1, i, docs[i]) for r, i in enumerate(order)]
         if top_k is not None:
-            results = results[: max(0, int(top_k))]
+            results = results[:top_k]
         timings["total_s"] = time.perf_counter() - t0
         return RankedResults(results=results, instruction=instruction, query=query,
                              backend=self.backend, model_id=self.model_id, params=self.params(),
@@ -548,8 +590,7 @@ class Reranker(ABC):
         soon as query i is complete. `cancel` is checked between batches: the queries finished by
         then are returned with `done=False` (cached pairs of unfinished ones stay in `cache`).
         """
-        if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 0):
-            raise InputError.coded("rank.negative_top_k", {"top_k": repr(top_k)})
+        top_k = check_top_k(top_k)
         pairs_of = as_items(items)
         instruction = self.resolve_instruction(str(instruction if instruction is not None else ""))
         total = sum(len(docs) for _, docs in pairs_of)

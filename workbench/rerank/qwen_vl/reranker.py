@@ -68,6 +68,10 @@ class QwenVLReranker(PrefixCacheMixin, Reranker):
             check_checkpoint_files(local)
         if looks_local:
             path = str(local.resolve())
+        else:
+            from ...hub import check_reachable
+
+            check_reachable(path)     # seconds, not minutes of download retries, when offline
         self.model_path = path
 
         from ..compat import ensure_torchvision
@@ -96,6 +100,8 @@ class QwenVLReranker(PrefixCacheMixin, Reranker):
             raise WorkbenchError.coded("backend.no_cuda", {"device": device})
         dev, auto_dtype, attn = select_runtime(cuda, flash_attn_available())
         self.device = str(device) if cuda and device and str(device).startswith("cuda") else dev
+        if dtype is not None and not isinstance(dtype, str):     # torch.float16 as well as "float16"
+            dtype = str(dtype).removeprefix("torch.")
         self.dtype_name = dtype if dtype and dtype != "auto" else auto_dtype
         self.attn_implementation = attn_implementation or attn
         torch_dtype = getattr(torch, self.dtype_name, None)
