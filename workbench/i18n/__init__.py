@@ -34,6 +34,7 @@ import logging
 import string
 from typing import Any, Callable, Iterator
 
+from ..errors import printable
 from . import en, zh
 
 CATALOGS: dict[str, dict[str, str]] = {"en": en.MESSAGES, "zh": zh.MESSAGES}
@@ -139,15 +140,18 @@ def _fill(template: str, params: dict[str, Any]) -> str:
     if not params and "{" not in template:
         return template
     try:
-        return template.format(**params)
+        return printable(template.format(**params))     # data never brings control bytes along
     except (KeyError, IndexError, ValueError) as err:
         _log.warning("UI text %r could not be filled: %s", template[:60], err)
         return template
 
 
 def t(key: str, /, lang: str | None = None, **params: Any) -> str:
-    """The text of `key` in the current language (or `lang`), its {fields} filled."""
-    return _fill(_template(key, lang or get_language()), params)
+    """The text of `key` in the current language (or `lang`), its {fields} filled (a `Text`
+    field is said in that language too)."""
+    lang = lang or get_language()
+    params = {k: (t(v.key, lang, **v.params) if isinstance(v, Text) else v) for k, v in params.items()}
+    return _fill(_template(key, lang), params)
 
 
 def tn(key: str, n: int, /, lang: str | None = None, **params: Any) -> str:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import functools
 import io
 import math
@@ -159,9 +160,18 @@ def _check_response(resp, url: str, what: str) -> Any:
         raise RemoteError.coded("remote.not_json", {"url": url, "what": what, "body": repr(resp.text[:200])}) from None
 
 
-def _unreachable(url: str, exc: Exception) -> RemoteError:
+def _unreachable(url: str, exc: Exception, timeout: float | None = None) -> RemoteError:
+    """Said in words, never with the exception's class name (the analyst reads it)."""
+    import httpx
+
+    if isinstance(exc, httpx.TimeoutException) and not isinstance(exc, httpx.ConnectTimeout):
+        seconds = timeout
+        with contextlib.suppress(Exception):
+            seconds = seconds or exc.request.extensions["timeout"]["read"]
+        return RemoteError.coded("remote.no_answer", {"url": url, "seconds": f"{float(seconds or 0):g}"})
+    reason = str(exc).strip() or ("timed out" if isinstance(exc, httpx.TimeoutException) else "no connection")
     return RemoteError.coded("remote.unreachable", {
-        "url": url, "error": f"{type(exc).__name__}: {exc}", "command": vllm_command("chat")})
+        "url": url, "error": reason, "command": vllm_command("chat")})
 
 
 # ----------------------------------------------------------------------------- images
@@ -457,7 +467,15 @@ def _pick_by_id(top: list[dict], no_id: int, yes_id: int) -> tuple[float, float]
     return None
 
 
-def parse_chat_scores(body: dict, info: ServerInfo) -> float:
+def parse_chat_scores(body: dict, info: ServerInfo, server: str = "the server") -> float:
+    score = _parse_chat_scores(body, info)
+    if not math.isfinite(score):
+        raise RemoteError.coded("remote.score_not_finite", {"server": server, "value": str(score),
+                                                            "where": "the yes/no logprobs"})
+    return score
+
+
+def _parse_chat_scores(body: dict, info: ServerInfo) -> float:
     try:
         content = body["choices"][0]["logprobs"]["content"]
         top = content[0]["top_logprobs"]
@@ -488,18 +506,47 @@ def _pick_by_text(top: list[dict]) -> tuple[float, float] | None:
     return None
 
 
-def parse_rerank_scores(body: Any, n: int) -> list[float]:
+def _finite(value: Any, server: str, where: str) -> float:
+    """A score as a float, or RemoteError naming the server when it is not a finite number."""
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise RemoteError.coded("remote.answer_malformed", {
+            "server": server, "problem": f"{where}: {str(value)[:40]!r} is not a number"}) from None
+    if not math.isfinite(out):
+        raise RemoteError.coded("remote.score_not_finite", {"server": server, "value": str(value)[:20],
+                                                            "where": where})
+    return out
+
+
+def parse_rerank_scores(body: Any, n: int, server: str = "the server") -> list[float]:
     """Scores in document order from a /v1/rerank answer (vLLM/Jina/Cohere `results`, or
-    SGLang's bare list)."""
+    SGLang's bare list). The answer must score each of the n documents exactly once, with a
+    finite number: anything else is a RemoteError naming `server`, never a silent gap."""
     items = body.get("results", body.get("data")) if isinstance(body, dict) else body
     if not isinstance(items, list):
         raise RemoteError.coded("remote.rerank_no_results", {"body": str(body)[:200]})
     out: list[float | None] = [None] * n
-    for item in items:
-        idx = int(item.get("index", -1))
+    for pos, item in enumerate(items):
+        where = f"results[{pos}]"
+        if not isinstance(item, dict):
+            raise RemoteError.coded("remote.answer_malformed", {
+                "server": server, "problem": f"{where} is a {type(item).__name__}, not an object"})
+        idx = item.get("index")
+        if isinstance(idx, bool) or not isinstance(idx, int):
+            raise RemoteError.coded("remote.answer_malformed", {
+                "server": server, "problem": f"{where} has no whole-number index ({str(idx)[:20]!r})"})
+        if not 0 <= idx < n:
+            raise RemoteError.coded("remote.answer_malformed", {
+                "server": server, "problem": f"{where} has index {idx}, but {n} documents were sent (0..{n - 1})"})
+        if out[idx] is not None:
+            raise RemoteError.coded("remote.answer_malformed", {
+                "server": server, "problem": f"document {idx} is scored twice"})
         score = item.get("relevance_score", item.get("score"))
-        if 0 <= idx < n and score is not None:
-            out[idx] = float(score)
+        if score is None:
+            raise RemoteError.coded("remote.answer_malformed", {
+                "server": server, "problem": f"{where} has no relevance_score"})
+        out[idx] = _finite(score, server, f"document {idx}")
     if any(s is None for s in out):
         raise RemoteError.coded("remote.rerank_incomplete", {"scored": sum(s is not None for s in out), "n": n})
     return [float(s) for s in out]  # type: ignore[arg-type]
@@ -702,6 +749,7 @@ class RemoteReranker(Reranker):
 
         client = await self._get_client()
         attempt = 0
+        timeouts = 0
         tried: set[str] = set()
         while True:
             ep = await self._acquire(cond, tried)
@@ -726,15 +774,19 @@ class RemoteReranker(Reranker):
                     ep.fail_streak = 0
                     ep.served += n_pairs
                     self.stats["pairs_sent"] += n_pairs
-                    return data
-            except (httpx.TransportError, httpx.TimeoutException) as exc:
-                retry_reason = f"{type(exc).__name__}: {exc}"[:160]
+                    return data, ep.base
+            except httpx.TimeoutException:
+                retry_reason = Text("remote.reason_timeout", seconds=f"{self.timeout:g}")
+                timeouts += 1
+            except httpx.TransportError as exc:
+                retry_reason = Text("remote.reason_transport", detail=f"{type(exc).__name__}: {exc}"[:160])
             finally:
                 await self._release(cond, ep)
             # a failure: count it against the replica, maybe take it out, back off, retry
             ep.fail_streak += 1
             ep.last_error = retry_reason
-            if ep.fail_streak >= self.max_failures and not ep.out:
+            others_live = any(not e.out for e in self.endpoints if e is not ep)
+            if ep.fail_streak >= self.max_failures and not ep.out and others_live:
                 ep.out = True
                 self._warn(Text("warn.replica_out", url=ep.base, failures=ep.fail_streak, last=retry_reason))
                 async with cond:
@@ -744,6 +796,12 @@ class RemoteReranker(Reranker):
             tried.add(ep.base)
             if len(tried) >= len(self.endpoints):
                 tried = set()
+            if timeouts >= 2 or (timeouts and attempt > self.retries):
+                # a server that does not answer in time will not answer the next time either:
+                # one more try (another replica when there is one), then say which setting helps
+                raise _Fatal(RemoteError.coded("remote.timed_out", {
+                    "first": docs[0].id, "last": docs[-1].id, "base": ep.base, "attempts": attempt,
+                    "seconds": f"{self.timeout:g}"}))
             if attempt > self.retries:
                 params = {"attempts": attempt, "reason": retry_reason, "base": ep.base}
                 raise _Fatal(RemoteError.coded("remote.doc_retries_exhausted", {"doc": docs[0].id, **params})
@@ -760,14 +818,14 @@ class RemoteReranker(Reranker):
         async def chat_one(i: int) -> None:
             doc = docs[i]
             body = await asyncio.to_thread(self.chat_body, instruction, query, doc)
-            data = await self._send(cond, "/chat/completions", body, 1, [doc])
-            out.put(([i], [parse_chat_scores(data, self.info)]))
+            data, base = await self._send(cond, "/chat/completions", body, 1, [doc])
+            out.put(([i], [parse_chat_scores(data, self.info, base)]))
 
         async def rerank_chunk(idx: list[int]) -> None:
             chunk = [docs[i] for i in idx]
             body = await asyncio.to_thread(self.rerank_body, instruction, query, chunk)
-            data = await self._send(cond, "/rerank", body, len(idx), chunk)
-            out.put((idx, parse_rerank_scores(data, len(idx))))
+            data, base = await self._send(cond, "/rerank", body, len(idx), chunk)
+            out.put((idx, parse_rerank_scores(data, len(idx), base)))
 
         # coroutines are created only when a slot is free (a cancelled run leaves none un-awaited)
         if self.protocol == "chat":
