@@ -88,9 +88,9 @@ from workbench.errors import BackendUnavailable, TesseractMissing
 from workbench import compare, ocr
 from workbench.model import Run, Result
 out = {{}}
-for name in ("bm25", "qwen-vl"):
+for name, opts in (("bm25", {{}}), ("qwen-vl", {{"model_path": "/nonexistent"}})):
     try:
-        get_reranker(name, model_path="/nonexistent")
+        get_reranker(name, **opts)
     except BackendUnavailable as e:
         out[name] = e.fix
 run = Run(instruction="i", backend="b", model_id="m", query_id="q", scores=[Result("a", 1.0, 1), Result("b", 0.5, 2)])
@@ -167,3 +167,75 @@ def test_installed_package_keeps_data_in_the_user_data_dir(installed_copy, tmp_p
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env2,
                          timeout=60)
     assert Path(json.loads(res.stdout)[1]) == tmp_path / "elsewhere.db"
+
+
+# ------------------------------------------------------------------ the wheel ships the app
+@pytest.fixture(scope="module")
+def wheel_site(tmp_path_factory):
+    """The project built as a wheel (as pip would) and installed alone into a site folder."""
+    tmp = tmp_path_factory.mktemp("wheel")
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                            "-w", str(tmp / "dist"), str(ROOT)], capture_output=True, text=True, timeout=300)
+    assert build.returncode == 0, build.stderr[-2000:]
+    wheel = next((tmp / "dist").glob("lychee_workbench-*.whl"))
+    site = tmp / "site"
+    inst = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site),
+                           str(wheel)], capture_output=True, text=True, timeout=300)
+    assert inst.returncode == 0, inst.stderr[-2000:]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WORKBENCH_")}
+    env.update(PYTHONPATH=str(site), XDG_DATA_HOME=str(tmp / "xdg"), HOME=str(tmp / "home"))
+    return wheel, site, env
+
+
+def test_the_wheel_ships_every_package_and_the_app(wheel_site):
+    import zipfile
+
+    wheel, _, _ = wheel_site
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for init in sorted(ROOT.glob("workbench/**/__init__.py")):
+        assert init.relative_to(ROOT).as_posix() in names, f"{init.parent.name} is not in the wheel: list it in pyproject.toml"
+    assert "workbench/rerank/templates/lychee_rerank_mm.jinja" in names
+    assert "workbench_app/app.py" in names and "workbench_app/.streamlit/config.toml" in names
+    for folder in ("pages", "ui"):
+        for f in (ROOT / folder).glob("*.py"):
+            assert f"workbench_app/{folder}/{f.name}" in names, f"{folder}/{f.name} is not in the wheel"
+
+
+def test_the_installed_app_runs_and_workbench_app_serves_it(wheel_site, tmp_path):
+    _, site, env = wheel_site
+    code = ("from streamlit.testing.v1 import AppTest\n"
+            f"at = AppTest.from_file({str(site / 'workbench_app' / 'app.py')!r}, default_timeout=120)\n"
+            "at.run()\n"
+            "assert not at.exception, [e.value for e in at.exception]\n"
+            "print([t.value for t in at.title])\n")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env,
+                         timeout=300)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "Lychee rerank workbench" in res.stdout
+    # `workbench app` from the installed package: the real server, on a free port, says its URL
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "workbench", "app", "--port", str(port)], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        ok = False
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                ok = httpx.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).status_code == 200
+            except httpx.HTTPError:
+                ok = False
+            if ok:
+                break
+            time.sleep(0.5)
+        assert ok, proc.stderr.read() if proc.poll() is not None else "no answer"
+    finally:
+        os.killpg(proc.pid, 15)
+        _, err = proc.communicate(timeout=30)
+    assert f"starting the workbench at http://127.0.0.1:{port}" in err
