@@ -7,7 +7,8 @@ The function returns an int exit code.
 Exit codes: 0 success; 1 the command ran but found problems (``import --strict`` with
 rejected rows, ``doctor`` failures, OCR failures) or an internal bug; 2 bad input or
 environment (every WorkbenchError and file-system error, printed as ``error: <what
-happened>`` + ``How to fix: ...``, and argparse usage errors); 130 interrupted (Ctrl-C).
+happened>`` + ``How to fix: ...``, and argparse usage errors); 130 interrupted (Ctrl-C), 143 on
+SIGTERM, 129 on SIGHUP (`interrupted_exit`; commands that catch the stop themselves use it too).
 No Python traceback is shown unless WORKBENCH_DEBUG=1.
 """
 
@@ -25,7 +26,7 @@ from ..errors import WorkbenchError
 
 # module name in workbench.cli -> subcommand(s) it registers
 COMMAND_MODULES = ["io_cmds", "ocr_cmd", "rerank_cmd", "prompt_cmd", "doctor_cmd", "tiny_cmd", "db_cmds",
-                   "compare_cmds", "serve_cmd", "parity_cmd", "run_cmds"]
+                   "compare_cmds", "serve_cmd", "parity_cmd", "run_cmds", "beir_cmd", "app_cmd"]
 
 
 def build_parser() -> argparse.ArgumentParser:
