@@ -42,14 +42,14 @@ with st.expander(t("sessions.rename_or_delete")):
         c2.warning(t("sessions.confirm_delete", session=esc(session.name), sets=tn("sessions.n_sets", session.n_sets),
                      runs=tn("sessions.n_runs", session.n_runs)))
         if c2.button(t("sessions.delete_yes"), type="primary", key="ss_delete_yes"):
-            with ui.errors_shown("delete session"):  # i18n: not UI text
-                store.delete_session(sid)
-                ui.state.flash("success", t("sessions.deleted", session=esc(session.name)))
             st.session_state.confirm_delete = None
-            st.session_state.session_id = None
-            st.session_state.set_id = None
-            st.session_state.run_ids = []
-            st.rerun()
+            with ui.errors_shown("delete session"):  # i18n: not UI text
+                store.delete_session(sid)      # refused while one of its runs is being scored
+                ui.state.flash("success", t("sessions.deleted", session=esc(session.name)))
+                st.session_state.session_id = None
+                st.session_state.set_id = None
+                st.session_state.run_ids = []
+                st.rerun()
         if c2.button(t("sessions.delete_no"), key="ss_delete_no"):
             st.session_state.confirm_delete = None
             st.rerun()
@@ -121,7 +121,7 @@ with tab_rerun:
 
 with tab_io:
     st.subheader(t("sessions.export_title"))
-    shapes = {"long": t("sessions.shape_long"), "wide": t("sessions.shape_wide")}
+    shapes = {"long": t("sessions.shape_long"), "wide": t("sessions.shape_wide"), "tidy": t("sessions.shape_tidy")}
     shape = st.radio(t("sessions.shape"), list(shapes), horizontal=True, key="ss_shape", format_func=shapes.get)
     ui.state.default("ss_bom", True)        # Excel on Chinese Windows reads BOM-less UTF-8 as GBK
     bom = st.checkbox(t("sessions.bom"), key="ss_bom", help=t("sessions.bom_help"))
@@ -133,11 +133,19 @@ with tab_io:
         scope = {"run_ids": picked} if picked else {"session": sid}
         c1, c2 = st.columns(2)
         with ui.errors_shown("export"):
-            data, n_rows = service.export_runs(store, **scope, fmt=shape, bom=bom)
-            c1.download_button(t("sessions.download_csv"), data, f"{session.name}-{shape}.csv", "text/csv",
-                               type="primary", icon=":material/download:", key="ss_download")
-            c1.caption(t("sessions.export_count", runs=tn("sessions.n_runs", len(picked) or len(runs)),
-                         rows=tn("sessions.n_rows", n_rows)))
+            if shape == "tidy":     # built when the button is pressed (a big session's tidy file is large)
+                c1.download_button(t("sessions.download_csv"), sessions_view.lazy_export("csv", scope, bom),
+                                   f"{session.name}-tidy.csv", "text/csv", type="primary",
+                                   icon=":material/download:", key="ss_download", help=t("sessions.tidy_help"))
+                c1.download_button(t("sessions.download_parquet"), sessions_view.lazy_export("parquet", scope, bom),
+                                   f"{session.name}-tidy.parquet", "application/vnd.apache.parquet",
+                                   icon=":material/download:", key="ss_download_parquet", help=t("sessions.tidy_help"))
+            else:
+                data, n_rows = service.export_runs(store, **scope, fmt=shape, bom=bom)
+                c1.download_button(t("sessions.download_csv"), data, f"{session.name}-{shape}.csv", "text/csv",
+                                   type="primary", icon=":material/download:", key="ss_download")
+                c1.caption(t("sessions.export_count", runs=tn("sessions.n_runs", len(picked) or len(runs)),
+                             rows=tn("sessions.n_rows", n_rows)))
         with ui.errors_shown("export TREC"):  # i18n: not UI text
             c2.download_button(t("sessions.download_trec"), service.export_trec_run(store, **scope),
                                f"{session.name}.trec", "text/plain", icon=":material/download:",

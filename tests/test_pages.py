@@ -600,3 +600,29 @@ def test_analysis_pages_in_chinese_show_no_english_prose():
         assert any(re.search(r"[\u4e00-\u9fff]", s) for s in shown), page
         left = [s for s in shown if english.search(allowed.sub("", s))]
         assert not left, f"{page}: English left in 中文: {left}"
+
+
+def test_sessions_offers_the_tidy_export_as_csv_and_parquet():
+    import io
+
+    seed_samples(Store())
+    store = Store()
+    info = store.list_candidate_sets()[0]
+    cset = store.load_candidate_set(info.id)
+    rid = store.create_run(info.id, Run(instruction="i", backend="lexical", model_id="bm25", name="tidy-run",
+                                        status="done", query_id=cset.query.id, note="my note"))
+    store.add_scores(rid, [Result(doc_id=d.id, score=1.0 - i / 10, rank=i + 1, index=i)
+                           for i, d in enumerate(cset.documents)])
+    at = _sessions_page(info.session_id)
+    at.radio(key="ss_shape").set_value("tidy").run()
+    ok(at)
+    keys = {getattr(d, "key", None) or str(getattr(d, "id", "")) for d in at.get("download_button")}
+    for key in ("ss_download", "ss_download_parquet"):
+        assert any(key == k or k.endswith(key) for k in keys), (key, keys)
+    from ui import sessions_view
+
+    frame = pd.read_parquet(io.BytesIO(sessions_view.lazy_export("parquet", {"session": info.session_id}, False)()))
+    mine = frame[frame["run_name"] == "tidy-run"]
+    assert len(mine) == len(cset.documents) and set(mine["run_note"]) == {"my note"}
+    text = sessions_view.lazy_export("csv", {"run_ids": [rid]}, True)()
+    assert text.startswith("\ufeff".encode()) and b"tidy-run" in text

@@ -30,3 +30,18 @@ def sessions_table(sessions) -> pd.DataFrame:
                 "runs": t("sessions.col_runs"), "created": t("sessions.col_created"),
                 "description": t("sessions.col_description")}
     return frame.rename(columns=headings)
+
+
+def lazy_export(fmt: str, scope: dict, bom: bool):
+    """The tidy export of `scope` (a session or run ids) as a callable for st.download_button:
+    built on the button press, in Streamlit's download thread, not on every page load."""
+    from workbench import service
+
+    from .state import get_store
+
+    store = get_store()      # captured now: the download thread has no script context
+
+    def build() -> bytes:
+        return service.export_tidy(store, **scope, fmt=fmt, bom=bom)[0]
+
+    return build
