@@ -626,3 +626,20 @@ def test_sessions_offers_the_tidy_export_as_csv_and_parquet():
     assert len(mine) == len(cset.documents) and set(mine["run_note"]) == {"my note"}
     text = sessions_view.lazy_export("csv", {"run_ids": [rid]}, True)()
     assert text.startswith("\ufeff".encode()) and b"tidy-run" in text
+
+
+def test_sidebar_folds_the_checks_into_one_line_with_details_in_a_popover():
+    at = app()
+    ok(at.run())
+    pops = [p for p in at.sidebar.get("popover") if "Backend & device" in p.proto.popover.label]
+    assert len(pops) == 1
+    label = pops[0].proto.popover.label
+    import re
+
+    m = re.search(r"(\d+)/(\d+) checks pass(?: · (\d+) warnings?)?", label)
+    assert m, label
+    good, total, bad = int(m[1]), int(m[2]), int(m[3] or 0)
+    assert good + bad == total
+    inside = [c.value for c in pops[0].caption]
+    assert sum(":material/warning:" in c for c in inside) == bad       # every warning is in the popover
+    assert any(c.startswith("Model:") for c in inside)

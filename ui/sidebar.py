@@ -136,20 +136,27 @@ def sidebar() -> None:
                 st.caption(t("app.no_sessions"))
             with st.container():         # always drawn: the elements below keep their place
                 ui_jobs.sidebar_panel()
-        st.caption(t("app.database", name=esc(config.db_path().name)), help=str(config.db_path()))
+        st.caption(t("app.database", name=esc(config.db_path().name)), help=esc(config.db_path()))
 
-        st.markdown(f"**{t('app.backend_device')}**")
         checks = doctor_summary()
+        model = config.model_path()
+        model_line = t("app.model", name=esc(Path(model).name or model)) if model else t("app.model_not_set")
         if checks:
-            good = [c for c in checks if c["ok"]]
-            st.caption(":material/check_circle: " + t("app.checks_pass", good=len(good), total=len(checks),
-                                                      names=t("app.list_sep").join(esc(check_name(c["name"])) for c in good)))
-            for c in checks:
-                if not c["ok"]:
+            # one line (how many checks pass, how many warn), the details in a popover
+            bad = [c for c in checks if not c["ok"]]
+            icon = ":material/warning:" if bad else ":material/check_circle:"
+            summary = t("app.checks_line", good=len(checks) - len(bad), total=len(checks)) + (
+                " · " + tn("app.n_warnings", len(bad)) if bad else "")
+            with st.popover(f"{icon} {t('app.backend_device')}: {summary}", width="stretch"):
+                good = [c for c in checks if c["ok"]]
+                st.caption(":material/check_circle: " + t("app.checks_pass", good=len(good), total=len(checks),
+                                                          names=t("app.list_sep").join(esc(check_name(c["name"])) for c in good)))
+                for c in bad:
                     text, help_ = check_text(c)
                     st.caption(f":material/warning: **{esc(check_name(c['name']))}** — {esc(text)}", help=help_)
-        model = config.model_path()
-        st.caption(t("app.model", name=esc(Path(model).name or model)) if model else t("app.model_not_set"))
+                st.caption(model_line)
+        else:
+            st.caption(model_line)
 
         if store is not None:
             stats = store.cache_stats() or {}

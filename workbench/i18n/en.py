@@ -107,6 +107,8 @@ MESSAGES.update({
     'app.no_sessions': 'No sessions yet — import a set to start one.',
     'app.database': 'Database: {name}',
     'app.backend_device': 'Backend & device',
+    'app.checks_line': '{good}/{total} checks pass',
+    'app.n_warnings': '{n} warning|{n} warnings',
     'app.checks_pass': '{good} of {total} checks pass: {names}',
     'app.model': 'Model: {name}',
     'app.model_not_set': 'Model: not set (WORKBENCH_MODEL)',
@@ -697,6 +699,17 @@ MESSAGES.update({
     'compare.pick_two': 'Pick runs of at least two different instructions or backends (or run a comparison above).',
     'compare.baseline': 'Baseline run (rank shifts and win/loss are measured against it)',
     'compare.k': 'k (NDCG@k, P@k, Recall@k, overlap@k)',
+    'compare.k_help': 'The cut-off of the metrics: NDCG@k, P@k and Recall@k look at the top k documents; '
+                      'Judged@k is the share of them that has a label; overlap@k the share of the top k two runs '
+                      'have in common.',
+    'compare.computing': 'Comparing {runs} over {sets}: metrics, rank shifts, significance tests and agreement… '
+                         'The first comparison after the app starts also loads the statistics libraries and can '
+                         'take a minute.',
+    'compare.help_judged': 'Judged@{k}: the share of each run\'s top {k} documents that have a label (0, 1 or 2), '
+                           'averaged over the queries. Below 1, unlabelled documents count as not relevant in the '
+                           'metrics: label more of them before trusting the numbers.',
+    'compare.help_overlap': 'overlap@{k}: the share of documents both runs put in their top {k} (1 = the same top '
+                            '{k} in any order, 0 = none in common).',
     'compare.image_only': '(image only)',
     'compare.export': '**Export** (CSV)',
     'compare.table_metrics': 'metrics',
@@ -757,6 +770,9 @@ MESSAGES.update({
     'compare.advice_why_model': 'scores barely discriminate{where} ({reasons}); {centre}.',
     'compare.advice_tip_template': 'Use a scenario-specific instruction instead of a generic one (e.g. the '
                                    '{template} template: “{text}”).',
+    'compare.advice_tip_own_instruction': 'Write an instruction for your scenario instead of a generic one: say '
+                                          'what the documents are and what makes one relevant to the query (Run a '
+                                          'new comparison → Extra custom instructions).',
     'compare.advice_tip_documents': 'Give the model more concrete documents: add the OCR text, a product description '
                                     'or key attributes, so each document carries evidence to judge.',
     'compare.advice_tip_precise': 'Turn on “{suffix}”.',

@@ -107,6 +107,8 @@ MESSAGES.update({
     'app.no_sessions': '还没有会话——导入一个集合即可创建。',
     'app.database': '数据库：{name}',
     'app.backend_device': '后端与设备',
+    'app.checks_line': '{good}/{total} 项检查通过',
+    'app.n_warnings': '{n} 个警告',
     'app.checks_pass': '{total} 项检查中 {good} 项通过：{names}',
     'app.model': '模型：{name}',
     'app.model_not_set': '模型：未设置（WORKBENCH_MODEL）',
@@ -677,6 +679,14 @@ MESSAGES.update({
     'compare.pick_two': '请至少选择两个不同指令或后端的运行（或在上方运行一次对比）。',
     'compare.baseline': '基线运行（排名变化和胜负都相对于它计算）',
     'compare.k': 'k（NDCG@k、P@k、Recall@k、overlap@k）',
+    'compare.k_help': '指标的截断位置：NDCG@k、P@k 和 Recall@k 只看前 k 个文档；Judged@k 是其中有标注的比例；'
+                      'overlap@k 是两个运行前 k 个文档中共同文档的比例。',
+    'compare.computing': '正在对比 {runs}（{sets}）：计算指标、排名位移、显著性检验和一致性…… '
+                         '应用启动后的第一次对比还要加载统计库，可能需要一分钟左右。',
+    'compare.help_judged': 'Judged@{k}（已标注比例）：每个运行前 {k} 个文档中有标注（0、1 或 2）的比例，按查询取平均。'
+                           '低于 1 时，未标注的文档在指标中按不相关计算：请多标注一些再相信这些数字。',
+    'compare.help_overlap': 'overlap@{k}（前 {k} 重合度）：两个运行的前 {k} 个文档中共同文档所占的比例'
+                            '（1 = 前 {k} 个完全相同，顺序不计；0 = 没有共同文档）。',
     'compare.image_only': '（仅图片）',
     'compare.export': '**导出**（CSV）',
     'compare.table_metrics': '指标',
@@ -735,6 +745,8 @@ MESSAGES.update({
     'compare.advice_centre_bunch': '分数都挤在 {median} 附近',
     'compare.advice_why_model': '分数几乎没有区分度{where}：{reasons}；{centre}。',
     'compare.advice_tip_template': '用针对具体场景的指令代替通用指令（例如{template}模板：“{text}”）。',
+    'compare.advice_tip_own_instruction': '用描述你自己场景的指令代替通用指令：说明文档是什么、什么样的文档与查询相关'
+                                          '（运行新的对比 → 其他自定义指令）。',
     'compare.advice_tip_documents': '给模型更具体的文档：加入 OCR 文本、商品描述或关键属性，让每个文档都有可供判断的依据。',
     'compare.advice_tip_precise': '打开“{suffix}”。',
     'compare.advice_box': '{runs}：{why}\n\n**可以尝试：** {tips}',
