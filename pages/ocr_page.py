@@ -135,9 +135,11 @@ for doc in with_images[(page_no - 1) * per_page: page_no * per_page]:
 if st.button(t("ocr.save", changed=tn("ocr.n_changed", len(edits))), type="primary", icon=":material/save:",
              disabled=not edits, key="ocr_save"):
     with ui.errors_shown("save OCR"):  # i18n: not UI text
-        for doc_id, (text, desc) in edits.items():
-            store.update_document_text(set_id, doc_id, ocr_edited=text, description=desc)
+        changed = 0
+        for doc_id, (text, _desc) in edits.items():    # an edit belongs to the image: every copy gets it
+            changed += len(service.edit_ocr(store, set_id, doc_id, text))
         st.session_state.ocr_report = None
         st.session_state.ocr_session_report = None
-        ui.state.flash("toast", t("ocr.saved", descriptions=tn("ocr.n_descriptions", len(edits))))
+        ui.state.flash("toast", t("ocr.saved", descriptions=tn("ocr.n_descriptions", len(edits)))
+                       + (t("ocr.saved_same_image", n=changed - len(edits)) if changed > len(edits) else ""))
         st.rerun()

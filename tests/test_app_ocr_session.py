@@ -89,9 +89,9 @@ def test_review_table_clears_the_ocr_of_the_rows_picked(tmp_path):
     assert clear.label == "Clear OCR of 1 selected document" and not clear.disabled
     ok(clear.click().run())
     docs = {d.id: d for d in store.load_candidate_set(a).documents}
-    assert docs["label"].ocr_text is None and docs["label"].description == "[TEXT] bottle"
+    assert docs["label"].ocr_text == "" and docs["label"].description == "[TEXT] bottle"   # "no text": sticks
     assert docs["photo"].ocr_text == ""                               # the row not picked is kept
-    assert any("Cleared the OCR text of 1 document (your edits kept)." in s.value for s in at.success)
+    assert any("Cleared the OCR text of 1 document (your edits kept). They count as" in s.value for s in at.success)
 
 
 def test_ocr_page_in_chinese_names_its_actions_in_chinese(tmp_path):

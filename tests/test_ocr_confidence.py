@@ -179,13 +179,21 @@ def test_ocr_session_reads_every_set_and_clear_forgets_selected(store, tmp_path)
     cleared = service.clear_session_ocr(store, info.name, ["label"])
     assert cleared == {a: ["label"], b: ["label"]}
     la, lb = store.load_candidate_set(a).documents[1], store.load_candidate_set(b).documents[0]
-    assert (la.ocr_text, ocr.ocr_status(la), la.description) == (None, "not read", "[TEXT] bottle")
-    assert (lb.ocr_text, lb.ocr_edited, lb.description) == (None, "STEEL BOTTLE", "[OCR] STEEL BOTTLE [TEXT] bottle")
+    # clearing is a decision ("no text"), not a reset: it sticks
+    assert (la.ocr_text, ocr.ocr_status(la), la.description) == ("", ocr.NO_TEXT_FOUND, "[TEXT] bottle")
+    assert (lb.ocr_text, lb.ocr_edited, lb.description) == ("", "STEEL BOTTLE", "[OCR] STEEL BOTTLE [TEXT] bottle")
     frame = ocr.ocr_review_frame(store.load_candidate_set(b))
     row = frame.set_index("doc_id").loc["label"]
     assert (row.ocr_text, row.ocr_edited, row.ocr_in_force, row.status) == ("", "STEEL BOTTLE", "STEEL BOTTLE", "edited")
     service.clear_ocr(store, b, None, edits=True)
-    assert all(d.ocr_final is None for d in store.load_candidate_set(b).documents)
+    after = store.load_candidate_set(b).documents
+    assert all(d.ocr_edited is None and d.ocr_final == ("" if d.image else None) for d in after)
+    # "only images without OCR text" leaves a cleared image alone; without it, it is read again
+    report = service.ocr_session(store, info.name, set_ids=[a], only_missing=True, cache=False)
+    assert store.load_candidate_set(a).documents[1].ocr_text == "" and all(
+        r.status in ("skipped", "no_image") for r in report[a])
+    service.ocr_session(store, info.name, set_ids=[a], cache=False)
+    assert store.load_candidate_set(a).documents[1].ocr_text
 
 
 @needs_tesseract
@@ -201,7 +209,7 @@ def test_cli_ocr_session_thresholds_and_clear(store, tmp_path, capsys):
     assert rc == 0 and store.load_candidate_set(a).documents[0].ocr_text     # the junk, when asked for
     rc, out, err = run_cli(capsys, "ocr", "--session", "ocr-s", "--clear-all")
     assert rc == 0 and "Cleared the OCR text of 5 document(s) in 2 set(s)" in out
-    assert all(d.ocr_text is None for d in store.load_candidate_set(a).documents)
+    assert all(d.ocr_text == ("" if d.image else None) for d in store.load_candidate_set(a).documents)
 
 
 @pytest.mark.parametrize("argv,needles", [
@@ -231,3 +239,29 @@ def test_bundled_sample_sets_photos_no_text_labels_keep_text():
         assert res.status == ocr.NO_TEXT_FOUND, (res.path, res.text)
     for res, want in zip(results[len(photos):], labels.values()):
         assert want in res.text, (res.path, res.text)
+
+
+def test_an_ocr_edit_belongs_to_the_image_in_every_set_of_the_session(store, tmp_path):
+    from tests.helpers import random_image
+
+    img = random_image(tmp_path / "price.png", 60, 40, seed=3)
+    other = random_image(tmp_path / "other.png", 60, 40, seed=4)
+    session = store.create_session("prices")
+    sets = []
+    for qid, docs in (("q1", [Document("p", text="price tag", image=img), Document("x", text="x", image=other)]),
+                      ("q2", [Document("y", text="y"), Document("p2", text="the same tag", image=img)])):
+        sets.append(store.save_candidate_set(session.id, CandidateSet(Query(qid, "price"), docs, name=qid)))
+    changed = service.edit_ocr(store, sets[0], "p", "¥128.00")
+    assert changed == [(sets[0], "p"), (sets[1], "p2")]
+    first, second = store.load_candidate_set(sets[0]), store.load_candidate_set(sets[1])
+    assert first.doc("p").ocr_edited == "¥128.00" and first.doc("p").description == "[OCR] ¥128.00 [TEXT] price tag"
+    assert second.doc("p2").description == "[OCR] ¥128.00 [TEXT] the same tag"       # its own [TEXT]
+    assert first.doc("x").ocr_edited is None and second.doc("y").ocr_edited is None
+    # another session holding the same image is not touched
+    other_session = store.create_session("elsewhere")
+    o = store.save_candidate_set(other_session.id, CandidateSet(Query("q", "price"),
+                                                               [Document("p", text="t", image=img)], name="o"))
+    service.edit_ocr(store, sets[0], "p", "¥129.00")
+    assert store.load_candidate_set(o).doc("p").ocr_edited is None
+    with pytest.raises(InputError):
+        service.edit_ocr(store, sets[0], "nope", "x")

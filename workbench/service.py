@@ -491,10 +491,12 @@ def ocr_session(store, session, *, set_ids: Sequence[int] | None = None, langs: 
 
 def clear_ocr(store, set_id: int, doc_ids: Sequence[str] | None = None, *, edits: bool = False,
               cap: int | None = 200) -> list[str]:
-    """Forget the OCR text of the given documents of a set (None = every document), and rebuild
-    their descriptions from what is left ([TEXT] and metadata). The analyst's edited OCR text
-    is kept (and stays in the description) unless `edits=True`. Unknown doc ids raise InputError
-    before anything changes. Returns the doc ids cleared.
+    """Say "no text in this image" for the given documents of a set (None = every document):
+    their raw OCR text becomes "" (read, nothing kept), which is a decision that sticks: a later
+    OCR of "only images without OCR text" skips them (OCR them again with only_missing=False to
+    read them anew). Their descriptions are rebuilt from what is left ([TEXT] and metadata).
+    The analyst's edited OCR text is kept (and stays in the description) unless `edits=True`.
+    Unknown doc ids raise InputError before anything changes. Returns the doc ids cleared.
     """
     from . import ocr
 
@@ -508,15 +510,41 @@ def clear_ocr(store, set_id: int, doc_ids: Sequence[str] | None = None, *, edits
     with store.transaction():
         for doc_id in wanted:
             doc = by_id[doc_id]
-            doc.ocr_text = None
+            doc.ocr_text = "" if doc.image else None
             if edits:
                 doc.ocr_edited = None
             description = ocr.build_description(doc.ocr_final, doc.text, doc.metadata, cap) or None
-            values = dict(ocr_text=None, description=description)
+            values = dict(ocr_text=doc.ocr_text, description=description)
             if edits:
                 values["ocr_edited"] = None
             store.update_document_text(set_id, doc_id, **values)
     return wanted
+
+
+def edit_ocr(store, set_id: int, doc_id: str, text: str, *, cap: int | None = 200) -> list[tuple[int, str]]:
+    """Save the analyst's correction of a document's OCR text, for the image rather than the
+    set: every document of the session showing the same image (same content hash) gets it,
+    each with its description rebuilt from its own [TEXT] and metadata. Returns the
+    (set id, doc id) pairs changed (the given document first)."""
+    from . import ocr
+
+    info = store.get_set(set_id)
+    cset = store.load_candidate_set(set_id)
+    if str(doc_id) not in {d.id for d in cset.documents}:
+        raise InputError.coded("ocr.set_unknown_documents", {"set": set_id, "docs": str(doc_id),
+                                                             "valid": ", ".join(d.id for d in cset.documents[:5])})
+    doc = cset.doc(str(doc_id))
+    targets = [(int(set_id), str(doc_id))]
+    if doc.image_hash:
+        targets += [p for p in store.documents_with_image(info.session_id, doc.image_hash) if p != targets[0]]
+    loaded = {int(set_id): cset}
+    with store.transaction():
+        for sid, did in targets:
+            cset = loaded.get(sid) or loaded.setdefault(sid, store.load_candidate_set(sid))
+            d = cset.doc(did)
+            description = ocr.build_description(text, d.text, d.metadata, cap) or None
+            store.update_document_text(sid, did, ocr_edited=text, description=description)
+    return targets
 
 
 def clear_session_ocr(store, session, doc_ids: Sequence[str] | None = None, *, edits: bool = False,

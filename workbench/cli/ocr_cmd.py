@@ -44,10 +44,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="with --session: skip documents that already have OCR text")
     clear = p.add_mutually_exclusive_group()
     clear.add_argument("--clear", metavar="DOC_IDS",
-                       help="with --session: forget the OCR text of these documents (comma-separated doc ids, "
-                            "in every set holding them) instead of reading; descriptions are rebuilt")
+                       help="with --session: mark these documents' images as having no text (comma-separated doc "
+                            "ids, in every set holding them) instead of reading; descriptions are rebuilt, and "
+                            "--only-missing leaves them alone afterwards (a run without it reads them again)")
     clear.add_argument("--clear-all", action="store_true",
-                       help="with --session: forget the OCR text of every document of the session (or --set)")
+                       help="with --session: mark every document of the session (or --set) as having no OCR text")
     p.add_argument("--drop-edits", action="store_true",
                    help="with --clear/--clear-all: also forget the analyst's edited OCR text (kept by default)")
     p.add_argument("--no-cache", action="store_true", help="ignore and do not write the OCR cache")

@@ -503,6 +503,7 @@ MESSAGES.update({
     'ocr.empty': '(empty)',
     'ocr.save': 'Save {changed}',
     'ocr.n_changed': '{n} changed description|{n} changed descriptions',
+    'ocr.saved_same_image': ' The same images appear in {n} more document(s) of this session; they got the correction too.',
     'ocr.saved': 'Saved {descriptions}.',
     'ocr.n_descriptions': '{n} description|{n} descriptions',
     'ocr.status_not_read': 'not read',
@@ -525,7 +526,7 @@ MESSAGES.update({
     'ocr.n_selected': '{n} selected document|{n} selected documents',
     'ocr.cleared': 'Cleared the OCR text of {docs}',
     'ocr.cleared_edits_kept': ' (your edits kept)',
-    'ocr.cleared_end': '.',
+    'ocr.cleared_end': '. They count as "no text found" now: Run OCR with "Only images without OCR text" leaves them alone (untick it to read them again).',
 })
 
 

@@ -490,6 +490,7 @@ MESSAGES.update({
     'ocr.empty': '（空）',
     'ocr.save': '保存 {changed}',
     'ocr.n_changed': '{n} 个已修改的描述',
+    'ocr.saved_same_image': ' 本会话中还有 {n} 个文档使用同一张图片，也已应用这一更正。',
     'ocr.saved': '已保存 {descriptions}。',
     'ocr.n_descriptions': '{n} 个描述',
     'ocr.status_not_read': '未识别',
@@ -511,7 +512,7 @@ MESSAGES.update({
     'ocr.n_selected': '{n} 个所选文档',
     'ocr.cleared': '已清除 {docs}的 OCR 文本',
     'ocr.cleared_edits_kept': '（您的修改已保留）',
-    'ocr.cleared_end': '。',
+    'ocr.cleared_end': '。这些文档现在算作“未发现文字”：勾选“只识别没有 OCR 文本的图片”再运行 OCR 时会跳过它们（取消勾选即可重新识别）。',
 })
 
 

@@ -327,6 +327,15 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
             self.get_set(set_id)
             raise NotFound.coded("store.no_document", {"set": set_id, "doc": doc_id})
 
+    def documents_with_image(self, session_id: int, image_hash: str) -> list[tuple[int, str]]:
+        """(set id, doc id) of every document of a session showing the image with this content hash."""
+        q = (select(t.documents.c.set_id, t.documents.c.doc_id)
+             .join(t.candidate_sets, t.candidate_sets.c.id == t.documents.c.set_id)
+             .where(t.candidate_sets.c.session_id == int(session_id), t.documents.c.image_hash == str(image_hash))
+             .order_by(t.documents.c.set_id, t.documents.c.position))
+        with self._read() as conn:
+            return [(int(a), str(b)) for a, b in conn.execute(q)]
+
     # ------------------------------------------------------------------ runs
     def create_run(self, set_id: int, run: Run) -> int:
         info = self.get_set(set_id)
