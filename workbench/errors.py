@@ -9,6 +9,7 @@ WorkbenchError is a bug.
 
 from __future__ import annotations
 
+import re
 import shlex
 from pathlib import Path
 
@@ -25,6 +26,20 @@ def shell_quote(value: object) -> str:
     if any(ord(c) < 32 or ord(c) == 127 for c in text):
         text = text.encode("unicode_escape").decode("ascii")
     return shlex.quote(text)
+
+
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """`text` with its control characters shown as escapes (``\\x00``, ``\\x1b``, ``\\u202e``): NUL
+    bytes, terminal escapes, a bare CR, bidi overrides and lone surrogates never reach a terminal or
+    a page; line breaks and tabs stay. Every catalog text is filled through it (i18n._fill), so
+    data quoted in a message (a column name, a sample line, a file name) is printable."""
+    if _UNPRINTABLE.search(text) is None:
+        return text
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256
+                            else f"\\u{ord(m.group()):04x}", text)
 
 
 def shell_command(*words: object) -> str:
@@ -100,7 +115,7 @@ class RowError(InputError):
             where.append(f"line {self.line}")
         if self.column:
             where.append(f"column '{self.column}'")
-        prefix = (", ".join(where) + ": ") if where else ""
+        prefix = printable(", ".join(where) + ": ") if where else ""
         text = prefix + self.message
         if self.fix:
             text += f"\nHow to fix: {self.fix}"

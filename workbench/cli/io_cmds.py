@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from .. import formats
-from ..errors import InputError, NothingImported
+from ..errors import InputError, NothingImported, printable
 from ._output import check_output, write_output
 
 
@@ -80,11 +80,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         for cset in result.sets:
             n_lab = sum(d.label is not None for d in cset.documents)
             note = "  (identical set already in the session: kept the existing one)" if cset.id in same else ""
-            print(f"  set {cset.id}: query '{cset.query.id}' ({cset.query.modality}), "
+            print(f"  set {cset.id}: query '{printable(cset.query.id)}' ({cset.query.modality}), "
                   f"{len(cset.documents)} document(s), {n_lab} label(s){note}")
     finally:
         store.close()
-    print(f"Imported {len(result.sets)} set(s) with {result.n_docs} document(s) from {result.source} "
+    print(f"Imported {len(result.sets)} set(s) with {result.n_docs} document(s) from {printable(result.source)} "
           f"into session '{session.name}'" + (f" (encoding {result.encoding})" if result.encoding else "") + ".")
     for note in result.notes:
         print(f"  note: {note}")

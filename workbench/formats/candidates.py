@@ -14,7 +14,6 @@ every rejected row becomes a :class:`RowError` (file line + column + how to fix)
 
 from __future__ import annotations
 
-import bisect
 import math
 import re
 import shutil
@@ -47,6 +46,7 @@ from .tables import (
     parse_csv,
     parse_jsonl,
     coded_row_error,
+    reject_bad_lines,
 )
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff",
@@ -372,7 +372,7 @@ def _read_table(path: Path, base: Path, encoding: str | None, *, source: str,
     del text
     notes = list(decoded.notes) + notes
     if decoded.bad_lines:
-        _reject_bad_lines(rows, decoded.bad_bytes, source, used)
+        reject_bad_lines(rows, decoded, source)
     notes.extend(_clean_rows(names, rows, source))
     if on_rows is not None:
         on_rows(names, rows)
@@ -393,19 +393,11 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _reject_bad_lines(rows: list[RawRow], bad: dict[int, tuple[str, int]], source: str, encoding: str) -> None:
-    """Rows that start on, or run over, a line that is not valid in the file's encoding are rejected."""
-    lines = sorted(bad)
-    for k, row in enumerate(rows):
-        if row.error is not None:
-            continue
-        end = rows[k + 1].line - 1 if k + 1 < len(rows) else row.line
-        i = bisect.bisect_left(lines, row.line)
-        if i < len(lines) and lines[i] <= max(end, row.line):
-            hit = lines[i]
-            row.error = coded_row_error(
-                "encoding.bad_row" if hit == row.line else "encoding.bad_row_line",
-                {"line": hit, "encoding": encoding.upper(), "byte": bad[hit][0], "char": bad[hit][1]},
-                line=row.line, column=None, source=source, values=row.values)
+    """Kept for callers that pass `Decoded.bad_bytes`; `tables.reject_bad_lines(rows, decoded, source)`
+    also names the lines that are in another encoding than the rest (`Decoded.foreign`)."""
+    from .decode import Decoded
+
+    reject_bad_lines(rows, Decoded("", encoding, bad_bytes=bad), source)
 
 
 def _clean_rows(names: list[str], rows: list[RawRow], source: str) -> list[str]:

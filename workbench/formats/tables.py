@@ -7,6 +7,7 @@ header is checked for the candidate columns. No validation of the values happens
 
 from __future__ import annotations
 
+import bisect
 import csv
 import json
 import math
@@ -18,6 +19,7 @@ from typing import Any
 from .. import limits
 from ..errors import InputError, RowError
 from ..i18n import t
+from .decode import LINE_BREAK, Decoded, count_breaks
 
 REQUIRED_COLUMNS = ("query_id", "query_text", "query_image", "doc_id", "doc_text", "doc_image")
 OPTIONAL_COLUMNS = ("label", "first_stage_score", "ocr_text", "ocr_edited", "description")
@@ -69,6 +71,7 @@ class RawRow:
     line: int
     values: dict[str, Any]
     error: RowError | None = None
+    end_line: int | None = None          # the row's last line, when it runs over several
 
 
 def unique_names(header: list[str]) -> list[str]:
@@ -109,36 +112,165 @@ def _row_too_long(line: int, size: int | None, source: str, values: dict) -> Row
 
 
 _LONG = "\x00\x01workbench: line over the row limit\x01\x00"
+NUL_CELL = 4            # a cell with this many NUL bytes holds binary data: its row is rejected
 
 
-def _csv_lines(text: str, max_line: int) -> Iterator[str]:
-    """The text's lines for csv.reader, without copying the text into a StringIO (4 bytes per
-    character). A line longer than `max_line` is never handed over: a marker stands in for
-    it, and the row holding the marker is rejected as too long."""
-    head = text[:1 << 20]
-    sep = "\r" if "\n" not in head and "\r" in head else "\n"     # old Mac "CSV (Macintosh)": CR only
-    start, n = 0, len(text)
-    while start < n:
-        end = text.find(sep, start)
-        stop = n if end == -1 else end + 1
-        if stop - start > max_line:
-            yield _LONG + (sep if end != -1 else "")
+class _Lines:
+    """The text's lines for csv.reader, each with its own line break (CRLF, CR or LF, mixed as a
+    spreadsheet or an old Mac tool writes them), without copying the text into a StringIO (4
+    bytes per character). `count` is the number of lines handed out so far, `pos` where the next
+    one starts; `seek` moves on to a record's true end after a row the reader could not read
+    (the reader is then at the start of a record). A line longer than `max_line` is never
+    handed over: a marker stands in for it, and the row holding the marker is rejected."""
+
+    def __init__(self, text: str, max_line: int):
+        self.text, self.max_line = text, max_line
+        self.pos = self.count = 0
+        self._cr = "\r" in text
+
+    def __iter__(self) -> "_Lines":
+        return self
+
+    def __next__(self) -> str:
+        text, start = self.text, self.pos
+        n = len(text)
+        if start >= n:
+            raise StopIteration
+        if self._cr:
+            m = LINE_BREAK.search(text, start)
+            body, stop = (n, n) if m is None else (m.start(), m.end())
         else:
-            yield text[start:stop]
-        start = stop
+            end = text.find("\n", start)
+            body, stop = (n, n) if end == -1 else (end, end + 1)
+        self.pos = stop
+        self.count += 1
+        if body - start > self.max_line:
+            return _LONG + text[body:stop]
+        return text[start:stop]
+
+    def seek(self, pos: int) -> None:
+        if pos >= self.pos:
+            self.count += count_breaks(self.text, self.pos, pos)
+        else:
+            self.count -= count_breaks(self.text, pos, self.pos)
+        self.pos = pos
+
+
+_FIELD_TAIL: dict[str, re.Pattern] = {}
+
+
+def scan_record(text: str, pos: int, delimiter: str) -> tuple[int, list[int], int | None]:
+    """Where the CSV record starting at `pos` really ends, read the way csv.reader reads it
+    (a quote opens a quoted field only at the field's start, "" inside is a quote, text after
+    the closing quote belongs to the field): (position after its line break, each field's
+    length, index of a field whose quote is never closed, else None). Only rows that csv.reader
+    could not read come here, so a field over the limit never makes the reader start again
+    inside it."""
+    tail = _FIELD_TAIL.get(delimiter)
+    if tail is None:
+        tail = _FIELD_TAIL[delimiter] = re.compile(f"[^{re.escape(delimiter)}\r\n]*")
+    n = len(text)
+    sizes: list[int] = []
+    while True:
+        size = 0
+        if pos < n and text[pos] == '"':
+            p = pos + 1
+            while True:
+                q = text.find('"', p)
+                if q == -1:                              # never closed: the field runs to the end
+                    sizes.append(size + n - p)
+                    return n, sizes, len(sizes) - 1
+                size += q - p
+                if text.startswith('""', q):
+                    size, p = size + 1, q + 2
+                    continue
+                pos = q + 1
+                break
+        m = tail.match(text, pos)
+        size += m.end() - pos
+        pos = m.end()
+        sizes.append(size)
+        if pos >= n:
+            return n, sizes, None
+        if text[pos] == delimiter:
+            pos += 1
+            continue
+        return pos + (2 if text.startswith("\r\n", pos) else 1), sizes, None
+
+
+def _column_of(names: list[str], index: int | None) -> str | None:
+    if index is None:
+        return None
+    return names[index] if index < len(names) else f"field {index + 1} (after '{names[-1]}')"
+
+
+def _unread_row(text: str, start: int, line: int, delimiter: str, names: list[str], lines: _Lines,
+                source: str, reason: str | None) -> RawRow:
+    """A row csv.reader could not read (a field over the limit: `reason` None), or one holding a
+    line over the row limit (`reason` "long"): rejected, and reading goes on at its true end."""
+    end, sizes, unclosed = scan_record(text, start, delimiter)
+    lines.seek(end)
+    last = _last_line(text, start, end, line)
+    field_max = limits.FIELD_SIZE.bytes()
+    if unclosed is not None:
+        err = _quote_not_closed(line, last, sizes[unclosed], _column_of(names, unclosed), source, {})
+    elif reason == "long":
+        err = _row_too_long(line, None, source, {})
+    elif reason:
+        err = coded_row_error("csv.bad_row", {"reason": reason}, line=line, column=None, source=source)
+    else:
+        big = next((i for i, s in enumerate(sizes) if s > field_max), None)
+        if big is None:
+            err = _field_too_big(line, source)
+        else:
+            lim = limits.FIELD_SIZE
+            err = coded_row_error("csv.field_over_limit", {
+                "mb": _mb(sizes[big]), "last": f"{last:,}", "limit": lim.shown(),
+                "env": lim.env, "now": f"{lim.value():g}", "example": f"{max(lim.value() * 4, sizes[big] / 2**20 * 2):g}"},
+                line=line, column=_column_of(names, big), source=source)
+    return RawRow(line, {}, err)
+
+
+def _last_line(text: str, start: int, end: int, line: int) -> int:
+    """The last line of a record that starts at `start` on `line` and ends at `end`."""
+    return max(line, line + count_breaks(text, start, end) - (1 if text[end - 1:end] in ("\r", "\n") else 0))
+
+
+def _mb(size: int) -> str:
+    mb = size / 2**20
+    return f"{mb:,.1f}" if mb >= 0.1 else f"{mb:.3g}"
+
+
+def _quote_not_closed(line: int, last: int, size: int, column: str | None, source: str, values: dict) -> RowError:
+    return coded_row_error("csv.quote_not_closed", {"first": line, "last": f"{last:,}", "mb": _mb(size)},
+                           line=line, column=column, source=source, values=values)
+
+
+def _binary_cell(fields: list[str], names: list[str], line: int, source: str) -> RowError | None:
+    """A cell holding NUL_CELL or more NUL bytes is binary data, not text: its row is rejected
+    (a stray NUL in a text is removed later, see candidates._clean_rows)."""
+    for i, f in enumerate(fields):
+        nul = f.count("\x00")
+        if nul >= NUL_CELL:
+            values = {names[k] if k < len(names) else f"extra_{k + 1}":
+                      re.sub("\x00+", lambda m: f"\\0×{len(m.group())}", v) for k, v in enumerate(fields)}
+            return coded_row_error("csv.binary_cell", {"count": f"{nul:,}"}, line=line,
+                                   column=_column_of(names, i), source=source, values=values)
+    return None
 
 
 def parse_csv(text: str, source: str, delimiter: str | None = None, *,
                check: bool = True) -> tuple[list[str], list[RawRow], list[str]]:
     notes: list[str] = []
     if delimiter is None:   # comma, or tab / semicolon when the header clearly uses those
-        end = text.find("\n", 0, limits.LINE_SIZE.bytes())
-        first = text[:end if end >= 0 else limits.LINE_SIZE.bytes()]
+        m = LINE_BREAK.search(text, 0, limits.LINE_SIZE.bytes())
+        first = text[:m.start() if m else limits.LINE_SIZE.bytes()]
         delimiter = max((",", "\t", ";"), key=lambda d: (first.count(d), d == ","))
     csv.field_size_limit(max(limits.FIELD_SIZE.bytes(), 1))
     max_columns = limits.COLUMNS.count()
     max_row = limits.LINE_SIZE.bytes()
-    reader = csv.reader(_csv_lines(text, max_row), delimiter=delimiter)
+    lines = _Lines(text, max_row)
+    reader = csv.reader(lines, delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
@@ -157,30 +289,34 @@ def parse_csv(text: str, source: str, delimiter: str | None = None, *,
     names = unique_names(header)
     rows: list[RawRow] = []
     blank = 0
-    prev_end = reader.line_num
+    has_nul = "\x00" in text
+    last_start = last_row = None
     while True:
-        start = prev_end + 1
+        start, pos = lines.count + 1, lines.pos
         try:
             fields = next(reader)
         except StopIteration:
             break
         except csv.Error as exc:
-            if "field limit" in str(exc):
-                err = _field_too_big(start, source)
-            else:
-                err = coded_row_error("csv.bad_row", {"reason": str(exc)}, line=start, column=None, source=source)
-            rows.append(RawRow(start, {}, err))
-            prev_end = reader.line_num
+            reason = None if "field limit" in str(exc) else str(exc)
+            rows.append(_unread_row(text, pos, start, delimiter, names, lines, source, reason))
             continue
-        prev_end = reader.line_num
         if not fields or all(not f.strip() for f in fields):
             blank += 1
             continue
         size = sum(map(len, fields))
-        if size > max_row or any(_LONG in f for f in fields):
-            size = None if any(_LONG in f for f in fields) else size
+        if any(_LONG in f for f in fields):
+            rows.append(_unread_row(text, pos, start, delimiter, names, lines, source, "long"))
+            continue
+        if size > max_row:
             rows.append(RawRow(start, {}, _row_too_long(start, size, source, {})))
             continue
+        last_start, last_row = pos, len(rows)
+        if has_nul:
+            err = _binary_cell(fields, names, start, source)
+            if err is not None:
+                rows.append(RawRow(start, err.values, err))
+                continue
         if len(fields) != len(names):
             values = {names[i] if i < len(names) else f"extra_{i + 1}": v for i, v in enumerate(fields)}
             counts = {"fields": len(fields), "columns": len(names)}
@@ -193,10 +329,38 @@ def parse_csv(text: str, source: str, delimiter: str | None = None, *,
             err = coded_row_error(code, counts, line=start, column=col, source=source, values=values)
             rows.append(RawRow(start, values, err))
             continue
-        rows.append(RawRow(start, dict(zip(names, fields))))
+        rows.append(RawRow(start, dict(zip(names, fields)), end_line=lines.count))
+    if last_row is not None and rows[last_row].error is None and '"' in text[last_start:]:
+        end, sizes, unclosed = scan_record(text, last_start, delimiter)     # the last row: a quote left open?
+        if unclosed is not None:
+            row = rows[last_row]
+            row.error = _quote_not_closed(row.line, _last_line(text, last_start, end, row.line), sizes[unclosed],
+                                          _column_of(names, unclosed), source, row.values)
     if blank:
         notes.append(t("import.note_blank_rows", n=blank))
     return names, rows, notes
+
+
+def reject_bad_lines(rows: list[RawRow], decoded: Decoded, source: str) -> None:
+    """Rows that start on, or run over, a line the decoder flagged (not valid in the file's
+    encoding, or in another encoding than the rest) are rejected, naming the line and byte."""
+    bad = decoded.bad_bytes
+    lines = sorted(bad)
+    encoding = decoded.encoding
+    for k, row in enumerate(rows):
+        if row.error is not None:
+            continue
+        end = row.end_line or (rows[k + 1].line - 1 if k + 1 < len(rows) else row.line)
+        i = bisect.bisect_left(lines, row.line)
+        if i < len(lines) and lines[i] <= max(end, row.line):
+            hit = lines[i]
+            params = {"line": hit, "encoding": encoding.upper(), "byte": bad[hit][0], "char": bad[hit][1]}
+            code = "encoding.bad_row"
+            if hit in decoded.foreign:
+                params.update(decoded.foreign[hit])
+                code = "encoding.foreign_row"
+            row.error = coded_row_error(code if hit == row.line else code + "_line", params,
+                                        line=row.line, column=None, source=source, values=row.values)
 
 
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
@@ -270,7 +434,7 @@ class _DepthError(str):
         return obj
 
 
-def parse_jsonl(text: str, source: str) -> tuple[list[str], list[RawRow], list[str]]:
+def parse_jsonl(text: str, source: str, *, check: bool = True) -> tuple[list[str], list[RawRow], list[str]]:
     rows: list[RawRow] = []
     names: list[str] = []
     notes: list[str] = []
@@ -280,9 +444,11 @@ def parse_jsonl(text: str, source: str) -> tuple[list[str], list[RawRow], list[s
         items: Iterable[tuple[int, str]] = list(_json_array_lines(text, source))
     else:
         # split on newlines only: str.splitlines() also breaks at U+2028, \x1c… that JSON strings may hold
-        sep = "\r" if "\n" not in text and "\r" in text else "\n"      # CR-only line ends (old Mac)
-        body = text[:-1] if text.endswith(sep) else text
-        items = enumerate((ln[:-1] if ln.endswith("\r") else ln for ln in body.split(sep)), start=1)
+        # CRLF, CR (old Mac) and LF end a line, mixed too: the decoder counts lines the same way
+        body = LINE_BREAK.split(text)
+        if body and body[-1] == "":
+            body.pop()
+        items = enumerate(body, start=1)
     max_depth = limits.JSON_DEPTH.count()
     max_row = limits.LINE_SIZE.bytes()
     max_columns = limits.COLUMNS.count()
@@ -334,7 +500,7 @@ def parse_jsonl(text: str, source: str) -> tuple[list[str], list[RawRow], list[s
         notes.append(t("import.note_blank_lines", n=blank))
     if not names and not rows:
         raise InputError.coded("json.empty", {"name": source, "columns": ", ".join(REQUIRED_COLUMNS)})
-    if names:
+    if names and check:
         check_header(names, source)
     return names, rows, notes
 
