@@ -5,7 +5,8 @@ import streamlit as st
 import ui
 from ui import frames, t, tn
 from ui.frames import esc
-from workbench import formats, service
+from workbench import formats, i18n, service
+from workbench.formats import beir
 
 ui.init_state()
 st.title(t("import.title"))
@@ -13,7 +14,8 @@ store = ui.get_store()
 MAX_MB = st.get_option("server.maxUploadSize")
 ENCODINGS = ("utf-8", "gbk", "gb18030", "big5", "utf-16", "shift_jis", "euc-kr", "latin-1", "cp1252")
 
-src_file, src_images, src_sample = st.tabs([t("import.tab_file"), t("import.tab_images"), t("import.tab_samples")])
+src_file, src_images, src_sample, src_beir = st.tabs([t("import.tab_file"), t("import.tab_images"),
+                                                     t("import.tab_samples"), t("import.tab_beir")])
 with src_file:
     st.caption(t("import.file_help", max_mb=MAX_MB))
     # Spreadsheets are accepted here only so that io can say how to re-save them as CSV.
@@ -60,6 +62,43 @@ with src_sample:
             st.session_state.import_source = pick.title
             with ui.errors_shown("import sample"):  # i18n: not UI text
                 st.session_state.import_result = ui.widgets.import_kept(formats.read_candidates, pick.path)
+
+with src_beir:                     # corpus + queries + qrels (+ a first-stage run): read and saved in one go
+    st.caption(t("import.beir_help", max_mb=MAX_MB))
+    beir_zip = st.file_uploader(t("import.beir_zip_label"), type=["zip"], key="import_beir_zip")
+    beir_run = st.file_uploader(t("import.beir_run_label"), type=["trec", "run", "txt"], key="import_beir_run",
+                                help=t("import.beir_run_help"))
+    depth_col, split_col, name_col = st.columns(3)
+    depth = depth_col.number_input(t("import.beir_depth"), min_value=1, max_value=10_000, value=beir.DEFAULT_DEPTH,
+                                   key="import_beir_depth")
+    split = split_col.text_input(t("import.beir_split"), key="import_beir_split", help=t("import.beir_split_help"))
+    beir_name = name_col.text_input(t("import.beir_session"), key="import_beir_session",
+                                    placeholder=beir_zip.name.rsplit(".", 1)[0] if beir_zip else "")
+    clip = st.checkbox(t("import.beir_clip"), key="import_beir_clip")
+    unjudged = st.checkbox(t("import.beir_all_queries"), key="import_beir_unjudged")
+    if beir_zip is not None and st.button(t("import.beir_button"), type="primary", key="import_beir_go"):
+        st.session_state.import_result = st.session_state.import_failed = st.session_state.beir_done = None
+        st.session_state.import_source = beir_zip.name
+        with ui.errors_shown("import beir"):  # i18n: not UI text
+            zip_path, _ = ui.widgets.save_upload(beir_zip, "imports")
+            run_path = ui.widgets.save_upload(beir_run, "imports")[0] if beir_run is not None else None
+            read = ui.widgets.import_kept(beir.read_beir, zip_path, run=run_path, depth=int(depth),
+                                          split=split.strip() or None, clip_grades=clip, include_unjudged=unjudged)
+            sid = store.get_or_create_session(beir_name.strip() or beir_zip.name.rsplit(".", 1)[0]).id
+            saved = service.import_beir(store, sid, read)
+            st.session_state.session_id = sid
+            st.session_state.set_id = read.sets[0].id
+            st.session_state.run_ids = []
+            st.session_state.beir_done = (read, saved, store.get_session(sid).name)
+    done = st.session_state.get("beir_done")
+    if done:
+        read, saved, name = done
+        st.success(t("beir.saved", session=esc(name), sets=saved["saved"], same=saved["identical"],
+                     runs=saved["runs"], batches=saved["batches"], seconds=f"{saved['seconds']:.1f}"))
+        st.text("\n".join(i18n.localize(line) for line in read.report()))
+        for note in read.notes:
+            st.text(ui.errors.short_paths(note))
+        ui.widgets.rejected_rows(read, uploaded=st.session_state.import_source)
 
 failed = st.session_state.import_failed
 if failed is not None:             # nothing valid: the error is shown above; offer every rejected row

@@ -314,6 +314,63 @@ def save_sets(store, session, sets) -> tuple[list[int], list[int]]:
     return saved, same
 
 
+BEIR_BATCH = 100          # candidate sets (with their first-stage runs) per transaction
+
+
+def import_beir(store, session, result, *, batch_size: int = BEIR_BATCH, progress=None) -> dict:
+    """Save a BEIR import (``formats.beir.read_beir``) into a session: each query's candidate set
+    (labels from the qrels) and its first-stage run (status imported), ``batch_size`` sets per
+    transaction. A set identical to one of the session is kept once, and so is its run
+    (importing the same data again adds nothing). When a batch cannot be saved (disk full …),
+    the error says which queries are saved (every batch before) and which not.
+
+    Returns counts: ``saved``, ``identical`` (sets), ``runs``, ``batches``, ``seconds``;
+    ``set_ids`` (per set, in order) and ``run_ids``. ``progress(done, total)`` after each batch."""
+    import time
+
+    from .errors import StoreError
+    from .store.base import utc_now
+
+    start = time.perf_counter()
+    info = store.get_session(session)
+    sets, runs = result.sets, result.runs
+    out = {"saved": 0, "identical": 0, "runs": 0, "batches": 0, "set_ids": [], "run_ids": []}
+    size = max(1, int(batch_size))
+    for first in range(0, len(sets), size):
+        part = range(first, min(first + size, len(sets)))
+        try:
+            with store.transaction():
+                ids, new_runs, counts = [], [], [0, 0]
+                for i in part:
+                    set_id, new = store.save_or_find_set(info.id, sets[i])
+                    ids.append(set_id)
+                    counts[0 if new else 1] += 1
+                    run = runs[i] if i < len(runs) else None
+                    if run is not None and (new or not _same_imported_run(store, set_id, run)):
+                        run.status, run.finished_at = "imported", run.finished_at or utc_now()
+                        new_runs.append(store.create_run(set_id, run))     # stored finished, scores with it
+        except StoreError as err:
+            done = [s.query.id for s in sets[:first]]
+            lost = [s.query.id for s in sets[first:]]
+            err.message = (f"{err.message} Already saved in session '{info.name}': {len(done):,} quer(ies)"
+                           + (f" (up to '{done[-1]}')" if done else "") + f". Not saved: {len(lost):,} "
+                           f"quer(ies), from '{lost[0]}' on.")
+            err.fix = ((err.fix or "") + " Importing the same data again afterwards adds only what is missing "
+                       "(identical sets and runs are recognised).").strip()
+            err.saved_sets, err.unsaved_queries = list(out["set_ids"]), lost
+            raise
+        out["set_ids"].extend(ids)
+        out["run_ids"].extend(new_runs)
+        out["saved"] += counts[0]
+        out["identical"] += counts[1]
+        out["runs"] += len(new_runs)
+        out["batches"] += 1
+        if progress is not None:
+            progress(part.stop, len(sets))
+    out["seconds"] = time.perf_counter() - start
+    return out
+
+
 # ---------------------------------------------------------------- ranked results in and out
 def export_runs(store, *, session=None, run_ids: Sequence[int] | None = None,
                 fmt: str = "long", bom: bool = False) -> tuple[bytes, int]:
@@ -414,6 +471,16 @@ def import_runs(store, session, runs: Sequence[Run]) -> list[int]:
             store.finish_run(run_id, "imported", timings=run.timings or None)
             saved.append(run_id)
     return saved
+
+
+def _same_imported_run(store, set_id: int, run: Run) -> bool:
+    ranking = [(s.doc_id, round(float(s.score), 9)) for s in sorted(run.scores, key=lambda s: s.rank)]
+    for other in store.list_runs(set_id=set_id):
+        if other.status == "imported" and other.name == run.name and other.instruction == run.instruction:
+            loaded = store.load_run(other.id)
+            if [(s.doc_id, round(float(s.score), 9)) for s in sorted(loaded.scores, key=lambda s: s.rank)] == ranking:
+                return True
+    return False
 
 
 def _same_imported_run(store, set_id: int, run: Run) -> bool:

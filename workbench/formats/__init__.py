@@ -6,10 +6,11 @@
 * :mod:`.export`      long / wide ranked-results CSV, formula neutralising
 * :mod:`.ranked_csv`  ranked results from another system (CSV) -> Runs
 * :mod:`.trec`        TREC qrels and runs, both ways
+* :mod:`.beir`        BEIR / ViDoRe layouts (corpus, queries, qrels) -> sets, labels, first-stage runs
 * :mod:`.tidy`        the tidy export (one row per run x document, everything joined), CSV / Parquet
 """
 
-from . import trec
+from . import beir, trec
 from .candidates import (
                      IMAGE_SUFFIXES,
                      ImportResult,
@@ -38,5 +39,5 @@ __all__ = [
     "REQUIRED_COLUMNS", "OPTIONAL_COLUMNS", "TABLE_SUFFIXES", "IMAGE_SUFFIXES", "LONG_COLUMNS",
     "ImportResult", "Sample", "decode_bytes", "read_candidates", "import_folder", "list_samples",
     "long_frame", "wide_frame", "run_labels", "neutralise", "to_csv_bytes", "write_csv",
-    "export_long", "export_wide", "read_ranked_csv", "trec", "TIDY_COLUMNS", "tidy_frame", "to_parquet_bytes",
+    "export_long", "export_wide", "read_ranked_csv", "trec", "beir", "TIDY_COLUMNS", "tidy_frame", "to_parquet_bytes",
 ]
