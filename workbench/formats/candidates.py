@@ -392,14 +392,6 @@ _ID_COLUMNS = ("query_id", "doc_id", "query_image", "doc_image")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _reject_bad_lines(rows: list[RawRow], bad: dict[int, tuple[str, int]], source: str, encoding: str) -> None:
-    """Kept for callers that pass `Decoded.bad_bytes`; `tables.reject_bad_lines(rows, decoded, source)`
-    also names the lines that are in another encoding than the rest (`Decoded.foreign`)."""
-    from .decode import Decoded
-
-    reject_bad_lines(rows, Decoded("", encoding, bad_bytes=bad), source)
-
-
 def _clean_rows(names: list[str], rows: list[RawRow], source: str) -> list[str]:
     """NUL bytes: an id (or image path) holding one rejects the row; in text they are removed.
     Lone UTF-16 surrogates (from JSON escapes) are rejected in ids and replaced in text."""
