@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import math
-import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -77,16 +76,9 @@ def blank(value) -> Any:
     return value
 
 
-# Enough to make Markdown inert: no link/image ([ ] !), no HTML or autolink (< >), no
-# emphasis/code (* _ `), no LaTeX ($), no directive or emoji (:), no table (|), no heading (#).
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>!$~|#:])")
-
-
-def esc(text) -> str:
-    """User text made literal for any Streamlit call that renders Markdown (labels,
-    captions, alerts, expander titles): every Markdown/HTML character is escaped, so
-    `![x](http://…)` or `<img …>` shows as typed and is never fetched."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text if text is not None else "").split()))
+# User text in Markdown goes through THE escaping helper, ui/markup.py (imported here too, so
+# `from ui.frames import esc` and `ui.esc` are the same function).
+from .markup import esc  # noqa: F401
 
 
 def set_name(info) -> str:
