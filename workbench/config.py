@@ -74,7 +74,8 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("WORKBENCH_OCR_MIN_WORD_CONFIDENCE", "30", "OCR words with a lower confidence are dropped"),
     Setting("WORKBENCH_DEBUG", "0", "1 prints full tracebacks in the CLI"),
     Setting("WORKBENCH_MAX_ZIP_MB", "2048", "MB unpacked from one ZIP, all members together"),
-    Setting("WORKBENCH_MAX_ZIP_RATIO", "200", "unpacked : packed size of one ZIP member (above 1 MB)"),
+    Setting("WORKBENCH_MAX_ZIP_RATIO", "200", "unpacked : packed size of a whole ZIP and of one member "
+                                                   "(above 1 MB)"),
     Setting("WORKBENCH_MAX_ZIP_MEMBERS", "100000", "entries in one ZIP"),
     Setting("WORKBENCH_MAX_TABLE_MB", "128", "size of one CSV/TSV/JSONL file (after unpacking)"),
     Setting("WORKBENCH_MAX_FIELD_MB", "16", "one CSV field (a document text)"),

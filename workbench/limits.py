@@ -1,12 +1,14 @@
 """Resource limits for imported files, each overridable through an environment variable.
 
 A small hostile file must never take big resources: every limit below is checked
-while the data streams in (never trusting sizes a file declares about itself), and
-each error names the setting to raise. README "Limits and guarantees" lists them.
+before the resource it protects is spent - a ZIP's declared sizes and ratio before
+anything is unpacked, an image's byte size before it is read (issue 21) - and again
+while the data streams in (never trusting sizes a file declares about itself); each
+error names the setting to raise. README "Limits and guarantees" lists them.
 
     setting                     default   what it limits
     WORKBENCH_MAX_ZIP_MB         2048     bytes unpacked from one ZIP, all members together
-    WORKBENCH_MAX_ZIP_RATIO       200     unpacked : packed size of one ZIP member (above 1 MB)
+    WORKBENCH_MAX_ZIP_RATIO       200     unpacked : packed size of a whole ZIP and of one member (above 1 MB)
     WORKBENCH_MAX_ZIP_MEMBERS   100000    entries in one ZIP
     WORKBENCH_MAX_TABLE_MB        128     size of one CSV/TSV/JSONL file (after unpacking)
     WORKBENCH_MAX_FIELD_MB         16     one CSV field (a document text)
@@ -66,7 +68,7 @@ class Limit:
 
 
 ZIP_TOTAL = Limit("WORKBENCH_MAX_ZIP_MB", 2048, "MB", "everything a ZIP unpacks to")
-ZIP_RATIO = Limit("WORKBENCH_MAX_ZIP_RATIO", 200, "x", "compression ratio of one ZIP entry")
+ZIP_RATIO = Limit("WORKBENCH_MAX_ZIP_RATIO", 200, "x", "compression ratio of a ZIP and of one entry")
 ZIP_MEMBERS = Limit("WORKBENCH_MAX_ZIP_MEMBERS", 100_000, "", "entries in one ZIP")
 TABLE_SIZE = Limit("WORKBENCH_MAX_TABLE_MB", 128, "MB", "size of one candidate file")
 FIELD_SIZE = Limit("WORKBENCH_MAX_FIELD_MB", 16, "MB", "one CSV field")
@@ -76,7 +78,7 @@ JSON_DEPTH = Limit("WORKBENCH_MAX_JSON_DEPTH", 64, "", "nesting depth of one JSO
 IMAGE_SIZE = Limit("WORKBENCH_MAX_IMAGE_MB", 64, "MB", "one image file")
 
 ALL = [ZIP_TOTAL, ZIP_RATIO, ZIP_MEMBERS, TABLE_SIZE, FIELD_SIZE, LINE_SIZE, COLUMNS, JSON_DEPTH, IMAGE_SIZE]
-RATIO_FLOOR = MB      # the ratio limit applies once an entry has unpacked more than this
+RATIO_FLOOR = MB      # the ratio limit applies once an entry (or the archive) unpacks more than this
 
 
 def table() -> list[tuple[str, str, str]]:

@@ -41,7 +41,7 @@ from .. import config, limits
 from ..errors import InputError, NothingImported, RowError
 from ..i18n import Text
 from ..model import LABEL_GRADES, CandidateSet, Document, Query, Result, Run
-from . import safezip
+from . import image_data, safezip
 from .candidates import ImportResult, _Bad, _clean_stale_unzips, _Images, _keep_images
 from .decode import decode_text
 from .tables import (
@@ -421,6 +421,9 @@ class _ImageIntake:
     def _bytes(self, data: bytes, name: str | None) -> tuple[str, str]:
         if not data:
             raise _Bad("beir.image_empty")
+        if len(data) > image_data.image_limit():   # the byte size before hashing or writing (issue 21)
+            raise _Bad(*image_data.oversize_message(f"<{len(data):,} image bytes{' ' + name if name else ''}>",
+                                                    len(data)))
         digest = hashlib.sha256(data).hexdigest()
         target = self.scratch / f"{digest}{_suffix_of(data, name)}"
         if not target.exists():

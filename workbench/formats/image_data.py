@@ -31,73 +31,90 @@ def image_limit() -> int:
     return min(limits.IMAGE_SIZE.bytes(), SQLITE_MAX_BLOB)
 
 
-def _png_end(fh: BinaryIO) -> int | None:
-    fh.seek(8)
-    while True:
+PAST_LIMIT = -1              # image_extent: the image does not end within the limit it was given
+MAX_PNG_CHUNKS = 1 << 20     # more chunks than any real PNG has: its end is not looked for further
+_BLOCK = 1 << 16
+
+
+class _PastStop(Exception):
+    """The walk passed the byte it was allowed to reach."""
+
+
+def _png_end(fh: BinaryIO, stop: int) -> int | None:
+    pos = 8
+    for _ in range(MAX_PNG_CHUNKS):
+        if pos > stop:
+            raise _PastStop
+        fh.seek(pos)
         head = fh.read(8)
         if len(head) < 8:
             return None
         length, kind = struct.unpack(">I4s", head)
-        pos = fh.tell() + length + 4           # data + CRC
+        if not kind.isalpha():                 # chunk types are four ASCII letters: not a PNG any more
+            return None
+        pos += 12 + length                     # length, type, data, CRC
         if kind == b"IEND":
             return pos
+    return None
+
+
+def _next_marker(fh: BinaryIO, pos: int, stop: int, entropy: bool) -> tuple[int, int] | None:
+    """(position, value) of the next JPEG marker byte at or after `pos`, read in blocks: an 0xFF
+    followed by fill bytes (0xFF) and the marker. In entropy-coded data (`entropy`), FF00 and
+    RSTn are data. Between segments only one block of stray bytes is tolerated (libjpeg warns
+    about "extraneous bytes"; a file of zeros is no JPEG). None at the end of the file."""
+    scanned = 0
+    while True:
+        if pos > stop:
+            raise _PastStop
         fh.seek(pos)
-
-
-def _jpeg_end(fh: BinaryIO) -> int | None:
-    fh.seek(2)
-    while True:
-        b = fh.read(1)
-        if not b:
-            return None
-        if b != b"\xff":
-            continue
-        marker = fh.read(1)
-        while marker == b"\xff":              # fill bytes
-            marker = fh.read(1)
-        if not marker:
-            return None
-        m = marker[0]
-        if m == 0xD9:                          # EOI
-            return fh.tell()
-        if m == 0x01 or 0xD0 <= m <= 0xD7:     # no length
-            continue
-        raw = fh.read(2)
-        if len(raw) < 2:
-            return None
-        length = struct.unpack(">H", raw)[0]
-        fh.seek(fh.tell() + length - 2)
-        if m == 0xDA:                          # start of scan: entropy-coded data until a real marker
-            end = _scan_entropy(fh)
-            if end is None:
-                return None
-            fh.seek(end)
-
-
-def _scan_entropy(fh: BinaryIO) -> int | None:
-    """Position of the next marker after entropy-coded data (FF00 and RSTn are data)."""
-    while True:
-        start = fh.tell()
-        block = fh.read(1 << 16)
+        block = fh.read(_BLOCK)
         if not block:
             return None
         i = block.find(b"\xff")
         while i != -1:
-            if i + 1 >= len(block):
-                fh.seek(start + i)
-                more = fh.read(2)
-                if len(more) < 2:
-                    return None
-                nxt = more[1]
-            else:
-                nxt = block[i + 1]
-            if nxt != 0x00 and not (0xD0 <= nxt <= 0xD7) and nxt != 0xFF:
-                return start + i
-            i = block.find(b"\xff", i + 1)
-        fh.seek(start + len(block))
+            j = i + 1
+            while j < len(block) and block[j] == 0xFF:
+                j += 1
+            if j >= len(block):                # the block ends inside FF fill bytes: read on from the last
+                break
+            m = block[j]
+            if entropy and (m == 0x00 or 0xD0 <= m <= 0xD7):
+                i = block.find(b"\xff", j + 1)
+                continue
+            return pos + j, m
+        if i != -1 and len(block) > 1:
+            pos += max(len(block) - 1, 1)      # re-read from the last FF
+        elif len(block) < _BLOCK and i != -1:
+            return None                        # the file ends in an FF
+        else:
+            pos += len(block)
+        scanned += len(block)
+        if not entropy and scanned > _BLOCK:
+            return None
 
 
-def _gif_end(fh: BinaryIO) -> int | None:
+def _jpeg_end(fh: BinaryIO, stop: int) -> int | None:
+    pos, entropy = 2, False
+    while True:
+        found = _next_marker(fh, pos, stop, entropy)
+        if found is None:
+            return None
+        at, m = found
+        if m == 0xD9:                          # EOI
+            return at + 1
+        if m == 0x01 or 0xD0 <= m <= 0xD7:     # no length
+            pos = at + 1
+            continue
+        fh.seek(at + 1)
+        raw = fh.read(2)
+        if len(raw) < 2:
+            return None
+        pos = at + 1 + struct.unpack(">H", raw)[0]
+        entropy = m == 0xDA                    # start of scan: entropy-coded data until a real marker
+
+
+def _gif_end(fh: BinaryIO, stop: int) -> int | None:
     fh.seek(10)
     flags = fh.read(1)
     if not flags:
@@ -108,6 +125,8 @@ def _gif_end(fh: BinaryIO) -> int | None:
 
     def skip_sub_blocks() -> bool:
         while True:
+            if fh.tell() > stop:
+                raise _PastStop
             n = fh.read(1)
             if not n:
                 return False
@@ -116,6 +135,8 @@ def _gif_end(fh: BinaryIO) -> int | None:
             fh.seek(fh.tell() + n[0])
 
     while True:
+        if fh.tell() > stop:
+            raise _PastStop
         kind = fh.read(1)
         if not kind:
             return None
@@ -138,17 +159,27 @@ def _gif_end(fh: BinaryIO) -> int | None:
             return None
 
 
-def image_extent(path: str | Path) -> int | None:
-    """Length in bytes of the image data at the start of the file, or None when unknown."""
+def image_extent(path: str | Path, limit: int | None = None) -> int | None:
+    """Length in bytes of the image data at the start of the file, or None when unknown.
+
+    With `limit`, the walk never reads past that many bytes: PAST_LIMIT (-1) when the image does
+    not end within them (a sparse or padded file of gigabytes costs at most `limit` bytes read,
+    and usually a few hundred: zeros are neither PNG chunks nor JPEG markers)."""
     try:
         with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            capped = limit is not None and limit < size
+            stop = limit if capped else size
             head = fh.read(32)
-            if head.startswith(b"\x89PNG\r\n\x1a\n"):
-                return _png_end(fh)
-            if head.startswith(b"\xff\xd8"):
-                return _jpeg_end(fh)
-            if head[:6] in (b"GIF87a", b"GIF89a"):
-                return _gif_end(fh)
+            try:
+                if head.startswith(b"\x89PNG\r\n\x1a\n"):
+                    return _png_end(fh, stop)
+                if head.startswith(b"\xff\xd8"):
+                    return _jpeg_end(fh, stop)
+                if head[:6] in (b"GIF87a", b"GIF89a"):
+                    return _gif_end(fh, stop)
+            except _PastStop:
+                return PAST_LIMIT if capped else None
             if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
                 size = struct.unpack("<I", head[4:8])[0] + 8
                 return size + (size & 1)
@@ -209,11 +240,17 @@ def oversize_message(raw: str, size: int) -> tuple[str, dict]:
 def kept_image(path: Path, raw: str) -> tuple[Path, str | None, str | None]:
     """(path to store, its sha256 or None to hash the whole file, note) for an image file.
 
+    The file's size comes first (stat): a file within the limit is walked for where its image
+    ends (junk after it is cut); a bigger one is only walked up to the limit, so a sparse file of
+    gigabytes is refused after reading a few bytes, before anything is hashed or decoded.
     Raises ValueError(code, params) when the image itself is over the size limit (see oversize_message)."""
     size = path.stat().st_size
-    end = image_extent(path)
+    cap = image_limit()
+    end = image_extent(path, limit=cap)
+    if end == PAST_LIMIT or (end is None and size > cap):
+        raise ValueError(*oversize_message(raw, size))
     if end is not None and 0 < end < size:
-        if end > image_limit():
+        if end > cap:
             raise ValueError(*oversize_message(raw, end))
         sha = _hash_prefix(path, end)
         copy = store_copy(path, sha, end)
@@ -221,6 +258,6 @@ def kept_image(path: Path, raw: str) -> tuple[Path, str | None, str | None]:
         note = (t("import.note_trailing_mb", image=raw, mb=f"{extra / 2**20:,.1f}") if extra >= 2**20 else
                 t("import.note_trailing_bytes", image=raw, n=f"{extra:,}"))
         return copy, sha, note
-    if size > image_limit():
+    if size > cap:
         raise ValueError(*oversize_message(raw, size))
     return path, None, None

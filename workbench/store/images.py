@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from .. import config
 from ..errors import ImageError
-from ..images import file_hash
+from ..images import check_image_size, file_hash
 from ..model import Document, Query
 from . import schema as t
 from .base import StoreBase, chunks, utc_now
@@ -77,6 +77,7 @@ class ImageStorage(StoreBase):
     @staticmethod
     def _read_image(path: str) -> bytes:
         try:
+            check_image_size(Path(path))           # a stat: over WORKBENCH_MAX_IMAGE_MB is refused unread
             return Path(path).read_bytes()
         except OSError as err:
             raise ImageError.coded("store.image_file_unreadable", {"path": str(path),
