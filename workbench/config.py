@@ -83,6 +83,8 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("WORKBENCH_MAX_COLUMNS", "10000", "columns of a CSV header / keys of the JSON rows"),
     Setting("WORKBENCH_MAX_JSON_DEPTH", "64", "nesting of arrays/objects in one JSON value"),
     Setting("WORKBENCH_MAX_IMAGE_MB", "64", "one image file (as stored in the database)"),
+    Setting("WORKBENCH_FETCH_IMAGE_URLS", "0", "`1`: the library fetches http(s) image URLs given to rank() "
+            "(within WORKBENCH_MAX_IMAGE_MB and 20 s); off, such a URL is an error"),
 )}
 
 # Read by the shell scripts and the test suite only (listed in the README's table too).

@@ -158,18 +158,48 @@ _DOC_KEYS = {"id", "text", "image", "image_hash", "ocr_text", "ocr_edited", "des
              "metadata", "first_stage_score", "label"}
 
 
-def as_query(query: QueryLike) -> Query:
-    """A `Query` from a str (its text), a dict with `text` and/or `image`, or a Query."""
+def _image(value: Any, where: str, fetch_urls: bool | None) -> str | None:
+    from ..image_inputs import image_path
+
+    return image_path(value, where, fetch_urls=fetch_urls)
+
+
+def _is_image_value(value: Any) -> bool:
+    from ..image_inputs import _is_pil
+
+    return isinstance(value, (bytes, bytearray, memoryview)) or _is_pil(value)
+
+
+def _with_content(d: Mapping[str, Any], where: str) -> dict:
+    """A dict whose vLLM / OpenAI `content` parts are read into `text` and `image`."""
+    d = dict(d)
+    if "content" in d:
+        from ..image_inputs import content_parts
+
+        text, image = content_parts(d.pop("content"), where)
+        d.setdefault("text", text)
+        if image is not None and not d.get("image"):
+            d["image"] = image
+    return d
+
+
+def as_query(query: QueryLike, *, fetch_urls: bool | None = None) -> Query:
+    """A `Query` from a str (its text), an image (bytes, a PIL image), a dict with `text` and/or
+    `image` (a path, bytes, a PIL image, a data URL; an http(s) URL when fetching is allowed) or
+    vLLM-style `content` parts, or a Query."""
     if isinstance(query, Query):
         return query
     if isinstance(query, str):
         return Query(id="q", text=query)
+    if _is_image_value(query):
+        return Query(id="q", image=_image(query, "the query", fetch_urls))
     if isinstance(query, Mapping):
+        query = _with_content(query, "the query")
         extra = set(query) - _QUERY_KEYS
         if extra:
-            raise InputError.coded("rank.query_unknown_fields", {"fields": ", ".join(sorted(extra))})
+            raise InputError.coded("rank.query_unknown_fields", {"fields": ", ".join(sorted(map(str, extra)))})
         q = Query(id=str(query.get("id") or "q"), text=str(query.get("text") or ""),
-                  image=(str(query["image"]) if query.get("image") else None),
+                  image=_image(query.get("image"), "the query's image", fetch_urls),
                   image_hash=query.get("image_hash"))
         if not q.text and not q.image:
             raise InputError.coded("rank.query_empty")
@@ -191,7 +221,7 @@ def _frame_records(docs: Any) -> list[dict]:
             for row in docs.to_dict("records")]
 
 
-def as_documents(docs: Iterable[DocLike]) -> list[Document]:
+def as_documents(docs: Iterable[DocLike], *, fetch_urls: bool | None = None) -> list[Document]:
     """`Document`s from strs, dicts with `text` and/or `image`, Documents, or a pandas DataFrame
     with the columns doc_id (or id), text and/or image. Missing ids become "0", "1", …
     (their position); ids must be unique. The rows of `RankedResults.to_pandas()` are
@@ -206,15 +236,18 @@ def as_documents(docs: Iterable[DocLike]) -> list[Document]:
             out.append(d)
         elif isinstance(d, str):
             out.append(Document(id=str(i), text=d))
+        elif _is_image_value(d):
+            out.append(Document(id=str(i), image=_image(d, f"document {i}", fetch_urls)))
         elif isinstance(d, Mapping):
-            d = {_DOC_ALIASES.get(k, k): v for k, v in d.items() if k not in _RESULT_KEYS}
+            d = _with_content({_DOC_ALIASES.get(k, k): v for k, v in d.items() if k not in _RESULT_KEYS},
+                              f"document {i}")
             extra = set(d) - _DOC_KEYS
             if extra:
                 raise InputError.coded("rank.document_unknown_fields", {
                     "i": i, "fields": ", ".join(sorted(map(str, extra)))})
             out.append(Document(id=str(d.get("id") if d.get("id") is not None else i),
                                 text=_cell(d.get("text")),
-                                image=(str(d["image"]) if d.get("image") else None),
+                                image=_image(d.get("image"), f"document {i}'s image", fetch_urls),
                                 **{k: d[k] for k in _DOC_KEYS - {"id", "text", "image"} if d.get(k) is not None}))
         else:
             raise InputError.coded("rank.document_bad_type", {"i": i, "type": type(d).__name__})
@@ -235,7 +268,7 @@ def check_top_k(top_k: Any) -> int | None:
     return int(top_k)
 
 
-def as_items(items: Any) -> list[tuple[Query, list[Document]]]:
+def as_items(items: Any, *, fetch_urls: bool | None = None) -> list[tuple[Query, list[Document]]]:
     """`(Query, [Document])` pairs from (query, docs) pairs (each side in any form `rank` takes)
     or from a long DataFrame with the columns query_id, query, doc_id, doc (text), optional
     query_image and doc_image (a path), one row per (query, document)."""
@@ -245,17 +278,20 @@ def as_items(items: Any) -> list[tuple[Query, list[Document]]]:
         if missing or not ({"query", "query_image"} & cols) or not ({"doc", "doc_image"} & cols):
             raise InputError.coded("rank.many_frame_columns", {"columns": ", ".join(map(str, items.columns))})
         groups: dict[str, tuple[Query, list[Document]]] = {}
+        given: dict[str, tuple[str, str | None]] = {}
         for i, row in enumerate(items.to_dict("records")):
             qid = str(row["query_id"])
             qtext, qimg = _cell(row.get("query")), _cell(row.get("query_image")) or None
             if qid not in groups:
-                groups[qid] = (as_query({"id": qid, "text": qtext, "image": qimg}), [])
-            elif (groups[qid][0].text, groups[qid][0].image) != (qtext, qimg):   # one id, two queries
+                groups[qid] = (as_query({"id": qid, "text": qtext, "image": qimg}, fetch_urls=fetch_urls), [])
+                given[qid] = (qtext, qimg)
+            elif given[qid] != (qtext, qimg):   # one id, two queries
                 raise InputError.coded("rank.many_query_differs", {"id": qid, "row": i + 1})
             text, dimg = _cell(row.get("doc")), _cell(row.get("doc_image")) or None
             if not text.strip() and not dimg:
                 raise InputError.coded("rank.many_empty_document", {"id": str(row["doc_id"]), "row": i + 1})
-            groups[qid][1].append(Document(id=str(row["doc_id"]), text=text, image=dimg))
+            groups[qid][1].append(Document(id=str(row["doc_id"]), text=text,
+                                           image=_image(dimg, f"row {i + 1}'s doc_image", fetch_urls)))
         out = list(groups.values())
     else:
         if isinstance(items, (str, bytes, Mapping)):
@@ -264,10 +300,10 @@ def as_items(items: Any) -> list[tuple[Query, list[Document]]]:
         for i, item in enumerate(items):
             if not isinstance(item, (tuple, list)) or len(item) != 2:
                 raise InputError.coded("rank.many_not_pairs", {"type": type(item).__name__})
-            q = as_query(item[0])
+            q = as_query(item[0], fetch_urls=fetch_urls)
             if q.id == "q" and not (isinstance(item[0], Mapping) and item[0].get("id")):
                 q = Query(id=str(i), text=q.text, image=q.image, image_hash=q.image_hash)
-            out.append((q, as_documents(item[1])))
+            out.append((q, as_documents(item[1], fetch_urls=fetch_urls)))
     seen: set[str] = set()
     for q, docs in out:
         if q.id in seen:
@@ -387,6 +423,9 @@ class Reranker(ABC):
     # its own: the Qwen-VL models). False: one query at a time (BM25's statistics are per set;
     # a remote backend keeps its own requests in flight).
     cross_query_batches: bool = False
+    # http(s) image URLs given to rank() are fetched only when allowed: True here, or
+    # WORKBENCH_FETCH_IMAGE_URLS=1 (None: the setting decides)
+    fetch_image_urls: bool | None = None
 
     @abstractmethod
     def _score_batch(self, instruction: str, query: Query, docs: list[Document]) -> list[float]:
@@ -495,8 +534,8 @@ class Reranker(ABC):
         `progress(done, total)`. `cancel` is checked between batches: when set,
         `Cancelled(done, total)` is raised after what is done has been saved.
         """
-        query = as_query(query)
-        docs = as_documents(docs)
+        query = as_query(query, fetch_urls=self.fetch_image_urls)
+        docs = as_documents(docs, fetch_urls=self.fetch_image_urls)
         top_k = check_top_k(top_k)
         instruction = self.resolve_instruction(str(instruction if instruction is not None else ""))
         total = len(docs)
@@ -553,8 +592,10 @@ class Reranker(ABC):
                     if progress:
                         progress(done, total)
                     if cancel is not None and cancel.is_set() and done < total:
-                        raise Cancelled.coded("rank.cancelled", {"done": done, "total": total},
-                                              done=done, total=total)
+                        stop = Cancelled.coded("rank.cancelled", {"done": done, "total": total},
+                                               done=done, total=total)
+                        stop.warnings = warnings     # the scored documents' (e.g. truncations), kept
+                        raise stop
             finally:
                 close = getattr(stream, "close", None)
                 if close is not None:
@@ -591,7 +632,7 @@ class Reranker(ABC):
         then are returned with `done=False` (cached pairs of unfinished ones stay in `cache`).
         """
         top_k = check_top_k(top_k)
-        pairs_of = as_items(items)
+        pairs_of = as_items(items, fetch_urls=self.fetch_image_urls)
         instruction = self.resolve_instruction(str(instruction if instruction is not None else ""))
         total = sum(len(docs) for _, docs in pairs_of)
         report, close = _progress_bar(progress, total)
