@@ -6,8 +6,8 @@ import ui
 from ui import frames, t, tn
 from ui.comparison import template_name
 from workbench import compare, formats, service
-from workbench.i18n import has
 from workbench.config import INSTRUCTION_TEMPLATES
+from workbench.i18n import has
 from workbench.model import Instruction
 
 ui.init_state()
@@ -95,15 +95,20 @@ labels = list(dict.fromkeys(compare.run_label(by_id[i]) for i in chosen))
 c_base, c_k = st.columns([3, 1])
 baseline = c_base.selectbox(t("compare.baseline"), labels, key="cmp_baseline")
 ui.state.default("cmp_k", 10)
-k = c_k.number_input(t("compare.k"), 1, 1000, key="cmp_k")
+k = c_k.number_input(t("compare.k"), 1, 1000, key="cmp_k", help=t("compare.k_help"))
 with ui.errors_shown("comparison"):
-    result = service.compare_runs(store, chosen, k=int(k), baseline=baseline)
+    # metrics, significance tests and agreement take a while (the first time also loading scipy):
+    # say so while they compute instead of leaving the page blank below the pickers
+    with ui.comparison.computing(len(chosen), len({by_id[i].set_id for i in chosen})):
+        result = service.compare_runs(store, chosen, k=int(k), baseline=baseline)
+        csets = [store.load_candidate_set(sid) for sid in {by_id[i].set_id for i in chosen}]
     descriptions = {d.id: frames.short(d.ranking_text, 80) or (t("compare.image_only") if d.image else "")
-                    for sid in {by_id[i].set_id for i in chosen} for d in store.load_candidate_set(sid).documents}
+                    for cset in csets for d in cset.documents}
     # each per-query metric links to the Matrix of that query: these runs, this baseline
     base_id = next((i for i in chosen if compare.run_label(by_id[i]) == baseline), None)
     ui.comparison.render_comparison(compare, result, descriptions,
-                                    link={"session_id": session.id, "run_ids": list(chosen), "baseline_id": base_id})
+                                    link={"session_id": session.id, "run_ids": list(chosen), "baseline_id": base_id},
+                                    queries={c.query.id: c.query.text or "" for c in csets})
     st.markdown(t("compare.export"))
     tables = service.comparison_tables(result)
     for col, (name, frame) in zip(st.columns(len(tables)), tables.items()):

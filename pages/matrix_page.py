@@ -2,8 +2,10 @@
 
 Each cell holds the run's rank and score; rows where the runs disagree (a rank shift of at least
 k against the baseline, a document a run lacks, or a rank that contradicts the label) are
-highlighted and can be shown alone. The query is in the URL; a link from the Compare page
-(?session=…&query=…&runs=<ids>&baseline=<run id>) also picks those runs and that baseline."""
+highlighted and can be shown alone. The whole view is in the URL, so a reload or a shared URL
+reopens it: ?session=…&query=…&runs=<ids>&baseline=<run id>&k=…&diff=1 (diff: only the rows that
+differ). A link from the Compare page (session, query, runs, baseline) picks those runs and that
+baseline. Each row links to the Label page with the query's own set and that document."""
 
 import pandas as pd
 import streamlit as st
@@ -12,6 +14,7 @@ import ui
 from ui import frames, t, tn
 from ui.comparison import heading
 from ui.frames import esc
+from ui.matrix_links import MATRIX_ROW_HEIGHT, MATRIX_WIDTHS, label_link, matrix_height
 from workbench import compare, service
 
 ui.init_state()
@@ -28,102 +31,131 @@ with ui.errors_shown("matrix"):
     runs = [store.load_run(i) for i in all_ids]
     groups = compare.group_runs(runs)
     names = groups.labels
-    base_id = frames.parse_ids(st.query_params.get("baseline"))
-    if base_id and base_id[0] != st.session_state.get("_mx_base_id"):
-        # a link from Compare, a reload or a shared URL: its runs and baseline
-        linked = set(frames.parse_ids(st.query_params.get("runs")))
-        picked = [lab for lab in names if any(r.id in linked for r in groups.runs[lab].values())]
-        if picked:
-            st.session_state.mx_runs = picked
-        st.session_state.mx_baseline = next((lab for lab in names
-                                             if any(r.id == base_id[0] for r in groups.runs[lab].values())), None)
-        st.session_state._mx_base_id = base_id[0]
-        if st.query_params.get("query"):
-            st.session_state.query = st.query_params.get("query")
-    ui.state.default("mx_runs", [n for n in names][:6])
-    st.session_state.mx_runs = [n for n in st.session_state.mx_runs if n in names] or names[:6]
+    state, params = st.session_state, st.query_params
 
-    def runs_changed() -> None:          # the columns go into the URL (runs=) for a reload or a link
-        st.session_state.run_ids = [r.id for lab in st.session_state.mx_runs for r in groups.runs[lab].values()]
+    def keep(key: str, value) -> None:
+        """A control's value, kept beside the widget: Streamlit drops a widget's state when the
+        page is left, the copy (_mx_…) brings it back on the next visit."""
+        state[key] = state["_" + key] = value
+
+    # The whole view is in the URL (?session&query&runs&baseline&k&diff): read it on a reload,
+    # a shared URL or a new tab (the first Matrix run of this browser session), and when a link
+    # from Compare brings another baseline.
+    base_id = frames.parse_ids(params.get("baseline"))
+    fresh = "_mx_seen" not in state
+    if fresh or (base_id and base_id[0] != state.get("_mx_base_id")):
+        if base_id:
+            linked = set(frames.parse_ids(params.get("runs")))
+            picked = [lab for lab in names if any(r.id in linked for r in groups.runs[lab].values())]
+            if picked:
+                keep("mx_runs", picked)
+            keep("mx_baseline", next((lab for lab in names
+                                      if any(r.id == base_id[0] for r in groups.runs[lab].values())), None))
+            state._mx_base_id = base_id[0]
+            if params.get("query"):
+                state.query = params.get("query")
+        url_k = frames.parse_ids(params.get("k"))
+        if url_k and 1 <= url_k[0] <= 100:
+            keep("mx_k", url_k[0])
+        if fresh or "diff" in params:
+            keep("mx_only_diff", params.get("diff") == "1")
+    state._mx_seen = True
+    for key, first in (("mx_runs", names[:6]), ("mx_k", 3), ("mx_only_diff", False)):
+        if key not in state:
+            state[key] = state.get("_" + key, first)
+    state.mx_runs = [n for n in state.mx_runs if n in names] or names[:6]
 
     chosen = st.multiselect(t("matrix.runs"), names, key="mx_runs", help=t("matrix.runs_help"),
-                            placeholder=t("common.choose_options"), on_change=runs_changed)
+                            placeholder=t("common.choose_options"))
+    state._mx_runs = list(chosen)
     if not chosen:
         st.info(t("matrix.pick_one"))
         st.stop()
     chosen_ids = [r.id for lab in chosen for r in groups.runs[lab].values()]
+    if state.run_ids != chosen_ids:         # the columns, in the URL (runs=) for a reload or a link
+        state.run_ids = chosen_ids
     queries = [q for q in groups.query_ids if any(q in groups.runs[lab] for lab in chosen)]
-    if st.session_state.get("query") not in queries:
-        st.session_state.query = queries[0]
+    if state.get("query") not in queries:
+        state.query = queries[0]
 
     c_q, c_prev, c_next, c_base, c_k, c_diff = st.columns([3, 1.4, 1.4, 2, 1, 2], vertical_alignment="bottom")
-    st.session_state.mx_query = st.session_state.query
+    state.mx_query = state.query
     c_q.selectbox(t("matrix.query"), queries, key="mx_query",
-                  on_change=lambda: st.session_state.update(query=st.session_state.mx_query))
-    i = queries.index(st.session_state.query)
+                  on_change=lambda: state.update(query=state.mx_query))
+    i = queries.index(state.query)
 
     def step(delta: int) -> None:
-        st.session_state.query = queries[max(0, min(len(queries) - 1, i + delta))]
+        state.query = queries[max(0, min(len(queries) - 1, i + delta))]
 
     c_prev.button(t("matrix.previous"), icon=":material/arrow_back:", key="mx_prev", on_click=step, args=(-1,),
                   disabled=i == 0, width="stretch")
     c_next.button(t("matrix.next"), icon=":material/arrow_forward:", key="mx_next", on_click=step, args=(1,),
                   disabled=i >= len(queries) - 1, width="stretch")
-    present = [lab for lab in chosen if st.session_state.query in groups.runs[lab]]
-    if st.session_state.get("mx_baseline") not in present:
-        st.session_state.mx_baseline = present[0]
+    present = [lab for lab in chosen if state.query in groups.runs[lab]]
+    if state.get("mx_baseline") not in present:
+        state.mx_baseline = state.get("_mx_baseline") if state.get("_mx_baseline") in present else present[0]
     baseline = c_base.selectbox(t("matrix.baseline"), present, key="mx_baseline")
-    shown_base = groups.runs[baseline][st.session_state.query].id
-    if st.query_params.get("baseline") != str(shown_base):   # the baseline in the URL (reload, link)
-        st.session_state._mx_base_id = shown_base
-        st.query_params["baseline"] = str(shown_base)
-    ui.state.default("mx_k", 3)
+    state._mx_baseline = baseline
     k = c_k.number_input(t("matrix.k"), min_value=1, max_value=100, key="mx_k", help=t("matrix.k_help"))
-    ui.state.default("mx_only_diff", False)
-    only_diff = c_diff.toggle(t("matrix.only_diff"), key="mx_only_diff")
+    only_diff = c_diff.toggle(t("matrix.only_diff"), key="mx_only_diff", help=t("matrix.only_diff_help"))
+    state._mx_k, state._mx_only_diff = int(k), bool(only_diff)
+    # the rest of the view in the URL: the baseline (the baseline run of this query), k, the filter
+    shown_base = groups.runs[baseline][state.query].id
+    state._mx_base_id = shown_base
+    wanted = {"baseline": str(shown_base), "k": str(int(k)), "diff": "1" if only_diff else None}
+    for key, value in wanted.items():
+        if value is None and key in params:
+            del params[key]
+        elif value is not None and params.get(key) != value:
+            params[key] = value
 
-    view, _ = service.query_matrix(store, session.id, st.session_state.query, run_ids=chosen_ids,
+    view, _ = service.query_matrix(store, session.id, state.query, run_ids=chosen_ids,
                                    baseline=baseline, k=int(k))
     frame = view.frame
     st.caption(t("matrix.status", i=i + 1, n=len(queries), baseline=esc(view.baseline),
                  rows=tn("matrix.count_rows", view.n_differ), total=len(frame), k=view.k, relevant=view.relevant))
     shown = view.only_differences() if only_diff else frame
-    set_id = next(iter(groups.runs[present[0]].values())).set_id if present else None
+    # Left, always in view: the document, its label, the link to label it and why the row differs;
+    # then each run's cell followed by its shift against the baseline; the document's text last.
     table = pd.DataFrame({
-        "thumbnail": [frames.thumbnail_data_uri(p) if p else None for p in shown["image"]],
+        # a document without an image: an empty cell (None would be drawn as the word "None")
+        "thumbnail": [(frames.thumbnail_data_uri(p) or "") if p else "" for p in shown["image"]],
         "doc_id": shown["doc_id"],
-        "label": ["" if pd.isna(g) else str(int(g)) for g in shown["label"]],
+        "label": ["—" if pd.isna(g) else str(int(g)) for g in shown["label"]],
+        # the query's own set (each query has its own): the Label page opens this very document
+        "label_it": [label_link(session.id, view.set_id, d) if view.set_id is not None else None
+                     for d in shown["doc_id"]],
+        "why": shown["why"],
     })
-    for col in view.shift_columns():          # next to the document, pinned: they stay in view
-        table[col] = shown[col].astype(object).where(shown[col].notna(), "")
     for name in view.runs:
         table[name] = [("—" if pd.isna(r) else f"{int(r)} ({s:.3f})")
                        for r, s in zip(shown[f"{name} rank"], shown[f"{name} score"])]
-    table["text"] = [frames.short(t, 200) for t in shown["text"]]
-    table["why"] = shown["why"]
-    table["label it"] = [f"./label?session={session.id}&set={set_id}&doc={d}" for d in shown["doc_id"]]  # i18n: not UI text
+        if name != view.baseline:            # a number (sortable); a document the run lacks: empty
+            table[f"{name} shift"] = pd.array(shown[f"{name} shift"], dtype="Int64")
+    table["text"] = [frames.short(t, 300) for t in shown["text"]]
     table["differs"] = shown["differs"].to_numpy()
-    if table["thumbnail"].isna().all():
+    if not any(table["thumbnail"]):
         table = table.drop(columns=["thumbnail"])
 
     def highlight(row):
         return ["background-color: #fff3cd" if row["differs"] else ""] * len(row)
 
     styled = table.style.apply(highlight, axis=1).format(na_rep="")
-    config = {
-        "thumbnail": st.column_config.ImageColumn(t("matrix.col_image"), width="small", pinned=True),
-        "doc_id": st.column_config.TextColumn(t("matrix.col_doc"), width="small", pinned=True),
-        "label": st.column_config.TextColumn(t("matrix.col_label"), width="small", pinned=True,
+    w = MATRIX_WIDTHS
+    config = {   # pinned: the document and its label; the run columns scroll beside them
+        "thumbnail": st.column_config.ImageColumn(t("matrix.col_image"), width=w["thumbnail"], pinned=True),
+        "doc_id": st.column_config.TextColumn(t("matrix.col_doc"), width=w["doc_id"], pinned=True),
+        "label": st.column_config.TextColumn(t("matrix.col_label"), width=w["label"], pinned=True,
                                              help=t("matrix.col_label_help")),
-        "text": st.column_config.TextColumn(t("matrix.col_text"), width="medium"),
-        "why": st.column_config.TextColumn(t("matrix.col_why"), width="large"),
-        "label it": st.column_config.LinkColumn(t("matrix.col_label_it"), display_text=t("matrix.label_link"),  # i18n: not UI text
-                                                width="small", help=t("matrix.label_link_help")),
+        "label_it": st.column_config.LinkColumn(t("matrix.col_label_it"), display_text=t("matrix.label_link"),
+                                                width=w["label_it"], help=t("matrix.label_link_help")),
+        "why": st.column_config.TextColumn(t("matrix.col_why"), width=w["why"]),
+        "text": st.column_config.TextColumn(t("matrix.col_text"), width=w["text"]),
     }
     for col in view.shift_columns():
-        config[col] = st.column_config.NumberColumn(heading(col), format="%+d", width="medium", pinned=True,
-                                                    help=t("matrix.shift_help", baseline=view.baseline))
+        config[col] = st.column_config.NumberColumn(heading(col), format="%+d", width=w["shift"],
+                                                    help=t("matrix.shift_help", baseline=esc(view.baseline)))
     for name in view.runs:
-        config[name] = st.column_config.TextColumn(name, width="medium", help=t("matrix.cell_help"))
-    st.dataframe(styled, hide_index=True, width="stretch", row_height=64,
+        config[name] = st.column_config.TextColumn(name, width=w["run"], help=t("matrix.cell_help"))
+    st.dataframe(styled, hide_index=True, width="stretch", row_height=MATRIX_ROW_HEIGHT, height=matrix_height(len(table)),
                  column_order=[c for c in table.columns if c != "differs"], column_config=config)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from workbench.compare.advice import suggest_template
 from workbench.config import INSTRUCTION_TEMPLATES, PRECISE_SUFFIX
 from workbench.i18n import has, t, tn
 
@@ -55,10 +56,20 @@ def heading(column: str) -> str:
     return column
 
 
+def column_help(column: str) -> str | None:
+    """The tooltip of a comparison table's column whose name alone says too little (Judged@k, overlap@k)."""
+    for prefix, key in (("Judged@", "compare.help_judged"), ("overlap@", "compare.help_overlap")):
+        if column.startswith(prefix):
+            return t(key, k=column.split("@", 1)[1])
+    return None
+
+
 def headings(frame: pd.DataFrame, index: str | None = None, **config) -> dict:
-    """column_config for `frame`: every column gets its translated heading; `config` adds
-    or replaces columns' configs (their label is set to the heading when they have none)."""
-    out = {c: st.column_config.Column(heading(str(c))) for c in frame.columns if heading(str(c)) != str(c)}
+    """column_config for `frame`: every column gets its translated heading (and a tooltip where
+    `column_help` has one); `config` adds or replaces columns' configs (their label is set to the
+    heading when they have none)."""
+    out = {c: st.column_config.Column(heading(str(c)), help=column_help(str(c))) for c in frame.columns
+           if heading(str(c)) != str(c) or column_help(str(c))}
     if index is not None:
         out["_index"] = st.column_config.Column(heading(index))
     for column, cfg in config.items():
@@ -85,12 +96,16 @@ def _template_of(instruction: str) -> str | None:
     return None
 
 
-def advice(result) -> list[dict]:
+def advice(result, queries: dict[str, str] | None = None) -> list[dict]:
     """One entry per flagged run: {"runs": [labels], "why": str, "tips": [str], "bm25": bool}.
 
     Runs with the same diagnosis and the same tips are grouped (one box, not one per
     run). Tips fit the run: no template it already uses, no "Be precise" it already
-    has, and "about 0.5" only when its scores really sit around 0.5."""
+    has, and "about 0.5" only when its scores really sit around 0.5. A scenario template is
+    suggested only when the run's queries (`queries`: query id -> text) carry words of that
+    scenario (`workbench.compare.advice.suggest_template`); otherwise the tip asks for an
+    instruction that names the scenario, with no template in it."""
+    queries = queries or {}
     disc = result.discrimination
     out: dict[tuple, dict] = {}
     for row in result.discrimination_summary.itertuples(index=False):
@@ -120,9 +135,12 @@ def advice(result) -> list[dict]:
         templates = {_template_of(i) for i in instructions}
         tips = []
         if templates == {None} or templates <= {"web", "QA", None}:
-            suggestion = "e-commerce" if "e-commerce" not in templates else "papers"
-            tips.append(t("compare.advice_tip_template", template=template_name(suggestion),
-                          text=INSTRUCTION_TEMPLATES[suggestion]))
+            suggestion = suggest_template([queries.get(q, "") for q in by_q], exclude=templates - {None})
+            if suggestion is not None:
+                tips.append(t("compare.advice_tip_template", template=template_name(suggestion),
+                              text=INSTRUCTION_TEMPLATES[suggestion]))
+            else:
+                tips.append(t("compare.advice_tip_own_instruction"))
         tips.append(t("compare.advice_tip_documents"))
         if not all(PRECISE_SUFFIX in i for i in instructions):
             # the option's name on the Rerank/Compare pages (in English, the suffix itself)
@@ -156,10 +174,16 @@ def shift_view(table: pd.DataFrame, descriptions: dict[str, str]) -> pd.DataFram
     return view
 
 
-def render_notes(result) -> None:
+def computing(n_runs: int, n_sets: int):
+    """A spinner with what is being computed, for the comparison's tables (`with computing(…):`)."""
+    return st.spinner(t("compare.computing", runs=tn("compare.count_runs", n_runs), sets=tn("count.sets", n_sets)),
+                      show_time=True)
+
+
+def render_notes(result, queries: dict[str, str] | None = None) -> None:
     for note in dict.fromkeys(result.notes):
         st.info(esc(note), icon=":material/info:")
-    for item in advice(result):
+    for item in advice(result, queries):
         names = t("advice.list_sep").join(f"**{esc(r)}**" for r in item["runs"])
         tips = (" ".join(esc(tip) for tip in item["tips"]) if item["bm25"] else
                 " ".join(f"({i}) {esc(tip)}" for i, tip in enumerate(item["tips"], 1)))
@@ -225,13 +249,15 @@ def _per_query_table(result, metric: str, link) -> None:
                      help=t("compare.open_matrix_help"))))
 
 
-def render_comparison(compare, result, descriptions: dict[str, str] | None = None, link: dict | None = None) -> None:
+def render_comparison(compare, result, descriptions: dict[str, str] | None = None, link: dict | None = None,
+                      queries: dict[str, str] | None = None) -> None:
     """The comparison's tabs. `link` ({session_id, run_ids, baseline_id}) turns each per-query
-    metric and the rank shifts into links to the Matrix page of that query."""
+    metric and the rank shifts into links to the Matrix page of that query; `queries` (query id ->
+    text) lets the advice suggest a scenario template only where the queries show that scenario."""
     import altair as alt
 
     descriptions = descriptions or {}
-    render_notes(result)
+    render_notes(result, queries)
     t_metrics, t_shift, t_scores, t_agree = st.tabs([t("compare.tab_metrics"), t("compare.tab_shifts"),
                                                      t("compare.tab_scores"), t("compare.tab_agreement")])
     with t_metrics:
@@ -281,7 +307,7 @@ def render_comparison(compare, result, descriptions: dict[str, str] | None = Non
         else:
             q = qids[0]
         if link is not None:
-            st.page_link("pages/matrix_page.py", label=t("compare.open_matrix_query", query=q),
+            st.page_link("pages/matrix_page.py", label=t("compare.open_matrix_query", query=esc(q)),
                          icon=":material/table_view:",
                          query_params=matrix_links.matrix_params(link["session_id"], q, link["run_ids"],
                                                                  link["baseline_id"]))

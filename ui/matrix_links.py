@@ -5,7 +5,11 @@ A link carries the session, the query, the compared runs (ids) and the baseline 
     ./matrix?session=3&query=q7&runs=40,41,42&baseline=40
 
 The Matrix page reads `runs` and `baseline` from such a link once (see pages/matrix_page.py):
-those runs become its columns and that run its baseline."""
+those runs become its columns and that run its baseline.
+
+Also the Matrix's own links, to the Label page (`label_link`: the query's own set and the row's
+document), and the Matrix grid's layout (column widths in pixels, row height): the page draws
+with them and the browser tests click a row's link with them."""
 
 from __future__ import annotations
 
@@ -25,6 +29,28 @@ def matrix_params(session_id: int, query_id: str, run_ids=None, baseline: int | 
         params["baseline"] = str(baseline)
     params["lang"] = i18n.get_language()      # the link opens in the language it was followed from
     return params
+
+
+# The Matrix grid: the document, its label, the link to label it and the reason first (the doc and
+# the label pinned), then per run its cell and its shift, the document's text last. Rows taller
+# than 4 rem (64 px) let the grid wrap the reason and the text instead of cutting them.
+MATRIX_WIDTHS = {"thumbnail": 100, "doc_id": 110, "label": 60, "label_it": 80, "why": 400, "run": 120,
+                 "shift": 90, "text": 400}
+MATRIX_ROW_HEIGHT = 88
+MATRIX_HEADER_HEIGHT = 35
+MATRIX_MAX_ROWS_SHOWN = 8
+
+
+def matrix_height(n_rows: int) -> int:
+    """The grid's height: every row up to MATRIX_MAX_ROWS_SHOWN, then it scrolls."""
+    return MATRIX_HEADER_HEIGHT + MATRIX_ROW_HEIGHT * max(1, min(n_rows, MATRIX_MAX_ROWS_SHOWN)) + 3
+
+
+def label_link(session_id: int, set_id: int, doc_id: str) -> str:
+    """Relative URL of the Label page opened on one document of one candidate set (in a new tab,
+    in the language it was followed from)."""
+    return "./label?" + urlencode({"session": str(session_id), "set": str(set_id), "doc": str(doc_id),
+                                   "lang": i18n.get_language()})
 
 
 def matrix_link(session_id: int, query_id: str, run_ids=None, baseline: int | None = None) -> str:

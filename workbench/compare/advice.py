@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,9 +21,14 @@ from .runs import (
 # --------------------------------------------------------------------------- discrimination
 
 # The remedies in English (the CLI's); `remedies()` gives them in the current language.
+# The templates written for one scenario (web and QA are the generic ones).
+SCENARIO_TEMPLATES = ("e-commerce", "papers", "legal", "product similarity")
+
+# No template is named as THE fix: a run knows nothing of its queries' scenario (the Compare page
+# suggests one only where the queries show it, see `suggest_template`).
 REMEDIES = (
-    "Use a scenario-specific instruction instead of a generic one (e.g. the "
-    f"e-commerce template: \"{INSTRUCTION_TEMPLATES['e-commerce']}\").",
+    ("Use a scenario-specific instruction instead of a generic one: say what the documents are and what "
+     f"makes one relevant (a template only where it is your scenario: {', '.join(SCENARIO_TEMPLATES)})."),
     "Give the model more concrete documents: add the OCR text, a product description or "
     "key attributes so each document carries evidence to judge.",
     f"Append \"{PRECISE_SUFFIX}\" to the instruction (the 'Be precise' option).",
@@ -32,8 +38,42 @@ REMEDIES = (
 
 def remedies() -> list[str]:
     """The three remedies of a run that barely discriminates, in the current language."""
-    return [t("advice.remedy_template", template=INSTRUCTION_TEMPLATES["e-commerce"]),
+    return [t("advice.remedy_template", templates=t("advice.list_sep").join(SCENARIO_TEMPLATES)),
             t("advice.remedy_documents"), t("advice.remedy_precise", suffix=PRECISE_SUFFIX)]
+
+
+# Words in the queries that show a scenario template fits them (English and Chinese). A template
+# is suggested only on such evidence: a generic instruction over expense-policy questions gets no
+# "use the e-commerce template" tip. The generic templates (web, QA) are never suggested.
+TEMPLATE_EVIDENCE: dict[str, tuple[str, ...]] = {
+    "e-commerce": ("buy", "price", "cheap", "shop", "shopping", "product", "products", "sale", "discount",
+                   "order online", "shoes", "sneakers", "shirt", "t-shirt", "jacket", "dress", "jeans", "bag",
+                   "handbag", "phone case", "brand", "size", "商品", "购买", "价格", "便宜", "包邮", "优惠",
+                   "鞋", "衣服", "外套", "裙", "同款", "款式", "尺码", "品牌"),
+    "papers": ("paper", "papers", "research", "study", "studies", "arxiv", "abstract", "journal", "survey",
+               "citation", "论文", "研究", "文献", "期刊", "综述"),
+    "legal": ("court", "case law", "precedent", "ruling", "judgment", "judgement", "statute", "plaintiff",
+              "defendant", "lawsuit", "litigation", "法院", "判决", "判例", "案例", "诉讼", "原告", "被告"),
+    "product similarity": ("similar to", "looks like", "alternative to", "same style", "相似", "类似", "相同款"),
+}
+
+
+def _mentions(text: str, word: str) -> bool:
+    if word.isascii():
+        return re.search(r"(?<![a-z0-9])" + re.escape(word) + r"(?![a-z0-9])", text) is not None
+    return word in text
+
+
+def suggest_template(texts, exclude=()) -> str | None:
+    """The scenario template whose words occur in the most of `texts` (the queries), or None when
+    none occurs, or when two templates are equally likely: no evidence, no suggestion.
+    Templates in `exclude` (those the runs already use) are never suggested."""
+    lowered = [" ".join(str(x or "").lower().split()) for x in texts]
+    hits = {key: sum(any(_mentions(text, w) for w in words) for text in lowered)
+            for key, words in TEMPLATE_EVIDENCE.items() if key not in set(exclude)}
+    best = max(hits.values(), default=0)
+    winners = [key for key, n in hits.items() if n == best]
+    return winners[0] if best > 0 and len(winners) == 1 else None
 
 
 # Thresholds of the "scores barely discriminate" rule (see `discrimination`).

@@ -35,6 +35,7 @@ class MatrixView:
     baseline: str                # the baseline run's label
     k: int                       # the rank-shift threshold
     relevant: int                # R: documents labelled relevant (grade >= 1)
+    set_id: int | None = None    # the query's candidate set (its documents and labels): the one to label them in
 
     def only_differences(self) -> pd.DataFrame:
         return self.frame[self.frame["differs"]].reset_index(drop=True)
@@ -130,4 +131,4 @@ def matrix_frame(runs: Sequence[Run], cset: CandidateSet | None = None,
     frame["conflicts"] = conflicts
     frame["differs"] = differs
     frame["why"] = whys
-    return MatrixView(frame, names, names[b], k, relevant)
+    return MatrixView(frame, names, names[b], k, relevant, cset.id if cset is not None else None)

@@ -926,8 +926,9 @@ MESSAGES.update({
     'advice.why_move': '{shift} in {run}',
     'advice.why_missing': 'missing in {runs}',
     'advice.why_run': '{run}: {reason}',
-    'advice.remedy_template': 'Use a scenario-specific instruction instead of a generic one (e.g. the '
-                              'e-commerce template: "{template}").',
+    'advice.remedy_template': 'Use a scenario-specific instruction instead of a generic one: say what the '
+                              'documents are and what makes one relevant (a template only where it is your '
+                              'scenario: {templates}).',
     'advice.remedy_documents': 'Give the model more concrete documents: add the OCR text, a product description or '
                                'key attributes so each document carries evidence to judge.',
     'advice.remedy_precise': 'Append "{suffix}" to the instruction (the \'Be precise\' option).',

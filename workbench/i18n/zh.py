@@ -890,7 +890,8 @@ MESSAGES.update({
     'advice.why_move': '{run} 中 {shift}',
     'advice.why_missing': '{runs} 中缺少',
     'advice.why_run': '{run}：{reason}',
-    'advice.remedy_template': '用针对具体场景的指令代替通用指令（例如电商模板：“{template}”）。',
+    'advice.remedy_template': '用针对具体场景的指令代替通用指令：说明文档是什么、什么样的文档算相关'
+                              '（只有确实是你的场景时才用模板：{templates}）。',
     'advice.remedy_documents': '给模型更具体的文档：加入 OCR 文本、商品描述或关键属性，让每个文档都有可供判断的依据。',
     'advice.remedy_precise': '在指令末尾加上“{suffix}”（即“要求精确”选项）。',
     'advice.message': '分数几乎没有区分度：{reasons}。可以尝试：{remedies}',
