@@ -8,9 +8,10 @@ import datetime as dt
 import streamlit as st
 
 import ui
-from ui import frames, t, tn
+from ui import frames, t
 from ui.comparison import template_name
 from ui.frames import esc
+from workbench import jobs as wjobs
 from workbench import service
 from workbench.config import INSTRUCTION_TEMPLATES
 from workbench.errors import InputError
@@ -93,6 +94,8 @@ if set_id is not None:
     _cset = store.load_candidate_set(set_id)
     ui.widgets.prompt_expander(choice, instruction.full, _cset.query,
                                _cset.documents[0] if _cset.documents else None)
+if set_id is not None:
+    ui.widgets.estimate_note(_cset.documents, choice["backend"])
 if st.session_state.clear_run_name:
     st.session_state.rr_name = ""
     st.session_state.clear_run_name = False
@@ -116,24 +119,49 @@ if go:
                 set_id = store.save_candidate_set(sid, cset)
                 st.session_state.session_id, st.session_state.set_id = sid, set_id
                 info["set_id"] = set_id
-        reranker, lock = ui.widgets.load_reranker(choice["backend"], choice["model_path"],
-                                                  prompt_format=choice["prompt_format"])
+        backend, model_path, fmt = choice["backend"], choice["model_path"], choice["prompt_format"]
+        ui.widgets.check_choice(backend, model_path)   # no server URL / unreachable hub: said at once
         name = run_name.strip()
         if set_id is not None:
-            label = t("rerank.job_label_set", set=frames.set_name(store.get_set(set_id)),
-                      template=template_name(instruction.template))
-
-            def work(job, set_id=set_id):
-                return service.rerank_set(store, set_id, instruction, reranker, progress=job.progress,
-                                          cancel=job.cancel, name=name, on_run_created=job.add_run)
+            label = ("jobs.label.rerank_set", {"set": frames.set_name(store.get_set(set_id)),
+                                               "template": template_name(instruction.template)})
         else:
-            label = t("rerank.job_label_pasted", docs=tn("rerank.count_pasted", len(cset.documents)))
-            info["adhoc"] = (cset, instruction.full, reranker.backend)
+            label = ("jobs.label.rerank_pasted", {"docs": ui.jobs.Count("rerank.count_pasted", len(cset.documents))})
+            info["adhoc"] = (cset, instruction.full, backend)
+        long_bm25 = backend == "lexical" and ui.widgets.runs_long(cset.documents if adhoc is not None
+                                                                  else store.load_candidate_set(set_id).documents)
+        if long_bm25:
+            # BM25 is pure-Python tokenising: a long run goes to a child process, or it holds the
+            # server's interpreter and every page waits (a short one is not worth the process's start)
+            if set_id is not None:
+                ui.jobs.start_process("rerank", label, wjobs.rerank_set_work,
+                                      (str(store.path), set_id, instruction, backend, {}, name), info=info,
+                                      finish=lambda run: run, settle=lambda job: ui.jobs.settle_run(store, job))
+            else:
+                ui.jobs.start_process("rerank", label, wjobs.rerank_adhoc_work,
+                                      (instruction, cset.query, cset.documents, backend, {}), info=info)
+        else:
+            # a local model loads here (its settings are checked before any work starts); a server is
+            # probed and connected in the job, where Cancel works while one that never answers is waited for
+            loaded = None if backend == "remote" else ui.widgets.load_reranker(backend, model_path,
+                                                                                 prompt_format=fmt)
 
-            def work(job):
-                return service.rerank_adhoc(instruction, cset.query, cset.documents, reranker,
-                                            progress=job.progress, cancel=job.cancel)
-        ui.jobs.start("rerank", label, work, info=info, lock=lock)
+            def load(job):
+                return loaded or ui.widgets.load_in_job(job, backend, model_path, fmt)
+
+            if set_id is not None:
+                def work(job, set_id=set_id):
+                    reranker, lock = load(job)
+                    with ui.widgets.holding(job, lock):
+                        return service.rerank_set(store, set_id, instruction, reranker, progress=job.progress,
+                                                  cancel=job.cancel, name=name, on_run_created=job.add_run)
+            else:
+                def work(job):
+                    reranker, lock = load(job)
+                    with ui.widgets.holding(job, lock):
+                        return service.rerank_adhoc(instruction, cset.query, cset.documents, reranker,
+                                                    progress=job.progress, cancel=job.cancel)
+            ui.jobs.start("rerank", label, work, info=info)
         st.session_state.clear_run_name = True
         st.session_state.rerank_adhoc = None
         st.rerun()

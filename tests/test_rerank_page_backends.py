@@ -4,6 +4,8 @@ serving-engine URL as the backend ("Test connection", then a run) against a real
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.servers import workbench_server
@@ -122,3 +124,180 @@ def test_model_panel_says_when_transformers_changed_the_vision_attention(tiny_ch
         assert len(warned) == 1 and "slower path" in warned[0] and "./run_workbench.sh setup" in warned[0]
     finally:
         widgets._vision_attention_check.clear()
+
+
+# issue 23 --------------------------------------------------------------------------------------
+def _long_docs(n: int, chars: int):
+    from workbench.model import Document
+
+    zh = "报销流程发票酒店差旅审批部门财务系统提交签字行程单海外出差标准住宿餐饮交通费用预算合同"
+    return [Document(id=f"d{i:03d}", text="".join(zh[(i * 7 + j * 13) % len(zh)] + ("，" if j % 9 == 0 else "")
+                                                  for j in range(chars))) for i in range(n)]
+
+
+def test_the_rerank_form_comes_back_from_the_url_and_from_leaving_the_page():
+    """Template, instruction, suffix, backend, model path and prompt format: kept when leaving the page,
+    and read back from the URL by a fresh tab (a reload). (AppTest does not see what the script writes
+    into the URL; tests/test_browser_rerank_form.py checks the address bar in a real browser.)"""
+    seed_samples(Store())
+    at = app()
+    ok(at.switch_page("pages/rerank_page.py").run())
+    at.selectbox(key="rr_template").set_value("QA").run()
+    at.text_area(key="rr_instruction_QA").set_value("Answer travel questions").run()
+    at.toggle(key="rr_precise").set_value(True).run()
+    at.radio(key="rr_backend").set_value("qwen-vl").run()
+    at.text_input(key="rr_model").set_value("/models/lychee-walkthrough").run()
+    at.selectbox(key="rr_format").set_value("lychee-v1").run()
+    ok(at.switch_page("pages/home_page.py").run())
+    ok(at.switch_page("pages/rerank_page.py").run())
+    for tab in (at, _reloaded({"tpl": "QA", "instr": "Answer travel questions", "precise": "1", "backend": "qwen-vl",
+                               "model": "/models/lychee-walkthrough", "fmt": "lychee-v1"})):
+        assert tab.selectbox(key="rr_template").value == "QA"
+        assert tab.text_area(key="rr_instruction_QA").value == "Answer travel questions"
+        assert tab.toggle(key="rr_precise").value is True
+        assert tab.radio(key="rr_backend").value == "qwen-vl"
+        assert tab.text_input(key="rr_model").value == "/models/lychee-walkthrough"
+        assert tab.selectbox(key="rr_format").value == "lychee-v1"
+    remote = _reloaded({"backend": "remote", "server": "http://10.0.0.5:8000/v1"})
+    assert remote.text_input(key="rr_url").value == "http://10.0.0.5:8000/v1"
+    odd = _reloaded({"backend": "gpt", "tpl": "nope", "fmt": "x"})       # a hand-edited URL: ignored
+    assert odd.selectbox(key="rr_template").value == "e-commerce" and odd.radio(key="rr_backend").value == "lexical"
+
+
+def _reloaded(params: dict):
+    tab = app()
+    tab.query_params.update(**params)
+    return ok(tab.switch_page("pages/rerank_page.py").run())
+
+
+def test_bm25_in_a_child_process_reports_progress_by_document_and_cancel_stops_within_2_s():
+    from workbench import jobs
+    from workbench.model import CandidateSet, Instruction, Query
+
+    store = Store()
+    session = store.create_session("long")
+    set_id = store.save_candidate_set(session.id, CandidateSet(Query("q", "出差报销"), _long_docs(40, 20_000)))
+    reg = jobs.JobRegistry()
+    job = reg.start_process(("db", session.id), "rerank", "bm25", jobs.rerank_set_work,
+                            (str(store.path), set_id, Instruction("x", "QA"), "lexical", {}, ""), finish=lambda r: r,
+                            settle=lambda j: None)
+    deadline = time.time() + 90
+    while job.done < 3:                                # moves document by document, not at the end
+        assert time.time() < deadline and job.running, (job.status, job.error, job.done)
+        time.sleep(0.05)
+    assert 0 < job.done < 40 and job.total == 40
+    pressed = time.time()
+    job.request_cancel()
+    assert job.cancelling
+    assert job.wait(10)
+    assert time.time() - pressed < 2.5, f"stopped {time.time() - pressed:.1f} s after Cancel"
+    assert job.status == jobs.CANCELLED
+    assert store.load_run(job.run_ids[-1]).status == "cancelled"
+    done = reg.start_process(("db", session.id), "rerank", "bm25", jobs.rerank_set_work,
+                             (str(store.path), set_id, Instruction("x", "QA"), "lexical", {}, "all"),
+                             finish=lambda r: r)
+    assert done.wait(180) and done.status == jobs.DONE, done.error
+    assert done.result.status == "done" and len(done.result.scores) == 40 and done.done == 40
+
+
+def test_a_child_process_error_reaches_the_page_with_its_fix():
+    from workbench import jobs
+    from workbench.errors import WorkbenchError
+    from workbench.model import Instruction
+
+    job = jobs.JobRegistry().start_process("k", "rerank", "x", jobs.rerank_set_work,
+                                           (str(Store().path), 987654, Instruction("x"), "lexical", {}, ""))
+    assert job.wait(60) and job.status == jobs.FAILED
+    assert isinstance(job.error, WorkbenchError) and job.error.fix
+
+
+def test_time_left_follows_the_pace():
+    from workbench.jobs import Job
+
+    job = Job(key="k", kind="rerank", label="x")
+    job.progress(0, 100)
+    assert job.time_left is None                      # nothing done yet: no pace
+    job.progress(10, 100)
+    job.rate_since = (time.time() - 10, 10)           # 10 documents in 10 s since counting began
+    job.progress(20, 100)
+    assert 70 <= job.time_left <= 90
+    job.progress(15, 100)                             # never backwards
+    assert job.done == 20
+
+
+def test_a_server_that_never_answers_is_reported_in_seconds_in_words():
+    import socket
+    import threading as th
+
+    from workbench.errors import WorkbenchError
+    from workbench.i18n import error_text
+    from workbench.rerank.remote import probe
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+    held = []
+    th.Thread(target=lambda: held.extend(sock.accept() for _ in range(8)), daemon=True).start()
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}/v1"
+    t0 = time.time()
+    with pytest.raises(WorkbenchError) as err:
+        probe(url, timeout=1.0)
+    assert time.time() - t0 < 5
+    for lang in ("en", "zh"):
+        message, fix = error_text(err.value, lang=lang, surface="app")
+        assert "ReadTimeout" not in message + fix and "Timeout" not in message + fix and url in message
+        assert ("within 1 s" if lang == "en" else "1 秒内") in message
+        assert ("Test connection" if lang == "en" else "测试连接") in fix
+    assert err.value.code == "remote.no_answer" and "within 1 s" in str(err.value)
+    sock.close()
+
+
+def test_a_finished_job_message_belongs_to_the_tab_that_saw_it():
+    """Issue 23 (10): a new tab showed an OCR summary from 40 minutes earlier and a fresh Rerank
+    page "cancelled": an outcome is shown once, by the tab that started or watched the job."""
+    from workbench import jobs
+    from workbench.config import db_path
+
+    seed_samples(Store())
+    store = Store()
+    info = store.list_candidate_sets()[0]
+    job = jobs.registry().start((str(db_path()), info.session_id), "rerank", "old", lambda j: j.request_cancel())
+    assert job.wait(10) and job.status == jobs.CANCELLED
+    fresh = app()                                      # a new tab, after the job ended: not its message
+    fresh.session_state["session_id"], fresh.session_state["set_id"] = info.session_id, info.id
+    ok(fresh.switch_page("pages/rerank_page.py").run())
+    assert not [w for w in fresh.warning if "was cancelled" in w.value]
+    ok(fresh.run())
+    assert not [w for w in fresh.warning if "was cancelled" in w.value]
+    starter = app()                                    # the tab that started it: told once
+    starter.session_state["session_id"], starter.session_state["set_id"] = info.session_id, info.id
+    starter.session_state["started_jobs"] = [job.id]
+    ok(starter.switch_page("pages/rerank_page.py").run())
+    assert [w for w in starter.warning if "was cancelled" in w.value]
+    ok(starter.run())
+    assert not [w for w in starter.warning if "was cancelled" in w.value]
+
+
+def test_a_cancelled_run_keeps_the_truncation_warnings_of_its_scored_documents(tiny_checkpoint):
+    """Issue 23 (3): after Cancel the warnings of the documents scored so far were lost."""
+    import threading as th
+
+    from workbench import service
+    from workbench.model import CandidateSet, Document, Query
+    from workbench.rerank import registry
+
+    store = Store()
+    session = store.create_session("truncated")
+    docs = [Document(id=f"long{i}", text="breathable mesh running shoes, red. " * 200) for i in range(12)]
+    set_id = store.save_candidate_set(session.id, CandidateSet(Query("q", "red running shoes"), docs))
+    rr = registry.get_reranker("qwen-vl", model_path=tiny_checkpoint, max_length=160, batch_size=2)
+    cancel = th.Event()
+
+    def progress(done, total):
+        if done >= 4:
+            cancel.set()
+
+    run = service.rerank_set(store, set_id, "find shoes", rr, progress=progress, cancel=cancel)
+    assert run.status == "cancelled" and 4 <= len(run.scores) < 12
+    truncated = {d.id for d in docs if any(f"'{d.id}'" in w and "truncated" in w for w in run.warnings)}
+    assert truncated and truncated <= {s.doc_id for s in run.scores}

@@ -73,6 +73,30 @@ def start(kind: str, label: str | tuple[str, dict[str, Any]], work, *, info: dic
     return job
 
 
+def start_process(kind: str, label: tuple[str, dict[str, Any]], target, args: tuple, *, info: dict | None = None,
+                  finish=None, settle=None, session_id=None):
+    """Like `start`, but `target(job, *args)` runs in a child process (workbench.jobs.start_process):
+    for pure-Python CPU work (BM25), which in a thread would hold the server's interpreter and
+    freeze every page while it runs."""
+    sid = st.session_state.session_id if session_id is None else session_id
+    info = dict(info or {})
+    key, params = label
+    info["label_spec"] = (key, dict(params or {}))
+    text = t(key, lang="en", **_params(params, "en"))
+    job = registry().start_process(state.job_key(sid), kind, text, target, args, info=info,
+                                   finish=finish, settle=settle)
+    st.session_state["started_jobs"] = [*st.session_state.get("started_jobs", [])[-50:], job.id]
+    return job
+
+
+def settle_run(store, job) -> None:
+    """After a child process was ended at Cancel: its run saved as cancelled, with the scores it has."""
+    from workbench import service
+
+    for run_id in job.run_ids[-1:]:
+        service.stop_run(store, run_id)
+
+
 def started_here(job) -> bool:
     """Whether this tab started `job` (another tab's, or a job from before a reload, must not
     move this tab's view, e.g. to the job's candidate set)."""
@@ -89,14 +113,28 @@ def latest(kind: str, session_id=None):
     return registry().latest(state.job_key(sid), kind)
 
 
+def watch(job) -> None:
+    """This tab saw `job` running (its progress panel or the sidebar's running work): its
+    outcome is this tab's to show once it ends."""
+    seen = st.session_state.get("watched_jobs", [])
+    if job is not None and job.id not in seen:
+        st.session_state["watched_jobs"] = [*seen[-50:], job.id]
+
+
+def _ours(job) -> bool:
+    return started_here(job) or job.id in st.session_state.get("watched_jobs", [])
+
+
 def take_finished(kind: str, session_id=None):
-    """The latest job of `kind` in this session when it ended and this tab has not taken
-    in its outcome yet (each tab takes it once)."""
+    """The latest job of `kind` in this session when it ended, this tab started it or saw
+    it run, and has not taken in its outcome yet. A message belongs to the tab that saw
+    the work end, once: a new tab, a reload after the end, or a page opened an hour later
+    does not show an old "cancelled" or an old OCR summary."""
     job = latest(kind, session_id)
     if job is None or job.running or job.id in st.session_state.seen_jobs:
         return None
     st.session_state.seen_jobs = [*st.session_state.seen_jobs[-50:], job.id]
-    return job
+    return job if _ours(job) else None
 
 
 def _progress_text(job) -> str:
@@ -105,8 +143,14 @@ def _progress_text(job) -> str:
         return t("jobs.stopping", title=title, done=job.done, total=job.total)
     if job.phase == "waiting for the model":       # i18n: not UI text (workbench.jobs' phase name)
         return t("jobs.waiting", title=title)
+    if job.phase == "loading the model":           # i18n: not UI text (set by ui.widgets.load_in_job)
+        return t("jobs.loading", title=title)
     if not job.total:
         return t("jobs.starting", title=title)
+    left = getattr(job, "time_left", None)
+    if left is not None and job.done < job.total:
+        return t("jobs.progress_left", title=title, done=job.done, total=job.total,
+                 elapsed=frames.duration(job.elapsed), left=frames.duration(left))
     return t("jobs.progress", title=title, done=job.done, total=job.total, elapsed=frames.duration(job.elapsed))
 
 
@@ -121,6 +165,7 @@ def progress_panel(kind: str) -> None:
     job = next(iter(running(kind)), None)
     if job is None:
         return
+    watch(job)
 
     @st.fragment(run_every=POLL_S)
     def poll() -> None:
@@ -140,6 +185,8 @@ def sidebar_panel() -> None:
     jobs = running()
     if not jobs:
         return
+    for job in jobs:
+        watch(job)
 
     @st.fragment(run_every=POLL_S)
     def poll() -> None:

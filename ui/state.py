@@ -7,6 +7,15 @@ What a user would share or reload lives in the URL:
 `lang` is the UI language (en / zh; without it, the browser's language, st.context.locale),
 `ocr` the OCR languages.
 
+The Rerank form is part of the view too (only what differs from its defaults is written):
+
+    ?tpl=QA&instr=…&precise=1&backend=qwen-vl&model=/models/lychee&fmt=lychee-v1
+    ?backend=remote&server=http://10.0.0.5:8000/v1
+
+so leaving the page, a reload or a copied link brings back the same template, instruction,
+"be precise" suffix, backend, model path / server URL and prompt format (a Run then scores
+with what the form shows, never a silently restored default).
+
 `init_state()` (called by app.py before every page) reads the URL once per browser
 session, so a reload or a copied link reopens the same view; `sync_url()` (called by
 app.py after the page) writes the current view back.
@@ -48,13 +57,17 @@ DEFAULTS: dict = {
 # Widget values that survive leaving a page (Streamlit drops the state of widgets that
 # were not drawn in a run; re-assigning them at the top of every run keeps them).
 KEEP = ("rr_template", "rr_precise", "rr_name", "rr_mode", "rr_qtext", "rr_pasted", "rr_single",
-        "rr_save_adhoc", "rr_backend", "rr_model", "cmp_scope", "cmp_templates", "cmp_custom",
+        "rr_save_adhoc", "rr_backend", "rr_model", "rr_url", "rr_format", "cmp_scope", "cmp_templates", "cmp_custom",
         "cmp_precise", "cmp_backend", "cmp_model", "cmp_lex", "cmp_k", "cmp_only_changed",
         "ocr_only_missing", "ss_tpl", "ss_precise", "ss_backend", "ss_model", "ss_filter",
         "ss_shape", "ss_bom")
 KEEP_PREFIXES = ("rr_instruction_", "ss_instr_")
 
-URL_KEYS = ("session", "set", "runs", "query", "lang", "ocr", "doc")
+# The Rerank form in the URL: URL key -> session key (the instruction text: rr_instruction_<template>)
+FORM_URL = {"tpl": "rr_template", "precise": "rr_precise", "backend": "rr_backend", "model": "rr_model",
+            "server": "rr_url", "fmt": "rr_format"}
+FORM_BACKENDS = ("qwen-vl", "remote", "lexical")
+URL_KEYS = ("session", "set", "runs", "query", "lang", "ocr", "doc", *FORM_URL, "instr")
 
 
 def _tab_language() -> str | None:
@@ -135,6 +148,61 @@ def read_url() -> None:
         st.session_state.ocr_langs = params.get("ocr")
     if params.get("doc"):
         st.session_state.label_doc = params.get("doc")
+    read_form(params)
+
+
+def form_defaults() -> dict:
+    """The Rerank form's values when nothing was chosen (none of them is written to the URL)."""
+    from workbench.config import model_path
+
+    return {"rr_template": "e-commerce", "rr_precise": False,
+            "rr_backend": "qwen-vl" if model_path() else "lexical", "rr_model": model_path() or "",
+            "rr_url": "", "rr_format": "auto"}
+
+
+def _template_text(template: str | None) -> str:
+    from workbench.config import INSTRUCTION_TEMPLATES
+
+    return INSTRUCTION_TEMPLATES.get(template or "", "")
+
+
+def read_form(params) -> None:
+    """The Rerank form's fields from the URL (unknown choices are ignored, not shown as errors)."""
+    from workbench.config import INSTRUCTION_TEMPLATES
+    from workbench.rerank.prompts import PRESETS
+
+    s = st.session_state
+    tpl = params.get("tpl")
+    if tpl in INSTRUCTION_TEMPLATES or tpl == "custom":
+        s.rr_template = tpl
+    if params.get("precise") is not None:
+        s.rr_precise = params.get("precise") in ("1", "true", "yes")
+    if params.get("backend") in FORM_BACKENDS:
+        s.rr_backend = params.get("backend")
+    if params.get("model") is not None:
+        s.rr_model = params.get("model")
+    if params.get("server") is not None:
+        s.rr_url = params.get("server")
+    if params.get("fmt") == "auto" or params.get("fmt") in PRESETS:
+        s.rr_format = params.get("fmt")
+    if params.get("instr") is not None:
+        s[f"rr_instruction_{s.get('rr_template') or 'e-commerce'}"] = params.get("instr")
+
+
+def form_params() -> dict[str, str]:
+    """The Rerank form's fields that differ from their defaults, as URL params."""
+    s = st.session_state
+    defaults = form_defaults()
+    out: dict[str, str] = {}
+    for url_key, key in FORM_URL.items():
+        if key in s and s[key] is not None and s[key] != defaults[key]:
+            value = s[key]
+            out[url_key] = ("1" if value else "0") if isinstance(value, bool) else str(value)
+    template = s.get("rr_template") or defaults["rr_template"]
+    text = s.get(f"rr_instruction_{template}")
+    if text is not None and text != _template_text(template):
+        out["instr"] = str(text)
+    return out
 
 
 def url_params() -> dict[str, str]:
@@ -154,6 +222,7 @@ def url_params() -> dict[str, str]:
         out["ocr"] = str(s.ocr_langs)
     if s.get("ui_lang"):
         out["lang"] = str(s.ui_lang)
+    out.update(form_params())
     return out
 
 

@@ -68,6 +68,135 @@ def _load_reranker(backend: str, model_path: str | None = None, dtype: str | Non
         return _load_reranker_cached(backend, model_path, dtype, device, prompt_format)
 
 
+PROBE_TIMEOUT_S = 5.0     # "Test connection" and the check before a remote run: a server that
+                          # accepts connections but never answers is reported in seconds, not minutes
+
+
+def check_choice(backend: str, model_path: str | None) -> None:
+    """What `load_reranker` checks before loading, said on the page at once (the loading itself
+    then runs in the job, with Cancel)."""
+    if backend == "remote" and not model_path:
+        from workbench.errors import InputError
+
+        raise InputError.coded("ui.no_server_url")
+    if backend == "qwen-vl" and model_path:
+        from workbench import hub
+
+        hub.check_reachable(model_path)
+
+
+def load_in_job(job, backend: str, model_path: str | None = None, prompt_format: str | None = None):
+    """(reranker, lock) loaded inside a job (phase "loading the model"), so the page shows its
+    progress panel with Cancel while a model loads: Cancel ends the job at once (the load
+    goes on in the background and is cached for the next run)."""
+    from workbench.errors import Cancelled
+
+    box: dict = {}
+
+    def load() -> None:
+        try:
+            if backend == "remote" and model_path:
+                from workbench.rerank.remote import probe
+
+                probe(model_path, timeout=PROBE_TIMEOUT_S)      # fail in seconds when it never answers
+            box["value"] = _load_reranker_cached(backend, model_path, None, None, prompt_format or None)
+        except BaseException as err:  # noqa: BLE001 - handed to the job
+            box["error"] = err
+
+    job.phase = "loading the model"                # i18n: not UI text (ui.jobs' phase name)
+    loader = threading.Thread(target=load, name=f"workbench-load-{job.id}", daemon=True)
+    loader.start()
+    while loader.is_alive():
+        loader.join(0.1)
+        if job.cancel.is_set():
+            raise Cancelled.coded("rank.cancelled_before_scoring", {"done": 0, "total": job.total},
+                                  done=0, total=job.total)
+    if "error" in box:
+        raise box["error"]
+    job.phase = "working"
+    return box["value"]
+
+
+def holding(job, lock):
+    """A context manager: `lock` (the shared model's) taken for the job, giving up at Cancel."""
+    import contextlib
+
+    from workbench.errors import Cancelled
+
+    @contextlib.contextmanager
+    def held():
+        job.phase = "waiting for the model"        # i18n: not UI text (workbench.jobs' phase name)
+        while not lock.acquire(timeout=0.2):
+            if job.cancel.is_set():
+                raise Cancelled.coded("rank.cancelled_before_scoring", {"done": 0, "total": job.total},
+                                      done=0, total=job.total)
+        job.phase = "working"
+        try:
+            yield
+        finally:
+            lock.release()
+
+    return held()
+
+
+LONG_RUN_S = 5.0           # an estimate above this is shown before the run (and BM25 runs in a child)
+LONG_RUN_TOKENS = 200_000  # … and so is a run of more tokens than this
+
+
+def run_estimate(docs, backend: str) -> dict:
+    """What a run over `docs` will cost, before it starts: documents, tokens per document and
+    in all (CJK characters count one token each, other text one per 4 characters), and for BM25
+    the seconds it takes here (its tokeniser timed on a sample of these very documents)."""
+    import re
+
+    cjk = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+    texts = [d.ranking_text for d in docs]
+    chars = sum(len(x) for x in texts)
+    sample = "".join(x[:4000] for x in texts[:: max(1, len(texts) // 8)][:8])
+    n_cjk = len(cjk.findall(sample))
+    share = n_cjk / len(sample) if sample else 0.0
+    tokens = int(chars * share + chars * (1 - share) / 4)
+    out = {"docs": len(texts), "tokens": tokens, "each": tokens // max(1, len(texts)), "seconds": None}
+    if backend == "lexical" and sample:
+        out["seconds"] = chars * _bm25_pace(sample[:16000])
+    return out
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _bm25_pace(sample: str) -> float:
+    """Seconds per character of BM25's tokeniser on this machine for text like `sample` (a slice of
+    the set's own documents: jieba's pace depends on the words), timed once per sample and server."""
+    import time
+
+    from workbench.rerank.lexical import tokenize
+
+    tokenize("预热")                     # jieba's dictionary loads once, not in the timing
+    t0 = time.perf_counter()
+    tokenize(sample)
+    return (time.perf_counter() - t0) / max(1, len(sample))
+
+
+def runs_long(docs) -> bool:
+    """Whether BM25 over `docs` takes long enough here to be run in a child process."""
+    return bool(docs) and (run_estimate(docs, "lexical")["seconds"] or 0) > LONG_RUN_S
+
+
+def estimate_note(docs, backend: str) -> None:
+    """Before Run: the size of a run that will take long (documents × tokens, and the time for BM25)."""
+    if not docs:
+        return
+    est = run_estimate(docs, backend)
+    long = (est["seconds"] or 0) > LONG_RUN_S or est["tokens"] > LONG_RUN_TOKENS
+    if not long:
+        return
+    params = {"docs": i18n.tn("count.documents", est["docs"]), "tokens": f"{est['each']:,}",
+              "total": f"{est['tokens']:,}"}
+    if est["seconds"] is not None:
+        st.info(t("rerank.estimate_time", time=frames.duration(est["seconds"]), **params), icon=":material/schedule:")
+    else:
+        st.info(t("rerank.estimate", **params), icon=":material/schedule:")
+
+
 BACKEND_KEYS = {"qwen-vl": "app.backend.qwen_vl", "remote": "app.backend.remote", "lexical": "app.backend.lexical"}
 FORMAT_AUTO = "auto"
 
@@ -119,7 +248,7 @@ def model_choice(key: str, allow_lexical: bool = True) -> dict:
                     raise InputError.coded("ui.no_server_url_probe")
                 from workbench.rerank.remote import probe
 
-                models, protocol = probe(model_path)
+                models, protocol = probe(model_path, timeout=PROBE_TIMEOUT_S)
                 st.session_state[f"{key}_probed"] = (model_path, models, protocol)
         probed = st.session_state.get(f"{key}_probed")
         if probed and probed[0] == model_path:

@@ -66,6 +66,12 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("WORKBENCH_API_KEY", "(none)", "API key the remote backend sends to a rerank server"),
     Setting("WORKBENCH_SERVE_API_KEY", "(none: no key asked)",
             "API key `workbench serve` asks of its clients (same as --api-key)"),
+    Setting("WORKBENCH_SERVE_MAX_BODY_MB", "32", "largest request body `workbench serve` reads (--max-body-mb)"),
+    Setting("WORKBENCH_SERVE_MAX_DOCUMENTS", "1000", "documents per `workbench serve` request (--max-documents)"),
+    Setting("WORKBENCH_SERVE_MAX_DOCUMENT_CHARS", "100000",
+            "characters per document, query or instruction of a `workbench serve` request (--max-document-chars)"),
+    Setting("WORKBENCH_SERVE_CACHE_PAIRS", "10000",
+            "pairs in `workbench serve`'s in-memory score cache; 0: none (--cache-pairs)"),
     Setting("WORKBENCH_GROUPED_VISION", "on when transformers' code is a checked one",
             "0 turns the grouped vision attention off; force tries it on unchecked transformers code"),
     Setting("WORKBENCH_RUN_STALE_S", "120",
@@ -98,6 +104,12 @@ SCRIPT_SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("WORKBENCH_TORCH_INDEX", "PyTorch's CPU index", "where the locked installs find torch's CPU wheel "
             "when WORKBENCH_WHEELS has none"),
 )}
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment a child process of the workbench starts with: this process's (every
+    setting included), plus `extra`."""
+    return {**os.environ, **extra}
 
 
 def env(name: str) -> str:

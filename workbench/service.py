@@ -76,8 +76,10 @@ def rerank_set(store, set_id: int, instruction: Instruction | str, reranker, *,
         with Heartbeat(store, run_id):
             results = reranker.rank(cset.query, cset.documents, text, progress=progress,
                                     cancel=cancel, cache=store, on_scores=on_scores)
-    except Cancelled:
-        return stop_run(store, run_id, timings=stopped())
+    except Cancelled as stop:
+        run = stop_run(store, run_id, timings=stopped())
+        run.warnings = list(getattr(stop, "warnings", None) or [])   # the scored documents' warnings
+        return run
     except Exception:
         stop_run(store, run_id, status="failed", timings=stopped())
         raise
@@ -471,16 +473,6 @@ def import_runs(store, session, runs: Sequence[Run]) -> list[int]:
             store.finish_run(run_id, "imported", timings=run.timings or None)
             saved.append(run_id)
     return saved
-
-
-def _same_imported_run(store, set_id: int, run: Run) -> bool:
-    ranking = [(s.doc_id, round(float(s.score), 9)) for s in sorted(run.scores, key=lambda s: s.rank)]
-    for other in store.list_runs(set_id=set_id):
-        if other.status == "imported" and other.name == run.name and other.instruction == run.instruction:
-            loaded = store.load_run(other.id)
-            if [(s.doc_id, round(float(s.score), 9)) for s in sorted(loaded.scores, key=lambda s: s.rank)] == ranking:
-                return True
-    return False
 
 
 def _same_imported_run(store, set_id: int, run: Run) -> bool:
