@@ -207,3 +207,31 @@ def test_remote_run_progress_and_cancel_keep_what_is_done(served, monkeypatch):
     sent = remote.stats["pairs_sent"]
     assert sent < 200 and sent <= len(saved) + 1          # in-flight work stopped with the run
     remote.close()
+
+
+def test_api_key_guards_every_route_of_the_real_server(served):
+    """Issue 20: with --api-key, the Cohere (/rerank, /v2/rerank) and vLLM (/score) routes refuse a
+    missing or wrong key like /v1/* does; only /health is open; the docs are off by default."""
+    _, keyed = served
+    body = {"query": "a", "documents": ["b"], "text_1": "a", "text_2": ["b"]}
+    for path in ("/rerank", "/v2/rerank", "/v1/rerank", "/score", "/v1/score"):
+        for headers in ({}, {"Authorization": "Bearer wrong-key"}, {"Authorization": f"bearer {KEY}-"}):
+            r = httpx.post(keyed.root + path, json=body, headers=headers, timeout=60)
+            assert r.status_code == 401, (path, headers, r.text)
+            assert "API key" in r.json()["message"] and r.json()["detail"] == r.json()["message"]
+        r = httpx.post(keyed.root + path, json=body, headers={"Authorization": f"Bearer {KEY}"}, timeout=60)
+        assert r.status_code == 200, (path, r.text)
+        usage = r.json()["usage"]
+        assert usage["prompt_tokens"] == usage["total_tokens"] > 0
+    assert httpx.get(keyed.url + "/models").status_code == 401
+    assert httpx.get(keyed.root + "/health").json() == {"status": "ok"}
+    assert httpx.get(keyed.root + "/docs").status_code == 404
+    assert httpx.get(keyed.root + "/openapi.json", headers={"Authorization": f"Bearer {KEY}"}).status_code == 404
+
+
+def test_null_documents_are_refused_not_scored(served):
+    plain, _ = served
+    r = httpx.post(plain.url + "/rerank", json={"query": "a", "documents": [None, "b"]}, timeout=60)
+    assert r.status_code == 422 and "documents[0]" in r.json()["detail"]
+    r = httpx.post(plain.url + "/rerank", json={"query": "a", "documents": ["b"], "top_n": "Infinity"}, timeout=60)
+    assert r.status_code == 422 and "top_n" in r.json()["detail"]

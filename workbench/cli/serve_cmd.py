@@ -4,7 +4,7 @@
     workbench serve --template-path lychee      # the chat template file for vLLM's pooling runner
 
 Binds 127.0.0.1 by default; any other host needs --api-key (clients send
-`Authorization: Bearer KEY`). See workbench/server.py for the endpoints.
+`Authorization: Bearer KEY`). See workbench/server/ for the endpoints.
 """
 
 from __future__ import annotations
@@ -32,7 +32,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int, default=None, help="pairs per forward pass (default: the engine's)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     p.add_argument("--dtype", choices=("auto", "float32", "bfloat16", "float16"), default="auto")
-    p.add_argument("--no-cache", action="store_true", help="do not read or write the score cache")
+    p.add_argument("--no-cache", action="store_true", help="no score cache (same as --cache-pairs 0)")
+    p.add_argument("--cache-pairs", type=int, default=None,
+                   help="pairs kept in the server's in-memory score cache (default 10000, "
+                        "$WORKBENCH_SERVE_CACHE_PAIRS; 0: none); the analysts' database is never written")
+    p.add_argument("--max-body-mb", type=float, default=None,
+                   help="largest request body in MB (default 32, $WORKBENCH_SERVE_MAX_BODY_MB)")
+    p.add_argument("--max-documents", type=int, default=None,
+                   help="documents per request (default 1000, $WORKBENCH_SERVE_MAX_DOCUMENTS)")
+    p.add_argument("--max-document-chars", type=int, default=None,
+                   help="characters per document, query or instruction (default 100000, "
+                        "$WORKBENCH_SERVE_MAX_DOCUMENT_CHARS)")
+    p.add_argument("--docs", action="store_true", help="also serve /docs, /redoc and /openapi.json (without the key)")
     p.add_argument("--template-path", metavar="FORMAT", default=None,
                    help="print the path of the chat template for vLLM's pooling runner (lychee, lychee-v1, "
                         "qwen3-vl-reranker) and exit")
@@ -67,30 +78,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if name.lower() not in ("bm25", "lexical"):
         opts.update(device=None if args.device == "auto" else args.device,
                     dtype=None if args.dtype == "auto" else args.dtype, prompt_format=args.prompt_format)
-    reranker = get_reranker(name, **opts)
-    cache = None
-    if not args.no_cache:
-        from ..store import Store
+    from ..server import ServeLimits, serve
+    from ..server.guard import cache_pairs_setting
 
-        cache = Store()
-    import socket
-
-    import uvicorn
-
-    from ..server import create_app
-
-    app = create_app(reranker, api_key=args.api_key, cache=cache, served_name=args.served_model_name)
-    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((args.host, args.port))
-    port = sock.getsockname()[1]
-    host = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"serving {reranker.model_id} ({reranker.backend}) at http://{host}:{port}/v1"
-          + ("  (API key required)" if args.api_key else ""), file=sys.stderr, flush=True)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    limits = ServeLimits.from_settings(args.max_body_mb, args.max_documents, args.max_document_chars)
+    cache_pairs = 0 if args.no_cache else args.cache_pairs if args.cache_pairs is not None else cache_pairs_setting()
+    if cache_pairs < 0:
+        raise InputError(f"--cache-pairs {cache_pairs} is negative.", "Give 0 (no cache) or a number of pairs.")
     try:
-        server.run(sockets=[sock])
-    finally:
-        if cache is not None:
-            cache.close()
-    return 0
+        reranker = get_reranker(name, **opts)
+    except KeyboardInterrupt as err:          # SIGTERM / Ctrl-C while the model loads: nothing to keep
+        from . import interrupted_exit
+
+        print(f"server stopped ({interrupted_exit(err)[0]}) before it started serving", file=sys.stderr)
+        return 0
+    return serve(reranker, host=args.host, port=args.port, api_key=args.api_key,
+                 served_name=args.served_model_name, limits=limits, cache_pairs=cache_pairs, docs=args.docs)
