@@ -47,10 +47,18 @@ def test_rerank_set_saves_a_finished_run(stored):
     assert [r.id for r in again] == [run.id]
 
 
-def test_rerank_set_keeps_partial_scores_when_cancelled(stored):
+def test_bm25_progress_counts_tokenising_and_never_goes_back(stored):
+    store, set_id = stored
+    seen = []
+    service.rerank_set(store, set_id, "denim", get_reranker("lexical", batch_size=2),
+                       progress=lambda d, t: seen.append(d))
+    assert seen == sorted(seen) and seen[-1] == len(DOCS) and len(set(seen)) >= len(DOCS)
+
+
+def test_rerank_set_keeps_partial_scores_when_cancelled(stored, tiny_checkpoint):
     store, set_id = stored
     cancel = threading.Event()
-    reranker = get_reranker("lexical", batch_size=2)
+    reranker = get_reranker("qwen-vl", model_path=str(tiny_checkpoint), device="cpu", batch_size=2)
 
     def progress(done, total):
         if done >= 2:
@@ -162,9 +170,10 @@ class _HostStop(BaseException):
     """What Streamlit raises inside a callback when the analyst clicks during a run."""
 
 
-def test_a_run_stopped_from_outside_is_cancelled_with_consistent_ranks(stored):
+def test_a_run_stopped_from_outside_is_cancelled_with_consistent_ranks(stored, tiny_checkpoint):
     store, set_id = stored
-    reranker = get_reranker("lexical", batch_size=2)
+    reranker = get_reranker("qwen-vl", model_path=str(tiny_checkpoint), device="cpu", batch_size=2,
+                            token_budget=None)
 
     def progress(done, total):
         if done >= 4:

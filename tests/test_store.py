@@ -121,7 +121,7 @@ EXPECTED_SCHEMA = {
         "fks": []},
     "scores": {
         "columns": ["run_id INTEGER NOT NULL PK1", "doc_id TEXT NOT NULL PK2", "score REAL NOT NULL",
-                    "rank INTEGER NOT NULL", "position INTEGER"],
+                    "rank INTEGER", "position INTEGER"],
         "indexes": ["UNIQUE pk(run_id,doc_id)"],
         "fks": ["run_id->runs.id CASCADE"]},
     "sessions": {
@@ -152,7 +152,8 @@ def test_blank_db_has_exact_schema(store):
     with sqlite3.connect(store.path) as con:
         recorded = [r[0] for r in con.execute("SELECT name FROM schema_migrations ORDER BY rowid")]
     assert recorded == ["m001_core", "m002_score_cache_ocr_edits", "m003_prompt_formats", "m004_run_owner",
-                        "m005_set_fingerprint", "m006_run_notes", "m007_document_notes"]
+                        "m005_set_fingerprint", "m006_run_notes", "m007_document_notes",
+                        "m008_scores_rank_while_scoring"]
 
 
 def test_reopen_applies_nothing(store):
@@ -202,7 +203,7 @@ def test_upgrade_from_m001_keeps_data_and_matches_blank_schema(tmp_path, store):
     upgraded = Store(old)
     assert upgraded.migrations_applied == ["m002_score_cache_ocr_edits", "m003_prompt_formats",
                                            "m004_run_owner", "m005_set_fingerprint", "m006_run_notes",
-                                           "m007_document_notes"]
+                                           "m007_document_notes", "m008_scores_rank_while_scoring"]
     assert schema_of(old) == schema_of(store.path) == EXPECTED_SCHEMA
     cset = upgraded.load_candidate_set(1)
     assert cset.query.text == "旧查询"

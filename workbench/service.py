@@ -284,6 +284,18 @@ def _rough_size(sets) -> int:
     return total
 
 
+def _short(text: object, n: int = 40) -> str:
+    text = str(text)
+    return text if len(text) <= n else text[:n - 1] + "…"
+
+
+def _few(items: list[str], what: str, n: int = 5) -> str:
+    """A list for a message, capped: the first few, how many more, the last one."""
+    if len(items) <= n:
+        return ", ".join(items)
+    return f"{', '.join(items[:n - 2])}, … {len(items) - n + 1:,} more {what} …, {items[-1]} ({len(items):,} in all)"
+
+
 def save_sets(store, session, sets) -> tuple[list[int], list[int]]:
     """Save imported candidate sets into a session, skipping any set identical to one the
     session already holds (re-importing the same file is then harmless).
@@ -296,16 +308,17 @@ def save_sets(store, session, sets) -> tuple[list[int], list[int]]:
     from .errors import StoreError
 
     info = store.get_session(session)
+    store.check_integrity()          # a damaged file is refused before anything is written
     saved: list[int] = []
     same: list[int] = []
     for n, cset in enumerate(sets):
         try:
             set_id, new = store.save_or_find_set(info.id, cset)
         except StoreError as err:
-            kept = ", ".join(f"set {c.id} (query '{c.query.id}')" for c in sets[:n]) or "no set"
-            lost = ", ".join(f"'{c.query.id}'" for c in sets[n:])
+            kept = _few([f"set {c.id} (query '{_short(c.query.id)}')" for c in sets[:n]], "sets") or "no set"
+            lost = _few([f"'{_short(c.query.id)}'" for c in sets[n:]], "queries")
             rest = _rough_size(sets[n:])
-            err.message = (f"{err.message} Already saved in session '{info.name}': {kept}. "
+            err.message = (f"{err.message} Already saved in session '{_short(info.name)}': {kept}. "
                            f"Not saved: the set(s) of query {lost} (roughly {rest / 2**20:,.1f} MB of text "
                            "and images, twice that free to be safe).")
             err.fix = ((err.fix or "") + " Importing the same file again afterwards adds only the sets "
@@ -430,14 +443,14 @@ def set_run_note(store, run_id: int, note: str) -> Run:
 
 
 def delete_run(store, run_id: int) -> Run:
-    """Delete one run and its scores (labels, sets and other runs are untouched). A run still
-    in progress is refused: stop it first. Returns the run as it was (for an undo message)."""
+    """Delete one run and its scores (labels, sets and other runs are untouched). A run being
+    scored (running, owner alive) is refused by the store (`runs.being_scored`: cancel it first);
+    a pending one here. Returns the run as it was (for an undo message)."""
     from .errors import StoreError
 
     run = store.load_run(run_id)
-    if run.status in ("pending", "running"):
-        raise StoreError.coded("runs.still_pending" if run.status == "pending" else "runs.still_running",
-                               {"run": run.id, "label": run.label})
+    if run.status == "pending":
+        raise StoreError.coded("runs.still_pending", {"run": run.id, "label": run.label})
     store.delete_run(run.id)
     return run
 
@@ -451,6 +464,7 @@ def import_runs(store, session, runs: Sequence[Run]) -> list[int]:
     from .errors import InputError
 
     info = store.get_session(session)
+    store.check_integrity()          # a damaged file is refused before anything is written
     sets = {s.query_id: s for s in store.list_candidate_sets(info.id)}
     unknown = sorted({r.query_id for r in runs} - set(sets))
     if unknown:
@@ -702,6 +716,7 @@ def import_qrels(store, session, labels, *, skip_unknown: bool = False) -> dict:
 
     qrels = labels_to_qrels(labels)
     info = store.get_session(session)
+    store.check_integrity()          # a damaged file is refused before anything is written
     sets_by_query: dict[str, list] = {}
     for s in store.list_candidate_sets(info.id):
         sets_by_query.setdefault(str(s.query_id), []).append(s)

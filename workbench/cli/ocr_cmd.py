@@ -120,6 +120,13 @@ def cmd_ocr(args: argparse.Namespace) -> int:
     return _ocr_file(args, kw)
 
 
+def _stopped_code(err: BaseException) -> int:
+    """The README's exit codes: Ctrl-C (or a cancel) 130, SIGTERM 143, SIGHUP 129."""
+    from . import interrupted_exit
+
+    return interrupted_exit(err)[1] if isinstance(err, KeyboardInterrupt) else 130
+
+
 def _ocr_session(args: argparse.Namespace, kw: dict) -> int:
     from ..service import ocr_session
     from ..store import Store
@@ -130,9 +137,9 @@ def _ocr_session(args: argparse.Namespace, kw: dict) -> int:
         try:
             report = ocr_session(store, session.id, set_ids=args.set_ids, only_missing=args.only_missing,
                                  progress=_progress(f"session '{session.name}'"), **kw)
-        except (Cancelled, KeyboardInterrupt):
+        except (Cancelled, KeyboardInterrupt) as err:
             print("Cancelled: the images done so far are saved.", file=sys.stderr)
-            return 130
+            return _stopped_code(err)
         failed = 0
         for set_id, results in report.items():
             info = store.get_set(set_id)
@@ -188,10 +195,10 @@ def _ocr_file(args: argparse.Namespace, kw: dict) -> int:
     for cset in result.sets:
         try:
             results = ocr.describe_set(cset, progress=_progress(f"query {cset.query.id}"), **kw)
-        except (Cancelled, KeyboardInterrupt):
+        except (Cancelled, KeyboardInterrupt) as err:
             print(f"Cancelled: nothing was written to {out}; the images read so far are in the OCR cache, "
                   "so running the command again resumes quickly.", file=sys.stderr)
-            return 130
+            return _stopped_code(err)
         failed += _report(f"query '{cset.query.id}'", results)[2]
         for doc in cset.documents:
             rec = {"query_id": cset.query.id, "query_text": cset.query.text, "query_image": cset.query.image or "",

@@ -164,6 +164,12 @@ class LexicalReranker(Reranker):
         values = bm25_scores(corpus, tokenize(query.text or ""), self.k1, self.b)
         self._scores = {id(d): v for d, v in zip(docs, values)}
 
+    def _stream(self, instruction: str, query: Query, docs: list[Document], missing: list[int],
+                plan: list[list[int]]):
+        """BM25 scores the set as a whole once it is tokenised (`_prepare`, which reports progress
+        per document): one group, so the progress count never goes back after tokenising."""
+        yield missing, self._score_batch(instruction, query, [docs[i] for i in missing])
+
     def _score_batch(self, instruction: str, query: Query, docs: list[Document]) -> list[float]:
         missing = [d for d in docs if id(d) not in self._scores]
         if missing:

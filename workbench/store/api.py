@@ -161,8 +161,14 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
         return self.get_session(sess.id)
 
     def delete_session(self, id: int | str) -> None:  # noqa: A002
+        """Delete a session with its sets, runs and labels. Refused (StoreError
+        `runs.session_being_scored`) while one of its runs is being scored by a live process."""
         sess = self.get_session(id)
         with self._write() as conn:
+            live = self._runs_being_scored(conn, "r.set_id IN (SELECT id FROM candidate_sets WHERE session_id = ?)",
+                                           (sess.id,))
+            if live:
+                raise self._being_scored("runs.session_being_scored", live[0], session=sess.name, n=len(live))
             conn.execute(delete(t.sessions).where(t.sessions.c.id == sess.id))
 
     @staticmethod
@@ -183,8 +189,10 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
         every (doc id, content, label)); return (set id, saved now?).
 
         Identity is checked under the unique index (session_id, fingerprint), so concurrent
-        imports of one file into one session store it once."""
+        imports of one file into one session store it once. A damaged database file is refused
+        before anything is written (`check_integrity`)."""
         sess = self.get_session(session_id)
+        self.check_integrity()
         seen: set[str] = set()
         for doc in cset.documents:
             if doc.id in seen:
@@ -282,8 +290,11 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
         return SetInfo(*row)
 
     def delete_candidate_set(self, set_id: int) -> None:
-        self.get_set(set_id)
+        info = self.get_set(set_id)
         with self._write() as conn:
+            live = self._runs_being_scored(conn, "r.set_id = ?", (info.id,))
+            if live:
+                raise self._being_scored("runs.set_being_scored", live[0], set=info.id, query=info.query_id)
             conn.execute(delete(t.candidate_sets).where(t.candidate_sets.c.id == int(set_id)))
 
     @staticmethod
@@ -349,20 +360,34 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
                 cache_misses=int(run.cache_misses), note=run.note or "",
                 **(recovery.owner_values() if run.status == "running" else {}))).inserted_primary_key[0]
             if run.scores:
-                self._upsert_scores(conn, int(run_id), run.scores)
+                ranked = run.status not in recovery.IN_FLIGHT
+                self._upsert_scores(conn, int(run_id), run.scores, ranked=ranked)
+                if ranked:
+                    recovery.dedupe_ranks(conn, int(run_id))
         run.id, run.set_id = int(run_id), info.id
         run.query_id = run.query_id or info.query_id
         return run.id
 
     def add_scores(self, run_id: int, scores: list[Result]) -> None:
-        """Save (part of) a run's scores; saving a doc again replaces its score."""
+        """Save (part of) a run's scores; saving a doc again replaces its score.
+
+        A run being scored (running/pending) stores them unranked (rank NULL): its ranks are
+        written when it ends, so no committed state holds two documents at one rank. A finished
+        run keeps the given ranks (made 1..n if two documents would share one)."""
         self._run_row(run_id)
         if not scores:
             return
         with self._write() as conn:
-            self._upsert_scores(conn, int(run_id), scores)
-            conn.exec_driver_sql("UPDATE runs SET heartbeat_at = ? WHERE id = ? AND status = 'running'",
-                                 (recovery.now_text(), int(run_id)))
+            status = conn.exec_driver_sql("SELECT status FROM runs WHERE id = ?", (int(run_id),)).scalar()
+            if status is None:
+                raise self._no_run(run_id)
+            in_flight = status in recovery.IN_FLIGHT
+            self._upsert_scores(conn, int(run_id), scores, ranked=not in_flight)
+            if in_flight:
+                conn.exec_driver_sql("UPDATE runs SET heartbeat_at = ? WHERE id = ? AND status = 'running'",
+                                     (recovery.now_text(), int(run_id)))
+            else:
+                recovery.dedupe_ranks(conn, int(run_id))
 
     def settle_run(self, run_id: int, status: str, timings: dict | None = None) -> None:
         """Give an unfinished run consistent ranks (1..n over what it has scored, best first,
@@ -383,13 +408,16 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
         with self._write() as conn:
             res = conn.execute(update(t.runs).where(t.runs.c.id == int(run_id)).values(
                 status=status, finished_at=None, **recovery.owner_values()))
+            if status in recovery.IN_FLIGHT:
+                recovery.unrank(conn, int(run_id))
         if res.rowcount == 0:
             raise self._no_run(run_id)
 
     @staticmethod
-    def _upsert_scores(conn: Connection, run_id: int, scores: list[Result]) -> None:
+    def _upsert_scores(conn: Connection, run_id: int, scores: list[Result], *, ranked: bool = True) -> None:
+        """`ranked=False` (a run being scored): ranks are left NULL until the run ends."""
         rows = [(run_id, str(s.doc_id), finite(s.score, "store.score_not_finite", {"doc": s.doc_id}),
-                 int(s.rank), s.index) for s in scores]
+                 int(s.rank) if ranked and s.rank is not None else None, s.index) for s in scores]
         conn.exec_driver_sql(
             "INSERT INTO scores (run_id, doc_id, score, rank, position) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (run_id, doc_id) DO UPDATE SET score = excluded.score, rank = excluded.rank, "
@@ -397,6 +425,8 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
 
     def finish_run(self, run_id: int, status: str, timings: dict | None = None,
                    cache_hits: int = 0, cache_misses: int = 0) -> None:
+        """Give a run its final status; a run that was being scored gets its ranks now
+        (1..n, best first, ties by input position) in the same transaction."""
         self._check_status(status)
         values: dict[str, Any] = dict(status=status, finished_at=utc_now(), cache_hits=int(cache_hits),
                                       cache_misses=int(cache_misses))
@@ -404,6 +434,13 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
             values["timings"] = {k: float(v) for k, v in timings.items()}
         with self._write() as conn:
             res = conn.execute(update(t.runs).where(t.runs.c.id == int(run_id)).values(**values))
+            if res.rowcount and status not in recovery.IN_FLIGHT:
+                unranked = conn.exec_driver_sql("SELECT 1 FROM scores WHERE run_id = ? AND rank IS NULL LIMIT 1",
+                                                (int(run_id),)).first()
+                if unranked is not None:
+                    recovery.settle_ranks(conn, int(run_id))
+                else:
+                    recovery.dedupe_ranks(conn, int(run_id))
         if res.rowcount == 0:
             raise self._no_run(run_id)
 
@@ -426,15 +463,37 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
         run = self._to_run(row)
         run.scores = [Result(doc_id=r.doc_id, score=r.score, rank=r.rank, index=r.position) for r in rows]
         if recovery.has_rank_gaps(run.scores):
-            # a run still in flight (ranks are settled when it ends): never show duplicate ranks
+            # a run still in flight (unranked until it ends), or gaps: never show duplicate ranks
             run.scores = recovery.normalise_ranks(run.scores)
         return run
 
     def delete_run(self, run_id: int) -> None:
+        """Delete a run and its scores. Refused (StoreError `runs.being_scored`) while the run
+        is being scored: status running with a live owner (a dead one's run may go)."""
         with self._write() as conn:
+            live = self._runs_being_scored(conn, "r.id = ?", (int(run_id),))
+            if live:
+                raise self._being_scored("runs.being_scored", live[0])
             res = conn.execute(delete(t.runs).where(t.runs.c.id == int(run_id)))
         if res.rowcount == 0:
             raise self._no_run(run_id)
+
+    @staticmethod
+    def _runs_being_scored(conn: Connection, where: str, args: tuple) -> list:
+        """Runs matching `where` (on runs r) that are 'running' with a live owner (this process
+        included: the app scores in a worker thread), checked inside the caller's write lock."""
+        rows = conn.exec_driver_sql(
+            "SELECT r.id, r.name, r.instruction, r.backend, r.owner_pid, r.owner_host, r.heartbeat_at, "
+            "r.started_at FROM runs r WHERE r.status = 'running' AND " + where + " ORDER BY r.id", args).all()
+        return [r for r in rows if not recovery.is_dead(r.owner_pid, r.owner_host, r.heartbeat_at, r.started_at)]
+
+    @staticmethod
+    def _being_scored(code: str, row, **params: Any) -> StoreError:
+        label = Run(instruction=row.instruction or "", backend=row.backend or "", model_id="", id=row.id,
+                    name=row.name or "").label
+        pid = row.owner_pid if row.owner_pid is not None else "?"
+        return StoreError.coded(code, {"run": row.id, "label": label, "pid": pid, "host": row.owner_host or "?",
+                                       **params})
 
     def set_run_note(self, run_id: int, note: str) -> None:
         """Replace a run's note ('' clears it)."""

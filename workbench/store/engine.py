@@ -86,7 +86,10 @@ class DiskFull(StoreError):
         folder = self.path.resolve().parent
         free = free_space(folder)
         # the write itself plus the same again for SQLite's journal (WAL), plus 1 MB of slack
-        params = {"path": str(path), "detail": detail or "database or disk is full", "folder": str(folder),
+        detail = " ".join(str(detail or "database or disk is full").split())
+        if len(detail) > 200:            # a driver or OS text quoting a whole statement: keep its start
+            detail = detail[:197] + "..."
+        params = {"path": str(path), "detail": detail, "folder": str(folder),
                   "free": _size(free) if free is not None else "",
                   "need": _size(2 * needed + 2**20) if needed else ""}
         code = {(True, True): "store.disk_full_need", (True, False): "store.disk_full",

@@ -185,6 +185,30 @@ def m007_document_notes(conn: Connection) -> None:
     """)
 
 
+@migration
+def m008_scores_rank_while_scoring(conn: Connection) -> None:
+    """scores.rank may be NULL: a run being scored writes its scores unranked and gets ranks
+    1..n when it ends (finished, stopped, or settled after its process died), so the raw table
+    never holds two documents at one rank, whatever moment a reader (or kill -9) picks.
+    SQLite cannot drop a NOT NULL in place: the table is rebuilt (same columns and keys)."""
+    _run(conn, """
+    CREATE TABLE scores_m008 (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        doc_id TEXT NOT NULL,
+        score REAL NOT NULL,
+        rank INTEGER,
+        position INTEGER,
+        PRIMARY KEY (run_id, doc_id)
+    );
+    INSERT INTO scores_m008 (run_id, doc_id, score, rank, position)
+        SELECT s.run_id, s.doc_id, s.score,
+               CASE WHEN r.status IN ('running', 'pending') THEN NULL ELSE s.rank END, s.position
+        FROM scores s JOIN runs r ON r.id = s.run_id;
+    DROP TABLE scores;
+    ALTER TABLE scores_m008 RENAME TO scores
+    """)
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 

@@ -6,9 +6,14 @@
   found the next time any workbench process opens the database: on the same
   host its pid is gone, or (any host) its heartbeat is older than STALE_S
   (``WORKBENCH_RUN_STALE_S``). It is settled as ``interrupted``.
+* A run being scored (status running/pending) writes its scores with rank NULL:
+  the raw ``scores`` table never holds two documents at one rank, whenever a reader
+  looks and however the process ends (migration m008).
 * Settling ranks the scores a run has, best first, ties by input position, so
-  ranks are always 1..n with no duplicates (`settle_ranks`). Runs still in
-  flight are shown with ranks computed on the fly (`normalise_ranks`).
+  ranks are always 1..n with no duplicates (`settle_ranks`); it happens when the run
+  ends (done, cancelled, failed, interrupted). Runs still in flight are shown with
+  ranks computed on the fly (`normalise_ranks`). Ranks given with a finished run
+  (imported) are kept unless two documents share one (`dedupe_ranks`).
 """
 
 from __future__ import annotations
@@ -153,6 +158,34 @@ def settle_ranks(conn: Connection, run_id: int) -> None:
     conn.exec_driver_sql(SETTLE_SQL.replace(":run_id", "?"), (int(run_id), int(run_id)))
 
 
+IN_FLIGHT = ("running", "pending")
+
+DEDUPE_SQL = """
+UPDATE scores SET rank = (
+    SELECT r FROM (
+        SELECT doc_id, ROW_NUMBER() OVER (
+            ORDER BY rank IS NULL, rank, score DESC, position IS NULL, position, doc_id) AS r
+        FROM scores WHERE run_id = :run_id) AS ranked
+    WHERE ranked.doc_id = scores.doc_id)
+WHERE run_id = :run_id
+"""
+
+
+def dedupe_ranks(conn: Connection, run_id: int) -> None:
+    """A finished run's ranks as given, unless two documents share a rank or one has none:
+    then 1..n in the given order (ties: best score, then input position)."""
+    dupes, missing = conn.exec_driver_sql(
+        "SELECT count(rank) - count(DISTINCT rank), count(*) - count(rank) FROM scores WHERE run_id = ?",
+        (int(run_id),)).one()
+    if dupes or missing:
+        conn.exec_driver_sql(DEDUPE_SQL.replace(":run_id", "?"), (int(run_id), int(run_id)))
+
+
+def unrank(conn: Connection, run_id: int) -> None:
+    """A run scored again (resume) holds no ranks until it ends."""
+    conn.exec_driver_sql("UPDATE scores SET rank = NULL WHERE run_id = ?", (int(run_id),))
+
+
 def normalise_ranks(scores: list[Result]) -> list[Result]:
     """The same ranking as `settle_ranks`, computed in memory (for runs still in flight)."""
     ordered = sorted(scores, key=lambda s: (-s.score, s.index is None, s.index or 0, s.doc_id))
@@ -160,6 +193,9 @@ def normalise_ranks(scores: list[Result]) -> list[Result]:
 
 
 def has_rank_gaps(scores: list[Result]) -> bool:
+    """Ranks that are not exactly 1..n (a gap, a duplicate, or none yet: a run in flight)."""
+    if any(s.rank is None for s in scores):
+        return True
     return sorted(s.rank for s in scores) != list(range(1, len(scores) + 1))
 
 

@@ -99,7 +99,7 @@ scores = Table(
     Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
     Column("doc_id", Text, primary_key=True),
     Column("score", Float, nullable=False),
-    Column("rank", Integer, nullable=False),
+    Column("rank", Integer),          # NULL while the run is being scored (m008)
     Column("position", Integer),
 )
 
