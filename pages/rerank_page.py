@@ -46,7 +46,7 @@ template = c_tpl.selectbox(t("rerank.template"), [*INSTRUCTION_TEMPLATES, "custo
 ui.state.default(f"rr_instruction_{template}", INSTRUCTION_TEMPLATES.get(template, ""))
 text = c_txt.text_area(t("rerank.instruction_text"), height=80, key=f"rr_instruction_{template}",
                        placeholder=t("rerank.instruction_placeholder"))
-precise = c_tpl.toggle(t("rerank.precise"), key="rr_precise")
+precise = st.toggle(t("rerank.precise"), key="rr_precise")     # full width: the guide's suffix reads whole
 instruction = Instruction(text, None if template == "custom" else template, precise)
 if text.strip():
     c_txt.caption(t("rerank.sent_to_model", text=esc(instruction.full)))

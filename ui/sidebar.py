@@ -126,8 +126,8 @@ def sidebar() -> None:
             ids = [s.id for s in sessions]
             names = {s.id: t("app.session_option", name=s.name, sets=tn("count.sets", s.n_sets),
                                runs=tn("count.runs", s.n_runs)) for s in sessions}
-            if st.session_state.session_id not in ids:
-                st.session_state.session_id = ids[0] if ids else None
+            if st.session_state.session_id not in ids:     # a new tab: the newest session, not a sample
+                st.session_state.session_id = max(sessions, key=lambda s: s.id).id if ids else None
             if ids:
                 st.session_state["sb_session"] = st.session_state.session_id
                 st.selectbox(t("app.session"), ids, format_func=names.get, key="sb_session",
