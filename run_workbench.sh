@@ -93,8 +93,8 @@ if [ "$MODE" = test ]; then
     PYTHON="$PY" scripts/setup_vllm_venv.sh .venv-vllm \
       || say "vLLM could not be installed into .venv-vllm; its tests will be skipped"
   fi
-  say "running the test suite"
-  exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+  say "running the test suite (2 workers, one test file per worker at a time; -n 0 runs it in one process)"
+  exec .venv/bin/python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile "$@"
 fi
 
 # ---------------------------------------------------------------- app
