@@ -123,11 +123,20 @@ if result.rejected:
     ui.widgets.rejected_rows(result, uploaded=source)
 PREVIEW_HEADINGS = {"doc_id": "import.col_doc_id", "text": "import.col_text", "image": "import.col_image",
                     "label": "import.col_label"}
+image_names = getattr(result, "image_names", None) or {}    # stored path -> the name the file used
+thumbs = result.n_docs <= 300                               # thumbnails while they stay cheap
 for cset in result.sets[:20]:
-    with st.expander(t("import.set_title", name=esc(cset.name or cset.query.id),
-                       query=esc(frames.short(cset.query.text, 80)), docs=tn("import.n_docs", len(cset.documents)))):
-        st.dataframe(frames.preview_frame(cset), hide_index=True, width="stretch",
-                     column_config={c: st.column_config.Column(t(k)) for c, k in PREVIEW_HEADINGS.items()})
+    q = cset.query
+    title = ("import.set_title" if q.text or not q.image else "import.set_title_image")
+    with st.expander(t(title, name=esc(cset.name or q.id), query=esc(frames.query_preview(q, image_names)),
+                       docs=tn("import.n_docs", len(cset.documents)))):
+        if q.image and thumbs and (uri := frames.thumbnail_data_uri(q.image, 96)):
+            st.image(uri, caption=esc(frames.image_name(q.image, image_names)), width=96)
+        preview = frames.preview_frame(cset, image_names, thumbs=thumbs)
+        config = {c: st.column_config.Column(t(k)) for c, k in PREVIEW_HEADINGS.items()}
+        if "thumbnail" in preview.columns:
+            config["thumbnail"] = st.column_config.ImageColumn(t("import.col_thumbnail"), width="small")
+        st.dataframe(preview, hide_index=True, width="stretch", column_config=config, placeholder="")
 
 st.subheader(t("import.save_title"))
 sessions = store.list_sessions()

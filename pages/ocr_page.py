@@ -23,10 +23,8 @@ if not sets:
 set_id = ui.state.set_picker(sets, "ocr_set")
 cset = store.load_candidate_set(set_id)
 with_images = [d for d in cset.documents if d.image]
-read = [d for d in with_images if d.ocr_final is not None]
-with_text = sum(bool((d.ocr_final or "").strip()) for d in read)
 st.write(t("ocr.counts", with_image=len(with_images), docs=tn("ocr.n_documents", len(cset.documents)),
-           with_text=with_text, no_text=len(read) - with_text, unread=len(with_images) - len(read)))
+           counts=ui.ocr_tools.status_counts(cset.documents)))     # the review table's caption counts the same
 
 
 def _kept(report) -> list:

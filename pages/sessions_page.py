@@ -4,6 +4,7 @@ import streamlit as st
 
 import ui
 from ui import frames, sessions_view, t, tn
+from ui.comparison import template_name
 from ui.frames import esc
 from workbench import formats, service
 from workbench.formats import trec
@@ -63,8 +64,8 @@ runs = store.list_runs(session_id=sid)
 tab_runs, tab_labels, tab_rerun, tab_io = st.tabs([t("sessions.tab_runs"), t("sessions.tab_labels"),
                                                    t("sessions.tab_rerun"), t("sessions.tab_io")])
 RUN_HEADINGS = {"run": "sessions.col_run", "name": "sessions.col_name", "set": "sessions.col_set",
-                "backend": "sessions.col_backend", "status": "sessions.col_status",
-                "instruction": "sessions.col_instruction", "started": "sessions.col_started"}
+                "backend": "sessions.col_backend", "prompt": "sessions.col_prompt", "status": "sessions.col_status",
+                "instruction": "sessions.col_instruction", "note": "sessions.col_note", "started": "sessions.col_started"}
 
 with tab_runs:
     if not runs:
@@ -89,7 +90,7 @@ with tab_rerun:
     st.caption(t("sessions.rerun_caption"))
     ui.state.default("ss_tpl", "e-commerce")
     # labels are computed here: a format_func may run outside this script run (in another language)
-    tpl_labels = {**{k: k for k in INSTRUCTION_TEMPLATES}, "custom": t("sessions.template_custom")}
+    tpl_labels = {**{k: template_name(k) for k in INSTRUCTION_TEMPLATES}, "custom": t("sessions.template_custom")}
     tpl = st.selectbox(t("sessions.template"), list(tpl_labels), key="ss_tpl", format_func=tpl_labels.get)
     ui.state.default(f"ss_instr_{tpl}", INSTRUCTION_TEMPLATES.get(tpl, ""))
     text = st.text_area(t("sessions.instruction"), key=f"ss_instr_{tpl}")

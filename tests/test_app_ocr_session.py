@@ -51,7 +51,7 @@ def test_ocr_of_every_set_of_the_session_from_the_page(tmp_path):
     status = {d.id: ocr.ocr_status(d) for d in first.documents}
     assert status == {"photo": ocr.NO_TEXT_FOUND, "label": "text"}
     # the set's counts tell a photo with no text from an image with text
-    assert any("2 of 2 documents have an image: 1 with OCR text, 1 with no text found, 0 not read yet." in m.value
+    assert any("2 of 2 documents have an image: 1 text · 1 no text found." in m.value
                for m in at.markdown), [m.value for m in at.markdown]
     assert first.documents[1].ocr_text and first.documents[1].description.startswith("[OCR] ")
     assert second.documents[0].ocr_text and second.documents[0].description.startswith("[OCR] ")

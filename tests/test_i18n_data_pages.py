@@ -65,4 +65,5 @@ def test_home_and_sessions_tables_have_chinese_headings():
     at = ok(at.switch_page("pages/sessions_page.py").run())
     assert at.title[0].value == "会话"
     assert [t.label for t in at.tabs] == ["运行", "标注与备注", "重新运行", "导出 / 导入"]
-    assert at.radio(key="ss_shape").options == ["长表（每个运行 × 文档一行）", "宽表（每个文档一行）"]
+    assert at.radio(key="ss_shape").options == ["长表（每个运行 × 文档一行）", "宽表（每个文档一行）",
+                                                 "整洁表（每个运行 × 文档一行，含查询、文档、OCR 文本、标注和备注）"]

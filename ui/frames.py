@@ -98,13 +98,20 @@ def status_text(status: str | None) -> str:
 
 def backend_text(backend: str | None) -> str:
     """A run's backend as a short name (bm25, qwen-vl, remote… are names; lexical is said)."""
-    key = f"frames.backend.{backend}"
+    key = f"frames.backend.{str(backend or '').replace('-', '_')}"     # qwen-vl -> frames.backend.qwen_vl
     return t(key) if backend and has(key) else str(backend or "")
+
+
+def run_name(run: Run) -> str:
+    """A run's name, else its instruction (short), said with its #id in messages."""
+    return run.name or short(run.instruction, 40) or t("frames.no_instruction")
 
 
 def run_label(run: Run) -> str:
     """Short human name of a run for pickers and chart legends."""
-    name = run.name or short(run.instruction, 40) or t("frames.no_instruction")
+    name = run_name(run)
+    if run.status == "imported" and run.backend == "imported":     # "· imported · imported" said once
+        return t("frames.run_label_imported", id=run.id, name=name, backend=backend_text(run.backend))
     return t("frames.run_label", id=run.id, name=name, backend=backend_text(run.backend),
              status=status_text(run.status))
 
@@ -296,19 +303,42 @@ def sessions_frame(sessions) -> pd.DataFrame:
 
 def runs_frame(runs, sets) -> pd.DataFrame:
     """A session's runs with set names (not ids), readable dates, status and backend in the
-    UI's language."""
+    UI's language, the prompt format scored with (empty for BM25 and imported runs) and the note."""
     names = {s.id: set_name(s) for s in sets}
     return pd.DataFrame([{"run": r.id, "name": blank(r.name), "set": names.get(r.set_id, blank(r.set_id)),
-                          "backend": backend_text(r.backend), "status": status_text(r.status),
-                          "instruction": blank(r.instruction),
-                          "started": when(r.started_at)} for r in runs],
-                        columns=["run", "name", "set", "backend", "status", "instruction", "started"])
+                          "backend": backend_text(r.backend), "prompt": blank(r.prompt_format),
+                          "status": status_text(r.status), "instruction": blank(r.instruction),
+                          "note": blank(getattr(r, "note", None)), "started": when(r.started_at)} for r in runs],
+                        columns=["run", "name", "set", "backend", "prompt", "status", "instruction", "note",
+                                 "started"])
 
 
-def preview_frame(cset: CandidateSet) -> pd.DataFrame:
-    return pd.DataFrame([{"doc_id": d.id, "text": short(d.text, 200), "image": blank(d.image),
-                          "label": "" if d.label is None else str(d.label)} for d in cset.documents],
-                        columns=["doc_id", "text", "image", "label"])
+def image_name(path: str | None, names: dict[str, str] | None = None) -> str:
+    """The name an imported image had in the analyst's file (ImportResult.image_names), else
+    the stored file's own name; never the internal imports/images/<hash> path."""
+    if not path:
+        return ""
+    return (names or {}).get(str(path)) or Path(str(path)).name
+
+
+def query_preview(query: Query, names: dict[str, str] | None = None) -> str:
+    """The query as the Import preview names it: its text, else its image's file name."""
+    return short(query.text, 80) or image_name(query.image, names)
+
+
+def preview_frame(cset: CandidateSet, names: dict[str, str] | None = None, thumbs: bool = False) -> pd.DataFrame:
+    """The Import preview of a set: id, text, image (its original file name, a thumbnail when
+    `thumbs`), label, then the file's extra columns (Document.metadata) under their own names."""
+    base = ["doc_id", "thumbnail", "text", "image", "label"]
+    extra: list[str] = []
+    for d in cset.documents:
+        extra += [str(k) for k in (d.metadata or {}) if str(k) not in extra and str(k) not in base]
+    rows = [{"doc_id": d.id, "thumbnail": thumbnail_data_uri(d.image) if thumbs and d.image else None,
+             "text": short(d.text, 200), "image": image_name(d.image, names),
+             "label": "" if d.label is None else str(d.label),
+             **{k: str(blank((d.metadata or {}).get(k))) for k in extra}} for d in cset.documents]
+    frame = pd.DataFrame(rows, columns=base + extra)
+    return frame if frame["thumbnail"].notna().any() else frame.drop(columns=["thumbnail"])
 
 
 def rejected_view(frame: pd.DataFrame) -> pd.DataFrame:

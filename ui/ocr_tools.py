@@ -19,6 +19,21 @@ HEADINGS = {"doc_id": "ocr.col_doc_id", "status": "ocr.col_status", "ocr_text": 
             "ocr_edited": "ocr.col_edited", "ocr_in_force": "ocr.col_in_use", "description": "ocr.col_description"}
 
 
+#: the order statuses are counted in, on the page's header and the review table's caption alike
+STATUS_ORDER = (review.TEXT, review.EDITED, ocr.NO_TEXT_FOUND, review.NOT_READ, review.NO_IMAGE)
+
+
+def status_counts(documents) -> str:
+    """'4 text · 2 edited · 4 no text found': each document counted once, by ocr.ocr_status (an
+    edit wins over what OCR read), in the UI language; statuses no document has are left out."""
+    counts: dict[str, int] = {}
+    for doc in documents:
+        status = ocr.ocr_status(doc)
+        counts[status] = counts.get(status, 0) + 1
+    order = [*STATUS_ORDER, *(s for s in counts if s not in STATUS_ORDER)]
+    return " · ".join(t("ocr.status_count", n=counts[s], status=status_text(s)) for s in order if counts.get(s))
+
+
 def status_text(status: str) -> str:
     """A document's OCR status (ocr.ocr_status) in the UI language."""
     key = STATUS_KEYS.get(status)
@@ -30,8 +45,7 @@ def review_and_clear(store, set_id: int) -> None:
     their OCR (the raw text; your edits too when ticked). Descriptions are rebuilt at once."""
     cset = store.load_candidate_set(set_id)
     frame = ocr.ocr_review_frame(cset)
-    counts = frame["status"].value_counts()
-    st.caption(" · ".join(t("ocr.status_count", n=n, status=status_text(s)) for s, n in counts.items()) + f" — {t('ocr.status_help')}")
+    st.caption(f"{status_counts(cset.documents)} — {t('ocr.status_help')}")   # as the page's header counts
     shown = frame.drop(columns=["image"]).assign(status=frame["status"].map(status_text))
     config = {c: st.column_config.TextColumn(t(k)) for c, k in HEADINGS.items()}
     config["description"] = st.column_config.TextColumn(t(HEADINGS["description"]), width="large")

@@ -82,8 +82,8 @@ def run_results(store, run_id: int, key: str) -> None:
         edited = st.data_editor(frame, key=f"{key}_editor_{run_id}",
                                 column_config=result_columns(run.backend, frame["score"]),
                                 disabled=["rank", "score", "thumbnail", "doc_id", "description"],
-                                hide_index=True, width="stretch", row_height=64,
-                                height=min(64 * len(frame) + 40, 720))
+                                hide_index=True, width="stretch", row_height=64, placeholder="",
+                                height=min(64 * len(frame) + 40, 720))   # an ungraded row: empty, not "None"
         c1, c2, c3 = st.columns([1, 1, 3])
         if c1.button(t("frames.save_labels"), type="primary", icon=":material/save:", key=f"{key}_save_{run_id}"):
             new = frames.labels_from_frame(edited, cset.query.id)
@@ -113,16 +113,16 @@ def run_actions(store, run) -> None:
     if c_note.button(t("runs.note_save"), key=f"run_note_save_{run.id}", icon=":material/save:"):
         with errors_shown("run note"):  # i18n: not UI text
             service.set_run_note(store, run.id, st.session_state[key])
-            st.toast(t("runs.note_saved", run=esc(run.label)), icon=":material/check:")
+            st.toast(t("runs.note_saved", id=run.id, run=esc(frames.run_name(run))), icon=":material/check:")
     if st.session_state.get("confirm_delete_run") == run.id:
-        c_del.warning(t("runs.confirm_delete", run=esc(run.label)), icon=":material/warning:")
+        c_del.warning(t("runs.confirm_delete", id=run.id, run=esc(frames.run_name(run))), icon=":material/warning:")
         yes, no = c_del.columns(2)
         if yes.button(t("runs.delete_yes"), type="primary", key=f"run_delete_yes_{run.id}"):
             st.session_state.confirm_delete_run = None
             with errors_shown("delete run"):  # i18n: not UI text
                 service.delete_run(store, run.id)
                 st.session_state.run_ids = [r for r in st.session_state.run_ids if r != run.id]
-                state.flash("success", t("runs.deleted", run=esc(run.label)))
+                state.flash("success", t("runs.deleted", id=run.id, run=esc(frames.run_name(run))))
                 st.rerun()
         if no.button(t("runs.delete_no"), key=f"run_delete_no_{run.id}"):
             st.session_state.confirm_delete_run = None
@@ -144,7 +144,7 @@ def adhoc_results(cset, results, instruction: str, backend: str) -> None:
     if frame["thumbnail"].isna().all():
         frame = frame.drop(columns=["thumbnail"])
     st.dataframe(frame.drop(columns=["label"]), column_config=result_columns(backend, frame["score"]),
-                 hide_index=True, width="stretch", row_height=64)
+                 hide_index=True, width="stretch", row_height=64, placeholder="")
     st.download_button(t("frames.export_csv"), to_csv_bytes(frames.adhoc_export(frame, cset, instruction, backend)),
                        f"{cset.query.id}-results.csv", "text/csv", icon=":material/download:", key="adhoc_dl")
 
@@ -160,7 +160,7 @@ def labels_editor(store, set_id: int) -> None:
     if frame["thumbnail"].isna().all():
         frame = frame.drop(columns=["thumbnail"])
     edited = st.data_editor(frame, key=f"labels_editor_{set_id}", hide_index=True, width="stretch",
-                            disabled=["thumbnail", "doc_id", "description"], row_height=64,
+                            disabled=["thumbnail", "doc_id", "description"], row_height=64, placeholder="",
                             column_config={"thumbnail": columns["thumbnail"], "label": columns["label"],
                                            "doc_id": st.column_config.TextColumn(frames.heading("doc_id")),
                                            "description": st.column_config.TextColumn(

@@ -53,5 +53,8 @@ def check_reachable(model: str, timeout: float = CONNECT_TIMEOUT_S) -> None:
         with socket.create_connection((host, port), timeout=timeout):
             return
     except OSError as err:
+        # said in words ("connection refused"), never as a class name ("ConnectionRefusedError")
+        from .rerank.remote import transport_words
+
         raise ModelNotFound.coded("model.hub_unreachable", {
-            "model": model, "host": host, "error": err.__class__.__name__}) from None
+            "model": model, "host": host, "error": transport_words(err)}) from None

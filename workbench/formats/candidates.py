@@ -66,6 +66,7 @@ class ImportResult:
     source: str = ""
     rows_read: int = 0
     notes: list[str] = field(default_factory=list)
+    image_names: dict[str, str] = field(default_factory=dict)   # kept image path -> the name the file used
 
     @property
     def n_docs(self) -> int:
@@ -127,6 +128,7 @@ class _Images:
         self._seen: dict[Path, Any] = {}
         self._by_value: dict[str, Path] = {}   # cell value -> resolved path (skips re-resolving)
         self.notes: list[str] = []             # e.g. data after an image's end that was not kept
+        self.names: dict[str, str] = {}        # kept path -> the name the file used (the preview shows it)
 
     def resolve(self, value: str, column: str) -> tuple[str, str]:
         """-> (absolute path, sha256). Raises (message, fix) as ValueError args."""
@@ -175,6 +177,7 @@ class _Images:
                 raise _Bad("import.image_unreadable", {"raw": raw, "reason": nested.message_of(got),
                                                        "fix": nested.fix_of(got)})
             raise _Bad("import.image_unreadable_nofix", {"raw": raw, "reason": nested.message_of(got)})
+        self.names.setdefault(got[0], raw)
         return got
 
 
@@ -215,10 +218,13 @@ def _parse_score(v: Any) -> float | None:
 
 
 def _build_sets(names: list[str], rows: list[RawRow], base: Path, source: str,
-                set_prefix: str = "", notes: list[str] | None = None) -> tuple[list[CandidateSet], list[RowError]]:
+                set_prefix: str = "", notes: list[str] | None = None,
+                image_names: dict[str, str] | None = None) -> tuple[list[CandidateSet], list[RowError]]:
     canon = column_map(names)
     extra = [n for n in names if n not in canon.values()]
     images = _Images(base)
+    if image_names is not None:
+        images.names = image_names
     if notes is not None:      # image notes (data after an image's end) go with the import's notes
         images.notes = notes
     rejected: list[RowError] = []
@@ -377,8 +383,8 @@ def _read_table(path: Path, base: Path, encoding: str | None, *, source: str,
     if on_rows is not None:
         on_rows(names, rows)
     prefix = f"{name}: " if name else ""
-    sets, rejected = _build_sets(names, rows, base, source, prefix, notes)
     result = result or ImportResult()
+    sets, rejected = _build_sets(names, rows, base, source, prefix, notes, result.image_names)
     result.sets.extend(sets)
     result.rejected.extend(rejected)
     result.encoding = used
@@ -513,16 +519,20 @@ def _read_zip(path: Path, encoding: str | None, *, name: str | None = None) -> I
 
             result = _read_table(table, table.parent, encoding, source=f"{path.name}!{tables[0]}", name=name,
                                  result=result, on_rows=extract_referenced)
-            _keep_images(result.sets, root)
+            _keep_images(result.sets, root, result.image_names)
     return result
 
 
-def _keep_images(sets: list[CandidateSet], root: Path) -> None:
-    """Move the images the sets use out of the temporary folder into the content store."""
+def _keep_images(sets: list[CandidateSet], root: Path, names: dict[str, str] | None = None) -> None:
+    """Move the images the sets use out of the temporary folder into the content store
+    (`names`, ImportResult.image_names, follows them to their new paths)."""
     for cset in sets:
         for item in (cset.query, *cset.documents):
             if item.image and item.image_hash and Path(item.image).is_relative_to(root):
+                old = item.image
                 item.image = str(image_data.store_copy(Path(item.image), item.image_hash))
+                if names is not None and old in names:
+                    names.setdefault(item.image, names[old])
 
 
 def import_folder(folder: str | Path, query_text: str, query_id: str | None = None, *,
@@ -537,6 +547,7 @@ def import_folder(folder: str | Path, query_text: str, query_id: str | None = No
     source = folder.name or str(folder)
     result = ImportResult(source=source)
     imgs = _Images(folder)
+    imgs.names = result.image_names
     q_path = q_hash = None
     if query_image:
         try:

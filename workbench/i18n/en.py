@@ -532,7 +532,7 @@ MESSAGES.update({
     'ocr.n_selected': '{n} selected document|{n} selected documents',
     'ocr.cleared': 'Cleared the OCR text of {docs}',
     'ocr.cleared_edits_kept': ' (your edits kept)',
-    'ocr.cleared_end': '. They count as "no text found" now: Run OCR with "Only images without OCR text" leaves them alone (untick it to read them again).',
+    'ocr.cleared_end': '. They count as “no text found” now: Run OCR with “Only images without OCR text” leaves them alone (untick it to read them again).',
 })
 
 
@@ -1249,18 +1249,18 @@ MESSAGES.update({
 
     # ocr/: tesseract, languages, OCR settings
     'err.ocr.tesseract_missing': "The tesseract OCR program was not found (looked for '{cmd}').",
-    'err.ocr.tesseract_missing.fix': 'Install it with: {command}  (then restart the workbench).',
+    'err.ocr.tesseract_missing.fix': 'Install it with: `{command}`  (then restart the workbench).',
     'err.ocr.tesseract_gone': 'The tesseract OCR program was not found.',
-    'err.ocr.tesseract_gone.fix': 'Install it with: {command}',
+    'err.ocr.tesseract_gone.fix': 'Install it with: `{command}`',
     'err.ocr.languages_unlisted': 'Could not list the installed tesseract languages ({reason}).',
-    'err.ocr.languages_unlisted.fix': 'Reinstall tesseract: {command}',
+    'err.ocr.languages_unlisted.fix': 'Reinstall tesseract: `{command}`',
     'err.ocr.no_language': 'No OCR language was given.',
     'err.ocr.no_language.fix': 'Use e.g. --langs {default} (installed: {installed}).',
     'err.ocr.no_language.fix.app': 'Type e.g. {default} in the Languages (tesseract) box (installed: {installed}).',
     'err.ocr.language_missing': 'OCR language(s) {missing} not installed. Installed: {installed}.',
-    'err.ocr.language_missing.fix': 'Pick from the installed ones, or install with: sudo apt-get install -y {packages}',
+    'err.ocr.language_missing.fix': 'Pick from the installed ones, or install with: `sudo apt-get install -y {packages}`',
     'err.ocr.language_missing_none': 'OCR language(s) {missing} not installed. Installed: none.',
-    'err.ocr.language_missing_none.fix': 'Pick from the installed ones, or install with: sudo apt-get install -y {packages}',
+    'err.ocr.language_missing_none.fix': 'Pick from the installed ones, or install with: `sudo apt-get install -y {packages}`',
     'err.ocr.timeout': 'OCR took longer than {seconds} s and was stopped.',
     'err.ocr.timeout.fix': 'Crop the image to the text region, or raise the per-image timeout.',
     'err.ocr.failed': 'tesseract failed ({reason}).',
@@ -1272,7 +1272,7 @@ MESSAGES.update({
     'err.ocr.bad_psm': 'Page segmentation mode {psm} does not exist.',
     'err.ocr.bad_psm.fix': 'Use a tesseract --psm between 0 and 13; 6 (a block of text) suits labels.',
     'err.ocr.font_missing': "Font '{font}' not found.",
-    'err.ocr.font_missing.fix': 'Install it: sudo apt-get install -y fonts-wqy-microhei',
+    'err.ocr.font_missing.fix': 'Install it: `sudo apt-get install -y fonts-wqy-microhei`',
     'err.ocr.confidence_not_number': 'the OCR confidence threshold must be a number from 0 to 100 (got {value}).',
     'err.ocr.confidence_not_number.fix': 'Use e.g. {example}; 0 keeps every word tesseract reads.',
     'err.ocr.confidence_range': 'the OCR confidence threshold must be from 0 to 100 (got {value}).',
@@ -1340,12 +1340,12 @@ MESSAGES.update({
     'err.store.db_damaged': "The database file '{path}' is damaged ({reason}); it was left untouched.",
     'err.store.db_damaged.fix': 'Move the file aside (the workbench then creates a fresh one), or set WORKBENCH_DB to a different database file.',
     'err.store.damaged': "The database '{path}' is damaged ({detail}), so nothing was imported: writing more into a damaged file can lose what is still readable in it.",
-    'err.store.damaged.fix': "Stop the workbench (the app and any workbench command), then copy what is still readable into a new file, in a terminal: {recover} — if that sqlite3 does not know .recover or fails, use: {dump} — then put the copy in the damaged file's place: {swap}; and import again. Rows on the damaged pages are lost: if you have a backup copy of the database, restoring it instead is the safer choice.",
-    'err.store.damaged.fix.app': "Close the app (and any workbench command), then copy what is still readable into a new file, in a terminal: {recover} — if that sqlite3 does not know .recover or fails, use: {dump} — then put the copy in the damaged file's place: {swap}; start the app again and import again. Rows on the damaged pages are lost: if you have a backup copy of the database, restoring it instead is the safer choice.",
+    'err.store.damaged.fix': "Stop the workbench (the app and any workbench command), then copy what is still readable into a new file, in a terminal: `{recover}` — if that sqlite3 does not know .recover or fails, use: `{dump}` — then put the copy in the damaged file's place: `{swap}`; and import again. Rows on the damaged pages are lost: if you have a backup copy of the database, restoring it instead is the safer choice.",
+    'err.store.damaged.fix.app': "Close the app (and any workbench command), then copy what is still readable into a new file, in a terminal: `{recover}` — if that sqlite3 does not know .recover or fails, use: `{dump}` — then put the copy in the damaged file's place: `{swap}`; start the app again and import again. Rows on the damaged pages are lost: if you have a backup copy of the database, restoring it instead is the safer choice.",
     'err.store.not_sqlite': "'{path}' is not a SQLite database at all, not a workbench database; it was left untouched (nothing was written to it).",
-    'err.store.not_sqlite.fix': 'Point WORKBENCH_DB at a workbench database, or at a new file such as {new_file} (created on first use), e.g. export WORKBENCH_DB={new_path}',
+    'err.store.not_sqlite.fix': 'Point WORKBENCH_DB at a workbench database, or at a new file such as {new_file} (created on first use), e.g. `export WORKBENCH_DB={new_path}`',
     'err.store.foreign_db': "'{path}' is another application's SQLite database (tables: {tables}), not a workbench database; it was left untouched (nothing was written to it).",
-    'err.store.foreign_db.fix': 'Point WORKBENCH_DB at a workbench database, or at a new file such as {new_file} (created on first use), e.g. export WORKBENCH_DB={new_path}',
+    'err.store.foreign_db.fix': 'Point WORKBENCH_DB at a workbench database, or at a new file such as {new_file} (created on first use), e.g. `export WORKBENCH_DB={new_path}`',
     'err.store.no_folder': "Cannot create the folder for the database '{path}' ({reason}).",
     'err.store.no_folder.fix': 'Point WORKBENCH_DB to a file in a writable folder.',
     'err.store.disk_full': "The disk is full: could not write to the database '{path}' ({detail}); the disk holding '{folder}' has {free} free. The write was rolled back: nothing of it was saved.",
@@ -1485,11 +1485,11 @@ _ENGINE_HUB_FIX = ("Download the model on a machine with internet access and cop
             "type that folder's path as the model; or connect this machine to the internet.")
 _ENGINE_NOT_YES_NO_FIX = ("Serve a yes/no reranker checkpoint (e.g. vLLM with the Lychee-rerank-mm folder), "
                           "or point the workbench at the right server.")
-_ENGINE_TOO_LONG_FIX = ("Start the server with a larger --max-model-len, or lower max_pixels / shorten "
-                        "the document text.")
+_ENGINE_TOO_LONG_FIX = ("Start the server with a larger context (vLLM: e.g. `vllm serve MODEL_FOLDER --max-model-len "
+                        "16384`), or lower max_pixels / shorten the document text.")
 _ENGINE_RETRIES_FIX = ("Check the servers' logs and that they are running, then run again: the pairs already "
                        "scored are kept and not sent again.")
-_ENGINE_PACKAGE_FIX = "Install it with: {pip}  (or everything: {pip_all}), then restart the workbench."
+_ENGINE_PACKAGE_FIX = "Install it with: `{pip}`  (or everything: `{pip_all}`), then restart the workbench."
 MESSAGES.update({
     # --- backends and models (rerank/registry.py, rerank/qwen_vl, hub.py)
     'err.backend.unknown': "Unknown reranker backend '{name}'.",
@@ -1501,10 +1501,13 @@ MESSAGES.update({
                                            'Qwen3-VL-Reranker checkpoint.',
     'err.backend.missing_packages': "The '{key}' backend needs {packages}, which is not installed.",
     'err.backend.missing_packages.fix': '{pip}',
+    'err.backend.missing_packages.fix.app': 'Install it in the workbench\'s environment: `{pip}`, then restart the app.',
     'err.backend.import_failed': "The '{key}' backend could not be imported ({detail}).",
     'err.backend.import_failed.fix': '{pip}',
+    'err.backend.import_failed.fix.app': 'Reinstall it in the workbench\'s environment: `{pip}`, then restart the app.',
     'err.backend.qwen_missing': 'The qwen-vl backend needs torch, transformers and qwen-vl-utils ({detail}).',
     'err.backend.qwen_missing.fix': '{pip}',
+    'err.backend.qwen_missing.fix.app': 'Install it in the workbench\'s environment: `{pip}`, then restart the app.',
     'err.backend.no_cuda': "Device '{device}' was requested but no CUDA GPU is visible.",
     'err.backend.no_cuda.fix': 'Use --device cpu, or check the NVIDIA driver with `nvidia-smi`.',
     'err.backend.unknown_options': "The '{key}' backend has no option {options}.",
@@ -1512,7 +1515,7 @@ MESSAGES.update({
     'err.backend.unknown_dtype': "Unknown dtype '{dtype}'.",
     'err.backend.unknown_dtype.fix': 'Use float32, bfloat16 or float16.',
     'err.backend.transformers_too_old': "This transformers ({version}) cannot load '{path}': {detail}",
-    'err.backend.transformers_too_old.fix': 'pip install -U transformers',
+    'err.backend.transformers_too_old.fix': 'Upgrade it: `pip install -U transformers`',
     'err.model.not_configured': 'No Qwen-VL reranker model is configured.',
     'err.model.not_configured.fix': _ENGINE_MODEL_FIX,
     'err.model.not_configured.fix.app': _ENGINE_MODEL_FIX_APP,
@@ -1558,7 +1561,7 @@ MESSAGES.update({
     'err.rank.image_file_missing.fix': 'Re-import the set with its images, or fix the image path.',
     # --- serving engines over HTTP (rerank/remote.py)
     'err.backend.no_httpx': 'The remote backend needs httpx, which is not installed.',
-    'err.backend.no_httpx.fix': "pip install 'lychee-workbench[serve]'  (httpx)",
+    'err.backend.no_httpx.fix': "Install it: `pip install 'lychee-workbench[serve]'` (httpx)",
     'err.remote.not_a_url': "'{url}' is not a server URL.",
     'err.remote.not_a_url.fix': 'Give it as http://HOST:PORT/v1, e.g. --model http://127.0.0.1:8000/v1.',
     'err.remote.not_a_url.fix.app': 'Type it into the Server URL box as http://HOST:PORT/v1, e.g. http://127.0.0.1:8000/v1.',
@@ -1588,9 +1591,9 @@ MESSAGES.update({
     'err.jobs.worker_died': 'The worker process ended without an answer (exit code {code}).',
     'err.jobs.worker_died.fix': 'Start the work again; if it ends the same way, the machine may be out of memory.',
     'err.remote.unreachable.fix': 'Check the URL and port, that the server is running and reachable from here '
-                                  '(firewall, VPN). Start one with e.g.: {command}  (the CPU build: python -m '
-                                  'vllm.entrypoints.openai.api_server --model DIR ...)',
-    'err.remote.unreachable.fix.app': 'Check the URL in the Server URL box and its port, that the server is running and reachable from here (firewall, VPN). Start one with e.g.: {command}  (the CPU build: python -m vllm.entrypoints.openai.api_server, given the model folder)',
+                                  '(firewall, VPN). Start one with e.g.: `{command}`  (the CPU build: `python -m '
+                                  'vllm.entrypoints.openai.api_server --model DIR ...`)',
+    'err.remote.unreachable.fix.app': 'Check the URL in the Server URL box and its port, that the server is running and reachable from here (firewall, VPN). Start one with e.g. `{command}` (a CPU build of vLLM starts with the same command).',
     'err.remote.no_models_route': '{base}/models does not exist (HTTP 404): {base} is not an OpenAI-compatible '
                                   'API base.',
     'err.remote.no_models_route.fix': "Give the engine's API base, ending in /v1, e.g. http://HOST:8000/v1.",
@@ -1625,22 +1628,22 @@ MESSAGES.update({
     'err.remote.tokenizer_mismatch.fix': 'Give --tokenizer the folder of the model the server serves, or leave it out.',
     'err.remote.no_rerank_route': "The server at {base} (model '{model}') does not answer /v1/rerank ({why}).",
     'err.remote.no_rerank_route.fix': 'Start vLLM with the pooling runner for a yes/no reranker, e.g.: '
-                                      '{command}  - or use --protocol chat with a generate server.',
+                                      '`{command}`  - or use --protocol chat with a generate server.',
     'err.remote.no_logprobs': "The server at {base} (model '{model}') gives no yes/no log-probabilities on "
                               '/v1/chat/completions ({why}).',
     'err.remote.no_logprobs.fix': 'Serve the reranker as a generate model with logprobs enabled (vLLM: '
-                                  '{command}; do not pass --max-logprobs 0), or use --protocol rerank '
+                                  '`{command}`; do not pass --max-logprobs 0), or use --protocol rerank '
                                   'with a pooling server.',
-    'err.remote.no_logprobs.fix.app': 'Serve the reranker as a generate model with logprobs enabled (vLLM: {command}; do not set its max-logprobs to 0), or serve it from a pooling server (the app detects the protocol itself).',
+    'err.remote.no_logprobs.fix.app': 'Serve the reranker as a generate model with logprobs enabled (vLLM: `{command}`; do not set its max-logprobs to 0), or serve it from a pooling server (the app detects the protocol itself).',
     'err.remote.not_a_reranker': "The model '{model}' at {base} answers neither /v1/rerank nor "
                                  '/v1/chat/completions with scores (rerank: {why}). It does not look like a '
                                  'yes/no reranker being served.',
     'err.remote.not_a_reranker.fix': 'Serve Lychee-rerank-mm / Qwen3-VL-Reranker with vLLM: for the chat protocol '
                                      '`{chat_command}`, for /v1/rerank `{rerank_command}`.',
     'err.remote.answer_no_logprobs': "The server's chat answer carries no logprobs (model '{model}').",
-    'err.remote.answer_no_logprobs.fix': 'Serve the model with logprobs enabled (vLLM: {command}), or use '
+    'err.remote.answer_no_logprobs.fix': 'Serve the model with logprobs enabled (vLLM: `{command}`), or use '
                                          '--protocol rerank with a pooling server.',
-    'err.remote.answer_no_logprobs.fix.app': 'Serve the model with logprobs enabled (vLLM: {command}), or serve it from a pooling server (the app detects the protocol itself).',
+    'err.remote.answer_no_logprobs.fix.app': 'Serve the model with logprobs enabled (vLLM: `{command}`), or serve it from a pooling server (the app detects the protocol itself).',
     'err.remote.yes_no_not_in_top': "'yes' or 'no' is not among the server's top {n} logprobs ({tokens}), so "
                                     'P(yes) cannot be computed exactly.',
     'err.remote.yes_no_not_in_top.fix': 'Use vLLM (its logprob_token_ids returns exactly the yes/no logprobs; give '
@@ -1664,7 +1667,7 @@ MESSAGES.update({
     'err.remote.timed_out.fix': 'Check that the server is running and not stuck (its log says what it is doing). If it is only slow (big images, long documents, a busy GPU), give it more time: --timeout SECONDS on the command line, timeout= in the library. The pairs already scored are kept.',
     'err.remote.timed_out.fix.app': 'Check that the server is running and not stuck (its log says what it is doing), then press Run again: the pairs already scored are kept and not sent again.',
     'err.remote.rerank_no_results': 'The /v1/rerank answer has no results: {body}',
-    'err.remote.rerank_no_results.fix': 'Check that the server runs a reranker (vLLM: --runner pooling).',
+    'err.remote.rerank_no_results.fix': 'Check that the server runs a reranker (vLLM: the pooling runner, e.g. `vllm serve MODEL_FOLDER --runner pooling`).',
     'err.remote.rerank_incomplete': 'The /v1/rerank answer scored {scored} of {n} documents.',
     'err.remote.rerank_incomplete.fix': "Do not set top_n on the server side; check the server's log.",
     'err.remote.all_replicas_out': 'Every replica failed and was taken out of rotation: {replicas}.',

@@ -1213,18 +1213,18 @@ MESSAGES.update({
 
     # ocr/: tesseract, languages, OCR settings
     'err.ocr.tesseract_missing': '未找到 tesseract OCR 程序（查找的是“{cmd}”）。',
-    'err.ocr.tesseract_missing.fix': '请用以下命令安装：{command}（然后重启工作台）。',
+    'err.ocr.tesseract_missing.fix': '请用以下命令安装：`{command}`（然后重启工作台）。',
     'err.ocr.tesseract_gone': '未找到 tesseract OCR 程序。',
-    'err.ocr.tesseract_gone.fix': '请用以下命令安装：{command}',
+    'err.ocr.tesseract_gone.fix': '请用以下命令安装：`{command}`',
     'err.ocr.languages_unlisted': '无法列出已安装的 tesseract 语言（{reason}）。',
-    'err.ocr.languages_unlisted.fix': '请重新安装 tesseract：{command}',
+    'err.ocr.languages_unlisted.fix': '请重新安装 tesseract：`{command}`',
     'err.ocr.no_language': '没有指定 OCR 语言。',
     'err.ocr.no_language.fix': '例如使用 --langs {default}（已安装：{installed}）。',
     'err.ocr.no_language.fix.app': '例如在“识别语言（tesseract）”框中填写 {default}（已安装：{installed}）。',
     'err.ocr.language_missing': 'OCR 语言 {missing} 未安装。已安装：{installed}。',
-    'err.ocr.language_missing.fix': '请从已安装的语言中选择，或用以下命令安装：sudo apt-get install -y {packages}',
+    'err.ocr.language_missing.fix': '请从已安装的语言中选择，或用以下命令安装：`sudo apt-get install -y {packages}`',
     'err.ocr.language_missing_none': 'OCR 语言 {missing} 未安装。已安装：无。',
-    'err.ocr.language_missing_none.fix': '请从已安装的语言中选择，或用以下命令安装：sudo apt-get install -y {packages}',
+    'err.ocr.language_missing_none.fix': '请从已安装的语言中选择，或用以下命令安装：`sudo apt-get install -y {packages}`',
     'err.ocr.timeout': 'OCR 用时超过 {seconds} 秒，已被停止。',
     'err.ocr.timeout.fix': '请把图像裁剪到文字区域，或提高每张图像的超时时间。',
     'err.ocr.failed': 'tesseract 运行失败（{reason}）。',
@@ -1236,7 +1236,7 @@ MESSAGES.update({
     'err.ocr.bad_psm': '页面分割模式 {psm} 不存在。',
     'err.ocr.bad_psm.fix': '请使用 0 到 13 之间的 tesseract --psm；6（一个文本块）适合标签。',
     'err.ocr.font_missing': '未找到字体“{font}”。',
-    'err.ocr.font_missing.fix': '请安装：sudo apt-get install -y fonts-wqy-microhei',
+    'err.ocr.font_missing.fix': '请安装：`sudo apt-get install -y fonts-wqy-microhei`',
     'err.ocr.confidence_not_number': 'OCR 置信度阈值必须是 0 到 100 之间的数字（得到的是 {value}）。',
     'err.ocr.confidence_not_number.fix': '例如使用 {example}；0 表示保留 tesseract 读出的所有词。',
     'err.ocr.confidence_range': 'OCR 置信度阈值必须在 0 到 100 之间（得到的是 {value}）。',
@@ -1304,12 +1304,12 @@ MESSAGES.update({
     'err.store.db_damaged': '数据库文件“{path}”已损坏（{reason}）；文件未被改动。',
     'err.store.db_damaged.fix': '请把该文件移到别处（工作台随后会新建一个），或将 WORKBENCH_DB 设为另一个数据库文件。',
     'err.store.damaged': '数据库“{path}”已损坏（{detail}），因此没有导入任何内容：向已损坏的文件继续写入可能会丢失其中仍可读取的数据。',
-    'err.store.damaged.fix': '请停止工作台（应用和所有 workbench 命令），然后在终端中把仍可读取的内容复制到新文件：{recover} —— 如果该 sqlite3 不支持 .recover 或执行失败，请改用：{dump} —— 再用副本替换损坏的文件：{swap}；然后重新导入。损坏页面上的行会丢失：如果有数据库的备份，恢复备份是更安全的做法。',
-    'err.store.damaged.fix.app': '请关闭应用（以及所有 workbench 命令），然后在终端中把仍可读取的内容复制到新文件：{recover} —— 如果该 sqlite3 不支持 .recover 或执行失败，请改用：{dump} —— 再用副本替换损坏的文件：{swap}；重新启动应用后再导入。损坏页面上的行会丢失：如果有数据库的备份，恢复备份是更安全的做法。',
+    'err.store.damaged.fix': '请停止工作台（应用和所有 workbench 命令），然后在终端中把仍可读取的内容复制到新文件：`{recover}` —— 如果该 sqlite3 不支持 .recover 或执行失败，请改用：`{dump}` —— 再用副本替换损坏的文件：`{swap}`；然后重新导入。损坏页面上的行会丢失：如果有数据库的备份，恢复备份是更安全的做法。',
+    'err.store.damaged.fix.app': '请关闭应用（以及所有 workbench 命令），然后在终端中把仍可读取的内容复制到新文件：`{recover}` —— 如果该 sqlite3 不支持 .recover 或执行失败，请改用：`{dump}` —— 再用副本替换损坏的文件：`{swap}`；重新启动应用后再导入。损坏页面上的行会丢失：如果有数据库的备份，恢复备份是更安全的做法。',
     'err.store.not_sqlite': '“{path}”根本不是 SQLite 数据库，也不是工作台数据库；文件未被改动（没有写入任何内容）。',
-    'err.store.not_sqlite.fix': '请让 WORKBENCH_DB 指向一个工作台数据库，或指向一个新文件，例如 {new_file}（首次使用时创建），例如 export WORKBENCH_DB={new_path}',
+    'err.store.not_sqlite.fix': '请让 WORKBENCH_DB 指向一个工作台数据库，或指向一个新文件，例如 {new_file}（首次使用时创建），例如 `export WORKBENCH_DB={new_path}`',
     'err.store.foreign_db': '“{path}”是其他应用程序的 SQLite 数据库（表：{tables}），不是工作台数据库；文件未被改动（没有写入任何内容）。',
-    'err.store.foreign_db.fix': '请让 WORKBENCH_DB 指向一个工作台数据库，或指向一个新文件，例如 {new_file}（首次使用时创建），例如 export WORKBENCH_DB={new_path}',
+    'err.store.foreign_db.fix': '请让 WORKBENCH_DB 指向一个工作台数据库，或指向一个新文件，例如 {new_file}（首次使用时创建），例如 `export WORKBENCH_DB={new_path}`',
     'err.store.no_folder': '无法为数据库“{path}”创建文件夹（{reason}）。',
     'err.store.no_folder.fix': '请让 WORKBENCH_DB 指向可写文件夹中的文件。',
     'err.store.disk_full': '磁盘已满：无法写入数据库“{path}”（{detail}）；“{folder}”所在的磁盘剩余 {free}。本次写入已回滚：没有保存任何内容。',
@@ -1449,9 +1449,9 @@ _ENGINE_MODEL_FIX_APP = ('请在能访问 Hugging Face 的机器上把 {model_id
 _ENGINE_HUB_FIX = ("请在能上网的机器上下载该模型，把它的文件夹复制到本机，然后将该文件夹的路径填为模型；"
             "或者让本机连接互联网。")
 _ENGINE_NOT_YES_NO_FIX = "请提供一个 yes/no 重排序模型的检查点（例如用 vLLM 加载 Lychee-rerank-mm 文件夹），或让工作台指向正确的服务器。"
-_ENGINE_TOO_LONG_FIX = "请用更大的 --max-model-len 启动服务器，或调低 max_pixels / 缩短文档文本。"
+_ENGINE_TOO_LONG_FIX = "请用更大的上下文长度启动服务器（vLLM：例如 `vllm serve MODEL_FOLDER --max-model-len 16384`），或调低 max_pixels / 缩短文档文本。"
 _ENGINE_RETRIES_FIX = "请查看各服务器的日志并确认它们在运行，然后重新运行：已打分的文档对会保留，不会重复发送。"
-_ENGINE_PACKAGE_FIX = "请安装：{pip}（或安装全部：{pip_all}），然后重启工作台。"
+_ENGINE_PACKAGE_FIX = "请安装：`{pip}`（或安装全部：`{pip_all}`），然后重启工作台。"
 MESSAGES.update({
     # --- backends and models (rerank/registry.py, rerank/qwen_vl, hub.py)
     'err.backend.unknown': "未知的重排序后端“{name}”。",
@@ -1463,10 +1463,13 @@ MESSAGES.update({
                                            '检查点所在的文件夹。',
     'err.backend.missing_packages': "“{key}”后端需要 {packages}，但尚未安装。",
     'err.backend.missing_packages.fix': '请安装：{pip}',
+    'err.backend.missing_packages.fix.app': '请在工作台的环境中安装：`{pip}`，然后重启应用。',
     'err.backend.import_failed': "无法导入“{key}”后端（{detail}）。",
     'err.backend.import_failed.fix': '请重新安装：{pip}',
+    'err.backend.import_failed.fix.app': '请在工作台的环境中重新安装：`{pip}`，然后重启应用。',
     'err.backend.qwen_missing': 'qwen-vl 后端需要 torch、transformers 和 qwen-vl-utils（{detail}）。',
     'err.backend.qwen_missing.fix': '请安装：{pip}',
+    'err.backend.qwen_missing.fix.app': '请在工作台的环境中安装：`{pip}`，然后重启应用。',
     'err.backend.no_cuda': "指定了设备“{device}”，但看不到任何 CUDA GPU。",
     'err.backend.no_cuda.fix': '请改用 --device cpu，或用 `nvidia-smi` 检查 NVIDIA 驱动。',
     'err.backend.unknown_options': '“{key}”后端没有选项 {options}。',
@@ -1474,7 +1477,7 @@ MESSAGES.update({
     'err.backend.unknown_dtype': "未知的数据类型“{dtype}”。",
     'err.backend.unknown_dtype.fix': '请使用 float32、bfloat16 或 float16。',
     'err.backend.transformers_too_old': "当前的 transformers（{version}）无法加载“{path}”：{detail}",
-    'err.backend.transformers_too_old.fix': '请升级 transformers：pip install -U transformers',
+    'err.backend.transformers_too_old.fix': '请升级 transformers：`pip install -U transformers`',
     'err.model.not_configured': '尚未配置 Qwen-VL 重排序模型。',
     'err.model.not_configured.fix': _ENGINE_MODEL_FIX,
     'err.model.not_configured.fix.app': _ENGINE_MODEL_FIX_APP,
@@ -1519,7 +1522,7 @@ MESSAGES.update({
     'err.rank.image_file_missing.fix': '请连同图片重新导入该候选集，或修正图片路径。',
     # --- serving engines over HTTP (rerank/remote.py)
     'err.backend.no_httpx': '远程后端需要 httpx，但尚未安装。',
-    'err.backend.no_httpx.fix': "请安装：pip install 'lychee-workbench[serve]'（httpx）",
+    'err.backend.no_httpx.fix': "请安装：`pip install 'lychee-workbench[serve]'`（httpx）",
     'err.remote.not_a_url': "“{url}”不是服务器 URL。",
     'err.remote.not_a_url.fix': '请按 http://HOST:PORT/v1 的形式填写，例如 --model http://127.0.0.1:8000/v1。',
     'err.remote.not_a_url.fix.app': '请在“服务器地址”框中按 http://HOST:PORT/v1 的形式填写，例如 http://127.0.0.1:8000/v1。',
@@ -1547,9 +1550,9 @@ MESSAGES.update({
     'err.jobs.worker_died': '工作进程没有给出结果就结束了（退出码 {code}）。',
     'err.jobs.worker_died.fix': '请重新开始；如果再次这样结束，可能是本机内存不足。',
     'err.remote.unreachable.fix': '请检查 URL 和端口、服务器是否在运行、本机能否访问它（防火墙、VPN）。'
-                                  '启动服务器的示例：{command}（CPU 版本：python -m '
-                                  'vllm.entrypoints.openai.api_server --model DIR ...）',
-    'err.remote.unreachable.fix.app': '请检查“服务器地址”框中的 URL 和端口、服务器是否在运行、本机能否访问它（防火墙、VPN）。启动服务器的示例：{command}（CPU 版本：python -m vllm.entrypoints.openai.api_server，并指定模型文件夹）',
+                                  '启动服务器的示例：`{command}`（CPU 版本：`python -m '
+                                  'vllm.entrypoints.openai.api_server --model DIR ...`）',
+    'err.remote.unreachable.fix.app': '请检查“服务器地址”框中的 URL 和端口、服务器是否在运行、本机能否访问它（防火墙、VPN）。启动服务器的示例：`{command}`（vLLM 的 CPU 版本也用同样的命令启动）。',
     'err.remote.no_models_route': '{base}/models 不存在（HTTP 404）：{base} 不是 OpenAI 兼容的 API 地址。',
     'err.remote.no_models_route.fix': '请填写以 /v1 结尾的引擎 API 地址，例如 http://HOST:8000/v1。',
     'err.remote.no_model_list': '{base}/models 的回答中没有模型列表：{body}',
@@ -1583,20 +1586,20 @@ MESSAGES.update({
     'err.remote.tokenizer_mismatch.fix': '请为 --tokenizer 指定服务器所服务模型的文件夹，或者不填。',
     'err.remote.no_rerank_route': "位于 {base} 的服务器（模型“{model}”）不响应 /v1/rerank（{why}）。",
     'err.remote.no_rerank_route.fix': '请用 pooling runner 启动 vLLM 来提供 yes/no 重排序模型，例如：'
-                                      '{command}；或者对生成式服务器使用 --protocol chat。',
+                                      '`{command}`；或者对生成式服务器使用 --protocol chat。',
     'err.remote.no_logprobs': "位于 {base} 的服务器（模型“{model}”）在 /v1/chat/completions 上不返回 yes/no 的"
                               '对数概率（{why}）。',
-    'err.remote.no_logprobs.fix': '请以开启 logprobs 的生成模型方式提供该重排序模型（vLLM：{command}；'
+    'err.remote.no_logprobs.fix': '请以开启 logprobs 的生成模型方式提供该重排序模型（vLLM：`{command}`；'
                                   '不要传 --max-logprobs 0），或对 pooling 服务器使用 --protocol rerank。',
-    'err.remote.no_logprobs.fix.app': '请以开启 logprobs 的生成模型方式提供该重排序模型（vLLM：{command}；不要把 max-logprobs 设为 0），或改用 pooling 服务器（应用会自动检测协议）。',
+    'err.remote.no_logprobs.fix.app': '请以开启 logprobs 的生成模型方式提供该重排序模型（vLLM：`{command}`；不要把 max-logprobs 设为 0），或改用 pooling 服务器（应用会自动检测协议）。',
     'err.remote.not_a_reranker': "位于 {base} 的模型“{model}”在 /v1/rerank 和 /v1/chat/completions 上都不返回分数"
                                  '（rerank：{why}）。它看起来不是一个正在提供服务的 yes/no 重排序模型。',
     'err.remote.not_a_reranker.fix': '请用 vLLM 提供 Lychee-rerank-mm / Qwen3-VL-Reranker：chat 协议用 '
                                      '`{chat_command}`，/v1/rerank 用 `{rerank_command}`。',
     'err.remote.answer_no_logprobs': "服务器的 chat 回答中没有 logprobs（模型“{model}”）。",
-    'err.remote.answer_no_logprobs.fix': '请以开启 logprobs 的方式提供该模型（vLLM：{command}），'
+    'err.remote.answer_no_logprobs.fix': '请以开启 logprobs 的方式提供该模型（vLLM：`{command}`），'
                                          '或对 pooling 服务器使用 --protocol rerank。',
-    'err.remote.answer_no_logprobs.fix.app': '请以开启 logprobs 的方式提供该模型（vLLM：{command}），或改用 pooling 服务器（应用会自动检测协议）。',
+    'err.remote.answer_no_logprobs.fix.app': '请以开启 logprobs 的方式提供该模型（vLLM：`{command}`），或改用 pooling 服务器（应用会自动检测协议）。',
     'err.remote.yes_no_not_in_top': "“yes”或“no”不在服务器返回的前 {n} 个 logprobs 中（{tokens}），"
                                     '因此无法精确计算 P(yes)。',
     'err.remote.yes_no_not_in_top.fix': '请使用 vLLM（它的 logprob_token_ids 会精确返回 yes/no 的 logprobs；'
@@ -1620,7 +1623,7 @@ MESSAGES.update({
     'err.remote.timed_out.fix': '请确认服务器在运行且没有卡住（它的日志会说明在做什么）。如果只是慢（大图、长文档、GPU 繁忙），请给它更多时间：命令行用 --timeout 秒数，库里用 timeout=。已打分的文档对会保留。',
     'err.remote.timed_out.fix.app': '请确认服务器在运行且没有卡住（它的日志会说明在做什么），然后再次点击运行：已打分的文档对会保留，不会重复发送。',
     'err.remote.rerank_no_results': '/v1/rerank 的回答中没有结果：{body}',
-    'err.remote.rerank_no_results.fix': '请确认服务器运行的是重排序模型（vLLM：--runner pooling）。',
+    'err.remote.rerank_no_results.fix': '请确认服务器运行的是重排序模型（vLLM：使用 pooling runner，例如 `vllm serve MODEL_FOLDER --runner pooling`）。',
     'err.remote.rerank_incomplete': '/v1/rerank 的回答只给 {n} 个文档中的 {scored} 个打了分。',
     'err.remote.rerank_incomplete.fix': '请不要在服务器端设置 top_n；并查看服务器日志。',
     'err.remote.all_replicas_out': '所有副本都失败了，已全部移出轮换：{replicas}。',

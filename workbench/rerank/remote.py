@@ -160,6 +160,33 @@ def _check_response(resp, url: str, what: str) -> Any:
         raise RemoteError.coded("remote.not_json", {"url": url, "what": what, "body": repr(resp.text[:200])}) from None
 
 
+# what a transport failure's text says -> its words (never the exception's class name)
+_SAID = (("refused", "remote.said_refused"), ("errno 111", "remote.said_refused"),
+         ("errno 61", "remote.said_refused"), ("10061", "remote.said_refused"),
+         ("name or service not known", "remote.said_unknown_host"), ("nodename nor servname", "remote.said_unknown_host"),
+         ("getaddrinfo", "remote.said_unknown_host"), ("name resolution", "remote.said_unknown_host"),
+         ("reset", "remote.said_reset"), ("unreachable", "remote.said_no_route"),
+         ("no route", "remote.said_no_route"), ("disconnected", "remote.said_closed"),
+         ("without sending", "remote.said_closed"), ("closed", "remote.said_closed"),
+         ("timed out", "remote.said_connect_timeout"))
+
+
+def transport_words(exc: BaseException) -> Text:
+    """A failed connection said in words ("connection refused", "no answer in time"), never as
+    "ConnectError: [Errno 111] …" or "ReadTimeout" (the analyst reads it)."""
+    try:
+        import httpx
+    except ImportError:            # an optional extra: the hub check (socket errors) works without it
+        httpx = None
+    if httpx is not None and isinstance(exc, httpx.TimeoutException):
+        return Text("remote.said_connect_timeout" if isinstance(exc, httpx.ConnectTimeout) else "remote.said_timeout")
+    text = str(exc).lower()
+    for needle, key in _SAID:
+        if needle in text:
+            return Text(key)
+    return Text("remote.said_failed")
+
+
 def _unreachable(url: str, exc: Exception, timeout: float | None = None) -> RemoteError:
     """Said in words, never with the exception's class name (the analyst reads it)."""
     import httpx
@@ -169,9 +196,8 @@ def _unreachable(url: str, exc: Exception, timeout: float | None = None) -> Remo
         with contextlib.suppress(Exception):
             seconds = seconds or exc.request.extensions["timeout"]["read"]
         return RemoteError.coded("remote.no_answer", {"url": url, "seconds": f"{float(seconds or 0):g}"})
-    reason = str(exc).strip() or ("timed out" if isinstance(exc, httpx.TimeoutException) else "no connection")
     return RemoteError.coded("remote.unreachable", {
-        "url": url, "error": reason, "command": vllm_command("chat")})
+        "url": url, "error": transport_words(exc), "command": vllm_command("chat")})
 
 
 # ----------------------------------------------------------------------------- images
@@ -326,7 +352,7 @@ def _rerank_probe(client, base: str, model: str, api_key: str | None) -> tuple[b
         resp = client.post(f"{base}/rerank", headers=_headers(api_key),
                            json={"model": model, "query": "test", "documents": ["test"]})
     except httpx.HTTPError as exc:
-        return False, f"{type(exc).__name__}: {exc}"
+        return False, transport_words(exc)
     if resp.status_code >= 400 or _looks_html(resp):
         return False, f"HTTP {resp.status_code}: {_server_message(resp)[:200]}"
     try:
@@ -348,7 +374,7 @@ def _chat_probe(client, base: str, model: str, api_key: str | None, no_id, yes_i
         try:
             resp = client.post(f"{base}/chat/completions", headers=_headers(api_key), json=body)
         except httpx.HTTPError as exc:
-            return None, f"{type(exc).__name__}: {exc}"
+            return None, transport_words(exc)
         if resp.status_code in (401, 403) or _looks_html(resp):
             _check_response(resp, base, "POST /chat/completions")
         if resp.status_code >= 400:
@@ -779,7 +805,7 @@ class RemoteReranker(Reranker):
                 retry_reason = Text("remote.reason_timeout", seconds=f"{self.timeout:g}")
                 timeouts += 1
             except httpx.TransportError as exc:
-                retry_reason = Text("remote.reason_transport", detail=f"{type(exc).__name__}: {exc}"[:160])
+                retry_reason = transport_words(exc)
             finally:
                 await self._release(cond, ep)
             # a failure: count it against the replica, maybe take it out, back off, retry
