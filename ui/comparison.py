@@ -176,8 +176,7 @@ def shift_view(table: pd.DataFrame, descriptions: dict[str, str]) -> pd.DataFram
 
 def computing(n_runs: int, n_sets: int):
     """A spinner with what is being computed, for the comparison's tables (`with computing(…):`)."""
-    return st.spinner(t("compare.computing", runs=tn("compare.count_runs", n_runs), sets=tn("count.sets", n_sets)),
-                      show_time=True)
+    return st.spinner(t("compare.computing", runs=tn("compare.count_runs", n_runs), sets=tn("count.sets", n_sets)))
 
 
 def render_notes(result, queries: dict[str, str] | None = None) -> None:
