@@ -36,6 +36,20 @@ RUNNING, DONE, CANCELLED, FAILED = "running", "done", "cancelled", "failed"
 _ids = itertools.count(1)
 
 
+
+def _failed(job: "Job", err: BaseException) -> None:
+    """A job's ending by an exception: Cancelled is a cancel; anything else fails it, and a bug
+    (not an analyst's error) is logged with its traceback (a child process's, when it sent one)."""
+    from .errors import Cancelled
+
+    if isinstance(err, Cancelled):
+        job.status = CANCELLED
+        return
+    job.status, job.error = FAILED, err
+    if not _is_user_error(err):
+        child = getattr(err, "child_traceback", "")
+        log.error("job %s (%s) failed: %s\n%s", job.id, job.label, err, child, exc_info=None if child else err)
+
 @dataclass
 class Job:
     """One piece of long work. Read its fields from any thread; only the worker writes them."""
@@ -147,14 +161,7 @@ class JobRegistry:
                     job.result = work(job)
                 job.status = CANCELLED if job.cancel.is_set() else DONE
             except BaseException as err:  # noqa: BLE001 - kept for the page to show
-                from .errors import Cancelled
-
-                if isinstance(err, Cancelled):
-                    job.status = CANCELLED
-                else:
-                    job.status, job.error = FAILED, err
-                    if not _is_user_error(err):
-                        log.exception("job %s (%s) failed", job.id, job.label)
+                _failed(job, err)
             finally:
                 job.phase = "finished"
                 job.finished = time.time()
@@ -241,15 +248,7 @@ class JobRegistry:
                 job.result = finish(answer[1]) if finish is not None else answer[1]
                 job.status = CANCELLED if job.cancel.is_set() else DONE
             except BaseException as err:  # noqa: BLE001 - kept for the page to show
-                from .errors import Cancelled
-
-                if isinstance(err, Cancelled):
-                    job.status = CANCELLED
-                else:
-                    job.status, job.error = FAILED, err
-                    if not _is_user_error(err):
-                        log.error("job %s (%s) failed: %s\n%s", job.id, job.label, err,
-                                  getattr(err, "child_traceback", ""))
+                _failed(job, err)
             finally:
                 job.phase = "finished"
                 job.finished = time.time()
