@@ -25,21 +25,42 @@ if ! command -v tesseract >/dev/null 2>&1 || ! tesseract --list-langs 2>/dev/nul
 fi
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need_pkgs+=(fonts-wqy-microhei)
 if [ "$MODE" = test ] && [ ! -x /usr/bin/chromium ]; then need_pkgs+=(chromium); fi
+# PostgreSQL's server, for the tests only: they start a throwaway cluster in a temp folder
+# (tests/pg.py). The app reaches a team's server through psycopg's wheel and needs no package.
+if [ "$MODE" = test ] && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then need_pkgs+=(postgresql); fi
 if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then need_pkgs+=(python3-venv); fi
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     say "installing system packages: ${need_pkgs[*]}"
     export DEBIAN_FRONTEND=noninteractive
+    # Debian's postgresql package creates a "main" cluster and starts it as a service: a
+    # policy-rc.d that says no keeps it from starting, and the new, empty cluster is dropped,
+    # so no server is left running or enabled (the tests run their own in a temp folder).
+    pg_policy="" pg_before=""
+    if [[ " ${need_pkgs[*]} " == *" postgresql "* ]]; then
+      pg_before="$(pg_lsclusters -h 2>/dev/null | awk '{print $1"/"$2}' | tr '\n' ' ' || true)"
+      if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d
+        pg_policy=/usr/sbin/policy-rc.d
+        trap 'rm -f /usr/sbin/policy-rc.d' EXIT       # also when the install fails
+      fi
+    fi
     apt-get install -y -q "${need_pkgs[@]}" >/dev/null 2>&1 \
       || { apt-get update -q >/dev/null && apt-get install -y -q "${need_pkgs[@]}" >/dev/null; }
+    if [[ " ${need_pkgs[*]} " == *" postgresql "* ]]; then
+      [ -z "$pg_policy" ] || { rm -f "$pg_policy"; trap - EXIT; }
+      for c in $(pg_lsclusters -h 2>/dev/null | awk '{print $1"/"$2}'); do
+        case " $pg_before " in *" $c "*) ;; *) pg_dropcluster --stop "${c%/*}" "${c#*/}" || true ;; esac
+      done
+    fi
   else
     say "missing system packages: ${need_pkgs[*]}"
     say "install them with:  sudo apt-get install -y ${need_pkgs[*]}"
     if [[ " ${need_pkgs[*]} " == *" python3-venv "* ]]; then
       say "python3-venv is needed to create .venv: install it, then run this again"; exit 1
     fi
-    say "continuing: OCR (and the browser test) stay unavailable until they are installed"
+    say "continuing: OCR (and the browser and PostgreSQL tests) stay unavailable until they are installed"
   fi
 fi
 

@@ -4,7 +4,7 @@
     .venv/bin/python bench/engine.py --crossover  # where shared-prefix reuse starts to pay
 
 Builds the tiny (~1M) and small (~19M params) random Qwen2.5-VL checkpoints
-(workbench.rerank.tiny) in a temp dir, plus random images of mixed sizes.
+(workbench.testing.tiny) in a temp dir, plus random images of mixed sizes.
 
 P1  end-to-end rank() time / the bare model forwards over the same batches (<= 1.10)
     (the same plan, inputs encoded beforehand; both with the engine's default settings)
@@ -255,8 +255,8 @@ def p6_images(folder: Path, n_docs: int = 48, reps: int = 2) -> tuple[float, flo
 
     from workbench.model import Document, Query
     from workbench.rerank import get_reranker
-    from workbench.rerank import vision_attention as va
-    from workbench.rerank.tiny import REAL_TOWER, build_tiny_checkpoint
+    from workbench.rerank.qwen_vl import vision_attention as va
+    from workbench.testing.tiny import REAL_TOWER, build_tiny_checkpoint
 
     real = str(build_tiny_checkpoint(folder / "real-tower", size="small", **REAL_TOWER))
     (folder / "p6").mkdir(exist_ok=True)
@@ -383,8 +383,8 @@ def main(argv=None) -> int:
 
     import torch
 
-    from workbench.rerank.compat import ensure_torchvision
-    from workbench.rerank.tiny import build_tiny_checkpoint
+    from workbench.rerank.qwen_vl.compat import ensure_torchvision
+    from workbench.testing.tiny import build_tiny_checkpoint
 
     ensure_torchvision()
     t0 = time.perf_counter()

@@ -7,7 +7,7 @@ No download: the architecture comes from the published config.json of
 Qwen/Qwen2.5-VL-7B-Instruct, written out literally below (QWEN25_VL_7B). The model is
 built directly on the target device in bf16, so its random init runs on the GPU in
 about a second, and it is never written to disk. The tokenizer and processor are the
-tiny checkpoint's (workbench.rerank.tiny). Their ids are all below the 7B vocab size
+tiny checkpoint's (workbench.testing.tiny). Their ids are all below the 7B vocab size
 of 152,064, so the embedding keeps its real size, and the vision token ids are set from
 that tokenizer.
 
@@ -19,7 +19,7 @@ time to compute them is what the real weights would take.
 
 "naive" is also transformers' own vision attention (one kernel per window) and no
 prefetching; "ours" has grouped-window vision attention and prefetching on
-(workbench.rerank.vision_attention, workbench.rerank.prefetch). `--ours-docs
+(workbench.rerank.qwen_vl.vision_attention, workbench.rerank.prefetch). `--ours-docs
 text:1000,image:200` adds jobs timed for ours only (the GPU goals of issue 14).
 
 Per job, ours is reported with:
@@ -251,7 +251,7 @@ class PartTimer:
 
 def set_engine(model, rr, ours) -> None:
     """Grouped vision attention on for ours, transformers' own path for naive (one shared model)."""
-    from workbench.rerank.vision_attention import install
+    from workbench.rerank.qwen_vl.vision_attention import install
 
     install(model, enabled=rr is ours)
 
@@ -270,7 +270,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
-    from workbench.rerank.compat import ensure_torchvision
+    from workbench.rerank.qwen_vl.compat import ensure_torchvision
 
     ensure_torchvision()
     import torch
@@ -278,7 +278,7 @@ def main(argv=None) -> int:
 
     from workbench.model import Query
     from workbench.rerank.qwen_vl import QwenVLReranker, flash_attn_available
-    from workbench.rerank.tiny import _config, build_tiny_checkpoint
+    from workbench.testing.tiny import _config, build_tiny_checkpoint
 
     cuda = torch.cuda.is_available() and args.device != "cpu"
     if args.config == "7b" and not cuda:

@@ -110,7 +110,7 @@ def main(argv=None) -> int:
                                   capture_output=True, text=True, check=True).stdout.strip()
             model = args.model
             if model is None:
-                from workbench.rerank.tiny import REAL_TOWER, build_tiny_checkpoint
+                from workbench.testing.tiny import REAL_TOWER, build_tiny_checkpoint
 
                 model = str(build_tiny_checkpoint(tmp / "ckpt", size="small", **REAL_TOWER))
             csv_path = write_set(tmp / "set", args.docs)

@@ -9,6 +9,7 @@ from workbench import compare, formats, service
 from workbench.config import INSTRUCTION_TEMPLATES
 from workbench.i18n import has
 from workbench.model import Instruction
+from workbench.rerank.spec import LEXICAL, is_lexical
 
 ui.init_state()
 st.title(t("compare.title"))
@@ -58,22 +59,34 @@ with st.expander(t("compare.new_comparison"), expanded=not ready or bool(busy)):
     names = [(i.template or f"custom {n + 1}") + (" + precise" if precise else "")  # i18n: not UI text
              for n, i in enumerate(instructions)]
     choice = ui.widgets.model_choice("cmp")
-    extra_lexical = choice["backend"] != "lexical" and st.checkbox(t("compare.also_lexical"), key="cmp_lex")
+    extra_lexical = not is_lexical(choice["backend"]) and st.checkbox(t("compare.also_lexical"), key="cmp_lex")
     if st.button(t("compare.run_button"), type="primary", icon=":material/play_arrow:", key="cmp_go",
                  disabled=not 1 <= len(instructions) <= 4 or bool(busy)):
         with ui.errors_shown("start comparison"):  # i18n: not UI text
             reranker, lock = ui.widgets.load_reranker(choice["backend"], choice["model_path"], prompt_format=choice["prompt_format"])
-            lexical = ui.widgets.load_reranker("lexical") if extra_lexical else None
+            lexical = ui.widgets.load_reranker(LEXICAL.name) if extra_lexical else None
 
             def work(job, set_ids=tuple(set_ids)):
-                runs = service.rerank_many(store, set_ids, instructions, reranker, progress=job.progress,
-                                           cancel=job.cancel, names=names, on_run_created=job.add_run)
-                if lexical is not None and not job.cancel.is_set():
-                    lex, lex_lock = lexical
-                    with lex_lock:
-                        runs += service.rerank_many(store, set_ids, instructions[:1], lex, progress=job.progress,
-                                                    cancel=job.cancel, names=[names[0] + " [lexical]"],
-                                                    on_run_created=job.add_run)
+                # each instruction is ONE run over the chosen queries (one progress, one Cancel)
+                plan = [(i, n, reranker) for i, n in zip(instructions, names)]
+                if lexical is not None:
+                    plan.append((instructions[0], names[0] + " [lexical]", lexical[0]))
+                runs = []
+                for step, (instruction, name, rr) in enumerate(plan):
+                    if job.cancel.is_set():
+                        break
+                    report = (lambda d, tot, s=step: job.progress(s * tot + d, len(plan) * tot))
+                    if rr is reranker:
+                        run = service.rerank_run(store, session.id, instruction, rr, set_ids=set_ids, name=name,
+                                                 progress=report, cancel=job.cancel)
+                    else:
+                        with lexical[1]:
+                            run = service.rerank_run(store, session.id, instruction, rr, set_ids=set_ids,
+                                                     name=name, progress=report, cancel=job.cancel)
+                    for g in store.list_runs(run_id=run.id):
+                        if g.status == "done":
+                            job.add_run(g.id)
+                    runs.append(run)
                 return runs
 
             ui.jobs.start("compare", t("compare.job_label", instructions=tn("compare.count_instructions", len(instructions)),

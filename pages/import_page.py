@@ -125,7 +125,10 @@ PREVIEW_HEADINGS = {"doc_id": "import.col_doc_id", "text": "import.col_text", "i
                     "label": "import.col_label"}
 image_names = getattr(result, "image_names", None) or {}    # stored path -> the name the file used
 thumbs = result.n_docs <= 300                               # thumbnails while they stay cheap
-for cset in result.sets[:20]:
+PREVIEW_SETS = 20                                           # a preview, not thousands of expanders
+if len(result.sets) > PREVIEW_SETS:
+    st.caption(t("import.preview_first", shown=PREVIEW_SETS, sets=tn("import.n_sets", len(result.sets))))
+for cset in result.sets[:PREVIEW_SETS]:
     q = cset.query
     title = ("import.set_title" if q.text or not q.image else "import.set_title_image")
     with st.expander(t(title, name=esc(cset.name or q.id), query=esc(frames.query_preview(q, image_names)),

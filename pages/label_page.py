@@ -2,11 +2,16 @@
 
 Grade with the keyboard (0, 1, 2), move with ← and →, undo the last grade with U. Every grade
 and note is saved the moment it is given: there is no Save button, and leaving the page loses
-nothing. The document in view is in the URL (?set=…&doc=…), so a reload reopens it."""
+nothing. The document in view is in the URL (?set=…&doc=…), so a reload reopens it.
+
+Order by pool (TREC pooling): the documents in the top k of any chosen run come first, so the
+judgements the metrics rest on are given first; the depth and the runs are in the URL too
+(?pool=10&pool_runs=40,41). The query picker is searchable and paged at scale (ui.paging)."""
 
 import streamlit as st
 
 import ui
+import ui.paging
 from ui import t, tn
 from ui.frames import esc
 from workbench import labelling, service
@@ -24,7 +29,7 @@ GRADES = [(0, t("label.grade_button_0"), "0"), (1, t("label.grade_button_1"), "1
 
 c_set, c_filter = st.columns([3, 2], vertical_alignment="bottom")
 with c_set:
-    set_id = ui.state.set_picker(sets, "lab_set", label=t("label.query"))
+    set_id = ui.paging.set_picker(sets, "lab_set", label=t("label.query"))
 ui.state.default("lab_unlabelled", False)
 unlabelled_only = c_filter.toggle(t("label.unlabelled_only"), key="lab_unlabelled", help=t("label.unlabelled_help"))
 
@@ -32,7 +37,45 @@ cset = store.load_candidate_set(set_id)
 labels = store.get_labels(set_id)
 notes = store.get_notes(set_id)
 current = st.session_state.get("label_doc")
-queue = labelling.labelling_queue(cset, labels, unlabelled_only=unlabelled_only, keep=current)
+
+# Order by pool: the runs of this query (their rankings), the depth and the runs chosen.
+state = st.session_state
+rankings, run_ids = labelling.set_rankings(store, set_id)
+run_names = list(rankings)
+if state.get("pool_runs") is None and state.get("pool_run_ids"):     # a reload or a link: the URL's ids
+    linked = set(state.pool_run_ids)
+    state.pool_runs = [lab for lab, ids in run_ids.items() if linked & set(ids)] or None
+c_pool, c_depth, c_runs = st.columns([1.4, 1, 3], vertical_alignment="bottom")
+state.lab_pool_on = bool(state.get("pool_depth"))
+c_pool.toggle(t("label.pool_order"), key="lab_pool_on", help=t("label.pool_order_help"), disabled=not run_names,
+              on_change=lambda: state.update(pool_depth=(state.get("_lab_depth") or 10) if state.lab_pool_on
+                                             else None))
+pool_depth = int(state.pool_depth) if state.get("pool_depth") and run_names else None
+chosen_runs = run_names
+if pool_depth:
+    state._lab_depth = state.lab_pool_depth = pool_depth
+    c_depth.number_input(t("label.pool_depth"), min_value=1, max_value=1000, step=1, key="lab_pool_depth",
+                         help=t("label.pool_depth_help"),
+                         on_change=lambda: state.update(pool_depth=int(state.lab_pool_depth)))
+    chosen_runs = [n for n in (state.get("pool_runs") or run_names) if n in run_names] or run_names
+    state.lab_pool_runs = chosen_runs
+    c_runs.multiselect(t("label.pool_runs"), run_names, key="lab_pool_runs", help=t("label.pool_runs_help"),
+                       placeholder=t("common.choose_options"),
+                       on_change=lambda: state.update(pool_runs=list(state.lab_pool_runs) or None))
+    # in the URL as run ids (all runs: none written)
+    state.pool_run_ids = ([] if state.get("pool_runs") is None
+                          else [i for n in chosen_runs for i in run_ids.get(n, [])])
+elif not run_names:
+    c_depth.caption(t("label.pool_no_runs"))
+
+pooled: list[str] | None = None
+if pool_depth:
+    queue, pooled = labelling.pool_queue(cset, rankings, pool_depth, chosen_runs, labels,
+                                         unlabelled_only=unlabelled_only, keep=current)
+    full_queue = labelling.pool_queue(cset, rankings, pool_depth, chosen_runs)[0]
+else:
+    queue = labelling.labelling_queue(cset, labels, unlabelled_only=unlabelled_only, keep=current)
+    full_queue = labelling.labelling_queue(cset)
 if current not in queue:
     current = labelling.next_unlabelled(queue, labels, None) or (queue[0] if queue else None)
 st.session_state.label_doc = current
@@ -46,6 +89,10 @@ p1.progress(n_done / max(1, len(cset.documents)),
             text=t("label.progress_query", done=n_done, docs=tn("label.count_documents", len(cset.documents))))
 p2.progress(float(total["share"]), text=t("label.progress_session", done=int(total["labelled"]),
                                           total=int(total["documents"])))
+if pooled is not None:
+    open_pool = labelling.pool_unjudged(pooled, labels)
+    st.caption(t("label.pool_status", open=len(open_pool), pool=len(pooled), depth=pool_depth,
+                 runs=tn("label.count_runs", len(chosen_runs))))
 st.markdown(f"### {esc(cset.query.text or cset.query.id)}")
 if cset.query.image:
     st.image(cset.query.image, width=220, caption=t("label.query_image"))
@@ -66,7 +113,7 @@ def grade(value: int) -> None:
     change = service.grade_document(store, set_id, current, value)
     st.session_state.label_undo = [*st.session_state.get("label_undo", []), change][-50:]
     fresh = store.get_labels(set_id)
-    nxt = labelling.next_unlabelled(labelling.labelling_queue(cset), fresh, current)
+    nxt = labelling.next_unlabelled(full_queue, fresh, current)
     st.session_state.label_doc = nxt or current     # Label Studio style: on to the next ungraded one
     st.session_state.label_saved = t("label.saved", doc=current, grade=value)
 
@@ -125,9 +172,23 @@ with right:
     st.caption(t("label.keys"))
 
 with st.expander(t("label.progress_per_query")):
-    per_query = service.label_progress(store, session.id)
+    per_query = progress.reset_index()[["set_id", "query_id", "query_text", "documents", "labelled", "share"]]
     per_query["query_id"] = per_query["query_id"].where(per_query["query_id"] != "all", t("label.all_queries"))
-    st.dataframe(per_query, hide_index=True, column_config={
+    per_query = per_query.iloc[[-1, *range(len(per_query) - 1)]]       # the session's total first
+    ui.paging.table(per_query, "lab_progress", hide_index=True, column_config={
         **{c: st.column_config.Column(t(f"label.col_{c}"))
            for c in ("set_id", "query_id", "query_text", "documents", "labelled")},
         "share": st.column_config.ProgressColumn(t("label.col_share"), min_value=0, max_value=1)})
+    if pool_depth:                  # the pool of every query: on demand (it reads every run of the session)
+        if st.button(t("label.pool_count_session"), key="lab_pool_count", icon=":material/functions:"):
+            state._lab_pool_session = (session.id, pool_depth, tuple(chosen_runs),
+                                       labelling.session_pool(store, session.id, pool_depth, chosen_runs))
+        counted = state.get("_lab_pool_session")
+        if counted and counted[:3] == (session.id, pool_depth, tuple(chosen_runs)):
+            frame = counted[3]
+            open_rows = frame[frame["unjudged"] > 0].sort_values("unjudged", ascending=False, kind="stable")
+            st.caption(t("label.pool_session_status", open=int(frame["unjudged"].sum()), pool=int(frame["pool"].sum()),
+                         queries=len(open_rows), total=len(frame)))
+            ui.paging.table(open_rows, "lab_pool_table", hide_index=True, column_config={
+                c: st.column_config.Column(t(f"label.col_{c}"))
+                for c in ("set_id", "query_id", "pool", "judged", "unjudged")})

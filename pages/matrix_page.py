@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
+import ui.paging
 from ui import frames, t, tn
 from ui.comparison import heading
 from ui.frames import esc
@@ -79,9 +80,9 @@ with ui.errors_shown("matrix"):
         state.query = queries[0]
 
     c_q, c_prev, c_next, c_base, c_k, c_diff = st.columns([3, 1.4, 1.4, 2, 1, 2], vertical_alignment="bottom")
-    state.mx_query = state.query
-    c_q.selectbox(t("matrix.query"), queries, key="mx_query",
-                  on_change=lambda: state.update(query=state.mx_query))
+    with c_q:                   # searchable and paged past 100 queries (ui/paging.py)
+        ui.paging.picker(t("matrix.query"), queries, "mx_query", current=state.query,
+                         on_pick=lambda q: state.update(query=q))
     i = queries.index(state.query)
 
     def step(delta: int) -> None:

@@ -3,9 +3,11 @@
 OCR runs in the worker (ui.jobs): progress and Cancel stay while you look around. One set, or
 every set of the session (service.ocr_session) with the same languages and options."""
 
+import pandas as pd
 import streamlit as st
 
 import ui
+import ui.paging
 from ui import frames, t, tn
 from ui.frames import esc
 from workbench import i18n, ocr, service
@@ -20,7 +22,7 @@ sets = store.list_candidate_sets(session.id)
 if not sets:
     st.info(t("ocr.no_sets"))
     st.stop()
-set_id = ui.state.set_picker(sets, "ocr_set")
+set_id = ui.paging.set_picker(sets, "ocr_set")        # searchable and paged past 100 sets
 cset = store.load_candidate_set(set_id)
 with_images = [d for d in cset.documents if d.image]
 st.write(t("ocr.counts", with_image=len(with_images), docs=tn("ocr.n_documents", len(cset.documents)),
@@ -55,11 +57,11 @@ if whole and whole[0] == session.id:        # until the next save or OCR run
         st.success(t("ocr.session_done", ok=sum(r.status == "ok" for r in read),
                      images=tn("ocr.n_images", len(read)), sets=tn("ocr.n_sets", len(whole[1]))),
                    icon=":material/done_all:")
-        st.dataframe([{t("ocr.col_set"): names.get(sid, str(sid)),
-                       t("ocr.col_text_read"): sum(r.status == "ok" for r in report),
-                       t("ocr.col_no_text"): sum(r.status == "empty" for r in report),
-                       t("ocr.col_errors"): sum(r.status == "error" for r in report)}
-                      for sid, report in whole[1].items()], hide_index=True)
+        ui.paging.table(pd.DataFrame([{t("ocr.col_set"): names.get(sid, str(sid)),
+                                       t("ocr.col_text_read"): sum(r.status == "ok" for r in report),
+                                       t("ocr.col_no_text"): sum(r.status == "empty" for r in report),
+                                       t("ocr.col_errors"): sum(r.status == "error" for r in report)}
+                                      for sid, report in whole[1].items()]), "ocr_session_table", hide_index=True)
 
 shown = st.session_state.get("ocr_report")
 if shown and shown[0] == set_id:            # until the next save or set

@@ -16,6 +16,7 @@ from workbench import service
 from workbench.config import INSTRUCTION_TEMPLATES
 from workbench.errors import InputError
 from workbench.model import Instruction, Query
+from workbench.rerank.spec import backend_has, is_lexical
 
 ui.init_state()
 st.title(t("rerank.title"))
@@ -128,14 +129,14 @@ if go:
         else:
             label = ("jobs.label.rerank_pasted", {"docs": ui.jobs.Count("rerank.count_pasted", len(cset.documents))})
             info["adhoc"] = (cset, instruction.full, backend)
-        long_bm25 = backend == "lexical" and ui.widgets.runs_long(cset.documents if adhoc is not None
+        long_bm25 = is_lexical(backend) and ui.widgets.runs_long(cset.documents if adhoc is not None
                                                                   else store.load_candidate_set(set_id).documents)
         if long_bm25:
             # BM25 is pure-Python tokenising: a long run goes to a child process, or it holds the
             # server's interpreter and every page waits (a short one is not worth the process's start)
             if set_id is not None:
                 ui.jobs.start_process("rerank", label, wjobs.rerank_set_work,
-                                      (str(store.path), set_id, instruction, backend, {}, name), info=info,
+                                      (store.location, set_id, instruction, backend, {}, name), info=info,
                                       finish=lambda run: run, settle=lambda job: ui.jobs.settle_run(store, job))
             else:
                 ui.jobs.start_process("rerank", label, wjobs.rerank_adhoc_work,
@@ -143,7 +144,7 @@ if go:
         else:
             # a local model loads here (its settings are checked before any work starts); a server is
             # probed and connected in the job, where Cancel works while one that never answers is waited for
-            loaded = None if backend == "remote" else ui.widgets.load_reranker(backend, model_path,
+            loaded = None if backend_has(backend, "needs_url") else ui.widgets.load_reranker(backend, model_path,
                                                                                  prompt_format=fmt)
 
             def load(job):

@@ -68,18 +68,41 @@ RUN_HEADINGS = {"run": "sessions.col_run", "name": "sessions.col_name", "set": "
                 "instruction": "sessions.col_instruction", "note": "sessions.col_note", "started": "sessions.col_started"}
 
 with tab_runs:
-    if not runs:
+    infos = store.list_run_infos(sid)
+    if not infos:
         st.info(t("sessions.no_runs"))
     else:
-        st.dataframe(frames.runs_frame(runs, sets), hide_index=True, width="stretch",
-                     column_config={c: st.column_config.Column(t(k)) for c, k in RUN_HEADINGS.items()})
+        # one row per run (one configuration over many queries); its rankings below, one per query
+        st.dataframe(frames.run_infos_frame(infos), hide_index=True, width="stretch",
+                     column_config={c: st.column_config.Column(t(k)) for c, k in
+                                    {**RUN_HEADINGS, "queries": "sessions.col_queries"}.items()})
         by_id = {r.id: r for r in runs}
+        by_run = {r.id: r for r in infos}
         wanted = [r for r in st.session_state.run_ids if r in by_id]
-        st.session_state["ss_run"] = wanted[-1] if wanted else runs[-1].id       # the newest first
-        rid = st.selectbox(t("sessions.review_run"), list(by_id), format_func=lambda i: frames.run_label(by_id[i]),
-                           key="ss_run", on_change=lambda: st.session_state.update(run_ids=[st.session_state.ss_run]))
-        ui.results.run_actions(store, by_id[rid])
-        ui.results.run_results(store, rid, key="ss")
+        newest = wanted[-1] if wanted else (runs[-1].id if runs else None)        # the newest first
+        if wanted or st.session_state.get("ss_run_cfg") not in by_run:
+            st.session_state["ss_run_cfg"] = by_id[newest].run_id if newest is not None else infos[-1].id
+
+        def _run_picked() -> None:
+            picked = [g.id for g in runs if g.run_id == st.session_state.ss_run_cfg]
+            st.session_state.run_ids = picked[-1:]
+
+        run_id = st.selectbox(t("sessions.review_run"), list(by_run), key="ss_run_cfg", on_change=_run_picked,
+                              format_func=lambda i: frames.run_info_label(by_run[i]))
+        ui.results.whole_run_actions(store, by_run[run_id])
+        rankings = [r for r in runs if r.run_id == run_id]
+        if rankings:
+            st.caption(t("sessions.run_rankings", id=run_id))
+            st.dataframe(frames.runs_frame(rankings, sets), hide_index=True, width="stretch",
+                         column_config={c: st.column_config.Column(t(k)) for c, k in RUN_HEADINGS.items()})
+            mine = {r.id: r for r in rankings}
+            st.session_state["ss_run"] = newest if newest in mine else rankings[-1].id
+            rid = st.selectbox(t("sessions.review_ranking"), list(mine),
+                               format_func=lambda i: frames.run_label(mine[i]) + f" · {mine[i].query_id}",
+                               key="ss_run",
+                               on_change=lambda: st.session_state.update(run_ids=[st.session_state.ss_run]))
+            ui.results.run_actions(store, mine[rid])
+            ui.results.run_results(store, rid, key="ss")
 
 with tab_labels:
     if sets:
@@ -100,7 +123,7 @@ with tab_rerun:
     if job is not None:
         ui.jobs.outcome(job, what=t("sessions.rerun_what"))
         if job.status == "done":
-            st.success(t("sessions.rerun_done", runs=tn("sessions.n_runs", len(job.run_ids))))
+            st.success(t("sessions.rerun_done", runs=tn("sessions.n_runs", 1)))
         st.session_state.run_ids = list(job.run_ids)
     busy = ui.jobs.running("rerun", session_id=sid)
     if st.button(t("sessions.rerun_button"), type="primary", icon=":material/replay:", disabled=not sets or bool(busy),
@@ -113,8 +136,12 @@ with tab_rerun:
             set_ids = tuple(s.id for s in sets)
 
             def work(job):
-                return service.rerank_many(store, set_ids, [instruction], reranker, progress=job.progress,
-                                           cancel=job.cancel, on_run_created=job.add_run)
+                # the whole session as ONE run: one progress, one Cancel (finished rankings are kept)
+                run = service.rerank_run(store, sid, instruction, reranker, set_ids=set_ids,
+                                         progress=job.progress, cancel=job.cancel)
+                for g in store.list_runs(run_id=run.id):
+                    job.add_run(g.id)
+                return run
             ui.jobs.start("rerun", t("sessions.rerun_job", session=session.name, sets=tn("sessions.n_sets", len(sets))),
                           work, lock=lock, session_id=sid)
             st.rerun()

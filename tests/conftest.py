@@ -28,7 +28,7 @@ os.environ.setdefault("NUMBA_CACHE_DIR", str(Path.home() / ".cache" / "lychee-wo
 
 from tests.helpers import CSV
 
-pytest_plugins = ["tests.browser"]   # the shared real-browser fixtures (browser) and helpers
+pytest_plugins = ["tests.browser", "tests.pg"]   # real-browser fixtures; a throwaway PostgreSQL (pg.py)
 
 
 @pytest.fixture(autouse=True)
@@ -60,7 +60,7 @@ def candidates_csv(tmp_path):
 @pytest.fixture(scope="session")
 def tiny_checkpoint(tmp_path_factory):
     """Path (str) of a random tiny Qwen2.5-VL checkpoint, built once per test session."""
-    from workbench.rerank.tiny import build_tiny_checkpoint
+    from workbench.testing.tiny import build_tiny_checkpoint
 
     return str(build_tiny_checkpoint(tmp_path_factory.mktemp("tiny-checkpoint") / "tiny"))
 
@@ -69,7 +69,7 @@ def tiny_checkpoint(tmp_path_factory):
 def tiny_qwen3_checkpoint(tmp_path_factory):
     """Path (str) of a random tiny Qwen3-VL (Qwen3-VL-Reranker architecture) checkpoint,
     built once per test session."""
-    from workbench.rerank.tiny import build_tiny_checkpoint
+    from workbench.testing.tiny import build_tiny_checkpoint
 
     folder = tmp_path_factory.mktemp("tiny-qwen3-checkpoint") / "tiny-qwen3"
     return str(build_tiny_checkpoint(folder, family="qwen3-vl"))

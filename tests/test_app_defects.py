@@ -471,7 +471,7 @@ def test_12_tables_have_no_none_dates_are_readable_sets_are_named():
     at.session_state["session_id"] = info.session_id
     at.switch_page("pages/sessions_page.py")
     ok(at.run())
-    shown = next(d.value for d in at.dataframe if "started" in d.value.columns)
+    shown = next(d.value for d in at.dataframe if "set" in d.value.columns)     # the run's rankings
     assert (info.name or info.query_id) in shown["set"].tolist()
 
 

@@ -163,9 +163,12 @@ def test_bm25_reranks_with_two_instructions_and_metrics_equal_ranx(tmp_path, cap
                            "--instruction", "Given a product search query, retrieve matching products",
                            "--instruction", "Retrieve documents that answer the query")
     assert code == 0, err
+    # exactly two runs (one per instruction, over the 3 queries) besides the imported first stage
+    infos = store.list_run_infos("shop")
+    assert sorted((r.status, r.n_rankings) for r in infos) == [("done", 3), ("done", 3), ("imported", 3)]
     runs = [store.load_run(r.id) for r in store.list_runs(session_id="shop")]
     assert sorted({r.status for r in runs}) == ["done", "imported"]
-    assert len([r for r in runs if r.status == "done"]) == 6            # 3 sets x 2 instructions
+    assert len([r for r in runs if r.status == "done"]) == 6            # 3 rankings in each of the 2 runs
     labels = labels_by_query(store, [s.id for s in store.list_candidate_sets("shop")])
     assert labels == {"q1": {"d1": 2, "d6": 1, "d3": 0}, "q2": {"d4": 2}, "q3": {"d8": 2, "d5": 1}}
     k = 2

@@ -62,3 +62,14 @@ def test_bench_ocr_confidence_prints_every_threshold_row():
     rows = [line for line in out.splitlines() if line.strip()[:1].isdigit() and "photos" not in line]
     assert len(rows) == 6 * 4                        # every line x word threshold pair
 
+
+
+def test_bench_scale_prints_every_step_with_its_growth_ratio():
+    out = _run("scale.py", "--sizes", "6,12", "--docs", "4", "--runs", "3", "--no-tiny", "--pages", "label,matrix")
+    assert "| step | 6 q (s) | 12 q (s) | 2x size: ratio |" in out
+    for step in ("import", "bm25", "save runs (3)", "compare", "export long", "export tidy",
+                 "export tidy (MB, peak RSS growth)", "page label", "page matrix", "bm25 pairs/s", "tidy rows"):
+        assert f"| {step} |" in out, step
+    assert "(failed)" not in out                                   # every page loaded
+    rows = next(line for line in out.splitlines() if line.startswith("| tidy rows |"))
+    assert "| 72 | 144 |" in rows                                  # 3 runs x 6 (12) queries x 4 documents

@@ -49,7 +49,7 @@ def test_small_config_runs_and_prints_table(tmp_path):
 def test_flop_accounting_counts_llm_and_vision(tmp_path):
     """param_counts / job_tokens on the small config: decoder params without embeddings, the
     vision tower's own params, and tokens of full pairs (4 patches per LLM image token)."""
-    from workbench.rerank.compat import ensure_torchvision
+    from workbench.rerank.qwen_vl.compat import ensure_torchvision
 
     ensure_torchvision()
     import torch
@@ -57,7 +57,7 @@ def test_flop_accounting_counts_llm_and_vision(tmp_path):
 
     from workbench.model import Document, Query
     from workbench.rerank.qwen_vl import QwenVLReranker
-    from workbench.rerank.tiny import _config, build_tiny_checkpoint
+    from workbench.testing.tiny import _config, build_tiny_checkpoint
 
     gpu = _module()
     ckpt = build_tiny_checkpoint(tmp_path / "tok", size="tiny")
@@ -78,12 +78,12 @@ def test_flop_accounting_counts_llm_and_vision(tmp_path):
 
 
 def test_7b_config_is_the_published_architecture():
-    from workbench.rerank.compat import ensure_torchvision
+    from workbench.rerank.qwen_vl.compat import ensure_torchvision
 
     ensure_torchvision()
     import torch
 
-    from workbench.rerank.tiny import build_tokenizer
+    from workbench.testing.tiny import build_tokenizer
 
     gpu = _module()
     tok = build_tokenizer()

@@ -225,20 +225,49 @@ def test_ctrl_c_during_file_rerank_keeps_finished_rankings(files, capsys, monkey
     assert len(partial) == 6
 
 
-def test_ctrl_c_during_session_rerank_keeps_the_runs_and_the_partial_one(files, capsys, monkeypatch):
+class _InterruptAfterRankings:
+    """The real BM25 reranker; Ctrl-C arrives once `n` rankings of a whole-session run are finished."""
+
+    def __init__(self, n: int):
+        from workbench.rerank import get_reranker
+
+        self.inner = get_reranker("lexical")
+        self.n = n
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def rank_many(self, items, instruction=None, *, on_ranking=None, **kw):
+        seen = []
+
+        def interrupting(i, ranking):
+            on_ranking(i, ranking)
+            seen.append(i)
+            if len(seen) == self.n:
+                raise KeyboardInterrupt
+
+        return self.inner.rank_many(items, instruction, on_ranking=interrupting, **kw)
+
+
+def test_ctrl_c_during_session_rerank_keeps_the_finished_rankings_of_the_run(files, capsys, monkeypatch):
     from workbench.cli import rerank_cmd
 
     main(["import", str(files / "c.csv"), "--session", "s"])
-    monkeypatch.setattr(rerank_cmd, "make_reranker", lambda *a, **k: _InterruptAfter(2))
+    monkeypatch.setattr(rerank_cmd, "make_reranker", lambda *a, **k: _InterruptAfterRankings(1))
     rc, _out, err = run_cli(capsys, "rerank", "--session", "s", "--model", "bm25", "--instruction", "a")
-    assert_analyst_error(rc, err, "interrupted", "1 of 2 ranking(s)", "cancelled", code=130)
+    assert_analyst_error(rc, err, "interrupted", "0 of 1 run(s)", "kept as 'cancelled' with 1 of 2 queries",
+                         "workbench rerank --resume 1", code=130)
     store = Store()
     try:
-        runs = {r.query_id: store.load_run(r.id) for r in store.list_runs()}
+        (run,) = store.list_run_infos("s")
+        rankings = {g.query_id: store.load_run(g.id) for g in store.run_rankings(run.id)}
     finally:
         store.close()
-    assert runs["q1"].status == "done" and len(runs["q1"].scores) == 3
-    assert runs["q2"].status == "cancelled" and [s.score for s in runs["q2"].scores] == [0.5]
+    assert rankings["q1"].status == "done" and len(rankings["q1"].scores) == 3
+    assert rankings["q2"].status == "pending" and rankings["q2"].scores == []
+    # the resume scores the rest: one run, both queries
+    rc, out, err = run_cli(capsys, "rerank", "--resume", run.id, "--model", "bm25")
+    assert rc == 0 and "2 of 2 queries ranked" in out, err
 
 
 # --------------------------------------------------------------------------- good paths stay good
@@ -251,13 +280,13 @@ def test_rerank_session_saves_runs_that_compare_and_export_use(files, capsys):
     out = files / "ranked.csv"
     rc, stdout, _ = run_cli(capsys, "rerank", "--session", "s", "--model", "bm25",
                             "--instruction", "find shoes", "--instruction", "QA", "--output", out)
-    assert rc == 0 and "Saved 4 run(s)" in stdout
+    assert rc == 0 and "Saved 2 run(s)" in stdout                   # one run per instruction
     df = pd.read_csv(out, dtype={"query_id": str, "doc_id": str})
     assert list(df.columns) == COLUMNS and len(df) == 12
     assert set(df["instruction"]) == {"find shoes", "QA"} and set(df["backend"]) == {"lexical"}
     assert df.set_index(["instruction", "doc_id"]).loc[("QA", "d1"), "label"] == 2
     rc, stdout, _ = run_cli(capsys, "compare", "--session", "s")
-    assert rc == 0 and "4 run(s)" in stdout
+    assert rc == 0 and "2 run(s) (4 ranking(s))" in stdout
     rc, _, _ = run_cli(capsys, "rerank", "--session", "s", "--model", "bm25", "--top-k", "1",
                        "--output", files / "top1.csv")
     top = pd.read_csv(files / "top1.csv", dtype=str)

@@ -26,6 +26,10 @@ from workbench.errors import StoreError, shell_quote
 from workbench.model import CandidateSet, Document, Query
 from workbench.store import Store
 from workbench.store.engine import DiskFull
+from tests.pg import sqlite_only
+
+# every test runs on SQLite and on a throwaway PostgreSQL (tests/pg.py), except those marked
+pytestmark = pytest.mark.usefixtures("db_backend")
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -70,6 +74,7 @@ READ_COMMANDS = [["sessions"], ["db", "info"], ["export", "--session", "x", "--o
                  ["compare", "--session", "x"]]
 
 
+@sqlite_only("foreign SQLite files (test_postgres: a foreign server database)")
 @pytest.mark.parametrize("kind", ["plain", "wal", "clashing tables"])
 def test_foreign_sqlite_is_refused_and_left_byte_for_byte_untouched(tmp_path, kind):
     folder = tmp_path / "other-app"
@@ -93,6 +98,7 @@ def test_foreign_sqlite_is_refused_and_left_byte_for_byte_untouched(tmp_path, ki
     con.close()
 
 
+@sqlite_only("a file that is not SQLite")
 def test_not_sqlite_at_all_is_refused_untouched(tmp_path):
     folder = tmp_path / "notes"
     folder.mkdir()
@@ -104,6 +110,7 @@ def test_not_sqlite_at_all_is_refused_untouched(tmp_path):
     assert folder_state(folder) == before
 
 
+@sqlite_only("file names in the fix")
 def test_fix_it_for_foreign_file_is_shell_safe(tmp_path):
     folder = tmp_path / "$(touch pwned)"
     folder.mkdir()
@@ -133,6 +140,7 @@ def _make_readonly_db(root: Path) -> Path:
     return db
 
 
+@sqlite_only("file permissions")
 @pytest.mark.parametrize("what", ["file", "folder"])
 def test_read_only_database_serves_read_commands(tmp_path, what):
     if os.geteuid() == 0 and not shutil.which("capsh"):
@@ -184,6 +192,7 @@ def _cap_pages(store: Store, extra_pages: int) -> None:
     store.engine.dispose()
 
 
+@sqlite_only("SQLite's size limit")
 def test_disk_full_says_so_and_keeps_each_set_all_or_nothing(tmp_path):
     with Store() as store:
         sess = store.create_session("big")
@@ -205,6 +214,7 @@ def test_disk_full_says_so_and_keeps_each_set_all_or_nothing(tmp_path):
             assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
 
 
+@sqlite_only("SQLite's size limit")
 def test_disk_full_in_the_cli_import_and_export(tmp_path, monkeypatch, capsys):
     import workbench.store.api as api
 
@@ -330,6 +340,7 @@ def _run_suggestion(command: str, marker: Path) -> list[str]:
     return out.stdout.splitlines()
 
 
+@sqlite_only("no SQL of its own: one engine is enough")
 @pytest.mark.parametrize("template", NASTY)
 def test_suggested_commands_quote_session_names(tmp_path, template, capsys):
     marker = tmp_path / "pwned"
@@ -353,6 +364,7 @@ def test_suggested_commands_quote_session_names(tmp_path, template, capsys):
         assert words[-2:] == ["--session", shown], (command, words)
 
 
+@sqlite_only("no database involved")
 def test_shell_quote_helper():
     assert shell_quote("plain") == "plain"
     assert shell_quote("$(touch x)") == "'$(touch x)'"
@@ -360,6 +372,7 @@ def test_shell_quote_helper():
     assert "\n" not in shell_quote("a\nb")
 
 
+@sqlite_only("a full filesystem under the SQLite file")
 def test_real_full_disk_on_a_tiny_filesystem(tmp_path):
     """A 4 MB tmpfs (needs root; skipped otherwise): SQLite's own 'database or disk is full'."""
     mnt = tmp_path / "tiny"

@@ -52,7 +52,7 @@ def test_doctor_cli_exit_zero_without_gpu(capsys):
 
 def test_image_speed_up_check_says_when_transformers_code_changed(monkeypatch):
     from workbench import i18n
-    from workbench.rerank import vision_attention as va
+    from workbench.rerank.qwen_vl import vision_attention as va
 
     ok = doctor.check_vision_attention()
     assert ok.ok and ok.name == "image speed-up" and "3866da274ce9c6cf" in ok.detail, ok

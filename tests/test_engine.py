@@ -66,7 +66,7 @@ def reference_scores(path, instruction, query, docs, layout="lychee"):
 
     layout "lychee": separate text elements "<Instruct>: " + instruction, "<Query>:", … (public
     Lychee usage code); "lychee-v1": "<Instruct>: {instruction}\n<Query>:" as one element."""
-    from workbench.rerank.compat import ensure_torchvision
+    from workbench.rerank.qwen_vl.compat import ensure_torchvision
 
     ensure_torchvision()
     import torch
@@ -186,7 +186,7 @@ def test_overlong_document_truncated_with_prompt_intact(tiny_checkpoint, images)
 
 
 def test_v4_layout_gives_same_scores(tmp_path, reranker, docs):
-    from workbench.rerank.tiny import build_tiny_checkpoint
+    from workbench.testing.tiny import build_tiny_checkpoint
 
     v4 = build_tiny_checkpoint(tmp_path / "v4", layout="v4")
     assert (v4 / "preprocessor_config.json").exists() and (v4 / "chat_template.json").exists()

@@ -22,6 +22,10 @@ from workbench.errors import InputError
 from workbench.model import Run, Result
 from workbench.rerank import get_reranker
 from workbench.store import Store
+from tests.pg import sqlite_only
+
+# every test runs on SQLite and on a throwaway PostgreSQL (tests/pg.py), except those marked
+pytestmark = pytest.mark.usefixtures("db_backend")
 
 REPO = Path(__file__).resolve().parent.parent
 N_DOCS = 60
@@ -46,10 +50,10 @@ def running_scores(db: Path) -> tuple[int | None, int]:
     """(id of the running run, its number of saved scores), read without the workbench."""
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
     try:
-        row = con.execute("SELECT id FROM runs WHERE status = 'running' ORDER BY id DESC").fetchone()
+        row = con.execute("SELECT id FROM rankings WHERE status = 'running' ORDER BY id DESC").fetchone()
         if row is None:
             return None, 0
-        return row[0], con.execute("SELECT count(*) FROM scores WHERE run_id = ?", row).fetchone()[0]
+        return row[0], con.execute("SELECT count(*) FROM scores WHERE ranking_id = ?", row).fetchone()[0]
     except sqlite3.OperationalError:      # db or tables not there yet
         return None, 0
     finally:
@@ -84,7 +88,7 @@ def assert_consistent(run: Run, n: int | None = None) -> None:
 def raw_ranks(db: Path, run_id: int) -> list[int]:
     con = sqlite3.connect(db)
     try:
-        return [r[0] for r in con.execute("SELECT rank FROM scores WHERE run_id = ?", (run_id,))]
+        return [r[0] for r in con.execute("SELECT rank FROM scores WHERE ranking_id = ?", (run_id,))]
     finally:
         con.close()
 
@@ -95,6 +99,7 @@ def resume(run_id: int, model: str) -> tuple[int, str, str]:
     return proc.returncode, out, err
 
 
+@sqlite_only("polls the file with sqlite3")
 def test_sigterm_saves_cancelled_run_then_resume_scores_only_missing(tmp_path, tiny_checkpoint):
     import_set(tmp_path)
     proc, run_id = start_and_wait(tmp_path, tiny_checkpoint, "sigterm test")
@@ -124,6 +129,7 @@ def test_sigterm_saves_cancelled_run_then_resume_scores_only_missing(tmp_path, t
         assert run.cache_hits + run.cache_misses == N_DOCS - kept
 
 
+@sqlite_only("polls the file with sqlite3 (test_postgres kills a scorer on the server)")
 def test_sigkill_is_settled_as_interrupted_on_next_open_then_resumed(tmp_path, tiny_checkpoint):
     import_set(tmp_path)
     proc, run_id = start_and_wait(tmp_path, tiny_checkpoint, "sigkill test")
@@ -132,7 +138,7 @@ def test_sigkill_is_settled_as_interrupted_on_next_open_then_resumed(tmp_path, t
     assert proc.returncode == -signal.SIGKILL
     db = Path(os.environ["WORKBENCH_DB"])
     con = sqlite3.connect(db)
-    assert con.execute("SELECT status FROM runs WHERE id = ?", (run_id,)).fetchone()[0] == "running"
+    assert con.execute("SELECT status FROM rankings WHERE id = ?", (run_id,)).fetchone()[0] == "running"
     con.close()
 
     # a read-only command opens the db: the dead run is settled, ranks made consistent
@@ -181,10 +187,11 @@ def _cset_with_run(store: Store, status: str, n: int = 6, scored: int = 3, **own
     if owner:
         sets = ", ".join(f"{k} = ?" for k in owner)
         with store._write() as conn:
-            conn.exec_driver_sql(f"UPDATE runs SET {sets} WHERE id = ?", (*owner.values(), run_id))
+            conn.exec_driver_sql(f"UPDATE rankings SET {sets} WHERE id = ?", (*owner.values(), run_id))
     return set_id, run_id
 
 
+@sqlite_only("reads the file with sqlite3")
 def test_readers_never_see_duplicate_ranks_of_a_run_in_flight(tmp_path):
     with Store() as store:
         _set_id, run_id = _cset_with_run(store, "running")       # owned by this (live) process
@@ -198,6 +205,7 @@ def test_readers_never_see_duplicate_ranks_of_a_run_in_flight(tmp_path):
         assert again.load_run(run_id).status == "running"
 
 
+@sqlite_only("reads the file with sqlite3 (test_postgres has the server's)")
 def test_stale_heartbeat_from_another_host_is_interrupted_fresh_one_is_not(tmp_path, monkeypatch):
     monkeypatch.setenv("WORKBENCH_RUN_STALE_S", "60")
     with Store() as store:
@@ -239,6 +247,7 @@ def test_same_host_owner_dead_alive_or_pid_reused(tmp_path):
         alive.wait()
 
 
+@sqlite_only("one engine is enough: no SQL of its own")
 def test_resume_service_checks_model_and_scores_only_missing(tmp_path, tiny_checkpoint):
     with Store() as store:
         set_id, run_id = _cset_with_run(store, "cancelled", n=6, scored=2)
@@ -279,6 +288,7 @@ def test_resume_service_checks_model_and_scores_only_missing(tmp_path, tiny_chec
             {s.doc_id: round(s.score, 5) for s in done.scores}
 
 
+@sqlite_only("no database involved")
 @pytest.mark.parametrize("value", ["abc", "-5", "0", "nan", "10"])
 def test_a_bad_stale_setting_is_refused_with_the_fix(monkeypatch, value):
     from workbench.errors import InputError

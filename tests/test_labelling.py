@@ -10,6 +10,10 @@ from workbench import service
 from workbench.errors import NotFound
 from workbench.labelling import labelling_queue, labels_grid, next_unlabelled, step
 from workbench.model import CandidateSet, Document, Query
+from tests.pg import sqlite_only
+
+# every test runs on SQLite and on a throwaway PostgreSQL (tests/pg.py), except those marked
+pytestmark = pytest.mark.usefixtures("db_backend")
 
 
 @pytest.fixture

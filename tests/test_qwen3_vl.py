@@ -65,7 +65,7 @@ def docs(images):
 
 def reference_scores(path, instruction, query, docs):
     """Independent re-implementation of the Qwen3-VL-Reranker reference, one pair at a time."""
-    from workbench.rerank.compat import ensure_torchvision
+    from workbench.rerank.qwen_vl.compat import ensure_torchvision
 
     ensure_torchvision()
     import torch
@@ -109,7 +109,7 @@ def reference_scores(path, instruction, query, docs):
 # ---- the checkpoint ----
 
 def test_tiny_qwen3_checkpoint_loads_like_the_real_one(tiny_qwen3_checkpoint):
-    from workbench.rerank.compat import ensure_torchvision
+    from workbench.rerank.qwen_vl.compat import ensure_torchvision
 
     ensure_torchvision()
     from transformers import AutoConfig, AutoModelForImageTextToText, AutoProcessor
@@ -138,7 +138,7 @@ def test_tiny_qwen3_checkpoint_loads_like_the_real_one(tiny_qwen3_checkpoint):
 
 def test_builder_rejects_bad_family_and_v4_layout(tmp_path):
     from workbench.cli import main
-    from workbench.rerank.tiny import build_tiny_checkpoint
+    from workbench.testing.tiny import build_tiny_checkpoint
 
     with pytest.raises(InputError) as e:
         build_tiny_checkpoint(tmp_path / "x", family="qwen4")

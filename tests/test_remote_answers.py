@@ -173,3 +173,26 @@ def test_a_hung_server_fails_soon_and_names_the_timeout_and_the_server(fake):
     assert took < 15, took
     assert server.url in text and "within 1 s" in text and "--timeout" in text
     assert "ReadTimeout" not in text
+
+
+def test_the_constructor_does_not_touch_the_network_and_first_use_names_the_server(fake):
+    import socket
+
+    with socket.socket() as s:                       # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}/v1"
+    rr = get_reranker("remote", urls=dead, timeout=2)     # no error yet: nothing was sent
+    assert not rr.probed and "not probed yet" in repr(rr)
+    with pytest.raises(RemoteError) as err:
+        rr.rank("q", DOCS[:2])
+    assert dead in str(err.value)
+    with pytest.raises(RemoteError):
+        rr.probe()
+    # a live server: probed once, on first use (or .probe()), then known
+    server = fake("good")
+    rr = _reranker(server.url)
+    assert not rr.probed and server.requests == 0
+    info = rr.probe()
+    assert rr.probed and info.protocol == "rerank" and rr.model_id == "fake-reranker"
+    assert "fake-reranker" in repr(rr) and rr.probe() is info
+    assert len(rr.score_pairs([("q", d) for d in DOCS[:5]])) == 5

@@ -112,7 +112,7 @@ def test_a_link_to_another_set_is_not_hijacked_by_a_finished_job():
 
 def test_model_panel_says_when_transformers_changed_the_vision_attention(tiny_checkpoint, monkeypatch):
     from ui import widgets
-    from workbench.rerank import vision_attention as va
+    from workbench.rerank.qwen_vl import vision_attention as va
 
     at, _store, _info = _rerank_page(tiny_checkpoint)
     assert not [w for w in at.warning if "vision attention" in w.value]      # the locked code: nothing to say

@@ -20,7 +20,7 @@ CASES = [  # (query text, query has image, doc text, doc has image, instruction)
 
 
 def _processor(path):
-    from workbench.rerank.compat import ensure_torchvision
+    from workbench.rerank.qwen_vl.compat import ensure_torchvision
 
     ensure_torchvision()
     from transformers import AutoProcessor

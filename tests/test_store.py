@@ -21,6 +21,10 @@ from workbench.store import MIGRATIONS, Store
 from workbench.store import schema as schema_tables
 from workbench.store.engine import make_engine
 from workbench.store.migrations import migrate
+from tests.pg import sqlite_only
+
+# every test runs on SQLite and on a throwaway PostgreSQL (tests/pg.py), except those marked
+pytestmark = pytest.mark.usefixtures("db_backend")
 
 # ----------------------------------------------------------------------------- helpers
 
@@ -100,15 +104,20 @@ EXPECTED_SCHEMA = {
                     "text TEXT NOT NULL DEFAULT ''", "image_hash TEXT"],
         "indexes": ["UNIQUE u(set_id)"],
         "fks": ["image_hash->images.sha256 NO ACTION", "set_id->candidate_sets.id CASCADE"]},
+    "rankings": {
+        "columns": ["id INTEGER PK1", "run_id INTEGER NOT NULL", "set_id INTEGER NOT NULL", "query_id TEXT",
+                    "status TEXT NOT NULL DEFAULT 'pending'", "started_at TEXT", "finished_at TEXT",
+                    "timings TEXT NOT NULL DEFAULT '{}'", "cache_hits INTEGER NOT NULL DEFAULT 0",
+                    "cache_misses INTEGER NOT NULL DEFAULT 0", "owner_pid INTEGER", "owner_host TEXT",
+                    "heartbeat_at TEXT"],
+        "indexes": ["UNIQUE u(run_id,set_id)", "c(run_id)", "c(set_id)"],
+        "fks": ["run_id->runs.id CASCADE", "set_id->candidate_sets.id CASCADE"]},
     "runs": {
-        "columns": ["id INTEGER PK1", "set_id INTEGER NOT NULL", "query_id TEXT", "name TEXT NOT NULL DEFAULT ''",
+        "columns": ["id INTEGER PK1", "session_id INTEGER NOT NULL", "name TEXT NOT NULL",
                     "instruction TEXT NOT NULL", "backend TEXT NOT NULL", "model_id TEXT NOT NULL",
-                    "params TEXT NOT NULL DEFAULT '{}'", "status TEXT NOT NULL DEFAULT 'pending'",
-                    "started_at TEXT", "finished_at TEXT", "timings TEXT NOT NULL DEFAULT '{}'",
-                    "cache_hits INTEGER NOT NULL DEFAULT 0", "cache_misses INTEGER NOT NULL DEFAULT 0",
-                    "owner_pid INTEGER", "owner_host TEXT", "heartbeat_at TEXT", "note TEXT NOT NULL DEFAULT ''"],
-        "indexes": ["c(set_id)"],
-        "fks": ["set_id->candidate_sets.id CASCADE"]},
+                    "params TEXT NOT NULL DEFAULT '{}'", "note TEXT NOT NULL DEFAULT ''", "created_at TEXT NOT NULL"],
+        "indexes": ["UNIQUE u(session_id,name)"],
+        "fks": ["session_id->sessions.id CASCADE"]},
     "schema_migrations": {
         "columns": ["name TEXT PK1", "applied_at TEXT NOT NULL"],
         "indexes": ["UNIQUE pk(name)"],
@@ -120,10 +129,10 @@ EXPECTED_SCHEMA = {
         "indexes": ["UNIQUE u(model_id,instruction,query_hash,doc_hash,params)"],
         "fks": []},
     "scores": {
-        "columns": ["run_id INTEGER NOT NULL PK1", "doc_id TEXT NOT NULL PK2", "score REAL NOT NULL",
+        "columns": ["ranking_id INTEGER NOT NULL PK1", "doc_id TEXT NOT NULL PK2", "score REAL NOT NULL",
                     "rank INTEGER", "position INTEGER"],
-        "indexes": ["UNIQUE pk(run_id,doc_id)"],
-        "fks": ["run_id->runs.id CASCADE"]},
+        "indexes": ["UNIQUE pk(ranking_id,doc_id)"],
+        "fks": ["ranking_id->rankings.id CASCADE"]},
     "sessions": {
         "columns": ["id INTEGER PK1", "name TEXT NOT NULL", "description TEXT NOT NULL DEFAULT ''",
                     "created_at TEXT NOT NULL"],
@@ -135,17 +144,20 @@ EXPECTED_SCHEMA = {
 # ----------------------------------------------------------------------------- schema & migrations
 
 
+@sqlite_only("the default database is a file")
 def test_default_path_is_workbench_db_env(store, isolated_workbench):
     assert store.path == Path(isolated_workbench / "workbench.db") == config.db_path()
     assert store.path.exists()
 
 
+@sqlite_only("creates a file's folder")
 def test_nested_parent_folder_is_created(tmp_path):
     s = Store(tmp_path / "a" / "b" / "wb.db")
     assert (tmp_path / "a" / "b" / "wb.db").exists()
     s.close()
 
 
+@sqlite_only("reads the schema with SQLite's pragmas (test_postgres checks the server's)")
 def test_blank_db_has_exact_schema(store):
     assert schema_of(store.path) == EXPECTED_SCHEMA
     assert store.migrations_applied == [name for name, _ in MIGRATIONS]
@@ -153,7 +165,7 @@ def test_blank_db_has_exact_schema(store):
         recorded = [r[0] for r in con.execute("SELECT name FROM schema_migrations ORDER BY rowid")]
     assert recorded == ["m001_core", "m002_score_cache_ocr_edits", "m003_prompt_formats", "m004_run_owner",
                         "m005_set_fingerprint", "m006_run_notes", "m007_document_notes",
-                        "m008_scores_rank_while_scoring"]
+                        "m008_scores_rank_while_scoring", "m009_runs_over_queries"]
 
 
 def test_reopen_applies_nothing(store):
@@ -169,12 +181,14 @@ def test_core_tables_match_migrated_db(store):
         assert [c["name"] for c in insp.get_columns(name)] == [c.name for c in table.columns], name
 
 
+@sqlite_only("pragmas exist only on SQLite")
 def test_pragmas_wal_fk_busy_timeout(store):
     assert store.pragma("journal_mode") == "wal"
     assert store.pragma("foreign_keys") == 1
     assert store.pragma("busy_timeout") >= 1000
 
 
+@sqlite_only("builds an old SQLite file")
 def test_upgrade_from_m001_keeps_data_and_matches_blank_schema(tmp_path, store):
     old = tmp_path / "old.db"
     engine = make_engine(old)
@@ -203,7 +217,8 @@ def test_upgrade_from_m001_keeps_data_and_matches_blank_schema(tmp_path, store):
     upgraded = Store(old)
     assert upgraded.migrations_applied == ["m002_score_cache_ocr_edits", "m003_prompt_formats",
                                            "m004_run_owner", "m005_set_fingerprint", "m006_run_notes",
-                                           "m007_document_notes", "m008_scores_rank_while_scoring"]
+                                           "m007_document_notes", "m008_scores_rank_while_scoring",
+                                           "m009_runs_over_queries"]
     assert schema_of(old) == schema_of(store.path) == EXPECTED_SCHEMA
     cset = upgraded.load_candidate_set(1)
     assert cset.query.text == "旧查询"
@@ -218,6 +233,7 @@ def test_upgrade_from_m001_keeps_data_and_matches_blank_schema(tmp_path, store):
     upgraded.close()
 
 
+@sqlite_only("edits the file with sqlite3")
 def test_db_from_newer_workbench_is_refused(store):
     with sqlite3.connect(store.path) as con:
         con.execute("INSERT INTO schema_migrations VALUES ('m999_from_the_future', '2030-01-01')")
@@ -227,6 +243,7 @@ def test_db_from_newer_workbench_is_refused(store):
     assert "Update the workbench" in err.value.fix
 
 
+@sqlite_only("a damaged file")
 def test_corrupt_file_names_file_and_env(tmp_path):
     bad = tmp_path / "broken.db"
     bad.write_bytes(b"this is not sqlite at all" * 100)
@@ -235,6 +252,7 @@ def test_corrupt_file_names_file_and_env(tmp_path):
     assert str(bad) in err.value.message and "WORKBENCH_DB" in err.value.fix
 
 
+@sqlite_only("SQLite's file lock")
 def test_locked_file_names_file_and_env(tmp_path):
     path = tmp_path / "locked.db"
     s = Store(path, timeout=0.2)
@@ -254,6 +272,7 @@ def test_locked_file_names_file_and_env(tmp_path):
     s.close()
 
 
+@sqlite_only("a folder as the database file")
 def test_folder_as_db_path_is_an_error(tmp_path):
     with pytest.raises(StoreError, match="is a folder"):
         Store(tmp_path)
@@ -298,6 +317,7 @@ def test_session_errors(store):
 # ----------------------------------------------------------------------------- candidate sets
 
 
+@sqlite_only("reads the file with sqlite3")
 def test_set_round_trip_with_images_deduped_across_sets(store, tmp_path):
     shared = make_png(tmp_path / "shared.png", (10, 20, 30), size=(30, 20))
     sess = store.create_session("s")
@@ -339,6 +359,7 @@ def test_set_round_trip_with_images_deduped_across_sets(store, tmp_path):
     assert store.list_candidate_sets() == infos
 
 
+@sqlite_only("reads the file with sqlite3")
 def test_save_set_errors(store, tmp_path):
     sess = store.create_session("s")
     dup = CandidateSet(Query("q", "x"), [Document("a", "1"), Document("a", "2")])
@@ -381,6 +402,7 @@ def test_update_document_text(store, tmp_path):
 # ----------------------------------------------------------------------------- labels
 
 
+@sqlite_only("reads the file with sqlite3")
 def test_labels(store, tmp_path):
     sess = store.create_session("s")
     set_id = store.save_candidate_set(sess.id, make_set(tmp_path))
@@ -489,6 +511,7 @@ def test_concurrent_writers_do_not_fail(store, tmp_path):
 # ----------------------------------------------------------------------------- cascade
 
 
+@sqlite_only("reads the file with sqlite3")
 def test_delete_session_cascades_but_keeps_images_and_cache(store, tmp_path):
     shared = make_png(tmp_path / "shared.png", (9, 9, 9))
     keep, gone = store.create_session("keep"), store.create_session("gone")
@@ -502,20 +525,20 @@ def test_delete_session_cascades_but_keeps_images_and_cache(store, tmp_path):
     def counts():
         with sqlite3.connect(store.path) as con:
             return {tbl: con.execute(f"SELECT count(*) FROM {tbl}").fetchone()[0]
-                    for tbl in ("sessions", "candidate_sets", "queries", "documents", "runs", "scores",
+                    for tbl in ("sessions", "candidate_sets", "queries", "documents", "runs", "rankings", "scores",
                                 "labels", "images", "score_cache")}
 
     before = counts()
     store.delete_session("gone")
     after = counts()
     assert after == {"sessions": 1, "candidate_sets": 1, "queries": 1, "documents": 4, "runs": 1,
-                     "scores": 4, "labels": 3, "images": before["images"], "score_cache": 1}
+                     "rankings": 1, "scores": 4, "labels": 3, "images": before["images"], "score_cache": 1}
     assert before["documents"] == 8 and before["scores"] == 8
     assert store.load_candidate_set(keep_set).query.image is not None
     with pytest.raises(NotFound):
         store.load_candidate_set(gone_set)
     store.delete_candidate_set(keep_set)
-    assert counts()["runs"] == 0 and counts()["labels"] == 0
+    assert counts()["runs"] == counts()["rankings"] == 0 and counts()["labels"] == 0
 
 
 # ----------------------------------------------------------------------------- score cache
@@ -622,6 +645,7 @@ def test_transaction_is_invisible_to_other_threads_until_commit(store, tmp_path)
     assert seen == [0, 1]
 
 
+@sqlite_only("builds an old SQLite file")
 def test_m003_marks_first_release_lychee_runs_and_cache_rows_as_lychee_v1(tmp_path):
     from workbench.model import CacheKey
     from workbench.rerank.base import canonical_params

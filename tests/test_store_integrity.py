@@ -37,10 +37,14 @@ from workbench.store import Store
 from workbench.store.engine import DiskFull, make_engine
 from workbench.store.migrations import migrate
 from workbench.store.recovery import HOST, now_text
+from tests.pg import sqlite_only
+
+# every test runs on SQLite and on a throwaway PostgreSQL (tests/pg.py), except those marked
+pytestmark = pytest.mark.usefixtures("db_backend")
 
 REPO = Path(__file__).resolve().parent.parent
-README_RECIPE = ("SELECT r.name, r.note, s.doc_id, s.rank, s.score FROM scores s "
-                 "JOIN runs r ON r.id = s.run_id")
+README_RECIPE = ("SELECT r.name, r.note, g.query_id, s.doc_id, s.rank, s.score FROM scores s "
+                 "JOIN rankings g ON g.id = s.ranking_id JOIN runs r ON r.id = g.run_id")
 
 
 def cli(*args: str) -> subprocess.Popen:
@@ -63,9 +67,10 @@ def raw(db: Path, sql: str, args: tuple = ()) -> list[tuple]:
 
 
 def duplicate_ranks(db: Path) -> list[tuple]:
-    """(run, set, rank, count) for every rank two documents of one run share (non-null ranks)."""
-    return raw(db, "SELECT s.run_id, r.set_id, s.rank, count(*) FROM scores s JOIN runs r ON r.id = s.run_id "
-                   "WHERE s.rank IS NOT NULL GROUP BY s.run_id, r.set_id, s.rank HAVING count(*) > 1")
+    """(ranking, set, rank, count) for every rank two documents of one ranking share (non-null ranks)."""
+    return raw(db, "SELECT s.ranking_id, g.set_id, s.rank, count(*) FROM scores s "
+                   "JOIN rankings g ON g.id = s.ranking_id "
+                   "WHERE s.rank IS NOT NULL GROUP BY s.ranking_id, g.set_id, s.rank HAVING count(*) > 1")
 
 
 def make_set(n: int = 6, qid: str = "q", text: str = "red shoes") -> CandidateSet:
@@ -83,6 +88,7 @@ def import_csv(tmp_path: Path, n_docs: int, session: str, n_queries: int = 1) ->
 
 
 # ------------------------------------------------------------------ item 6: ranks in the raw table
+@sqlite_only("polls the file with sqlite3 (test_postgres kills a scorer on the server)")
 def test_a_killed_run_leaves_no_duplicate_ranks_in_the_raw_table(tmp_path, tiny_checkpoint):
     n_docs = 60
     import_csv(tmp_path, n_docs, "kill")
@@ -95,13 +101,13 @@ def test_a_killed_run_leaves_no_duplicate_ranks_in_the_raw_table(tmp_path, tiny_
         while time.monotonic() < deadline:
             try:      # every committed state the run passes through, as a raw reader sees it
                 assert duplicate_ranks(db) == []
-                row = raw(db, "SELECT id FROM runs WHERE status = 'running'")
+                row = raw(db, "SELECT id FROM rankings WHERE status = 'running'")
             except sqlite3.OperationalError:
                 row = []
             if row:
                 run_id = row[0][0]
                 looks += 1
-                if raw(db, "SELECT count(*) FROM scores WHERE run_id = ?", (run_id,))[0][0] >= 8:
+                if raw(db, "SELECT count(*) FROM scores WHERE ranking_id = ?", (run_id,))[0][0] >= 8:
                     break
             if proc.poll() is not None:
                 pytest.fail(f"rerank ended before it could be killed: {proc.communicate()}")
@@ -113,23 +119,24 @@ def test_a_killed_run_leaves_no_duplicate_ranks_in_the_raw_table(tmp_path, tiny_
         proc.communicate(timeout=60)
     assert looks >= 2
     # the raw table right after kill -9, before any workbench process opened the file again
-    assert raw(db, "SELECT status FROM runs WHERE id = ?", (run_id,)) == [("running",)]
-    ranks = [r[0] for r in raw(db, "SELECT rank FROM scores WHERE run_id = ?", (run_id,))]
+    assert raw(db, "SELECT status FROM rankings WHERE id = ?", (run_id,)) == [("running",)]
+    ranks = [r[0] for r in raw(db, "SELECT rank FROM scores WHERE ranking_id = ?", (run_id,))]
     assert 8 <= len(ranks) < n_docs
     assert ranks == [None] * len(ranks)                  # unranked while in flight: never two at one rank
     assert duplicate_ranks(db) == []
     recipe = raw(db, README_RECIPE)
-    ranked = [(name, rank) for name, _note, _doc, rank, _score in recipe if rank is not None]
+    ranked = [(name, qid, rank) for name, _note, qid, _doc, rank, _score in recipe if rank is not None]
     assert len(ranked) == len(set(ranked))
     # the next open settles it: ranks 1..k in the file itself, best score first
     with Store() as store:
         assert store.interrupted_runs == [run_id]
-    rows = raw(db, "SELECT rank, score FROM scores WHERE run_id = ? ORDER BY rank", (run_id,))
+    rows = raw(db, "SELECT rank, score FROM scores WHERE ranking_id = ? ORDER BY rank", (run_id,))
     assert [r[0] for r in rows] == list(range(1, len(ranks) + 1))
     assert all(a[1] >= b[1] for a, b in zip(rows, rows[1:]))
     assert duplicate_ranks(db) == []
 
 
+@sqlite_only("reads the file with sqlite3")
 def test_ranks_are_written_when_a_run_ends_and_kept_for_imported_runs(store):
     sess = store.create_session("s")
     set_id = store.save_candidate_set(sess.id, make_set(4))
@@ -137,31 +144,32 @@ def test_ranks_are_written_when_a_run_ends_and_kept_for_imported_runs(store):
     # provisional ranks as a rank loop hands them over batch by batch: 1, 1, 2, 1 ...
     for batch in ([Result("d0", 0.2, 1, 0)], [Result("d1", 0.9, 1, 1)], [Result("d2", 0.5, 2, 2)]):
         store.add_scores(run_id, batch)
-        assert raw(store.path, "SELECT rank FROM scores WHERE run_id = ? AND rank IS NOT NULL", (run_id,)) == []
+        assert raw(store.path, "SELECT rank FROM scores WHERE ranking_id = ? AND rank IS NOT NULL", (run_id,)) == []
     assert [(s.doc_id, s.rank) for s in store.load_run(run_id).scores] == [("d1", 1), ("d2", 2), ("d0", 3)]
     store.add_scores(run_id, [Result("d3", 0.1, 1, 3)])
     store.finish_run(run_id, "done")
-    assert raw(store.path, "SELECT doc_id, rank FROM scores WHERE run_id = ? ORDER BY rank", (run_id,)) == [
+    assert raw(store.path, "SELECT doc_id, rank FROM scores WHERE ranking_id = ? ORDER BY rank", (run_id,)) == [
         ("d1", 1), ("d2", 2), ("d0", 3), ("d3", 4)]
     # resumed: unranked again until it ends
     store.claim_run(run_id)
-    assert raw(store.path, "SELECT count(*) FROM scores WHERE run_id = ? AND rank IS NOT NULL", (run_id,)) == [(0,)]
+    assert raw(store.path, "SELECT count(*) FROM scores WHERE ranking_id = ? AND rank IS NOT NULL", (run_id,)) == [(0,)]
     store.settle_run(run_id, "done")
-    assert [r[0] for r in raw(store.path, "SELECT rank FROM scores WHERE run_id = ? ORDER BY rank", (run_id,))] == [
+    assert [r[0] for r in raw(store.path, "SELECT rank FROM scores WHERE ranking_id = ? ORDER BY rank", (run_id,))] == [
         1, 2, 3, 4]
     # an imported run keeps its own ranks; two documents at one rank are made 1..n in its order
     kept = store.create_run(set_id, Run(instruction="bm25", backend="imported", model_id="x", status="imported",
                                         scores=[Result("d0", 0.1, 1, 0), Result("d1", 0.9, 2, 1)]))
-    assert raw(store.path, "SELECT doc_id, rank FROM scores WHERE run_id = ? ORDER BY rank", (kept,)) == [
+    assert raw(store.path, "SELECT doc_id, rank FROM scores WHERE ranking_id = ? ORDER BY rank", (kept,)) == [
         ("d0", 1), ("d1", 2)]
     tied = store.create_run(set_id, Run(instruction="tied", backend="imported", model_id="x", status="imported",
                                         scores=[Result("d0", 0.1, 1, 0), Result("d1", 0.9, 1, 1),
                                                 Result("d2", 0.5, 3, 2)]))
-    assert raw(store.path, "SELECT doc_id, rank FROM scores WHERE run_id = ? ORDER BY rank", (tied,)) == [
+    assert raw(store.path, "SELECT doc_id, rank FROM scores WHERE ranking_id = ? ORDER BY rank", (tied,)) == [
         ("d1", 1), ("d0", 2), ("d2", 3)]
     assert duplicate_ranks(store.path) == []
 
 
+@sqlite_only("builds an old SQLite file")
 def test_upgrade_unranks_runs_in_flight_and_keeps_finished_ranks(tmp_path):
     old = tmp_path / "old.db"
     engine = make_engine(old)
@@ -179,13 +187,14 @@ def test_upgrade_unranks_runs_in_flight_and_keeps_finished_ranks(tmp_path):
                              "(2, 'a', 0.2, 1, 0), (2, 'b', 0.8, 1, 1)")
     engine.dispose()
     with Store(old) as store:
-        assert store.migrations_applied == ["m008_scores_rank_while_scoring"]
-        assert raw(old, "SELECT run_id, doc_id, score, rank, position FROM scores ORDER BY run_id, doc_id") == [
+        assert store.migrations_applied == ["m008_scores_rank_while_scoring", "m009_runs_over_queries"]
+        assert raw(old, "SELECT ranking_id, doc_id, score, rank, position FROM scores "
+                        "ORDER BY ranking_id, doc_id") == [
             (1, "a", 0.9, 1, 0), (1, "b", 0.1, 2, 1), (2, "a", 0.2, None, 0), (2, "b", 0.8, None, 1)]
         assert [(s.doc_id, s.rank) for s in store.load_run(2).scores] == [("b", 1), ("a", 2)]
     notnull = {r[1]: r[3] for r in raw(old, "PRAGMA table_info(scores)")}
-    assert notnull == {"run_id": 1, "doc_id": 1, "score": 1, "rank": 0, "position": 0}
-    assert raw(old, "PRAGMA foreign_key_list(scores)")[0][2:4] == ("runs", "run_id")
+    assert notnull == {"ranking_id": 1, "doc_id": 1, "score": 1, "rank": 0, "position": 0}
+    assert raw(old, "PRAGMA foreign_key_list(scores)")[0][2:4] == ("rankings", "ranking_id")
     assert raw(old, "PRAGMA integrity_check") == [("ok",)]
 
 
@@ -240,7 +249,7 @@ def test_another_live_process_protects_its_run_a_dead_one_does_not(store, tmp_pa
     try:
         time.sleep(0.1)
         with store._write() as conn:
-            conn.exec_driver_sql("UPDATE runs SET owner_pid = ?, owner_host = ?, heartbeat_at = ? WHERE id = ?",
+            conn.exec_driver_sql("UPDATE rankings SET owner_pid = ?, owner_host = ?, heartbeat_at = ? WHERE id = ?",
                                  (owner.pid, HOST, now_text(), run_id))
         err = _refused(lambda: store.delete_run(run_id), "runs.being_scored")
         assert str(owner.pid) in err.message
@@ -298,6 +307,7 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@sqlite_only("a damaged page of a SQLite file")
 def test_an_import_into_a_damaged_database_is_refused_with_the_recovery_steps(tmp_path, capsys):
     db = db_path()
     with Store() as store:
@@ -349,6 +359,7 @@ def test_an_import_into_a_damaged_database_is_refused_with_the_recovery_steps(tm
     assert page > 1
 
 
+@sqlite_only("quick_check is SQLite's (PostgreSQL checks its own pages)")
 def test_a_sound_database_is_checked_once_per_import_and_imports(store, monkeypatch):
     calls = []
     real = type(store).check_integrity
@@ -365,6 +376,7 @@ def test_a_sound_database_is_checked_once_per_import_and_imports(store, monkeypa
 
 
 # ------------------------------------------------------------------ item 13: real causes, short texts
+@sqlite_only("SQLite's size limit")
 def test_a_full_disk_message_stays_short_with_many_sets(store):
     sess = store.create_session("many")
     sets = [CandidateSet(query=Query(id=f"query-{i:05d}", text="t"),
@@ -390,11 +402,13 @@ def test_a_full_disk_message_stays_short_with_many_sets(store):
     assert "Free some space" in err.fix
 
 
+@sqlite_only("no database involved")
 def test_a_full_disk_detail_is_capped():
     err = DiskFull(Path("/tmp/x.db"), 10_000, "database or disk is full " + "[SQL: INSERT ...] " * 3000)
     assert len(err.message) < 600 and "database or disk is full" in err.message
 
 
+@sqlite_only("polls the file with sqlite3")
 def test_ocr_exits_143_on_sigterm(tmp_path):
     if shutil.which("tesseract") is None:
         pytest.skip("tesseract is not installed")
@@ -428,6 +442,7 @@ def test_ocr_exits_143_on_sigterm(tmp_path):
     assert 1 <= done < 60                                  # what was read stays saved
 
 
+@sqlite_only("no store involved")
 def test_a_malformed_base64_image_is_called_malformed(tmp_path):
     from workbench.server.guard import RequestError
     from workbench.server.request_images import RequestImages

@@ -88,7 +88,7 @@ def test_sqlite_and_export_load_into_pandas_in_three_lines(store, session, tmp_p
     """The README's three-line recipes, run as written."""
     (tmp_path / "runs.parquet").write_bytes(service.export_tidy(store, session="tidy", fmt="parquet")[0])
     con = sqlite3.connect(store.path)
-    scores = pd.read_sql("SELECT r.name, r.note, s.doc_id, s.rank, s.score FROM scores s JOIN runs r ON r.id = s.run_id", con)
+    scores = pd.read_sql("SELECT r.name, r.note, g.query_id, s.doc_id, s.rank, s.score FROM scores s JOIN rankings g ON g.id = s.ranking_id JOIN runs r ON r.id = g.run_id", con)
     assert len(scores) == 6 and set(scores.name) == {"short", "long"}
     con.close()
     df = pd.read_parquet(tmp_path / "runs.parquet")

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from workbench.errors import InputError
-from workbench.rerank.tiny import SPECIAL_TOKENS, build_tiny_checkpoint, build_tokenizer
+from workbench.testing.tiny import SPECIAL_TOKENS, build_tiny_checkpoint, build_tokenizer
 
 
 def _sha(path):
@@ -28,7 +28,7 @@ def test_tokenizer_specials_and_yes_no():
 
 
 def test_checkpoint_loads_through_from_pretrained(tiny_checkpoint):
-    from workbench.rerank.compat import ensure_torchvision
+    from workbench.rerank.qwen_vl.compat import ensure_torchvision
 
     ensure_torchvision()
     from transformers import AutoConfig, AutoModelForImageTextToText, AutoProcessor
@@ -61,7 +61,7 @@ def test_deterministic(tmp_path, tiny_checkpoint):
 
 
 def test_small_size_parameter_count(tmp_path):
-    from workbench.rerank.compat import ensure_torchvision
+    from workbench.rerank.qwen_vl.compat import ensure_torchvision
 
     ensure_torchvision()
     from safetensors import safe_open
@@ -89,7 +89,7 @@ def test_bad_size_and_layout(tmp_path):
 
 
 def test_compat_is_idempotent():
-    from workbench.rerank.compat import ensure_torchvision
+    from workbench.rerank.qwen_vl.compat import ensure_torchvision
 
     first = ensure_torchvision()
     assert first in ("native", "patched", "absent")

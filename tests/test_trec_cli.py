@@ -142,9 +142,11 @@ def test_trec_run_round_trip_through_store(two_runs, tmp_path, capsys):
     imported = [store.load_run(r.id) for r in store.list_runs(session_id=info.id) if r.id not in before]
     assert len(imported) == len(runs)
     originals = {(r.name, r.query_id): r for r in runs}
+    # names are unique in a session: the imported "first" is a run of its own, "first (2)"
+    assert {r.name for r in imported} == {"first (2)", "second (2)"}
     for run in imported:
         assert run.status == "imported"
-        orig = originals[(run.name, run.query_id)]
+        orig = originals[(run.name.removesuffix(" (2)"), run.query_id)]
         assert run.set_id == orig.set_id
         assert [(s.doc_id, s.rank) for s in sorted(run.scores, key=lambda s: s.rank)] == \
                [(s.doc_id, s.rank) for s in sorted(orig.scores, key=lambda s: s.rank)]
@@ -191,7 +193,8 @@ def test_trec_export_keeps_reruns_under_distinct_tags(two_runs):
     back = trec.read_run(text.encode())          # readable: no (qid, tag, doc) twice
     assert sum(len(r.scores) for r in back) == sum(len(r.scores) for r in runs) + len(again.scores)
     tags = {r.name for r in back if r.query_id == sets[0].query_id}
-    assert "first" in tags and any(t.startswith("first_run") for t in tags)
+    # the re-run of "first" on this query is a run of its own: one tag per run
+    assert tags == {"first", "first_(2)", "second"} and again.name == "first (2)"
     with pytest.raises(InputError):
         service.export_trec_run(store, session=info.id, tag="one")  # one tag for many runs per query
 
@@ -233,8 +236,8 @@ def test_cli_compare_without_labels_and_bad_input(two_runs, tmp_path, capsys):
     for s in sets:
         for d in store.get_labels(s.id):
             store.clear_label(s.id, d)
-    same_query = [runs[0].id, runs[len(sets)].id]       # "first" and "second" on one query
-    assert main(["compare", "--session", info.name, "--runs", *map(str, same_query)]) == 0
+    both = [runs[0].run_id, runs[len(sets)].run_id]     # the runs "first" and "second" (every query)
+    assert main(["compare", "--session", info.name, "--runs", *map(str, both)]) == 0
     text = capsys.readouterr().out
     assert "No metrics" in text and "kendall_tau" in text
     assert main(["compare", "--session", info.name, "--output", str(tmp_path / "m.csv")]) == 2

@@ -1,4 +1,4 @@
-"""Grouped-window vision attention (workbench.rerank.vision_attention) against transformers' own
+"""Grouped-window vision attention (workbench.rerank.qwen_vl.vision_attention) against transformers' own
 per-window path, on real checkpoints (no mocks): the tiny Qwen2.5-VL and Qwen3-VL checkpoints and
 a Qwen2.5-VL checkpoint with the real tower layout (32 blocks, full attention at 7/15/23/31,
 112-px windows) at small width.
@@ -17,8 +17,8 @@ import pytest
 
 from workbench.model import Document, Query
 from workbench.rerank import get_reranker
-from workbench.rerank import vision_attention as va
-from workbench.rerank.tiny import REAL_TOWER, build_tiny_checkpoint
+from workbench.rerank.qwen_vl import vision_attention as va
+from workbench.testing.tiny import REAL_TOWER, build_tiny_checkpoint
 from tests.helpers import random_image
 
 def assert_active(info: dict) -> None:
@@ -62,7 +62,7 @@ def real(real_model):
 
 
 def _load(path, attn="sdpa"):
-    from workbench.rerank.compat import ensure_torchvision
+    from workbench.rerank.qwen_vl.compat import ensure_torchvision
 
     ensure_torchvision()
     import torch

@@ -306,7 +306,7 @@ def test_wrong_model_name(servers, tiny_checkpoint):
     from workbench.rerank.remote import RemoteError, RemoteReranker
 
     with pytest.raises(RemoteError) as exc:
-        RemoteReranker(servers["chat"].url, served_model="lychee-rerank-mm")
+        RemoteReranker(servers["chat"].url, served_model="lychee-rerank-mm").probe()   # probed on first use
     assert tiny_checkpoint in str(exc.value) and "--served-model-name" in exc.value.fix
 
 

@@ -10,11 +10,12 @@ import streamlit as st
 from workbench.compare.advice import suggest_template
 from workbench.config import INSTRUCTION_TEMPLATES, PRECISE_SUFFIX
 from workbench.i18n import has, t, tn
+from workbench.rerank.spec import backend_names
 
 from . import matrix_links
 from .frames import esc
 
-RAW_BACKENDS = ("lexical", "bm25")
+RAW_BACKENDS = backend_names(score_kind="lexical")   # BM25 (its declared score kind)
 
 
 def template_name(key: str | None) -> str:
@@ -268,6 +269,8 @@ def render_comparison(compare, result, descriptions: dict[str, str] | None = Non
             num = [c for c in table.columns if c != "n_queries"]
             st.dataframe(table.style.format("{:.3f}", subset=num).highlight_max(subset=num, color="#d8f0dc"),
                          width="stretch", column_config=headings(table, index="run"))
+            for warning in getattr(result.metrics, "judged_warnings", list)():   # too few judgements (pooling.py)
+                st.warning(esc(warning), icon=":material/rule:")
             sig = result.significance
             if sig is not None and len(sig):
                 for row in sig[sig["winner"].fillna(False).astype(bool)].itertuples(index=False):

@@ -19,10 +19,11 @@ import pandas as pd
 from workbench.errors import ImageError, InputError
 from workbench.i18n import has, t, tn
 from workbench.model import CandidateSet, Document, Label, Query, Run
+from workbench.rerank.spec import backend_names
 
 THUMB_SIZE = 160
 IMAGE_ONLY = "(image only: no text yet; the OCR page can read it)"   # i18n: not UI text (English value; image_only())
-NON_PROBABILITY_BACKENDS = ("lexical", "bm25")
+NON_PROBABILITY_BACKENDS = backend_names(score_kind="lexical")   # BM25 (its declared score kind)
 DASH = "—"
 
 
@@ -311,6 +312,25 @@ def runs_frame(runs, sets) -> pd.DataFrame:
                           "note": blank(getattr(r, "note", None)), "started": when(r.started_at)} for r in runs],
                         columns=["run", "name", "set", "backend", "prompt", "status", "instruction", "note",
                                  "started"])
+
+
+def run_infos_frame(runs) -> pd.DataFrame:
+    """A session's runs, one row per run (one configuration over many queries): id, name, queries
+    ranked (finished / in the run), backend, prompt format, status, instruction, note, created."""
+    rows = []
+    for r in runs:
+        queries = f"{r.n_done}/{r.n_rankings}" if r.n_done != r.n_rankings else str(r.n_rankings)
+        rows.append({"run": r.id, "name": blank(r.name), "queries": queries, "backend": backend_text(r.backend),
+                     "prompt": blank(r.prompt_format), "status": status_text(r.status),
+                     "instruction": blank(r.instruction), "note": blank(r.note), "started": when(r.created_at)})
+    return pd.DataFrame(rows, columns=["run", "name", "queries", "backend", "prompt", "status", "instruction",
+                                       "note", "started"])
+
+
+def run_info_label(run) -> str:
+    """A run (configuration) in pickers: its name, backend and how many queries it ranks."""
+    return t("frames.run_info_label", id=run.id, name=run.name, backend=backend_text(run.backend),
+             queries=tn("count.queries", run.n_rankings), status=status_text(run.status))
 
 
 def image_name(path: str | None, names: dict[str, str] | None = None) -> str:

@@ -132,6 +132,38 @@ def run_actions(store, run) -> None:
         st.rerun()
 
 
+def whole_run_actions(store, run) -> None:
+    """A run's note (one for all its queries, saved with its button) and deleting the whole run
+    with its rankings, after a confirmation. `run` is a RunInfo."""
+    key = f"run_info_note_{run.id}"
+    state.default(key, run.note or "")
+    c_note, c_del = st.columns([3, 1], vertical_alignment="bottom")
+    c_note.text_area(t("runs.whole_note_label"), key=key, height=68, placeholder=t("runs.note_placeholder"))
+    if c_note.button(t("runs.note_save"), key=f"run_info_note_save_{run.id}", icon=":material/save:"):
+        with errors_shown("run note"):  # i18n: not UI text
+            service.note_run(store, run.id, st.session_state[key])
+            st.toast(t("runs.note_saved", id=run.id, run=esc(run.name)), icon=":material/check:")
+    queries = tn("count.queries", run.n_rankings)
+    if st.session_state.get("confirm_delete_run_info") == run.id:
+        c_del.warning(t("runs.confirm_delete_whole", id=run.id, run=esc(run.name), queries=queries),
+                      icon=":material/warning:")
+        yes, no = c_del.columns(2)
+        if yes.button(t("runs.delete_yes"), type="primary", key=f"run_info_delete_yes_{run.id}"):
+            st.session_state.confirm_delete_run_info = None
+            with errors_shown("delete run"):  # i18n: not UI text
+                gone = {g.id for g in store.list_runs(run_id=run.id)}
+                service.delete_whole_run(store, run.id)
+                st.session_state.run_ids = [r for r in st.session_state.get("run_ids", []) if r not in gone]
+                state.flash("success", t("runs.deleted_whole", id=run.id, run=esc(run.name), queries=queries))
+                st.rerun()
+        if no.button(t("runs.delete_no"), key=f"run_info_delete_no_{run.id}"):
+            st.session_state.confirm_delete_run_info = None
+            st.rerun()
+    elif c_del.button(t("runs.delete_whole"), icon=":material/delete:", key=f"run_info_delete_{run.id}"):
+        st.session_state.confirm_delete_run_info = run.id
+        st.rerun()
+
+
 def adhoc_results(cset, results, instruction: str, backend: str) -> None:
     """Results of an unsaved ranking; `instruction` and `backend` are those it was scored with."""
     from workbench.formats import to_csv_bytes

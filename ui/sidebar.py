@@ -136,7 +136,7 @@ def sidebar() -> None:
                 st.caption(t("app.no_sessions"))
             with st.container():         # always drawn: the elements below keep their place
                 ui_jobs.sidebar_panel()
-        st.caption(t("app.database", name=esc(config.db_path().name)), help=esc(config.db_path()))
+        st.caption(t("app.database", name=esc(config.db_short_label())), help=esc(config.db_label()))
 
         checks = doctor_summary()
         model = config.model_path()

@@ -30,6 +30,7 @@ import streamlit as st
 
 from workbench import config, i18n
 from workbench.errors import WorkbenchError
+from workbench.rerank.spec import BACKENDS, LEXICAL, QWEN_VL
 
 from . import frames
 
@@ -40,6 +41,9 @@ DEFAULTS: dict = {
     "run_ids": [],               # runs shown: the Rerank run, the Compare selection (URL: runs)
     "query": None,               # query id in view on Compare's rank shifts (URL: query)
     "label_doc": None,           # document in view in labelling mode (URL: doc)
+    "pool_depth": None,          # Label page: order by pool at this depth; None: set order (URL: pool)
+    "pool_runs": None,           # Label page: run labels pooled; None: every run of the query
+    "pool_run_ids": [],          # ... their run ids (URL: pool_runs)
     "ocr_langs": "chi_sim+eng",  # OCR languages (URL: ocr)
     "ui_lang": None,             # UI language, en / zh (URL: lang; default: the browser's)
     "import_result": None,       # ImportResult waiting to be saved (Import page)
@@ -66,8 +70,8 @@ KEEP_PREFIXES = ("rr_instruction_", "ss_instr_")
 # The Rerank form in the URL: URL key -> session key (the instruction text: rr_instruction_<template>)
 FORM_URL = {"tpl": "rr_template", "precise": "rr_precise", "backend": "rr_backend", "model": "rr_model",
             "server": "rr_url", "fmt": "rr_format"}
-FORM_BACKENDS = ("qwen-vl", "remote", "lexical")
-URL_KEYS = ("session", "set", "runs", "query", "lang", "ocr", "doc", *FORM_URL, "instr")
+FORM_BACKENDS = tuple(BACKENDS)   # the declared backends (workbench.rerank.spec)
+URL_KEYS = ("session", "set", "runs", "query", "lang", "ocr", "doc", "pool", "pool_runs", *FORM_URL, "instr")
 
 
 def _tab_language() -> str | None:
@@ -148,6 +152,10 @@ def read_url() -> None:
         st.session_state.ocr_langs = params.get("ocr")
     if params.get("doc"):
         st.session_state.label_doc = params.get("doc")
+    pool = frames.parse_ids(params.get("pool"))       # the Label page's pool order (depth, runs)
+    if pool and pool[0] >= 1:
+        st.session_state.pool_depth = pool[0]
+        st.session_state.pool_run_ids = frames.parse_ids(params.get("pool_runs"))
     read_form(params)
 
 
@@ -156,7 +164,7 @@ def form_defaults() -> dict:
     from workbench.config import model_path
 
     return {"rr_template": "e-commerce", "rr_precise": False,
-            "rr_backend": "qwen-vl" if model_path() else "lexical", "rr_model": model_path() or "",
+            "rr_backend": QWEN_VL.name if model_path() else LEXICAL.name, "rr_model": model_path() or "",
             "rr_url": "", "rr_format": "auto"}
 
 
@@ -218,6 +226,10 @@ def url_params() -> dict[str, str]:
         out["query"] = str(s.query)
     if s.get("label_doc"):
         out["doc"] = str(s.label_doc)
+    if s.get("pool_depth"):
+        out["pool"] = str(int(s.pool_depth))
+        if s.get("pool_run_ids"):
+            out["pool_runs"] = frames.ids_param(s.pool_run_ids)
     if s.get("ocr_langs") and s.ocr_langs != DEFAULTS["ocr_langs"]:
         out["ocr"] = str(s.ocr_langs)
     if s.get("ui_lang"):
@@ -283,7 +295,7 @@ def get_store():
     objects of the old classes."""
     import workbench.model
 
-    return _store(str(config.db_path()), id(workbench.model))
+    return _store(str(config.db_target()), id(workbench.model))
 
 
 def current_session(required: bool = True):
@@ -309,13 +321,17 @@ def pick_set(sets) -> int | None:
 
 def job_key(session_id) -> tuple[str, int | None]:
     """Jobs are keyed by (database, workbench session): two tabs of one session share them."""
-    return (str(config.db_path()), session_id)
+    return (str(config.db_target()), session_id)
 
 
 def set_picker(sets, key: str, label: str | None = None) -> int | None:
     """A candidate-set selectbox bound to the state's set (and so to the URL)."""
     if not sets:
         return None
+    from . import paging
+
+    if len(sets) > paging.PAGE_SIZE:          # thousands of sets: a search box and a page of them
+        return paging.set_picker(sets, key, label=label)
     by_id = {s.id: s for s in sets}
     st.session_state.set_id = pick_set(sets)
     st.session_state[key] = st.session_state.set_id

@@ -14,6 +14,7 @@ import streamlit as st
 
 from workbench import config, i18n
 from workbench.i18n import t
+from workbench.rerank.spec import BACKENDS, LEXICAL, QWEN_VL, backend_has, is_lexical
 
 from . import frames, state
 from .errors import errors_shown
@@ -26,13 +27,13 @@ def _load_reranker_cached(backend: str, model_path: str | None = None, dtype: st
     from workbench.rerank import registry
 
     opts = {}
-    if backend == "remote":
+    if backend_has(backend, "needs_url"):
         opts = {k: v for k, v in {"urls": model_path, "prompt_format": prompt_format}.items() if v}
-    elif backend not in ("lexical", "bm25"):
+    elif backend_has(backend, "needs_model_path"):
         opts = {k: v for k, v in {"model_path": model_path, "dtype": dtype, "device": device,
                                   "prompt_format": prompt_format}.items() if v}
     reranker = registry.get_reranker(backend, **opts)
-    if backend in ("lexical", "bm25"):
+    if is_lexical(backend):
         from workbench.rerank.lexical import tokenize
 
         tokenize("预热 warm-up")      # jieba loads its dictionary here (seconds), not in the first job
@@ -46,11 +47,11 @@ def load_reranker(backend: str, model_path: str | None = None, dtype: str | None
     A model id that is neither a local folder nor in the Hugging Face cache is checked
     for a reachable hub first, so no network fails in seconds, not minutes. For the
     "remote" backend `model_path` is the server URL (commas: replicas)."""
-    if backend == "remote" and not model_path:
+    if backend_has(backend, "needs_url") and not model_path:
         from workbench.errors import InputError
 
         raise InputError.coded("ui.no_server_url")
-    if backend == "qwen-vl" and model_path:
+    if backend_has(backend, "needs_model_path") and model_path:
         from workbench import hub
 
         hub.check_reachable(model_path)
@@ -75,11 +76,11 @@ PROBE_TIMEOUT_S = 5.0     # "Test connection" and the check before a remote run:
 def check_choice(backend: str, model_path: str | None) -> None:
     """What `load_reranker` checks before loading, said on the page at once (the loading itself
     then runs in the job, with Cancel)."""
-    if backend == "remote" and not model_path:
+    if backend_has(backend, "needs_url") and not model_path:
         from workbench.errors import InputError
 
         raise InputError.coded("ui.no_server_url")
-    if backend == "qwen-vl" and model_path:
+    if backend_has(backend, "needs_model_path") and model_path:
         from workbench import hub
 
         hub.check_reachable(model_path)
@@ -95,7 +96,7 @@ def load_in_job(job, backend: str, model_path: str | None = None, prompt_format:
 
     def load() -> None:
         try:
-            if backend == "remote" and model_path:
+            if backend_has(backend, "needs_url") and model_path:
                 from workbench.rerank.remote import probe
 
                 probe(model_path, timeout=PROBE_TIMEOUT_S)      # fail in seconds when it never answers
@@ -157,7 +158,7 @@ def run_estimate(docs, backend: str) -> dict:
     share = n_cjk / len(sample) if sample else 0.0
     tokens = int(chars * share + chars * (1 - share) / 4)
     out = {"docs": len(texts), "tokens": tokens, "each": tokens // max(1, len(texts)), "seconds": None}
-    if backend == "lexical" and sample:
+    if is_lexical(backend) and sample:
         out["seconds"] = chars * _bm25_pace(sample[:16000])
     return out
 
@@ -178,7 +179,7 @@ def _bm25_pace(sample: str) -> float:
 
 def runs_long(docs) -> bool:
     """Whether BM25 over `docs` takes long enough here to be run in a child process."""
-    return bool(docs) and (run_estimate(docs, "lexical")["seconds"] or 0) > LONG_RUN_S
+    return bool(docs) and (run_estimate(docs, LEXICAL.name)["seconds"] or 0) > LONG_RUN_S
 
 
 def estimate_note(docs, backend: str) -> None:
@@ -197,7 +198,7 @@ def estimate_note(docs, backend: str) -> None:
         st.info(t("rerank.estimate", **params), icon=":material/schedule:")
 
 
-BACKEND_KEYS = {"qwen-vl": "app.backend.qwen_vl", "remote": "app.backend.remote", "lexical": "app.backend.lexical"}
+BACKEND_KEYS = {s.name: s.display_key for s in BACKENDS.values()}   # declared in workbench.rerank.spec
 FORMAT_AUTO = "auto"
 
 
@@ -221,13 +222,13 @@ def model_choice(key: str, allow_lexical: bool = True) -> dict:
     Returns {"backend", "model_path" (a folder / id, or the server URL), "prompt_format"}."""
     from workbench.rerank.prompts import PRESETS
 
-    choices = ["qwen-vl", "remote", "lexical"] if allow_lexical else ["qwen-vl", "remote"]
-    state.default(f"{key}_backend", "qwen-vl" if config.model_path() or not allow_lexical else "lexical")
+    choices = [n for n, s in BACKENDS.items() if allow_lexical or s.score_kind != "lexical"]
+    state.default(f"{key}_backend", QWEN_VL.name if config.model_path() or not allow_lexical else LEXICAL.name)
     backend = st.radio(t("app.backend"), choices, format_func=backend_label, horizontal=True,
                        key=f"{key}_backend")
     model_path = None
     prompt_format = None
-    if backend == "qwen-vl":
+    if backend_has(backend, "needs_model_path"):
         state.default(f"{key}_model", config.model_path() or "")
         model_path = st.text_input(t("app.model_path"), key=f"{key}_model", help=t("app.model_path.help"))
         model_path = (model_path or "").strip() or None
@@ -235,7 +236,7 @@ def model_choice(key: str, allow_lexical: bool = True) -> dict:
         if not vision["ok"] and vision["transformers"] != "missing":
             st.warning(t("doctor.vision_attention.changed", version=vision["transformers"], what=vision["what"])
                        + "  \n" + t("doctor.vision_attention.changed.fix"), icon=":material/speed:")
-    elif backend == "remote":
+    elif backend_has(backend, "needs_url"):
         c_url, c_btn = st.columns([4, 1], vertical_alignment="bottom")
         model_path = c_url.text_input(
             t("app.server_url"), key=f"{key}_url", placeholder="http://127.0.0.1:8000/v1",
@@ -254,7 +255,7 @@ def model_choice(key: str, allow_lexical: bool = True) -> dict:
         if probed and probed[0] == model_path:
             st.success(t("app.connected", protocol=esc(probed[2]), models=esc(", ".join(probed[1]) or "—")),
                        icon=":material/check_circle:")
-    if backend in ("qwen-vl", "remote"):
+    if backend_has(backend, "takes_prompt_format"):
         state.default(f"{key}_format", FORMAT_AUTO)
         fmt = st.selectbox(t("app.prompt_format"), [FORMAT_AUTO, *PRESETS], key=f"{key}_format",
                            format_func=_format_label, help=t("app.prompt_format.help"))
@@ -266,7 +267,7 @@ def model_choice(key: str, allow_lexical: bool = True) -> dict:
 def _vision_attention_check() -> dict:
     """Whether the installed transformers keeps the grouped vision attention (read from its source
     without importing it; the same verdict as `workbench doctor`'s "image speed-up")."""
-    from workbench.rerank.vision_attention import check_transformers
+    from workbench.rerank.qwen_vl.vision_attention import check_transformers
 
     return check_transformers()
 
@@ -278,12 +279,12 @@ def prompt_format_for(choice: dict) -> str:
     if choice.get("prompt_format"):
         return choice["prompt_format"]
     path = choice.get("model_path") or ""
-    if choice.get("backend") == "qwen-vl" and path and (Path(path).expanduser() / "config.json").is_file():
+    if backend_has(choice.get("backend"), "needs_model_path") and path and (Path(path).expanduser() / "config.json").is_file():
         from workbench.rerank.qwen_vl.checkpoint import _read_config, detect_family
 
         folder = Path(path).expanduser()
         return DEFAULT_FOR_FAMILY[detect_family(str(folder), _read_config(folder))]
-    if choice.get("backend") == "remote" and "qwen3" in path.lower():
+    if backend_has(choice.get("backend"), "needs_url") and "qwen3" in path.lower():
         return "qwen3-vl-reranker"
     return "lychee"
 
@@ -297,7 +298,7 @@ def _tokenizer(path: str):
 
 def prompt_expander(choice: dict, instruction: str, query, doc) -> None:
     """"Prompt sent to the model": the exact text of one pair (what `workbench prompt` prints)."""
-    if choice.get("backend") not in ("qwen-vl", "remote") or query is None or doc is None:
+    if not backend_has(choice.get("backend"), "takes_prompt_format") or query is None or doc is None:
         return
     with st.expander(t("app.prompt_sent"), icon=":material/description:"):
         with errors_shown("show the prompt"):  # i18n: not UI text
@@ -306,7 +307,7 @@ def prompt_expander(choice: dict, instruction: str, query, doc) -> None:
             fmt = prompt_format_for(choice)
             path = choice.get("model_path") or ""
             tok = None
-            if choice.get("backend") == "qwen-vl" and path and (Path(path).expanduser() / "config.json").is_file():
+            if backend_has(choice.get("backend"), "needs_model_path") and path and (Path(path).expanduser() / "config.json").is_file():
                 tok = _tokenizer(str(Path(path).expanduser()))
             pv = preview(fmt, instruction, query.text, query.image, doc.ranking_text, doc.image, tokenizer=tok)
             parts = [t("app.prompt_caption", format=esc(fmt), doc=esc(doc.id)),
@@ -385,7 +386,9 @@ def rejected_rows(result, uploaded: str | None = None) -> None:
                     for k in ("line", "column", "source") if k in report}
         headings.update({report[k]: st.column_config.TextColumn(report[k].replace(k, t(f"import.col_{k}")),
                                                                 width="large") for k in ("error", "fix")})
-        st.dataframe(shown, hide_index=True, width="stretch", column_config=headings)
+        from . import paging       # thousands of rejected rows: a page at a time (the download has all)
+
+        paging.table(shown, "import_rejected", hide_index=True, width="stretch", column_config=headings)
         stem = Path(uploaded or "import").stem
         st.download_button(t("import.report_download"), result.rejected_csv(bom=True, surface="app"), f"{stem}-rejected_rows.csv",
                            "text/csv", icon=":material/download:", key="import_rejected_dl")

@@ -4,7 +4,8 @@ This module is the one reader of the ``WORKBENCH_*`` environment variables: ever
 declared in ``SETTINGS`` (name, default, what it does; the README's settings table is checked
 against it by a test) and read with ``env(name)``. The main ones:
 
-WORKBENCH_DB     SQLite file. Default: <checkout>/data/workbench.db when the package runs from a
+WORKBENCH_DB     SQLite file, or a PostgreSQL server URL (postgresql://user[:password]@host[:port]/db,
+                 also postgresql+psycopg://; see docs/postgres.md). Default: <checkout>/data/workbench.db when the package runs from a
                  source checkout; otherwise workbench.db in the per-user data folder
                  (platformdirs: ~/.local/share/lychee-workbench on Linux,
                  ~/Library/Application Support/lychee-workbench on macOS, %LOCALAPPDATA% on Windows)
@@ -58,7 +59,8 @@ class Setting:
 
 SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("WORKBENCH_DB", "data/workbench.db in a checkout, else the per-user data folder",
-            "the SQLite database file"),
+            "the SQLite database file, or a PostgreSQL server: postgresql://user[:password]@host[:port]/db "
+            "(docs/postgres.md)"),
     Setting("WORKBENCH_HOME", "cache/ beside the database",
             "folder for caches: materialised images, thumbnails, OCR results, the doctor's tiny checkpoint"),
     Setting("WORKBENCH_MODEL", "(none: BM25 and test checkpoints only)",
@@ -72,6 +74,9 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             "characters per document, query or instruction of a `workbench serve` request (--max-document-chars)"),
     Setting("WORKBENCH_SERVE_CACHE_PAIRS", "10000",
             "pairs in `workbench serve`'s in-memory score cache; 0: none (--cache-pairs)"),
+    Setting("WORKBENCH_SERVE_MAX_QUEUE", "256",
+            "requests `workbench serve` admits at once (scoring or waiting); one more gets 503 with "
+            "Retry-After (--max-queue)"),
     Setting("WORKBENCH_GROUPED_VISION", "on when transformers' code is a checked one",
             "0 turns the grouped vision attention off; force tries it on unchecked transformers code"),
     Setting("WORKBENCH_RUN_STALE_S", "120",
@@ -109,7 +114,8 @@ SCRIPT_SETTINGS: dict[str, Setting] = {s.name: s for s in (
 def child_env(**extra: str) -> dict[str, str]:
     """The environment a child process of the workbench starts with: this process's (every
     setting included), plus `extra`."""
-    return {**os.environ, **extra}
+    db = {"WORKBENCH_DB": _DB_OVERRIDE[0]} if _DB_OVERRIDE else {}     # the CLI's --db travels too
+    return {**os.environ, **db, **extra}
 
 
 def env(name: str) -> str:
@@ -137,14 +143,94 @@ def default_db_path() -> Path:
     return (DATA_DIR if in_checkout() else user_data_dir()) / "workbench.db"
 
 
-def db_path() -> Path:
-    value = env("WORKBENCH_DB")
+SERVER_SCHEMES = ("postgresql://", "postgresql+psycopg://", "postgres://")
+
+
+def is_server_url(value: object) -> bool:
+    """Whether a WORKBENCH_DB / --db value names a PostgreSQL server rather than a SQLite file."""
+    return isinstance(value, str) and value.strip().lower().startswith(SERVER_SCHEMES)
+
+
+def server_url(value: str) -> str:
+    """A PostgreSQL URL in SQLAlchemy's spelling for the psycopg 3 driver
+    (postgresql+psycopg://...); postgres:// and postgresql:// are accepted too."""
+    value = value.strip()
+    scheme, rest = value.split("://", 1)
+    if scheme.lower() not in ("postgresql", "postgresql+psycopg", "postgres"):
+        raise ValueError(value)
+    return "postgresql+psycopg://" + rest
+
+
+def redact_url(value: str) -> str:
+    """A server URL without its password (for messages, the app and `db info`)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(value.strip())
+        if parts.password is None:
+            return value.strip()
+        host = parts.hostname or ""
+        if ":" in host:                     # IPv6 literal
+            host = f"[{host}]"
+        netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+        return urlunsplit(parts._replace(netloc=netloc))
+    except ValueError:
+        return value.split("@", 1)[-1]
+
+
+_DB_OVERRIDE: list[str] = []      # set by the CLI's --db option (wins over WORKBENCH_DB)
+
+
+def set_db(value: str | None) -> None:
+    """Use `value` (a file path or a server URL) as the database for this process (`--db`)."""
+    _DB_OVERRIDE[:] = [value] if value else []
+
+
+def _db_value() -> str:
+    return _DB_OVERRIDE[0].strip() if _DB_OVERRIDE else env("WORKBENCH_DB")
+
+
+def db_target() -> "Path | str":
+    """The database: a Path (SQLite file) or a PostgreSQL URL string (postgresql+psycopg://...)."""
+    value = _db_value()
+    if is_server_url(value):
+        return server_url(value)
     return Path(value).expanduser() if value else default_db_path()
+
+
+def db_label() -> str:
+    """How messages name the database: the file path, or the server URL without its password."""
+    target = db_target()
+    return redact_url(target) if isinstance(target, str) else str(target)
+
+
+def db_short_label() -> str:
+    """The database in a few words: the file's name, or the server's database name and host."""
+    target = db_target()
+    if isinstance(target, Path):
+        return target.name
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(target)
+    return f"{parts.path.lstrip('/') or '?'} @ {parts.hostname or 'localhost'}"
+
+
+def db_path() -> Path:
+    """The SQLite file. With a PostgreSQL server as the database there is no file: callers that
+    may meet one use `db_target()`; here it is refused (StoreError store.db_is_server)."""
+    target = db_target()
+    if isinstance(target, Path):
+        return target
+    from .errors import StoreError
+
+    raise StoreError.coded("store.db_is_server", {"url": redact_url(target)})
 
 
 def home_dir() -> Path:
     value = env("WORKBENCH_HOME")
-    path = Path(value).expanduser() if value else db_path().parent / "cache"
+    target = db_target()
+    base = target.parent if isinstance(target, Path) else default_db_path().parent
+    path = Path(value).expanduser() if value else base / "cache"
     path.mkdir(parents=True, exist_ok=True)
     return path
 

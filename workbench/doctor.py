@@ -102,7 +102,7 @@ def check_flash_attn() -> Check:
 def check_vision_attention() -> Check:
     """Does the installed transformers carry the vision attention the grouped path was checked
     against? (A changed one is not an error: images are scored right, only slower.)"""
-    from .rerank import vision_attention as va
+    from .rerank.qwen_vl import vision_attention as va
 
     name = t("doctor.name.vision_attention")
     if importlib.util.find_spec("transformers") is None:
@@ -189,7 +189,8 @@ def smoke_test(device: str | None = None) -> Check:
     try:
         from .model import Document, Query
         from .rerank import get_reranker
-        from .rerank.tiny import build_tiny_checkpoint
+        from .rerank.spec import QWEN_VL
+        from .testing.tiny import build_tiny_checkpoint
 
         folder = tiny_checkpoint_dir()
         if not (folder / "model.safetensors").is_file():
@@ -200,7 +201,7 @@ def smoke_test(device: str | None = None) -> Check:
         if not img.is_file():
             Image.new("RGB", (56, 56), (200, 30, 30)).save(img)
         t0 = time.perf_counter()
-        rr = get_reranker("qwen-vl", model_path=str(folder),
+        rr = get_reranker(QWEN_VL.name, model_path=str(folder),
                           device=None if device in (None, "auto") else device)
         res = rr.rank(Query("q", text="red square"), [Document("text", text="a red square"), Document("image", image=str(img))], config.DEFAULT_INSTRUCTION)
         scores = [r.score for r in res]

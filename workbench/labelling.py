@@ -90,3 +90,66 @@ def labels_grid(cset: CandidateSet, labels: Mapping[str, Label], notes: Mapping[
     df = pd.DataFrame(rows, columns=["doc_id", "image", "text", "ocr_text", "label", "note"])
     df["label"] = df["label"].astype("Int64")
     return df
+
+
+# ----------------------------------------------------------------- labelling what matters first
+# TREC pooling (workbench.compare.pooling) applied to the queue: the documents in the top k of any
+# chosen run first. These helpers take rankings, not stored runs: `{run_label: {query_key: [doc_id,
+# ...]}}`, built from Runs by `query_rankings` (one place that knows how runs look).
+
+def query_rankings(runs) -> tuple[dict[str, dict[str, list[str]]], dict[str, list[int]]]:
+    """Rankings of the given Runs (``{label: {query_key: [doc_id, ...]}}``, newest run per label and
+    query) and the run ids behind each label (``{label: [id, ...]}``), e.g. the runs of one set."""
+    from .compare import group_runs
+    from .compare.pooling import rankings_from_runs
+
+    runs = list(runs)
+    groups = group_runs(runs)
+    ids: dict[str, list[int]] = {}
+    for lab, per_q in groups.runs.items():
+        ids[lab] = [r.id for r in per_q.values() if r.id is not None]
+    return rankings_from_runs(groups), ids
+
+
+def set_rankings(store, set_id: int) -> tuple[dict[str, dict[str, list[str]]], dict[str, list[int]]]:
+    """:func:`query_rankings` of the comparable runs that rank one stored set (the Label page's
+    input; the one place here that reads runs from the store)."""
+    return query_rankings(store.load_run(r.id) for r in store.list_runs(set_id=set_id) if r.comparable)
+
+
+def session_pool(store, session_id: int, depth: int, runs: Sequence[str] | None = None):
+    """The depth-`depth` pool of every query of a session (the chosen run labels; all when None):
+    a :func:`workbench.compare.pooling.pool_frame` (``query_id, pool, judged, unjudged``) with the
+    set id of each query added. Reads every comparable run of the session: an on-demand count."""
+    from .compare.pooling import pool_frame
+
+    info = store.get_session(session_id)
+    rankings, _ = query_rankings(store.load_run(r.id) for r in store.list_runs(session_id=info.id) if r.comparable)
+    sets = store.list_candidate_sets(info.id)
+    labels = {str(s.query_id): store.get_labels(s.id) for s in sets if s.n_labels}
+    chosen = [r for r in runs if r in rankings] if runs else None
+    frame = pool_frame(rankings, labels, depth, chosen or None, queries=[str(s.query_id) for s in sets])
+    frame.insert(0, "set_id", [s.id for s in sets])
+    return frame
+
+
+def pool_queue(cset: CandidateSet, rankings, depth: int, runs: Sequence[str] | None = None,
+               labels: Mapping[str, Label | int] | None = None, *, unlabelled_only: bool = False,
+               keep: str | None = None) -> tuple[list[str], list[str]]:
+    """The labelling queue ordered by pool (TREC pooling at `depth` over the chosen `runs`' rankings of
+    this set's query: their top `depth` documents first, then deeper ones, then documents no chosen
+    run ranked), and the pool itself (doc ids, pool order). `unlabelled_only`/`keep` as in
+    :func:`labelling_queue`."""
+    from .compare.pooling import pool, pool_order
+
+    q = str(cset.query.id)
+    ids = [d.id for d in cset.documents]
+    order = pool_order(rankings, q, depth, runs, candidates=ids)
+    known = set(ids)
+    pooled = [d for d in pool(rankings, q, depth, runs) if d in known]
+    return labelling_queue(cset, labels, order=order, unlabelled_only=unlabelled_only, keep=keep), pooled
+
+
+def pool_unjudged(pooled: Sequence[str], labels: Mapping[str, object]) -> list[str]:
+    """The pool documents that have no grade yet (in pool order)."""
+    return [d for d in pooled if d not in labels]

@@ -186,7 +186,12 @@ class Label:
 
 @dataclass
 class Run:
-    """One scoring pass of one instruction + backend over one candidate set."""
+    """One *ranking*: a run's ordered list for one query (candidate set).
+
+    A run (`RunInfo`, table ``runs``) is one configuration over many queries of a session, as
+    in TREC and ranx; each of its queries' scored lists is one of these. ``id`` is the ranking
+    id, ``run_id`` the run it belongs to; the configuration fields (instruction, backend,
+    model, params, name, note) are the run's. ``Ranking`` is the same class."""
 
     instruction: str
     backend: str
@@ -204,6 +209,7 @@ class Run:
     scores: list[Result] = field(default_factory=list)
     name: str = ""                       # display name, e.g. the template key
     note: str = ""                       # the analyst's note on the run
+    run_id: int | None = None            # the run (configuration) this ranking belongs to
 
     def ranking(self) -> list[str]:
         return [s.doc_id for s in sorted(self.scores, key=lambda s: s.rank)]
@@ -235,19 +241,78 @@ class Run:
         return self.status in COMPARABLE_STATUSES
 
 
+Ranking = Run
+
+
+@dataclass
+class RunInfo:
+    """A run: one configuration (backend, model, prompt format, instruction, pixel and length
+    settings, top-k: ``params``) applied to queries of one session, as in TREC and ranx. Its
+    per-query lists are rankings (`Run`/`Ranking`). ``name`` is unique within the session."""
+
+    id: int
+    session_id: int
+    name: str
+    instruction: str
+    backend: str
+    model_id: str
+    params: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+    created_at: str | None = None
+    statuses: dict[str, int] = field(default_factory=dict)    # ranking status -> count
+
+    @property
+    def label(self) -> str:
+        return self.name
+
+    @property
+    def n_rankings(self) -> int:
+        return sum(self.statuses.values())
+
+    @property
+    def status(self) -> str:
+        """One word for the run: 'running' while a ranking is scored, else 'done' / 'imported' /
+        'pending' when every ranking is, else the most telling stop (failed, interrupted,
+        cancelled: a run stopped part-way, with rankings still pending)."""
+        st = self.statuses
+        if st.get("running"):
+            return "running"
+        if not st:
+            return "pending"
+        if len(st) == 1:
+            return next(iter(st))
+        for word in ("failed", "interrupted", "cancelled"):
+            if st.get(word):
+                return word
+        return "cancelled" if st.get("pending") else "done"
+
+    @property
+    def n_done(self) -> int:
+        """Rankings finished (done or imported)."""
+        return self.statuses.get("done", 0) + self.statuses.get("imported", 0)
+
+    @property
+    def prompt_format(self) -> str | None:
+        value = (self.params or {}).get("prompt")
+        return str(value) if value else None
+
+    @property
+    def score_kind(self) -> str:
+        return score_kind_of(self.backend, "imported" if self.status == "imported" else None)
+
+
 # Run statuses whose rankings can be compared and exported (a cancelled or interrupted run
 # compares on the documents it scored).
 COMPARABLE_STATUSES = ("done", "cancelled", "interrupted", "imported")
-
-# Backends whose scores are probabilities P(yes); everything else (BM25, imported rankings) is raw.
-PROBABILITY_BACKENDS = ("qwen-vl", "remote")
 
 
 def score_kind_of(backend: str | None, status: str | None = None) -> str:
     """"probability" for P(yes) backends, "raw" for BM25 and imported systems."""
     if status == "imported":
         return "raw"
-    return "probability" if (backend or "") in PROBABILITY_BACKENDS else "raw"
+    from .rerank.spec import result_score_kind   # the backend's declared score kind (lazy: rerank imports model)
+
+    return result_score_kind(backend)
 
 
 def unique_run_labels(runs) -> list[str]:

@@ -34,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="workbench",
         description="Lychee rerank workbench: import candidate sets, OCR, rerank, compare, export.",
     )
+    parser.add_argument("--db", metavar="FILE_OR_URL",
+                        help="the database for this command: a SQLite file or postgresql://user@host/db "
+                             "(default: WORKBENCH_DB)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
@@ -83,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 1
+    config.set_db(getattr(args, "db", None))       # --db wins over WORKBENCH_DB for this command
     debug = config.env("WORKBENCH_DEBUG").lower() not in ("", "0", "false", "no", "off")
     if argv is None:                     # a real command line, not a test calling main([...])
         install_signal_handlers()

@@ -114,17 +114,20 @@ def cmd_compare(args: argparse.Namespace) -> int:
     store = _store()
     try:
         info = store.get_session(args.session)
-        in_session = service.session_run_ids(store, info.id)
+        in_session = service.session_run_ids(store, info.id)          # rankings of finished work
         if args.runs:
-            everything = {r.id for r in store.list_runs(session_id=info.id)}
+            # --runs names runs (one configuration over many queries): compare their rankings
+            everything = {r.id for r in store.list_run_infos(info.id)}
             foreign = [r for r in args.runs if r not in everything]
             if foreign:
                 raise InputError(
                     f"Run(s) {', '.join(map(str, foreign))} are not runs of session '{info.name}'.",
                     f"Pick runs of this session: {', '.join(map(str, sorted(everything))) or '(none yet)'}.")
-            run_ids = list(args.runs)
+            chosen = {g.id for r in args.runs for g in store.list_runs(run_id=r)}
+            run_ids = [g for g in in_session if g in chosen]
         else:
             run_ids = in_session
+        n_runs = len({g.run_id for g in store.list_runs(session_id=info.id) if g.id in set(run_ids)})
         if not run_ids:
             raise InputError(f"Session '{info.name}' has no finished runs to compare.",
                              "Rerank its sets with two instructions or backends first "
@@ -135,7 +138,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         store.close()
 
     labs = result.groups.labels
-    print(f"Session '{info.name}': {len(run_ids)} run(s) as {len(labs)} compared run(s) over "
+    print(f"Session '{info.name}': {n_runs} run(s) ({len(run_ids)} ranking(s)) over "
           f"{len(result.groups.query_ids)} quer{'y' if len(result.groups.query_ids) == 1 else 'ies'}; "
           f"baseline '{labs[0]}'.")
     for note in result.notes:
@@ -146,6 +149,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print("No metrics: label documents 0/1/2 (Rerank page) or `workbench import-qrels` first.")
     else:
         print(_table(result.metrics.table))
+        for warning in result.metrics.judged_warnings():     # Judged@k under 50%: too few judgements
+            print(f"warning: {warning}")
 
     print(f"\n== Agreement (Kendall tau-b, Spearman rho, overlap@{args.k}) ==")
     pairs = result.correlations.pairs

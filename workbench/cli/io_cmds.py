@@ -143,8 +143,8 @@ def cmd_import_run(args: argparse.Namespace) -> int:
     store = _store()
     try:
         saved = import_runs(store, args.session, runs)
-        for run_id, run in zip(saved, runs):
-            print(f"  run {run_id}: query '{run.query_id}', {len(run.scores)} ranked document(s), "
+        for ranking_id, run in zip(saved, runs):
+            print(f"  run '{run.name or run.label}': query '{run.query_id}', {len(run.scores)} ranked document(s), "
                   f"model {run.model_id}")
     finally:
         store.close()
@@ -157,8 +157,12 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     check_output(args.output)
     store = _store()
-    run_ids = [args.run] if args.run is not None else None
     try:
+        # --run names a run (every query it ranks); the service takes its rankings' ids
+        run_ids = [g.id for g in store.run_rankings(args.run)] if args.run is not None else None
+        if run_ids == []:
+            raise InputError(f"Run {args.run} ranks no query yet: nothing to export.",
+                             f"Score it first: workbench rerank --resume {args.run}")
         if args.format == "trec":
             data = export_trec_run(store, session=args.session, run_ids=run_ids, tag=args.tag)
             n_rows = data.count(b"\n")

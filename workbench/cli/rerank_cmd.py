@@ -7,15 +7,16 @@
 With --input the file is read with workbench.formats.read_candidates, ranked through
 workbench.rerank (the store's score cache is used unless --no-cache) and the long
 ranked CSV (query_id, doc_id, rank, score, instruction, backend, model, label) is
-written. With --session the session's stored sets are ranked through
-workbench.service (the same calls as the Rerank page): every ranking is saved as a
-run, batch by batch, so `workbench compare` / `workbench export` can use it.
+written. With --session the session's stored sets (or the --query ones) are ranked through
+workbench.service: each instruction is ONE run over those queries (`Reranker.rank_many`
+batches across queries), its rankings saved a batch per transaction, so `workbench compare`
+/ `workbench export` can use it; --add-to RUN adds the queries a run lacks to it.
 Progress goes to stderr.
 
 Ctrl-C keeps what is done: with --input the finished rankings are written to
 <output>.partial.csv (and every scored batch is in the score cache, so running the
-command again resumes quickly); with --session the run in flight is kept as
-"cancelled" with its scored documents. Exit code 130.
+command again resumes quickly); with --session the run in flight keeps its finished
+rankings (`workbench rerank --resume RUN` scores the rest). Exit code 130.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import time
 from pathlib import Path
 
 from ..errors import InputError, shell_quote
+from ..rerank.spec import LEXICAL, QWEN_VL, REMOTE, backend_has, is_lexical
 from ._output import check_output, write_output
 
 
@@ -39,8 +41,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     src.add_argument("--input", metavar="FILE", help="candidate file: CSV, TSV, JSONL, ZIP or a folder")
     src.add_argument("--session", help="stored session (name or id): rank its sets and save the runs")
     src.add_argument("--resume", metavar="RUN", type=int,
-                     help="finish a stopped run (cancelled / interrupted / failed): score only the documents "
-                          "it is missing, with the run's model and settings")
+                     help="finish a stopped run (cancelled / interrupted / failed): score the queries and "
+                          "documents it is missing, with the run's model and settings")
+    p.add_argument("--name", default=None,
+                   help="with --session: the run's name (unique in the session; default: the instruction)")
+    p.add_argument("--add-to", type=int, default=None, metavar="RUN",
+                   help="with --session: add the queries run RUN does not rank yet to it (same model, "
+                        "instruction and settings) instead of making a new run")
+    p.add_argument("--query", action="append", default=[], metavar="QUERY_ID",
+                   help="with --session: rerank only these queries (repeat the flag)")
     p.add_argument("--instruction", action="append", default=[],
                    help="instruction text (repeat for several; default: the model's default instruction)")
     p.add_argument("--model", default=None, action=JoinURLs,
@@ -104,13 +113,14 @@ def make_reranker(model: str | None, *, batch_size=None, device="auto", dtype="a
     from .. import config
     from ..rerank import get_reranker
     from ..rerank.registry import resolve
+    from ..rerank.spec import spec_of
 
-    name = (model or "").strip() or config.model_path() or "qwen-vl"
+    name = (model or "").strip() or config.model_path() or QWEN_VL.name
     if _is_url(name):
-        return get_reranker("remote", urls=name, min_pixels=min_pixels, max_pixels=max_pixels,
+        return get_reranker(REMOTE.name, urls=name, min_pixels=min_pixels, max_pixels=max_pixels,
                             prompt_format=prompt_format, **(remote or {}))
     key, _ = resolve(name, {})
-    if key == "lexical" and prompt_format:
+    if not spec_of(key).takes_prompt_format and prompt_format:
         raise InputError("--prompt-format only applies to the Qwen-VL models; BM25 has no prompt.",
                          "Leave out --prompt-format, or give --model a Lychee / Qwen3-VL checkpoint folder.")
     return get_reranker(name, batch_size=batch_size, device=None if device == "auto" else device,
@@ -163,6 +173,9 @@ def check_args(args: argparse.Namespace) -> None:
     if args.resume is not None and (args.instruction or args.query_text or args.no_cache):
         raise InputError("--resume continues a stored run with its own instruction and query.",
                          "Leave out --instruction, --query-text and --no-cache.")
+    if args.session is None and (args.name or args.add_to is not None or args.query):
+        raise InputError("--name, --add-to and --query name a run or queries of a stored session.",
+                         "Use them with --session NAME, or leave them out.")
     if args.session is not None and args.query_text:
         raise InputError("--query-text only applies to --input FOLDER.", "Leave out --query-text.")
     check_output(args.output)
@@ -191,14 +204,14 @@ def _load_reranker(args: argparse.Namespace):
                              dtype=args.dtype, max_length=args.max_length,
                              min_pixels=args.min_pixels, max_pixels=args.max_pixels,
                              prompt_format=args.prompt_format, remote=remote_opts(args))
-    if getattr(reranker, "backend", "") == "remote":
+    if backend_has(getattr(reranker, "backend", ""), "needs_url"):
         print(f"scoring on {reranker.describe()}", file=sys.stderr)
     return reranker
 
 
 def _report_sent(label: str, reranker, hits: int, misses: int) -> None:
     """Remote runs: how many pairs went to the server (a re-run after a crash sends only these)."""
-    if getattr(reranker, "backend", "") == "remote":
+    if backend_has(getattr(reranker, "backend", ""), "needs_url"):
         print(f"{label}: {misses} pair(s) sent to the server, {hits} from the score cache", file=sys.stderr)
 
 
@@ -260,6 +273,7 @@ def _rerank_file(args: argparse.Namespace, instructions: list[str]) -> int:
 
 
 def _rerank_session(args: argparse.Namespace, instructions: list[str]) -> int:
+    """Each instruction is ONE run over the session's queries (or the --query ones)."""
     from .. import service
     from ..store import Store
 
@@ -273,90 +287,106 @@ def _rerank_session(args: argparse.Namespace, instructions: list[str]) -> int:
         if not sets:
             raise InputError(f"Session '{info.name}' has no candidate sets to rerank.",
                              f"Import one first: workbench import FILE --session {shell_quote(info.name)}")
+        set_ids = None
+        if args.query:
+            by_query = {s.query_id: s.id for s in sets}
+            unknown = [q for q in args.query if q not in by_query]
+            if unknown:
+                raise InputError(f"Session '{info.name}' has no query {', '.join(repr(q) for q in unknown[:5])}.",
+                                 f"Pick from its queries, e.g. {', '.join(list(by_query)[:5])}.")
+            set_ids = [by_query[q] for q in args.query]
+        if (args.name or args.add_to is not None) and len(instructions) > 1:
+            raise InputError("--name and --add-to name one run: give one --instruction with them.",
+                             "Run the command once per instruction.")
         reranker = _load_reranker(args)
         instructions = instructions or [getattr(reranker, "default_instruction", "") or ""]
         runs, current = [], []
-        total = len(sets) * len(instructions)
         try:
-            for instruction in instructions:
-                for n, s in enumerate(sets, start=1):
-                    label = f"[{len(runs) + 1}/{total}] {s.query_id}"
-                    run = service.rerank_set(store, s.id, instruction, reranker, progress=_progress(label),
-                                             on_run_created=current.append)
-                    runs.append(run)
-                    _report_sent(label, reranker, run.cache_hits, run.cache_misses)
+            for n, instruction in enumerate(instructions, start=1):
+                label = f"[run {n}/{len(instructions)}]"
+                run = service.rerank_run(store, info.id, instruction, reranker, set_ids=set_ids,
+                                         name=args.name or "", run_id=args.add_to,
+                                         progress=_progress(label), on_run_created=current.append)
+                runs.append(run)
+                hits = sum(g.cache_hits for g in store.list_runs(run_id=run.id))
+                misses = sum(g.cache_misses for g in store.list_runs(run_id=run.id))
+                _report_sent(label, reranker, hits, misses)
         except KeyboardInterrupt as err:
             from . import interrupted_exit
 
             how, code = interrupted_exit(err)
             inflight = ""
             if current and (not runs or current[-1] != runs[-1].id):
-                partial = store.load_run(current[-1])
-                inflight = (f"; run {partial.id} is kept as '{partial.status}' with {len(partial.scores)} "
-                            "scored document(s)")
+                now = store.get_run_info(current[-1])
+                inflight = (f"; run {now.id} ('{now.label}') is kept as '{now.status}' with {now.n_done} of "
+                            f"{now.n_rankings} queries ranked")
             resume = (f" or finish run {current[-1]} with: workbench rerank --resume {current[-1]}"
                       if inflight else "")
-            print(f"error: interrupted ({how}) after {len(runs)} of {total} ranking(s), saved as runs of "
-                  f"session '{info.name}'{inflight}.\nHow to fix: run the same command again (the documents "
+            print(f"error: interrupted ({how}) after {len(runs)} of {len(instructions)} run(s) of session "
+                  f"'{info.name}'{inflight}.\nHow to fix: run the same command again (the documents "
                   f"scored so far come from the score cache){resume}.", file=sys.stderr)
             return code
         for run in runs:
-            print(f"  run {run.id}: query '{run.query_id}', {len(run.scores)} document(s), {run.status}")
+            print(f"  run {run.id} ('{run.label}'): {run.n_done} of {run.n_rankings} queries ranked, {run.status}")
         print(f"Saved {len(runs)} run(s) in session '{info.name}'.")
         if args.output:
-            data, n_rows = service.export_runs(store, run_ids=[r.id for r in runs], fmt="long",
+            ranking_ids = [g.id for run in runs for g in store.list_runs(run_id=run.id)]
+            data, n_rows = service.export_runs(store, run_ids=ranking_ids, fmt="long",
                                                bom=args.bom and args.output != "-")
             if args.top_k:
                 data = _top_k_csv(data, args.top_k, args.bom and args.output != "-")
             write_output(args.output, data)
             if args.output != "-":
-                print(f"wrote {len(runs)} ranking(s) to {args.output}", file=sys.stderr)
+                print(f"wrote {len(ranking_ids)} ranking(s) of {len(runs)} run(s) to {args.output}", file=sys.stderr)
     finally:
         store.close()
     return 0
 
 
 def _resume(args: argparse.Namespace) -> int:
-    """`--resume RUN`: the run's model and scoring settings unless given on the command line."""
+    """`--resume RUN`: finish a stopped run (its unfinished rankings; one stopped part-way scores
+    only the documents it lacks) with the run's model and scoring settings unless given."""
     from .. import service
     from ..store import Store
 
     store = Store()
     try:
-        run = store.load_run(args.resume)
-        before = len(run.scores)
+        run = store.get_run_info(args.resume)
+        rankings = store.list_runs(run_id=run.id)
+        before = sum(len(store.load_run(g.id).scores) for g in rankings)
         params = run.params or {}
-        model = args.model          # default: $WORKBENCH_MODEL; resume_run checks it is the run's model
-        if model is None and run.backend == "lexical":
-            model = "bm25"
+        model = args.model          # default: $WORKBENCH_MODEL; the service checks it is the run's model
+        if model is None and is_lexical(run.backend):
+            model = LEXICAL.name
         for flag in ("max_length", "min_pixels", "max_pixels"):
             if getattr(args, flag) is None and params.get(flag) is not None:
                 setattr(args, flag, int(params[flag]))
         if args.dtype == "auto" and params.get("dtype") in ("float32", "bfloat16", "float16"):
             args.dtype = params["dtype"]
-        if not args.prompt_format and run.backend != "lexical" and params.get("prompt"):
+        if not args.prompt_format and backend_has(run.backend, "takes_prompt_format") and params.get("prompt"):
             args.prompt_format = str(params["prompt"])
         args.model = model
         reranker = _load_reranker(args)
-        n_docs = store.get_set(run.set_id).n_docs
+        n_docs = sum(store.get_set(g.set_id).n_docs for g in rankings)
         try:
-            out = service.resume_run(store, run.id, reranker,
-                                     progress=_progress(f"run {run.id} [{run.query_id}]"))
+            out = service.resume_session_run(store, run.id, reranker, progress=_progress(f"run {run.id}"))
         except KeyboardInterrupt as err:
             from . import interrupted_exit
 
             how, code = interrupted_exit(err)
-            now = store.load_run(run.id)
-            print(f"error: interrupted ({how}); run {run.id} is kept as '{now.status}' with {len(now.scores)} of "
+            now = store.get_run_info(run.id)
+            scored = sum(len(store.load_run(g.id).scores) for g in store.list_runs(run_id=run.id))
+            print(f"error: interrupted ({how}); run {run.id} is kept as '{now.status}' with {scored} of "
                   f"{n_docs} document(s) scored.\nHow to fix: run the same command again to finish it: "
                   f"workbench rerank --resume {run.id}", file=sys.stderr)
             return code
-        scored = int(out.timings.get("resumed_docs", 0))
-        print(f"run {out.id}: query '{out.query_id}', {len(out.scores)} of {n_docs} document(s) scored, "
-              f"{out.status}; resumed: scored {scored} missing document(s), kept {before} already scored.")
+        after = sum(len(store.load_run(g.id).scores) for g in store.list_runs(run_id=run.id))
+        print(f"run {out.id} ('{out.label}'): {out.n_done} of {out.n_rankings} queries ranked, {after} of {n_docs} "
+              f"document(s) scored, {out.status}; resumed: scored {after - before} missing document(s), "
+              f"kept {before} already scored.")
         if args.output:
-            data, _n = service.export_runs(store, run_ids=[out.id], fmt="long",
-                                           bom=args.bom and args.output != "-")
+            data, _n = service.export_runs(store, run_ids=[g.id for g in store.list_runs(run_id=out.id)],
+                                           fmt="long", bom=args.bom and args.output != "-")
             if args.top_k:
                 data = _top_k_csv(data, args.top_k, args.bom and args.output != "-")
             write_output(args.output, data)

@@ -27,9 +27,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 = any free port)")
     p.add_argument("--api-key", default=config.env("WORKBENCH_SERVE_API_KEY") or None,
                    help="require 'Authorization: Bearer KEY' (default: $WORKBENCH_SERVE_API_KEY)")
-    p.add_argument("--served-model-name", default=None, help="model name in /v1/models (default: the model id)")
+    p.add_argument("--served-model-name", nargs="+", default=None, metavar="NAME",
+                   help="model name(s) clients send in 'model' and see in /v1/models; several aliases allowed, "
+                        "the first is the answer's default (default: the model id)")
     p.add_argument("--prompt-format", default=None, help="prompt format (default: the model family's)")
-    p.add_argument("--batch-size", type=int, default=None, help="pairs per forward pass (default: the engine's)")
+    p.add_argument("--batch-size", type=int, default=None,
+                   help="pairs per forward pass, at most (default 64; the engine's token budget cuts long ones)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     p.add_argument("--dtype", choices=("auto", "float32", "bfloat16", "float16"), default="auto")
     p.add_argument("--no-cache", action="store_true", help="no score cache (same as --cache-pairs 0)")
@@ -43,6 +46,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-document-chars", type=int, default=None,
                    help="characters per document, query or instruction (default 100000, "
                         "$WORKBENCH_SERVE_MAX_DOCUMENT_CHARS)")
+    p.add_argument("--max-queue", type=int, default=None,
+                   help="requests scoring or waiting for the model at once; one more gets 503 with Retry-After "
+                        "(default 256, $WORKBENCH_SERVE_MAX_QUEUE)")
+    p.add_argument("--open-metrics", action="store_true",
+                   help="serve /metrics (Prometheus) without the API key (default: behind the key like the rest)")
     p.add_argument("--docs", action="store_true", help="also serve /docs, /redoc and /openapi.json (without the key)")
     p.add_argument("--template-path", metavar="FORMAT", default=None,
                    help="print the path of the chat template for vLLM's pooling runner (lychee, lychee-v1, "
@@ -75,13 +83,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise InputError("workbench serve serves a local model, not another server.",
                          "Give a model folder or 'bm25'; point clients at the other server directly.")
     opts = {"batch_size": args.batch_size}
-    if name.lower() not in ("bm25", "lexical"):
+    from ..rerank.spec import is_lexical
+
+    if not is_lexical(name):
+        from ..server.batcher import SERVE_BATCH_SIZE
+
+        # concurrent requests share passes: larger batches than one analyst's run, cut to the
+        # engine's token budget (its memory bound) by the batcher
+        opts["batch_size"] = args.batch_size or SERVE_BATCH_SIZE
         opts.update(device=None if args.device == "auto" else args.device,
                     dtype=None if args.dtype == "auto" else args.dtype, prompt_format=args.prompt_format)
     from ..server import ServeLimits, serve
     from ..server.guard import cache_pairs_setting
 
-    limits = ServeLimits.from_settings(args.max_body_mb, args.max_documents, args.max_document_chars)
+    limits = ServeLimits.from_settings(args.max_body_mb, args.max_documents, args.max_document_chars,
+                                       args.max_queue)
     cache_pairs = 0 if args.no_cache else args.cache_pairs if args.cache_pairs is not None else cache_pairs_setting()
     if cache_pairs < 0:
         raise InputError(f"--cache-pairs {cache_pairs} is negative.", "Give 0 (no cache) or a number of pairs.")
@@ -93,4 +109,5 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"server stopped ({interrupted_exit(err)[0]}) before it started serving", file=sys.stderr)
         return 0
     return serve(reranker, host=args.host, port=args.port, api_key=args.api_key,
-                 served_name=args.served_model_name, limits=limits, cache_pairs=cache_pairs, docs=args.docs)
+                 served_name=args.served_model_name, limits=limits, cache_pairs=cache_pairs, docs=args.docs,
+                 open_metrics=args.open_metrics)

@@ -32,7 +32,7 @@ def cmd_tiny(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from ..errors import InputError
-    from ..rerank.tiny import build_tiny_checkpoint
+    from ..testing.tiny import build_tiny_checkpoint
 
     out = Path(args.dir).expanduser()
     if out.exists() and not out.is_dir():

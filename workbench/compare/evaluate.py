@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from .pooling import JUDGED_WARN, judged_at_k, judged_warnings
 from .runs import (
     DEFAULT_K,
     Labels,
@@ -47,6 +48,17 @@ class MetricsResult:
     k: int
     skipped: list[str]
     labels: list[str]
+    #: per run: ``Judged@k`` (the table's column), ``n_queries``, ``n_below`` (queries whose top k is
+    #: judged below ``judged_threshold``) and ``min`` — :func:`workbench.compare.pooling.judged_at_k`
+    judged: pd.DataFrame | None = None
+    judged_threshold: float = JUDGED_WARN
+
+    def judged_warnings(self, metric: str | None = None) -> list[str]:
+        """One sentence per run whose metrics rest on too few judgements (mean Judged@k below
+        ``judged_threshold``): "NDCG@10 of run X rests on 34% judged documents; label more …"."""
+        if self.judged is None or self.judged.empty:
+            return []
+        return judged_warnings(self.judged, self.k, metric or metric_names(self.k)[0], self.judged_threshold)
 
     def values(self, run: str, metric: str) -> pd.Series:
         """Per-query values of one run and metric, indexed by query_id."""
@@ -99,7 +111,7 @@ def _label_grades(labels: Labels) -> dict[str, dict[str, int]]:
     return out
 
 
-def metrics(runs, labels: Labels, k: int = DEFAULT_K) -> MetricsResult:
+def metrics(runs, labels: Labels, k: int = DEFAULT_K, judged_threshold: float = JUDGED_WARN) -> MetricsResult:
     """NDCG@k, MRR, P@k, Recall@k and MAP per query and averaged (ranx's definitions).
 
     ``runs``: one query's ``list[Run]`` or a session (RunGroups / dict / list of runs of
@@ -117,14 +129,16 @@ def metrics(runs, labels: Labels, k: int = DEFAULT_K) -> MetricsResult:
     names = metric_names(k)
     rows = []
     table_rows = []
+    rankings: dict[str, dict[str, list[str]]] = {}
     for lab, per_q in groups.runs.items():
         qids = [q for q in per_q if q in evaluable]
         if not qids:
             continue
         values: dict[str, list[float]] = {name: [] for name in names}
         judged = {}
+        rankings[lab] = {}
         for q in qids:
-            order = ordered_doc_ids(per_q[q])
+            order = rankings[lab][q] = ordered_doc_ids(per_q[q])
             for name, v in zip(names, query_metrics(order, qrels_all[q], k)):
                 values[name].append(v)
             top = order[:k]
@@ -138,4 +152,5 @@ def metrics(runs, labels: Labels, k: int = DEFAULT_K) -> MetricsResult:
         table_rows.append({"run": lab, **means, "n_queries": len(qids)})
     per_query = pd.DataFrame(rows, columns=["run", "query_id", "metric", "value"])
     table = pd.DataFrame(table_rows).set_index("run")
-    return MetricsResult(per_query, table, k, skipped, list(table.index))
+    judged_frame = judged_at_k(rankings, grades, k, threshold=judged_threshold)
+    return MetricsResult(per_query, table, k, skipped, list(table.index), judged_frame, judged_threshold)

@@ -829,7 +829,9 @@ def _build(result: BeirImport, layout: Layout, runs: list[Run] | None, run_path,
         else:
             params = {"k1": 1.5, "b": 0.75, "method": "lucene", "corpus_docs": result.n_corpus,
                       "depth": result.depth, "first_stage": True}
-            backend, model, name = "lexical", "bm25", "bm25 first stage"
+            from ..rerank.spec import LEXICAL
+
+            backend, model, name = LEXICAL.name, "bm25", "bm25 first stage"
         result.runs.append(Run(instruction="", backend=backend, model_id=model, query_id=qid, status="imported",
                                params=params, name=name,
                                scores=[Result(doc_id=d, score=float(s), rank=i) for i, (d, s) in

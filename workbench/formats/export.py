@@ -60,8 +60,14 @@ def _grade(lookup: dict, run: Run, qid: str, doc_id: str) -> Any:
     return pd.NA
 
 
+def _run_id(run: Run) -> int | None:
+    """The id exports give a ranking: its run's (one configuration over many queries), so all the
+    queries of one run share it; a ranking not stored in runs keeps its own id."""
+    return run.run_id if getattr(run, "run_id", None) is not None else run.id
+
+
 def long_frame(runs: Iterable[Run], labels: Any = None, query_ids: Mapping[int, str] | None = None) -> pd.DataFrame:
-    """One row per (run, document): run_id, run_name (`Run.label`), query_id, doc_id, rank, score,
+    """One row per (ranking, document): run_id (the run's), run_name (`Run.label`), query_id, doc_id, rank, score,
     instruction, backend, model, prompt_format, label. Two runs of one instruction stay apart.
 
     ``labels``: ``{doc_id: grade|Label}``, ``{set_id or query_id: {doc_id: grade|Label}}`` or a list of Label.
@@ -72,7 +78,7 @@ def long_frame(runs: Iterable[Run], labels: Any = None, query_ids: Mapping[int, 
     for run in runs:
         qid = _run_query_id(run, query_ids)
         for s in sorted(run.scores, key=lambda s: s.rank):
-            records.append((run.id, run.label, qid, s.doc_id, s.rank, s.score, run.instruction, run.backend,
+            records.append((_run_id(run), run.label, qid, s.doc_id, s.rank, s.score, run.instruction, run.backend,
                             run.model_id, run.prompt_format or "", _grade(lookup, run, qid, s.doc_id)))
     df = pd.DataFrame.from_records(records, columns=LONG_COLUMNS)
     df["run_id"] = df["run_id"].astype("Int64")

@@ -50,7 +50,7 @@ def tidy_frame(runs: Iterable[Run], sets: Mapping[int, CandidateSet],
             doc = docs.get(s.doc_id)
             lab = labs.get(s.doc_id)
             records.append({
-                "run_id": run.id, "run_name": run.label, "run_note": run.note or "", "run_status": run.status,
+                "run_id": run.run_id if run.run_id is not None else run.id, "run_name": run.label, "run_note": run.note or "", "run_status": run.status,
                 "instruction": run.instruction, "backend": run.backend, "model": run.model_id,
                 "prompt_format": run.prompt_format or "",
                 "set_id": run.set_id, "query_id": run.query_id or (query.id if query else ""),

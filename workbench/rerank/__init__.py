@@ -7,7 +7,8 @@
 Heavy dependencies (torch, transformers) are imported only by the backend that needs them.
 """
 
-from .base import RankedResults, RankedResultsMany, Reranker, plan_batches
+from .base import PairScores, RankedResults, RankedResultsMany, Reranker, plan_batches
 from .registry import available_backends, get_reranker
 
-__all__ = ["RankedResults", "RankedResultsMany", "Reranker", "available_backends", "get_reranker", "plan_batches"]
+__all__ = ["PairScores", "RankedResults", "RankedResultsMany", "Reranker", "available_backends", "get_reranker",
+           "plan_batches"]

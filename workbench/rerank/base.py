@@ -410,6 +410,7 @@ def rank_order(scores: Sequence[float]) -> list[int]:
 class Reranker(ABC):
     """Base of every backend. Subclasses set `backend`, `model_id` and implement `_score_batch`."""
 
+    spec: Any = None                   # the backend's declared facts (workbench.rerank.spec.BackendSpec)
     backend: str = "base"
     model_id: str = "base"
     batch_size: int = 8                # max documents per batch (a fixed cap)
@@ -773,3 +774,133 @@ class Reranker(ABC):
     def score(self, query: QueryLike, doc: DocLike, instruction: str | None = None) -> float:
         """The score of one (query, document) pair: P(yes) for the Qwen-VL models."""
         return self.rank(query, [doc], instruction).results[0].score
+
+    # ---- pairs from anywhere (the server's micro-batches, a notebook's list of pairs) ----
+    def score_pairs(self, pairs: Iterable[Sequence[Any]], instruction: str | None = None, *,
+                    with_tokens: bool = False, cancel: threading.Event | None = None) -> "PairScores":
+        """Scores of arbitrary (query, document) pairs, in input order, through the same scoring
+        path as `rank` (no cache, no ranking).
+
+        Each pair is `(query, doc)` (scored under `instruction`, None: the model's default) or
+        `(instruction, query, doc)`; the query and the document take every form `rank` takes.
+        Pairs of different queries may share a batch where the backend allows it (the Qwen-VL
+        models; pairs with the same query reuse its prefix), otherwise pairs are grouped by
+        (instruction, query). BM25 scores each query's documents as one corpus.
+
+        Returns `PairScores`: a list of floats (P(yes) for the Qwen-VL models), with `.tokens`
+        (each pair's prompt tokens, where the backend knows them; BM25 counts words, only when
+        `with_tokens`) and `.warnings` (e.g. a document cut to fit `max_length`). `cancel` is
+        checked between batches: `Cancelled(done, total)` is raised when it is set.
+
+            rr.score_pairs([("red car", "a red car"), ("blue sky", {"image": "sky.png"})])
+        """
+        triples = _as_triples(pairs, instruction, self)
+        total = len(triples)
+        scores: list[float | None] = [None] * total
+        tokens: list[int] = [0] * total
+        warnings: list[str] = []
+        done = 0
+
+        def check_cancel() -> None:
+            if cancel is not None and cancel.is_set() and done < total:
+                raise Cancelled.coded("rank.cancelled", {"done": done, "total": total}, done=done, total=total)
+
+        # one Query object per (instruction, query content): identical queries share a prefix
+        qkey = [(ins, q.content_hash()) for ins, q, _ in triples]
+        canon: dict[tuple[str, str], Query] = {}
+        groups: dict[tuple[str, str], list[int]] = {}
+        for n in sorted(range(total), key=lambda n: qkey[n]):
+            canon.setdefault(qkey[n], triples[n][1])
+            groups.setdefault(qkey[n], []).append(n)
+        try:
+            if self.cross_query_batches and "_score_batch" not in vars(self):
+                by_instruction: dict[str, list[int]] = {}
+                for (ins, _), ns in groups.items():
+                    by_instruction.setdefault(ins, []).extend(ns)
+                for ins, ns in by_instruction.items():
+                    for batch in self._pair_plan(ins, [(canon[qkey[n]], triples[n][2]) for n in ns]):
+                        check_cancel()
+                        sel = [ns[j] for j in batch]
+                        items = [(canon[qkey[n]], triples[n][2]) for n in sel]
+                        prepared = self._prepare_pairs(ins, items)
+                        got = self._score_prepared(prepared)
+                        for n, s, t in zip(sel, got, self._pair_tokens(ins, items, prepared, with_tokens)):
+                            scores[n], tokens[n] = float(s), int(t)
+                        done += len(sel)
+                        warnings.extend(self._take_warnings())
+            else:
+                for (ins, qh), ns in groups.items():
+                    query = canon[(ins, qh)]
+                    docs = [triples[n][2] for n in ns]
+                    check_cancel()
+                    self._prepare(ins, query, docs)
+                    step = max(1, int(self.batch_size or 1))
+                    for j in range(0, len(ns), step):
+                        check_cancel()
+                        part = docs[j:j + step]
+                        got = self._score_batch(ins, query, part)
+                        items = [(query, d) for d in part]
+                        for n, s, t in zip(ns[j:j + step], got, self._pair_tokens(ins, items, None, with_tokens)):
+                            scores[n], tokens[n] = float(s), int(t)
+                        done += len(part)
+                        warnings.extend(self._take_warnings())
+        finally:
+            warnings.extend(self._take_warnings())
+        return PairScores([float(s) for s in scores], tokens=tokens, warnings=warnings)  # type: ignore[arg-type]
+
+    def _pair_plan(self, instruction: str, pairs: list[tuple[Query, Document]]) -> list[list[int]]:
+        """Batches (positions in `pairs`) for `score_pairs`: one batch when it fits `batch_size`
+        (the server's micro-batches), else `plan_batches` over the pairs' costs."""
+        if len(pairs) <= max(1, int(self.batch_size or 1)):
+            return [list(range(len(pairs)))]
+        costs: list[int] = [0] * len(pairs)
+        by_query: dict[int, list[int]] = {}
+        for j, (q, _) in enumerate(pairs):
+            by_query.setdefault(id(q), []).append(j)
+        for js in by_query.values():
+            q = pairs[js[0]][0]
+            for j, c in zip(js, self._costs(instruction, q, [pairs[j][1] for j in js])):
+                costs[j] = c
+        return plan_batches(costs, batch_size=self.batch_size, token_budget=self.token_budget,
+                            batch_overhead=self.batch_overhead)
+
+    def _pair_tokens(self, instruction: str, pairs: list[tuple[Query, Document]], prepared: Any,
+                     wanted: bool) -> list[int]:
+        """Prompt tokens of scored pairs (`score_pairs`); 0 where the backend does not know them."""
+        return [0] * len(pairs)
+
+
+class PairScores(list):
+    """`Reranker.score_pairs`' answer: the scores (a list of floats, in input order), with
+    `.tokens` (prompt tokens per pair, 0 where unknown) and `.warnings`."""
+
+    def __init__(self, scores: Iterable[float] = (), *, tokens: Sequence[int] | None = None,
+                 warnings: Sequence[str] | None = None):
+        super().__init__(scores)
+        self.tokens = list(tokens) if tokens is not None else [0] * len(self)
+        self.warnings = list(warnings or [])
+
+    def __repr__(self) -> str:
+        head = ", ".join(f"{s:.4g}" for s in self[:5]) + (", …" if len(self) > 5 else "")
+        return f"PairScores([{head}], n={len(self)})"
+
+
+def _as_triples(pairs: Any, instruction: str | None, rr: Reranker) -> list[tuple[str, Query, Document]]:
+    """(instruction, Query, Document) per pair; a document without an id gets its pair's position."""
+    if isinstance(pairs, (str, bytes, Mapping)):
+        raise InputError.coded("rank.pair_bad_shape", {"n": 0, "type": type(pairs).__name__})
+    out: list[tuple[str, Query, Document]] = []
+    for n, pair in enumerate(pairs):
+        if not isinstance(pair, (tuple, list)) or len(pair) not in (2, 3):
+            raise InputError.coded("rank.pair_bad_shape", {"n": n, "type": type(pair).__name__})
+        ins, q, d = pair if len(pair) == 3 else (instruction, *pair)
+        ins = rr.resolve_instruction(str(ins if ins is not None else ""))
+        query = as_query(q, fetch_urls=rr.fetch_image_urls)
+        doc = d if isinstance(d, Document) else as_documents([d], fetch_urls=rr.fetch_image_urls)[0]
+        if not isinstance(d, Document) and not (isinstance(d, Mapping) and (d.get("id") is not None
+                                                                           or d.get("doc_id") is not None)):
+            from dataclasses import replace
+
+            doc = replace(doc, id=str(n))
+        out.append((ins, query, doc))
+    return out

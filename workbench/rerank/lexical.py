@@ -28,6 +28,7 @@ from typing import Any
 
 from ..model import Document, Query
 from .base import Reranker
+from .spec import LEXICAL, result_score_kind
 
 _WORD = re.compile(r"\w", re.UNICODE)
 _WORDS = re.compile(r"\w+", re.UNICODE)
@@ -126,10 +127,11 @@ def bm25_scores(corpus: list[list[str]], query: list[str], k1: float = 1.5, b: f
 
 
 class LexicalReranker(Reranker):
-    backend = "lexical"
+    spec = LEXICAL
+    backend = LEXICAL.name
     model_id = "bm25"
-    cacheable = False
-    score_kind = "raw"           # BM25 values: >= 0, unbounded, not probabilities
+    cacheable = LEXICAL.cacheable
+    score_kind = result_score_kind(LEXICAL.name)   # "raw": BM25 values are >= 0, unbounded, not probabilities
 
     def __init__(self, k1: float = 1.5, b: float = 0.75, batch_size: int = 256, **_ignored: Any):
         self.k1 = float(k1)
@@ -169,6 +171,19 @@ class LexicalReranker(Reranker):
         """BM25 scores the set as a whole once it is tokenised (`_prepare`, which reports progress
         per document): one group, so the progress count never goes back after tokenising."""
         yield missing, self._score_batch(instruction, query, [docs[i] for i in missing])
+
+    def _pair_tokens(self, instruction: str, pairs: list[tuple[Query, Document]], prepared: Any,
+                     wanted: bool) -> list[int]:
+        """BM25's 'prompt tokens' (only when asked: it tokenises again): the words of query + document."""
+        if not wanted:
+            return [0] * len(pairs)
+        lengths: dict[int, int] = {}
+        out = []
+        for q, d in pairs:
+            if id(q) not in lengths:
+                lengths[id(q)] = len(tokenize(q.text or ""))
+            out.append(lengths[id(q)] + len(tokenize(document_text(d))))
+        return out
 
     def _score_batch(self, instruction: str, query: Query, docs: list[Document]) -> list[float]:
         missing = [d for d in docs if id(d) not in self._scores]

@@ -198,7 +198,7 @@ def image_tokens(path: str, fmt: PromptFormat) -> int:
     """LLM tokens of one image under `fmt`'s pixel limits (its resized grid / merge²)."""
     from PIL import Image
 
-    from .compat import ensure_torchvision
+    from .qwen_vl.compat import ensure_torchvision
 
     ensure_torchvision()
     from qwen_vl_utils import smart_resize

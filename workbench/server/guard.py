@@ -26,6 +26,8 @@ BODY_MB = limits.Limit("WORKBENCH_SERVE_MAX_BODY_MB", 32, "MB", "one request bod
 DOCUMENTS = limits.Limit("WORKBENCH_SERVE_MAX_DOCUMENTS", 1000, "", "documents in one request")
 DOCUMENT_CHARS = limits.Limit("WORKBENCH_SERVE_MAX_DOCUMENT_CHARS", 100_000, "",
                               "characters of one document (also the query and the instruction)")
+QUEUE = limits.Limit("WORKBENCH_SERVE_MAX_QUEUE", 256, "",
+                     "requests admitted to the model at once (scoring or waiting); more get 503")
 CACHE_PAIRS_ENV = "WORKBENCH_SERVE_CACHE_PAIRS"
 CACHE_PAIRS_DEFAULT = 10_000
 
@@ -33,8 +35,9 @@ CACHE_PAIRS_DEFAULT = 10_000
 class RequestError(Exception):
     """A refusal with its HTTP status; the message is shown to the client as is."""
 
-    def __init__(self, status: int, message: str, kind: str = "invalid_request_error"):
-        self.status, self.message, self.kind = status, message, kind
+    def __init__(self, status: int, message: str, kind: str = "invalid_request_error",
+                 headers: dict[str, str] | None = None):
+        self.status, self.message, self.kind, self.headers = status, message, kind, headers
         super().__init__(message)
 
 
@@ -58,19 +61,22 @@ class ServeLimits:
     max_documents: int = int(DOCUMENTS.default)
     max_document_chars: int = int(DOCUMENT_CHARS.default)
     max_json_depth: int = int(limits.JSON_DEPTH.default)
+    max_queue: int = int(QUEUE.default)
 
     @classmethod
     def from_settings(cls, max_body_mb: float | None = None, max_documents: int | None = None,
-                      max_document_chars: int | None = None) -> ServeLimits:
+                      max_document_chars: int | None = None, max_queue: int | None = None) -> ServeLimits:
         """CLI values where given, else the WORKBENCH_SERVE_* settings, else the defaults."""
         out = cls(max_body_mb=float(max_body_mb) if max_body_mb is not None else BODY_MB.value(),
                   max_documents=int(max_documents) if max_documents is not None else DOCUMENTS.count(),
                   max_document_chars=(int(max_document_chars) if max_document_chars is not None
                                       else DOCUMENT_CHARS.count()),
-                  max_json_depth=limits.JSON_DEPTH.count())
+                  max_json_depth=limits.JSON_DEPTH.count(),
+                  max_queue=int(max_queue) if max_queue is not None else QUEUE.count())
         for flag, value, example in (("--max-body-mb", out.max_body_mb, "64"),
                                      ("--max-documents", out.max_documents, "1000"),
-                                     ("--max-document-chars", out.max_document_chars, "100000")):
+                                     ("--max-document-chars", out.max_document_chars, "100000"),
+                                     ("--max-queue", out.max_queue, "256")):
             if value <= 0:
                 raise InputError(f"{flag} {value:g} is not a positive number.", f"Give e.g. {flag} {example}.")
         return out
@@ -100,23 +106,39 @@ class ServeLimits:
                                     "thousand tokens). Shorten it, or start the server with --max-document-chars "
                                     f"{n} (or {DOCUMENT_CHARS.env}={n}).", "request_too_large")
 
+    def queue_full(self) -> RequestError:
+        more = max(self.max_queue * 4, 1)
+        return RequestError(503, f"The server is busy: {self.max_queue} requests are already being scored or "
+                                 "waiting for the model. Retry in a moment (see Retry-After), or start the server "
+                                 f"with --max-queue {more} (or {QUEUE.env}={more}) to let more requests wait.",
+                            "overloaded_error", headers={"Retry-After": str(RETRY_AFTER_S)})
+
     def too_deep(self) -> RequestError:
         return RequestError(422, f"The request body nests arrays/objects deeper than {self.max_json_depth} levels. "
                                  f"Send a flatter body, or raise {limits.JSON_DEPTH.env} (now "
                                  f"{self.max_json_depth}) where the server starts.")
 
 
+RETRY_AFTER_S = 1
+
+
 def error_body(status: int, message: str, kind: str = "invalid_request_error", errors: list | None = None) -> dict:
-    body = {"error": {"message": message, "type": kind, "code": status}, "detail": message, "message": message}
+    """OpenAI/vLLM's `error` object (the openai client reads body["error"]["message"]), FastAPI's and
+    Jina's `detail` (LangChain's JinaRerank reads resp["detail"]), Cohere's `message`."""
+    param = errors[0].get("field") if errors else None
+    body = {"error": {"message": message, "type": kind, "param": param, "code": status}, "detail": message,
+            "message": message}
     if errors:
         body["errors"] = errors
     return body
 
 
-def error_response(status: int, message: str, kind: str = "invalid_request_error", errors: list | None = None):
+def error_response(status: int, message: str, kind: str = "invalid_request_error", errors: list | None = None,
+                   headers: dict[str, str] | None = None):
     from fastapi.responses import JSONResponse
 
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
     return JSONResponse(error_body(status, message, kind, errors), status_code=status, headers=headers)
 
 

@@ -21,6 +21,7 @@ from .guard import RequestError
 
 MAX_IMAGE_BYTES = 32 * 1024 * 1024
 MAX_ASPECT = 200                # qwen-vl-utils refuses more elongated images
+_NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/=_\-\s]")   # e.g. "://" of a URL, a path's dots
 _PATH = re.compile(r"(?:[A-Za-z]:)?(?:/|\\)(?:[^\s'\"<>|:*?]+(?:/|\\))+[^\s'\"<>|:*?,;)]*")
 
 
@@ -52,15 +53,23 @@ class RequestImages:
         self.labels: dict[str, str] = {}      # file stem (sha256) -> "documents[2]'s image"
 
     def from_url(self, url: str | None, field: str) -> tuple[str, str]:
-        """(path, sha256) of an image sent as a data URL; 400 naming `field` when it is not one."""
-        if not isinstance(url, str) or not url.startswith("data:"):
-            raise RequestError(400, f"{field}: images must be sent inline as data URLs "
-                                    "(data:image/png;base64,...); this server does not fetch http(s) URLs or "
-                                    "read server paths.")
-        head, _, data = url.partition(",")
-        if ";base64" not in head:
-            raise RequestError(400, f"{field}: the image data URL is not base64 encoded "
-                                    "(expected data:image/...;base64,...).")
+        """(path, sha256) of an image sent as a data URL or as raw base64 (Jina's {"image": "<base64>"});
+        400 naming `field` otherwise."""
+        if not isinstance(url, str) or not url.strip():
+            raise RequestError(400, f"{field}: the image is empty; send it as a data URL "
+                                    "(data:image/png;base64,...) or as base64 text.")
+        url = url.strip()
+        if url.startswith("data:"):
+            head, _, data = url.partition(",")
+            if ";base64" not in head:
+                raise RequestError(400, f"{field}: the image data URL is not base64 encoded "
+                                        "(expected data:image/...;base64,...).")
+        elif _NOT_BASE64.search(url[:512]):
+            raise RequestError(400, f"{field}: images must be sent inline, as data URLs "
+                                    "(data:image/png;base64,...) or base64 text; this server does not fetch "
+                                    "http(s) URLs or read server paths.")
+        else:
+            data = url                           # raw base64 (Jina)
         compact = "".join(data.split())          # line breaks inside base64 are allowed
         try:                                     # strict: stray characters are an error, not dropped
             if "-" in compact or "_" in compact:

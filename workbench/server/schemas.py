@@ -11,7 +11,10 @@ A query or document ("side") is one of:
                                                    ({"type": "image", "image": …} too)
   {"content": "text" | [part, …]}                  vLLM's multimodal shape
   {"text"?, "image"? | "image_url"?}               Jina / Cohere v1 objects (at least one of them)
-Images are data URLs (data:image/png;base64,…); a null side is refused.
+Images are data URLs (data:image/png;base64,…) or raw base64 (Jina's {"image": "<base64>"});
+a null side is refused. `documents` may also be vLLM's single dict {"content": [part, …]}: one
+document (as vLLM 0.32 reads it). /score takes vLLM's data_1/data_2 (also text_1/text_2, queries/documents,
+queries/items).
 """
 
 from __future__ import annotations
@@ -132,11 +135,33 @@ Sides = Annotated[Annotated[Side, Tag("<one>")] | Annotated[list[Side], Tag("<li
                   Discriminator(_many_tag)]
 
 
+def _docs_tag(v: Any) -> str | None:
+    if isinstance(v, list):
+        return "<list>"
+    if isinstance(v, (dict, ContentSide)):
+        return "<content>"
+    return None
+
+
+# documents: a list of sides, or vLLM's single {"content": [part, ...]} (one document)
+Documents = Annotated[Annotated[list[Side], Tag("<list>")] | Annotated[ContentSide, Tag("<content>")],
+                      Discriminator(_docs_tag, custom_error_type="documents",
+                                    custom_error_message="must be a list of documents or {\"content\": [part, ...]}")]
+
+
+def split_documents(value: Any) -> list:
+    """The documents of a request as a list: vLLM's single {"content": [parts]} is one document
+    (vLLM 0.32's validate_score_input wraps a non-list side in a list)."""
+    if isinstance(value, ContentSide):
+        return [value]
+    return list(value)
+
+
 class RerankRequest(_In):
     """POST /v1/rerank, /rerank, /v2/rerank (vLLM, Jina, Cohere v1/v2)."""
     model: str | None = None
     query: Side
-    documents: list[Side]
+    documents: Documents
     instruction: str | None = None
     chat_template_kwargs: dict[str, Any] | None = None
     top_n: int | None = Field(None, description="best N results (none or <= 0: all)")
@@ -153,27 +178,42 @@ class RerankRequest(_In):
         return self.instruction or (self.chat_template_kwargs or {}).get("instruction") or ""
 
 
+# vLLM's pairs of names for the two sides of /score, in the order vLLM tries them
+SCORE_FIELDS = (("queries", "documents"), ("queries", "items"), ("data_1", "data_2"), ("text_1", "text_2"))
+
+
 class ScoreRequest(_In):
-    """POST /v1/score, /score (vLLM): text_1 (or queries) against text_2 (or documents), 1:N or N:N."""
+    """POST /v1/score, /score (vLLM): data_1 against data_2 (or text_1/text_2, queries/documents,
+    queries/items), 1:1, 1:N or N:N. A side is one item or a list of items."""
     model: str | None = None
+    data_1: Sides | None = None
+    data_2: Sides | None = None
     text_1: Sides | None = None
     text_2: Sides | None = None
     queries: Sides | None = None
     documents: Sides | None = None
+    items: Sides | None = None
     instruction: str | None = None
 
     @model_validator(mode="after")
     def _both_sides(self):
-        if self.text_1 is None and self.queries is None:
-            raise ValueError("'text_1' (or 'queries') is required")
-        if self.text_2 is None and self.documents is None:
-            raise ValueError("'text_2' (or 'documents') is required")
+        if self.fields() is None:
+            raise ValueError("send 'data_1' and 'data_2' (or 'text_1'/'text_2', 'queries'/'documents')")
         return self
 
+    def fields(self) -> tuple[str, str] | None:
+        for a, b in SCORE_FIELDS:
+            if getattr(self, a) is not None and getattr(self, b) is not None:
+                return a, b
+        return None
+
     def sides(self) -> tuple[list, list]:
-        t1 = self.text_1 if self.text_1 is not None else self.queries
-        t2 = self.text_2 if self.text_2 is not None else self.documents
-        return (t1 if isinstance(t1, list) else [t1]), (t2 if isinstance(t2, list) else [t2])
+        a, b = self.fields()
+        return _as_list(getattr(self, a)), _as_list(getattr(self, b))
+
+
+def _as_list(value: Any) -> list:
+    return value if isinstance(value, list) else [value]
 
 
 # ---- responses ----
@@ -182,6 +222,22 @@ class Usage(BaseModel):
     prompt_tokens: int = Field(description="tokens of every scored prompt (text and image tokens)")
     total_tokens: int
     documents: int | None = None
+
+
+class ApiVersion(BaseModel):
+    version: str
+
+
+class BilledUnits(BaseModel):
+    search_units: int
+    input_tokens: int
+
+
+class Meta(BaseModel):
+    """Cohere's `meta` (rerank routes)."""
+    api_version: ApiVersion
+    billed_units: BilledUnits
+    warnings: list[str] | None = None
 
 
 class RerankDocument(BaseModel):
@@ -193,6 +249,8 @@ class RerankResult(BaseModel):
     index: int
     relevance_score: float
     document: RerankDocument | None = None
+    truncated: bool | None = Field(None, description="true when the document text was cut to fit the model's "
+                                                     "token limit (absent otherwise)")
 
 
 class RerankResponse(BaseModel):
@@ -200,20 +258,25 @@ class RerankResponse(BaseModel):
     model: str
     usage: Usage
     results: list[RerankResult]
+    meta: Meta | None = None
+    warnings: list[str] | None = None
 
 
 class ScoreData(BaseModel):
     index: int
     object: Literal["score"] = "score"
     score: float
+    truncated: bool | None = None
 
 
 class ScoreResponse(BaseModel):
     id: str
     object: Literal["list"] = "list"
+    created: int | None = None
     model: str
     data: list[ScoreData]
     usage: Usage
+    warnings: list[str] | None = None
 
 
 class ModelCard(BaseModel):
@@ -238,6 +301,7 @@ class Health(BaseModel):
 class ErrorInfo(BaseModel):
     message: str
     type: str
+    param: str | None = None
     code: int
 
 

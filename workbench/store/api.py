@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, delete, exc, insert, select, update
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection, delete, exc, insert, select, text, update
 
 from .. import config
 from ..errors import InputError, NotFound, StoreError
-from ..model import CandidateSet, Document, Label, Query, Result, Run
+from ..model import CandidateSet, Document, Label, Query, Result, Run, RunInfo
 from . import schema as t
 from . import recovery
-from .base import StoreBase, finite, utc_now
+from .base import StoreBase, finite, insert_or_ignore, utc_now
 from .engine import DEFAULT_TIMEOUT_S, guarded, make_engine
 from .guard import inspect_db
 from .images import ImageStorage
@@ -49,10 +49,15 @@ class SetInfo:
 
 
 class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
-    """One SQLite workbench database. Thread-safe (one engine, pooled connections)."""
+    """One workbench database: a SQLite file, or a PostgreSQL server (a postgresql:// URL; see
+    docs/postgres.md). Thread-safe (one engine, pooled connections)."""
 
     def __init__(self, path: str | Path | None = None, *, timeout: float = DEFAULT_TIMEOUT_S):
-        self.path = Path(path).expanduser() if path is not None else config.db_path()
+        target = path if path is not None else config.db_target()
+        if isinstance(target, str) and config.is_server_url(target):
+            self._open_server(target, timeout)      # PostgreSQL (base.py); the rest is SQLite's file
+            return
+        self.path = Path(target).expanduser()
         if self.path.is_dir():
             raise StoreError.coded("store.db_is_folder", {"path": str(self.path)})
         # look before touching: a foreign SQLite file is refused before any write or pragma
@@ -88,6 +93,9 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
         return f"Store({str(self.path)!r})"
 
     def pragma(self, name: str) -> Any:
+        """A SQLite pragma's value (None on PostgreSQL, which has none)."""
+        if self.is_server:
+            return None
         with self._read() as conn:
             return conn.exec_driver_sql(f"PRAGMA {name}").scalar()
 
@@ -95,8 +103,7 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
     _SESSION_SQL = """
         SELECT s.id, s.name, s.description, s.created_at,
                (SELECT count(*) FROM candidate_sets c WHERE c.session_id = s.id),
-               (SELECT count(*) FROM runs r JOIN candidate_sets c ON r.set_id = c.id
-                 WHERE c.session_id = s.id)
+               (SELECT count(*) FROM runs r WHERE r.session_id = s.id)
         FROM sessions s"""
 
     def create_session(self, name: str, description: str = "") -> SessionInfo:
@@ -133,21 +140,22 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
     def _find_session(self, id_or_name: int | str) -> SessionInfo | None:
         with self._read() as conn:
             if isinstance(id_or_name, int):
-                row = conn.exec_driver_sql(self._SESSION_SQL + " WHERE s.id = ?", (id_or_name,)).first()
+                row = conn.execute(text(self._SESSION_SQL + " WHERE s.id = :id"), {"id": id_or_name}).first()
             else:
-                row = conn.exec_driver_sql(self._SESSION_SQL + " WHERE s.name = ?", (id_or_name,)).first()
+                row = conn.execute(text(self._SESSION_SQL + " WHERE s.name = :name"), {"name": id_or_name}).first()
                 if row is None and str(id_or_name).strip().isdigit():
-                    row = conn.exec_driver_sql(self._SESSION_SQL + " WHERE s.id = ?",
-                                               (int(id_or_name),)).first()
+                    row = conn.execute(text(self._SESSION_SQL + " WHERE s.id = :id"),
+                                       {"id": int(id_or_name)}).first()
         return SessionInfo(*row) if row else None
 
     def list_sessions(self, filter: str | None = None) -> list[SessionInfo]:  # noqa: A002
-        sql, args = self._SESSION_SQL, ()
+        sql, args = self._SESSION_SQL, {}
         if filter:
-            sql += " WHERE instr(lower(s.name), lower(?)) > 0 OR instr(lower(s.description), lower(?)) > 0"
-            args = (filter, filter)
+            sql += (f" WHERE {self.sql_instr}(lower(s.name), lower(:filter)) > 0"
+                    f" OR {self.sql_instr}(lower(s.description), lower(:filter)) > 0")
+            args = {"filter": filter}
         with self._read() as conn:
-            rows = conn.exec_driver_sql(sql + " ORDER BY s.id", args).all()
+            rows = conn.execute(text(sql + " ORDER BY s.id"), args).all()
         return [SessionInfo(*r) for r in rows]
 
     def rename_session(self, id: int | str, new: str) -> SessionInfo:  # noqa: A002
@@ -165,8 +173,7 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
         `runs.session_being_scored`) while one of its runs is being scored by a live process."""
         sess = self.get_session(id)
         with self._write() as conn:
-            live = self._runs_being_scored(conn, "r.set_id IN (SELECT id FROM candidate_sets WHERE session_id = ?)",
-                                           (sess.id,))
+            live = self._runs_being_scored(conn, "r.session_id = :sid", {"sid": sess.id})
             if live:
                 raise self._being_scored("runs.session_being_scored", live[0], session=sess.name, n=len(live))
             conn.execute(delete(t.sessions).where(t.sessions.c.id == sess.id))
@@ -247,7 +254,7 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
             len(d.text or "") + len(d.description or "") + len(d.ocr_text or "") + 200 for d in cset.documents)
         with self._write(needed) as conn:
             if new_images:
-                conn.execute(sqlite_insert(t.images).on_conflict_do_nothing(), new_images)
+                conn.execute(insert_or_ignore(conn, t.images), new_images)
             set_id = conn.execute(insert(t.candidate_sets).values(
                 session_id=sess_id, name=cset.name or cset.query.id or "", source=cset.source,
                 created_at=now, fingerprint=fingerprint)).inserted_primary_key[0]
@@ -275,16 +282,16 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
         FROM candidate_sets c JOIN queries q ON q.set_id = c.id"""
 
     def list_candidate_sets(self, session_id: int | str | None = None) -> list[SetInfo]:
-        sql, args = self._SET_SQL, ()
+        sql, args = self._SET_SQL, {}
         if session_id is not None:
-            sql += " WHERE c.session_id = ?"
-            args = (self.get_session(session_id).id,)
+            sql += " WHERE c.session_id = :session"
+            args = {"session": self.get_session(session_id).id}
         with self._read() as conn:
-            return [SetInfo(*r) for r in conn.exec_driver_sql(sql + " ORDER BY c.id", args)]
+            return [SetInfo(*r) for r in conn.execute(text(sql + " ORDER BY c.id"), args)]
 
     def get_set(self, set_id: int) -> SetInfo:
         with self._read() as conn:
-            row = conn.exec_driver_sql(self._SET_SQL + " WHERE c.id = ?", (int(set_id),)).first()
+            row = conn.execute(text(self._SET_SQL + " WHERE c.id = :id"), {"id": int(set_id)}).first()
         if row is None:
             raise self._no_set(set_id)
         return SetInfo(*row)
@@ -292,10 +299,16 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
     def delete_candidate_set(self, set_id: int) -> None:
         info = self.get_set(set_id)
         with self._write() as conn:
-            live = self._runs_being_scored(conn, "r.set_id = ?", (info.id,))
+            live = self._runs_being_scored(conn, "g.set_id = :set_id", {"set_id": info.id})
             if live:
                 raise self._being_scored("runs.set_being_scored", live[0], set=info.id, query=info.query_id)
+            parents = list(conn.execute(select(t.rankings.c.run_id).where(
+                t.rankings.c.set_id == info.id)).scalars())
             conn.execute(delete(t.candidate_sets).where(t.candidate_sets.c.id == int(set_id)))
+            # a run that ranked only this query goes with it (nothing of it would be left)
+            for run_id in parents:
+                if conn.execute(select(t.rankings.c.id).where(t.rankings.c.run_id == run_id).limit(1)).first() is None:
+                    conn.execute(delete(t.runs).where(t.runs.c.id == run_id))
 
     @staticmethod
     def _no_set(set_id: Any) -> NotFound:
@@ -348,49 +361,160 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
             return [(int(a), str(b)) for a, b in conn.execute(q)]
 
     # ------------------------------------------------------------------ runs
-    def create_run(self, set_id: int, run: Run) -> int:
+    # A run (table runs, `RunInfo`) is one configuration over many queries of a session; each
+    # query's scored list is a ranking (table rankings, `Run`, whose `id` is the ranking id and
+    # `run_id` the run's). The ranking-level calls keep their names: create_run, add_scores,
+    # settle_run, claim_run, finish_run, list_runs, load_run, delete_run take ranking ids.
+
+    _RUN_INFO_SQL = """
+        SELECT r.id, r.session_id, r.name, r.instruction, r.backend, r.model_id, r.params, r.note,
+               r.created_at, g.status, count(g.id) AS n
+        FROM runs r LEFT JOIN rankings g ON g.run_id = r.id"""
+
+    def list_run_infos(self, session_id: int | str | None = None) -> list[RunInfo]:
+        """The runs (configurations) of a session, or of every session, oldest first."""
+        where, args = "", {}
+        if session_id is not None:
+            where, args = " WHERE r.session_id = :sid", {"sid": self.get_session(session_id).id}
+        with self._read() as conn:
+            rows = conn.execute(text(self._RUN_INFO_SQL + where + " GROUP BY r.id, g.status ORDER BY r.id"),
+                                args).all()
+        return self._run_infos(rows)
+
+    def get_run_info(self, run_id: int) -> RunInfo:
+        with self._read() as conn:
+            rows = conn.execute(text(self._RUN_INFO_SQL + " WHERE r.id = :id GROUP BY r.id, g.status"),
+                                {"id": int(run_id)}).all()
+        found = self._run_infos(rows)
+        if not found:
+            raise self._no_run(run_id)
+        return found[0]
+
+    @staticmethod
+    def _run_infos(rows) -> list[RunInfo]:
+        out: dict[int, RunInfo] = {}
+        for r in rows:
+            info = out.get(r.id)
+            if info is None:
+                params = r.params
+                if isinstance(params, str):
+                    params = json.loads(params or "{}")
+                info = out[r.id] = RunInfo(id=r.id, session_id=r.session_id, name=r.name,
+                                           instruction=r.instruction, backend=r.backend, model_id=r.model_id,
+                                           params=dict(params or {}), note=r.note or "", created_at=r.created_at)
+            if r.status is not None and r.n:
+                info.statuses[r.status] = int(r.n)
+        return list(out.values())
+
+    def create_session_run(self, session_id: int | str, *, instruction: str, backend: str, model_id: str,
+                           params: dict | None = None, name: str = "", note: str = "",
+                           unique: bool = True) -> RunInfo:
+        """A new, empty run of a session. ``name`` '' is the display label ("<backend>: <instruction>").
+        A name the session already holds becomes "<name> (2)", "(3)"… (``unique=True``), else is
+        refused (InputError ``runs.name_taken``)."""
+        sess = self.get_session(session_id)
+        base = (name or "").strip() or Run(instruction=instruction, backend=backend, model_id=model_id).label
+        with self._write() as conn:
+            run_id = self._new_run(conn, sess.id, base, dict(instruction=str(instruction), backend=backend,
+                                                             model_id=model_id, params=params or {},
+                                                             note=note or ""), unique=unique)
+        return self.get_run_info(run_id)
+
+    def _new_run(self, conn: Connection, session_id: int, base: str, config: dict, *, unique: bool = True) -> int:
+        names = set(conn.execute(select(t.runs.c.name).where(t.runs.c.session_id == session_id)).scalars())
+        name, n = base, 1
+        if name in names and not unique:
+            raise InputError.coded("runs.name_taken", {"name": base})
+        while name in names:
+            n += 1
+            name = f"{base} ({n})"
+        return int(conn.execute(insert(t.runs).values(session_id=session_id, name=name, created_at=utc_now(),
+                                                      **config)).inserted_primary_key[0])
+
+    @staticmethod
+    def _same_config(row, run: Run) -> bool:
+        canon = lambda p: json.dumps(json.loads(p) if isinstance(p, str) else (p or {}),  # noqa: E731
+                                     sort_keys=True, default=str)
+        return (row.instruction == str(run.instruction) and row.backend == run.backend
+                and row.model_id == run.model_id and canon(row.params) == canon(run.params or {}))
+
+    def _run_for(self, conn: Connection, session_id: int, set_id: int, run: Run) -> int:
+        """The run a new ranking of `run`'s configuration joins: the oldest run of the session
+        with its name (or "<name> (n)") and configuration that has no ranking of this set yet;
+        else a new run with a unique name."""
+        base = (run.name or "").strip() or run.label
+        rows = conn.execute(select(t.runs).where(t.runs.c.session_id == session_id).order_by(t.runs.c.id)).all()
+        have = set(conn.execute(select(t.rankings.c.run_id).where(t.rankings.c.set_id == set_id)).scalars())
+        for row in rows:
+            named = row.name == base or (row.name.startswith(base + " (") and row.name.endswith(")")
+                                         and row.name[len(base) + 2:-1].isdigit())
+            if named and row.id not in have and self._same_config(row, run):
+                return int(row.id)
+        return self._new_run(conn, session_id, base, dict(instruction=str(run.instruction), backend=run.backend,
+                                                          model_id=run.model_id, params=run.params or {},
+                                                          note=run.note or ""))
+
+    def create_run(self, set_id: int, run: Run, *, run_id: int | None = None) -> int:
+        """Store one ranking of a candidate set; return its id. It belongs to the run `run_id`
+        (or `run.run_id`) when given, else to the session's run with the same name and
+        configuration that has no ranking of this set yet, else to a new run."""
         info = self.get_set(set_id)
         self._check_status(run.status)
+        parent = run_id if run_id is not None else run.run_id
         with self._write() as conn:
-            run_id = conn.execute(insert(t.runs).values(
-                set_id=info.id, query_id=run.query_id or info.query_id, name=run.name or "",
-                instruction=str(run.instruction), backend=run.backend, model_id=run.model_id,
-                params=run.params or {}, status=run.status, started_at=run.started_at or utc_now(),
+            if parent is None:
+                parent = self._run_for(conn, info.session_id, info.id, run)
+            else:
+                owner = conn.execute(select(t.runs.c.session_id).where(t.runs.c.id == int(parent))).scalar()
+                if owner is None:
+                    raise self._no_run(parent)
+                if int(owner) != info.session_id:
+                    raise InputError.coded("runs.not_in_session", {"runs": parent,
+                                                                   "session": self.get_session(info.session_id).name})
+                if conn.execute(select(t.rankings.c.id).where(t.rankings.c.run_id == int(parent),
+                                                              t.rankings.c.set_id == info.id)).first():
+                    raise InputError.coded("runs.ranking_exists", {"run": parent, "query": info.query_id})
+            ranking_id = conn.execute(insert(t.rankings).values(
+                run_id=int(parent), set_id=info.id, query_id=run.query_id or info.query_id,
+                status=run.status, started_at=run.started_at or utc_now(),
                 finished_at=run.finished_at, timings=run.timings or {}, cache_hits=int(run.cache_hits),
-                cache_misses=int(run.cache_misses), note=run.note or "",
+                cache_misses=int(run.cache_misses),
                 **(recovery.owner_values() if run.status == "running" else {}))).inserted_primary_key[0]
             if run.scores:
                 ranked = run.status not in recovery.IN_FLIGHT
-                self._upsert_scores(conn, int(run_id), run.scores, ranked=ranked)
+                self._upsert_scores(conn, int(ranking_id), run.scores, ranked=ranked)
                 if ranked:
-                    recovery.dedupe_ranks(conn, int(run_id))
-        run.id, run.set_id = int(run_id), info.id
+                    recovery.dedupe_ranks(conn, int(ranking_id))
+            row = conn.execute(select(t.runs.c.name, t.runs.c.note).where(t.runs.c.id == int(parent))).first()
+        run.id, run.set_id, run.run_id = int(ranking_id), info.id, int(parent)
+        run.name, run.note = row.name, row.note or ""
         run.query_id = run.query_id or info.query_id
         return run.id
 
     def add_scores(self, run_id: int, scores: list[Result]) -> None:
-        """Save (part of) a run's scores; saving a doc again replaces its score.
+        """Save (part of) a ranking's scores; saving a doc again replaces its score.
 
-        A run being scored (running/pending) stores them unranked (rank NULL): its ranks are
+        A ranking being scored (running/pending) stores them unranked (rank NULL): its ranks are
         written when it ends, so no committed state holds two documents at one rank. A finished
-        run keeps the given ranks (made 1..n if two documents would share one)."""
+        ranking keeps the given ranks (made 1..n if two documents would share one)."""
         self._run_row(run_id)
         if not scores:
             return
         with self._write() as conn:
-            status = conn.exec_driver_sql("SELECT status FROM runs WHERE id = ?", (int(run_id),)).scalar()
+            status = conn.execute(select(t.rankings.c.status).where(t.rankings.c.id == int(run_id))).scalar()
             if status is None:
                 raise self._no_run(run_id)
             in_flight = status in recovery.IN_FLIGHT
             self._upsert_scores(conn, int(run_id), scores, ranked=not in_flight)
             if in_flight:
-                conn.exec_driver_sql("UPDATE runs SET heartbeat_at = ? WHERE id = ? AND status = 'running'",
-                                     (recovery.now_text(), int(run_id)))
+                conn.execute(update(t.rankings).where(t.rankings.c.id == int(run_id),
+                                                      t.rankings.c.status == "running")
+                             .values(heartbeat_at=recovery.now_text()))
             else:
                 recovery.dedupe_ranks(conn, int(run_id))
 
     def settle_run(self, run_id: int, status: str, timings: dict | None = None) -> None:
-        """Give an unfinished run consistent ranks (1..n over what it has scored, best first,
+        """Give an unfinished ranking consistent ranks (1..n over what it has scored, best first,
         ties by input position) and its final status, in one transaction."""
         self._check_status(status)
         values: dict[str, Any] = dict(status=status, finished_at=utc_now())
@@ -398,15 +522,15 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
             values["timings"] = {k: float(v) for k, v in timings.items()}
         with self._write() as conn:
             recovery.settle_ranks(conn, int(run_id))
-            res = conn.execute(update(t.runs).where(t.runs.c.id == int(run_id)).values(**values))
+            res = conn.execute(update(t.rankings).where(t.rankings.c.id == int(run_id)).values(**values))
         if res.rowcount == 0:
             raise self._no_run(run_id)
 
     def claim_run(self, run_id: int, *, status: str = "running") -> None:
-        """Mark a stopped run as being scored again by this process (resume)."""
+        """Mark a stopped ranking as being scored again by this process (resume)."""
         self._check_status(status)
         with self._write() as conn:
-            res = conn.execute(update(t.runs).where(t.runs.c.id == int(run_id)).values(
+            res = conn.execute(update(t.rankings).where(t.rankings.c.id == int(run_id)).values(
                 status=status, finished_at=None, **recovery.owner_values()))
             if status in recovery.IN_FLIGHT:
                 recovery.unrank(conn, int(run_id))
@@ -415,17 +539,20 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
 
     @staticmethod
     def _upsert_scores(conn: Connection, run_id: int, scores: list[Result], *, ranked: bool = True) -> None:
-        """`ranked=False` (a run being scored): ranks are left NULL until the run ends."""
-        rows = [(run_id, str(s.doc_id), finite(s.score, "store.score_not_finite", {"doc": s.doc_id}),
-                 int(s.rank) if ranked and s.rank is not None else None, s.index) for s in scores]
-        conn.exec_driver_sql(
-            "INSERT INTO scores (run_id, doc_id, score, rank, position) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT (run_id, doc_id) DO UPDATE SET score = excluded.score, rank = excluded.rank, "
-            "position = excluded.position", rows)
+        """`ranked=False` (a ranking being scored): ranks are left NULL until it ends."""
+        rows = [dict(ranking_id=run_id, doc_id=str(s.doc_id),
+                     score=finite(s.score, "store.score_not_finite", {"doc": s.doc_id}),
+                     rank=int(s.rank) if ranked and s.rank is not None else None, position=s.index)
+                for s in scores]
+        conn.execute(text(
+            "INSERT INTO scores (ranking_id, doc_id, score, rank, position) "
+            "VALUES (:ranking_id, :doc_id, :score, :rank, :position) "
+            "ON CONFLICT (ranking_id, doc_id) DO UPDATE SET score = excluded.score, rank = excluded.rank, "
+            "position = excluded.position"), rows)
 
     def finish_run(self, run_id: int, status: str, timings: dict | None = None,
                    cache_hits: int = 0, cache_misses: int = 0) -> None:
-        """Give a run its final status; a run that was being scored gets its ranks now
+        """Give a ranking its final status; one that was being scored gets its ranks now
         (1..n, best first, ties by input position) in the same transaction."""
         self._check_status(status)
         values: dict[str, Any] = dict(status=status, finished_at=utc_now(), cache_hits=int(cache_hits),
@@ -433,10 +560,10 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
         if timings is not None:
             values["timings"] = {k: float(v) for k, v in timings.items()}
         with self._write() as conn:
-            res = conn.execute(update(t.runs).where(t.runs.c.id == int(run_id)).values(**values))
+            res = conn.execute(update(t.rankings).where(t.rankings.c.id == int(run_id)).values(**values))
             if res.rowcount and status not in recovery.IN_FLIGHT:
-                unranked = conn.exec_driver_sql("SELECT 1 FROM scores WHERE run_id = ? AND rank IS NULL LIMIT 1",
-                                                (int(run_id),)).first()
+                unranked = conn.execute(select(t.scores.c.doc_id).where(
+                    t.scores.c.ranking_id == int(run_id), t.scores.c.rank.is_(None)).limit(1)).first()
                 if unranked is not None:
                     recovery.settle_ranks(conn, int(run_id))
                 else:
@@ -444,47 +571,78 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
         if res.rowcount == 0:
             raise self._no_run(run_id)
 
-    def list_runs(self, session_id: int | str | None = None, set_id: int | None = None) -> list[Run]:
-        stmt = select(t.runs).order_by(t.runs.c.id)
+    @staticmethod
+    def _rankings_select():
+        g, r = t.rankings, t.runs
+        return select(g, r.c.name, r.c.instruction, r.c.backend, r.c.model_id, r.c.params, r.c.note,
+                      r.c.session_id).select_from(g.join(r, r.c.id == g.c.run_id))
+
+    def list_runs(self, session_id: int | str | None = None, set_id: int | None = None, *,
+                  run_id: int | None = None) -> list[Run]:
+        """Rankings (without scores), oldest first: of a session, a candidate set, or one run."""
+        stmt = self._rankings_select().order_by(t.rankings.c.id)
         if set_id is not None:
-            stmt = stmt.where(t.runs.c.set_id == int(set_id))
+            stmt = stmt.where(t.rankings.c.set_id == int(set_id))
+        if run_id is not None:
+            stmt = stmt.where(t.rankings.c.run_id == int(run_id))
         if session_id is not None:
-            sid = self.get_session(session_id).id
-            stmt = stmt.where(t.runs.c.set_id.in_(
-                select(t.candidate_sets.c.id).where(t.candidate_sets.c.session_id == sid)))
+            stmt = stmt.where(t.runs.c.session_id == self.get_session(session_id).id)
         with self._read() as conn:
             return [self._to_run(r) for r in conn.execute(stmt)]
 
+    def run_rankings(self, run_id: int) -> list[Run]:
+        """The rankings of one run (without scores), oldest first."""
+        self.get_run_info(run_id)
+        return self.list_runs(run_id=run_id)
+
     def load_run(self, run_id: int) -> Run:
+        """One ranking with its scores, best first."""
         row = self._run_row(run_id)
         with self._read() as conn:
-            rows = conn.execute(select(t.scores).where(t.scores.c.run_id == int(run_id))
+            rows = conn.execute(select(t.scores).where(t.scores.c.ranking_id == int(run_id))
                                 .order_by(t.scores.c.rank, t.scores.c.doc_id)).all()
         run = self._to_run(row)
         run.scores = [Result(doc_id=r.doc_id, score=r.score, rank=r.rank, index=r.position) for r in rows]
         if recovery.has_rank_gaps(run.scores):
-            # a run still in flight (unranked until it ends), or gaps: never show duplicate ranks
+            # a ranking still in flight (unranked until it ends), or gaps: never show duplicate ranks
             run.scores = recovery.normalise_ranks(run.scores)
         return run
 
     def delete_run(self, run_id: int) -> None:
-        """Delete a run and its scores. Refused (StoreError `runs.being_scored`) while the run
-        is being scored: status running with a live owner (a dead one's run may go)."""
+        """Delete one ranking and its scores (its run goes too when it has no ranking left).
+        Refused (StoreError `runs.being_scored`) while it is being scored: status running with
+        a live owner (a dead one's may go)."""
         with self._write() as conn:
-            live = self._runs_being_scored(conn, "r.id = ?", (int(run_id),))
+            live = self._runs_being_scored(conn, "g.id = :id", {"id": int(run_id)})
             if live:
                 raise self._being_scored("runs.being_scored", live[0])
-            res = conn.execute(delete(t.runs).where(t.runs.c.id == int(run_id)))
-        if res.rowcount == 0:
-            raise self._no_run(run_id)
+            parent = conn.execute(select(t.rankings.c.run_id).where(t.rankings.c.id == int(run_id))).scalar()
+            if parent is None:
+                raise self._no_run(run_id)
+            conn.execute(delete(t.rankings).where(t.rankings.c.id == int(run_id)))
+            if conn.execute(select(t.rankings.c.id).where(t.rankings.c.run_id == parent).limit(1)).first() is None:
+                conn.execute(delete(t.runs).where(t.runs.c.id == parent))
+
+    def delete_whole_run(self, run_id: int) -> RunInfo:
+        """Delete a run with all its rankings and scores; returns it as it was. Refused
+        (StoreError `runs.being_scored`) while one of its rankings is being scored."""
+        info = self.get_run_info(run_id)
+        with self._write() as conn:
+            live = self._runs_being_scored(conn, "g.run_id = :id", {"id": int(run_id)})
+            if live:
+                raise self._being_scored("runs.being_scored", live[0])
+            conn.execute(delete(t.runs).where(t.runs.c.id == int(run_id)))
+        return info
 
     @staticmethod
-    def _runs_being_scored(conn: Connection, where: str, args: tuple) -> list:
-        """Runs matching `where` (on runs r) that are 'running' with a live owner (this process
-        included: the app scores in a worker thread), checked inside the caller's write lock."""
-        rows = conn.exec_driver_sql(
-            "SELECT r.id, r.name, r.instruction, r.backend, r.owner_pid, r.owner_host, r.heartbeat_at, "
-            "r.started_at FROM runs r WHERE r.status = 'running' AND " + where + " ORDER BY r.id", args).all()
+    def _runs_being_scored(conn: Connection, where: str, args: dict) -> list:
+        """Rankings matching `where` (on rankings g, runs r) that are 'running' with a live owner
+        (this process included: the app scores in a worker thread), checked inside the caller's
+        write lock."""
+        rows = conn.execute(text(
+            "SELECT g.id, r.name, r.instruction, r.backend, g.owner_pid, g.owner_host, g.heartbeat_at, "
+            "g.started_at FROM rankings g JOIN runs r ON r.id = g.run_id WHERE g.status = 'running' AND "
+            + where + " ORDER BY g.id"), args).all()
         return [r for r in rows if not recovery.is_dead(r.owner_pid, r.owner_host, r.heartbeat_at, r.started_at)]
 
     @staticmethod
@@ -495,26 +653,34 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
         return StoreError.coded(code, {"run": row.id, "label": label, "pid": pid, "host": row.owner_host or "?",
                                        **params})
 
-    def set_run_note(self, run_id: int, note: str) -> None:
+    def note_run(self, run_id: int, note: str) -> None:
         """Replace a run's note ('' clears it)."""
         with self._write() as conn:
             res = conn.execute(update(t.runs).where(t.runs.c.id == int(run_id)).values(note=str(note or "")))
         if res.rowcount == 0:
             raise self._no_run(run_id)
 
+    def set_run_note(self, run_id: int, note: str) -> None:
+        """Replace the note of the run that ranking `run_id` belongs to ('' clears it)."""
+        self.note_run(self._run_row(run_id).run_id, note)
+
     def _run_row(self, run_id: int):
         with self._read() as conn:
-            row = conn.execute(select(t.runs).where(t.runs.c.id == int(run_id))).first()
+            row = conn.execute(self._rankings_select().where(t.rankings.c.id == int(run_id))).first()
         if row is None:
             raise self._no_run(run_id)
         return row
 
     @staticmethod
     def _to_run(r) -> Run:
+        params = r.params
+        if isinstance(params, str):
+            params = json.loads(params or "{}")
         return Run(instruction=r.instruction, backend=r.backend, model_id=r.model_id, set_id=r.set_id,
-                   id=r.id, query_id=r.query_id, params=dict(r.params or {}), status=r.status,
+                   id=r.id, query_id=r.query_id, params=dict(params or {}), status=r.status,
                    started_at=r.started_at, finished_at=r.finished_at, timings=dict(r.timings or {}),
-                   cache_hits=r.cache_hits, cache_misses=r.cache_misses, name=r.name, note=r.note or "")
+                   cache_hits=r.cache_hits, cache_misses=r.cache_misses, name=r.name, note=r.note or "",
+                   run_id=r.run_id)
 
     @staticmethod
     def _no_run(run_id: Any) -> NotFound:
@@ -539,10 +705,12 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
             rows.append((int(set_id), str(lab.doc_id), int(grade), lab.note or "", now))
         try:
             with self._write() as conn:
-                conn.exec_driver_sql(
-                    "INSERT INTO labels (set_id, doc_id, grade, note, updated_at) VALUES (?, ?, ?, ?, ?) "
+                conn.execute(text(
+                    "INSERT INTO labels (set_id, doc_id, grade, note, updated_at) "
+                    "VALUES (:set_id, :doc_id, :grade, :note, :now) "
                     "ON CONFLICT (set_id, doc_id) DO UPDATE SET grade = excluded.grade, "
-                    "note = excluded.note, updated_at = excluded.updated_at", rows)
+                    "note = excluded.note, updated_at = excluded.updated_at"),
+                    [dict(zip(("set_id", "doc_id", "grade", "note", "now"), r)) for r in rows])
         except exc.IntegrityError:
             self.get_set(set_id)
             with self._read() as conn:

@@ -43,12 +43,63 @@ def finite(value: Any, code: str, params: dict | None = None) -> float:
     return out
 
 
-class StoreBase:
-    """Connections of one SQLite file. Subclasses add the tables' methods."""
+def insert_or_ignore(conn: Connection, table):
+    """``INSERT ... ON CONFLICT DO NOTHING`` for `table` in the connection's dialect (SQLite's
+    INSERT OR IGNORE; PostgreSQL's ON CONFLICT DO NOTHING)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert(table).on_conflict_do_nothing()
 
-    path: Path
+
+class StoreBase:
+    """Connections of one database (a SQLite file or a PostgreSQL server). Subclasses add the
+    tables' methods."""
+
+    path: Path                     # a ServerDb (str: the URL without password) on PostgreSQL
     engine: Engine
     _local: threading.local        # per thread: the connection of an open transaction()
+
+    @property
+    def is_server(self) -> bool:
+        """True on PostgreSQL (no file: no pragmas, no quick_check, no file guard)."""
+        return self.engine.dialect.name != "sqlite"
+
+    @property
+    def location(self) -> str:
+        """What opens this same database again (`Store(store.location)`, e.g. in a child process):
+        the file's path, or the server's full URL, password included (`str(store.path)` hides it)."""
+        return getattr(self.path, "url", None) or str(self.path)
+
+    @property
+    def sql_instr(self) -> str:
+        """The SQL function giving the 1-based position of a text in another (0: absent):
+        SQLite's instr(haystack, needle), PostgreSQL's strpos(haystack, needle)."""
+        return "strpos" if self.is_server else "instr"
+
+    def _open_server(self, url: str, timeout: float) -> None:
+        """Open a PostgreSQL database (the Store's __init__ for a server URL): refuse a database
+        holding another application's tables, apply the migrations, settle dead runs."""
+        from . import recovery
+        from .engine import ServerDb, make_server_engine
+        from .guard import inspect_server
+        from .migrations import migrate
+
+        self.path = ServerDb(getattr(url, "url", url))   # type: ignore[assignment]  # another Store's path too
+        self.readonly = False
+        self.migrations_applied = []
+        self.interrupted_runs = []
+        self._local = threading.local()
+        self.engine = make_server_engine(self.path, timeout)
+        try:
+            with guarded(self.path):
+                inspect_server(self.engine, self.path)
+                self.migrations_applied = migrate(self.engine, str(self.path))
+                self.interrupted_runs = recovery.settle_dead_runs(self)
+        except BaseException:
+            self.engine.dispose()
+            raise
 
     @contextmanager
     def transaction(self, needed: int | None = None) -> Iterator[Connection]:
@@ -89,6 +140,8 @@ class StoreBase:
 
         if getattr(self, "readonly", False):
             return                       # nothing will be written; the write itself is refused
+        if self.is_server:
+            return                       # PostgreSQL checks its own pages (checksums, WAL replay)
         last = getattr(self, "_integrity_ok_at", None)
         if last is not None and time.monotonic() - last < max_age_s:
             return

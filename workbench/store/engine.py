@@ -1,4 +1,13 @@
-"""SQLAlchemy engine for the workbench's SQLite file.
+"""SQLAlchemy engine for the workbench's database: a SQLite file, or a PostgreSQL server.
+
+PostgreSQL (`make_server_engine`, psycopg 3): a write transaction (``wb_write=True``) first
+takes one transaction-scoped advisory lock (``pg_advisory_xact_lock(WRITE_LOCK)``), so writers
+serialize exactly where SQLite's BEGIN IMMEDIATE made them queue; readers never wait.
+``lock_timeout`` plays SQLite's busy timeout. Statements written for SQLite with ``?``
+placeholders through ``exec_driver_sql`` are rewritten for psycopg (``%s``) on the way out
+(`qmark_to_format`); new code uses ``sqlalchemy.text()`` with named parameters.
+
+SQLite:
 
 Every connection gets WAL, foreign keys and a busy timeout (connect listener).
 pysqlite's own transaction handling is switched off and we emit BEGIN ourselves
@@ -63,6 +72,94 @@ def make_engine(path: Path, timeout: float = DEFAULT_TIMEOUT_S, *, readonly: boo
     return engine
 
 
+# key of the advisory lock every PostgreSQL write transaction holds (any constant; "LYCH")
+WRITE_LOCK = 0x4C594348
+
+
+class ServerDb(str):
+    """A PostgreSQL database as the Store names it: ``str()`` is the URL without its password
+    (safe for messages and the app); ``.url`` is the full SQLAlchemy URL."""
+
+    url: str
+
+    def __new__(cls, url: str) -> "ServerDb":
+        from .. import config
+
+        shown = config.redact_url(url)
+        for scheme in ("postgresql+psycopg://", "postgres://"):
+            if shown.lower().startswith(scheme):
+                shown = "postgresql://" + shown[len(scheme):]
+        self = super().__new__(cls, shown)
+        self.url = config.server_url(url)
+        return self
+
+    @property
+    def name(self) -> str:          # like Path.name: what a short label shows
+        from urllib.parse import urlsplit
+
+        return urlsplit(self.url).path.lstrip("/") or "?"
+
+
+def is_server(target: object) -> bool:
+    """Whether `target` (a Store's path, a --db value) is a PostgreSQL server."""
+    from .. import config
+
+    return isinstance(target, ServerDb) or (isinstance(target, str) and config.is_server_url(target))
+
+
+def dialect(conn_or_engine) -> str:
+    """'sqlite' or 'postgresql' for a Connection or an Engine."""
+    return conn_or_engine.dialect.name
+
+
+def qmark_to_format(sql: str) -> str:
+    """A ``?``-placeholder statement in psycopg's ``%s`` style: ``?`` outside quotes becomes
+    ``%s``, a literal ``%`` becomes ``%%``."""
+    out: list[str] = []
+    quote: str | None = None
+    for ch in sql:
+        if quote:
+            out.append("%%" if ch == "%" else ch)
+            if ch == quote:
+                quote = None
+        elif ch in ("'", '"'):
+            quote = ch
+            out.append(ch)
+        elif ch == "?":
+            out.append("%s")
+        elif ch == "%":
+            out.append("%%")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def make_server_engine(db: ServerDb, timeout: float = DEFAULT_TIMEOUT_S) -> Engine:
+    """Engine for a PostgreSQL database (psycopg 3). Connections are checked before use (a
+    restarted server or a dropped network connection costs a retry, not an error)."""
+    lock_ms = int(timeout * 1000)
+    engine = create_engine(
+        db.url, pool_pre_ping=True, pool_size=5, max_overflow=10,
+        connect_args={"connect_timeout": max(1, int(timeout)),
+                      "options": f"-c lock_timeout={lock_ms} -c idle_in_transaction_session_timeout=600000",
+                      "application_name": "lychee-workbench"})
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection):
+        if conn.get_execution_options().get("wb_write", False):
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+
+    @event.listens_for(engine, "before_cursor_execute", retval=True)
+    def _qmark(conn, cursor, statement, parameters, context, executemany):
+        # exec_driver_sql("... ?", (...)) written for SQLite: compiled statements are left alone
+        if parameters and (context is None or context.compiled is None) and "?" in statement \
+                and isinstance(parameters, (tuple, list)):
+            statement = qmark_to_format(statement)
+        return statement, parameters
+
+    return engine
+
+
 def _size(n: float) -> str:
     for unit in ("bytes", "KB", "MB", "GB", "TB"):
         if abs(n) < 1024 or unit == "TB":
@@ -100,8 +197,34 @@ class DiskFull(StoreError):
         self.code, self.params = made.code, made.params
 
 
+def translate_server(err: Exception, db: str) -> StoreError:
+    """A PostgreSQL driver error in analyst-facing words naming the server (no password)."""
+    text = " ".join(str(getattr(err, "orig", err) or err).split())
+    if len(text) > 300:
+        text = text[:297] + "..."
+    low = text.lower()
+    params = {"server": str(db), "reason": text}
+    if "lock timeout" in low or "deadlock detected" in low or "could not serialize" in low:
+        return StoreError.coded("store.server_busy", params)
+    if "password authentication failed" in low or "no password supplied" in low \
+            or "role" in low and "does not exist" in low:
+        return StoreError.coded("store.server_login", params)
+    if "database" in low and "does not exist" in low:
+        return StoreError.coded("store.server_no_database", params)
+    if "no space left" in low or "could not extend file" in low or "disk full" in low:
+        return StoreError.coded("store.server_disk_full", params)
+    if "read-only transaction" in low or "permission denied" in low:
+        return StoreError.coded("store.server_denied", params)
+    if ("connection" in low and ("refused" in low or "failed" in low or "timeout" in low or "closed" in low))\
+            or "could not translate host name" in low or "server closed" in low or "terminating connection" in low:
+        return StoreError.coded("store.server_unreachable", params)
+    return StoreError.coded("store.server_error", params)
+
+
 def translate(err: Exception, path: Path, needed: int | None = None) -> StoreError:
-    """Turn a driver error into analyst-facing text naming the file."""
+    """Turn a driver error into analyst-facing text naming the file (or the server)."""
+    if isinstance(path, ServerDb):
+        return translate_server(err, path)
     text = str(getattr(err, "orig", err) or err)
     low = text.lower()
     if "disk is full" in low or "database or disk is full" in low or "no space left" in low:

@@ -130,3 +130,24 @@ def inspect_db(path: Path) -> DbFile:
         shown = ", ".join(sorted(ours)[:6]) + (" …" if len(ours) > 6 else "")
         raise _refuse(path, "store.foreign_db", {"tables": shown})
     return DbFile(path, "workbench", can_write, wal, applied)
+
+
+def inspect_server(engine, db) -> str:
+    """The PostgreSQL counterpart of `inspect_db`: "new" (no tables in the connection's schema),
+    "workbench" (schema_migrations records m001_core); a database holding other tables is
+    refused (StoreError store.foreign_server_db), before anything is written to it."""
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        tables = set(conn.execute(text(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")).scalars())
+        applied: set[str] = set()
+        if "schema_migrations" in tables:
+            applied = set(conn.execute(text("SELECT name FROM schema_migrations")).scalars())
+        conn.rollback()
+    if not tables or (tables == {"schema_migrations"} and not applied):
+        return "new"
+    if FIRST_MIGRATION not in applied:
+        shown = ", ".join(sorted(tables)[:6]) + (" …" if len(tables) > 6 else "")
+        raise StoreError.coded("store.foreign_server_db", {"server": str(db), "tables": shown})
+    return "workbench"

@@ -9,7 +9,7 @@ label is removed the note moves back (`clear_label_keep_note`), so no note is lo
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from ..errors import NotFound
 from . import schema as t
@@ -40,22 +40,25 @@ class DocumentNotes(StoreBase):
             if exists is None:
                 self.get_set(set_id)  # type: ignore[attr-defined]  # NotFound for an unknown set
                 raise NotFound.coded("labels.note_unknown_document", {"set": set_id, "doc": doc_id})
-            graded = conn.exec_driver_sql("UPDATE labels SET note = ?, updated_at = ? WHERE set_id = ? AND doc_id = ?",
-                                          (note, now, int(set_id), str(doc_id))).rowcount
+            key = {"set_id": int(set_id), "doc_id": str(doc_id)}
+            graded = conn.execute(text("UPDATE labels SET note = :note, updated_at = :now "
+                                       "WHERE set_id = :set_id AND doc_id = :doc_id"),
+                                  {**key, "note": note, "now": now}).rowcount
             if graded or not note:
-                conn.exec_driver_sql("DELETE FROM doc_notes WHERE set_id = ? AND doc_id = ?", (int(set_id), str(doc_id)))
+                conn.execute(text("DELETE FROM doc_notes WHERE set_id = :set_id AND doc_id = :doc_id"), key)
             else:
-                conn.exec_driver_sql(
-                    "INSERT INTO doc_notes (set_id, doc_id, note, updated_at) VALUES (?, ?, ?, ?) "
-                    "ON CONFLICT (set_id, doc_id) DO UPDATE SET note = excluded.note, updated_at = excluded.updated_at",
-                    (int(set_id), str(doc_id), note, now))
+                conn.execute(text(
+                    "INSERT INTO doc_notes (set_id, doc_id, note, updated_at) VALUES (:set_id, :doc_id, :note, :now) "
+                    "ON CONFLICT (set_id, doc_id) DO UPDATE SET note = excluded.note, updated_at = excluded.updated_at"),
+                    {**key, "note": note, "now": now})
 
     def move_note_into_label(self, set_id: int, doc_id: str, grade: int) -> None:
         """Grade a document, keeping its note (from the label or from doc_notes)."""
         note = self.get_notes(set_id).get(str(doc_id), "")
         with self.transaction() as conn:
             self.set_label(set_id, doc_id, grade, note)  # type: ignore[attr-defined]
-            conn.exec_driver_sql("DELETE FROM doc_notes WHERE set_id = ? AND doc_id = ?", (int(set_id), str(doc_id)))
+            conn.execute(text("DELETE FROM doc_notes WHERE set_id = :set_id AND doc_id = :doc_id"),
+                         {"set_id": int(set_id), "doc_id": str(doc_id)})
 
     def clear_label_keep_note(self, set_id: int, doc_id: str) -> None:
         """Remove a document's grade; its note (if any) stays, as a note on an ungraded document."""

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta, timezone
 from contextlib import AbstractContextManager
 from typing import Protocol
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from .. import config
 from ..model import Result
@@ -61,7 +61,23 @@ def stale_after_s() -> float:
     return value
 
 
-HOST = socket.gethostname()
+def _host_id() -> str:
+    """This machine as run owners are told apart across machines sharing one database (a team's
+    PostgreSQL): the host name plus the start of /etc/machine-id, so two laptops both called
+    'localhost' are not taken for one (whose pid check would then judge the other's live run)."""
+    name = socket.gethostname()
+    for source in ("/etc/machine-id", "/var/lib/dbus/machine-id"):
+        try:
+            with open(source, encoding="ascii") as fh:
+                mid = fh.read().strip()
+        except (OSError, UnicodeDecodeError):
+            continue
+        if mid:
+            return f"{name}/{mid[:8]}"
+    return name
+
+
+HOST = _host_id()
 
 
 def _now() -> datetime:
@@ -147,15 +163,15 @@ UPDATE scores SET rank = (
     SELECT r FROM (
         SELECT doc_id, ROW_NUMBER() OVER (
             ORDER BY score DESC, position IS NULL, position, doc_id) AS r
-        FROM scores WHERE run_id = :run_id) AS ranked
+        FROM scores WHERE ranking_id = :ranking_id) AS ranked
     WHERE ranked.doc_id = scores.doc_id)
-WHERE run_id = :run_id
+WHERE ranking_id = :ranking_id
 """
 
 
-def settle_ranks(conn: Connection, run_id: int) -> None:
-    """Ranks 1..n of what a run has scored: best first, ties by input position."""
-    conn.exec_driver_sql(SETTLE_SQL.replace(":run_id", "?"), (int(run_id), int(run_id)))
+def settle_ranks(conn: Connection, ranking_id: int) -> None:
+    """Ranks 1..n of what a ranking has scored: best first, ties by input position."""
+    conn.execute(text(SETTLE_SQL), {"ranking_id": int(ranking_id)})
 
 
 IN_FLIGHT = ("running", "pending")
@@ -165,25 +181,26 @@ UPDATE scores SET rank = (
     SELECT r FROM (
         SELECT doc_id, ROW_NUMBER() OVER (
             ORDER BY rank IS NULL, rank, score DESC, position IS NULL, position, doc_id) AS r
-        FROM scores WHERE run_id = :run_id) AS ranked
+        FROM scores WHERE ranking_id = :ranking_id) AS ranked
     WHERE ranked.doc_id = scores.doc_id)
-WHERE run_id = :run_id
+WHERE ranking_id = :ranking_id
 """
 
 
 def dedupe_ranks(conn: Connection, run_id: int) -> None:
     """A finished run's ranks as given, unless two documents share a rank or one has none:
     then 1..n in the given order (ties: best score, then input position)."""
-    dupes, missing = conn.exec_driver_sql(
-        "SELECT count(rank) - count(DISTINCT rank), count(*) - count(rank) FROM scores WHERE run_id = ?",
-        (int(run_id),)).one()
+    dupes, missing = conn.execute(text(
+        "SELECT count(rank) - count(DISTINCT rank), count(*) - count(rank) FROM scores "
+        "WHERE ranking_id = :ranking_id"), {"ranking_id": int(run_id)}).one()
     if dupes or missing:
-        conn.exec_driver_sql(DEDUPE_SQL.replace(":run_id", "?"), (int(run_id), int(run_id)))
+        conn.execute(text(DEDUPE_SQL), {"ranking_id": int(run_id)})
 
 
 def unrank(conn: Connection, run_id: int) -> None:
     """A run scored again (resume) holds no ranks until it ends."""
-    conn.exec_driver_sql("UPDATE scores SET rank = NULL WHERE run_id = ?", (int(run_id),))
+    conn.execute(text("UPDATE scores SET rank = NULL WHERE ranking_id = :ranking_id"),
+                 {"ranking_id": int(run_id)})
 
 
 def normalise_ranks(scores: list[Result]) -> list[Result]:
@@ -203,37 +220,42 @@ def settle_dead_runs(store: Connections) -> list[int]:
     """Settle every 'running' run whose process is gone as 'interrupted'; return their ids."""
     with store._read() as conn:
         rows = conn.exec_driver_sql(
-            "SELECT id, owner_pid, owner_host, heartbeat_at, started_at FROM runs WHERE status = 'running'").all()
+            "SELECT id, owner_pid, owner_host, heartbeat_at, started_at FROM rankings WHERE status = 'running'").all()
     dead = [r[0] for r in rows if is_dead(*r[1:])]
     settled = []
     for run_id in dead:
         with store._write() as conn:
-            row = conn.exec_driver_sql(
-                "SELECT owner_pid, owner_host, heartbeat_at, started_at FROM runs "
-                "WHERE id = ? AND status = 'running'", (run_id,)).first()
+            row = conn.execute(text(
+                "SELECT owner_pid, owner_host, heartbeat_at, started_at FROM rankings "
+                "WHERE id = :id AND status = 'running'"), {"id": run_id}).first()
             if row is None or not is_dead(*row):   # settled or refreshed by someone else meanwhile
                 continue
             settle_ranks(conn, run_id)
-            conn.exec_driver_sql("UPDATE runs SET status = 'interrupted', finished_at = ? WHERE id = ?",
-                                 (now_text(), run_id))
+            conn.execute(text("UPDATE rankings SET status = 'interrupted', finished_at = :at WHERE id = :id"),
+                         {"at": now_text(), "id": run_id})
         settled.append(run_id)
     return settled
 
 
 class Heartbeat:
-    """Context manager: marks the run as owned by this process and refreshes its
-    heartbeat every HEARTBEAT_S seconds from a daemon thread until the block ends."""
+    """Context manager: marks a ranking (or, with ``whole_run=True``, every running ranking of
+    the run ``run_id``) as owned by this process and refreshes its heartbeat every HEARTBEAT_S
+    seconds from a daemon thread until the block ends."""
 
-    def __init__(self, store: Connections, run_id: int, interval: float = HEARTBEAT_S):
+    def __init__(self, store: Connections, run_id: int, interval: float = HEARTBEAT_S, *,
+                 whole_run: bool = False):
         self.store, self.run_id, self.interval = store, int(run_id), interval
+        self.whole_run = whole_run
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def beat(self) -> None:
+        column = "run_id" if self.whole_run else "id"
         with self.store._write() as conn:
-            conn.exec_driver_sql(
-                "UPDATE runs SET owner_pid = ?, owner_host = ?, heartbeat_at = ? WHERE id = ? AND status = 'running'",
-                (os.getpid(), HOST, now_text(), self.run_id))
+            conn.execute(text(
+                "UPDATE rankings SET owner_pid = :pid, owner_host = :host, heartbeat_at = :at "
+                f"WHERE {column} = :id AND status = 'running'"),
+                {"pid": os.getpid(), "host": HOST, "at": now_text(), "id": self.run_id})
 
     def _loop(self) -> None:
         while not self._stop.wait(self.interval):

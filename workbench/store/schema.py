@@ -73,15 +73,26 @@ documents = Table(
 )
 
 runs = Table(
+    # a run: one configuration over many queries of a session (TREC/ranx sense), m009
     "runs", metadata,
     Column("id", Integer, primary_key=True),
-    Column("set_id", Integer, ForeignKey("candidate_sets.id", ondelete="CASCADE"), nullable=False),
-    Column("query_id", Text),
-    Column("name", Text, nullable=False, default=""),
+    Column("session_id", Integer, ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
+    Column("name", Text, nullable=False),            # unique within the session
     Column("instruction", Text, nullable=False),
     Column("backend", Text, nullable=False),
     Column("model_id", Text, nullable=False),
     Column("params", JSON, nullable=False, default=dict),
+    Column("note", Text, nullable=False, default=""),
+    Column("created_at", Text, nullable=False),
+)
+
+rankings = Table(
+    # one query's ordered list inside a run (a candidate set scored by the run's configuration)
+    "rankings", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("set_id", Integer, ForeignKey("candidate_sets.id", ondelete="CASCADE"), nullable=False),
+    Column("query_id", Text),
     Column("status", Text, nullable=False, default="pending"),
     Column("started_at", Text),
     Column("finished_at", Text),
@@ -91,15 +102,14 @@ runs = Table(
     Column("owner_pid", Integer),
     Column("owner_host", Text),
     Column("heartbeat_at", Text),
-    Column("note", Text, nullable=False, default=""),
 )
 
 scores = Table(
     "scores", metadata,
-    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("ranking_id", Integer, ForeignKey("rankings.id", ondelete="CASCADE"), primary_key=True),
     Column("doc_id", Text, primary_key=True),
     Column("score", Float, nullable=False),
-    Column("rank", Integer),          # NULL while the run is being scored (m008)
+    Column("rank", Integer),          # NULL while the ranking is being scored (m008)
     Column("position", Integer),
 )
 

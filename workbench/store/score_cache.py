@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 
 from ..model import CacheKey
 from . import schema as t
@@ -26,11 +26,10 @@ class ScoreCache(StoreBase):
             for (model_id, instruction, query_hash, params), by_doc in groups.items():
                 docs = list(by_doc)
                 for chunk in chunks(docs):
-                    marks = ",".join("?" * len(chunk))
-                    rows = conn.exec_driver_sql(
-                        "SELECT doc_hash, score FROM score_cache WHERE model_id = ? AND instruction = ? "
-                        f"AND query_hash = ? AND params = ? AND doc_hash IN ({marks})",
-                        (model_id, instruction, query_hash, params, *chunk))
+                    c = t.score_cache.c
+                    rows = conn.execute(select(c.doc_hash, c.score).where(
+                        c.model_id == model_id, c.instruction == instruction, c.query_hash == query_hash,
+                        c.params == params, c.doc_hash.in_(chunk)))
                     for doc_hash, score in rows:
                         out[by_doc[doc_hash]] = score
         return out
@@ -39,15 +38,16 @@ class ScoreCache(StoreBase):
         if not items:
             return
         now = utc_now()
-        rows = [(k.model_id, k.instruction, k.query_hash, k.doc_hash, k.params,
-                 finite(v, "store.cached_score_not_finite", {"hash": k.doc_hash[:12]}), now)
+        rows = [dict(model_id=k.model_id, instruction=k.instruction, query_hash=k.query_hash,
+                     doc_hash=k.doc_hash, params=k.params,
+                     score=finite(v, "store.cached_score_not_finite", {"hash": k.doc_hash[:12]}), created_at=now)
                 for k, v in items.items()]
-        with self._write() as conn:
-            conn.exec_driver_sql(
+        with self._write() as conn:      # the same upsert on both engines (SQLite >= 3.24, PostgreSQL)
+            conn.execute(text(
                 "INSERT INTO score_cache (model_id, instruction, query_hash, doc_hash, params, score, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "VALUES (:model_id, :instruction, :query_hash, :doc_hash, :params, :score, :created_at) "
                 "ON CONFLICT (model_id, instruction, query_hash, doc_hash, params) "
-                "DO UPDATE SET score = excluded.score, created_at = excluded.created_at", rows)
+                "DO UPDATE SET score = excluded.score, created_at = excluded.created_at"), rows)
 
     def cache_stats(self) -> dict[str, Any]:
         with self._read() as conn:

@@ -4,6 +4,8 @@
     budget.py        token-budget batching defaults and image-token estimates
     prefix_cache.py  shared-prefix KV reuse
     reranker.py      QwenVLReranker: prompt format -> truncation -> batches -> P(yes), OOM retry
+    vision_attention.py  grouped-window vision attention (exact; guarded by the source fingerprint)
+    compat.py        the torchvision shim qwen-vl-utils needs
 """
 
 from .budget import default_batching, image_tokens_from_size

@@ -33,7 +33,8 @@ from ...extras import pip_install
 from ...model import Document, Query
 from ..base import Reranker
 from ..prompts import PromptFormat, get_format
-from ..vision_attention import install as install_vision_attention
+from ..spec import QWEN_VL
+from .vision_attention import install as install_vision_attention
 from .budget import PREFIX_MIN_TOKENS, default_batching, image_header_size, image_tokens_from_size
 from .checkpoint import (_looks_like_hub_id, _read_config, _single_token_id, check_checkpoint_files,
                          detect_family, flash_attn_available, missing_model_error, select_runtime,
@@ -44,7 +45,8 @@ from .prefix_cache import PrefixCacheMixin
 class QwenVLReranker(PrefixCacheMixin, Reranker):
     """P(yes) reranker over a local Qwen2.5-VL / Qwen3-VL checkpoint."""
 
-    backend = "qwen-vl"
+    spec = QWEN_VL
+    backend = QWEN_VL.name
     cross_query_batches = True     # rank_many packs pairs of several queries into one batch
 
     def __init__(self, model_path: str | None = None, device: str | None = None,
@@ -74,7 +76,7 @@ class QwenVLReranker(PrefixCacheMixin, Reranker):
             check_reachable(path)     # seconds, not minutes of download retries, when offline
         self.model_path = path
 
-        from ..compat import ensure_torchvision
+        from .compat import ensure_torchvision
 
         ensure_torchvision()
         try:
@@ -307,6 +309,13 @@ class QwenVLReranker(PrefixCacheMixin, Reranker):
         with self._lock:
             return self._forward_safe(prepared["messages"], prepared["docs"], prepared,
                                       shared_query=prepared.get("shared_query", True))
+
+    def _pair_tokens(self, instruction: str, pairs: list[tuple[Query, Document]], prepared: Any,
+                     wanted: bool) -> list[int]:
+        """Each pair's real input length (text + image tokens), from the prepared batch."""
+        if prepared is None:
+            return [0] * len(pairs)
+        return [int(t) for t in prepared["inputs"]["attention_mask"].sum(dim=1).tolist()]
 
     # ---- internals ----
     def _vision(self, messages: list[list[dict[str, Any]]]):

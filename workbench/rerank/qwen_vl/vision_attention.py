@@ -204,7 +204,7 @@ def check_transformers() -> dict[str, Any]:
 
 
 def _env_setting() -> str:
-    from .. import config
+    from ... import config
 
     return config.env(ENV).lower()
 

@@ -351,7 +351,7 @@ def _build_qwen3(out: Path, size: str, seed: int) -> Path:
     from transformers import (Qwen2VLImageProcessor, Qwen3VLForConditionalGeneration, Qwen3VLProcessor,
                               Qwen3VLVideoProcessor)
 
-    from .prompts import QWEN3_VL_RERANKER
+    from ..rerank.prompts import QWEN3_VL_RERANKER
 
     tok = build_tokenizer(QWEN3_EXTRA_TOKENS)
     tok.chat_template = QWEN3_CHAT_TEMPLATE
@@ -404,7 +404,7 @@ def build_tiny_checkpoint(directory: str | os.PathLike, size: str = "tiny",
             raise InputError.coded("tiny.bad_tower", {"depth": depth, "full": full, "window": window_size})
     if family == "qwen3-vl" and layout != "current":
         raise InputError.coded("tiny.v4_is_qwen25_only")
-    from .compat import ensure_torchvision
+    from ..rerank.qwen_vl.compat import ensure_torchvision
 
     if family == "qwen3-vl":
         ensure_torchvision()

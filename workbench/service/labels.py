@@ -1,0 +1,71 @@
+"""Labels: grading, notes, undo, progress and labels by query."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..errors import InputError
+
+
+# ---------------------------------------------------------------- labels
+def save_labels(store, set_id: int, labels, *, clear: Sequence[str] = ()) -> dict:
+    """Save grades (with their notes) of one set and remove the labels in `clear`.
+    Returns {"saved": n, "removed": n}."""
+    store.set_labels(set_id, list(labels))
+    for doc_id in clear:
+        store.clear_label(set_id, doc_id)
+    return {"saved": len(labels), "removed": len(clear)}
+
+
+# ---------------------------------------------------------------- labelling mode
+def grade_document(store, set_id: int, doc_id: str, grade: int | None):
+    """Save a grade the moment it is given (None removes it); the document's note is kept either
+    way. Returns a `labelling.LabelChange` for `undo_label`."""
+    from ..labelling import LabelChange
+
+    before = store.get_labels(set_id).get(str(doc_id))
+    if grade is None:
+        store.clear_label_keep_note(set_id, doc_id)
+    else:
+        store.move_note_into_label(set_id, doc_id, grade)
+    return LabelChange(int(set_id), str(doc_id), before.grade if before else None, grade)
+
+
+def undo_label(store, change):
+    """Put back the grade a `LabelChange` replaced (the note, edited since or not, stays).
+    Returns the change that undoes it (so an undo can itself be undone)."""
+    return grade_document(store, change.set_id, change.doc_id, change.before)
+
+
+def note_document(store, set_id: int, doc_id: str, note: str) -> None:
+    """Save a note on a document, graded or not ('' removes it)."""
+    note = str(note or "").strip()
+    if len(note) > 10_000:
+        raise InputError.coded("note.too_long", {"length": f"{len(note):,}"})
+    store.set_note(set_id, doc_id, note)
+
+
+def label_progress(store, session):
+    """Labelling progress per query (set) of a session and in all (`labelling.progress_frame`)."""
+    from ..labelling import progress_frame
+
+    info = store.get_session(session)
+    rows = [(s.id, s.query_id, s.query_text, s.n_docs, s.n_labels) for s in store.list_candidate_sets(info.id)]
+    return progress_frame(rows)
+
+
+# ================================================================ TREC / comparison
+# Labels and runs in and out of the TREC formats (workbench.formats.trec), and the session
+# comparison the Compare page and `workbench compare` share (workbench.compare).
+
+def labels_by_query(store, set_ids) -> dict[str, dict[str, int]]:
+    """``{query_id: {doc_id: grade}}`` of the given stored sets (what workbench.compare takes)."""
+    out: dict[str, dict[str, int]] = {}
+    for sid in set_ids:
+        if sid is None:
+            continue
+        info = store.get_set(sid)
+        grades = {d: lab.grade for d, lab in store.get_labels(sid).items()}
+        if grades:
+            out.setdefault(str(info.query_id), {}).update(grades)
+    return out
