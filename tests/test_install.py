@@ -44,7 +44,8 @@ def test_base_dependencies_leave_out_torch_and_streamlit():
     assert extras["gpu"] == {"flash-attn"}
     # [all] names every feature extra (not test/gpu)
     all_extras = set(re.search(r"\[(.*)\]", project["optional-dependencies"]["all"][0]).group(1).split(","))
-    assert all_extras == {"qwen", "ocr", "app", "compare", "bm25", "serve", "parquet"}
+    assert all_extras == {"qwen", "ocr", "app", "compare", "bm25", "serve", "parquet", "postgres", "team"}
+    assert extras["postgres"] == {"psycopg"} and extras["team"] == {"krippendorff"}
     assert {"fastapi", "uvicorn", "httpx"} == extras["serve"]
     # every extra that an error message can name exists
     assert set(EXTRA_OF.values()) <= set(extras)

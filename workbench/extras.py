@@ -27,6 +27,7 @@ EXTRA_OF: dict[str, str] = {
     "pyarrow": "parquet",
     "flash_attn": "gpu",
     "httpx": "serve", "fastapi": "serve", "uvicorn": "serve",
+    "psycopg": "postgres", "krippendorff": "team",
 }
 
 

@@ -137,6 +137,9 @@ def qmark_to_format(sql: str) -> str:
 def make_server_engine(db: ServerDb, timeout: float = DEFAULT_TIMEOUT_S) -> Engine:
     """Engine for a PostgreSQL database (psycopg 3). Connections are checked before use (a
     restarted server or a dropped network connection costs a retry, not an error)."""
+    from ..extras import require
+
+    require("psycopg", "a PostgreSQL database (WORKBENCH_DB=postgresql://…)", extra="postgres", error=StoreError)
     lock_ms = int(timeout * 1000)
     engine = create_engine(
         db.url, pool_pre_ping=True, pool_size=5, max_overflow=10,
