@@ -224,9 +224,13 @@ def table(results: dict[int, dict[str, float]], sizes: list[int], docs: int) -> 
     """The markdown table: seconds per size and the growth ratio from one size to the next."""
     steps = list(dict.fromkeys(k for n in sizes for k in results[n]
                                if not k.endswith(("pairs/s", "rows"))))
-    head = "| step | " + " | ".join(f"{n:,} q (s)" for n in sizes) + " | " + " | ".join(
-        f"{sizes[i + 1] / sizes[i]:g}x size: ratio" for i in range(len(sizes) - 1)) + " |"
-    lines = [head, "|" + "---|" * (2 * len(sizes))]
+    columns = ["step", *(f"{n:,} q (s)" for n in sizes),
+               *(f"{sizes[i + 1] / sizes[i]:g}x size: ratio" for i in range(len(sizes) - 1))]
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    pad = " |" * (len(sizes) - 1)                     # the ratio cells of rows without ratios
+
+    def row(name: str, cells: list[str]) -> str:
+        return "| " + " | ".join([name, *cells]) + " |"
 
     def cell(v: float | None) -> str:
         if v is None:
@@ -238,12 +242,10 @@ def table(results: dict[int, dict[str, float]], sizes: list[int], docs: int) -> 
         ratios = ["–" if a is None or b is None or a <= 0 or b <= 0 else f"{b / a:.1f}x"
                   for a, b in zip(vals, vals[1:])]
         name = step.replace("MB", "(MB, peak RSS growth)") if step.endswith("MB") else step
-        lines.append(f"| {name} | " + " | ".join(cell(v) for v in vals) + " | " + " | ".join(ratios) + " |")
-    lines.append("| bm25 pairs/s | " + " | ".join(f"{results[n]['bm25 pairs/s']:,.0f}" for n in sizes) + " |"
-                 + " |" * (len(sizes) - 1))
+        lines.append(row(name, [cell(v) for v in vals] + ratios))
+    lines.append(row("bm25 pairs/s", [f"{results[n]['bm25 pairs/s']:,.0f}" for n in sizes]) + pad)
     if all("export tidy rows" in results[n] for n in sizes):
-        lines.append("| tidy rows | " + " | ".join(f"{int(results[n]['export tidy rows']):,}" for n in sizes)
-                     + " |" + " |" * (len(sizes) - 1))
+        lines.append(row("tidy rows", [f"{int(results[n]['export tidy rows']):,}" for n in sizes]) + pad)
     return f"({docs} documents per query)\n" + "\n".join(lines)
 
 

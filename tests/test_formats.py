@@ -393,7 +393,8 @@ def test_cli_import_run_and_export(tmp_path, capsys):
     wide = pd.read_csv(wide_csv)
     assert list(wide.columns) == ["query_id", "doc_id", "label", "ranked_other rank", "ranked_other score"]
     assert main(["export", "--run", "1", "--output", str(tmp_path / "one.csv")]) == 0
-    assert len(pd.read_csv(tmp_path / "one.csv")) == 3
+    one = pd.read_csv(tmp_path / "one.csv", dtype={"query_id": str})     # run 1: every query it ranks
+    assert len(one) == 4 and set(one.query_id) == {"q1", "q2"} and set(one.run_id) == {1}
     assert main(["export", "--run", "999", "--output", str(tmp_path / "x.csv")]) == 2
     assert main(["import-run", str(DATA / "ranked_other.csv"), "--session", "nope"]) == 2
     capsys.readouterr()

@@ -28,8 +28,9 @@ CODE = re.compile(r"^(%s)\.[a-z0-9_]+$" % "|".join(AREAS))
 NOT_CODES = {"runs.id"}       # an SQL column (store/schema.py), not an error code
 FILES = [*sorted((ROOT / "workbench" / "formats").glob("*.py")), *sorted((ROOT / "workbench" / "ocr").glob("*.py")),
          *sorted((ROOT / "workbench" / "store").glob("*.py")),
+         *sorted((ROOT / "workbench" / "service").glob("*.py")),      # the service package
          *(ROOT / "workbench" / f"{n}.py" for n in
-           ("service", "images", "limits", "model", "labelling", "samples", "extras"))]
+           ("images", "limits", "model", "labelling", "samples", "extras"))]
 
 
 def zh(err) -> tuple[str, str | None]:

@@ -108,6 +108,15 @@ def test_the_cli_compare_prints_the_judged_warning(store, capsys):
     out = capsys.readouterr().out
     assert "Judged@5" in out
     assert "warning: NDCG@5 of run “bm25” rests on 0% judged documents" in out
+    # mostly judged, one thin query: a note, not a warning
+    for s in store.list_candidate_sets(info.id):
+        if s.query_id == "q1":
+            for d in "abcde":
+                store.set_label(s.id, d, 1)
+    assert main(["compare", "--session", "thin", "--k", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "warning: NDCG@5" not in out
+    assert "note: 'bm25': Judged@5 is below 50% on 1 of 2 queries (Label page, Order by pool)." in out
 
 
 def test_pool_queue_orders_a_set_by_pool_and_counts_what_is_left(store):
@@ -191,7 +200,7 @@ def test_pickers_and_tables_are_paged_and_searchable_past_a_page(store):
     assert paging.page_slice(250, 3) == slice(200, 250) and paging.page_slice(250, 99) == slice(200, 250)
     info = store.create_session("many")
     sets = [CandidateSet(Query(f"q{i:04d}", f"query number {i}"), [Document("d1", "x"), Document("d2", "y")])
-            for i in range(paging.PAGE_SIZE * 2 + 30)]
+            for i in range(paging.PAGE_SIZE + 10)]
     from workbench import service
 
     service.save_sets(store, info.id, sets)
@@ -200,13 +209,13 @@ def test_pickers_and_tables_are_paged_and_searchable_past_a_page(store):
     _ok(at.switch_page("pages/label_page.py").run())
     picker = next(w for w in at.selectbox if w.key == "lab_set")
     assert len(picker.options) <= paging.PAGE_SIZE + 1              # a page, not 230 options
-    at.text_input(key="lab_set_search").input("number 217").run()
+    at.text_input(key="lab_set_search").input("number 107").run()
     _ok(at)
     picker = next(w for w in at.selectbox if w.key == "lab_set")
-    assert any("q0217" in o for o in picker.options) and len(picker.options) <= 2
+    assert any("q0107" in o for o in picker.options) and len(picker.options) <= 2
     picker.select(picker.options[-1]).run()
     _ok(at)
-    assert "q0217" in " ".join(m.value for m in at.markdown) or "query number 217" in " ".join(
+    assert "q0107" in " ".join(m.value for m in at.markdown) or "query number 107" in " ".join(
         m.value for m in at.markdown)
     # the progress table: a page of rows at a time
     frames = [d for d in at.dataframe]
@@ -223,12 +232,12 @@ def test_pickers_and_tables_are_paged_and_searchable_past_a_page(store):
     _ok(at.switch_page("pages/matrix_page.py").run())
     query_picker = next(w for w in at.selectbox if w.key == "mx_query")
     assert len(query_picker.options) <= paging.PAGE_SIZE + 1
-    at.text_input(key="mx_query_search").input("q0229").run()
+    at.text_input(key="mx_query_search").input("q0109").run()
     _ok(at)
     query_picker = next(w for w in at.selectbox if w.key == "mx_query")
-    query_picker.select("q0229").run()
+    query_picker.select("q0109").run()
     _ok(at)
-    assert at.session_state["query"] == "q0229"
+    assert at.session_state["query"] == "q0109"
 
 
 def test_small_sessions_keep_the_plain_picker():
@@ -238,3 +247,20 @@ def test_small_sessions_keep_the_plain_picker():
     assert paging.pages_of(paging.PAGE_SIZE + 1) == 2
     frame = pd.DataFrame({"x": range(5)})
     assert list(paging.search(frame["x"].tolist(), "")) == [0, 1, 2, 3, 4]
+
+
+def test_compare_page_warns_when_a_metric_rests_on_few_judgements(store):
+    info = store.create_session("thin")
+    sid = store.save_candidate_set(info.id, CandidateSet(Query("q1", "q"), [Document(d, d) for d in "abcdefgh"]))
+    store.set_label(sid, "h", 2)                      # 1 judged document of 8
+    ids = [store.create_run(sid, Run(ins, "lexical", "bm25", name=name, status="done",
+                                     scores=[Result(d, 1.0 / (i + 1), i + 1) for i, d in enumerate(order)]))
+           for name, ins, order in (("web", "i", "abcdefgh"), ("qa", "j", "hgfedcba"))]
+    at = _app()
+    for key, value in {"session": str(info.id), "set": str(sid), "runs": ",".join(map(str, ids))}.items():
+        at.query_params[key] = value
+    _ok(at.switch_page("pages/compare_page.py").run())
+    warnings = [w.value.replace("\u2060", "").replace("\\", "") for w in at.warning]
+    for run in ("web", "qa"):
+        assert any(w.startswith(f"NDCG@10 of run “{run}” rests on 12% judged documents") and "Order by pool" in w
+                   for w in warnings), warnings

@@ -50,7 +50,7 @@ def test_previous_release_runs_become_runs_over_queries(old_db):
     old_runs, old_scores, old_labels = _old_rows(old_db)
     assert len(old_runs) == 14                     # really the per-set layout: one row per query
     with Store(old_db) as store:
-        assert store.migrations_applied == ["m009_runs_over_queries"]
+        assert store.migrations_applied == ["m009_runs_over_queries", "m010_annotators"]
         runs = store.list_run_infos("bench")
         by_name = {r.name: r for r in runs}
         # identical configurations became one run; a re-run, a name clash: their own runs
@@ -179,7 +179,7 @@ def test_m009_on_postgresql_groups_runs_and_new_ids_follow(pg_url):
     finally:
         engine.dispose()
     with Store(pg_url) as store:
-        assert store.migrations_applied == ["m009_runs_over_queries"]
+        assert store.migrations_applied == ["m009_runs_over_queries", "m010_annotators"]
         runs = store.list_run_infos("s")
         assert [(r.name, r.n_rankings, r.note, r.params) for r in runs] == [
             ("alpha", 2, "n1\nn2", {"k1": 1.5}), ("alpha (2)", 1, "", {"k1": 1.5}),

@@ -182,6 +182,27 @@ def test_error_bodies_parse_in_the_common_clients(reranker, tmp_path):
         assert wrong["error"]["param"] == "documents[0].content" and wrong["error"]["type"] == "invalid_request_error"
 
 
+def test_concurrent_requests_through_the_pipelined_batcher(reranker, tmp_path):
+    """Two micro-batches in the engine at once (one tokenized while the other runs): concurrent
+    requests of different lengths all answer 200, each with the scores it gets alone (the bench
+    found the fast tokenizer's shared padding state racing here)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def body(c: int) -> dict:
+        return {"query": f"query {c} red shoes", "documents": [("word " * (1 + (c * 7 + d * 5) % 40)) + str(d)
+                                                               for d in range(6)]}
+
+    app, client = make_client(reranker, tmp_path, api_key=None, cache_pairs=0)
+    with client:
+        alone = {c: scores_by_index(client.post("/v1/rerank", json=body(c)).json()) for c in range(4)}
+        with ThreadPoolExecutor(12) as pool:
+            answers = list(pool.map(lambda c: client.post("/v1/rerank", json=body(c % 4)), range(48)))
+        assert [r.status_code for r in answers] == [200] * 48, [r.text for r in answers if r.status_code != 200][:2]
+        for c, r in enumerate(answers):
+            assert scores_by_index(r.json()) == pytest.approx(alone[c % 4], abs=TOL)
+        assert app.state.batcher.stats["max_batch_seen"] > 1                 # requests shared passes
+
+
 # --------------------------------------------------------------------------- the real server: aliases, metrics, queue
 
 @pytest.fixture(scope="module")

@@ -84,20 +84,34 @@ EXPECTED_SCHEMA = {
                     "first_stage_score REAL", "ocr_edited TEXT"],
         "indexes": ["UNIQUE u(set_id,doc_id)", "c(image_hash)"],
         "fks": ["image_hash->images.sha256 NO ACTION", "set_id->candidate_sets.id CASCADE"]},
-    "doc_notes": {
-        "columns": ["set_id INTEGER NOT NULL PK1", "doc_id TEXT NOT NULL PK2", "note TEXT NOT NULL",
-                    "updated_at TEXT NOT NULL"],
+    "adjudications": {
+        "columns": ["set_id INTEGER NOT NULL PK1", "doc_id TEXT NOT NULL PK2", "grade INTEGER NOT NULL",
+                    "adjudicator TEXT NOT NULL", "updated_at TEXT NOT NULL"],
         "indexes": ["UNIQUE pk(set_id,doc_id)"],
+        "fks": ["doc_id->documents.doc_id CASCADE", "set_id->documents.set_id CASCADE"]},
+    "annotators": {
+        "columns": ["name TEXT PK1", "kind TEXT NOT NULL DEFAULT 'person'", "created_at TEXT NOT NULL"],
+        "indexes": ["UNIQUE pk(name)"],
+        "fks": []},
+    "doc_notes": {
+        "columns": ["set_id INTEGER NOT NULL PK1", "doc_id TEXT NOT NULL PK2", "annotator TEXT NOT NULL DEFAULT '' PK3",
+                    "note TEXT NOT NULL", "updated_at TEXT NOT NULL"],
+        "indexes": ["UNIQUE pk(set_id,doc_id,annotator)"],
         "fks": ["doc_id->documents.doc_id CASCADE", "set_id->documents.set_id CASCADE"]},
     "images": {
         "columns": ["sha256 TEXT PK1", "bytes BLOB NOT NULL", "width INTEGER", "height INTEGER",
                     "format TEXT", "created_at TEXT NOT NULL"],
         "indexes": ["UNIQUE pk(sha256)"],
         "fks": []},
+    "label_history": {
+        "columns": ["id INTEGER PK1", "set_id INTEGER NOT NULL", "doc_id TEXT NOT NULL", "annotator TEXT NOT NULL",
+                    "grade INTEGER", "adjudication INTEGER NOT NULL DEFAULT 0", "changed_at TEXT NOT NULL"],
+        "indexes": ["c(set_id,doc_id)"],
+        "fks": ["doc_id->documents.doc_id CASCADE", "set_id->documents.set_id CASCADE"]},
     "labels": {
-        "columns": ["set_id INTEGER NOT NULL PK1", "doc_id TEXT NOT NULL PK2", "grade INTEGER NOT NULL",
-                    "note TEXT NOT NULL DEFAULT ''", "updated_at TEXT NOT NULL"],
-        "indexes": ["UNIQUE pk(set_id,doc_id)"],
+        "columns": ["set_id INTEGER NOT NULL PK1", "doc_id TEXT NOT NULL PK2", "annotator TEXT NOT NULL DEFAULT '' PK3",
+                    "grade INTEGER NOT NULL", "note TEXT NOT NULL DEFAULT ''", "updated_at TEXT NOT NULL"],
+        "indexes": ["UNIQUE pk(set_id,doc_id,annotator)"],
         "fks": ["doc_id->documents.doc_id CASCADE", "set_id->documents.set_id CASCADE"]},
     "queries": {
         "columns": ["id INTEGER PK1", "set_id INTEGER NOT NULL", "query_id TEXT NOT NULL",
@@ -165,7 +179,7 @@ def test_blank_db_has_exact_schema(store):
         recorded = [r[0] for r in con.execute("SELECT name FROM schema_migrations ORDER BY rowid")]
     assert recorded == ["m001_core", "m002_score_cache_ocr_edits", "m003_prompt_formats", "m004_run_owner",
                         "m005_set_fingerprint", "m006_run_notes", "m007_document_notes",
-                        "m008_scores_rank_while_scoring", "m009_runs_over_queries"]
+                        "m008_scores_rank_while_scoring", "m009_runs_over_queries", "m010_annotators"]
 
 
 def test_reopen_applies_nothing(store):
@@ -218,7 +232,7 @@ def test_upgrade_from_m001_keeps_data_and_matches_blank_schema(tmp_path, store):
     assert upgraded.migrations_applied == ["m002_score_cache_ocr_edits", "m003_prompt_formats",
                                            "m004_run_owner", "m005_set_fingerprint", "m006_run_notes",
                                            "m007_document_notes", "m008_scores_rank_while_scoring",
-                                           "m009_runs_over_queries"]
+                                           "m009_runs_over_queries", "m010_annotators"]
     assert schema_of(old) == schema_of(store.path) == EXPECTED_SCHEMA
     cset = upgraded.load_candidate_set(1)
     assert cset.query.text == "旧查询"

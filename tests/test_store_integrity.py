@@ -187,7 +187,8 @@ def test_upgrade_unranks_runs_in_flight_and_keeps_finished_ranks(tmp_path):
                              "(2, 'a', 0.2, 1, 0), (2, 'b', 0.8, 1, 1)")
     engine.dispose()
     with Store(old) as store:
-        assert store.migrations_applied == ["m008_scores_rank_while_scoring", "m009_runs_over_queries"]
+        assert store.migrations_applied == ["m008_scores_rank_while_scoring", "m009_runs_over_queries",
+                                              "m010_annotators"]
         assert raw(old, "SELECT ranking_id, doc_id, score, rank, position FROM scores "
                         "ORDER BY ranking_id, doc_id") == [
             (1, "a", 0.9, 1, 0), (1, "b", 0.1, 2, 1), (2, "a", 0.2, None, 0), (2, "b", 0.8, None, 1)]

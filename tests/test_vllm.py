@@ -334,3 +334,40 @@ def test_html_page_instead_of_api():
         assert "HTML page" in str(exc.value) and "/v1" in exc.value.fix
     finally:
         httpd.shutdown()
+
+
+# ---------------------------------------------------------------- a model as first-pass judge
+def test_judge_on_real_vllm_chat_server(servers, tiny_checkpoint, store, tmp_path):
+    """workbench/judge.py against the real vLLM chat server: one request per document (images as
+    data URLs), each answer parsed into a grade or reported for that document, grades stored as
+    the model annotator (kind model, never human labels). The tiny model's answers are random
+    text; with vLLM's structured outputs (a choice of 0/1/2) every answer is a grade."""
+    from workbench import judge
+    from workbench.model import CandidateSet, Document, Query
+
+    chat = servers["chat"]
+    img = random_image(tmp_path / "p.png", 300, 200, 5)
+    docs = [Document("t1", text="Lightweight red running shoes"), Document("t2", text="无线蓝牙耳机 降噪"),
+            Document("i1", text="photo of a product", image=img)]
+    info = store.create_session("vj")
+    sid = store.save_candidate_set(info.id, CandidateSet(Query("q1", "red running shoes", image=img), docs))
+    seen = []
+    before = chat.metric("vllm:request_success_total")
+    res = judge.judge_session(store, "vj", chat.url, max_tokens=6, progress=lambda *a: seen.append(a))
+    assert chat.metric("vllm:request_success_total") - before == len(docs)     # one request per document
+    assert res.model == tiny_checkpoint and res.annotator == judge.model_annotator(tiny_checkpoint)
+    assert len(seen) == len(docs) and not res.cancelled
+    assert {d for _, d, _ in res.graded} | {d for _, d, _ in res.failed} == {"t1", "t2", "i1"}
+    for _, _, why in res.failed:      # random text: reported per document, naming the server
+        assert chat.url in why and "gave no grade" in why
+    stored = {d: lab.grade for d, lab in store.get_labels(sid, annotator=res.annotator).items()}
+    assert stored == {d: g for _, d, g in res.graded}
+
+    # only a grade allowed (vLLM's structured outputs): every document graded, stored, not human
+    res = judge.judge_session(store, "vj", chat.url, regrade=True, max_tokens=2,
+                              extra_body={"structured_outputs": {"choice": ["0", "1", "2"]}})
+    assert not res.failed and len(res.graded) == len(docs), res.failed
+    stored = {d: lab.grade for d, lab in store.get_labels(sid, annotator=res.annotator).items()}
+    assert stored == {d: g for _, d, g in res.graded} and set(stored.values()) <= {0, 1, 2}
+    assert judge.rubric_of(store.get_labels(sid, annotator=res.annotator)["i1"].note) == judge.DEFAULT_RUBRIC
+    assert store.annotator_kinds()[res.annotator] == "model" and store.metric_labels(sid) == {}

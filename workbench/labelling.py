@@ -25,6 +25,7 @@ class LabelChange:
     doc_id: str
     before: int | None       # grade before (None: ungraded)
     after: int | None        # grade after (None: the grade was removed)
+    annotator: str = ""      # whose grade ('' the default annotator)
 
 
 def labelling_queue(cset: CandidateSet, labels: Mapping[str, Label | int] | None = None, *,

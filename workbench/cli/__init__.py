@@ -26,7 +26,8 @@ from ..errors import WorkbenchError
 
 # module name in workbench.cli -> subcommand(s) it registers
 COMMAND_MODULES = ["io_cmds", "ocr_cmd", "rerank_cmd", "prompt_cmd", "doctor_cmd", "tiny_cmd", "db_cmds",
-                   "compare_cmds", "serve_cmd", "parity_cmd", "run_cmds", "beir_cmd", "app_cmd"]
+                   "compare_cmds", "serve_cmd", "parity_cmd", "run_cmds", "beir_cmd", "app_cmd",
+                   "agreement_cmd", "judge_cmd"]
 
 
 def build_parser() -> argparse.ArgumentParser:

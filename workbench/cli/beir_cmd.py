@@ -36,6 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--all-queries", action="store_true",
                    help="also import queries without any judgment in the split (default: reported, left out)")
     p.add_argument("--rejected-out", metavar="FILE", help="write the rejected rows (with errors) to this CSV")
+    p.add_argument("--annotator", metavar="NAME", default="",
+                   help="whose grades the qrels' labels are (default: the default annotator, shown as '(unnamed)')")
     p.add_argument("--strict", action="store_true", help="exit with 1 when any row was rejected")
     p.set_defaults(func=cmd_import_beir)
 
@@ -85,7 +87,7 @@ def cmd_import_beir(args: argparse.Namespace) -> int:
         def progress(done: int, total: int) -> None:
             print(f"\r  saving: {done:,}/{total:,} set(s)", end="", file=sys.stderr, flush=True)
 
-        saved = import_beir(store, session.id, result, progress=progress)
+        saved = import_beir(store, session.id, result, progress=progress, annotator=args.annotator)
         print(file=sys.stderr)
     finally:
         store.close()

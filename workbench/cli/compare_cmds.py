@@ -21,6 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--skip-unknown", action="store_true",
                    help="skip judgments of queries/documents that are not in the session's sets "
                         "(usual for TREC qrels judged on a bigger pool) instead of rejecting the file")
+    p.add_argument("--annotator", metavar="NAME", default="",
+                   help="whose grades these are (default: the default annotator, shown as '(unnamed)'); "
+                        "other annotators' grades are kept")
     p.set_defaults(func=cmd_import_qrels)
 
     p = sub.add_parser("export-qrels", help="export a session's labels as a TREC qrels file")
@@ -39,6 +42,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--k", type=int, default=10, help="cut-off for NDCG@k, P@k, Recall@k, overlap@k (default 10)")
     p.add_argument("--output", metavar="CSV", help="write the runs × metrics table to this CSV")
     p.add_argument("--bom", action="store_true", help="UTF-8 with BOM for --output (Excel)")
+    p.add_argument("--labels", metavar="SOURCE", default="adjudicated",
+                   help="labels the metrics rest on: adjudicated (default: the adjudicated label, else the "
+                        "people's majority), majority (ties: the lower grade) or annotator:NAME")
     p.set_defaults(func=cmd_compare)
 
 
@@ -65,11 +71,13 @@ def cmd_import_qrels(args: argparse.Namespace) -> int:
     qrels = trec.read_qrels(src, clip=args.clip)
     store = _store()
     try:
-        counts = service.import_qrels(store, args.session, qrels.labels, skip_unknown=args.skip_unknown)
+        counts = service.import_qrels(store, args.session, qrels.labels, skip_unknown=args.skip_unknown,
+                                      annotator=args.annotator)
     finally:
         store.close()
     print(f"Read {qrels.summary()}.")
-    print(f"Applied {counts['labels']} label(s) to {counts['sets']} set(s) of session '{args.session}': "
+    who = f" as annotator '{args.annotator.strip()}'" if args.annotator.strip() else ""
+    print(f"Applied {counts['labels']} label(s){who} to {counts['sets']} set(s) of session '{args.session}': "
           f"{counts['new']} new, {counts['changed']} changed, {counts['unchanged']} unchanged.")
     if counts["skipped_judgments"]:
         print(f"Skipped {counts['skipped_judgments']} judgment(s) outside the session's sets "
@@ -108,7 +116,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from ..errors import InputError
     from ..formats import to_csv_bytes
 
+    from ..store.labels import parse_source
+
     check_output(args.output)
+    parse_source(args.labels)              # a bad --labels is refused before any work
     if args.k < 1:
         raise InputError(f"--k must be at least 1 (got {args.k}).", "Use e.g. --k 10.")
     store = _store()
@@ -133,7 +144,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
                              "Rerank its sets with two instructions or backends first "
                              f"(`workbench rerank --session {shell_quote(info.name)} --instruction A --instruction B` "
                              "or the Compare page), or import runs.")
-        result = service.compare_runs(store, run_ids, k=args.k)
+        result = service.compare_runs(store, run_ids, k=args.k, labels_source=args.labels)
     finally:
         store.close()
 
@@ -144,13 +155,18 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for note in result.notes:
         print(f"note: {note}")
 
-    print("\n== Metrics (mean over labelled queries) ==")
+    print(f"\n== Metrics (mean over labelled queries; labels: {args.labels}) ==")
     if result.metrics is None:
         print("No metrics: label documents 0/1/2 (Rerank page) or `workbench import-qrels` first.")
     else:
         print(_table(result.metrics.table))
         for warning in result.metrics.judged_warnings():     # Judged@k under 50%: too few judgements
             print(f"warning: {warning}")
+        j, k = result.metrics.judged, result.metrics.k       # thin queries of otherwise well-judged runs
+        for run, row in (j[(j["n_below"] > 0) & (j[f"Judged@{k}"] >= result.metrics.judged_threshold)].iterrows()
+                         if j is not None else ()):
+            print(f"note: '{run}': Judged@{k} is below {result.metrics.judged_threshold:.0%} on "
+                  f"{int(row['n_below'])} of {int(row['n_queries'])} queries (Label page, Order by pool).")
 
     print(f"\n== Agreement (Kendall tau-b, Spearman rho, overlap@{args.k}) ==")
     pairs = result.correlations.pairs

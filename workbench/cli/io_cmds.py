@@ -21,6 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--encoding", help="text encoding, e.g. gbk or utf-16 (default: detected)")
     p.add_argument("--query-text", help="query text, when FILE is a folder of images")
     p.add_argument("--rejected-out", metavar="FILE", help="write the rejected rows (with errors) to this CSV")
+    p.add_argument("--annotator", metavar="NAME", default="",
+                   help="whose grades the file's labels are (default: the default annotator, shown as '(unnamed)')")
     p.add_argument("--strict", action="store_true", help="exit with 1 when any row was rejected")
     p.set_defaults(func=cmd_import)
 
@@ -76,7 +78,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     store = _store()
     try:
         session = store.get_or_create_session(session_name)
-        _saved, same = save_sets(store, session.id, result.sets)
+        _saved, same = save_sets(store, session.id, result.sets, annotator=args.annotator)
         for cset in result.sets:
             n_lab = sum(d.label is not None for d in cset.documents)
             note = "  (identical set already in the session: kept the existing one)" if cset.id in same else ""

@@ -248,9 +248,12 @@ class Batcher:
         groups: dict[tuple[str, int], list[int]] = {}
         for n, (ins, q, _) in enumerate(pairs):
             groups.setdefault((ins, id(q)), []).append(n)
-        for (ins, _), ns in groups.items():
-            for n, c in zip(ns, costs_of(ins, pairs[ns[0]][1], [pairs[n][2] for n in ns])):
-                costs[n] = int(c)
+        # under the engine's preparation lock: the fast tokenizer's padding state is shared, and
+        # the other micro-batch in the engine may be tokenizing with padding right now
+        with getattr(rr, "_prep_lock", None) or contextlib.nullcontext():
+            for (ins, _), ns in groups.items():
+                for n, c in zip(ns, costs_of(ins, pairs[ns[0]][1], [pairs[n][2] for n in ns])):
+                    costs[n] = int(c)
         if len(pairs) * max(costs) <= budget:                  # the padded batch fits
             return [list(range(len(pairs)))]
         # the fewest passes within the budget: a pass costs far more than a few padded tokens here

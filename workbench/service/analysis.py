@@ -9,8 +9,9 @@ from ..model import COMPARABLE_STATUSES
 from .labels import labels_by_query
 
 
-def compare_runs(store, run_ids: Sequence[int], k: int = 10, **kwargs):
-    """`workbench.compare.compare_session` over stored runs, with the labels of their sets.
+def compare_runs(store, run_ids: Sequence[int], k: int = 10, *, labels_source: str = "adjudicated", **kwargs):
+    """`workbench.compare.compare_session` over stored runs, with the labels of their sets
+    (`labels_source`: adjudicated, majority or annotator:NAME, see service.labels_by_query).
 
     The first run's label is the baseline (rank shifts, win/loss). Extra keyword
     arguments go to compare_session (baseline, metric, n_resamples, seed).
@@ -23,7 +24,7 @@ def compare_runs(store, run_ids: Sequence[int], k: int = 10, **kwargs):
     if k < 1:
         raise InputError.coded("runs.bad_k", {"k": k})
     runs = [store.load_run(int(r)) for r in run_ids]
-    labels = labels_by_query(store, sorted({r.set_id for r in runs if r.set_id is not None}))
+    labels = labels_by_query(store, sorted({r.set_id for r in runs if r.set_id is not None}), labels_source)
     return compare.compare_session(runs, labels=labels or None, k=k, **kwargs)
 
 

@@ -12,7 +12,8 @@ from ..model import Run
 BEIR_BATCH = 100          # candidate sets (with their first-stage runs) per transaction
 
 
-def import_beir(store, session, result, *, batch_size: int = BEIR_BATCH, progress=None) -> dict:
+def import_beir(store, session, result, *, batch_size: int = BEIR_BATCH, progress=None,
+                annotator: str = "") -> dict:
     """Save a BEIR import (``formats.beir.read_beir``) into a session: each query's candidate set
     (labels from the qrels) and its first-stage run (status imported), ``batch_size`` sets per
     transaction. A set identical to one of the session is kept once, and so is its run
@@ -20,7 +21,8 @@ def import_beir(store, session, result, *, batch_size: int = BEIR_BATCH, progres
     the error says which queries are saved (every batch before) and which not.
 
     Returns counts: ``saved``, ``identical`` (sets), ``runs``, ``batches``, ``seconds``;
-    ``set_ids`` (per set, in order) and ``run_ids``. ``progress(done, total)`` after each batch."""
+    ``set_ids`` (per set, in order) and ``run_ids``. ``progress(done, total)`` after each batch.
+    The qrels' labels are `annotator`'s (default '', the default annotator)."""
     import time
 
     from ..errors import StoreError
@@ -37,7 +39,7 @@ def import_beir(store, session, result, *, batch_size: int = BEIR_BATCH, progres
             with store.transaction():
                 ids, new_runs, counts = [], [], [0, 0]
                 for i in part:
-                    set_id, new = store.save_or_find_set(info.id, sets[i])
+                    set_id, new = store.save_or_find_set(info.id, sets[i], annotator=annotator)
                     ids.append(set_id)
                     counts[0 if new else 1] += 1
                     run = runs[i] if i < len(runs) else None
@@ -110,7 +112,7 @@ def _same_imported_run(store, set_id: int, run: Run) -> bool:
     return False
 
 
-def import_qrels(store, session, labels, *, skip_unknown: bool = False) -> dict:
+def import_qrels(store, session, labels, *, skip_unknown: bool = False, annotator: str = "") -> dict:
     """Apply graded labels ``{query_id: {doc_id: grade}}`` (e.g. ``trec.read_qrels(...).labels``)
     to the candidate sets of a session, matched by query id.
 
@@ -123,6 +125,8 @@ def import_qrels(store, session, labels, *, skip_unknown: bool = False) -> dict:
     TREC qrels often judge documents outside the reranked pool: with
     ``skip_unknown=True`` judgments of unknown queries / documents are left out and
     counted in ``skipped_queries`` / ``skipped_judgments`` instead of being an error.
+
+    The grades are `annotator`'s (default '', the default annotator); others' grades stay.
     """
     from ..errors import InputError
     from ..model import Label
@@ -173,7 +177,7 @@ def import_qrels(store, session, labels, *, skip_unknown: bool = False) -> dict:
     plan = []
     for qid, per in qrels.items():
         for s in sets_by_query[qid]:
-            old = store.get_labels(s.id)
+            old = store.get_labels(s.id, annotator=annotator)
             items = [Label(qid, d, g, old[d].note if d in old else "")
                      for d, g in per.items() if d in docs_of_set[s.id]]
             if not items:
@@ -188,15 +192,16 @@ def import_qrels(store, session, labels, *, skip_unknown: bool = False) -> dict:
     written = []
     try:
         for set_id, items, old in plan:
-            store.set_labels(set_id, items)
+            store.set_labels(set_id, items, annotator=annotator)
             written.append((set_id, items, old))
     except BaseException:
         for set_id, items, old in written:   # undo: nothing half-applied
             for lab in items:
                 if lab.doc_id in old:
-                    store.set_label(set_id, lab.doc_id, old[lab.doc_id].grade, old[lab.doc_id].note)
+                    store.set_label(set_id, lab.doc_id, old[lab.doc_id].grade, old[lab.doc_id].note,
+                                    annotator=annotator)
                 else:
-                    store.clear_label(set_id, lab.doc_id)
+                    store.clear_label(set_id, lab.doc_id, annotator=annotator)
         raise
     counts.update(skipped)
     return counts

@@ -413,14 +413,14 @@ def _score_chunk(store, part, text_: str, reranker, before: int, total: int, pro
     def flush() -> None:
         if not pending:
             return
-        with store.transaction():        # one transaction per batch of finished rankings
-            for i, res in pending:
-                order = [d.id for d in csets[i].documents]
-                final = {r.doc_id: float(r.score) for r in res.results}
-                store.add_scores(ids[i], provisional_scores(final, order))
-                store.finish_run(ids[i], "done", timings=dict(res.timings or {}),
-                                 cache_hits=int(res.cache_hits), cache_misses=int(res.cache_misses))
-                finished.add(i)
+        batch = []
+        for i, res in pending:
+            order = [d.id for d in csets[i].documents]
+            final = {r.doc_id: float(r.score) for r in res.results}
+            batch.append((ids[i], provisional_scores(final, order), dict(res.timings or {}),
+                          int(res.cache_hits), int(res.cache_misses)))
+        store.finish_rankings(batch)     # one transaction per batch of finished rankings
+        finished.update(i for i, _ in pending)
         pending.clear()
 
     def on_ranking(i: int, res) -> None:

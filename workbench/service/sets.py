@@ -32,14 +32,15 @@ def _rough_size(sets) -> int:
     return total
 
 
-def save_sets(store, session, sets) -> tuple[list[int], list[int]]:
+def save_sets(store, session, sets, *, annotator: str = "") -> tuple[list[int], list[int]]:
     """Save imported candidate sets into a session, skipping any set identical to one the
     session already holds (re-importing the same file is then harmless).
 
     Returns (ids of the sets saved now, ids of the existing sets that were identical).
     Each set is saved all-or-nothing, under a unique index, so several processes importing
     one file at once store it once. When a set cannot be saved (disk full, ...) the error
-    says exactly which sets were saved before it and which were not.
+    says exactly which sets were saved before it and which were not. The sets' labels are
+    `annotator`'s (default '', the default annotator).
     """
     from ..errors import StoreError
 
@@ -49,7 +50,7 @@ def save_sets(store, session, sets) -> tuple[list[int], list[int]]:
     same: list[int] = []
     for n, cset in enumerate(sets):
         try:
-            set_id, new = store.save_or_find_set(info.id, cset)
+            set_id, new = store.save_or_find_set(info.id, cset, annotator=annotator)
         except StoreError as err:
             kept = _few([f"set {c.id} (query '{_short(c.query.id)}')" for c in sets[:n]], "sets") or "no set"
             lost = _few([f"'{_short(c.query.id)}'" for c in sets[n:]], "queries")

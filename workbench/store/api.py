@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, delete, exc, insert, select, text, update
+from sqlalchemy import Connection, bindparam, delete, exc, insert, select, text, update
 
 from .. import config
 from ..errors import InputError, NotFound, StoreError
@@ -19,6 +19,7 @@ from .base import StoreBase, finite, insert_or_ignore, utc_now
 from .engine import DEFAULT_TIMEOUT_S, guarded, make_engine
 from .guard import inspect_db
 from .images import ImageStorage
+from .labels import AnnotatedLabels
 from .migrations import MIGRATIONS, migrate
 from .notes import DocumentNotes
 from .score_cache import ScoreCache
@@ -48,7 +49,7 @@ class SetInfo:
     n_labels: int = 0
 
 
-class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
+class Store(DocumentNotes, AnnotatedLabels, ImageStorage, ScoreCache, StoreBase):
     """One workbench database: a SQLite file, or a PostgreSQL server (a postgresql:// URL; see
     docs/postgres.md). Thread-safe (one engine, pooled connections)."""
 
@@ -191,13 +192,19 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
         return self.save_or_find_set(session_id, cset, dedupe=False)[0]
 
     def save_or_find_set(self, session_id: int | str, cset: CandidateSet, *,
-                         dedupe: bool = True) -> tuple[int, bool]:
+                         dedupe: bool = True, annotator: str = "") -> tuple[int, bool]:
         """Store a set unless the session already holds an identical one (same query and
         every (doc id, content, label)); return (set id, saved now?).
 
         Identity is checked under the unique index (session_id, fingerprint), so concurrent
         imports of one file into one session store it once. A damaged database file is refused
-        before anything is written (`check_integrity`)."""
+        before anything is written (`check_integrity`).
+
+        The set's labels are `annotator`'s (default '', the default annotator); when an identical
+        set is found and an annotator is named, the labels are recorded as theirs on it."""
+        from .labels import annotator_name
+
+        who = annotator_name(annotator)
         sess = self.get_session(session_id)
         self.check_integrity()
         seen: set[str] = set()
@@ -211,14 +218,16 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
             twin = self._find_twin(sess.id, fingerprint)
             if twin is not None:
                 cset.id = twin
+                self._label_twin(twin, cset, who)
                 return twin, False
         now = utc_now()
         try:
-            set_id = self._insert_set(sess.id, cset, new_images, now, fingerprint)
+            set_id = self._insert_set(sess.id, cset, new_images, now, fingerprint, annotator=who)
         except exc.IntegrityError as err:
             twin = self._find_twin(sess.id, fingerprint) if fingerprint is not None else None
             if twin is not None:       # an identical set was saved concurrently
                 cset.id = twin
+                self._label_twin(twin, cset, who)
                 return twin, False
             raise StoreError.coded("store.set_not_saved", {"query": cset.query.id,
                                                            "reason": str(getattr(err, "orig", err))}) from None
@@ -248,8 +257,14 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
                 return int(set_id)
         return None
 
+    def _label_twin(self, set_id: int, cset: CandidateSet, annotator: str) -> None:
+        """A named annotator's labels of a set found identical: recorded as theirs."""
+        labelled = [Label(cset.query.id, d.id, int(d.label)) for d in cset.documents if d.label is not None]
+        if annotator and labelled:
+            self.set_labels(set_id, labelled, annotator=annotator)
+
     def _insert_set(self, sess_id: int, cset: CandidateSet, new_images: list[dict], now: str,
-                    fingerprint: str | None = None) -> int:
+                    fingerprint: str | None = None, *, annotator: str = "") -> int:
         needed = sum(len(r["bytes"]) for r in new_images) + sum(
             len(d.text or "") + len(d.description or "") + len(d.ocr_text or "") + 200 for d in cset.documents)
         with self._write(needed) as conn:
@@ -270,15 +285,20 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
                     for i, d in enumerate(cset.documents)])
             labelled = [d for d in cset.documents if d.label is not None]
             if labelled:
-                conn.execute(insert(t.labels), [
-                    dict(set_id=set_id, doc_id=str(d.id), grade=Label(cset.query.id, d.id, int(d.label)).grade,
-                         note="", updated_at=now) for d in labelled])
+                rows = [dict(set_id=set_id, doc_id=str(d.id), annotator=annotator, grade=Label(cset.query.id, d.id,
+                                                                                       int(d.label)).grade)
+                        for d in labelled]          # a file's labels: the importing annotator's (m010)
+                conn.execute(insert_or_ignore(conn, t.annotators).values(name=annotator, kind="person",
+                                                                          created_at=now))
+                conn.execute(insert(t.labels), [dict(r, note="", updated_at=now) for r in rows])
+                conn.execute(insert(t.label_history), [dict(r, adjudication=0, changed_at=now) for r in rows])
         return int(set_id)
 
     _SET_SQL = """
         SELECT c.id, c.session_id, c.name, q.query_id, q.text,
                (SELECT count(*) FROM documents d WHERE d.set_id = c.id),
-               (SELECT count(*) FROM labels l WHERE l.set_id = c.id)
+               (SELECT count(DISTINCT l.doc_id) FROM labels l WHERE l.set_id = c.id
+                AND l.annotator NOT IN (SELECT a.name FROM annotators a WHERE a.kind = 'model'))
         FROM candidate_sets c JOIN queries q ON q.set_id = c.id"""
 
     def list_candidate_sets(self, session_id: int | str | None = None) -> list[SetInfo]:
@@ -323,8 +343,7 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
             qrow = conn.execute(select(t.queries).where(t.queries.c.set_id == set_id)).first()
             drows = conn.execute(select(t.documents).where(t.documents.c.set_id == set_id)
                                  .order_by(t.documents.c.position)).all()
-            grades = dict(conn.execute(select(t.labels.c.doc_id, t.labels.c.grade)
-                                       .where(t.labels.c.set_id == set_id)).all())
+            grades = self._metric_grades(conn, set_id)     # adjudicated, else the people's majority
         hashes = {r.image_hash for r in drows if r.image_hash}
         if qrow.image_hash:
             hashes.add(qrow.image_hash)
@@ -537,6 +556,34 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
         if res.rowcount == 0:
             raise self._no_run(run_id)
 
+    def finish_rankings(self, items: list[tuple[int, list[Result], dict, int, int]]) -> None:
+        """Write finished rankings in ONE transaction: for each (ranking id, scores ranked 1..n,
+        timings, cache hits, cache misses), its scores with their ranks and status 'done'. Two
+        statements for the whole batch (a whole-session run writes its rankings this way)."""
+        if not items:
+            return
+        rows = []
+        for ranking_id, scores, _timings, _hits, _misses in items:
+            ranks = sorted(int(s.rank) for s in scores)
+            if ranks != list(range(1, len(scores) + 1)):
+                raise InputError.coded("store.bad_ranks", {"ranking": ranking_id})
+            rows.extend(dict(ranking_id=int(ranking_id), doc_id=str(s.doc_id),
+                             score=finite(s.score, "store.score_not_finite", {"doc": s.doc_id}),
+                             rank=int(s.rank), position=s.index) for s in scores)
+        now = utc_now()
+        with self._write() as conn:
+            if rows:
+                conn.execute(text(
+                    "INSERT INTO scores (ranking_id, doc_id, score, rank, position) "
+                    "VALUES (:ranking_id, :doc_id, :score, :rank, :position) "
+                    "ON CONFLICT (ranking_id, doc_id) DO UPDATE SET score = excluded.score, rank = excluded.rank, "
+                    "position = excluded.position"), rows)
+            conn.execute(update(t.rankings).where(t.rankings.c.id == bindparam("rid")).values(
+                status="done", finished_at=now, timings=bindparam("tm"), cache_hits=bindparam("hits"),
+                cache_misses=bindparam("misses")),
+                [dict(rid=int(r), tm={k: float(v) for k, v in (tm or {}).items()}, hits=int(h), misses=int(m))
+                 for r, _s, tm, h, m in items])
+
     @staticmethod
     def _upsert_scores(conn: Connection, run_id: int, scores: list[Result], *, ranked: bool = True) -> None:
         """`ranked=False` (a ranking being scored): ranks are left NULL until it ends."""
@@ -691,44 +738,5 @@ class Store(DocumentNotes, ImageStorage, ScoreCache, StoreBase):
         if status not in RUN_STATUSES:
             raise InputError.coded("store.bad_run_status", {"status": status, "statuses": ", ".join(RUN_STATUSES)})
 
-    # ------------------------------------------------------------------ labels
-    def set_label(self, set_id: int, doc_id: str, grade: int, note: str = "") -> None:
-        self.set_labels(set_id, [Label(query_id="", doc_id=str(doc_id), grade=grade, note=note or "")])
-
-    def set_labels(self, set_id: int, labels: list[Label]) -> None:
-        if not labels:
-            return
-        now = utc_now()
-        rows = []
-        for lab in labels:
-            grade = Label(lab.query_id, lab.doc_id, lab.grade).grade  # validates 0/1/2
-            rows.append((int(set_id), str(lab.doc_id), int(grade), lab.note or "", now))
-        try:
-            with self._write() as conn:
-                conn.execute(text(
-                    "INSERT INTO labels (set_id, doc_id, grade, note, updated_at) "
-                    "VALUES (:set_id, :doc_id, :grade, :note, :now) "
-                    "ON CONFLICT (set_id, doc_id) DO UPDATE SET grade = excluded.grade, "
-                    "note = excluded.note, updated_at = excluded.updated_at"),
-                    [dict(zip(("set_id", "doc_id", "grade", "note", "now"), r)) for r in rows])
-        except exc.IntegrityError:
-            self.get_set(set_id)
-            with self._read() as conn:
-                known = set(conn.execute(select(t.documents.c.doc_id).where(
-                    t.documents.c.set_id == int(set_id))).scalars())
-            unknown = sorted({r[1] for r in rows} - known)
-            raise NotFound.coded("labels.unknown_documents", {"set": set_id,
-                                                              "docs": ", ".join(repr(u) for u in unknown)}) from None
-
-    def clear_label(self, set_id: int, doc_id: str) -> None:
-        with self._write() as conn:
-            conn.execute(delete(t.labels).where(t.labels.c.set_id == int(set_id),
-                                                t.labels.c.doc_id == str(doc_id)))
-
-    def get_labels(self, set_id: int) -> dict[str, Label]:
-        info = self.get_set(set_id)
-        with self._read() as conn:
-            rows = conn.execute(select(t.labels.c.doc_id, t.labels.c.grade, t.labels.c.note)
-                                .where(t.labels.c.set_id == info.id)).all()
-        return {r.doc_id: Label(info.query_id, r.doc_id, r.grade, r.note) for r in rows}
+    # labels (per annotator, history, adjudication, labels for metrics): labels.AnnotatedLabels
 

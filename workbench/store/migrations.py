@@ -423,6 +423,80 @@ def m009_runs_over_queries(conn: Connection) -> None:
                               f"COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)"))
 
 
+@migration
+def m010_annotators(conn: Connection) -> None:
+    """Team mode (issue 22): every label and note records who gave it.
+
+    * ``labels`` holds one grade per (set, doc, annotator); the key grows by ``annotator``.
+    * ``doc_notes`` (notes on ungraded documents) are per annotator too, like a label's note.
+    * Labels and notes stored before m010 get the annotator ``''`` (the default annotator, shown
+      as "(unnamed)"): a person's name is never empty, so it cannot clash with a real name, and
+      a single-analyst session keeps working unchanged without anyone choosing a name.
+    * ``annotators``: each name's kind, ``person`` or ``model`` (a model's grades are
+      suggestions, never counted as human labels unless an adjudicator accepts them). A name
+      that labels without a row here is a person.
+    * ``label_history``: append-only, one row per grade given (``grade`` NULL: cleared), by
+      whom, when, and whether it was an adjudication; existing labels start it.
+    * ``adjudications``: the final label of a (set, doc) set by an adjudicator.
+    SQLite cannot change a primary key in place: both tables are rebuilt."""
+    _run(conn, """
+    CREATE TABLE annotators (
+        name TEXT PRIMARY KEY,
+        kind TEXT NOT NULL DEFAULT 'person' CHECK (kind IN ('person', 'model')),
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE labels_m010 (
+        set_id INTEGER NOT NULL,
+        doc_id TEXT NOT NULL,
+        annotator TEXT NOT NULL DEFAULT '',
+        grade INTEGER NOT NULL CHECK (grade IN (0, 1, 2)),
+        note TEXT NOT NULL DEFAULT '',
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (set_id, doc_id, annotator),
+        FOREIGN KEY (set_id, doc_id) REFERENCES documents(set_id, doc_id) ON DELETE CASCADE
+    );
+    INSERT INTO labels_m010 (set_id, doc_id, annotator, grade, note, updated_at)
+        SELECT set_id, doc_id, '', grade, note, updated_at FROM labels;
+    DROP TABLE labels;
+    ALTER TABLE labels_m010 RENAME TO labels;
+    CREATE TABLE doc_notes_m010 (
+        set_id INTEGER NOT NULL,
+        doc_id TEXT NOT NULL,
+        annotator TEXT NOT NULL DEFAULT '',
+        note TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (set_id, doc_id, annotator),
+        FOREIGN KEY (set_id, doc_id) REFERENCES documents(set_id, doc_id) ON DELETE CASCADE
+    );
+    INSERT INTO doc_notes_m010 (set_id, doc_id, annotator, note, updated_at)
+        SELECT set_id, doc_id, '', note, updated_at FROM doc_notes;
+    DROP TABLE doc_notes;
+    ALTER TABLE doc_notes_m010 RENAME TO doc_notes;
+    CREATE TABLE label_history (
+        id INTEGER PRIMARY KEY,
+        set_id INTEGER NOT NULL,
+        doc_id TEXT NOT NULL,
+        annotator TEXT NOT NULL,
+        grade INTEGER CHECK (grade IN (0, 1, 2)),
+        adjudication INTEGER NOT NULL DEFAULT 0,
+        changed_at TEXT NOT NULL,
+        FOREIGN KEY (set_id, doc_id) REFERENCES documents(set_id, doc_id) ON DELETE CASCADE
+    );
+    CREATE INDEX idx_label_history_doc ON label_history(set_id, doc_id);
+    INSERT INTO label_history (set_id, doc_id, annotator, grade, adjudication, changed_at)
+        SELECT set_id, doc_id, '', grade, 0, updated_at FROM labels;
+    CREATE TABLE adjudications (
+        set_id INTEGER NOT NULL,
+        doc_id TEXT NOT NULL,
+        grade INTEGER NOT NULL CHECK (grade IN (0, 1, 2)),
+        adjudicator TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (set_id, doc_id),
+        FOREIGN KEY (set_id, doc_id) REFERENCES documents(set_id, doc_id) ON DELETE CASCADE
+    )
+    """)
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 

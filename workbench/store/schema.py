@@ -114,19 +114,54 @@ scores = Table(
 )
 
 labels = Table(
+    # one grade per (set, doc, annotator) (m010); '' is the default annotator, "(unnamed)"
     "labels", metadata,
     Column("set_id", Integer, primary_key=True),
     Column("doc_id", Text, primary_key=True),
+    Column("annotator", Text, primary_key=True, default=""),
     Column("grade", Integer, nullable=False),
     Column("note", Text, nullable=False, default=""),
     Column("updated_at", Text, nullable=False),
 )
 
 doc_notes = Table(
+    # a note on a document the annotator has not graded (a graded one's note is labels.note)
     "doc_notes", metadata,
     Column("set_id", Integer, primary_key=True),
     Column("doc_id", Text, primary_key=True),
+    Column("annotator", Text, primary_key=True, default=""),
     Column("note", Text, nullable=False),
+    Column("updated_at", Text, nullable=False),
+)
+
+annotators = Table(
+    # who labels: 'person' or 'model' (a model's grades are suggestions); a name without a row
+    # here is a person (m010)
+    "annotators", metadata,
+    Column("name", Text, primary_key=True),
+    Column("kind", Text, nullable=False, default="person"),
+    Column("created_at", Text, nullable=False),
+)
+
+label_history = Table(
+    # append-only: every grade given or cleared (grade NULL), by whom, when, adjudication or not
+    "label_history", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("set_id", Integer, nullable=False),
+    Column("doc_id", Text, nullable=False),
+    Column("annotator", Text, nullable=False),
+    Column("grade", Integer),
+    Column("adjudication", Integer, nullable=False, default=0),
+    Column("changed_at", Text, nullable=False),
+)
+
+adjudications = Table(
+    # the final label of a document, set by an adjudicator (its decisions stay in label_history)
+    "adjudications", metadata,
+    Column("set_id", Integer, primary_key=True),
+    Column("doc_id", Text, primary_key=True),
+    Column("grade", Integer, nullable=False),
+    Column("adjudicator", Text, nullable=False),
     Column("updated_at", Text, nullable=False),
 )
 
