@@ -275,10 +275,7 @@ def main(argv=None) -> int:
         os.environ["WORKBENCH_HOME"] = str(folder / "home")
         tiny = None
         if not args.no_tiny:
-            try:
-                from workbench.rerank.tiny import build_tiny_checkpoint     # before the test checkpoints moved
-            except ImportError:
-                from workbench.testing.tiny import build_tiny_checkpoint
+            from workbench.testing.tiny import build_tiny_checkpoint
 
             tiny = str(build_tiny_checkpoint(folder / "tiny"))
         warm_up(folder, pages, args.page_timeout)
