@@ -15,7 +15,7 @@ labelled) it times, in a fresh temporary database:
   compare       NDCG@10, MRR, P@10, Recall@10, MAP and Judged@10 of two BM25 runs over every query
                 (compare.metrics)
   export long   the long CSV of both runs (formats.export_long)
-  export tidy   the tidy Parquet of every stored run (service.export_tidy), with the peak growth of the
+  export tidy   the tidy Parquet of every stored run (service.write_tidy, streamed), with the peak growth of the
                 process' resident memory while it runs ("export MB": flat memory keeps it ~1x)
   page <name>   the app's pages, each one's first run on the stored session (Streamlit AppTest, the
                 session in the URL as a bookmark opens it); a page over --page-timeout reads "> N"
@@ -104,16 +104,29 @@ def reordered(order: list, seed: int) -> list:
     return out
 
 
-def store_runs(store, session_id: int, runs_by_name: dict[str, list]) -> None:
+def store_runs(store, session_id: int, runs_by_name: dict[str, list], batch: int = 200) -> None:
     """Save rankings as stored runs (the bench's one adapter to how the store keeps runs):
-    ``{name: [(query_id, instruction, [(doc_id, score), ...]), ...]}``."""
+    ``{name: [(query_id, instruction, [(doc_id, score), ...]), ...]}``. Each name is ONE run of the
+    session over all its queries (`Store.create_session_run`), its rankings created in one
+    transaction and their scores written `batch` rankings per transaction (`Store.finish_rankings`),
+    as a whole-session rerank writes them."""
     from workbench.model import Result, Run
 
     set_of = {s.query_id: s.id for s in store.list_candidate_sets(session_id)}
     for name, rankings in runs_by_name.items():
-        for qid, instruction, scored in rankings:
-            store.create_run(set_of[qid], Run(instruction, "lexical", "bm25", query_id=qid, name=name, status="done",
-                                              scores=[Result(d, s, i + 1, i) for i, (d, s) in enumerate(scored)]))
+        if not rankings:
+            continue
+        instruction = rankings[0][1]
+        info = store.create_session_run(session_id, instruction=instruction, backend="lexical", model_id="bm25",
+                                        name=name, unique=False)
+        ids = []
+        with store.transaction():
+            for qid, _instr, _scored in rankings:
+                ids.append(store.create_run(set_of[qid], Run(instruction, "lexical", "bm25", query_id=qid,
+                                                             name=name, status="pending"), run_id=info.id))
+        for i in range(0, len(rankings), batch):
+            store.finish_rankings([(rid, [Result(d, s, j + 1, j) for j, (d, s) in enumerate(scored)], {}, 0, 0)
+                                   for rid, (_q, _i, scored) in zip(ids[i:i + batch], rankings[i:i + batch])])
 
 
 def page_loads(db: str, session_id: int, pages, timeout: float) -> dict[str, float]:
@@ -207,12 +220,12 @@ def one_size(n_queries: int, n_docs: int, slice_q: int, tiny: str | None, folder
     try:
         with PeakRss() as mem:
             t = time.perf_counter()
-            data, rows = service.export_tidy(store, session=session.id, fmt="parquet")
+            # streamed to the file a batch of rankings at a time (service.write_tidy), as the CLI does
+            rows = service.write_tidy(store, folder / f"scale-{n_queries}.parquet", session=session.id,
+                                      fmt="parquet")
             out["export tidy"] = time.perf_counter() - t
-        (folder / f"scale-{n_queries}.parquet").write_bytes(data)
         out["export tidy MB"] = mem.peak_mb
         out["export tidy rows"] = rows
-        del data
     except Exception as err:  # noqa: BLE001 - e.g. no pyarrow: the table says so
         print(f"  tidy Parquet export failed: {err}", flush=True)
     store.close()

@@ -16,7 +16,7 @@ from ui import frames, t, tn
 from ui.comparison import heading
 from ui.frames import esc
 from ui.matrix_links import MATRIX_ROW_HEIGHT, MATRIX_WIDTHS, label_link, matrix_height
-from workbench import compare, service
+from workbench import service
 
 ui.init_state()
 st.title(t("matrix.title"))
@@ -25,19 +25,26 @@ store = ui.get_store()
 session = ui.current_session()
 
 with ui.errors_shown("matrix"):
-    all_ids = service.session_run_ids(store, session.id)
-    if not all_ids:
+    # cheap metadata only (issue 18: 1,000 queries x 5 runs): the runs' names and the query ids;
+    # the scores of the query in view alone are loaded, never every ranking of the session
+    infos = [r for r in store.list_run_infos(session.id)
+             if any(r.statuses.get(s) for s in ("done", "cancelled", "imported"))]
+    if not infos:
         st.info(t("matrix.no_runs"), icon=":material/info:")
         st.stop()
-    runs = [store.load_run(i) for i in all_ids]
-    groups = compare.group_runs(runs)
-    names = groups.labels
+    run_of = {r.name: r.id for r in infos}
+    names = list(run_of)
     state, params = st.session_state, st.query_params
 
     def keep(key: str, value) -> None:
         """A control's value, kept beside the widget: Streamlit drops a widget's state when the
         page is left, the copy (_mx_…) brings it back on the next visit."""
         state[key] = state["_" + key] = value
+
+    def owners(ranking_ids) -> dict[int, int]:
+        """ranking id -> its run id, for the few ids of a link (runs=, baseline= name rankings)."""
+        return {g.id: g.run_id for g in service.load_rankings(store, ranking_ids=list(ranking_ids),
+                                                              comparable=False)} if ranking_ids else {}
 
     # The whole view is in the URL (?session&query&runs&baseline&k&diff): read it on a reload,
     # a shared URL or a new tab (the first Matrix run of this browser session), and when a link
@@ -46,12 +53,12 @@ with ui.errors_shown("matrix"):
     fresh = "_mx_seen" not in state
     if fresh or (base_id and base_id[0] != state.get("_mx_base_id")):
         if base_id:
-            linked = set(frames.parse_ids(params.get("runs")))
-            picked = [lab for lab in names if any(r.id in linked for r in groups.runs[lab].values())]
+            linked = set(owners(frames.parse_ids(params.get("runs"))).values())
+            picked = [lab for lab in names if run_of[lab] in linked]
             if picked:
                 keep("mx_runs", picked)
-            keep("mx_baseline", next((lab for lab in names
-                                      if any(r.id == base_id[0] for r in groups.runs[lab].values())), None))
+            base_run = owners(base_id[:1]).get(base_id[0])
+            keep("mx_baseline", next((lab for lab in names if run_of[lab] == base_run), None))
             state._mx_base_id = base_id[0]
             if params.get("query"):
                 state.query = params.get("query")
@@ -72,10 +79,11 @@ with ui.errors_shown("matrix"):
     if not chosen:
         st.info(t("matrix.pick_one"))
         st.stop()
-    chosen_ids = [r.id for lab in chosen for r in groups.runs[lab].values()]
-    if state.run_ids != chosen_ids:         # the columns, in the URL (runs=) for a reload or a link
-        state.run_ids = chosen_ids
-    queries = [q for q in groups.query_ids if any(q in groups.runs[lab] for lab in chosen)]
+    chosen_runs = [run_of[lab] for lab in chosen]
+    queries = service.session_query_ids(store, session.id, chosen_runs)
+    if not queries:
+        st.info(t("matrix.no_runs"), icon=":material/info:")
+        st.stop()
     if state.get("query") not in queries:
         state.query = queries[0]
 
@@ -92,7 +100,14 @@ with ui.errors_shown("matrix"):
                   disabled=i == 0, width="stretch")
     c_next.button(t("matrix.next"), icon=":material/arrow_forward:", key="mx_next", on_click=step, args=(1,),
                   disabled=i >= len(queries) - 1, width="stretch")
-    present = [lab for lab in chosen if state.query in groups.runs[lab]]
+    # this query's rankings of the chosen runs (the newest of each run): the columns
+    ranking_of: dict[str, int] = {}
+    for g in service.load_rankings(store, run_ids=chosen_runs, query_id=state.query):
+        ranking_of[g.name] = max(g.id, ranking_of.get(g.name, 0))
+    present = [lab for lab in chosen if lab in ranking_of]
+    chosen_ids = [ranking_of[lab] for lab in present]
+    if state.run_ids != chosen_ids:         # the columns, in the URL (runs=) for a reload or a link
+        state.run_ids = chosen_ids
     if state.get("mx_baseline") not in present:
         state.mx_baseline = state.get("_mx_baseline") if state.get("_mx_baseline") in present else present[0]
     baseline = c_base.selectbox(t("matrix.baseline"), present, key="mx_baseline")
@@ -101,7 +116,7 @@ with ui.errors_shown("matrix"):
     only_diff = c_diff.toggle(t("matrix.only_diff"), key="mx_only_diff", help=t("matrix.only_diff_help"))
     state._mx_k, state._mx_only_diff = int(k), bool(only_diff)
     # the rest of the view in the URL: the baseline (the baseline run of this query), k, the filter
-    shown_base = groups.runs[baseline][state.query].id
+    shown_base = ranking_of[baseline]
     state._mx_base_id = shown_base
     wanted = {"baseline": str(shown_base), "k": str(int(k)), "diff": "1" if only_diff else None}
     for key, value in wanted.items():
@@ -110,7 +125,7 @@ with ui.errors_shown("matrix"):
         elif value is not None and params.get(key) != value:
             params[key] = value
 
-    view, _ = service.query_matrix(store, session.id, state.query, run_ids=chosen_ids,
+    view, _ = service.query_matrix(store, session.id, state.query, runs=[run_of[lab] for lab in present],
                                    baseline=baseline, k=int(k))
     frame = view.frame
     st.caption(t("matrix.status", i=i + 1, n=len(queries), baseline=esc(view.baseline),

@@ -3,6 +3,7 @@
 import streamlit as st
 
 import ui
+import ui.paging
 from ui import frames, sessions_view, t, tn
 from ui.comparison import template_name
 from ui.frames import esc
@@ -87,26 +88,28 @@ with tab_runs:
             picked = [g.id for g in runs if g.run_id == st.session_state.ss_run_cfg]
             st.session_state.run_ids = picked[-1:]
 
-        run_id = st.selectbox(t("sessions.review_run"), list(by_run), key="ss_run_cfg", on_change=_run_picked,
-                              format_func=lambda i: frames.run_info_label(by_run[i]))
+        # pickers and tables past ui.paging.PAGE_SIZE items are searchable pages (1,000 queries and more)
+        run_id = ui.paging.picker(t("sessions.review_run"), list(by_run), "ss_run_cfg",
+                                  current=st.session_state["ss_run_cfg"], on_pick=lambda _v: _run_picked(),
+                                  format_func=lambda i: frames.run_info_label(by_run[i]))
         ui.results.whole_run_actions(store, by_run[run_id])
         rankings = [r for r in runs if r.run_id == run_id]
         if rankings:
             st.caption(t("sessions.run_rankings", id=run_id))
-            st.dataframe(frames.runs_frame(rankings, sets), hide_index=True, width="stretch",
-                         column_config={c: st.column_config.Column(t(k)) for c, k in RUN_HEADINGS.items()})
+            ui.paging.table(frames.runs_frame(rankings, sets), "ss_rankings_table", hide_index=True, width="stretch",
+                            column_config={c: st.column_config.Column(t(k)) for c, k in RUN_HEADINGS.items()})
             mine = {r.id: r for r in rankings}
-            st.session_state["ss_run"] = newest if newest in mine else rankings[-1].id
-            rid = st.selectbox(t("sessions.review_ranking"), list(mine),
-                               format_func=lambda i: frames.run_label(mine[i]) + f" · {mine[i].query_id}",
-                               key="ss_run",
-                               on_change=lambda: st.session_state.update(run_ids=[st.session_state.ss_run]))
+            rid = ui.paging.picker(t("sessions.review_ranking"), list(mine), "ss_run",
+                                   current=newest if newest in mine else rankings[-1].id,
+                                   format_func=lambda i: frames.run_label(mine[i]) + f" · {mine[i].query_id}",
+                                   haystack=lambda i: f"{mine[i].query_id} {frames.run_label(mine[i])}",
+                                   on_pick=lambda v: st.session_state.update(run_ids=[v]))
             ui.results.run_actions(store, mine[rid])
             ui.results.run_results(store, rid, key="ss")
 
 with tab_labels:
     if sets:
-        set_id = ui.state.set_picker(sets, "ss_label_set")
+        set_id = ui.paging.set_picker(sets, "ss_label_set")
         ui.results.labels_editor(store, set_id)
 
 with tab_rerun:
@@ -154,11 +157,13 @@ with tab_io:
     ui.state.default("ss_bom", True)        # Excel on Chinese Windows reads BOM-less UTF-8 as GBK
     bom = st.checkbox(t("sessions.bom"), key="ss_bom", help=t("sessions.bom_help"))
     if runs:
-        by_id = {r.id: r for r in runs}
-        picked = st.multiselect(t("sessions.export_runs"), list(by_id),
-                                format_func=lambda i: frames.run_label(by_id[i]), key=f"ss_export_runs_{sid}",
-                                placeholder=t("sessions.export_all_runs"))
-        scope = {"run_ids": picked} if picked else {"session": sid}
+        # runs (configurations), not their thousands of rankings; every download is built when its
+        # button is pressed, streamed into a temporary file (service.export_file), not on page load
+        infos_io = {r.id: r for r in infos}
+        picked = st.multiselect(t("sessions.export_runs"), list(infos_io),
+                                format_func=lambda i: frames.run_info_label(infos_io[i]),
+                                key=f"ss_export_runs_{sid}", placeholder=t("sessions.export_all_runs"))
+        scope = ({"run_ids": [g.id for g in runs if g.run_id in set(picked)]} if picked else {"session": sid})
         c1, c2 = st.columns(2)
         with ui.errors_shown("export"):
             if shape == "tidy":     # built when the button is pressed (a big session's tidy file is large)
@@ -169,20 +174,22 @@ with tab_io:
                                    f"{session.name}-tidy.parquet", "application/vnd.apache.parquet",
                                    icon=":material/download:", key="ss_download_parquet", help=t("sessions.tidy_help"))
             else:
-                data, n_rows = service.export_runs(store, **scope, fmt=shape, bom=bom)
-                c1.download_button(t("sessions.download_csv"), data, f"{session.name}-{shape}.csv", "text/csv",
+                c1.download_button(t("sessions.download_csv"), sessions_view.lazy_export(shape, scope, bom),
+                                   f"{session.name}-{shape}.csv", "text/csv",
                                    type="primary", icon=":material/download:", key="ss_download")
-                c1.caption(t("sessions.export_count", runs=tn("sessions.n_runs", len(picked) or len(runs)),
-                             rows=tn("sessions.n_rows", n_rows)))
+                if shape == "long":     # one row per scored document: counted, not built
+                    n_rankings, n_rows = service.count_rows(store, **scope)
+                    c1.caption(t("sessions.export_count", runs=tn("sessions.n_runs", len(picked) or len(infos_io)),
+                                 rows=tn("sessions.n_rows", n_rows)))
         with ui.errors_shown("export TREC"):  # i18n: not UI text
-            c2.download_button(t("sessions.download_trec"), service.export_trec_run(store, **scope),
+            c2.download_button(t("sessions.download_trec"), sessions_view.lazy_export("trec", scope),
                                f"{session.name}.trec", "text/plain", icon=":material/download:",
                                key="ss_download_trec", help=t("sessions.download_trec_help"))
     else:
         st.caption(t("sessions.nothing_to_export"))
     if any(s.n_labels for s in sets):
         with ui.errors_shown("export qrels"):  # i18n: not UI text
-            st.download_button(t("sessions.download_qrels"), service.export_qrels(store, sid),
+            st.download_button(t("sessions.download_qrels"), lambda: service.export_qrels(store, sid),
                                f"{session.name}.qrels", "text/plain", icon=":material/download:",
                                key="ss_download_qrels", help=t("sessions.download_qrels_help"))
 

@@ -100,7 +100,7 @@ GOOD = {"bare": 2, "labelled": 1, "json": 0, "think": 2}
 
 @pytest.mark.parametrize("answer, grade", [
     ("2", 2), (" 0\n", 0), ("**1**", 1), ("2.", 2), ('"1"', 1), ("2/2", 2),
-    ("Grade: 2", 2), ("grade 1", 1), ("Relevance: 0", 0), ("Score = 2", 2), ("Grade: **1**", 1),
+    ("Grade: 2", 2), ("Grade: 2.", 2), ("I'd say grade 1, since it is close.", 1), ("grade 1", 1), ("Relevance: 0", 0), ("Score = 2", 2), ("Grade: **1**", 1),
     ("First I thought Grade: 0, but Grade: 2", 2),
     ('{"grade": 2}', 2), ('{"grade": "1"}', 1), ('```json\n{"grade": 0}\n```', 0), ('Answer: {"score": 1}', 1),
     ("<think>the grade: 0 seems wrong</think>1", 1),
@@ -169,6 +169,7 @@ def test_judge_grades_reports_failures_and_stores_model_annotator(store, session
     assert len(FakeChat.requests) == len(CASES) - len(GOOD)
 
 
+@pytest.mark.usefixtures("db_backend")     # SQLite and a real PostgreSQL (tests/pg.py)
 def test_people_labelled_documents_are_skipped_unless_asked(store, session, fake_server):
     info, s1, s2 = session
     store.set_labels(s2, [Label("q2", "h1", 1)], annotator="alice")
@@ -206,6 +207,20 @@ def test_cancel_and_limit_keep_what_was_finished(store, session, fake_server):
         judge.judge_session(store, "judged", fake_server, limit=0)
 
 
+def test_ctrl_c_keeps_the_grades_given(store, session, fake_server):
+    info, s1, s2 = session
+
+    def progress(done, *rest):
+        if done == 2:
+            raise KeyboardInterrupt
+
+    res = judge.judge_session(store, "judged", fake_server, query_id="q1", max_inflight=1, progress=progress)
+    assert res.cancelled and isinstance(res.interrupted, KeyboardInterrupt)
+    assert res.not_sent == len(CASES) - 2
+    assert {d: lab.grade for d, lab in store.get_labels(s1, annotator=res.annotator).items()} == {
+        d: g for _, d, g in res.graded} and len(res.graded) == 2
+
+
 def test_cli_judge(store, session, fake_server, tmp_path, capsys):
     rubric = tmp_path / "rubric.txt"
     rubric.write_text("Is {document} relevant to {query}? Answer 0, 1 or 2.", encoding="utf-8")
@@ -224,3 +239,6 @@ def test_cli_judge(store, session, fake_server, tmp_path, capsys):
     cap = capsys.readouterr()
     assert code == 2 and "{query}" in cap.err and "How to fix" in cap.err
     assert main(["judge", "--show-rubric"]) == 0 and "{document}" in capsys.readouterr().out
+    assert main(["judge", "--session", "judged", "--url", fake_server, "--extra-body", "[1]"]) == 2
+    assert "--extra-body is not a JSON object" in capsys.readouterr().err
+    assert main(["judge", "--session", "judged"]) == 2 and "needs --url" in capsys.readouterr().err

@@ -446,7 +446,7 @@ def test_sessions_export_can_pick_runs():
     at = _sessions_page(info.session_id)
     assert at.selectbox(key="ss_run").value == rid                   # newest run reviewed first
     assert any(c.value == f"2 runs, {2 * len(cset.documents)} rows." for c in at.caption)
-    at.multiselect(key=f"ss_export_runs_{info.session_id}").set_value([rid]).run()
+    at.multiselect(key=f"ss_export_runs_{info.session_id}").set_value([store.load_run(rid).run_id]).run()
     ok(at)
     assert any(c.value == f"1 run, {len(cset.documents)} rows." for c in at.caption)
 
@@ -621,10 +621,10 @@ def test_sessions_offers_the_tidy_export_as_csv_and_parquet():
         assert any(key == k or k.endswith(key) for k in keys), (key, keys)
     from ui import sessions_view
 
-    frame = pd.read_parquet(io.BytesIO(sessions_view.lazy_export("parquet", {"session": info.session_id}, False)()))
+    frame = pd.read_parquet(io.BytesIO(sessions_view.lazy_export("parquet", {"session": info.session_id}, False)().read()))
     mine = frame[frame["run_name"] == "tidy-run"]
     assert len(mine) == len(cset.documents) and set(mine["run_note"]) == {"my note"}
-    text = sessions_view.lazy_export("csv", {"run_ids": [rid]}, True)()
+    text = sessions_view.lazy_export("csv", {"run_ids": [rid]}, True)().read()   # a file streamed to disk
     assert text.startswith("\ufeff".encode()) and b"tidy-run" in text
 
 

@@ -4,6 +4,7 @@ and the bundled samples' descriptions (written by seed_samples) translated."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pandas as pd
 
@@ -32,16 +33,40 @@ def sessions_table(sessions) -> pd.DataFrame:
     return frame.rename(columns=headings)
 
 
-def lazy_export(fmt: str, scope: dict, bom: bool):
-    """The tidy export of `scope` (a session or run ids) as a callable for st.download_button:
-    built on the button press, in Streamlit's download thread, not on every page load."""
+def lazy_export(fmt: str, scope: dict, bom: bool = False, tag: str | None = None):
+    """An export of `scope` (a session or ranking ids) as a callable for st.download_button:
+    built on the button press, in Streamlit's download thread, not on every page load, and
+    streamed a batch at a time into a temporary file (flat memory at any size). `fmt`: csv or
+    parquet (the tidy export), long, wide or trec. The callable returns that file opened for
+    reading (already unlinked: it goes away when Streamlit has read and dropped it)."""
     from workbench import service
 
     from .state import get_store
 
     store = get_store()      # captured now: the download thread has no script context
+    what = {"csv": "tidy", "parquet": "tidy-parquet"}.get(fmt, fmt)
 
-    def build() -> bytes:
-        return service.export_tidy(store, **scope, fmt=fmt, bom=bom)[0]
+    def build():
+        return export_to_temp(store, what, scope, bom=bom, tag=tag)
 
     return build
+
+
+def export_to_temp(store, what: str, scope: dict, *, bom: bool = False, tag: str | None = None):
+    """`service.export_file` into a temporary file; returns it opened for reading (unlinked)."""
+    import os
+    import tempfile
+
+    from workbench import config, service
+
+    folder = config.home_dir() / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix="export-", suffix=".part", dir=folder)
+    os.close(fd)
+    path = Path(name)
+    try:
+        service.export_file(store, path, what=what, bom=bom, tag=tag, **scope)
+        fh = path.open("rb")
+    finally:
+        path.unlink(missing_ok=True)
+    return fh

@@ -40,6 +40,7 @@ DEFAULTS: dict = {
     "set_id": None,              # candidate set worked on (URL: set)
     "run_ids": [],               # runs shown: the Rerank run, the Compare selection (URL: runs)
     "query": None,               # query id in view on Compare's rank shifts (URL: query)
+    "compare_runs": [],          # Compare: the runs compared (run ids, not rankings; URL: cruns)
     "label_doc": None,           # document in view in labelling mode (URL: doc)
     "pool_depth": None,          # Label page: order by pool at this depth; None: set order (URL: pool)
     "pool_runs": None,           # Label page: run labels pooled; None: every run of the query
@@ -71,7 +72,7 @@ KEEP_PREFIXES = ("rr_instruction_", "ss_instr_")
 FORM_URL = {"tpl": "rr_template", "precise": "rr_precise", "backend": "rr_backend", "model": "rr_model",
             "server": "rr_url", "fmt": "rr_format"}
 FORM_BACKENDS = tuple(BACKENDS)   # the declared backends (workbench.rerank.spec)
-URL_KEYS = ("session", "set", "runs", "query", "lang", "ocr", "doc", "pool", "pool_runs", *FORM_URL, "instr")
+URL_KEYS = ("session", "set", "runs", "cruns", "query", "lang", "ocr", "doc", "pool", "pool_runs", *FORM_URL, "instr")
 
 
 def _tab_language() -> str | None:
@@ -146,6 +147,8 @@ def read_url() -> None:
         st.session_state.set_id = ints["set"][0]
     if ints["runs"]:
         st.session_state.run_ids = ints["runs"]
+    if frames.parse_ids(params.get("cruns")):
+        st.session_state.compare_runs = frames.parse_ids(params.get("cruns"))
     if params.get("query"):
         st.session_state.query = params.get("query")
     if params.get("ocr"):
@@ -222,6 +225,8 @@ def url_params() -> dict[str, str]:
         out["set"] = str(s.set_id)
     if s.get("run_ids"):
         out["runs"] = frames.ids_param(s.run_ids)
+    if s.get("compare_runs"):
+        out["cruns"] = frames.ids_param(s.compare_runs)
     if s.get("query"):
         out["query"] = str(s.query)
     if s.get("label_doc"):

@@ -114,7 +114,7 @@ def model_annotator(model: str) -> str:
 # ----------------------------------------------------------------------------- answers
 _THINK = re.compile(r"<think>.*?(</think>|$)", re.S | re.I)
 _BARE = re.compile(r"^[\s\"'`*(\[]*([012])(?:\s*/\s*2)?[\s\"'`*)\].!]*$")
-_LABELLED = re.compile(r"\b(?:grade|score|relevance|rating)\b\s*(?:is|=|:)?\s*[\"'`*]*\s*([012])(?![\d.])", re.I)
+_LABELLED = re.compile(r"\b(?:grade|score|relevance|rating)\b\s*(?:is|=|:)?\s*[\"'`*]*\s*([012])(?!\d|[.,]\d)", re.I)
 _JSON = re.compile(r"\{[^{}]*\}", re.S)
 
 
@@ -384,7 +384,7 @@ def judge_session(store, session, urls: str | list[str], *, model: str | None = 
                 except _Fatal as fatal:
                     error = fatal.error.message
                 except WorkbenchError as err:
-                    if getattr(err, "code", "").startswith(("judge.", "remote.", "rank.")):
+                    if (getattr(err, "code", None) or "").startswith(("judge.", "remote.", "rank.")):
                         error = err.message
                     else:
                         raise                       # a store error: stop, what is written stays

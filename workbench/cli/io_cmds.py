@@ -155,9 +155,12 @@ def cmd_import_run(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from ..service import export_runs, export_tidy, export_trec_run
+    from ..service import export_file
 
-    check_output(args.output)
+    out_path = check_output(args.output)
+    if args.format == "tidy-parquet" and args.output == "-":
+        raise InputError("Parquet is a binary file and cannot go to standard output.",
+                         "Give a file name, e.g. --output runs.parquet.")
     store = _store()
     try:
         # --run names a run (every query it ranks); the service takes its rankings' ids
@@ -165,22 +168,28 @@ def cmd_export(args: argparse.Namespace) -> int:
         if run_ids == []:
             raise InputError(f"Run {args.run} ranks no query yet: nothing to export.",
                              f"Score it first: workbench rerank --resume {args.run}")
-        if args.format == "trec":
-            data = export_trec_run(store, session=args.session, run_ids=run_ids, tag=args.tag)
-            n_rows = data.count(b"\n")
-        elif args.format in ("tidy", "tidy-parquet"):
-            if args.format == "tidy-parquet" and args.output == "-":
-                raise InputError("Parquet is a binary file and cannot go to standard output.",
-                                 "Give a file name, e.g. --output runs.parquet.")
-            data, n_rows = export_tidy(store, session=args.session, run_ids=run_ids,
-                                       fmt="parquet" if args.format == "tidy-parquet" else "csv", bom=args.bom)
-        else:
-            data, n_rows = export_runs(store, session=args.session, run_ids=run_ids,
-                                       fmt=args.format, bom=args.bom)
+        # streamed a batch of rankings at a time (flat memory): to '<output>.part', renamed when complete
+        dest = sys.stdout.buffer if out_path is None else out_path
+        try:
+            n_rows = export_file(store, dest, what=args.format, session=args.session, run_ids=run_ids,
+                                 bom=args.bom, tag=args.tag)
+        except OSError as exc:
+            raise _write_error(args.output, exc) from None
+        if out_path is None:
+            sys.stdout.flush()
     finally:
         store.close()
     what = f"run {args.run}" if args.run is not None else f"session '{args.session}'"
-    write_output(args.output, data)
     if args.output != "-":
         print(f"Wrote {n_rows} row(s) of {what} ({args.format}) to {args.output}.")
     return 0
+
+
+def _write_error(path: str, exc: OSError) -> InputError:
+    """A failed write of --output as the analyst's error (full disk, permission)."""
+    if exc.errno == 28:                               # ENOSPC
+        return InputError(f"The disk is full: --output '{path}' could not be written ({exc.strerror or exc}).",
+                          "Free some space on that disk, or choose a file on another disk for --output.")
+    return InputError(f"--output '{path}' could not be written ({exc.strerror or exc}).",
+                      "Check that the disk is not full and that you may write there, or choose another "
+                      "file for --output.")

@@ -32,10 +32,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="also grade documents people have labelled (to measure the model's agreement with them)")
     p.add_argument("--max-tokens", type=int, default=None, metavar="N",
                    help="longest answer asked for (default 64; raise it for a model that reasons first)")
-    p.add_argument("--max-inflight", type=int, default=None, metavar="N", help="requests in flight per replica (default 4)")
+    p.add_argument("--max-inflight", type=int, default=None, metavar="N",
+                   help="requests in flight per replica (default 4)")
     p.add_argument("--extra-body", metavar="JSON",
-                   help='fields added to every request, e.g. vLLM\'s \'{"structured_outputs": {"choice": ["0", "1", "2"]}}\' '
-                        "to allow only a grade as the answer")
+                   help="fields added to every request, e.g. vLLM's "
+                        "'{\"structured_outputs\": {\"choice\": [\"0\", \"1\", \"2\"]}}' to allow only a grade")
     p.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS", help="seconds per request (default 120)")
     p.set_defaults(func=cmd_judge)
 

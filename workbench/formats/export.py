@@ -4,7 +4,7 @@ option for Excel, and spreadsheet-formula neutralising of text cells."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -103,25 +103,48 @@ def run_labels(runs: list[Run]) -> list[str]:
     return names
 
 
-def wide_frame(runs: Iterable[Run], labels: Any = None, query_ids: Mapping[int, str] | None = None) -> pd.DataFrame:
-    """One row per (query_id, doc_id); a ``<run> rank`` and ``<run> score`` column pair per run.
-
-    Runs with the same name/instruction over different queries share a column pair;
-    a second run of the same instruction on the same query gets its own (``… #2``).
-    """
-    runs = list(runs)
-    lookup = _label_lookup(labels)
+def wide_columns(runs: Sequence[Run], names: Sequence[str] | None = None,
+                 query_ids: Mapping[int, str] | None = None) -> tuple[list[str], dict[str, list[int]], dict[int, str]]:
+    """The wide table's run columns for `runs`: (column names in order, {query_id: [run indices]},
+    {run index: its column}). A second run of one name on one query gets its own (``… #2``)."""
+    names = list(names) if names is not None else run_labels(list(runs))
     cols: list[str] = []
-    cells: dict[tuple[str, str], dict[str, Any]] = {}
-    label_of: dict[tuple[str, str], Any] = {}
+    by_query: dict[str, list[int]] = {}
+    name_of: dict[int, str] = {}
     used: dict[tuple[str, str], int] = {}
-    for run, name in zip(runs, run_labels(runs)):
+    for i, (run, name) in enumerate(zip(runs, names)):
         qid = _run_query_id(run, query_ids)
         slot = used.get((name, qid), 0)
         used[(name, qid)] = slot + 1
         col = name if slot == 0 else f"{name} #{slot + 1}"
         if col not in cols:
             cols.append(col)
+        by_query.setdefault(qid, []).append(i)
+        name_of[i] = col
+    return cols, by_query, name_of
+
+
+def wide_frame(runs: Iterable[Run], labels: Any = None, query_ids: Mapping[int, str] | None = None, *,
+               names: Sequence[str] | None = None, cols: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per (query_id, doc_id); a ``<run> rank`` and ``<run> score`` column pair per run.
+
+    Runs with the same name/instruction over different queries share a column pair;
+    a second run of the same instruction on the same query gets its own (``… #2``).
+    ``names`` (each run's column, as `wide_columns` gives them) and ``cols`` (every column, in
+    order) let a streamed export write a batch of whole queries with the columns of all runs.
+    """
+    runs = list(runs)
+    lookup = _label_lookup(labels)
+    if names is None:
+        found, _, name_of = wide_columns(runs, None, query_ids)
+        names = [name_of[i] for i in range(len(runs))]
+    else:
+        found = list(dict.fromkeys(names))
+    cols = list(cols) if cols is not None else found
+    cells: dict[tuple[str, str], dict[str, Any]] = {}
+    label_of: dict[tuple[str, str], Any] = {}
+    for run, col in zip(runs, names):
+        qid = _run_query_id(run, query_ids)
         for s in run.scores:
             key = (qid, s.doc_id)
             row = cells.setdefault(key, {})

@@ -9,6 +9,95 @@ from ..model import COMPARABLE_STATUSES
 from .labels import labels_by_query
 
 
+def load_rankings(store, *, run_ids: Sequence[int] | None = None, ranking_ids: Sequence[int] | None = None,
+                  query_id: str | None = None, comparable: bool = True) -> list:
+    """Rankings (`Run`, with their scores, best first) in two SQL statements, not one `load_run` each
+    (what keeps Compare and Matrix fast on 1,000 queries x 100 documents x 5 runs): those of the runs
+    `run_ids` (run ids, one configuration each) or the rankings `ranking_ids`, optionally only the
+    ones of query `query_id`; `comparable` keeps finished ones (done, cancelled, imported). Oldest
+    ranking first."""
+    from sqlalchemy import select
+
+    from ..model import Result
+    from ..store import recovery
+    from ..store import schema as tb
+
+    g = tb.rankings
+    stmt = store._rankings_select().order_by(g.c.id)
+    if run_ids is not None:
+        stmt = stmt.where(g.c.run_id.in_([int(i) for i in run_ids]))
+    if ranking_ids is not None:
+        stmt = stmt.where(g.c.id.in_([int(i) for i in ranking_ids]))
+    if query_id is not None:
+        stmt = stmt.where(g.c.query_id == str(query_id))
+    if comparable:
+        stmt = stmt.where(g.c.status.in_(list(COMPARABLE_STATUSES)))
+    with store._read() as conn:
+        rows = conn.execute(stmt).all()
+        runs = {r.id: store._to_run(r) for r in rows}
+        if not runs:
+            return []
+        sc = tb.scores
+        q = select(sc.c.ranking_id, sc.c.doc_id, sc.c.score, sc.c.rank, sc.c.position)
+        ids = list(runs)
+        for i in range(0, len(ids), 900):          # SQLite's bound-parameter limit, in chunks
+            chunk = ids[i:i + 900]
+            for r in conn.execute(q.where(sc.c.ranking_id.in_(chunk))):
+                runs[r.ranking_id].scores.append(Result(doc_id=r.doc_id, score=r.score, rank=r.rank,
+                                                        index=r.position))
+    for run in runs.values():
+        run.scores.sort(key=lambda s: (s.rank is None, s.rank or 0, s.doc_id))
+        if recovery.has_rank_gaps(run.scores):
+            run.scores = recovery.normalise_ranks(run.scores)
+    return list(runs.values())
+
+
+def session_labels(store, session, source: str = "adjudicated", set_ids=None) -> dict[str, dict[str, int]]:
+    """`labels_by_query` of a session's sets (or `set_ids` of it) over one connection."""
+    info = store.get_session(session)
+    sets = store.list_candidate_sets(info.id)
+    if set_ids is not None:
+        wanted = {int(i) for i in set_ids}
+        sets = [s for s in sets if s.id in wanted]
+    out: dict[str, dict[str, int]] = {}
+    with store._read() as conn:
+        for s in sets:
+            grades = store._metric_grades(conn, int(s.id), source)
+            if grades:
+                out.setdefault(str(s.query_id), {}).update(grades)
+    return out
+
+
+def compare_session_runs(store, session, run_ids: Sequence[int], k: int = 10, *, query_id: str | None = None,
+                         labels_source: str = "adjudicated", **kwargs):
+    """`workbench.compare.compare_session` over whole RUNS of a session (run ids from
+    `store.list_run_infos`: one configuration over many queries), metrics averaged over the
+    session's queries; `query_id` narrows it to one query (a filter, not the unit). The first
+    run is the baseline unless `baseline` (a run name) says otherwise. Scores are loaded in a
+    few statements (`load_rankings`)."""
+    from .. import compare
+
+    info = store.get_session(session)
+    if not run_ids:
+        raise InputError.coded("runs.none_picked")
+    if k < 1:
+        raise InputError.coded("runs.bad_k", {"k": k})
+    mine = {r.id: r for r in store.list_run_infos(info.id)}
+    foreign = [int(r) for r in run_ids if int(r) not in mine]
+    if foreign:
+        raise InputError.coded("runs.not_in_session", {"runs": ", ".join(map(str, foreign)), "session": info.name})
+    order = {int(r): n for n, r in enumerate(run_ids)}
+    rankings = load_rankings(store, run_ids=list(order), query_id=query_id)
+    if not rankings:
+        from ..errors import NotFound
+
+        raise NotFound.coded("runs.none_finished", {"session": info.name})
+    rankings.sort(key=lambda g: (order[g.run_id], g.id))       # runs in the order picked
+    set_ids = {g.set_id for g in rankings} if query_id is not None else None
+    labels = session_labels(store, info.id, labels_source, set_ids)
+    return compare.compare_session(rankings, labels=labels or None, k=k, **kwargs)
+
+
 def compare_runs(store, run_ids: Sequence[int], k: int = 10, *, labels_source: str = "adjudicated", **kwargs):
     """`workbench.compare.compare_session` over stored runs, with the labels of their sets
     (`labels_source`: adjudicated, majority or annotator:NAME, see service.labels_by_query).
@@ -23,41 +112,76 @@ def compare_runs(store, run_ids: Sequence[int], k: int = 10, *, labels_source: s
         raise InputError.coded("runs.none_picked")
     if k < 1:
         raise InputError.coded("runs.bad_k", {"k": k})
-    runs = [store.load_run(int(r)) for r in run_ids]
+    wanted = [int(r) for r in run_ids]
+    loaded = {r.id: r for r in load_rankings(store, ranking_ids=wanted, comparable=False)}
+    missing = [r for r in wanted if r not in loaded]
+    if missing:
+        store.load_run(missing[0])                 # NotFound, worded as ever
+    runs = [loaded[r] for r in wanted]
     labels = labels_by_query(store, sorted({r.set_id for r in runs if r.set_id is not None}), labels_source)
     return compare.compare_session(runs, labels=labels or None, k=k, **kwargs)
 
 
+def session_query_ids(store, session, run_ids: Sequence[int] | None = None) -> list[str]:
+    """The query ids with a finished ranking in the session (or in the runs `run_ids`), in the order
+    their sets were stored: cheap metadata (one statement, no scores)."""
+    from sqlalchemy import func, select
+
+    from ..store import schema as tb
+
+    info = store.get_session(session)
+    g, r, cs = tb.rankings, tb.runs, tb.candidate_sets
+    stmt = (select(g.c.query_id).select_from(g.join(r, r.c.id == g.c.run_id).join(cs, cs.c.id == g.c.set_id))
+            .where(r.c.session_id == info.id, g.c.status.in_(list(COMPARABLE_STATUSES)))
+            .group_by(g.c.query_id).order_by(func.min(g.c.set_id)))
+    if run_ids is not None:
+        stmt = stmt.where(g.c.run_id.in_([int(i) for i in run_ids]))
+    with store._read() as conn:
+        return [str(q) for q in conn.execute(stmt).scalars()]
+
+
 def query_matrix(store, session, query_id: str | None = None, *, run_ids: Sequence[int] | None = None,
-                 baseline: int | str = 0, k: int | None = None):
+                 baseline: int | str = 0, k: int | None = None, runs: Sequence[int] | None = None):
     """The instruction x document matrix of one query of a session (`workbench.compare.matrix`).
 
-    Runs: the session's comparable runs (or `run_ids`), grouped by run label, the newest run of
-    each label for the query. `query_id` None = the first query. Returns ``(MatrixView,
-    query_ids)``, the second being every query of the session with runs, in order, for stepping.
-    Raises NotFound when the session has no runs, InputError for an unknown query id.
+    Columns: the session's runs (or the runs `runs`: run ids, or the rankings `run_ids`: ranking
+    ids of any query, standing for their runs), the newest finished ranking of each for the
+    query. Only that query's rankings are loaded. `query_id` None = the first query. Returns
+    ``(MatrixView, query_ids)``, the second being every query of the session with rankings of
+    those runs, in order, for stepping. Raises NotFound when the session has no runs,
+    InputError for an unknown query id or runs of another session.
     """
     from ..compare import DEFAULT_SHIFT_K, group_runs, matrix_frame
     from ..errors import NotFound
 
     info = store.get_session(session)
-    ids = list(run_ids) if run_ids else session_run_ids(store, info.id)
-    runs = [store.load_run(i) for i in ids]
+    infos = {r.id: r for r in store.list_run_infos(info.id)}
     if run_ids:
-        sets = {s.id for s in store.list_candidate_sets(info.id)}
-        foreign = [r.id for r in runs if r.set_id not in sets]
+        picked = load_rankings(store, ranking_ids=list(run_ids), comparable=False)
+        found = {g.id: g for g in picked}
+        foreign = [int(i) for i in run_ids if int(i) not in found or found[int(i)].run_id not in infos]
         if foreign:
             raise InputError.coded("runs.not_in_session", {"runs": ", ".join(map(str, foreign)),
                                                            "session": info.name})
-    if not runs:
+        runs = list(dict.fromkeys(found[int(i)].run_id for i in run_ids))
+    elif runs:
+        foreign = [int(i) for i in runs if int(i) not in infos]
+        if foreign:
+            raise InputError.coded("runs.not_in_session", {"runs": ", ".join(map(str, foreign)),
+                                                           "session": info.name})
+        runs = [int(i) for i in runs]
+    else:
+        runs = list(infos)
+    queries = session_query_ids(store, info.id, runs) if runs else []
+    if not queries:
         raise NotFound.coded("runs.none_finished", {"session": info.name})
-    groups = group_runs(runs)
-    queries = groups.query_ids
     qid = queries[0] if query_id is None else str(query_id)
     if qid not in queries:
         raise InputError.coded("runs.no_runs_for_query", {"session": info.name, "query": qid,
                                                           "valid": ", ".join(queries[:10])})
-    chosen = groups.for_query(qid)
+    order = {r: n for n, r in enumerate(runs)}
+    rankings = sorted(load_rankings(store, run_ids=runs, query_id=qid), key=lambda g: (order[g.run_id], g.id))
+    chosen = group_runs(rankings).for_query(qid)
     set_id = chosen[0].set_id
     cset = store.load_candidate_set(set_id) if set_id is not None else None
     labels = store.get_labels(set_id) if set_id is not None else {}
