@@ -46,7 +46,7 @@ def test_base_dependencies_leave_out_torch_and_streamlit():
     all_extras = set(re.search(r"\[(.*)\]", project["optional-dependencies"]["all"][0]).group(1).split(","))
     assert all_extras == {"qwen", "ocr", "app", "compare", "bm25", "serve", "parquet", "postgres", "team"}
     assert extras["postgres"] == {"psycopg"} and extras["team"] == {"krippendorff"}
-    assert {"fastapi", "uvicorn", "httpx"} == extras["serve"]
+    assert {"fastapi", "uvicorn", "httpx", "uvloop", "httptools"} == extras["serve"]
     # every extra that an error message can name exists
     assert set(EXTRA_OF.values()) <= set(extras)
 
