@@ -6,11 +6,18 @@ nothing. The document in view is in the URL (?set=…&doc=…), so a reload reop
 
 Order by pool (TREC pooling): the documents in the top k of any chosen run come first, so the
 judgements the metrics rest on are given first; the depth and the runs are in the URL too
-(?pool=10&pool_runs=40,41). The query picker is searchable and paged at scale (ui.paging)."""
+(?pool=10&pool_runs=40,41). The query picker is searchable and paged at scale (ui.paging).
+
+Team mode (issue 22, ui.annotators): every grade and note is the sidebar's annotator's own
+(?annotator=…). Blind mode (on by default) shows which documents others graded and hides their
+grades until you gave yours. The Disagreements view lists the documents whose grades differ and
+lets an adjudicator set the final label; the Agreement view shows Cohen's kappa per pair,
+Krippendorff's alpha for all and the raw agreement, for the query and the session."""
 
 import streamlit as st
 
 import ui
+import ui.annotators
 import ui.paging
 from ui import t, tn
 from ui.frames import esc
@@ -34,8 +41,21 @@ ui.state.default("lab_unlabelled", False)
 unlabelled_only = c_filter.toggle(t("label.unlabelled_only"), key="lab_unlabelled", help=t("label.unlabelled_help"))
 
 cset = store.load_candidate_set(set_id)
-labels = store.get_labels(set_id)
-notes = store.get_notes(set_id)
+who = ui.annotators.current()                 # team mode: the sidebar's annotator ('' = "(unnamed)")
+kinds = store.annotator_kinds()
+ui.state.default("lab_view", "label")
+view = st.segmented_control(t("team.view"), ["label", "disagreements", "agreement"], key="lab_view",
+                            format_func=lambda v: t(f"team.view_{v}"), selection_mode="single",
+                            label_visibility="collapsed") or "label"
+if view != "label":
+    grades = service.session_grades(store, session.id)
+    if view == "disagreements":
+        ui.annotators.disagreements_view(store, session, sets, str(cset.query.id), grades, kinds, who)
+    else:
+        ui.annotators.agreement_view(store, session, str(cset.query.id), grades, kinds)
+    st.stop()
+labels = store.get_labels(set_id, annotator=who)
+notes = store.get_notes(set_id, annotator=who)
 current = st.session_state.get("label_doc")
 
 # Order by pool: the runs of this query (their rankings), the depth and the runs chosen.
@@ -97,6 +117,13 @@ st.markdown(f"### {esc(cset.query.text or cset.query.id)}")
 if cset.query.image:
     st.image(cset.query.image, width=220, caption=t("label.query_image"))
 
+ui.state.default("lab_blind", True)
+blind = st.toggle(t("team.blind"), key="lab_blind", help=t("team.blind_help"))
+views = service.visible_grades(store, set_id, who, blind=blind)
+summary = ui.annotators.others_summary(views, blind)
+if summary:
+    st.caption(":material/group: " + summary)
+
 if current is None:
     st.success(t("label.all_graded"), icon=":material/task_alt:")
     st.stop()
@@ -110,9 +137,9 @@ def go(delta: int) -> None:
 
 
 def grade(value: int) -> None:
-    change = service.grade_document(store, set_id, current, value)
+    change = service.grade_document(store, set_id, current, value, annotator=who)
     st.session_state.label_undo = [*st.session_state.get("label_undo", []), change][-50:]
-    fresh = store.get_labels(set_id)
+    fresh = store.get_labels(set_id, annotator=who)
     nxt = labelling.next_unlabelled(full_queue, fresh, current)
     st.session_state.label_doc = nxt or current     # Label Studio style: on to the next ungraded one
     st.session_state.label_saved = t("label.saved", doc=current, grade=value)
@@ -133,7 +160,7 @@ def undo() -> None:
 
 def save_note(key: str, doc_id: str) -> None:
     with ui.errors_shown("label note"):  # i18n: not UI text
-        service.note_document(store, set_id, doc_id, st.session_state[key])
+        service.note_document(store, set_id, doc_id, st.session_state[key], annotator=who)
         st.session_state.label_saved = t("label.note_saved", doc=doc_id)
 
 
@@ -148,6 +175,9 @@ with right:
     lab = labels.get(doc.id)
     st.markdown(t("label.grade_line", grade=t("label.grade_value", grade=lab.grade, name=t(f"label.grade_name_{lab.grade}"))
                   if lab else t("label.not_graded")))
+    others = ui.annotators.others_line(views[doc.id], kinds) if doc.id in views else None
+    if others:
+        st.caption(others)
     st.markdown(f"**{t('label.text')}**")
     st.text(doc.text or t("label.none"))
     st.markdown(f"**{t('label.ocr_text')}**")

@@ -61,7 +61,6 @@ with st.expander(t("sessions.rename_or_delete")):
 
 st.header(esc(session.name), anchor=False)
 sets = store.list_candidate_sets(sid)
-runs = store.list_runs(session_id=sid)
 tab_runs, tab_labels, tab_rerun, tab_io = st.tabs([t("sessions.tab_runs"), t("sessions.tab_labels"),
                                                    t("sessions.tab_rerun"), t("sessions.tab_io")])
 RUN_HEADINGS = {"run": "sessions.col_run", "name": "sessions.col_name", "set": "sessions.col_set",
@@ -77,15 +76,18 @@ with tab_runs:
         st.dataframe(frames.run_infos_frame(infos), hide_index=True, width="stretch",
                      column_config={c: st.column_config.Column(t(k)) for c, k in
                                     {**RUN_HEADINGS, "queries": "sessions.col_queries"}.items()})
-        by_id = {r.id: r for r in runs}
         by_run = {r.id: r for r in infos}
+        # only the rankings asked for (the URL's) and those of the run shown are read, never the
+        # session's thousands (1,000 queries x 5 runs)
+        by_id = {i: g for i, g in service.rankings_meta(store, st.session_state.run_ids).items()
+                 if g.run_id in by_run}
         wanted = [r for r in st.session_state.run_ids if r in by_id]
-        newest = wanted[-1] if wanted else (runs[-1].id if runs else None)        # the newest first
+        newest = wanted[-1] if wanted else None        # else the newest run, its newest ranking
         if wanted or st.session_state.get("ss_run_cfg") not in by_run:
             st.session_state["ss_run_cfg"] = by_id[newest].run_id if newest is not None else infos[-1].id
 
         def _run_picked() -> None:
-            picked = [g.id for g in runs if g.run_id == st.session_state.ss_run_cfg]
+            picked = [g.id for g in store.list_runs(run_id=st.session_state.ss_run_cfg)]
             st.session_state.run_ids = picked[-1:]
 
         # pickers and tables past ui.paging.PAGE_SIZE items are searchable pages (1,000 queries and more)
@@ -93,11 +95,12 @@ with tab_runs:
                                   current=st.session_state["ss_run_cfg"], on_pick=lambda _v: _run_picked(),
                                   format_func=lambda i: frames.run_info_label(by_run[i]))
         ui.results.whole_run_actions(store, by_run[run_id])
-        rankings = [r for r in runs if r.run_id == run_id]
+        rankings = store.list_runs(run_id=run_id)
         if rankings:
             st.caption(t("sessions.run_rankings", id=run_id))
-            ui.paging.table(frames.runs_frame(rankings, sets), "ss_rankings_table", hide_index=True, width="stretch",
-                            column_config={c: st.column_config.Column(t(k)) for c, k in RUN_HEADINGS.items()})
+            ui.paging.lazy_table(rankings, lambda page: frames.runs_frame(page, sets), "ss_rankings_table",
+                                 hide_index=True, width="stretch",
+                                 column_config={c: st.column_config.Column(t(k)) for c, k in RUN_HEADINGS.items()})
             mine = {r.id: r for r in rankings}
             rid = ui.paging.picker(t("sessions.review_ranking"), list(mine), "ss_run",
                                    current=newest if newest in mine else rankings[-1].id,
@@ -156,14 +159,15 @@ with tab_io:
     shape = st.radio(t("sessions.shape"), list(shapes), horizontal=True, key="ss_shape", format_func=shapes.get)
     ui.state.default("ss_bom", True)        # Excel on Chinese Windows reads BOM-less UTF-8 as GBK
     bom = st.checkbox(t("sessions.bom"), key="ss_bom", help=t("sessions.bom_help"))
-    if runs:
+    if infos:
         # runs (configurations), not their thousands of rankings; every download is built when its
         # button is pressed, streamed into a temporary file (service.export_file), not on page load
         infos_io = {r.id: r for r in infos}
         picked = st.multiselect(t("sessions.export_runs"), list(infos_io),
                                 format_func=lambda i: frames.run_info_label(infos_io[i]),
                                 key=f"ss_export_runs_{sid}", placeholder=t("sessions.export_all_runs"))
-        scope = ({"run_ids": [g.id for g in runs if g.run_id in set(picked)]} if picked else {"session": sid})
+        scope = ({"run_ids": [g.id for r in picked for g in store.list_runs(run_id=r)]} if picked
+                 else {"session": sid})
         c1, c2 = st.columns(2)
         with ui.errors_shown("export"):
             if shape == "tidy":     # built when the button is pressed (a big session's tidy file is large)
@@ -178,7 +182,7 @@ with tab_io:
                                    f"{session.name}-{shape}.csv", "text/csv",
                                    type="primary", icon=":material/download:", key="ss_download")
                 if shape == "long":     # one row per scored document: counted, not built
-                    n_rankings, n_rows = service.count_rows(store, **scope)
+                    n_rows = service.count_rows(store, **scope)
                     c1.caption(t("sessions.export_count", runs=tn("sessions.n_runs", len(picked) or len(infos_io)),
                                  rows=tn("sessions.n_rows", n_rows)))
         with ui.errors_shown("export TREC"):  # i18n: not UI text

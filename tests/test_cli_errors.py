@@ -7,6 +7,7 @@ Each case here was a traceback, a silent wrong result or a misleading message be
 from __future__ import annotations
 
 import errno
+import io
 import shutil
 import sqlite3
 from pathlib import Path
@@ -141,7 +142,20 @@ def test_write_failure_is_an_error_not_a_traceback(files, capsys, monkeypatch):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(Path, "write_bytes", full_disk)
+    real_open = Path.open
+
+    class FullDisk(io.RawIOBase):
+        def writable(self):
+            return True
+
+        def write(self, data):
+            full_disk(None, data)
+
+    # exports stream into the file a batch at a time (Path.open), the other outputs use write_bytes
+    monkeypatch.setattr(Path, "open", lambda self, mode="r", *a, **k: FullDisk() if "w" in mode
+                        else real_open(self, mode, *a, **k))
     rc, _out, err = run_cli(capsys, "export", "--session", "s", "--output", files / "x.csv")
+    assert not list(files.glob("x.csv*"))                 # nothing half-written left
     assert_analyst_error(rc, err, "could not be written", "No space left on device")
 
 

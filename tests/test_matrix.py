@@ -359,7 +359,8 @@ def test_compare_says_what_it_computes_while_it_computes(store, monkeypatch, lan
     monkeypatch.setattr(st, "spinner", spinner)
     _compare(info.id, ids, lang)
     with language(lang):
-        expected = t("compare.computing", runs=tn("compare.count_runs", 9), sets=tn("count.sets", 3))
+        # 3 runs (one configuration each over the session's 3 queries), not their 9 rankings
+        expected = t("compare.computing", runs=tn("compare.count_runs", 3), sets=tn("count.sets", 3))
     # no running timer: Streamlit words it in English only ("(1.7 seconds)"), even in 中文
     assert (expected, None) in shown
 

@@ -184,7 +184,7 @@ def test_compare_two_instructions_with_labels():
     store, info, at = _compare_web_and_qa_with_lexical()
     runs = store.list_runs(set_id=info.id)
     assert {r.name for r in runs} == {"web", "QA"}
-    assert set(at.session_state.run_ids) == {r.id for r in runs}
+    assert set(at.session_state.compare_runs) == {r.run_id for r in runs}     # runs, not rankings
     ok(at)
     # metrics table (runs × metrics) rendered from workbench.compare
     assert any(t.label == "Metrics" for t in at.tabs)
@@ -507,8 +507,9 @@ def test_compare_per_query_metrics_link_to_the_matrix_of_that_query_with_those_r
     assert url.path == "./matrix"
     params = {k: v[0] for k, v in parse_qs(url.query).items()}
     assert params["query"] == "q2" and params["session"] == str(info.id)
-    assert set(map(int, params["runs"].split(","))) == set(compared)
-    assert int(params["baseline"]) in (ids[("q1", "vague")], ids[("q2", "vague")])
+    # that query's rankings of the compared runs (a link never carries every ranking of the session)
+    assert set(map(int, params["runs"].split(","))) == {ids[("q2", "precise")], ids[("q2", "vague")]}
+    assert int(params["baseline"]) == ids[("q2", "vague")]
     at.selectbox(key="cmp_pq_metric").set_value("MRR").run()                     # another metric per query
     ok(at)
     mrr = next(d.value for d in at.dataframe if "matrix" in d.value.columns)
@@ -544,6 +545,61 @@ def test_compare_per_query_metrics_link_to_the_matrix_of_that_query_with_those_r
     ok(again.run())
     assert again.selectbox(key="mx_baseline").value == "precise"
     assert again.multiselect(key="mx_runs").value == ["precise", "vague"]
+
+
+def test_compare_a_multi_query_session_shows_one_row_per_run_with_session_means():
+    """Issue 18: Compare defaults to the whole session and compares RUNS (one configuration over
+    many queries): one metrics row per run whose values are compare.metrics over every query;
+    past 100 queries the per-query table and the rank-shift picker are paged."""
+    import random
+
+    from workbench import compare
+    from workbench.model import CandidateSet, Document, Label, Query
+
+    rng = random.Random(18)
+    store = Store()
+    info = store.create_session("many queries")
+    docs = [f"d{i}" for i in range(6)]
+    labels, rankings = {}, []
+    for n in range(120):
+        q = f"q{n:03d}"
+        set_id = store.save_candidate_set(info.id, CandidateSet(Query(q, f"query {n}"),
+                                                                [Document(d, f"text {d}") for d in docs]))
+        store.set_labels(set_id, [Label(q, d, rng.choice([0, 1, 2])) for d in docs[:4]])
+        labels[q] = store.metric_labels(set_id)
+        for name in ("alpha", "beta", "gamma"):
+            order = rng.sample(docs, len(docs))
+            run = Run(f"instruction {name}", "lexical", "bm25", name=name, status="done", query_id=q,
+                      scores=[Result(d, 1 - 0.1 * i, i + 1, i) for i, d in enumerate(order)])
+            store.create_run(set_id, run)
+            rankings.append(run)
+    infos = store.list_run_infos(info.id)
+    assert [r.name for r in infos] == ["alpha", "beta", "gamma"] and all(r.n_rankings == 120 for r in infos)
+    at = app()
+    at.query_params["session"] = str(info.id)
+    at.switch_page("pages/compare_page.py")
+    ok(at.run())
+    assert at.radio(key="cmp_scope").value == "session"                     # the default
+    at.multiselect(key="cmp_runs").set_value([r.id for r in infos]).run()
+    ok(at)
+    assert at.session_state.compare_runs == [r.id for r in infos]            # in the URL as cruns=
+    table = next(d.value for d in at.dataframe if "NDCG@10" in d.value.columns)
+    expected = compare.metrics(rankings, labels, k=10).table
+    assert list(table.index) == ["alpha", "beta", "gamma"]                    # one row per run
+    assert list(table["n_queries"]) == list(expected["n_queries"]) and min(table["n_queries"]) > 100
+    for col in ("NDCG@10", "MRR", "P@10", "Recall@10", "MAP"):
+        assert table[col].tolist() == pytest.approx(expected.loc[["alpha", "beta", "gamma"], col].tolist()), col
+    per_query = next(d.value for d in at.dataframe if "matrix" in d.value.columns)
+    assert len(per_query) == 100                                              # a page of the 120 queries
+    at.number_input(key="cmp_per_query_page").set_value(2).run()
+    per_query = next(d.value for d in ok(at).dataframe if "matrix" in d.value.columns)
+    assert len(per_query) == int(expected["n_queries"].max()) - 100           # the rest of the labelled queries
+    assert all(q >= "q100" for q in per_query["query_id"])
+    assert len(at.selectbox(key="cmp_query").options) <= 101                  # the picker is paged too
+    at.text_input(key="cmp_query_search").set_value("q117").run()
+    at.selectbox(key="cmp_query").set_value("q117").run()
+    ok(at)
+    assert at.session_state.query == "q117"
 
 
 def test_analysis_pages_in_chinese_show_no_english_prose():

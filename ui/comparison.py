@@ -12,7 +12,7 @@ from workbench.config import INSTRUCTION_TEMPLATES, PRECISE_SUFFIX
 from workbench.i18n import has, t, tn
 from workbench.rerank.spec import backend_names
 
-from . import matrix_links
+from . import matrix_links, paging
 from .frames import esc
 
 RAW_BACKENDS = backend_names(score_kind="lexical")   # BM25 (its declared score kind)
@@ -238,15 +238,23 @@ def _distribution(scores: pd.DataFrame, probability: bool):
 
 def _per_query_table(result, metric: str, link) -> None:
     """Each query's value of `metric` per run, and a link to the Matrix view of that query with
-    the compared runs and the baseline: the rankings behind each number."""
+    the compared runs and the baseline: the rankings behind each number. A page of
+    `paging.PAGE_SIZE` queries at a time past that many."""
     wide = matrix_links.per_query_links(result.metrics, metric, link["session_id"], run_ids=link["run_ids"],
                                         baseline=link["baseline_id"])
     runs = [c for c in wide.columns if c not in ("query_id", "matrix")]
+    rows = None
+    if len(wide) > paging.PAGE_SIZE:
+        page = paging._page_input("cmp_per_query_page", len(wide), paging.PAGE_SIZE)
+        rows = paging.page_slice(len(wide), page)
+        wide = wide.iloc[rows].reset_index(drop=True)
     st.dataframe(wide.style.format("{:.3f}", subset=runs, na_rep="—"), hide_index=True, width="stretch",
                  key="cmp_per_query",
                  column_config=headings(wide, matrix=st.column_config.LinkColumn(
                      t("compare.col_matrix"), display_text=t("compare.open_matrix"),
                      help=t("compare.open_matrix_help"))))
+    if rows is not None:
+        st.caption(t("paging.rows", first=rows.start + 1, last=rows.stop, total=len(result.metrics.wide(metric))))
 
 
 def render_comparison(compare, result, descriptions: dict[str, str] | None = None, link: dict | None = None,
@@ -256,7 +264,7 @@ def render_comparison(compare, result, descriptions: dict[str, str] | None = Non
     text) lets the advice suggest a scenario template only where the queries show that scenario."""
     import altair as alt
 
-    descriptions = descriptions or {}
+    descriptions = descriptions or {}          # or a callable: query id -> {doc id: description}
     render_notes(result, queries)
     t_metrics, t_shift, t_scores, t_agree = st.tabs([t("compare.tab_metrics"), t("compare.tab_shifts"),
                                                      t("compare.tab_scores"), t("compare.tab_agreement")])
@@ -302,20 +310,20 @@ def render_comparison(compare, result, descriptions: dict[str, str] | None = Non
         qids = list(result.rank_tables)
         if st.session_state.get("query") not in qids:
             st.session_state.query = qids[0]
-        if len(qids) > 1:
-            st.session_state["cmp_query"] = st.session_state.query
-            q = st.selectbox(t("compare.query"), qids, key="cmp_query",
-                             on_change=lambda: st.session_state.update(query=st.session_state.cmp_query))
+        if len(qids) > 1:           # a search box and a page of queries past paging.PAGE_SIZE
+            q = paging.picker(t("compare.query"), qids, "cmp_query", current=st.session_state.query,
+                              on_pick=lambda v: st.session_state.update(query=v))
         else:
             q = qids[0]
         if link is not None:
             st.page_link("pages/matrix_page.py", label=t("compare.open_matrix_query", query=esc(q)),
                          icon=":material/table_view:",
-                         query_params=matrix_links.matrix_params(link["session_id"], q, link["run_ids"],
-                                                                 link["baseline_id"]))
-        table = result.rank_tables[q]
+                         query_params=matrix_links.matrix_params(
+                             link["session_id"], q, *matrix_links.for_query(link["run_ids"], link["baseline_id"], q)))
+        table = result.rank_tables[q]          # computed for this query only (RankTables)
         only = st.toggle(t("compare.only_changed"), key="cmp_only_changed")
-        shown = shift_view(table[table["changed"]] if only else table, descriptions)
+        described = descriptions(q) if callable(descriptions) else descriptions
+        shown = shift_view(table[table["changed"]] if only else table, described)
         shift_cols = [c for c in shown.columns if c.endswith(" shift")]
         score_cols = [c for c in shown.columns if c.endswith(" score")]
         st.dataframe(shown.style.map(_shift_style, subset=shift_cols)
@@ -341,7 +349,10 @@ def render_comparison(compare, result, descriptions: dict[str, str] | None = Non
                          alt.Tooltip("score:Q", format=".3f", title=t("compare.chart_score"))],
             ).properties(height=320)
             st.altair_chart(slope, width="stretch")
+    deferred = t("compare.detail_deferred", queries=tn("count.queries", len(result.groups.query_ids)))
     with t_scores:
+        if not getattr(result, "detail", True):
+            st.info(deferred, icon=":material/info:")
         scores = result.scores
         raw = {label for label, by_q in result.groups.runs.items()
                if any(r.backend in RAW_BACKENDS for r in by_q.values())
@@ -362,7 +373,9 @@ def render_comparison(compare, result, descriptions: dict[str, str] | None = Non
                                                         ("share_flagged", "mean_std", "mean_iqr", "mean_share_mid")}))
     with t_agree:
         pairs = result.correlations.pairs
-        if pairs is None or pairs.empty:
+        if not getattr(result, "detail", True):
+            st.info(deferred, icon=":material/info:")
+        elif pairs is None or pairs.empty:
             st.info(t("compare.no_agreement"))
         else:
             pairs = _counts_as_ints(pairs)

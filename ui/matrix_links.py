@@ -62,5 +62,16 @@ def per_query_links(result, metric: str, session_id: int, run_ids=None, baseline
     """`MetricsResult.wide(metric)` (query x run) with a `matrix` column linking each query's
     row to the Matrix page: each metric value leads to the rankings it was computed from."""
     wide = result.wide(metric).reset_index()
-    wide.insert(1, "matrix", [matrix_link(session_id, q, run_ids, baseline) for q in wide["query_id"]])
+    wide.insert(1, "matrix", [matrix_link(session_id, q, *for_query(run_ids, baseline, q)) for q in wide["query_id"]])
     return wide
+
+
+def for_query(run_ids, baseline, query_id: str):
+    """(rankings, baseline ranking) of a link to one query: `run_ids` and `baseline` are either the
+    same for every query or mappings ``query_id -> ids`` / ``query_id -> id`` (a run over 1,000
+    queries links each query with its own few rankings, not all 5,000)."""
+    from collections.abc import Mapping
+
+    ids = run_ids.get(str(query_id)) if isinstance(run_ids, Mapping) else run_ids
+    base = baseline.get(str(query_id)) if isinstance(baseline, Mapping) else baseline
+    return ids, base

@@ -116,3 +116,18 @@ def table(frame: pd.DataFrame, key: str, page_size: int = PAGE_SIZE, **kwargs) -
     st.dataframe(shown, **kwargs)
     st.caption(t("paging.rows", first=rows.start + 1, last=rows.stop, total=len(frame)))
     return shown
+
+
+def lazy_table(items: Sequence[Any], build: Callable[[Sequence[Any]], pd.DataFrame], key: str,
+               page_size: int = PAGE_SIZE, **kwargs) -> Sequence[Any]:
+    """`table` for a frame that is costly per row (translated cells): `build(items)` is called on the
+    shown page's items only, so a page of a run's 1,000 rankings builds 100 rows. Returns those items."""
+    if len(items) <= page_size:
+        st.dataframe(build(items), **kwargs)
+        return items
+    page = _page_input(f"{key}_page", len(items), page_size)
+    rows = page_slice(len(items), page, page_size)
+    shown = items[rows]
+    st.dataframe(build(shown), **kwargs)
+    st.caption(t("paging.rows", first=rows.start + 1, last=rows.stop, total=len(items)))
+    return shown

@@ -8,7 +8,7 @@ import streamlit as st
 from workbench import i18n, service
 from workbench.i18n import t, tn
 
-from . import frames, state
+from . import annotators, frames, state
 from .frames import esc
 from .errors import errors_shown
 
@@ -64,7 +64,7 @@ def run_results(store, run_id: int, key: str) -> None:
     with errors_shown("run results"):  # i18n: not UI text
         run = store.load_run(run_id)
         cset = store.load_candidate_set(run.set_id)
-        labels = store.get_labels(run.set_id)
+        labels = store.get_labels(run.set_id, annotator=annotators.current())   # the sidebar's annotator's
         frame = frames.results_frame(run.scores, cset, labels)
         st.subheader(t("frames.results"))
         st.caption(t("frames.results_caption", run=esc(frames.run_label(run)),
@@ -89,7 +89,7 @@ def run_results(store, run_id: int, key: str) -> None:
             new = frames.labels_from_frame(edited, cset.query.id)
             keep_notes = [type(lab)(lab.query_id, lab.doc_id, lab.grade,
                                     labels[lab.doc_id].note if lab.doc_id in labels else "") for lab in new]
-            store.set_labels(run.set_id, keep_notes)
+            store.set_labels(run.set_id, keep_notes, annotator=annotators.current())
             state.flash("success", t("frames.saved_labels_for", labels=tn("count.labels", len(new)),
                                      set=esc(frames.set_name(store.get_set(run.set_id)))))
             st.rerun()
@@ -185,8 +185,9 @@ def labels_editor(store, set_id: int) -> None:
     """Grades and notes of one set, editable, with thumbnails. A note can stand on any row,
     graded or not; clearing a grade removes the label but keeps the note."""
     cset = store.load_candidate_set(set_id)
-    labels = store.get_labels(set_id)
-    notes = store.get_notes(set_id)
+    who = annotators.current()                       # the sidebar's annotator (team mode)
+    labels = store.get_labels(set_id, annotator=who)
+    notes = store.get_notes(set_id, annotator=who)
     frame = frames.labels_frame(cset, labels, notes)
     columns = result_column_config()
     if frame["thumbnail"].isna().all():
@@ -201,11 +202,12 @@ def labels_editor(store, set_id: int) -> None:
     if st.button(t("frames.save_labels_notes"), type="primary", key=f"labels_save_{set_id}"):
         with errors_shown("labels editor"):  # i18n: not UI text
             items, cleared, _noted = frames.labels_and_notes(edited, cset.query.id)
-            result = service.save_labels(store, set_id, items, clear=[d for d in cleared if d in labels])
+            result = service.save_labels(store, set_id, items, clear=[d for d in cleared if d in labels], annotator=who)
             for row in edited.itertuples(index=False):          # notes of ungraded rows
                 if str(row.doc_id) in cleared:
                     note = frames.blank(row.note)
-                    service.note_document(store, set_id, str(row.doc_id), "" if note == "" else str(note))
+                    service.note_document(store, set_id, str(row.doc_id), "" if note == "" else str(note),
+                                          annotator=who)
             state.flash("success", t("frames.saved_labels_removed", labels=tn("count.labels", result["saved"]),
                                      removed=result["removed"]) if result["removed"]
                         else t("frames.saved_labels", labels=tn("count.labels", result["saved"])))

@@ -1,4 +1,5 @@
-"""The sidebar on every page: the language switch, the session picker, the session's running
+"""The sidebar on every page: the language switch, the session picker, the annotator (team mode,
+ui.annotators), the session's running
 work (ui.jobs), the doctor's cheap checks, the model and the score cache; and Streamlit's own
 English (the file uploader's words) in the UI's language.
 
@@ -15,6 +16,7 @@ from workbench import config, i18n
 from workbench.errors import WorkbenchError
 from workbench.i18n import t, tn
 
+from . import annotators
 from . import jobs as ui_jobs
 from . import state
 from .errors import short_paths, show_error
@@ -134,6 +136,7 @@ def sidebar() -> None:
                              on_change=state.session_picker_changed, args=("sb_session",))
             else:
                 st.caption(t("app.no_sessions"))
+            annotators.sidebar_picker(store, st.session_state.session_id)   # team mode: who grades (URL)
             with st.container():         # always drawn: the elements below keep their place
                 ui_jobs.sidebar_panel()
         st.caption(t("app.database", name=esc(config.db_short_label())), help=esc(config.db_label()))

@@ -47,6 +47,7 @@ DEFAULTS: dict = {
     "pool_run_ids": [],          # ... their run ids (URL: pool_runs)
     "ocr_langs": "chi_sim+eng",  # OCR languages (URL: ocr)
     "ui_lang": None,             # UI language, en / zh (URL: lang; default: the browser's)
+    "annotator": "",             # who grades and notes in this tab ('': the default "(unnamed)"; URL: annotator)
     "import_result": None,       # ImportResult waiting to be saved (Import page)
     "import_source": None,       # name of the file / sample it came from
     "import_failed": None,       # ImportResult of a read where every row was rejected
@@ -63,7 +64,7 @@ DEFAULTS: dict = {
 # were not drawn in a run; re-assigning them at the top of every run keeps them).
 KEEP = ("rr_template", "rr_precise", "rr_name", "rr_mode", "rr_qtext", "rr_pasted", "rr_single",
         "rr_save_adhoc", "rr_backend", "rr_model", "rr_url", "rr_format", "cmp_scope", "cmp_templates", "cmp_custom",
-        "cmp_precise", "cmp_backend", "cmp_model", "cmp_lex", "cmp_k", "cmp_only_changed",
+        "cmp_precise", "cmp_backend", "cmp_model", "cmp_lex", "cmp_k", "cmp_only_changed", "cmp_labels",
         "ocr_only_missing", "ss_tpl", "ss_precise", "ss_backend", "ss_model", "ss_filter",
         "ss_shape", "ss_bom")
 KEEP_PREFIXES = ("rr_instruction_", "ss_instr_")
@@ -72,7 +73,8 @@ KEEP_PREFIXES = ("rr_instruction_", "ss_instr_")
 FORM_URL = {"tpl": "rr_template", "precise": "rr_precise", "backend": "rr_backend", "model": "rr_model",
             "server": "rr_url", "fmt": "rr_format"}
 FORM_BACKENDS = tuple(BACKENDS)   # the declared backends (workbench.rerank.spec)
-URL_KEYS = ("session", "set", "runs", "cruns", "query", "lang", "ocr", "doc", "pool", "pool_runs", *FORM_URL, "instr")
+URL_KEYS = ("session", "set", "runs", "cruns", "query", "lang", "annotator", "ocr", "doc", "pool", "pool_runs", *FORM_URL,
+            "instr")
 
 
 def _tab_language() -> str | None:
@@ -153,6 +155,10 @@ def read_url() -> None:
         st.session_state.query = params.get("query")
     if params.get("ocr"):
         st.session_state.ocr_langs = params.get("ocr")
+    if params.get("annotator") is not None:      # team mode: who grades (ui.annotators checks the name)
+        from . import annotators
+
+        st.session_state.annotator = annotators.clean(params.get("annotator"))
     if params.get("doc"):
         st.session_state.label_doc = params.get("doc")
     pool = frames.parse_ids(params.get("pool"))       # the Label page's pool order (depth, runs)
@@ -239,6 +245,8 @@ def url_params() -> dict[str, str]:
         out["ocr"] = str(s.ocr_langs)
     if s.get("ui_lang"):
         out["lang"] = str(s.ui_lang)
+    if s.get("annotator"):
+        out["annotator"] = str(s.annotator)
     out.update(form_params())
     return out
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -28,13 +29,38 @@ from .significance import significance_table, win_loss
 # --------------------------------------------------------------------------- all at once
 
 
+class RankTables(Mapping):
+    """``query_id -> rank_table``, each computed when first read (a session of 1,000 queries
+    shows one at a time; the export reads them all)."""
+
+    def __init__(self, groups: RunGroups, base: str) -> None:
+        self._groups, self._base, self._done = groups, base, {}
+        self._qids = groups.query_ids
+
+    def __getitem__(self, q: str) -> pd.DataFrame:
+        if q not in self._done:
+            if q not in self._groups.query_ids:
+                raise KeyError(q)
+            labs = self._groups.labels
+            lab_q = [lab for lab in labs if q in self._groups.runs[lab]]
+            b = lab_q.index(self._base) if self._base in lab_q else 0
+            self._done[q] = rank_table(self._groups.for_query(q), baseline=b)
+        return self._done[q]
+
+    def __iter__(self):
+        return iter(self._qids)
+
+    def __len__(self) -> int:
+        return len(self._qids)
+
+
 @dataclass
 class SessionComparison:
     """Every comparison table of a session (what the Compare page shows)."""
 
     groups: RunGroups
     k: int
-    rank_tables: dict[str, pd.DataFrame]          # query_id -> rank_table
+    rank_tables: Mapping[str, pd.DataFrame]       # query_id -> rank_table (RankTables: lazy)
     correlations: Correlations
     discrimination: pd.DataFrame
     discrimination_summary: pd.DataFrame
@@ -43,16 +69,21 @@ class SessionComparison:
     significance: pd.DataFrame | None
     win_loss: dict[tuple[str, str], pd.DataFrame]  # (baseline, challenger) -> frame
     notes: list[str] = field(default_factory=list)
+    detail: bool = True                           # False: agreement and score spread left out
 
 
 def compare_session(runs, labels: Labels | None = None, k: int = DEFAULT_K,
                     baseline: str | None = None, metric: str | None = None,
-                    n_resamples: int = 10_000, seed: int = 0) -> SessionComparison:
+                    n_resamples: int = 10_000, seed: int = 0, detail: bool = True,
+                    all_pairs: bool = True) -> SessionComparison:
     """Compute all comparison tables of a session in one call.
 
     ``baseline`` (default: the first label) anchors rank shifts and win/loss.
     Metrics, significance (all pairs) and win/loss need ``labels``; without any
-    relevant label they are None/empty and ``notes`` says why.
+    relevant label they are None/empty and ``notes`` says why. Rank tables are computed when
+    read (`RankTables`). ``detail=False`` leaves out what grows with every score of every query
+    (agreement, score spread, discrimination: empty frames), what a session of 1,000 queries
+    computes on request; ``all_pairs=False`` tests each run against the baseline only.
     """
     groups = _as_groups(runs)
     labs = groups.labels
@@ -61,14 +92,15 @@ def compare_session(runs, labels: Labels | None = None, k: int = DEFAULT_K,
     if base not in labs:
         raise InputError.coded("compare.baseline_not_in_session", {"baseline": base, "labels": ", ".join(labs)})
     notes = list(groups.warnings)
-    tables = {}
-    for q in groups.query_ids:
-        runs_q = groups.for_query(q)
-        lab_q = [lab for lab in labs if q in groups.runs[lab]]
-        b = lab_q.index(base) if base in lab_q else 0
-        tables[q] = rank_table(runs_q, baseline=b)
-    corr = correlations(groups, k) if len(labs) >= 2 else Correlations(pd.DataFrame(), k, labs)
-    disc = discrimination_table(groups)
+    tables = RankTables(groups, base)
+    if detail:
+        corr = correlations(groups, k) if len(labs) >= 2 else Correlations(pd.DataFrame(), k, labs)
+        disc = discrimination_table(groups)
+        scores = score_distribution(groups)
+    else:
+        corr = Correlations(pd.DataFrame(), k, labs)
+        disc = discrimination_table([])
+        scores = pd.DataFrame(columns=["run", "query_id", "doc_id", "score", "rank"])
     met = sig = None
     wl: dict[tuple[str, str], pd.DataFrame] = {}
     if labels:
@@ -80,7 +112,9 @@ def compare_session(runs, labels: Labels | None = None, k: int = DEFAULT_K,
             if met.skipped:
                 notes.append(tn("advice.note_skipped", len(met.skipped)))
             if len(met.labels) >= 2:
-                sig = significance_table(met, metric, n_resamples=n_resamples, seed=seed)
+                mb = base if base in met.labels else met.labels[0]
+                sig = significance_table(met, metric, baseline=None if all_pairs else mb,
+                                         n_resamples=n_resamples, seed=seed)
                 mb = base if base in met.labels else met.labels[0]
                 for lab in met.labels:
                     if lab != mb:
@@ -88,4 +122,4 @@ def compare_session(runs, labels: Labels | None = None, k: int = DEFAULT_K,
     else:
         notes.append(t("advice.note_no_labels"))
     return SessionComparison(groups, k, tables, corr, disc, discrimination_summary(disc),
-                             score_distribution(groups), met, sig, wl, notes)
+                             scores, met, sig, wl, notes, detail)

@@ -10,7 +10,7 @@ from .labels import labels_by_query
 
 
 def load_rankings(store, *, run_ids: Sequence[int] | None = None, ranking_ids: Sequence[int] | None = None,
-                  query_id: str | None = None, comparable: bool = True) -> list:
+                  query_id: str | None = None, comparable: bool = True, scores: bool = True) -> list:
     """Rankings (`Run`, with their scores, best first) in two SQL statements, not one `load_run` each
     (what keeps Compare and Matrix fast on 1,000 queries x 100 documents x 5 runs): those of the runs
     `run_ids` (run ids, one configuration each) or the rankings `ranking_ids`, optionally only the
@@ -35,36 +35,67 @@ def load_rankings(store, *, run_ids: Sequence[int] | None = None, ranking_ids: S
     with store._read() as conn:
         rows = conn.execute(stmt).all()
         runs = {r.id: store._to_run(r) for r in rows}
-        if not runs:
-            return []
+        if not runs or not scores:
+            return list(runs.values())
         sc = tb.scores
-        q = select(sc.c.ranking_id, sc.c.doc_id, sc.c.score, sc.c.rank, sc.c.position)
-        ids = list(runs)
-        for i in range(0, len(ids), 900):          # SQLite's bound-parameter limit, in chunks
-            chunk = ids[i:i + 900]
-            for r in conn.execute(q.where(sc.c.ranking_id.in_(chunk))):
-                runs[r.ranking_id].scores.append(Result(doc_id=r.doc_id, score=r.score, rank=r.rank,
-                                                        index=r.position))
+        # the scores of the rankings picked above, by the same filter, best first: one statement
+        q = (select(sc.c.ranking_id, sc.c.doc_id, sc.c.score, sc.c.rank, sc.c.position)
+             .select_from(sc.join(g, g.c.id == sc.c.ranking_id).join(tb.runs, tb.runs.c.id == g.c.run_id))
+             .order_by(sc.c.ranking_id, sc.c.rank, sc.c.doc_id))
+        if stmt.whereclause is not None:
+            q = q.where(stmt.whereclause)
+        current, bucket = None, None
+        for rid, doc, score, rank, pos in conn.execute(q).tuples():
+            if rid != current:
+                current, bucket = rid, runs[rid].scores
+            bucket.append(Result(doc, score, rank, pos))
     for run in runs.values():
-        run.scores.sort(key=lambda s: (s.rank is None, s.rank or 0, s.doc_id))
+        if any(s.rank is None for s in run.scores):          # unranked (in flight) last, as load_run
+            run.scores.sort(key=lambda s: (s.rank is None, s.rank or 0, s.doc_id))
         if recovery.has_rank_gaps(run.scores):
             run.scores = recovery.normalise_ranks(run.scores)
     return list(runs.values())
 
 
 def session_labels(store, session, source: str = "adjudicated", set_ids=None) -> dict[str, dict[str, int]]:
-    """`labels_by_query` of a session's sets (or `set_ids` of it) over one connection."""
+    """`labels_by_query` of a session's sets (or `set_ids` of it) in three statements, the same
+    rules as `store.metric_labels` (models' grades left out, the people's majority, the
+    adjudicated grade over it; ``annotator:NAME``: that annotator's)."""
+    from sqlalchemy import select
+
+    from ..store import schema as tb
+    from ..store.labels import majority, parse_source
+
     info = store.get_session(session)
-    sets = store.list_candidate_sets(info.id)
-    if set_ids is not None:
-        wanted = {int(i) for i in set_ids}
-        sets = [s for s in sets if s.id in wanted]
-    out: dict[str, dict[str, int]] = {}
+    kind, name = parse_source(source)
+    lab, cs, adj = tb.labels, tb.candidate_sets, tb.adjudications
+    wanted = {int(i) for i in set_ids} if set_ids is not None else None
+    query_of = {s.id: str(s.query_id) for s in store.list_candidate_sets(info.id)
+                if wanted is None or s.id in wanted}
+    per: dict[tuple[int, str], list[int]] = {}
     with store._read() as conn:
-        for s in sets:
-            grades = store._metric_grades(conn, int(s.id), source)
-            if grades:
-                out.setdefault(str(s.query_id), {}).update(grades)
+        stmt = (select(lab.c.set_id, lab.c.doc_id, lab.c.annotator, lab.c.grade)
+                .select_from(lab.join(cs, cs.c.id == lab.c.set_id)).where(cs.c.session_id == info.id))
+        if kind == "annotator":
+            stmt = stmt.where(lab.c.annotator == name)
+            models: set[str] = set()
+        else:
+            models = store._models(conn)
+        for sid, doc, who, grade in conn.execute(stmt):
+            if sid in query_of and who not in models:
+                per.setdefault((sid, doc), []).append(int(grade))
+        grades = ({k: int(v[-1]) for k, v in per.items()} if kind == "annotator"
+                  else {k: majority(v) for k, v in per.items()})
+        if kind == "adjudicated":
+            for sid, doc, grade in conn.execute(
+                    select(adj.c.set_id, adj.c.doc_id, adj.c.grade).select_from(adj.join(cs, cs.c.id == adj.c.set_id))
+                    .where(cs.c.session_id == info.id)):
+                if sid in query_of:
+                    grades[(sid, doc)] = int(grade)
+    out: dict[str, dict[str, int]] = {}
+    for (sid, doc), grade in grades.items():
+        if grade is not None:
+            out.setdefault(query_of[sid], {})[doc] = grade
     return out
 
 
@@ -195,22 +226,27 @@ def session_run_ids(store, session) -> list[int]:
     return [r.id for r in store.list_runs(session_id=info.id) if r.status in COMPARABLE_STATUSES]
 
 
-def comparison_tables(result) -> dict[str, "object"]:
+def comparison_tables(result, only: str | None = None) -> dict[str, "object"]:
     """Every table of a SessionComparison as a DataFrame, ready for CSV export.
 
     Keys: ``metrics`` (runs × metrics; only with labels), ``per_query_metrics``,
     ``significance``, ``rank_shifts`` (every query's rank table, with a query_id column),
-    ``correlations``, ``discrimination``.
+    ``correlations``, ``discrimination``. ``only``: just that table (the rank shifts of 1,000
+    queries are built only when asked for); an empty frame when the comparison has none.
     """
     import pandas as pd
 
+    if only == "rank_shifts":
+        frame = (pd.concat([t.assign(query_id=q)[["query_id", *t.columns]] for q, t in result.rank_tables.items()],
+                           ignore_index=True) if result.rank_tables else pd.DataFrame())
+        return {only: frame}
     out: dict[str, pd.DataFrame] = {}
     if result.metrics is not None:
         out["metrics"] = result.metrics.table.reset_index()
         out["per_query_metrics"] = result.metrics.per_query
     if result.significance is not None and len(result.significance):
         out["significance"] = result.significance
-    if result.rank_tables:
+    if result.rank_tables and only is None:
         out["rank_shifts"] = pd.concat(
             [t.assign(query_id=q)[["query_id", *t.columns]] for q, t in result.rank_tables.items()],
             ignore_index=True)
@@ -218,4 +254,6 @@ def comparison_tables(result) -> dict[str, "object"]:
     if pairs is not None and len(pairs):
         out["correlations"] = pairs
     out["discrimination"] = result.discrimination
+    if only is not None:
+        return {only: out.get(only, pd.DataFrame())}
     return out

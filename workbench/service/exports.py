@@ -8,6 +8,7 @@ import os
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from ..errors import InputError, shell_quote
@@ -97,11 +98,7 @@ def _scope(store, session, run_ids) -> list[Run]:
 
     if run_ids:
         ids = [int(r) for r in run_ids]
-        found: dict[int, Run] = {}
-        with store._read() as conn:
-            for chunk in chunks(sorted(set(ids))):
-                for row in conn.execute(store._rankings_select().where(S.rankings.c.id.in_(chunk))):
-                    found[int(row.id)] = store._to_run(row)
+        found = rankings_meta(store, ids)
         for i in ids:
             if i not in found:
                 raise store._no_run(i)
@@ -113,6 +110,19 @@ def _scope(store, session, run_ids) -> list[Run]:
     if not metas:
         raise NotFound.coded("export.no_runs", {"session": info.name, "quoted": shell_quote(info.name)})
     return metas
+
+
+def rankings_meta(store, ids) -> dict[int, Run]:
+    """{ranking id: ranking without scores} of those of `ids` that exist (one read per 500 ids)."""
+    from ..store import schema as S
+    from ..store.base import chunks
+
+    found: dict[int, Run] = {}
+    with store._read() as conn:
+        for chunk in chunks(sorted({int(i) for i in ids})):
+            for row in conn.execute(store._rankings_select().where(S.rankings.c.id.in_(chunk))):
+                found[int(row.id)] = store._to_run(row)
+    return found
 
 
 def _batches(items: list, size: int) -> Iterator[list]:
@@ -153,7 +163,7 @@ def _set_parts(store, set_ids: Sequence[int], *, documents: bool = True):
     {set_id: {doc_id: note}} (as `Store.get_notes`))."""
     from sqlalchemy import select
 
-    from ..model import CandidateSet, Document, Label, Query
+    from ..model import CandidateSet, Label, Query
     from ..store import schema as S
     from ..store.base import chunks
 
@@ -168,7 +178,9 @@ def _set_parts(store, set_ids: Sequence[int], *, documents: bool = True):
             for q in conn.execute(select(S.queries).where(S.queries.c.set_id.in_(chunk))):
                 queries[int(q.set_id)] = q
             if documents:
-                for d in conn.execute(select(S.documents).where(S.documents.c.set_id.in_(chunk))
+                D = S.documents.c           # the columns an export shows (not metadata: no JSON to decode)
+                for d in conn.execute(select(D.set_id, D.doc_id, D.text, D.image_hash, D.ocr_text, D.ocr_edited,
+                                             D.description).where(D.set_id.in_(chunk))
                                       .order_by(S.documents.c.set_id, S.documents.c.position)):
                     docs.setdefault(int(d.set_id), []).append(d)
             for r in conn.execute(select(S.labels.c.set_id, S.labels.c.doc_id, S.labels.c.grade, S.labels.c.note)
@@ -195,8 +207,10 @@ def _set_parts(store, set_ids: Sequence[int], *, documents: bool = True):
         if q is None:
             continue
         query = Query(id=q.query_id, text=q.text, image=paths.get(q.image_hash), image_hash=q.image_hash)
-        documents_ = [Document(id=r.doc_id, text=r.text, image=paths.get(r.image_hash), image_hash=r.image_hash,
-                               ocr_text=r.ocr_text, ocr_edited=r.ocr_edited, description=r.description)
+        # plain records with a Document's export fields (a Document per row validates its id: slow at 500,000)
+        documents_ = [SimpleNamespace(id=r.doc_id, text=r.text, image=paths.get(r.image_hash),
+                                      ocr_text=r.ocr_text, description=r.description,
+                                      ocr_final=r.ocr_edited if r.ocr_edited is not None else r.ocr_text)
                       for r in docs.get(i, [])]
         sets[i] = CandidateSet(query=query, documents=documents_, id=i)
     return sets, label_objs, notes
@@ -413,21 +427,27 @@ def export_file(store, dest, *, what: str, session=None, run_ids: Sequence[int] 
     raise InputError.coded("export.bad_format", {"format": what})
 
 
-def count_rows(store, *, session=None, run_ids: Sequence[int] | None = None) -> tuple[int, int]:
-    """(rankings, scored documents) an export of this scope holds: one count, nothing loaded."""
+def count_rows(store, *, session=None, run_ids: Sequence[int] | None = None) -> int:
+    """The scored documents (rows of a long or tidy export) of this scope: counted, nothing loaded."""
     from sqlalchemy import func, select
 
     from ..store import schema as S
     from ..store.base import chunks
 
-    metas = _scope(store, session, run_ids)
-    ids = sorted({int(m.id) for m in metas})
     n = 0
     with store._read() as conn:
-        for chunk in chunks(ids):
-            n += int(conn.execute(select(func.count()).select_from(S.scores)
-                                  .where(S.scores.c.ranking_id.in_(chunk))).scalar() or 0)
-    return len(metas), n
+        if run_ids:
+            for chunk in chunks(sorted({int(i) for i in run_ids})):
+                n += int(conn.execute(select(func.count()).select_from(S.scores)
+                                      .where(S.scores.c.ranking_id.in_(chunk))).scalar() or 0)
+            return n
+        if session is None:
+            raise InputError.coded("export.nothing_named")
+        sid = store.get_session(session).id
+        stmt = (select(func.count()).select_from(S.scores.join(S.rankings, S.rankings.c.id == S.scores.c.ranking_id)
+                                                 .join(S.runs, S.runs.c.id == S.rankings.c.run_id))
+                .where(S.runs.c.session_id == sid))
+        return int(conn.execute(stmt).scalar() or 0)
 
 
 def export_qrels(store, session) -> bytes:
