@@ -87,7 +87,8 @@ def sidebar_picker(store, session_id: int | None) -> None:
         st.session_state["sb_annotator_new"] = ""
 
     st.session_state["sb_annotator"] = current()
-    st.selectbox(t("team.annotator"), options, key="sb_annotator", format_func=display, on_change=picked,
+    shown = {n: display(n) for n in options}   # texts fixed at render (a later rerun may be in another language)
+    st.selectbox(t("team.annotator"), options, key="sb_annotator", format_func=shown.get, on_change=picked,
                  help=t("team.annotator_help"))
     st.text_input(t("team.new_annotator"), key="sb_annotator_new", on_change=typed,
                   placeholder=t("team.new_annotator_placeholder"), label_visibility="collapsed")
@@ -182,7 +183,7 @@ def disagreements_view(store, session, sets, query_id: str, grades: pd.DataFrame
 
     state.default("team_dis_scope", "query")
     scope = st.segmented_control(t("team.dis_scope"), ["query", "session"], key="team_dis_scope",
-                                 format_func=lambda s: t(f"team.dis_scope_{s}"), selection_mode="single") or "query"
+                                 format_func={k: t(f"team.dis_scope_{k}") for k in ("query", "session")}.get, selection_mode="single") or "query"
     frame = grades if scope == "session" else grades[grades["query_id"] == str(query_id)]
     differ = disagreements(frame) if len(frame) else pd.DataFrame(columns=["query_id", "doc_id"])
     set_of = {str(s.query_id): s.id for s in sets}
@@ -260,7 +261,7 @@ def labels_source_picker(store, session_id: int, key: str = "cmp_labels") -> str
     state.default(key, "adjudicated")
     if st.session_state[key] not in options:
         st.session_state[key] = "adjudicated"
-    return st.selectbox(t("team.labels_source"), options, key=key, format_func=lambda s: source_text(s, kinds),
+    return st.selectbox(t("team.labels_source"), options, key=key, format_func={o: source_text(o, kinds) for o in options}.get,
                         help=t("team.labels_source_help"))
 
 
