@@ -249,6 +249,7 @@ def test_disk_full_in_the_cli_import_and_export(tmp_path, monkeypatch, capsys):
                                      scores=[Result(f"d{j}", 1 - j / 10, j + 1, j) for j in range(4)]))
     if os.path.exists("/dev/full"):
         assert main(["export", "--session", "e", "--output", "/dev/full"]) == 2
+        assert stat.S_ISCHR(os.stat("/dev/full").st_mode)        # written through, never renamed over
         err = capsys.readouterr().err
         assert "disk is full" in err and "/dev/full" in err
 

@@ -82,8 +82,7 @@ def pool(rankings: Rankings, query: str, depth: int, runs: Iterable[str] | None 
     """The depth-`depth` pool of one query: the documents in the top `depth` of any chosen run, in
     pool order (rank 1 of each run in run order, then rank 2, …)."""
     if depth < 1:
-        raise InputError(f"The pool depth must be at least 1 (got {depth}).",
-                         "Pick a depth of 1 or more, e.g. 10 (the top 10 of every chosen run).")
+        raise InputError.coded("pool.bad_depth", {"depth": depth})
     best = _best_ranks(rankings, str(query), _chosen(rankings, runs))
     return [d for d, (rank, _) in sorted(best.items(), key=lambda kv: kv[1]) if rank <= depth]
 
@@ -141,7 +140,7 @@ def judged_at_k(rankings: Rankings, labels: Grades, k: int = 10, *, threshold: f
     k), ``n_queries``, ``n_below`` (queries whose share is below `threshold`) and ``min`` (the
     lowest share). `queries`: only these query keys (e.g. those a metric is computed on)."""
     if k < 1:
-        raise InputError(f"k must be at least 1 (got {k}).", "Use e.g. k = 10.")
+        raise InputError.coded("pool.bad_k", {"k": k})
     only = {str(q) for q in queries} if queries is not None else None
     rows = []
     for r in _chosen(rankings, runs):

@@ -1960,6 +1960,10 @@ MESSAGES.update({
     # --- optional packages (extras.require; the callers in compare/ name their purpose by code)
     'err.backend.package_missing': "The Python package '{missing}' is not installed; it is needed for {purpose}.",
     'err.backend.package_missing.fix': _ENGINE_PACKAGE_FIX,
+    'err.pool.bad_depth': 'The pool depth must be at least 1 (got {depth}).',
+    'err.pool.bad_depth.fix': 'Pick a depth of 1 or more, e.g. 10 (the top 10 of every chosen run).',
+    'err.pool.bad_k': 'k must be at least 1 (got {k}).',
+    'err.pool.bad_k.fix': 'Use e.g. k = 10.',
     'err.compare.needs_package': "The Python package '{missing}' is not installed; it is needed for comparing runs.",
     'err.compare.needs_package.fix': _ENGINE_PACKAGE_FIX,
     # --- test checkpoints (testing/tiny.py: `workbench tiny-checkpoint`)

@@ -1907,6 +1907,10 @@ MESSAGES.update({
     # --- optional packages (extras.require; the callers in compare/ name their purpose by code)
     'err.backend.package_missing': "未安装 Python 包“{missing}”；{purpose} 需要它。",
     'err.backend.package_missing.fix': _ENGINE_PACKAGE_FIX,
+    'err.pool.bad_depth': '池深度至少为 1（当前为 {depth}）。',
+    'err.pool.bad_depth.fix': '请选择 1 或更大的深度，例如 10（每个所选运行的前 10 名）。',
+    'err.pool.bad_k': 'k 至少为 1（当前为 {k}）。',
+    'err.pool.bad_k.fix': '例如使用 k = 10。',
     'err.compare.needs_package': "未安装 Python 包“{missing}”；比较运行需要它。",
     'err.compare.needs_package.fix': _ENGINE_PACKAGE_FIX,
     # --- test checkpoints (testing/tiny.py: `workbench tiny-checkpoint`)

@@ -227,6 +227,12 @@ class _Sink:
     def __enter__(self):
         if self.path is None:
             return self.dest
+        self.part = None
+        if self.path.exists() and not self.path.is_file():
+            # a device, pipe or socket (/dev/stdout, /dev/full, a FIFO): written straight through;
+            # renaming a .part over it would replace the device itself
+            self.fh = self.path.open("wb")
+            return self.fh
         self.part = self.path.with_name(self.path.name + ".part")
         self.fh = self.part.open("wb")
         return self.fh
@@ -234,7 +240,16 @@ class _Sink:
     def __exit__(self, exc_type, *_exc) -> None:
         if self.path is None:
             return
-        self.fh.close()
+        try:
+            self.fh.close()             # a full device reports the lost bytes here
+        except OSError:
+            if self.part is not None:
+                self.part.unlink(missing_ok=True)
+            if exc_type is None:
+                raise
+            return
+        if self.part is None:
+            return
         if exc_type is None:
             os.replace(self.part, self.path)
         else:
