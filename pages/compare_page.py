@@ -174,6 +174,7 @@ with ui.errors_shown("comparison"):
             if lab == baseline:
                 base_of[q] = g.id
     ui.annotators.labels_caption(store, session.id, labels_source)     # which labels, and kappa
+    ui.annotators.ranking_by_source(store, session.id, chosen, int(k), query_filter)   # and what changes with them
     ui.comparison.render_comparison(compare, result, descriptions,
                                     link={"session_id": session.id, "run_ids": ranking_ids, "baseline_id": base_of},
                                     queries={str(c.query_id): c.query_text or "" for c in sets})

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from workbench import config, service
+from workbench.errors import WorkbenchError
 from workbench.cli import main
 from workbench.compare.annotators import agreement_table
 from workbench.errors import InputError
@@ -204,6 +205,17 @@ def test_compare_metrics_follow_the_labels_source(store, team, capsys):
     adjudicated = ndcg("adjudicated")
     assert adjudicated["second"] > adjudicated["first"] and adjudicated not in (by_majority, by_bob)
     assert ndcg("majority") == by_majority               # the majority ignores adjudications
+    # the ranking of the runs under each source, side by side (whole runs of the session)
+    session_id = store.get_session("team").id
+    whole = [r.id for r in store.list_run_infos(session_id) if r.name in ("first", "second")]
+    table = service.runs_by_label_source(store, "team", whole, k=10)
+    assert list(table.index) == ["first", "second"]
+    assert {"adjudicated", "majority", "annotator:alice", "annotator:bob", "annotator:carol"} <= set(table.columns)
+    assert table.loc["first", "majority rank"] == 1 and table.loc["second", "majority rank"] == 2
+    assert table.loc["second", "annotator:bob rank"] == 1 and table.loc["second", "adjudicated rank"] == 1
+    assert table.loc["first", "majority"] == pytest.approx(by_majority["first"], abs=1e-4)
+    with pytest.raises(WorkbenchError):
+        service.runs_by_label_source(store, "team", whole, k=10, metric="nDCG@nope")
     capsys.readouterr()
     assert main(["compare", "--session", "team", "--labels", "annotator:bob"]) == 0
     out = capsys.readouterr().out

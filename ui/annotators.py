@@ -281,3 +281,21 @@ def labels_caption(store, session, source: str) -> None:
     grades = service.session_grades(store, session)
     if grades["annotator"].nunique() >= 2:
         st.caption(t("team.compare_agreement", line=agreement_line(agreement_frame(grades, kinds))))
+
+
+def ranking_by_source(store, session, run_ids, k: int, query_id: str | None = None) -> None:
+    """Compare, in team mode: how the ranking of the runs changes with whose labels the metric
+    rests on (service.runs_by_label_source), folded under the table."""
+    if len(run_ids) < 2 or len(session_annotators(store, store.get_session(session).id)) < 2:
+        return
+    with st.expander(t("team.by_source_title", k=k)):
+        table = service.runs_by_label_source(store, session, run_ids, k=k, query_id=query_id)
+        kinds = store.annotator_kinds()
+        sources = [c for c in table.columns if not c.endswith(" rank")]
+        shown = pd.DataFrame(index=table.index)
+        for src in sources:
+            ranks = table[f"{src} rank"]
+            shown[source_text(src, kinds)] = [
+                "–" if pd.isna(v) else f"{v:.3f} (#{int(r)})" for v, r in zip(table[src], ranks)]
+        st.caption(t("team.by_source_help", k=k))
+        st.dataframe(shown, width="stretch")

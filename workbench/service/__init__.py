@@ -26,4 +26,10 @@ from .labels import save_labels, grade_document, undo_label, note_document, labe
 from .annotators import visible_grades, session_grades, agreement, disagreements, adjudicate  # noqa: F401
 from .ocr import ocr_set, ocr_session, clear_ocr, edit_ocr, clear_session_ocr  # noqa: F401
 from .analysis import compare_runs, query_matrix, session_run_ids, comparison_tables  # noqa: F401
-from .analysis import compare_session_runs, load_rankings, session_labels, session_query_ids  # noqa: F401
+from .analysis import (  # noqa: F401
+    compare_session_runs,
+    load_rankings,
+    runs_by_label_source,
+    session_labels,
+    session_query_ids,
+)

@@ -257,3 +257,56 @@ def comparison_tables(result, only: str | None = None) -> dict[str, "object"]:
     if only is not None:
         return {only: out.get(only, pd.DataFrame())}
     return out
+
+
+def runs_by_label_source(store, session, run_ids: Sequence[int], k: int = 10, *, metric: str | None = None,
+                         sources: Sequence[str] | None = None, query_id: str | None = None):
+    """How the ranking of runs changes with whose labels the metric rests on (team mode).
+
+    One row per run (in the order picked), and for each labels source (default: adjudicated,
+    majority, then ``annotator:NAME`` for every person who graded in the session) two columns:
+    the metric's session mean (``<source>``) and the run's place under it (``<source> rank``,
+    1 = best; ties share the better place). ``metric`` defaults to NDCG@k. The rankings are
+    loaded once; only the labels change between columns.
+    """
+    import pandas as pd
+
+    from .. import compare
+    from ..compare.runs import run_label
+
+    info = store.get_session(session)
+    if not run_ids:
+        raise InputError.coded("runs.none_picked")
+    if k < 1:
+        raise InputError.coded("runs.bad_k", {"k": k})
+    metric = metric or f"NDCG@{k}"
+    if sources is None:
+        kinds = store.annotator_kinds()
+        from .annotators import session_grades
+
+        people = sorted({a for a in session_grades(store, info.id)["annotator"] if kinds.get(a) != "model"})
+        sources = ["adjudicated", "majority", *(f"annotator:{p}" for p in people)]
+    order = {int(r): n for n, r in enumerate(run_ids)}
+    rankings = load_rankings(store, run_ids=list(order), query_id=query_id)
+    if not rankings:
+        from ..errors import NotFound
+
+        raise NotFound.coded("runs.none_finished", {"session": info.name})
+    rankings.sort(key=lambda g: (order[g.run_id], g.id))
+    names: list[str] = []
+    for g in rankings:
+        if run_label(g) not in names:
+            names.append(run_label(g))
+    set_ids = {g.set_id for g in rankings} if query_id is not None else None
+    frame = pd.DataFrame(index=pd.Index(names, name="run"))
+    for source in sources:
+        labels = session_labels(store, info.id, source, set_ids)
+        values = pd.Series(float("nan"), index=frame.index)
+        if labels:
+            table = compare.metrics(rankings, labels, k).table
+            if metric not in table.columns:
+                raise InputError.coded("runs.bad_metric", {"metric": metric, "valid": ", ".join(map(str, table.columns))})
+            values = table[metric].reindex(frame.index)
+        frame[source] = values
+        frame[f"{source} rank"] = values.rank(ascending=False, method="min").astype("Int64")
+    return frame
