@@ -196,7 +196,7 @@ def test_compare_says_whose_labels_and_shows_kappa_and_follows_the_selector(stor
     assert "ann–bob κ 0.20" in text and "α " in text
     # how the runs' ranking changes with whose labels: one column per source, place in brackets
     by_source = next(e for e in at.expander if "changes with whose labels" in e.label)
-    frame = by_source.dataframe[0].value
+    frame = by_source.table[0].value
     assert list(frame.index) == ["web", "qa"]
     assert {"ann’s labels", "bob’s labels"} <= set(frame.columns)
     assert frame.loc["web", "ann’s labels"].endswith("(#1)") and frame.loc["qa", "bob’s labels"].endswith("(#1)")

@@ -1,9 +1,9 @@
 """Team mode in a real browser against a real PostgreSQL (issue 22): two annotators, each in their
 own browser context (?annotator=ann, ?annotator=bob), label the same query at the same time; both
 sets of grades are kept, a third annotator sees them hidden (blind mode), κ is shown on the Label
-page, and an adjudication changes the adjudicated metric (service.compare_runs) while Compare
-says it rests on the adjudicated labels and shows κ. The metric's cell is drawn on the grid's
-canvas and was not found in its accessible copy here, so the number is checked through the service.
+page, and an adjudication changes the adjudicated metric that Compare shows (read off its "how the
+ranking of runs changes with whose labels" table, and equal to service.compare_runs), while Compare
+says it rests on the adjudicated labels and shows κ.
 
 One app server, one database (tests/pg.py), Debian's chromium. Screenshots go to test-artifacts/;
 under WORKBENCH_SCREENSHOTS=1 (scripts/screenshots) the Label page's team views, in English and
@@ -58,6 +58,16 @@ def _grade(page, grade: int, doc: str) -> None:
 def _view(page, name: str) -> None:
     page.locator('[data-testid="stMain"]').get_by_role("radio", name=name, exact=True).first.click()
     idle(page, 200)
+
+
+def _by_source_table(page, url, session, runs) -> str:
+    """Compare's "how the ranking of runs changes with whose labels" table, as text."""
+    page.goto(f"{url}/compare?session={session}&runs={runs[0]},{runs[1]}&annotator=bob")
+    main = page.locator('[data-testid="stMain"]')
+    main.get_by_text("How the ranking of runs changes with whose labels").first.click()
+    table = main.locator('[data-testid="stTable"]').first
+    table.wait_for()
+    return table.inner_text()
 
 
 def test_two_annotators_label_one_query_at_once_on_postgresql(browser, tmp_path, pg_url, monkeypatch):
@@ -115,6 +125,9 @@ def test_two_annotators_label_one_query_at_once_on_postgresql(browser, tmp_path,
 
         # adjudication: ann adjudicates the first disagreement (a: 2 vs 0, the majority's tie went to 0)
         before = service.compare_runs(store, runs, k=10, labels_source="adjudicated")
+        metric0 = before.metrics.table.columns[0]
+        shown_before = _by_source_table(bob, url, session, runs)
+        assert f"{before.metrics.table[metric0].iloc[0]:.3f}" in shown_before, shown_before
         _view(ann, "Disagreements")
         main_a = ann.locator('[data-testid="stMain"]')
         main_a.get_by_text("2 documents with different grades").wait_for()
@@ -142,9 +155,10 @@ def test_two_annotators_label_one_query_at_once_on_postgresql(browser, tmp_path,
         main_b.get_by_text("Metrics use: adjudicated labels").wait_for()
         main_b.get_by_text("ann–bob κ 0.50").wait_for()
         idle(bob)
-        # the metric itself is drawn on the grid's canvas: checked through the service the page calls
-        # (compare_runs over these rankings, labels_source="adjudicated"; `new` above)
         _team_shot(bob, "compare-en")
+        # the adjudication changed the metric Compare shows (its table of runs by labels source)
+        shown_after = _by_source_table(bob, url, session, runs)
+        assert f"{new:.3f}" in shown_after and shown_after != shown_before, (shown_before, shown_after)
 
     except Exception:
         ARTIFACTS.mkdir(exist_ok=True)

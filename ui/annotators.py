@@ -298,4 +298,4 @@ def ranking_by_source(store, session, run_ids, k: int, query_id: str | None = No
             shown[source_text(src, kinds)] = [
                 "–" if pd.isna(v) else f"{v:.3f} (#{int(r)})" for v, r in zip(table[src], ranks)]
         st.caption(t("team.by_source_help", k=k))
-        st.dataframe(shown, width="stretch")
+        st.table(shown)          # a few rows: plain HTML, so the numbers can be read and copied
