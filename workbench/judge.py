@@ -271,16 +271,9 @@ def write_grade(store, set_id: int, doc_id: str, grade: int, note: str, annotato
 def plan(store, session, annotator: str, *, query_id: str | None = None, regrade: bool = False,
          include_labelled: bool = False) -> tuple[list[JudgeItem], int, int]:
     """(documents to grade, skipped as graded by this model, skipped as labelled by others)."""
-    from .errors import NotFound
+    from .service.annotators import session_sets
 
-    info = store.get_session(session)
-    sets = store.list_candidate_sets(info.id)
-    if query_id is not None:
-        known = sorted({str(s.query_id) for s in sets})
-        if str(query_id) not in known:
-            raise NotFound.coded("labels.unknown_query", {"session": info.name, "query": query_id,
-                                                          "valid": ", ".join(known[:10]) or "(none)"})
-        sets = [s for s in sets if str(s.query_id) == str(query_id)]
+    sets = session_sets(store, session, query_id)
     items: list[JudgeItem] = []
     own = others = 0
     kinds = store.annotator_kinds()

@@ -48,11 +48,8 @@ def visible_grades(store, set_id: int, annotator: str = "", *, blind: bool = Tru
     return out
 
 
-def session_grades(store, session, query_id: str | None = None):
-    """Every grade of a session as a frame: annotator, query_id, doc_id, grade (`query_id`: one
-    query only)."""
-    import pandas as pd
-
+def session_sets(store, session, query_id: str | None = None):
+    """A session's candidate sets, or only those of `query_id` (NotFound naming the valid ids)."""
     info = store.get_session(session)
     sets = store.list_candidate_sets(info.id)
     if query_id is not None:
@@ -61,6 +58,15 @@ def session_grades(store, session, query_id: str | None = None):
             raise NotFound.coded("labels.unknown_query", {"session": info.name, "query": query_id,
                                                           "valid": ", ".join(known[:10]) or "(none)"})
         sets = [s for s in sets if str(s.query_id) == str(query_id)]
+    return sets
+
+
+def session_grades(store, session, query_id: str | None = None):
+    """Every grade of a session as a frame: annotator, query_id, doc_id, grade (`query_id`: one
+    query only)."""
+    import pandas as pd
+
+    sets = session_sets(store, session, query_id)
     rows = []
     for s in sets:
         for doc, per in store.all_grades(s.id).items():
