@@ -126,7 +126,8 @@ with ui.errors_shown("matrix"):
             params[key] = value
 
     view, _ = service.query_matrix(store, session.id, state.query, runs=[run_of[lab] for lab in present],
-                                   baseline=baseline, k=int(k))
+                                   baseline=baseline, k=int(k),
+                                   labels_source=st.session_state.get("cmp_labels") or "adjudicated")  # as Compare
     frame = view.frame
     st.caption(t("matrix.status", i=i + 1, n=len(queries), baseline=esc(view.baseline),
                  rows=tn("matrix.count_rows", view.n_differ), total=len(frame), k=view.k, relevant=view.relevant))

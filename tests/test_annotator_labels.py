@@ -216,6 +216,12 @@ def test_compare_metrics_follow_the_labels_source(store, team, capsys):
     assert table.loc["first", "majority"] == pytest.approx(by_majority["first"], abs=1e-4)
     with pytest.raises(WorkbenchError):
         service.runs_by_label_source(store, "team", whole, k=10, metric="nDCG@nope")
+    # the Matrix's label column rests on the same labels as Compare (adjudicated by default)
+    view, _ = service.query_matrix(store, "team", "q1", runs=whole)
+    by_doc = dict(zip(view.frame["doc_id"], view.frame["label"]))
+    assert (by_doc["a"], by_doc["d"]) == (1, 2)                       # the adjudicated grades
+    view, _ = service.query_matrix(store, "team", "q1", runs=whole, labels_source="annotator:bob")
+    assert dict(zip(view.frame["doc_id"], view.frame["label"]))["a"] == 0
     capsys.readouterr()
     assert main(["compare", "--session", "team", "--labels", "annotator:bob"]) == 0
     out = capsys.readouterr().out

@@ -172,14 +172,17 @@ def session_query_ids(store, session, run_ids: Sequence[int] | None = None) -> l
 
 
 def query_matrix(store, session, query_id: str | None = None, *, run_ids: Sequence[int] | None = None,
-                 baseline: int | str = 0, k: int | None = None, runs: Sequence[int] | None = None):
+                 baseline: int | str = 0, k: int | None = None, runs: Sequence[int] | None = None,
+                 labels_source: str = "adjudicated"):
     """The instruction x document matrix of one query of a session (`workbench.compare.matrix`).
 
     Columns: the session's runs (or the runs `runs`: run ids, or the rankings `run_ids`: ranking
     ids of any query, standing for their runs), the newest finished ranking of each for the
     query. Only that query's rankings are loaded. `query_id` None = the first query. Returns
     ``(MatrixView, query_ids)``, the second being every query of the session with rankings of
-    those runs, in order, for stepping. Raises NotFound when the session has no runs,
+    those runs, in order, for stepping. The label column follows `labels_source` (adjudicated,
+    majority or annotator:NAME; as Compare), with the default annotator's notes. Raises NotFound
+    when the session has no runs,
     InputError for an unknown query id or runs of another session.
     """
     from ..compare import DEFAULT_SHIFT_K, group_runs, matrix_frame
@@ -215,7 +218,13 @@ def query_matrix(store, session, query_id: str | None = None, *, run_ids: Sequen
     chosen = group_runs(rankings).for_query(qid)
     set_id = chosen[0].set_id
     cset = store.load_candidate_set(set_id) if set_id is not None else None
-    labels = store.get_labels(set_id) if set_id is not None else {}
+    labels = {}
+    if set_id is not None:
+        from ..model import Label
+
+        notes = store.get_labels(set_id)
+        labels = {d: Label(qid, d, int(g), notes[d].note if d in notes else "")
+                  for d, g in store.metric_labels(set_id, labels_source).items()}
     view = matrix_frame(chosen, cset, labels, baseline=baseline, k=k or DEFAULT_SHIFT_K)
     return view, queries
 
