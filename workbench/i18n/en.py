@@ -885,8 +885,8 @@ MESSAGES.update({
     'label.unlabelled_only': 'Unlabelled only',
     'label.unlabelled_help': 'Show only documents without a grade (the one in view stays).',
     'label.count_documents': '{n} document|{n} documents',
-    'label.progress_query': 'This query: {done} of {docs} graded',
-    'label.progress_session': 'Session: {done} of {total} graded',
+    'label.progress_query': 'This query: {done} of {docs} graded by you',
+    'label.progress_session': 'Session: {done} of {total} graded by anyone',
     'label.query_image': 'query image',
     'label.all_graded': 'Every document of this query is graded. Untick “Unlabelled only” to review them, or pick '
                         'the next query.',
