@@ -159,4 +159,6 @@ def test_browser_walk(server, tmp_path):
     assert frame["score"].between(0, 1).all()
     per_run = frame.groupby("instruction")["doc_id"].nunique()
     assert (per_run == per_run.iloc[0]).all() and per_run.iloc[0] >= 3
-    assert (frame.loc[frame["doc_id"] == top, "label"] == grade).all()   # the label saved in the grid
+    # the label saved in the grid (a run now spans the session's queries: rows of this query only)
+    qid = store.get_set(run.set_id).query_id
+    assert (frame.loc[(frame["doc_id"] == top) & (frame["query_id"].astype(str) == str(qid)), "label"] == grade).all()

@@ -214,8 +214,8 @@ def test_copied_url_reopens_session_runs_and_query(server, browser):
     fresh.get_by_role("tab", name="Rank shifts").wait_for(timeout=90_000)
     idle(fresh)
     chips = fresh.locator('[data-testid="stMultiSelect"]').last.inner_text()
-    for run in runs:
-        assert f"#{run.id}" in chips, chips
+    for run in runs:                           # the whole runs these rankings belong to, by name
+        assert store.get_run_info(run.run_id).name in chips, chips
     query_box = fresh.get_by_role("combobox", name="Query", exact=True)
     if query_box.count():                      # (its value can arrive a moment after the tab)
         from playwright.sync_api import expect

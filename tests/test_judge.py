@@ -145,8 +145,9 @@ def test_judge_grades_reports_failures_and_stores_model_annotator(store, session
     assert "400" in failed["http400"] and "image too large" in failed["http400"]
     assert "500" in failed["http500"] and "engine crashed" in failed["http500"]
     # the requests: the model, temperature 0, the filled rubric, the image as a data URL part
-    bodies = {re.search(r"CASE=(\w+)", b["messages"][0]["content"][-1]["text"]).group(1): b
-              for b in FakeChat.requests}
+    bodies = {}                       # each case's first request of this run
+    for b in FakeChat.requests:
+        bodies.setdefault(re.search(r"CASE=(\w+)", b["messages"][0]["content"][-1]["text"]).group(1), b)
     assert all(b["model"] == MODEL and b["temperature"] == 0 for b in FakeChat.requests)
     parts = bodies["bare"]["messages"][0]["content"]
     assert parts[0]["type"] == "image_url" and parts[0]["image_url"]["url"].startswith("data:image/png;base64,")
