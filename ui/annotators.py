@@ -57,16 +57,8 @@ def display(name: str, kinds: dict[str, str] | None = None) -> str:
 
 
 def session_annotators(store, session_id: int) -> list[str]:
-    """The names that graded or noted anything in a session (one statement, no grades read)."""
-    from sqlalchemy import select, union
-
-    from workbench.store import schema as tb
-
-    cs = tb.candidate_sets
-    graded = select(tb.labels.c.annotator).join(cs, cs.c.id == tb.labels.c.set_id).where(cs.c.session_id == session_id)
-    noted = select(tb.doc_notes.c.annotator).join(cs, cs.c.id == tb.doc_notes.c.set_id).where(cs.c.session_id == session_id)
-    with store._read() as conn:
-        return sorted({str(n) for n in conn.execute(union(graded, noted)).scalars()})
+    """The names that graded or noted anything in a session (service.session_annotators)."""
+    return service.session_annotators(store, session_id)
 
 
 def sidebar_picker(store, session_id: int | None) -> None:

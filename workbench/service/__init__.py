@@ -23,7 +23,7 @@ from .imports import BEIR_BATCH, import_beir, import_runs, _same_imported_run, i
 from .exports import export_runs, export_tidy, tidy_export_frame, _runs_to_export, export_trec_run, export_qrels  # noqa: F401
 from .exports import EXPORT_BATCH, write_tidy, write_runs, write_trec_run, export_file, count_rows, rankings_meta  # noqa: F401
 from .labels import save_labels, grade_document, undo_label, note_document, label_progress, labels_by_query  # noqa: F401
-from .annotators import visible_grades, session_grades, agreement, disagreements, adjudicate  # noqa: F401
+from .annotators import visible_grades, session_grades, agreement, disagreements, adjudicate, session_annotators  # noqa: F401
 from .ocr import ocr_set, ocr_session, clear_ocr, edit_ocr, clear_session_ocr  # noqa: F401
 from .analysis import compare_runs, query_matrix, session_run_ids, comparison_tables  # noqa: F401
 from .analysis import (  # noqa: F401

@@ -93,3 +93,16 @@ def adjudicate(store, set_id: int, doc_id: str, grade: int | None, adjudicator: 
     """Set (None: remove) the final label of a document; the label history keeps the decision.
     Accepting a model's suggestion is adjudicating with its grade."""
     store.adjudicate(set_id, doc_id, grade, adjudicator)
+
+
+def session_annotators(store, session_id: int) -> list[str]:
+    """The names that graded or noted anything in a session (one statement, no grades read)."""
+    from sqlalchemy import select, union
+
+    from workbench.store import schema as tb
+
+    cs = tb.candidate_sets
+    graded = select(tb.labels.c.annotator).join(cs, cs.c.id == tb.labels.c.set_id).where(cs.c.session_id == session_id)
+    noted = select(tb.doc_notes.c.annotator).join(cs, cs.c.id == tb.doc_notes.c.set_id).where(cs.c.session_id == session_id)
+    with store._read() as conn:
+        return sorted({str(n) for n in conn.execute(union(graded, noted)).scalars()})
